@@ -1,0 +1,106 @@
+/*
+ * Handle tables: per task, an array of {object, rights, badge}. A handle is
+ * the index; 0 is never valid. Handles are the only way a task names a
+ * kernel object, so every syscall starts with handle_get.
+ */
+#include "abi/kernel.h"
+#include "kmem.h"
+#include "lib.h"
+#include "object.h"
+
+int handle_table_init(struct task *t, uint32_t nhandles, void *pages)
+{
+	if (!pages) {
+		pages = kpage_alloc();
+		if (!pages)
+			return -ERR_NOMEM;
+		nhandles = HANDLES_PER_PAGE;
+	}
+	t->handles = pages;
+	t->nhandles = nhandles;
+	return 0;
+}
+
+struct kobj *handle_get(struct task *t, uint64_t h, uint32_t type,
+			uint64_t rights, uint64_t *badge, int *err)
+{
+	struct handle *e;
+
+	if (unlikely(h == 0 || h >= t->nhandles))
+		goto bad;
+	e = &t->handles[h];
+	if (unlikely(!e->obj || e->obj->type != type))
+		goto bad;
+	if (unlikely((e->rights & rights) != rights)) {
+		*err = -ERR_PERM;
+		return NULL;
+	}
+	if (badge)
+		*badge = e->badge;
+	return e->obj;
+bad:
+	*err = -ERR_BADF;
+	return NULL;
+}
+
+int handle_install(struct task *t, struct kobj *obj, uint64_t rights, uint64_t badge)
+{
+	for (uint32_t h = 1; h < t->nhandles; h++) {
+		struct handle *e = &t->handles[h];
+		if (e->obj)
+			continue;
+		e->obj = obj;
+		e->rights = rights;
+		e->badge = badge;
+		kobj_ref(obj);
+		return (int)h;
+	}
+	return -ERR_NOSPC;
+}
+
+int handle_close(struct task *t, uint64_t h)
+{
+	struct kobj *obj;
+
+	if (h == 0 || h >= t->nhandles || !t->handles[h].obj)
+		return -ERR_BADF;
+	obj = t->handles[h].obj;
+	t->handles[h].obj = NULL;
+	kobj_unref(obj);
+	return 0;
+}
+
+void handle_close_all(struct task *t)
+{
+	for (uint32_t h = 1; h < t->nhandles; h++)
+		if (t->handles[h].obj)
+			handle_close(t, h);
+}
+
+void kobj_ref(struct kobj *o)
+{
+	o->refs++;
+}
+
+void kobj_unref(struct kobj *o)
+{
+	KASSERT(o->refs > 0);
+	if (--o->refs)
+		return;
+	switch (o->type) {
+	case KOBJ_TASK:
+		task_free((struct task *)o);
+		break;
+	case KOBJ_THREAD:
+		thread_free(container_of(o, struct thread, hdr));
+		break;
+	case KOBJ_ENDPOINT:
+		endpoint_free((struct endpoint *)o);
+		break;
+	case KOBJ_NOTIF:
+		notif_free((struct notif *)o);
+		break;
+	default:
+		break;	/* the devctl object is static */
+	}
+}

@@ -1,0 +1,306 @@
+/*
+ * Synchronous IPC on endpoints, and fault forwarding built on it.
+ *
+ * A message is the info word and six words in registers, plus optionally
+ * up to a page copied between the two threads' IPC buffers and one handle.
+ * A call blocks the caller until the receiver replies; the receiver keeps
+ * the caller in reply_to until its next reply_recv (or recv). A fault is a
+ * call the kernel makes for the faulting thread: its message comes from
+ * thread.fault[] and its reply is interpreted here (map, resume or kill)
+ * instead of being copied into registers.
+ *
+ * Fast path: call to a waiting receiver and reply_recv to a caller with no
+ * sender queued switch straight to the other thread, bypassing the run
+ * queue.
+ */
+#include "abi/fault.h"
+#include "abi/kernel.h"
+#include "kmem.h"
+#include "lib.h"
+#include "object.h"
+#include "riscv.h"
+#include "sbi.h"
+
+extern struct task *root_task;
+
+struct endpoint *endpoint_create(void)
+{
+	struct endpoint *ep = kobj_alloc(sizeof(*ep));
+
+	if (ep)
+		ep->hdr.type = KOBJ_ENDPOINT;
+	return ep;
+}
+
+/* Wake a thread whose partner went away: its syscall fails with err; a
+ * thread blocked on a fault cannot be served any more and is stopped. */
+static void wake_error(struct thread *t, int err)
+{
+	if (t->fault_pending) {
+		kprintf("kernel: thread %lu: pager gone while it faulted at %p; stopped\n",
+			t->id, (void *)t->fault[0]);
+		thread_kill(t);
+		return;
+	}
+	t->regs.x[R_A0] = (uint64_t)(int64_t)err;
+	t->regs.x[R_A1] = 0;
+	sched_ready(t);
+}
+
+void endpoint_free(struct endpoint *ep)
+{
+	struct thread *t;
+
+	while ((t = tq_pop(&ep->senders)))
+		wake_error(t, -ERR_BADF);
+	while ((t = tq_pop(&ep->receivers)))
+		wake_error(t, -ERR_BADF);
+	kobj_free(ep, sizeof(*ep));
+}
+
+/* The page behind a thread's IPC buffer with `need` PTE bits, or 0. */
+static void *ipcbuf_page(struct thread *t, uint64_t need)
+{
+	uint64_t pa, flags;
+
+	if (!t->ipcbuf || !vm_lookup(&t->task->as, t->ipcbuf, &pa, &flags) ||
+	    (flags & need) != need)
+		return NULL;
+	return P2V(pa);
+}
+
+/* The rare parts of a transfer: buffer payload and handle grant. Returns
+ * the info word the receiver sees. A buffer that cannot be read or written
+ * delivers the message with length 0. */
+static uint64_t transfer_extra(struct thread *s, struct thread *r, uint64_t info)
+{
+	uint64_t len = ipc_len(info);
+
+	if (len) {
+		void *src = ipcbuf_page(s, PTE_U | PTE_R);
+		void *dst = ipcbuf_page(r, PTE_U | PTE_W);
+		if (src && dst && len <= IPC_BUF_SIZE)
+			memcpy(dst, src, len);
+		else
+			info &= ~(uint64_t)IPC_LEN_MASK;
+	}
+	if (info & IPC_GRANT) {
+		uint64_t badge;
+		struct handle *h;
+		int64_t res = -ERR_BADF;
+		uint64_t idx = s->regs.x[R_A7];
+		if (idx > 0 && idx < s->task->nhandles && (h = &s->task->handles[idx])->obj) {
+			badge = h->badge;
+			res = (h->rights & RIGHT_GRANT) ?
+				handle_install(r->task, h->obj, h->rights, badge) : -ERR_PERM;
+		}
+		r->regs.x[R_A7] = (uint64_t)res;
+	}
+	return info;
+}
+
+/* Deliver s's message (or fault) into r's registers. */
+static void transfer(struct thread *s, struct thread *r, uint64_t badge)
+{
+	uint64_t *rx = r->regs.x;
+
+	if (s->fault_pending) {
+		rx[R_A1] = ipc_info(FAULT_LABEL, 0, IPC_KERNEL);
+		for (int i = 0; i < 5; i++)
+			rx[R_A2 + i] = s->fault[i];
+		rx[R_A7] = 0;
+		rx[R_T1] = s->fault_badge;
+	} else {
+		const uint64_t *sx = s->regs.x;
+		uint64_t info = sx[R_A1] & ~(uint64_t)IPC_KERNEL;
+		for (int i = 0; i < IPC_WORDS; i++)
+			rx[R_A2 + i] = sx[R_A2 + i];
+		if (unlikely(info & (IPC_LEN_MASK | IPC_GRANT)))
+			info = transfer_extra(s, r, info);
+		rx[R_A1] = info;
+		rx[R_T1] = badge;
+	}
+	rx[R_A0] = 0;
+}
+
+/* A pager's reply to a fault. True if the thread may run again. */
+static bool fault_resolve(struct thread *pager, struct thread *t)
+{
+	const uint64_t *px = pager->regs.x;
+	uint64_t label = ipc_label(px[R_A1]);
+
+	t->fault_pending = false;
+	if (label == FAULT_REPLY_RESUME)
+		return true;
+	if (label == FAULT_REPLY_MAP &&
+	    vm_map_from(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2]) == 0)
+		return true;
+	if (label != FAULT_REPLY_KILL)
+		kprintf("kernel: thread %lu: bad fault reply (label %lu); stopped\n",
+			t->id, label);
+	thread_kill(t);
+	return false;
+}
+
+static void reply_link(struct thread *server, struct thread *client)
+{
+	if (unlikely(server->reply_to != NULL)) {
+		/* A new caller replaces an unanswered one, which stays blocked
+		 * until a holder of its thread handle replies (SYS_IPC_REPLY):
+		 * how a server defers an answer. */
+		server->reply_to->reply_server = NULL;
+	}
+	server->reply_to = client;
+	client->reply_server = server;
+	client->state = TS_REPLY;
+}
+
+/* Reply from server to client; true if the client is ready to run (not
+ * yet queued). */
+static bool reply_deliver(struct thread *server, struct thread *client)
+{
+	if (client->reply_server)
+		client->reply_server->reply_to = NULL;
+	client->reply_server = NULL;
+	if (client->fault_pending)
+		return fault_resolve(server, client);
+	transfer(server, client, 0);
+	client->state = TS_READY;
+	return true;
+}
+
+void ipc_call(struct thread *t, struct endpoint *ep, uint64_t badge)
+{
+	struct thread *r = ep->receivers.head;
+
+	t->send_badge = badge;
+	t->send_is_call = true;
+	if (likely(r != NULL)) {
+		tq_remove(&ep->receivers, r);
+		transfer(t, r, badge);
+		reply_link(r, t);
+		r->state = TS_READY;
+		switch_to(r);
+		return;
+	}
+	t->state = TS_SEND;
+	t->blocked_ep = ep;
+	tq_push(&ep->senders, t);
+	schedule();
+}
+
+void ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge)
+{
+	struct thread *r = ep->receivers.head;
+
+	t->send_badge = badge;
+	t->send_is_call = false;
+	if (r) {
+		tq_remove(&ep->receivers, r);
+		transfer(t, r, badge);
+		t->regs.x[R_A0] = 0;
+		sched_ready(r);
+		return;
+	}
+	t->state = TS_SEND;
+	t->blocked_ep = ep;
+	tq_push(&ep->senders, t);
+	schedule();
+}
+
+/* Take a queued sender's message if there is one; else block t. */
+static bool recv_or_block(struct thread *t, struct endpoint *ep)
+{
+	struct thread *s = tq_pop(&ep->senders);
+
+	if (s) {
+		transfer(s, t, s->send_badge);
+		if (s->send_is_call || s->fault_pending) {
+			reply_link(t, s);
+		} else {
+			s->regs.x[R_A0] = 0;
+			sched_ready(s);
+		}
+		return true;
+	}
+	t->state = TS_RECV;
+	t->blocked_ep = ep;
+	tq_push(&ep->receivers, t);
+	return false;
+}
+
+void ipc_recv(struct thread *t, struct endpoint *ep)
+{
+	if (!recv_or_block(t, ep))
+		schedule();
+}
+
+void ipc_reply_recv(struct thread *t, struct endpoint *ep)
+{
+	struct thread *c = t->reply_to;
+	bool c_ready = c && reply_deliver(t, c);
+
+	if (recv_or_block(t, ep)) {
+		if (c_ready)
+			sched_ready(c);
+		return;
+	}
+	if (likely(c_ready))
+		switch_to(c);
+	else
+		schedule();
+}
+
+int ipc_reply(struct thread *t, struct thread *client)
+{
+	if (client->state != TS_REPLY)
+		return -ERR_INVAL;
+	if (reply_deliver(t, client))
+		sched_ready(client);
+	t->regs.x[R_A0] = 0;
+	return 0;
+}
+
+void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, uint64_t cause)
+{
+	t->fault[0] = addr;
+	t->fault[1] = access;
+	t->fault[2] = t->regs.x[R_PC];
+	t->fault[3] = kind;
+	t->fault[4] = cause;
+	if (!t->pager) {
+		if (t->task == root_task) {
+			kprintf("kernel: the pager died: cause %lu, addr %p, pc %p\n",
+				cause, (void *)addr, (void *)t->fault[2]);
+			sbi_shutdown(1);
+		}
+		kprintf("kernel: thread %lu faulted (cause %lu, addr %p, pc %p) with no pager; stopped\n",
+			t->id, cause, (void *)addr, (void *)t->fault[2]);
+		thread_kill(t);
+		schedule();
+		return;
+	}
+	t->fault_pending = true;
+	ipc_call(t, t->pager, t->fault_badge);
+}
+
+void ipc_thread_unlink(struct thread *t)
+{
+	if (t->state == TS_SEND)
+		tq_remove(&t->blocked_ep->senders, t);
+	else if (t->state == TS_RECV)
+		tq_remove(&t->blocked_ep->receivers, t);
+	else if (t->state == TS_NOTIF && t->blocked_notif->waiter == t)
+		t->blocked_notif->waiter = NULL;
+	if (t->reply_server) {
+		t->reply_server->reply_to = NULL;
+		t->reply_server = NULL;
+	}
+	if (t->reply_to) {
+		struct thread *c = t->reply_to;
+		t->reply_to = NULL;
+		c->reply_server = NULL;
+		wake_error(c, -ERR_SRCH);
+	}
+	t->fault_pending = false;
+}

@@ -1,0 +1,168 @@
+/*
+ * Kernel objects and the handle tables that name them. Every object starts
+ * with a struct kobj (type and reference count); a reference is held by each
+ * handle naming it and by each kernel structure pointing at it:
+ *   task      handles + its live threads
+ *   thread    handles + 1 while alive
+ *   endpoint  handles + threads whose pager it is
+ *   notif     handles + IRQs bound to it
+ * An object is freed when its count reaches zero.
+ */
+#ifndef KERNEL_OBJECT_H
+#define KERNEL_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "vm.h"
+
+#define container_of(p, T, m) ((T *)((char *)(p) - __builtin_offsetof(T, m)))
+
+enum kobj_type { KOBJ_NONE, KOBJ_TASK, KOBJ_THREAD, KOBJ_ENDPOINT, KOBJ_NOTIF, KOBJ_DEVCTL };
+
+struct kobj {
+	uint32_t type;
+	uint32_t refs;
+};
+
+struct handle {
+	struct kobj *obj;	/* NULL: free slot */
+	uint64_t rights;
+	uint64_t badge;
+	uint64_t pad;
+};
+
+#define HANDLES_PER_PAGE (4096 / sizeof(struct handle))
+
+struct thread;
+
+/* A FIFO of threads, linked through thread.qnext/qprev. */
+struct thread_queue {
+	struct thread *head, *tail;
+};
+
+struct task {
+	struct kobj hdr;
+	struct aspace as;
+	struct handle *handles;	/* slot 0 is never used */
+	uint32_t nhandles;
+	uint32_t nthreads;
+	struct thread *threads;	/* linked through thread.task_next */
+	bool dead;
+};
+
+struct endpoint {
+	struct kobj hdr;
+	struct thread_queue senders;	/* blocked in send or call */
+	struct thread_queue receivers;	/* blocked in receive */
+};
+
+struct notif {
+	struct kobj hdr;
+	uint64_t bits;
+	struct thread *waiter;
+};
+
+/* Register indices in struct regs (x[0] holds the pc). */
+enum { R_PC = 0, R_RA = 1, R_SP = 2, R_T0 = 5, R_T1 = 6, R_A0 = 10, R_A1 = 11,
+       R_A2 = 12, R_A7 = 17 };
+
+struct regs {
+	uint64_t x[32];
+};
+
+enum thread_state {
+	TS_READY,		/* running or in the run queue */
+	TS_SEND,		/* in an endpoint's senders */
+	TS_RECV,		/* in an endpoint's receivers */
+	TS_REPLY,		/* waiting for reply_server to reply */
+	TS_NOTIF,		/* waiting on a notification */
+	TS_DEAD,
+};
+
+struct thread {
+	struct regs regs;	/* first: trap_entry saves here via sscratch */
+	struct kobj hdr;
+	struct task *task;
+	struct thread *task_next;
+	enum thread_state state;
+	struct thread *qnext, *qprev;	/* run queue or endpoint queue */
+	struct endpoint *blocked_ep;	/* TS_SEND / TS_RECV: whose queue */
+	struct notif *blocked_notif;
+	struct thread *reply_to;	/* server: caller awaiting our reply */
+	struct thread *reply_server;	/* client: server holding our reply */
+	uint64_t send_badge;		/* badge of the handle of a pending send */
+	bool send_is_call;
+	bool fault_pending;		/* blocked on a fault: message in fault[] */
+	uint64_t fault[5];		/* addr, access, pc, kind, cause */
+	struct endpoint *pager;
+	uint64_t fault_badge;
+	uint64_t ipcbuf;		/* user address of the IPC buffer page or 0 */
+	bool fp_used;
+	uint64_t fregs[33];		/* f0..f31, fcsr */
+	uint64_t id;
+};
+
+/* handle.c */
+int handle_table_init(struct task *t, uint32_t nhandles, void *pages);
+/* Look up handle h of `type` with all of `rights`: the object, or NULL with
+ * *err = -ERR_BADF (no such handle / wrong type) or -ERR_PERM (rights). */
+struct kobj *handle_get(struct task *t, uint64_t h, uint32_t type,
+			uint64_t rights, uint64_t *badge, int *err);
+/* Install a new handle: its number, or -ERR_NOSPC. Takes a reference. */
+int handle_install(struct task *t, struct kobj *obj, uint64_t rights, uint64_t badge);
+int handle_close(struct task *t, uint64_t h);
+void handle_close_all(struct task *t);
+void kobj_ref(struct kobj *o);
+void kobj_unref(struct kobj *o);
+
+/* task.c */
+/* A task with an empty address space and handle table (of nhandles in
+ * handle_pages if given, else one pool page). NULL if out of memory. */
+struct task *task_create(void *handle_pages, uint32_t nhandles);
+void task_destroy(struct task *t);
+void task_free(struct task *t);
+
+/* thread.c */
+extern struct thread *current;
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg);
+void thread_kill(struct thread *t);
+void thread_free(struct thread *t);
+void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge);
+void sched_ready(struct thread *t);
+void sched_yield(void);
+/* Pick the next thread to run (idling until one is ready) and switch. */
+void schedule(void);
+void switch_to(struct thread *t);
+void sched_timer_tick(void);
+void fp_trap_switch(void);
+uint64_t thread_count(void);
+uint64_t task_count(void);
+
+void tq_push(struct thread_queue *q, struct thread *t);
+struct thread *tq_pop(struct thread_queue *q);
+void tq_remove(struct thread_queue *q, struct thread *t);
+
+/* ipc.c */
+struct endpoint *endpoint_create(void);
+void endpoint_free(struct endpoint *ep);
+void ipc_call(struct thread *t, struct endpoint *ep, uint64_t badge);
+void ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge);
+void ipc_recv(struct thread *t, struct endpoint *ep);
+void ipc_reply_recv(struct thread *t, struct endpoint *ep);
+/* Reply from t to a thread blocked awaiting a reply (from t or a deferred
+ * one). 0, or -ERR_INVAL if the client is not awaiting a reply. */
+int ipc_reply(struct thread *t, struct thread *client);
+void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, uint64_t cause);
+void ipc_thread_unlink(struct thread *t);
+
+/* notif.c */
+struct notif *notif_create(void);
+void notif_free(struct notif *n);
+void notif_signal(struct notif *n, uint64_t bits);
+void notif_wait(struct thread *t, struct notif *n);
+void irq_init(uint64_t plic_pa, uint64_t hartid);
+int irq_bind(uint32_t irq, struct notif *n, uint64_t bits);
+int irq_ack(uint32_t irq);
+void irq_handle(void);
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * Syscall dispatch. Every argument is checked here before any object is
+ * touched: handles through handle_get (type and rights), user pointers
+ * through the page tables (copy_from_user / copy_to_user), addresses for
+ * alignment and range. A bad argument returns a negated ERR_* code and has
+ * no other effect.
+ */
+#include "abi/kernel.h"
+#include "kmem.h"
+#include "lib.h"
+#include "object.h"
+#include "riscv.h"
+#include "sbi.h"
+#include "syscall.h"
+
+static uint64_t ram_base, ram_end;	/* device mappings must lie outside */
+static struct kobj devctl = { .type = KOBJ_DEVCTL, .refs = 1 };
+
+void syscall_init(uint64_t mem_base, uint64_t mem_end)
+{
+	ram_base = mem_base;
+	ram_end = mem_end;
+}
+
+struct kobj *syscall_devctl(void)
+{
+	return &devctl;
+}
+
+#define GET(type, h, rights, badge) \
+	handle_get(t->task, (h), (type), (rights), (badge), &err)
+
+static bool page_range_ok(uint64_t va, uint64_t npages)
+{
+	return !(va & (PAGE_SIZE - 1)) && va < USER_TOP &&
+	       npages <= (USER_TOP - va) / PAGE_SIZE;
+}
+
+static bool rights_ok(uint64_t r)
+{
+	return r && !(r & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) &&
+	       (!(r & MAP_W) || (r & MAP_R));
+}
+
+static int64_t sys_debug_write(struct thread *t, uint64_t buf, uint64_t len)
+{
+	char chunk[128];
+
+	if (len > 4096)
+		return -ERR_INVAL;
+	for (uint64_t off = 0; off < len; off += sizeof(chunk)) {
+		uint64_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
+		if (copy_from_user(&t->task->as, chunk, buf + off, n) < 0)
+			return -ERR_FAULT;
+	}
+	for (uint64_t off = 0; off < len; off += sizeof(chunk)) {
+		uint64_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
+		copy_from_user(&t->task->as, chunk, buf + off, n);
+		console_write(chunk, n);
+	}
+	return (int64_t)len;
+}
+
+/* The checks an outgoing message needs beyond the handle. */
+static int64_t msg_check(struct thread *t, uint64_t info)
+{
+	if (likely(!(info & (IPC_LEN_MASK | IPC_GRANT))))
+		return 0;
+	if (ipc_len(info) > IPC_BUF_SIZE)
+		return -ERR_INVAL;
+	if (ipc_len(info)) {
+		uint64_t pa, flags;
+		if (!t->ipcbuf || !vm_lookup(&t->task->as, t->ipcbuf, &pa, &flags) ||
+		    !(flags & PTE_U) || !(flags & PTE_R))
+			return -ERR_FAULT;
+	}
+	return 0;
+}
+
+static int64_t sys_ipc(struct thread *t, uint64_t nr)
+{
+	uint64_t *x = t->regs.x, badge;
+	int err = 0;
+	int64_t r;
+	uint64_t need = nr == SYS_IPC_CALL || nr == SYS_IPC_SEND ? RIGHT_SEND : RIGHT_RECV;
+	struct endpoint *ep;
+
+	if (nr != SYS_IPC_RECV && (r = msg_check(t, x[R_A1])) < 0)
+		return r;
+	if (unlikely(nr == SYS_IPC_REPLY)) {
+		struct kobj *c = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
+		return c ? ipc_reply(t, container_of(c, struct thread, hdr)) : err;
+	}
+	ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], need, &badge);
+	if (unlikely(!ep))
+		return err;
+	switch (nr) {
+	case SYS_IPC_CALL:
+		ipc_call(t, ep, badge);
+		break;
+	case SYS_IPC_SEND:
+		ipc_send(t, ep, badge);
+		break;
+	case SYS_IPC_RECV:
+		ipc_recv(t, ep);
+		break;
+	default:
+		ipc_reply_recv(t, ep);
+		break;
+	}
+	return 0;
+}
+
+static int64_t install_new(struct thread *t, struct kobj *o, uint64_t rights,
+			   void (*undo)(struct kobj *))
+{
+	int h;
+
+	if (!o)
+		return -ERR_NOMEM;
+	h = handle_install(t->task, o, rights, 0);
+	if (h < 0)
+		undo(o);
+	return h;
+}
+
+static void undo_endpoint(struct kobj *o) { endpoint_free((struct endpoint *)o); }
+static void undo_notif(struct kobj *o) { notif_free((struct notif *)o); }
+static void undo_task(struct kobj *o) { task_free((struct task *)o); }
+
+static int64_t sys_thread_create(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+	struct endpoint *pager = NULL;
+	uint64_t pager_badge = 0;
+	struct thread *nt;
+	int h;
+
+	if (!task)
+		return err;
+	if (task->dead)
+		return -ERR_SRCH;
+	if (a[4] && !(pager = (struct endpoint *)GET(KOBJ_ENDPOINT, a[4], RIGHT_SEND, &pager_badge)))
+		return err;
+	if (a[1] >= USER_TOP || a[2] >= USER_TOP)
+		return -ERR_INVAL;
+	nt = thread_create(task, a[1], a[2], a[3]);
+	if (!nt)
+		return -ERR_NOMEM;
+	thread_set_pager(nt, pager, a[5]);
+	h = handle_install(t->task, &nt->hdr, RIGHTS_ALL, 0);
+	if (h < 0)
+		thread_kill(nt);
+	return h;
+}
+
+static int64_t sys_handle_grant(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+	struct handle *src;
+
+	if (!task)
+		return err;
+	if (task->dead)
+		return -ERR_SRCH;
+	if (a[1] == 0 || a[1] >= t->task->nhandles || !(src = &t->task->handles[a[1]])->obj)
+		return -ERR_BADF;
+	if (!(src->rights & RIGHT_GRANT))
+		return -ERR_PERM;
+	if (a[3] & ~(uint64_t)RIGHTS_ALL)
+		return -ERR_INVAL;
+	return handle_install(task, src->obj, src->rights & a[3], src->badge ? src->badge : a[2]);
+}
+
+static int64_t sys_map(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+
+	if (!task)
+		return err;
+	if (task->dead)
+		return -ERR_SRCH;
+	return vm_map_from(&t->task->as, a[1], &task->as, a[2], a[3]);
+}
+
+static int64_t sys_range(struct thread *t, const uint64_t *a, bool protect)
+{
+	int err = 0;
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+
+	if (!task)
+		return err;
+	if (!page_range_ok(a[1], a[2]) || (protect && a[3] && !rights_ok(a[3])))
+		return -ERR_INVAL;
+	if (task->dead)
+		return -ERR_SRCH;
+	if (!protect || !a[3])
+		return (int64_t)vm_unmap(&task->as, a[1], a[2]);
+	return (int64_t)vm_protect(&task->as, a[1], a[2], vm_user_flags(a[3]) & PTE_LEAF);
+}
+
+static int64_t sys_map_device(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct task *task;
+
+	if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
+		return err;
+	if (!(task = (struct task *)GET(KOBJ_TASK, a[1], RIGHT_CONTROL, NULL)))
+		return err;
+	if ((a[2] & (PAGE_SIZE - 1)) || !page_range_ok(a[3], 1) || !rights_ok(a[4]) ||
+	    (a[2] + PAGE_SIZE > ram_base && a[2] < ram_end) ||
+	    a[2] >= (uint64_t)PHYSMAP_GIB << 30)
+		return -ERR_INVAL;
+	if (task->dead)
+		return -ERR_SRCH;
+	return vm_map(&task->as, a[3], a[2], vm_user_flags(a[4]));
+}
+
+static int64_t sys_irq(struct thread *t, uint64_t nr, const uint64_t *a)
+{
+	int err = 0;
+	uint64_t badge = 0;
+	struct notif *n = NULL;
+
+	if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
+		return err;
+	if (a[1] > 0xffffffffu)
+		return -ERR_INVAL;
+	if (nr == SYS_IRQ_ACK)
+		return irq_ack((uint32_t)a[1]);
+	if (a[2] && !(n = (struct notif *)GET(KOBJ_NOTIF, a[2], RIGHT_SEND, &badge)))
+		return err;
+	return irq_bind((uint32_t)a[1], n, notif_bits(badge));
+}
+
+static int64_t sys_info(struct thread *t, uint64_t nr, const uint64_t *a)
+{
+	int err = 0;
+
+	if (nr == SYS_KERNEL_INFO) {
+		struct kernel_info ki = {
+			.kmem_free_pages = kmem_free_pages(),
+			.kmem_total_pages = kmem_total_pages(),
+			.nthreads = thread_count(),
+			.ntasks = task_count(),
+		};
+		return copy_to_user(&t->task->as, a[0], &ki, sizeof(ki));
+	}
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], 0, NULL);
+	if (!task)
+		return err;
+	struct task_info ti = {
+		.pt_pages = task->as.pt_pages,
+		.mapped_pages = task->as.mapped,
+		.nthreads = task->nthreads,
+	};
+	return copy_to_user(&t->task->as, a[1], &ti, sizeof(ti));
+}
+
+static int64_t sys_other(struct thread *t, uint64_t nr)
+{
+	const uint64_t *a = &t->regs.x[R_A0];
+	int err = 0;
+	struct kobj *o;
+
+	switch (nr) {
+	case SYS_DEBUG_WRITE:
+		return sys_debug_write(t, a[0], a[1]);
+	case SYS_YIELD:
+		sched_yield();
+		return 0;
+	case SYS_SHUTDOWN:
+		if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
+			return err;
+		sbi_shutdown(a[1] != 0);
+	case SYS_IPCBUF_SET:
+		if ((a[0] & (PAGE_SIZE - 1)) || a[0] >= USER_TOP)
+			return -ERR_INVAL;
+		t->ipcbuf = a[0];
+		return 0;
+	case SYS_ENDPOINT_CREATE:
+		return install_new(t, (struct kobj *)endpoint_create(),
+				   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_endpoint);
+	case SYS_NOTIF_CREATE:
+		return install_new(t, (struct kobj *)notif_create(),
+				   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_notif);
+	case SYS_NOTIFY:
+	case SYS_WAIT: {
+		uint64_t badge;
+		uint64_t need = nr == SYS_NOTIFY ? RIGHT_SEND : RIGHT_RECV;
+		struct notif *n = (struct notif *)GET(KOBJ_NOTIF, a[0], need, &badge);
+		if (!n)
+			return err;
+		if (nr == SYS_NOTIFY)
+			notif_signal(n, notif_bits(badge));
+		else
+			notif_wait(t, n);	/* sets a0 itself */
+		return nr == SYS_NOTIFY ? 0 : (int64_t)t->regs.x[R_A0];
+	}
+	case SYS_TASK_CREATE:
+		return install_new(t, (struct kobj *)task_create(NULL, 0), RIGHTS_ALL, undo_task);
+	case SYS_TASK_DESTROY:
+		if (!(o = GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL)))
+			return err;
+		task_destroy((struct task *)o);
+		return 0;
+	case SYS_TASK_INFO:
+	case SYS_KERNEL_INFO:
+		return sys_info(t, nr, a);
+	case SYS_THREAD_CREATE:
+		return sys_thread_create(t, a);
+	case SYS_THREAD_EXIT:
+		thread_kill(t);
+		return 0;
+	case SYS_HANDLE_CLOSE:
+		return handle_close(t->task, a[0]);
+	case SYS_HANDLE_GRANT:
+		return sys_handle_grant(t, a);
+	case SYS_MAP:
+		return sys_map(t, a);
+	case SYS_UNMAP:
+		return sys_range(t, a, false);
+	case SYS_PROTECT:
+		return sys_range(t, a, true);
+	case SYS_MAP_DEVICE:
+		return sys_map_device(t, a);
+	case SYS_IRQ_BIND:
+	case SYS_IRQ_ACK:
+		return sys_irq(t, nr, a);
+	default:
+		return -ERR_NOSYS;
+	}
+}
+
+/*
+ * Handle the current thread's ecall. IPC syscalls set the result
+ * registers of whichever threads they complete; the others return a value
+ * in a0 of the calling thread (if it still exists).
+ */
+void syscall_dispatch(struct thread *t)
+{
+	uint64_t nr = t->regs.x[R_T0];
+	int64_t r;
+
+	if (nr >= SYS_IPC_CALL && nr <= SYS_IPC_REPLY) {
+		r = sys_ipc(t, nr);
+		if (unlikely(r < 0))
+			t->regs.x[R_A0] = (uint64_t)r;
+		return;
+	}
+	kobj_ref(&t->hdr);	/* the call may end the thread itself */
+	r = sys_other(t, nr);
+	if (t->state != TS_DEAD && !(nr == SYS_WAIT && t->state == TS_NOTIF))
+		t->regs.x[R_A0] = (uint64_t)r;
+	kobj_unref(&t->hdr);
+}

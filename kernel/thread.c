@@ -1,0 +1,198 @@
+/*
+ * Threads and the scheduler: one run queue, round robin with a timer
+ * quantum; IPC switches directly from caller to callee without it. FP
+ * registers are switched lazily: only the thread whose values are in the
+ * FP registers (fp_owner) runs with sstatus.FS on; another thread's first
+ * FP instruction traps and loads its own.
+ */
+#include "abi/kernel.h"
+#include "kmem.h"
+#include "lib.h"
+#include "object.h"
+#include "riscv.h"
+#include "sbi.h"
+
+struct thread *current;
+static struct thread_queue runq;
+static struct thread *fp_owner;
+static uint64_t nthreads, next_id = 1;
+uint64_t timer_quantum;
+
+void fp_save(uint64_t *fregs);
+void fp_load(const uint64_t *fregs);
+
+void tq_push(struct thread_queue *q, struct thread *t)
+{
+	t->qnext = NULL;
+	t->qprev = q->tail;
+	if (q->tail)
+		q->tail->qnext = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+void tq_remove(struct thread_queue *q, struct thread *t)
+{
+	if (t->qprev)
+		t->qprev->qnext = t->qnext;
+	else
+		q->head = t->qnext;
+	if (t->qnext)
+		t->qnext->qprev = t->qprev;
+	else
+		q->tail = t->qprev;
+	t->qnext = t->qprev = NULL;
+}
+
+struct thread *tq_pop(struct thread_queue *q)
+{
+	struct thread *t = q->head;
+
+	if (t)
+		tq_remove(q, t);
+	return t;
+}
+
+struct thread *thread_create(struct task *task, uint64_t pc, uint64_t sp, uint64_t arg)
+{
+	struct thread *t = kobj_alloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->hdr.type = KOBJ_THREAD;
+	t->hdr.refs = 1;	/* alive */
+	t->task = task;
+	kobj_ref(&task->hdr);
+	t->task_next = task->threads;
+	task->threads = t;
+	task->nthreads++;
+	t->regs.x[R_PC] = pc;
+	t->regs.x[R_SP] = sp;
+	t->regs.x[R_A0] = arg;
+	t->id = next_id++;
+	nthreads++;
+	sched_ready(t);
+	return t;
+}
+
+void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge)
+{
+	if (t->pager)
+		kobj_unref(&t->pager->hdr);
+	t->pager = ep;
+	t->fault_badge = badge;
+	if (ep)
+		kobj_ref(&ep->hdr);
+}
+
+void thread_kill(struct thread *t)
+{
+	struct task *task = t->task;
+
+	if (t->state == TS_DEAD)
+		return;
+	ipc_thread_unlink(t);
+	if (t->state == TS_READY && t != current)
+		tq_remove(&runq, t);
+	t->state = TS_DEAD;
+	for (struct thread **p = &task->threads; *p; p = &(*p)->task_next) {
+		if (*p == t) {
+			*p = t->task_next;
+			break;
+		}
+	}
+	task->nthreads--;
+	nthreads--;
+	thread_set_pager(t, NULL, 0);
+	if (t == current)
+		current = NULL;
+	if (t == fp_owner)
+		fp_owner = NULL;
+	t->task = NULL;
+	kobj_unref(&task->hdr);
+	kobj_unref(&t->hdr);
+}
+
+void thread_free(struct thread *t)
+{
+	KASSERT(t->state == TS_DEAD);
+	kobj_free(t, sizeof(*t));
+}
+
+void sched_ready(struct thread *t)
+{
+	t->state = TS_READY;
+	tq_push(&runq, t);
+}
+
+void switch_to(struct thread *t)
+{
+	uint64_t fs = csr_read(sstatus) & SSTATUS_FS;
+
+	if (fs == SSTATUS_FS && fp_owner) {	/* dirty: keep the values */
+		fp_save(fp_owner->fregs);
+		fp_owner->fp_used = true;
+	}
+	csr_clear(sstatus, SSTATUS_FS);
+	if (t == fp_owner)
+		csr_set(sstatus, SSTATUS_FS_INIT << 1);	/* clean */
+	vm_activate(&t->task->as);
+	current = t;
+}
+
+/* The current thread's first FP instruction since it last lost the FP
+ * registers: load its values and let it retry. */
+void fp_trap_switch(void)
+{
+	fp_load(current->fregs);
+	fp_owner = current;
+	csr_set(sstatus, SSTATUS_FS_INIT << 1);
+}
+
+static void idle(void)
+{
+	current = NULL;
+	vm_activate_kernel();
+	while (!runq.head) {
+		if (nthreads == 0) {
+			kprintf("kernel: no threads left; shutting down\n");
+			sbi_shutdown(0);
+		}
+		wfi();
+		uint64_t sip = csr_read(sip);
+		if (sip & SIP_STIP)
+			sbi_set_timer(csr_read(time) + timer_quantum);
+		if (sip & SIP_SEIP)
+			irq_handle();
+	}
+}
+
+void schedule(void)
+{
+	struct thread *t;
+
+	while (!(t = tq_pop(&runq)))
+		idle();
+	switch_to(t);
+}
+
+void sched_yield(void)
+{
+	if (!runq.head)
+		return;
+	tq_push(&runq, current);
+	schedule();
+}
+
+void sched_timer_tick(void)
+{
+	sbi_set_timer(csr_read(time) + timer_quantum);
+	if (current)
+		sched_yield();
+}
+
+uint64_t thread_count(void)
+{
+	return nthreads;
+}

@@ -1,0 +1,289 @@
+/*
+ * Sv39 page tables for user address spaces. Page-table pages come from the
+ * kernel pool; the pages they map are the pager's (the kernel only ever
+ * records their physical addresses). The kernel half of every root is a
+ * copy of boot_root's upper entries, which map physical memory at KERNBASE.
+ */
+#include "vm.h"
+#include "abi/kernel.h"
+#include "kmem.h"
+#include "lib.h"
+#include "riscv.h"
+
+extern pte_t boot_root[512];
+
+#define KERNEL_HALF 256	/* root entries >= this are the kernel's */
+
+static pte_t *active_root = boot_root;	/* what satp points at */
+
+int vm_create(struct aspace *as)
+{
+	pte_t *root = kpage_alloc();
+
+	if (!root)
+		return -ERR_NOMEM;
+	for (int i = KERNEL_HALF; i < 512; i++)
+		root[i] = boot_root[i];
+	as->root = root;
+	as->pt_pages = 1;
+	as->mapped = 0;
+	return 0;
+}
+
+static void free_table(struct aspace *as, pte_t *table, int level)
+{
+	for (int i = 0; i < 512; i++) {
+		pte_t e = table[i];
+		if ((e & PTE_V) && !(e & PTE_LEAF) && level > 0)
+			free_table(as, P2V(PTE_PA(e)), level - 1);
+	}
+	kpage_free(table);
+	as->pt_pages--;
+}
+
+void vm_destroy(struct aspace *as)
+{
+	if (!as->root)
+		return;
+	if (as->root == active_root)
+		vm_activate_kernel();
+	for (int i = 0; i < KERNEL_HALF; i++) {
+		pte_t e = as->root[i];
+		if ((e & PTE_V) && !(e & PTE_LEAF))
+			free_table(as, P2V(PTE_PA(e)), 1);
+	}
+	kpage_free(as->root);
+	as->root = NULL;
+	as->pt_pages = 0;
+	as->mapped = 0;
+}
+
+/*
+ * Find the PTE for `va` at `level` (0 = 4 KiB leaf), creating tables on the
+ * way when `alloc`. NULL if a table is missing (or out of memory with
+ * alloc), or if a larger leaf is in the way.
+ */
+static pte_t *walk(struct aspace *as, uint64_t va, int level, bool alloc)
+{
+	pte_t *table = as->root;
+
+	for (int l = 2; l > level; l--) {
+		pte_t *e = &table[VPN(va, l)];
+		if (*e & PTE_V) {
+			if (*e & PTE_LEAF)
+				return NULL;
+			table = P2V(PTE_PA(*e));
+			continue;
+		}
+		if (!alloc)
+			return NULL;
+		pte_t *next = kpage_alloc();
+		if (!next)
+			return NULL;
+		as->pt_pages++;
+		*e = PA_PTE(V2P(next)) | PTE_V;
+		table = next;
+	}
+	return &table[VPN(va, level)];
+}
+
+uint64_t vm_user_flags(uint64_t rights)
+{
+	uint64_t f = PTE_V | PTE_U | PTE_A;
+
+	if (rights & MAP_R)
+		f |= PTE_R;
+	if (rights & MAP_W)
+		f |= PTE_W | PTE_D;
+	if (rights & MAP_X)
+		f |= PTE_X;
+	return f;
+}
+
+int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	pte_t *e = walk(as, va, 0, true);
+
+	if (!e)
+		return -ERR_NOMEM;
+	if (!(*e & PTE_V))
+		as->mapped++;
+	*e = PA_PTE(pa) | flags;
+	sfence_vma_va(va);
+	return 0;
+}
+
+int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
+		uint64_t dst_va, uint64_t rights)
+{
+	uint64_t pa, flags;
+
+	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || !rights ||
+	    (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
+	    ((rights & MAP_W) && !(rights & MAP_R)))
+		return -ERR_INVAL;
+	if (!vm_lookup(src, src_va, &pa, &flags) || !(flags & PTE_U) || !(flags & PTE_R))
+		return -ERR_FAULT;
+	if ((rights & MAP_W) && !(flags & PTE_W))
+		return -ERR_ACCES;
+	return vm_map(dst, dst_va, pa, vm_user_flags(rights));
+}
+
+int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	pte_t *e = walk(as, va, 1, true);
+
+	if (!e || (*e & PTE_V))
+		return -ERR_NOMEM;
+	*e = PA_PTE(pa) | flags;
+	as->mapped += 512;
+	return 0;
+}
+
+/*
+ * Visit the present 4 KiB leaves in [va, end), skipping absent tables a
+ * whole 1 GiB or 2 MiB at a time. `fn` gets the PTE and returns whether it
+ * changed it; a leaf table left empty by an unmap is freed.
+ */
+static bool leaf_clear(struct aspace *as, pte_t *e, uint64_t arg)
+{
+	(void)arg;
+	*e = 0;
+	as->mapped--;
+	return true;
+}
+
+typedef bool (*leaf_fn)(struct aspace *as, pte_t *e, uint64_t arg);
+
+static uint64_t for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
+			      leaf_fn fn, uint64_t arg)
+{
+	uint64_t changed = 0;
+
+	while (va < end) {
+		pte_t *l2 = &as->root[VPN(va, 2)];
+		if (!(*l2 & PTE_V) || (*l2 & PTE_LEAF)) {
+			va = ALIGN_DOWN(va, 1ul << 30) + (1ul << 30);
+			continue;
+		}
+		pte_t *l1 = &((pte_t *)P2V(PTE_PA(*l2)))[VPN(va, 1)];
+		uint64_t next = ALIGN_DOWN(va, 1ul << 21) + (1ul << 21);
+		if (!(*l1 & PTE_V) || (*l1 & PTE_LEAF)) {
+			va = next;
+			continue;
+		}
+		pte_t *leaves = P2V(PTE_PA(*l1));
+		uint64_t stop = next < end ? next : end;
+		bool whole = (va & ((1ul << 21) - 1)) == 0 && stop == next;
+		for (; va < stop; va += PAGE_SIZE) {
+			pte_t *e = &leaves[VPN(va, 0)];
+			if ((*e & PTE_V) && fn(as, e, arg))
+				changed++;
+		}
+		/* An unmap over a leaf table's whole range frees the table. */
+		if (whole && fn == leaf_clear) {
+			*l1 = 0;
+			kpage_free(leaves);
+			as->pt_pages--;
+		}
+	}
+	return changed;
+}
+
+uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages)
+{
+	uint64_t n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_clear, 0);
+
+	sfence_vma();
+	return n;
+}
+
+static bool leaf_protect(struct aspace *as, pte_t *e, uint64_t rwx)
+{
+	(void)as;
+	pte_t old = *e;
+	*e = (old & ~(PTE_LEAF | PTE_D)) | rwx | ((rwx & PTE_W) ? PTE_D : 0);
+	return *e != old;
+}
+
+uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t rwx)
+{
+	uint64_t n;
+
+	if (!(rwx & PTE_LEAF))
+		return vm_unmap(as, va, npages);
+	n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_protect, rwx);
+	sfence_vma();
+	return n;
+}
+
+bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *flags)
+{
+	pte_t *table = as->root;
+
+	if (va >= USER_TOP)
+		return false;
+	for (int l = 2; l >= 0; l--) {
+		pte_t e = table[VPN(va, l)];
+		if (!(e & PTE_V))
+			return false;
+		if (e & PTE_LEAF) {
+			uint64_t span = 1ul << (12 + 9 * l);
+			*pa = PTE_PA(e) + (va & (span - 1));
+			*flags = e & 0x3ff;
+			return true;
+		}
+		table = P2V(PTE_PA(e));
+	}
+	return false;
+}
+
+void vm_activate(struct aspace *as)
+{
+	if (as->root == active_root)
+		return;
+	active_root = as->root;
+	csr_write(satp, SATP_SV39 | (V2P(as->root) >> 12));
+	sfence_vma();
+}
+
+void vm_activate_kernel(void)
+{
+	active_root = boot_root;
+	csr_write(satp, SATP_SV39 | (V2P(boot_root) >> 12));
+	sfence_vma();
+}
+
+static int copy_user(struct aspace *as, uint64_t uva, void *kbuf, uint64_t n, bool to_user)
+{
+	uint64_t need = PTE_U | (to_user ? PTE_W : PTE_R);
+	uint8_t *k = kbuf;
+
+	if (uva >= USER_TOP || n > USER_TOP - uva)
+		return -ERR_FAULT;
+	while (n) {
+		uint64_t pa, flags, chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+		if (chunk > n)
+			chunk = n;
+		if (!vm_lookup(as, uva, &pa, &flags) || (flags & need) != need)
+			return -ERR_FAULT;
+		if (to_user)
+			memcpy(P2V(pa), k, chunk);
+		else
+			memcpy(k, P2V(pa), chunk);
+		uva += chunk;
+		k += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int copy_from_user(struct aspace *as, void *dst, uint64_t uva, uint64_t n)
+{
+	return copy_user(as, uva, dst, n, false);
+}
+
+int copy_to_user(struct aspace *as, uint64_t uva, const void *src, uint64_t n)
+{
+	return copy_user(as, uva, (void *)src, n, true);
+}

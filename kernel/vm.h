@@ -1,0 +1,56 @@
+/*
+ * Sv39 address spaces: create, map, unmap, protect, translate, destroy.
+ * Only the user half (root entries 0..255) differs between spaces; the
+ * kernel half is copied from the boot root table into every root.
+ */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t pte_t;
+
+struct aspace {
+	pte_t *root;		/* kernel virtual address of the root table */
+	uint64_t pt_pages;	/* page-table pages, root included */
+	uint64_t mapped;	/* leaf 4 KiB mappings (a 2 MiB leaf counts 512) */
+};
+
+/* 0, or -ERR_NOMEM. */
+int vm_create(struct aspace *as);
+/* Free every user page-table page and the root. Frees no mapped page. */
+void vm_destroy(struct aspace *as);
+/* Map one 4 KiB page; replaces an existing mapping. 0 or -ERR_NOMEM. */
+int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);
+/*
+ * Map the page at src_va of `src` into `dst` at dst_va with MAP_* rights:
+ * what SYS_MAP and a fault reply do. The source must be a user page with
+ * R, and W too if W is asked (X needs only R: a task can grant no more
+ * than it can read or write itself). 0, -ERR_INVAL (alignment, range,
+ * rights), -ERR_FAULT (source not mapped), -ERR_ACCES, -ERR_NOMEM.
+ */
+int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
+		uint64_t dst_va, uint64_t rights);
+/* Map one 2 MiB page (boot only: the pager's RAM window). */
+int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);
+/* Remove 4 KiB mappings in [va, va + n pages). Returns how many were present. */
+uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages);
+/* Set the R/W/X bits of present 4 KiB mappings in the range; R/W/X all
+ * clear unmaps. Returns how many were changed. */
+uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t pte_rwx);
+/* Translate a user address: true and *pa, *pte_flags if mapped. */
+bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *pte_flags);
+/* Make `as` the current translation (and flush the TLB). */
+void vm_activate(struct aspace *as);
+void vm_activate_kernel(void);
+
+/* Copy between kernel memory and a user range that must be mapped with
+ * U and R (from) or U and W (to). 0 or -ERR_FAULT. */
+int copy_from_user(struct aspace *as, void *dst, uint64_t uva, uint64_t n);
+int copy_to_user(struct aspace *as, uint64_t uva, const void *src, uint64_t n);
+
+/* MAP_R/W/X -> PTE bits for a user leaf (U, A, and D when writable). */
+uint64_t vm_user_flags(uint64_t map_rights);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * The fault message: what the kernel sends to a thread's pager endpoint when
+ * the thread takes a page fault or any other exception, and the replies the
+ * pager may give. One fault = one IPC call made by the kernel on the
+ * thread's behalf + one reply; the thread stays blocked until the reply.
+ *
+ * Fault message (info has IPC_KERNEL set, label FAULT_LABEL, length 0):
+ *   w[0] address   stval: faulting virtual address (0 for non-memory faults)
+ *   w[1] access    FAULT_READ, FAULT_WRITE or FAULT_EXEC
+ *   w[2] pc        sepc of the faulting instruction
+ *   w[3] kind      FAULT_KIND_*
+ *   w[4] cause     raw scause, for reports
+ *   badge          the fault badge the thread was created with
+ *
+ * Replies (label):
+ *   FAULT_REPLY_MAP     w[0] page in the pager's own space, w[1] page to map
+ *                       in the faulting space, w[2] MAP_* rights; then resume
+ *   FAULT_REPLY_RESUME  resume; the pager fixed things by other means
+ *   FAULT_REPLY_KILL    the thread is stopped and never runs again
+ * A malformed reply (bad label, unmapped source page, bad rights) stops the
+ * thread as FAULT_REPLY_KILL would: a fault is never retried forever by
+ * accident.
+ */
+#ifndef ABI_FAULT_H
+#define ABI_FAULT_H
+
+#include "kernel.h"
+
+#define FAULT_LABEL		0xfa17
+
+#define FAULT_READ		1
+#define FAULT_WRITE		2
+#define FAULT_EXEC		4
+
+#define FAULT_KIND_PAGE		1	/* page fault: address is meaningful */
+#define FAULT_KIND_ILLEGAL	2	/* illegal instruction */
+#define FAULT_KIND_MISALIGNED	3	/* misaligned access */
+#define FAULT_KIND_BREAKPOINT	4	/* ebreak */
+#define FAULT_KIND_ACCESS	5	/* access fault (PMP / bus) */
+
+#define FAULT_REPLY_MAP		1
+#define FAULT_REPLY_RESUME	2
+#define FAULT_REPLY_KILL	3
+
+struct fault_msg {
+	uint64_t addr;
+	uint64_t access;
+	uint64_t pc;
+	uint64_t kind;
+	uint64_t cause;
+	uint64_t badge;
+};
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * The kernel ABI: syscall numbers, register convention, error codes, handle
+ * rights, the IPC message layout and the boot information handed to the
+ * pager. Included by the kernel and by user code alike; this file is the
+ * single definition. docs/syscalls.md describes every call.
+ */
+#ifndef ABI_KERNEL_H
+#define ABI_KERNEL_H
+
+#include <stdint.h>
+
+/*
+ * Register convention (every syscall, entered with `ecall` from U-mode):
+ *   t0       syscall number (SYS_*)
+ *   a0..a5   arguments
+ *   a0       result on return: >= 0 success, < 0 a negated ERR_* code
+ * IPC syscalls (SYS_IPC_*) carry a message instead:
+ *   a0       handle in, status out
+ *   a1       info (see IPC_INFO_*) in and out
+ *   a2..a7   message words 0..5 in and out
+ *   t1       badge of the sender, on return from a receive
+ * Every other register is preserved.
+ */
+enum sys_number {
+	SYS_DEBUG_WRITE = 0,	/* (buf, len) -> len */
+	SYS_YIELD,		/* () -> 0 */
+	SYS_SHUTDOWN,		/* (devctl, code): power off, does not return */
+	SYS_IPC_CALL,		/* send, then wait for the reply */
+	SYS_IPC_SEND,		/* send, blocking until received */
+	SYS_IPC_RECV,		/* wait for a message */
+	SYS_IPC_REPLY_RECV,	/* reply to the last caller, then wait */
+	SYS_IPC_REPLY,		/* reply to a thread (handle) awaiting one */
+	SYS_IPCBUF_SET,		/* (va): the calling thread's IPC buffer page */
+	SYS_ENDPOINT_CREATE,	/* () -> handle */
+	SYS_NOTIF_CREATE,	/* () -> handle */
+	SYS_NOTIFY,		/* (h): OR the handle's badge into the word */
+	SYS_WAIT,		/* (h) -> bits, cleared */
+	SYS_TASK_CREATE,	/* () -> handle */
+	SYS_TASK_DESTROY,	/* (task): kill its threads, free its tables */
+	SYS_TASK_INFO,		/* (task, struct task_info *) -> 0 */
+	SYS_THREAD_CREATE,	/* (task, pc, sp, arg, pager ep, fault badge) -> h */
+	SYS_THREAD_EXIT,	/* (): the calling thread ends */
+	SYS_HANDLE_CLOSE,	/* (h) -> 0 */
+	SYS_HANDLE_GRANT,	/* (task, h, badge, rights) -> handle in task */
+	SYS_MAP,		/* (task, src va, dst va, rights) -> 0 */
+	SYS_UNMAP,		/* (task, va, npages) -> pages unmapped */
+	SYS_PROTECT,		/* (task, va, npages, rights) -> pages changed */
+	SYS_MAP_DEVICE,		/* (devctl, task, pa, va, rights) -> 0 */
+	SYS_IRQ_BIND,		/* (devctl, irq, notif) -> 0 */
+	SYS_IRQ_ACK,		/* (devctl, irq) -> 0 */
+	SYS_KERNEL_INFO,	/* (struct kernel_info *) -> 0 */
+	SYS_COUNT
+};
+
+/*
+ * Error codes, returned negated. The values are those of picolibc's errno
+ * so the POSIX layer in libsys passes them through unchanged.
+ */
+#define ERR_PERM	1	/* handle lacks the right for this operation */
+#define ERR_NOENT	2	/* no such object or name */
+#define ERR_SRCH	3	/* no such task or thread */
+#define ERR_IO		5
+#define ERR_NOEXEC	8	/* not an executable we can load */
+#define ERR_BADF	9	/* invalid handle, or a handle of the wrong type */
+#define ERR_CHILD	10
+#define ERR_AGAIN	11
+#define ERR_NOMEM	12	/* kernel or pager memory exhausted */
+#define ERR_ACCES	13
+#define ERR_FAULT	14	/* user pointer not mapped, not user, misaligned */
+#define ERR_BUSY	16	/* already bound / already mapped */
+#define ERR_EXIST	17
+#define ERR_NODEV	19
+#define ERR_INVAL	22	/* bad argument value */
+#define ERR_NOSPC	28	/* a table is full */
+#define ERR_NOSYS	88	/* no such syscall / request */
+#define ERR_NOTSUP	134
+
+/* Rights held by a handle, and rights of a mapping. */
+#define RIGHT_SEND	0x1u	/* endpoint: call/send; notification: notify */
+#define RIGHT_RECV	0x2u	/* endpoint: receive; notification: wait */
+#define RIGHT_GRANT	0x4u	/* may be copied into another task */
+#define RIGHT_CONTROL	0x8u	/* task/thread: map, create, destroy */
+#define RIGHTS_ALL	0xfu
+
+#define MAP_R		0x1u	/* page mapping rights for SYS_MAP, SYS_PROTECT */
+#define MAP_W		0x2u	/* W implies R (Sv39 has no write-only pages) */
+#define MAP_X		0x4u
+
+/*
+ * IPC message info word (register a1):
+ *   bits  0..12  length in bytes of the IPC-buffer payload (0..4096)
+ *   bit  13      IPC_GRANT: word 5 is a handle to copy to the receiver, who
+ *                sees the new handle's number there (or a negative error)
+ *   bit  14      IPC_KERNEL: the message was made by the kernel (a fault);
+ *                set only by the kernel, cleared from user-sent infos
+ *   bits 16..63  label, the message's operation or result code
+ */
+#define IPC_LEN_MASK	0x1fffu
+#define IPC_GRANT	(1u << 13)
+#define IPC_KERNEL	(1u << 14)
+#define IPC_LABEL_SHIFT	16
+#define IPC_WORDS	6
+#define IPC_BUF_SIZE	4096
+
+static inline uint64_t ipc_info(uint64_t label, uint64_t len, uint64_t flags)
+{
+	return (label << IPC_LABEL_SHIFT) | flags | (len & IPC_LEN_MASK);
+}
+static inline uint64_t ipc_label(uint64_t info) { return info >> IPC_LABEL_SHIFT; }
+static inline uint64_t ipc_len(uint64_t info) { return info & IPC_LEN_MASK; }
+
+/* A message as user code sees it; the stubs move it in and out of a1..a7. */
+struct ipc_msg {
+	uint64_t info;
+	uint64_t w[IPC_WORDS];
+	uint64_t badge;		/* filled on receive */
+};
+
+/* User virtual address space (Sv39 lower half). */
+#define PAGE_SIZE	4096ul
+#define PAGE_SHIFT	12
+#define USER_TOP	0x4000000000ul	/* first address past user space */
+
+/* Handles the kernel puts in the pager's table at boot. */
+#define H_SELF_TASK	1
+#define H_SELF_THREAD	2
+#define H_DEVCTL	3	/* device memory, IRQs, shutdown */
+
+/*
+ * The pager's address space at boot: its ELF image, its stack below
+ * PAGER_STACK_TOP, the boot information page, the boot image (read-only)
+ * and every free page of RAM in one linear window at PAGER_RAM_VA.
+ */
+#define PAGER_BOOTINFO_VA	0x0800000000ul
+#define PAGER_INITRD_VA		0x1000000000ul
+#define PAGER_RAM_VA		0x2000000000ul
+#define PAGER_STACK_TOP		0x0700000000ul
+#define PAGER_STACK_SIZE	(64ul * 1024)
+
+#define BOOT_MAX_VIRTIO	8
+#define BOOT_ARGS_MAX	256
+
+/* What the kernel found and hands to the pager (a0 at its entry). */
+struct boot_info {
+	uint64_t ram_base_pa;	/* physical address of window offset 0 */
+	uint64_t ram_size;	/* bytes mapped at PAGER_RAM_VA */
+	uint64_t ram_used;	/* bytes at the window start already in use */
+	uint64_t initrd_size;	/* bytes mapped at PAGER_INITRD_VA */
+	uint64_t mem_total;	/* RAM found in the device tree */
+	uint64_t timebase_hz;
+	uint32_t nharts;
+	uint32_t nvirtio;
+	struct { uint64_t pa; uint32_t irq; uint32_t pad; } virtio[BOOT_MAX_VIRTIO];
+	uint64_t rtc_pa;	/* goldfish RTC, 0 if none */
+	uint32_t rtc_irq;
+	uint32_t pad;
+	char bootargs[BOOT_ARGS_MAX];	/* /chosen/bootargs, NUL-terminated */
+};
+
+/* SYS_TASK_INFO result. */
+struct task_info {
+	uint64_t pt_pages;	/* page-table pages, root included */
+	uint64_t mapped_pages;	/* leaf mappings present */
+	uint64_t nthreads;
+};
+
+/* SYS_KERNEL_INFO result. */
+struct kernel_info {
+	uint64_t kmem_free_pages;	/* kernel object pool */
+	uint64_t kmem_total_pages;
+	uint64_t nthreads;
+	uint64_t ntasks;
+};
+
+#endif

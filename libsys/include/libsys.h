@@ -1,0 +1,128 @@
+/*
+ * libsys: syscall stubs and IPC helpers (inline, following the register
+ * convention in abi/kernel.h), plus what the C runtime start recorded about
+ * this process. Programs include this for anything beyond POSIX.
+ */
+#ifndef LIBSYS_H
+#define LIBSYS_H
+
+#include <stdint.h>
+#include "abi/kernel.h"
+#include "abi/pager.h"
+
+#define SYSCALL_CLOBBERS "memory"
+
+static inline int64_t syscall6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+			       uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	register uint64_t t0 __asm__("t0") = nr;
+	register uint64_t r0 __asm__("a0") = a0;
+	register uint64_t r1 __asm__("a1") = a1;
+	register uint64_t r2 __asm__("a2") = a2;
+	register uint64_t r3 __asm__("a3") = a3;
+	register uint64_t r4 __asm__("a4") = a4;
+	register uint64_t r5 __asm__("a5") = a5;
+
+	__asm__ volatile("ecall" : "+r"(r0)
+			 : "r"(t0), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5)
+			 : SYSCALL_CLOBBERS);
+	return (int64_t)r0;
+}
+
+#define syscall0(n) syscall6((n), 0, 0, 0, 0, 0, 0)
+#define syscall1(n, a) syscall6((n), (uint64_t)(a), 0, 0, 0, 0, 0)
+#define syscall2(n, a, b) syscall6((n), (uint64_t)(a), (uint64_t)(b), 0, 0, 0, 0)
+#define syscall3(n, a, b, c) syscall6((n), (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), 0, 0, 0)
+#define syscall4(n, a, b, c, d) \
+	syscall6((n), (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), 0, 0)
+#define syscall5(n, a, b, c, d, e) \
+	syscall6((n), (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), (uint64_t)(e), 0)
+
+static inline int64_t sys_debug_write(const void *buf, uint64_t len) { return syscall2(SYS_DEBUG_WRITE, buf, len); }
+static inline int64_t sys_yield(void) { return syscall0(SYS_YIELD); }
+static inline int64_t sys_shutdown(uint64_t devctl, int code) { return syscall2(SYS_SHUTDOWN, devctl, code); }
+static inline int64_t sys_ipcbuf_set(uint64_t va) { return syscall1(SYS_IPCBUF_SET, va); }
+static inline int64_t sys_endpoint_create(void) { return syscall0(SYS_ENDPOINT_CREATE); }
+static inline int64_t sys_notif_create(void) { return syscall0(SYS_NOTIF_CREATE); }
+static inline int64_t sys_notify(uint64_t h) { return syscall1(SYS_NOTIFY, h); }
+static inline int64_t sys_wait(uint64_t h) { return syscall1(SYS_WAIT, h); }
+static inline int64_t sys_task_create(void) { return syscall0(SYS_TASK_CREATE); }
+static inline int64_t sys_task_destroy(uint64_t task) { return syscall1(SYS_TASK_DESTROY, task); }
+static inline int64_t sys_task_info(uint64_t task, struct task_info *ti) { return syscall2(SYS_TASK_INFO, task, ti); }
+static inline int64_t sys_thread_create(uint64_t task, uint64_t pc, uint64_t sp, uint64_t arg,
+					uint64_t pager, uint64_t badge)
+{
+	return syscall6(SYS_THREAD_CREATE, task, pc, sp, arg, pager, badge);
+}
+static inline int64_t sys_thread_exit(void) { return syscall0(SYS_THREAD_EXIT); }
+static inline int64_t sys_handle_close(uint64_t h) { return syscall1(SYS_HANDLE_CLOSE, h); }
+static inline int64_t sys_handle_grant(uint64_t task, uint64_t h, uint64_t badge, uint64_t rights)
+{
+	return syscall4(SYS_HANDLE_GRANT, task, h, badge, rights);
+}
+static inline int64_t sys_map(uint64_t task, uint64_t src, uint64_t dst, uint64_t rights)
+{
+	return syscall4(SYS_MAP, task, src, dst, rights);
+}
+static inline int64_t sys_unmap(uint64_t task, uint64_t va, uint64_t npages) { return syscall3(SYS_UNMAP, task, va, npages); }
+static inline int64_t sys_protect(uint64_t task, uint64_t va, uint64_t npages, uint64_t rights)
+{
+	return syscall4(SYS_PROTECT, task, va, npages, rights);
+}
+static inline int64_t sys_map_device(uint64_t devctl, uint64_t task, uint64_t pa, uint64_t va, uint64_t rights)
+{
+	return syscall5(SYS_MAP_DEVICE, devctl, task, pa, va, rights);
+}
+static inline int64_t sys_irq_bind(uint64_t devctl, uint64_t irq, uint64_t notif) { return syscall3(SYS_IRQ_BIND, devctl, irq, notif); }
+static inline int64_t sys_irq_ack(uint64_t devctl, uint64_t irq) { return syscall2(SYS_IRQ_ACK, devctl, irq); }
+static inline int64_t sys_kernel_info(struct kernel_info *ki) { return syscall1(SYS_KERNEL_INFO, ki); }
+
+/* IPC: the message goes out of and comes back into *m. Returns the status
+ * (0 or a negated ERR_*); on receive m->badge names the sender. */
+#define IPC_ASM(nr, h, m)							\
+	register uint64_t t0 __asm__("t0") = (nr);				\
+	register uint64_t t1 __asm__("t1");					\
+	register uint64_t a0 __asm__("a0") = (h);				\
+	register uint64_t a1 __asm__("a1") = (m)->info;				\
+	register uint64_t a2 __asm__("a2") = (m)->w[0];				\
+	register uint64_t a3 __asm__("a3") = (m)->w[1];				\
+	register uint64_t a4 __asm__("a4") = (m)->w[2];				\
+	register uint64_t a5 __asm__("a5") = (m)->w[3];				\
+	register uint64_t a6 __asm__("a6") = (m)->w[4];				\
+	register uint64_t a7 __asm__("a7") = (m)->w[5];				\
+	__asm__ volatile("ecall"						\
+			 : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4),	\
+			   "+r"(a5), "+r"(a6), "+r"(a7), "=r"(t1)		\
+			 : "r"(t0) : "memory");					\
+	(m)->info = a1; (m)->w[0] = a2; (m)->w[1] = a3; (m)->w[2] = a4;	\
+	(m)->w[3] = a5; (m)->w[4] = a6; (m)->w[5] = a7; (m)->badge = t1;	\
+	return (int64_t)a0
+
+static inline int64_t ipc_call(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_CALL, h, m); }
+static inline int64_t ipc_send(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_SEND, h, m); }
+static inline int64_t ipc_recv(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_RECV, h, m); }
+static inline int64_t ipc_reply_recv(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_REPLY_RECV, h, m); }
+/* Reply to a thread (handle with RIGHT_CONTROL) awaiting a reply. */
+static inline int64_t ipc_reply(uint64_t thread, struct ipc_msg *m) { IPC_ASM(SYS_IPC_REPLY, thread, m); }
+
+/* Cycle-accurate enough under -icount: retired instructions. */
+static inline uint64_t rdinstret(void)
+{
+	uint64_t v;
+	__asm__ volatile("rdinstret %0" : "=r"(v));
+	return v;
+}
+
+/* What crt0 was handed (see abi/pager.h). */
+extern struct proc_start libsys_start_info;
+static inline void *ipcbuf(void) { return (void *)libsys_start_info.ipcbuf; }
+
+/* Calls to the pager: result word 0 (>= 0, or a negated ERR_*). */
+int64_t pager_call(struct ipc_msg *m);
+/* Start a program from the boot image: argv[0] names it. grant: a handle
+ * to give the child (its proc_start.granted), or 0. Returns pid or -ERR_*.
+ * (waitpid, getpid, kill and _exit are the POSIX ones, from <sys/wait.h>,
+ * <unistd.h> and <signal.h>.) */
+int64_t spawn(const char *const argv[], uint64_t grant);
+
+#endif

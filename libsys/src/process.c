@@ -1,0 +1,82 @@
+/*
+ * Process calls to the pager: the generic request helper, spawn, and the
+ * POSIX ones (_exit, waitpid, getpid, kill), which set errno.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "libsys.h"
+
+struct proc_start libsys_start_info;
+
+int64_t pager_call(struct ipc_msg *m)
+{
+	int64_t r = ipc_call(libsys_start_info.pager, m);
+
+	return r < 0 ? r : (int64_t)m->w[0];
+}
+
+/* POSIX return convention: -1 and errno for a negated ERR_* code. */
+static int64_t posix_result(int64_t r)
+{
+	if (r >= 0)
+		return r;
+	errno = (int)-r;	/* ERR_* values are picolibc's errno values */
+	return -1;
+}
+
+/* picolibc's exit() ends here after running atexit handlers. */
+_Noreturn void _exit(int status)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_EXIT, 0, 0), .w = { (uint64_t)status } };
+
+	fflush(stdout);
+	for (;;)
+		ipc_call(libsys_start_info.pager, &m);
+}
+
+int64_t spawn(const char *const argv[], uint64_t grant)
+{
+	char *buf = ipcbuf();
+	uint64_t len = 0;
+	struct ipc_msg m = { 0 };
+
+	for (int i = 0; argv[i]; i++) {
+		uint64_t n = strlen(argv[i]) + 1;
+		if (len + n > PROC_SPAWN_ARGS_MAX)
+			return -ERR_INVAL;
+		memcpy(buf + len, argv[i], n);
+		len += n;
+	}
+	m.info = ipc_info(PAGER_SPAWN, len, grant ? IPC_GRANT : 0);
+	m.w[5] = grant;
+	return pager_call(&m);
+}
+
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_WAIT, 0, 0),
+			     .w = { (uint64_t)(int64_t)pid, (options & WNOHANG) ? WAIT_NOHANG : 0 } };
+	int64_t r = pager_call(&m);
+
+	if (r > 0 && status)
+		*status = (int)m.w[1];
+	return (pid_t)posix_result(r);
+}
+
+pid_t getpid(void)
+{
+	return (pid_t)libsys_start_info.pid;
+}
+
+int kill(pid_t pid, int sig)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_KILL, 0, 0), .w = { (uint64_t)(int64_t)pid } };
+
+	if (sig != SIGKILL && sig != SIGTERM)
+		return (int)posix_result(-ERR_INVAL);
+	return (int)posix_result(pager_call(&m));
+}

@@ -1,0 +1,156 @@
+/*
+ * The pager: the first task. It takes the RAM the kernel handed over,
+ * starts init from the boot image (bootargs "init=NAME ARGS..."), and then
+ * serves page faults and process requests forever.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include "abi/fault.h"
+#include "abi/pager.h"
+#include "libsys.h"
+#include "page.h"
+#include "pager.h"
+#include "proc.h"
+
+uint64_t pager_ep;
+const struct boot_info *boot;
+const void *initrd;
+
+bool fault_handle(struct ipc_msg *m);
+
+/* The pager's malloc heap is a reservation at the start of the window. */
+static char *heap_base, *heap_brk, *heap_end;
+
+void *sbrk(ptrdiff_t incr)
+{
+	char *old = heap_brk;
+
+	if (incr < 0 || heap_end - heap_brk < incr)
+		return (void *)-1;
+	heap_brk += incr;
+	return old;
+}
+
+static bool handle_request(struct ipc_msg *m)
+{
+	struct proc *p = proc_get(m->badge);
+	uint64_t label = ipc_label(m->info), len = ipc_len(m->info);
+	uint64_t grant = (m->info & IPC_GRANT) && (int64_t)m->w[5] > 0 ? m->w[5] : 0;
+	int64_t r = -ERR_NOSYS;
+
+	if (!p || p->state != PROC_LIVE) {
+		r = -ERR_SRCH;
+		goto reply;
+	}
+	switch (label) {
+	case PAGER_EXIT:
+		proc_end(p, (int)((m->w[0] & 0xff) << 8));
+		return false;
+	case PAGER_SPAWN:
+		r = proc_spawn(p, ipcbuf(), len, grant);
+		break;
+	case PAGER_WAIT: {
+		int64_t pid;
+		int status = 0;
+		if (!proc_wait(p, (int64_t)m->w[0], (int)m->w[1], &pid, &status))
+			return false;
+		r = pid;
+		m->w[1] = (uint64_t)status;
+		break;
+	}
+	case PAGER_GETPID:
+		r = p->pid;
+		break;
+	case PAGER_KILL: {
+		struct proc *t = proc_get(m->w[0]);
+		if (!t || t->state != PROC_LIVE) {
+			r = -ERR_SRCH;
+			break;
+		}
+		proc_end(t, PAGER_SIGKILL);
+		if (t == p)
+			return false;
+		r = 0;
+		break;
+	}
+	case PAGER_PROC_STATS: {
+		struct task_info ti;
+		if ((r = sys_task_info(p->task, &ti)) < 0)
+			break;
+		m->w[1] = vma_set_pages(&p->vmas);
+		m->w[2] = ti.mapped_pages;
+		m->w[3] = ti.pt_pages;
+		break;
+	}
+	case PAGER_MEMINFO:
+		r = 0;
+		m->w[1] = page_free_count();
+		m->w[2] = page_total_count();
+		break;
+	}
+reply:
+	if (grant)	/* given to a child by now, or refused */
+		sys_handle_close(grant);
+	m->info = 0;
+	m->w[0] = (uint64_t)r;
+	return true;
+}
+
+static void start_init(void)
+{
+	static char args[BOOT_ARGS_MAX];
+	const char *init = strstr(boot->bootargs, "init=");
+	uint64_t len = 0;
+	int64_t r;
+
+	/* "init=NAME A B" -> "NAME\0A\0B\0"; the default is "init". */
+	for (const char *s = init ? init + 5 : "init"; *s && len < sizeof(args) - 1; s++) {
+		if (*s != ' ')
+			args[len++] = *s;
+		else if (len && args[len - 1])
+			args[len++] = '\0';
+	}
+	if (len && args[len - 1])
+		args[len++] = '\0';
+	r = proc_spawn(NULL, args, len, 0);
+	if (r < 0) {
+		pager_log("cannot start init \"%s\": error %ld\n", args, (long)r);
+		fflush(stdout);
+		sys_shutdown(H_DEVCTL, 1);
+	}
+}
+
+_Noreturn void libsys_start(const struct boot_info *bi)
+{
+	struct ipc_msg m;
+	uint64_t heap_bytes = bi->ram_size / 64;
+	int64_t r;
+	void *heap;
+
+	boot = bi;
+	initrd = (const void *)PAGER_INITRD_VA;
+	page_init(bi, heap_bytes, &heap);
+	heap_base = heap_brk = heap;
+	heap_end = heap_base + heap_bytes;
+	r = page_alloc_zeroed();
+	libsys_start_info.ipcbuf = (uint64_t)page_va((uint64_t)r);
+	if (r < 0 || sys_ipcbuf_set(libsys_start_info.ipcbuf) < 0 ||
+	    (r = sys_endpoint_create()) < 0) {
+		printf("pager: cannot set up\n");
+		sys_shutdown(H_DEVCTL, 1);
+	}
+	pager_ep = (uint64_t)r;
+	pager_log("%lu pages free for programs\n", (unsigned long)page_free_count());
+	proc_init();
+	start_init();
+
+	ipc_recv(pager_ep, &m);
+	for (;;) {
+		bool reply = (m.info & IPC_KERNEL) ? fault_handle(&m) : handle_request(&m);
+		if (reply)
+			ipc_reply_recv(pager_ep, &m);
+		else
+			ipc_recv(pager_ep, &m);
+	}
+}

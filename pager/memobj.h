@@ -1,0 +1,54 @@
+/*
+ * Memory objects: what backs a VMA. Each kind of backing (anonymous now;
+ * file and external pagers later) is one file providing a const ops table,
+ * as NetBSD UVM's pager ops and Minix 3 VM's memory types do. Generic code
+ * (fault.c, vma.c) only calls through the table and checks optional
+ * entries for NULL.
+ *
+ * Fault lifecycle:
+ *   1. fault.c finds the VMA, checks the access against its protection;
+ *   2. it fills a fault_req and calls ops->fault;
+ *   3. the object returns the frame for the page (allocating or reading
+ *      it) and the rights it may be mapped with;
+ *   4. fault.c replies to the kernel with FAULT_REPLY_MAP.
+ */
+#ifndef PAGER_MEMOBJ_H
+#define PAGER_MEMOBJ_H
+
+#include <stdint.h>
+#include "pagemap.h"
+
+struct memobj;
+
+struct fault_req {
+	uint64_t index;		/* page index within the object */
+	uint64_t access;	/* FAULT_READ / FAULT_WRITE / FAULT_EXEC */
+	uint64_t pfn;		/* out: the frame to map */
+};
+
+struct memobj_ops {
+	const char *kind;	/* for reports: "anon", "file", ... */
+	/* Provide the frame for req->index: 0, or -ERR_NOMEM / -ERR_IO. */
+	int (*fault)(struct memobj *o, struct fault_req *req);
+	/* Drop frames in [lo, hi) (munmap of a private range, DONTNEED).
+	 * Optional. */
+	void (*discard)(struct memobj *o, uint64_t lo, uint64_t hi);
+	/* Last reference gone: free everything. */
+	void (*destroy)(struct memobj *o);
+};
+
+struct memobj {
+	const struct memobj_ops *ops;
+	uint32_t refs;
+	struct pagemap pages;	/* resident frames by page index */
+};
+
+void memobj_ref(struct memobj *o);
+void memobj_unref(struct memobj *o);
+
+/* mem_anon.c */
+struct memobj *anon_create(void);
+/* Put a frame (already filled) at index: used to preload program images. */
+int anon_insert(struct memobj *o, uint64_t index, uint64_t pfn);
+
+#endif

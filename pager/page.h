@@ -1,0 +1,30 @@
+/*
+ * Page frames: every free page of RAM, as the kernel handed it over in the
+ * window at PAGER_RAM_VA. A frame is named by its number (pfn) in the
+ * window; the pager reaches its contents at page_va(pfn). Frames carry a
+ * reference count so one frame can back several mappings (copy-on-write).
+ */
+#ifndef PAGER_PAGE_H
+#define PAGER_PAGE_H
+
+#include <stdint.h>
+#include "abi/kernel.h"
+
+void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserved);
+/* A frame with reference count 1, contents undefined; -ERR_NOMEM if none. */
+int64_t page_alloc(void);
+/* A zero-filled frame, or -ERR_NOMEM. */
+int64_t page_alloc_zeroed(void);
+void page_ref(uint64_t pfn);
+/* Drop a reference; the frame is free again when none remain. */
+void page_unref(uint64_t pfn);
+uint32_t page_refcount(uint64_t pfn);
+uint64_t page_free_count(void);
+uint64_t page_total_count(void);
+void page_zero(void *va);
+
+static inline void *page_va(uint64_t pfn) { return (void *)(PAGER_RAM_VA + (pfn << PAGE_SHIFT)); }
+static inline uint64_t page_pfn(const void *va) { return ((uint64_t)va - PAGER_RAM_VA) >> PAGE_SHIFT; }
+uint64_t page_pa(uint64_t pfn);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * Processes: spawn from the boot image, end, wait. The pager creates each
+ * process's task and thread and gives it one badged handle to the pager
+ * endpoint; everything the process later asks for arrives through that.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "abi/pager.h"
+#include "cpio.h"
+#include "elf_image.h"
+#include "libsys.h"
+#include "page.h"
+#include "pager.h"
+#include "proc.h"
+
+static struct proc procs[MAX_PROCS];
+static int64_t next_pid = 1;
+
+#define HEAP_SIZE	(64ul << 20)	/* matches __heap_end in user.ld */
+#define MAX_ARGS	32
+
+void proc_init(void)
+{
+	for (int i = 0; i < MAX_PROCS; i++)
+		procs[i].state = PROC_FREE;
+}
+
+struct proc *proc_get(uint64_t pid)
+{
+	struct proc *p = &procs[pid % MAX_PROCS];
+
+	return (p->state != PROC_FREE && (uint64_t)p->pid == pid) ? p : NULL;
+}
+
+static struct proc *proc_alloc(void)
+{
+	for (int tries = 0; tries < MAX_PROCS; tries++, next_pid++) {
+		struct proc *p = &procs[next_pid % MAX_PROCS];
+		if (p->state != PROC_FREE)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->pid = next_pid++;
+		p->state = PROC_LIVE;
+		vma_set_init(&p->vmas);
+		return p;
+	}
+	return NULL;
+}
+
+/* An anonymous VMA whose first pages are filled by `fill`, if given. */
+static int add_region(struct proc *p, uint64_t start, uint64_t end, uint32_t prot,
+		      uint32_t flags, struct memobj **out)
+{
+	struct memobj *o = anon_create();
+	int err;
+
+	if (!o)
+		return -ERR_NOMEM;
+	err = vma_add(&p->vmas, start, end, prot, flags, o, 0);
+	if (err < 0) {
+		memobj_unref(o);
+		return err;
+	}
+	if (out)
+		*out = o;
+	return 0;
+}
+
+/* A zeroed frame placed at page `index` of o; its address for filling. */
+static void *preload_page(struct memobj *o, uint64_t index)
+{
+	int64_t pfn = page_alloc_zeroed();
+
+	if (pfn < 0)
+		return NULL;
+	if (anon_insert(o, index, (uint64_t)pfn) < 0) {
+		page_unref((uint64_t)pfn);
+		return NULL;
+	}
+	return page_va((uint64_t)pfn);
+}
+
+static int load_image(struct proc *p, const struct cpio_file *f, uint64_t *entry, uint64_t *brk)
+{
+	struct elf_image img;
+	int err = elf_parse(f->data, f->size, &img);
+
+	if (err < 0)
+		return err;
+	*brk = 0;
+	for (uint32_t i = 0; i < img.nsegments; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		uint64_t start = s->vaddr & ~(PAGE_SIZE - 1);
+		uint64_t end = (s->vaddr + s->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+		struct memobj *o;
+		if ((err = add_region(p, start, end, s->prot, VMA_IMAGE, &o)) < 0)
+			return err;
+		for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+			uint8_t *page = preload_page(o, (va - start) >> PAGE_SHIFT);
+			if (!page)
+				return -ERR_NOMEM;
+			err = elf_copy_page(f->data, s, va, page);
+			if (err < 0)
+				return err;
+		}
+		if (end > *brk)
+			*brk = end;
+	}
+	*entry = img.entry;
+	return 0;
+}
+
+/* Split args into argv; the number of strings or -ERR_INVAL. */
+static int split_args(const char *args, uint64_t len, const char *argv[MAX_ARGS])
+{
+	int argc = 0;
+
+	if (len == 0 || len > PROC_SPAWN_ARGS_MAX || args[len - 1] != '\0')
+		return -ERR_INVAL;
+	for (uint64_t off = 0; off < len; off += strlen(args + off) + 1) {
+		if (argc == MAX_ARGS)
+			return -ERR_INVAL;
+		argv[argc++] = args + off;
+	}
+	return argv[0][0] ? argc : -ERR_INVAL;
+}
+
+/* Build the initial stack page: strings, argv, proc_start. Returns sp. */
+static uint64_t build_stack(uint8_t *page, int argc, const char *const argv[],
+			    const struct proc_start *ps0, uint64_t *ps_va)
+{
+	uint64_t base = PROC_STACK_TOP - PAGE_SIZE, off = PAGE_SIZE;
+	uint64_t argv_va[MAX_ARGS + 1];
+	struct proc_start ps = *ps0;
+
+	for (int i = argc - 1; i >= 0; i--) {
+		uint64_t n = strlen(argv[i]) + 1;
+		off -= n;
+		memcpy(page + off, argv[i], n);
+		argv_va[i] = base + off;
+	}
+	argv_va[argc] = 0;
+	off &= ~15ul;
+	off -= (uint64_t)(argc + 1) * 8;
+	off &= ~15ul;
+	memcpy(page + off, argv_va, (uint64_t)(argc + 1) * 8);
+	ps.argc = (uint64_t)argc;
+	ps.argv = (char **)(base + off);
+	off -= sizeof(ps);
+	off &= ~15ul;
+	memcpy(page + off, &ps, sizeof(ps));
+	*ps_va = base + off;
+	return base + off;
+}
+
+static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const char *argv[],
+			  uint64_t grant)
+{
+	struct cpio_file f;
+	struct proc_start ps = { .pid = (uint64_t)p->pid, .ipcbuf = PROC_IPCBUF_VA };
+	uint64_t entry, brk, ps_va, sp;
+	struct memobj *stack, *ipc;
+	int64_t r, pfn;
+	uint8_t *top;
+
+	if (cpio_find(initrd, boot->initrd_size, argv[0], &f) < 0)
+		return -ERR_NOENT;
+	if ((r = sys_task_create()) < 0)
+		return r;
+	p->task = (uint64_t)r;
+	if ((r = load_image(p, &f, &entry, &brk)) < 0)
+		return r;
+	if ((r = add_region(p, brk, brk + HEAP_SIZE, MAP_R | MAP_W, VMA_HEAP, NULL)) < 0 ||
+	    (r = add_region(p, PROC_STACK_TOP - PROC_STACK_MAX, PROC_STACK_TOP,
+			    MAP_R | MAP_W, VMA_STACK, &stack)) < 0 ||
+	    (r = add_region(p, PROC_IPCBUF_VA, PROC_IPCBUF_VA + PAGE_SIZE,
+			    MAP_R | MAP_W, 0, &ipc)) < 0)
+		return r;
+	/* The IPC buffer is mapped now: the kernel copies into it directly. */
+	if (!preload_page(ipc, 0))
+		return -ERR_NOMEM;
+	pfn = (int64_t)pagemap_get(&ipc->pages, 0);
+	if ((r = sys_map(p->task, (uint64_t)page_va((uint64_t)pfn), PROC_IPCBUF_VA, MAP_R | MAP_W)) < 0)
+		return r;
+
+	if ((r = sys_handle_grant(p->task, pager_ep, (uint64_t)p->pid, RIGHT_SEND)) < 0)
+		return r;
+	ps.pager = (uint64_t)r;
+	if (grant) {
+		if ((r = sys_handle_grant(p->task, grant, 0, RIGHTS_ALL)) < 0)
+			return r;
+		ps.granted = (uint64_t)r;
+	}
+	if (!parent) {	/* init: the trusted first program gets the devices */
+		if ((r = sys_handle_grant(p->task, H_DEVCTL, 0, RIGHTS_ALL)) < 0)
+			return r;
+		ps.devctl = (uint64_t)r;
+	}
+	top = preload_page(stack, (PROC_STACK_MAX - PAGE_SIZE) >> PAGE_SHIFT);
+	if (!top)
+		return -ERR_NOMEM;
+	sp = build_stack(top, argc, argv, &ps, &ps_va);
+	if ((r = sys_thread_create(p->task, entry, sp, ps_va, pager_ep, (uint64_t)p->pid)) < 0)
+		return r;
+	p->thread = (uint64_t)r;
+	snprintf(p->name, sizeof(p->name), "%s", argv[0]);
+	p->ppid = parent ? parent->pid : 0;
+	return p->pid;
+}
+
+int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t grant)
+{
+	const char *argv[MAX_ARGS];
+	int argc = split_args(args, len, argv);
+	struct proc *p;
+	int64_t r;
+
+	if (argc < 0)
+		return argc;
+	if (!(p = proc_alloc()))
+		return -ERR_AGAIN;
+	r = spawn_into(p, parent, argc, argv, grant);
+	if (r < 0) {
+		if (p->task) {
+			sys_task_destroy(p->task);
+			sys_handle_close(p->task);
+		}
+		vma_set_clear(&p->vmas);
+		p->state = PROC_FREE;
+	}
+	return r;
+}
+
+static void reply_wait(struct proc *parent, struct proc *child)
+{
+	struct ipc_msg m = { .info = 0, .w = { (uint64_t)child->pid, (uint64_t)child->status } };
+
+	parent->waiting = false;
+	child->state = PROC_FREE;
+	ipc_reply(parent->thread, &m);
+}
+
+void proc_end(struct proc *p, int status)
+{
+	struct proc *parent = p->ppid ? proc_get((uint64_t)p->ppid) : NULL;
+
+	/* Tables first, so no frame is still mapped when it is freed. */
+	sys_task_destroy(p->task);
+	sys_handle_close(p->thread);
+	sys_handle_close(p->task);
+	vma_set_clear(&p->vmas);
+	p->status = status;
+	p->state = PROC_ZOMBIE;
+
+	for (int i = 0; i < MAX_PROCS; i++) {	/* orphans: to init, or reaped */
+		struct proc *c = &procs[i];
+		if (c->state == PROC_FREE || c->ppid != p->pid)
+			continue;
+		c->ppid = proc_get(1) && p->pid != 1 ? 1 : 0;
+		if (c->state == PROC_ZOMBIE && c->ppid == 0)
+			c->state = PROC_FREE;
+	}
+	if (p->pid == 1) {
+		pager_log("init exited with status %d; shutting down\n", status);
+		fflush(stdout);
+		sys_shutdown(H_DEVCTL, status != 0);
+	}
+	if (!parent || parent->state != PROC_LIVE) {
+		p->state = PROC_FREE;
+		return;
+	}
+	if (parent->waiting && (parent->wait_pid == -1 || parent->wait_pid == p->pid))
+		reply_wait(parent, p);
+}
+
+bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *status_out)
+{
+	bool any = false;
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *c = &procs[i];
+		if (c->state == PROC_FREE || c->ppid != p->pid || (pid != -1 && c->pid != pid))
+			continue;
+		any = true;
+		if (c->state == PROC_ZOMBIE) {
+			*pid_out = c->pid;
+			*status_out = c->status;
+			c->state = PROC_FREE;
+			return true;
+		}
+	}
+	if (!any) {
+		*pid_out = -ERR_CHILD;
+		return true;
+	}
+	if (options & WAIT_NOHANG) {
+		*pid_out = 0;
+		return true;
+	}
+	p->waiting = true;
+	p->wait_pid = pid;
+	return false;
+}

@@ -1,0 +1,45 @@
+/*
+ * Processes: a task and its main thread (the pager holds both handles), a
+ * VMA set, and the parent/child bookkeeping for wait. A process is named
+ * by its pid, which is also the badge on its handle to the pager endpoint
+ * and on its threads' faults.
+ */
+#ifndef PAGER_PROC_H
+#define PAGER_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "abi/kernel.h"
+#include "vma.h"
+
+#define MAX_PROCS 256
+
+enum proc_state { PROC_FREE, PROC_LIVE, PROC_ZOMBIE };
+
+struct proc {
+	int64_t pid;
+	enum proc_state state;
+	int64_t ppid;
+	int status;		/* wait status once a zombie */
+	uint64_t task, thread;	/* our handles */
+	struct vma_set vmas;
+	bool waiting;		/* blocked in PAGER_WAIT, reply deferred */
+	int64_t wait_pid;
+	char name[32];
+};
+
+void proc_init(void);
+/* The live or zombie process with this pid, or NULL. */
+struct proc *proc_get(uint64_t pid);
+/* Start argv[0] from the boot image as a child of parent (NULL: none).
+ * args: NUL-separated argv strings of len bytes. grant: a handle of ours
+ * to move into the child, or 0. Returns the pid or -ERR_*. */
+int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t grant);
+/* End p with a wait status: free everything but the zombie record and
+ * wake a waiting parent. */
+void proc_end(struct proc *p, int status);
+/* PAGER_WAIT for p. True with *pid_out, *status_out if answered now;
+ * false if deferred (the reply goes out when a child ends). */
+bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *status_out);
+
+#endif
