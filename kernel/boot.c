@@ -149,11 +149,10 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	/* The pager's handle table comes first in the pool. */
 	void *pager_handles = P2V(pool_pa);
 	memset(pager_handles, 0, PAGER_HANDLE_PAGES * PAGE_SIZE);
-	kmem_init(pool_pa + PAGER_HANDLE_PAGES * PAGE_SIZE, pool_pages - PAGER_HANDLE_PAGES);
+	kmem_add(pool_pa + PAGER_HANDLE_PAGES * PAGE_SIZE, pool_pages - PAGER_HANDLE_PAGES);
 	uint64_t slack = ALIGN_UP(initrd_pa + initrd_size, PAGE_SIZE);
 	if (win_lo > slack && win_lo - slack < MEGA)
-		for (uint64_t pa = slack; pa < win_lo; pa += PAGE_SIZE)
-			kpage_free(P2V(pa));
+		kmem_add(slack, (win_lo - slack) / PAGE_SIZE);
 	syscall_init(dt.mem.base, dt.mem.base + dt.mem.size);
 
 	kprintf("kernel: %u hart(s), RAM %lu MiB at %p, timebase %lu Hz\n",

@@ -18,11 +18,11 @@ static uint64_t nfree_pages, ntotal_pages;
 static struct free_node *free_objs[NCLASS];
 static uint64_t free_obj_bytes;
 
-void kmem_init(uint64_t pa, uint64_t npages)
+void kmem_add(uint64_t pa, uint64_t npages)
 {
 	for (uint64_t i = npages; i-- > 0;)
 		kpage_free(P2V(pa + i * PAGE_SIZE));
-	ntotal_pages = npages;
+	ntotal_pages += npages;
 }
 
 void *kpage_alloc(void)

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void kmem_init(uint64_t pa, uint64_t npages);
+/* Give [pa, pa + npages pages) to the pool. */
+void kmem_add(uint64_t pa, uint64_t npages);
 /* A zeroed page (kernel virtual address), or NULL when the pool is empty. */
 void *kpage_alloc(void);
 void kpage_free(void *page);

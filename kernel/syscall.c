@@ -155,10 +155,19 @@ static int64_t sys_thread_create(struct thread *t, const uint64_t *a)
 	return h;
 }
 
+/* Task handle 0 names the caller's own task where that grants nothing new
+ * (minting a handle copy, mapping device memory the caller may map). */
+static struct task *task_or_self(struct thread *t, uint64_t h, int *err)
+{
+	if (h == 0)
+		return t->task;
+	return (struct task *)handle_get(t->task, h, KOBJ_TASK, RIGHT_CONTROL, NULL, err);
+}
+
 static int64_t sys_handle_grant(struct thread *t, const uint64_t *a)
 {
 	int err = 0;
-	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+	struct task *task = task_or_self(t, a[0], &err);
 	struct handle *src;
 
 	if (!task)
@@ -209,7 +218,7 @@ static int64_t sys_map_device(struct thread *t, const uint64_t *a)
 
 	if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
 		return err;
-	if (!(task = (struct task *)GET(KOBJ_TASK, a[1], RIGHT_CONTROL, NULL)))
+	if (!(task = task_or_self(t, a[1], &err)))
 		return err;
 	if ((a[2] & (PAGE_SIZE - 1)) || !page_range_ok(a[3], 1) || !rights_ok(a[4]) ||
 	    (a[2] + PAGE_SIZE > ram_base && a[2] < ram_end) ||

@@ -145,9 +145,9 @@ void switch_to(struct thread *t)
  * registers: load its values and let it retry. */
 void fp_trap_switch(void)
 {
+	csr_set(sstatus, SSTATUS_FS_INIT << 1);	/* clean: FP usable again */
 	fp_load(current->fregs);
 	fp_owner = current;
-	csr_set(sstatus, SSTATUS_FS_INIT << 1);
 }
 
 static void idle(void)

@@ -95,7 +95,9 @@ static int load_image(struct proc *p, const struct cpio_file *f, uint64_t *entry
 		struct memobj *o;
 		if ((err = add_region(p, start, end, s->prot, VMA_IMAGE, &o)) < 0)
 			return err;
-		for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		/* Pages with file bytes are filled now; the rest (.bss) are
+		 * demand-zero like any anonymous memory. */
+		for (uint64_t va = start; va < s->vaddr + s->filesz; va += PAGE_SIZE) {
 			uint8_t *page = preload_page(o, (va - start) >> PAGE_SHIFT);
 			if (!page)
 				return -ERR_NOMEM;

@@ -41,11 +41,11 @@ enum sys_number {
 	SYS_THREAD_CREATE,	/* (task, pc, sp, arg, pager ep, fault badge) -> h */
 	SYS_THREAD_EXIT,	/* (): the calling thread ends */
 	SYS_HANDLE_CLOSE,	/* (h) -> 0 */
-	SYS_HANDLE_GRANT,	/* (task, h, badge, rights) -> handle in task */
+	SYS_HANDLE_GRANT,	/* (task or 0 = self, h, badge, rights) -> handle */
 	SYS_MAP,		/* (task, src va, dst va, rights) -> 0 */
 	SYS_UNMAP,		/* (task, va, npages) -> pages unmapped */
 	SYS_PROTECT,		/* (task, va, npages, rights) -> pages changed */
-	SYS_MAP_DEVICE,		/* (devctl, task, pa, va, rights) -> 0 */
+	SYS_MAP_DEVICE,		/* (devctl, task or 0 = self, pa, va, rights) -> 0 */
 	SYS_IRQ_BIND,		/* (devctl, irq, notif) -> 0 */
 	SYS_IRQ_ACK,		/* (devctl, irq) -> 0 */
 	SYS_KERNEL_INFO,	/* (struct kernel_info *) -> 0 */

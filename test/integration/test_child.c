@@ -1,0 +1,66 @@
+/*
+ * A child for the other tests, doing what argv[1] says:
+ *   exit N        exit with status N
+ *   spin          loop forever (after notifying the granted notification)
+ *   null-read, null-write, text-write, kernel-read, illegal, stack-overflow
+ *                 a bad access each, which must end only this process
+ *   ipc-echo      serve the granted endpoint: reply w0 + 1, the badge in w1
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "libsys.h"
+
+/* Addresses kept in volatiles so the compiler cannot see them coming. */
+static volatile uintptr_t null_addr = 8, kernel_addr = 0xffffffc080200000ul;
+static volatile int depth_limit = 1 << 30;
+
+static int recurse(int n)
+{
+	volatile char buf[4096];
+
+	buf[0] = (char)n;
+	if (n == depth_limit)
+		return 0;
+	return recurse(n + 1) + buf[0];
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	uint64_t granted = libsys_start_info.granted;
+
+	if (!strcmp(what, "exit"))
+		return argc > 2 ? atoi(argv[2]) : 0;
+	if (!strcmp(what, "spin")) {
+		if (granted)
+			sys_notify(granted);
+		for (;;)
+			;
+	}
+	if (!strcmp(what, "null-read"))
+		return *(volatile int *)null_addr;
+	if (!strcmp(what, "null-write"))
+		*(volatile int *)null_addr = 1;
+	if (!strcmp(what, "text-write"))
+		*(volatile int *)(uintptr_t)main = 1;
+	if (!strcmp(what, "kernel-read"))
+		return *(volatile int *)kernel_addr;
+	if (!strcmp(what, "illegal"))
+		__asm__ volatile(".word 0");
+	if (!strcmp(what, "stack-overflow"))
+		return recurse(0);
+	if (!strcmp(what, "ipc-echo")) {
+		struct ipc_msg m = { 0 };
+		int64_t r = ipc_recv(granted, &m);
+		while (r == 0) {
+			m.w[0] += 1;
+			m.w[1] = m.badge;
+			m.info = ipc_info(0, 0, 0);
+			r = ipc_reply_recv(granted, &m);
+		}
+		return 3;
+	}
+	printf("test_child: unknown mode \"%s\"\n", what);
+	return 100;
+}

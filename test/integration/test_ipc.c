@@ -1,0 +1,48 @@
+/*
+ * IPC across address spaces: a child serves an endpoint we created and
+ * granted to it; we call it through two handles we minted with different
+ * badges and check each reply names the right one; a payload in the IPC
+ * buffer goes through; a receive-only use of a send handle is refused.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "libsys.h"
+#include "t.h"
+
+int main(void)
+{
+	int64_t ep = sys_endpoint_create();
+	int64_t b1 = sys_handle_grant(0, (uint64_t)ep, 0xb1, RIGHT_SEND);
+	int64_t b2 = sys_handle_grant(0, (uint64_t)ep, 0xb2, RIGHT_SEND);
+	const char *argv[] = { "test_child", "ipc-echo", NULL };
+	struct ipc_msg m;
+	int status;
+
+	CHECK(ep > 0 && b1 > 0 && b2 > 0);
+	/* A badged handle keeps its badge: it cannot be re-badged. */
+	int64_t b3 = sys_handle_grant(0, (uint64_t)b1, 0xb3, RIGHT_SEND);
+	CHECK_EQ(sys_handle_grant(0, (uint64_t)b1, 0, RIGHT_SEND), -ERR_PERM);	/* no GRANT right */
+	CHECK_EQ(b3, -ERR_PERM);
+	int64_t pid = spawn(argv, (uint64_t)ep);
+	CHECK(pid > 0);
+	for (uint64_t i = 0; i < 100; i++) {
+		uint64_t h = (i & 1) ? (uint64_t)b2 : (uint64_t)b1;
+		m = (struct ipc_msg){ .info = ipc_info(1, 0, 0), .w = { i, 0, 2, 3, 4, 5 } };
+		CHECK_EQ(ipc_call(h, &m), 0);
+		CHECK_EQ(m.w[0], i + 1);
+		CHECK_EQ(m.w[1], (i & 1) ? 0xb2 : 0xb1);
+		CHECK(m.w[2] == 2 && m.w[3] == 3 && m.w[4] == 4 && m.w[5] == 5);
+	}
+	/* Sends through a send-only handle cannot receive. */
+	CHECK_EQ(ipc_recv((uint64_t)b1, &m), -ERR_PERM);
+	CHECK_EQ(kill((pid_t)pid, SIGKILL), 0);
+	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The server is gone: nobody receives on ep; our handles still work
+	 * for closing. */
+	CHECK_EQ(sys_handle_close((uint64_t)b1), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)b2), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
+	return t_done("ipc");
+}
