@@ -162,9 +162,12 @@ static bool reply_deliver(struct thread *server, struct thread *client)
 	if (client->reply_server)
 		client->reply_server->reply_to = NULL;
 	client->reply_server = NULL;
-	if (client->fault_pending)
-		return fault_resolve(server, client);
-	transfer(server, client, 0);
+	if (client->fault_pending) {
+		if (!fault_resolve(server, client))
+			return false;
+	} else {
+		transfer(server, client, 0);
+	}
 	client->state = TS_READY;
 	return true;
 }

@@ -361,9 +361,13 @@ void syscall_dispatch(struct thread *t)
 			t->regs.x[R_A0] = (uint64_t)r;
 		return;
 	}
-	kobj_ref(&t->hdr);	/* the call may end the thread itself */
+	/* These may end the caller: keep t until we are done with it. */
+	bool may_end_self = nr == SYS_THREAD_EXIT || nr == SYS_TASK_DESTROY;
+	if (unlikely(may_end_self))
+		kobj_ref(&t->hdr);
 	r = sys_other(t, nr);
 	if (t->state != TS_DEAD && !(nr == SYS_WAIT && t->state == TS_NOTIF))
 		t->regs.x[R_A0] = (uint64_t)r;
-	kobj_unref(&t->hdr);
+	if (unlikely(may_end_self))
+		kobj_unref(&t->hdr);
 }

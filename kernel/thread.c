@@ -23,6 +23,7 @@ void fp_load(const uint64_t *fregs);
 
 void tq_push(struct thread_queue *q, struct thread *t)
 {
+	KASSERT(!t->qprev && q->head != t);
 	t->qnext = NULL;
 	t->qprev = q->tail;
 	if (q->tail)
@@ -34,6 +35,7 @@ void tq_push(struct thread_queue *q, struct thread *t)
 
 void tq_remove(struct thread_queue *q, struct thread *t)
 {
+	KASSERT(t->qprev || q->head == t);
 	if (t->qprev)
 		t->qprev->qnext = t->qnext;
 	else
@@ -128,6 +130,7 @@ void sched_ready(struct thread *t)
 
 void switch_to(struct thread *t)
 {
+	KASSERT(t->state == TS_READY);
 	uint64_t fs = csr_read(sstatus) & SSTATUS_FS;
 
 	if (fs == SSTATUS_FS && fp_owner) {	/* dirty: keep the values */
