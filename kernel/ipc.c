@@ -72,7 +72,8 @@ static void *ipcbuf_page(struct thread *t, uint64_t need)
 /* The rare parts of a transfer: buffer payload and handle grant. Returns
  * the info word the receiver sees. A buffer that cannot be read or written
  * delivers the message with length 0. */
-static uint64_t transfer_extra(struct thread *s, struct thread *r, uint64_t info)
+static __attribute__((noinline)) uint64_t transfer_extra(struct thread *s, struct thread *r,
+						       uint64_t info)
 {
 	uint64_t len = ipc_len(info);
 
@@ -106,8 +107,11 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge)
 
 	if (s->fault_pending) {
 		rx[R_A1] = ipc_info(FAULT_LABEL, 0, IPC_KERNEL);
-		for (int i = 0; i < 5; i++)
-			rx[R_A2 + i] = s->fault[i];
+		rx[R_A2] = s->fault[0];
+		rx[R_A2 + 1] = s->fault[1];
+		rx[R_A2 + 2] = s->fault[2];
+		rx[R_A2 + 3] = s->fault[3];
+		rx[R_A2 + 4] = s->fault[4];
 		rx[R_A7] = 0;
 		rx[R_T1] = s->fault_badge;
 	} else {

@@ -155,6 +155,12 @@ int ipc_reply(struct thread *t, struct thread *client);
 void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, uint64_t cause);
 void ipc_thread_unlink(struct thread *t);
 
+/* fastpath.c: true if the call was done (false: take the general path,
+ * nothing has changed). */
+bool fastpath_call(struct thread *t);
+bool fastpath_reply_recv(struct thread *t);
+bool fastpath_fault(struct thread *t, uint64_t cause);
+
 /* notif.c */
 struct notif *notif_create(void);
 void notif_free(struct notif *n);

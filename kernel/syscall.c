@@ -42,23 +42,30 @@ static bool rights_ok(uint64_t r)
 	       (!(r & MAP_W) || (r & MAP_R));
 }
 
-static int64_t sys_debug_write(struct thread *t, uint64_t buf, uint64_t len)
+/* Copy a user buffer to the console, all or nothing: it is checked whole
+ * before anything is printed. */
+static __attribute__((noinline)) int64_t write_user(struct aspace *as, uint64_t buf, uint64_t len)
 {
 	char chunk[128];
 
-	if (len > 4096)
-		return -ERR_INVAL;
 	for (uint64_t off = 0; off < len; off += sizeof(chunk)) {
 		uint64_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
-		if (copy_from_user(&t->task->as, chunk, buf + off, n) < 0)
+		if (copy_from_user(as, chunk, buf + off, n) < 0)
 			return -ERR_FAULT;
 	}
 	for (uint64_t off = 0; off < len; off += sizeof(chunk)) {
 		uint64_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
-		copy_from_user(&t->task->as, chunk, buf + off, n);
+		copy_from_user(as, chunk, buf + off, n);
 		console_write(chunk, n);
 	}
 	return (int64_t)len;
+}
+
+static int64_t sys_debug_write(struct thread *t, const uint64_t *a)
+{
+	if (a[1] > 4096)
+		return -ERR_INVAL;
+	return a[1] ? write_user(&t->task->as, a[0], a[1]) : 0;
 }
 
 /* The checks an outgoing message needs beyond the handle. */
@@ -77,9 +84,12 @@ static int64_t msg_check(struct thread *t, uint64_t info)
 	return 0;
 }
 
-static int64_t sys_ipc(struct thread *t, uint64_t nr)
+/* IPC calls: the message is in the registers (abi/kernel.h). */
+static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 {
-	uint64_t *x = t->regs.x, badge;
+	uint64_t *x = t->regs.x, badge, nr = x[R_T0];
+
+	(void)a;	/* the same registers, as x */
 	int err = 0;
 	int64_t r;
 	uint64_t need = nr == SYS_IPC_CALL || nr == SYS_IPC_SEND ? RIGHT_SEND : RIGHT_RECV;
@@ -108,7 +118,7 @@ static int64_t sys_ipc(struct thread *t, uint64_t nr)
 		ipc_reply_recv(t, ep);
 		break;
 	}
-	return 0;
+	return SYS_NORESULT;
 }
 
 static int64_t install_new(struct thread *t, struct kobj *o, uint64_t rights,
@@ -229,8 +239,9 @@ static int64_t sys_map_device(struct thread *t, const uint64_t *a)
 	return vm_map(&task->as, a[3], a[2], vm_user_flags(a[4]));
 }
 
-static int64_t sys_irq(struct thread *t, uint64_t nr, const uint64_t *a)
+static int64_t sys_irq(struct thread *t, const uint64_t *a)
 {
+	uint64_t nr = t->regs.x[R_T0];
 	int err = 0;
 	uint64_t badge = 0;
 	struct notif *n = NULL;
@@ -246,128 +257,178 @@ static int64_t sys_irq(struct thread *t, uint64_t nr, const uint64_t *a)
 	return irq_bind((uint32_t)a[1], n, notif_bits(badge));
 }
 
-static int64_t sys_info(struct thread *t, uint64_t nr, const uint64_t *a)
+static int64_t sys_kernel_info(struct thread *t, const uint64_t *a)
+{
+	struct kernel_info ki = {
+		.kmem_free_pages = kmem_free_pages(),
+		.kmem_total_pages = kmem_total_pages(),
+		.nthreads = thread_count(),
+		.ntasks = task_count(),
+	};
+
+	return copy_to_user(&t->task->as, a[0], &ki, sizeof(ki));
+}
+
+static int64_t sys_task_info(struct thread *t, const uint64_t *a)
 {
 	int err = 0;
-
-	if (nr == SYS_KERNEL_INFO) {
-		struct kernel_info ki = {
-			.kmem_free_pages = kmem_free_pages(),
-			.kmem_total_pages = kmem_total_pages(),
-			.nthreads = thread_count(),
-			.ntasks = task_count(),
-		};
-		return copy_to_user(&t->task->as, a[0], &ki, sizeof(ki));
-	}
 	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], 0, NULL);
+	struct task_info ti;
+
 	if (!task)
 		return err;
-	struct task_info ti = {
-		.pt_pages = task->as.pt_pages,
-		.mapped_pages = task->as.mapped,
-		.nthreads = task->nthreads,
-	};
+	ti.pt_pages = task->as.pt_pages;
+	ti.mapped_pages = task->as.mapped;
+	ti.nthreads = task->nthreads;
 	return copy_to_user(&t->task->as, a[1], &ti, sizeof(ti));
 }
 
-static int64_t sys_other(struct thread *t, uint64_t nr)
+static int64_t sys_yield(struct thread *t, const uint64_t *a)
 {
-	const uint64_t *a = &t->regs.x[R_A0];
-	int err = 0;
-	struct kobj *o;
-
-	switch (nr) {
-	case SYS_DEBUG_WRITE:
-		return sys_debug_write(t, a[0], a[1]);
-	case SYS_YIELD:
-		sched_yield();
-		return 0;
-	case SYS_SHUTDOWN:
-		if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
-			return err;
-		sbi_shutdown(a[1] != 0);
-	case SYS_IPCBUF_SET:
-		if ((a[0] & (PAGE_SIZE - 1)) || a[0] >= USER_TOP)
-			return -ERR_INVAL;
-		t->ipcbuf = a[0];
-		return 0;
-	case SYS_ENDPOINT_CREATE:
-		return install_new(t, (struct kobj *)endpoint_create(),
-				   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_endpoint);
-	case SYS_NOTIF_CREATE:
-		return install_new(t, (struct kobj *)notif_create(),
-				   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_notif);
-	case SYS_NOTIFY:
-	case SYS_WAIT: {
-		uint64_t badge;
-		uint64_t need = nr == SYS_NOTIFY ? RIGHT_SEND : RIGHT_RECV;
-		struct notif *n = (struct notif *)GET(KOBJ_NOTIF, a[0], need, &badge);
-		if (!n)
-			return err;
-		if (nr == SYS_NOTIFY)
-			notif_signal(n, notif_bits(badge));
-		else
-			notif_wait(t, n);	/* sets a0 itself */
-		return nr == SYS_NOTIFY ? 0 : (int64_t)t->regs.x[R_A0];
-	}
-	case SYS_TASK_CREATE:
-		return install_new(t, (struct kobj *)task_create(NULL, 0), RIGHTS_ALL, undo_task);
-	case SYS_TASK_DESTROY:
-		if (!(o = GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL)))
-			return err;
-		task_destroy((struct task *)o);
-		return 0;
-	case SYS_TASK_INFO:
-	case SYS_KERNEL_INFO:
-		return sys_info(t, nr, a);
-	case SYS_THREAD_CREATE:
-		return sys_thread_create(t, a);
-	case SYS_THREAD_EXIT:
-		thread_kill(t);
-		return 0;
-	case SYS_HANDLE_CLOSE:
-		return handle_close(t->task, a[0]);
-	case SYS_HANDLE_GRANT:
-		return sys_handle_grant(t, a);
-	case SYS_MAP:
-		return sys_map(t, a);
-	case SYS_UNMAP:
-		return sys_range(t, a, false);
-	case SYS_PROTECT:
-		return sys_range(t, a, true);
-	case SYS_MAP_DEVICE:
-		return sys_map_device(t, a);
-	case SYS_IRQ_BIND:
-	case SYS_IRQ_ACK:
-		return sys_irq(t, nr, a);
-	default:
-		return -ERR_NOSYS;
-	}
+	(void)t, (void)a;
+	sched_yield();
+	return 0;
 }
 
+static int64_t sys_shutdown(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+
+	if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
+		return err;
+	sbi_shutdown(a[1] != 0);
+}
+
+static int64_t sys_ipcbuf_set(struct thread *t, const uint64_t *a)
+{
+	if ((a[0] & (PAGE_SIZE - 1)) || a[0] >= USER_TOP)
+		return -ERR_INVAL;
+	t->ipcbuf = a[0];
+	return 0;
+}
+
+static int64_t sys_endpoint_create(struct thread *t, const uint64_t *a)
+{
+	(void)a;
+	return install_new(t, (struct kobj *)endpoint_create(),
+			   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_endpoint);
+}
+
+static int64_t sys_notif_create(struct thread *t, const uint64_t *a)
+{
+	(void)a;
+	return install_new(t, (struct kobj *)notif_create(),
+			   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_notif);
+}
+
+static int64_t sys_notify(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	uint64_t badge;
+	struct notif *n = (struct notif *)GET(KOBJ_NOTIF, a[0], RIGHT_SEND, &badge);
+
+	if (!n)
+		return err;
+	notif_signal(n, notif_bits(badge));
+	return 0;
+}
+
+static int64_t sys_wait(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct notif *n = (struct notif *)GET(KOBJ_NOTIF, a[0], RIGHT_RECV, NULL);
+
+	if (!n)
+		return err;
+	notif_wait(t, n);	/* sets a0 now, or when woken */
+	return SYS_NORESULT;
+}
+
+static int64_t sys_task_create(struct thread *t, const uint64_t *a)
+{
+	(void)a;
+	return install_new(t, (struct kobj *)task_create(NULL, 0), RIGHTS_ALL, undo_task);
+}
+
+static int64_t sys_task_destroy(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct kobj *o = GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+
+	if (!o)
+		return err;
+	kobj_ref(&t->hdr);	/* it may be our own task: keep t till we are done */
+	task_destroy((struct task *)o);
+	if (t->state != TS_DEAD)
+		t->regs.x[R_A0] = 0;
+	kobj_unref(&t->hdr);
+	return SYS_NORESULT;
+}
+
+static int64_t sys_thread_exit(struct thread *t, const uint64_t *a)
+{
+	(void)a;
+	thread_kill(t);
+	return SYS_NORESULT;
+}
+
+static int64_t sys_handle_close(struct thread *t, const uint64_t *a)
+{
+	return handle_close(t->task, a[0]);
+}
+
+static int64_t sys_unmap(struct thread *t, const uint64_t *a)
+{
+	return sys_range(t, a, false);
+}
+
+static int64_t sys_protect(struct thread *t, const uint64_t *a)
+{
+	return sys_range(t, a, true);
+}
+
+typedef int64_t (*syscall_fn)(struct thread *t, const uint64_t *a);
+
+static const syscall_fn syscalls[SYS_COUNT] = {
+	[SYS_DEBUG_WRITE] = sys_debug_write,
+	[SYS_YIELD] = sys_yield,
+	[SYS_SHUTDOWN] = sys_shutdown,
+	[SYS_IPC_CALL] = sys_ipc,
+	[SYS_IPC_SEND] = sys_ipc,
+	[SYS_IPC_RECV] = sys_ipc,
+	[SYS_IPC_REPLY_RECV] = sys_ipc,
+	[SYS_IPC_REPLY] = sys_ipc,
+	[SYS_IPCBUF_SET] = sys_ipcbuf_set,
+	[SYS_ENDPOINT_CREATE] = sys_endpoint_create,
+	[SYS_NOTIF_CREATE] = sys_notif_create,
+	[SYS_NOTIFY] = sys_notify,
+	[SYS_WAIT] = sys_wait,
+	[SYS_TASK_CREATE] = sys_task_create,
+	[SYS_TASK_DESTROY] = sys_task_destroy,
+	[SYS_TASK_INFO] = sys_task_info,
+	[SYS_THREAD_CREATE] = sys_thread_create,
+	[SYS_THREAD_EXIT] = sys_thread_exit,
+	[SYS_HANDLE_CLOSE] = sys_handle_close,
+	[SYS_HANDLE_GRANT] = sys_handle_grant,
+	[SYS_MAP] = sys_map,
+	[SYS_UNMAP] = sys_unmap,
+	[SYS_PROTECT] = sys_protect,
+	[SYS_MAP_DEVICE] = sys_map_device,
+	[SYS_IRQ_BIND] = sys_irq,
+	[SYS_IRQ_ACK] = sys_irq,
+	[SYS_KERNEL_INFO] = sys_kernel_info,
+};
+
 /*
- * Handle the current thread's ecall. IPC syscalls set the result
- * registers of whichever threads they complete; the others return a value
- * in a0 of the calling thread (if it still exists).
+ * Handle the current thread's ecall (the IPC fast paths having passed it
+ * on). A handler returns the value for a0, or SYS_NORESULT when it has set
+ * the registers itself, blocked the thread or ended it.
  */
 void syscall_dispatch(struct thread *t)
 {
 	uint64_t nr = t->regs.x[R_T0];
-	int64_t r;
+	int64_t r = nr < SYS_COUNT ? syscalls[nr](t, &t->regs.x[R_A0]) : -ERR_NOSYS;
 
-	if (nr >= SYS_IPC_CALL && nr <= SYS_IPC_REPLY) {
-		r = sys_ipc(t, nr);
-		if (unlikely(r < 0))
-			t->regs.x[R_A0] = (uint64_t)r;
-		return;
-	}
-	/* These may end the caller: keep t until we are done with it. */
-	bool may_end_self = nr == SYS_THREAD_EXIT || nr == SYS_TASK_DESTROY;
-	if (unlikely(may_end_self))
-		kobj_ref(&t->hdr);
-	r = sys_other(t, nr);
-	if (t->state != TS_DEAD && !(nr == SYS_WAIT && t->state == TS_NOTIF))
+	if (r != SYS_NORESULT)
 		t->regs.x[R_A0] = (uint64_t)r;
-	if (unlikely(may_end_self))
-		kobj_unref(&t->hdr);
 }

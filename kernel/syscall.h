@@ -6,6 +6,9 @@
 #include "object.h"
 
 void syscall_init(uint64_t mem_base, uint64_t mem_end);
+/* A handler's "registers already set" result. */
+#define SYS_NORESULT INT64_MIN
+
 void syscall_dispatch(struct thread *t);
 struct kobj *syscall_devctl(void);
 

@@ -128,20 +128,36 @@ void sched_ready(struct thread *t)
 	tq_push(&runq, t);
 }
 
-void switch_to(struct thread *t)
+static inline void switch_finish(struct thread *t)
 {
-	KASSERT(t->state == TS_READY);
-	uint64_t fs = csr_read(sstatus) & SSTATUS_FS;
-
-	if (fs == SSTATUS_FS && fp_owner) {	/* dirty: keep the values */
-		fp_save(fp_owner->fregs);
-		fp_owner->fp_used = true;
-	}
-	csr_clear(sstatus, SSTATUS_FS);
 	if (t == fp_owner)
 		csr_set(sstatus, SSTATUS_FS_INIT << 1);	/* clean */
 	vm_activate(&t->task->as);
 	current = t;
+}
+
+/* The rare parts of a switch, out of the hot path: the state check, and
+ * saving FP registers changed since they were loaded. */
+static __attribute__((noinline)) void switch_slow(struct thread *t)
+{
+	KASSERT(t->state == TS_READY);
+	if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS && fp_owner) {
+		fp_save(fp_owner->fregs);
+		fp_owner->fp_used = true;
+	}
+	csr_clear(sstatus, SSTATUS_FS);
+	switch_finish(t);
+}
+
+void switch_to(struct thread *t)
+{
+	if (unlikely(t->state != TS_READY ||
+		     (csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)) {
+		switch_slow(t);
+		return;
+	}
+	csr_clear(sstatus, SSTATUS_FS);
+	switch_finish(t);
 }
 
 /* The current thread's first FP instruction since it last lost the FP

@@ -10,7 +10,7 @@
 #include "riscv.h"
 #include "syscall.h"
 
-static void user_exception(struct thread *t, uint64_t cause)
+static __attribute__((noinline)) void user_exception(struct thread *t, uint64_t cause)
 {
 	uint64_t addr = csr_read(stval);
 	uint64_t access = FAULT_READ, kind = FAULT_KIND_PAGE;
@@ -59,19 +59,37 @@ static void user_exception(struct thread *t, uint64_t cause)
 	ipc_fault(t, addr, access, kind, cause);
 }
 
+static __attribute__((noinline)) void interrupt(uint64_t cause)
+{
+	if ((cause & 0xff) == IRQ_S_TIMER)
+		sched_timer_tick();
+	else if ((cause & 0xff) == IRQ_S_EXTERNAL)
+		irq_handle();
+}
+
+/*
+ * Every syscall, fault and interrupt from user mode lands here (from
+ * trap_entry, on the kernel stack); trap_entry then resumes the thread
+ * whose registers we return. The hot cases go to fastpath.c first.
+ */
 struct regs *trap_handler(struct regs *r)
 {
 	struct thread *t = container_of(r, struct thread, regs);
 	uint64_t cause = csr_read(scause);
 
 	if (likely(cause == EXC_ECALL_U)) {
+		uint64_t nr = r->x[R_T0];
 		r->x[R_PC] += 4;
+		if (nr == SYS_IPC_CALL && fastpath_call(t))
+			return &current->regs;
+		if (nr == SYS_IPC_REPLY_RECV && fastpath_reply_recv(t))
+			return &current->regs;
 		syscall_dispatch(t);
 	} else if (cause & CAUSE_INTERRUPT) {
-		if ((cause & 0xff) == IRQ_S_TIMER)
-			sched_timer_tick();
-		else if ((cause & 0xff) == IRQ_S_EXTERNAL)
-			irq_handle();
+		interrupt(cause);
+	} else if ((cause == EXC_STORE_PAGE || cause == EXC_LOAD_PAGE ||
+		    cause == EXC_INST_PAGE) && fastpath_fault(t, cause)) {
+		return &current->regs;
 	} else {
 		user_exception(t, cause);
 	}

@@ -61,9 +61,10 @@ void vm_destroy(struct aspace *as)
 /*
  * Find the PTE for `va` at `level` (0 = 4 KiB leaf), creating tables on the
  * way when `alloc`. NULL if a table is missing (or out of memory with
- * alloc), or if a larger leaf is in the way.
+ * alloc), or if a larger leaf is in the way. The slow path of walk().
  */
-static pte_t *walk(struct aspace *as, uint64_t va, int level, bool alloc)
+static __attribute__((noinline)) pte_t *walk_slow(struct aspace *as, uint64_t va,
+						 int level, bool alloc)
 {
 	pte_t *table = as->root;
 
@@ -85,6 +86,20 @@ static pte_t *walk(struct aspace *as, uint64_t va, int level, bool alloc)
 		table = next;
 	}
 	return &table[VPN(va, level)];
+}
+
+/* The 4 KiB-leaf PTE for va when both tables above it exist (the common
+ * case, unrolled); else walk_slow. */
+static inline pte_t *walk(struct aspace *as, uint64_t va, int level, bool alloc)
+{
+	pte_t e2 = as->root[VPN(va, 2)], e1;
+
+	if (likely(level == 0 && (e2 & (PTE_V | PTE_LEAF)) == PTE_V)) {
+		e1 = ((pte_t *)P2V(PTE_PA(e2)))[VPN(va, 1)];
+		if (likely((e1 & (PTE_V | PTE_LEAF)) == PTE_V))
+			return &((pte_t *)P2V(PTE_PA(e1)))[VPN(va, 0)];
+	}
+	return walk_slow(as, va, level, alloc);
 }
 
 uint64_t vm_user_flags(uint64_t rights)
@@ -111,22 +126,6 @@ int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	*e = PA_PTE(pa) | flags;
 	sfence_vma_va(va);
 	return 0;
-}
-
-int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
-		uint64_t dst_va, uint64_t rights)
-{
-	uint64_t pa, flags;
-
-	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || !rights ||
-	    (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
-	    ((rights & MAP_W) && !(rights & MAP_R)))
-		return -ERR_INVAL;
-	if (!vm_lookup(src, src_va, &pa, &flags) || !(flags & PTE_U) || !(flags & PTE_R))
-		return -ERR_FAULT;
-	if ((rights & MAP_W) && !(flags & PTE_W))
-		return -ERR_ACCES;
-	return vm_map(dst, dst_va, pa, vm_user_flags(rights));
 }
 
 int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
@@ -217,25 +216,58 @@ uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t rw
 	return n;
 }
 
-bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *flags)
+/* The leaf PTE mapping va (any level) with *pa set, or 0 if none. */
+static inline pte_t leaf_lookup(struct aspace *as, uint64_t va, uint64_t *pa)
 {
-	pte_t *table = as->root;
+	pte_t e;
 
 	if (va >= USER_TOP)
-		return false;
-	for (int l = 2; l >= 0; l--) {
-		pte_t e = table[VPN(va, l)];
-		if (!(e & PTE_V))
-			return false;
-		if (e & PTE_LEAF) {
-			uint64_t span = 1ul << (12 + 9 * l);
-			*pa = PTE_PA(e) + (va & (span - 1));
-			*flags = e & 0x3ff;
-			return true;
-		}
-		table = P2V(PTE_PA(e));
+		return 0;
+	e = as->root[VPN(va, 2)];
+	if (!(e & PTE_V))
+		return 0;
+	if (e & PTE_LEAF) {
+		*pa = PTE_PA(e) + (va & ((1ul << 30) - 1));
+		return e;
 	}
-	return false;
+	e = ((pte_t *)P2V(PTE_PA(e)))[VPN(va, 1)];
+	if (!(e & PTE_V))
+		return 0;
+	if (e & PTE_LEAF) {
+		*pa = PTE_PA(e) + (va & ((1ul << 21) - 1));
+		return e;
+	}
+	e = ((pte_t *)P2V(PTE_PA(e)))[VPN(va, 0)];
+	if (!(e & PTE_V))
+		return 0;
+	*pa = PTE_PA(e) + (va & (PAGE_SIZE - 1));
+	return e;
+}
+
+bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *flags)
+{
+	pte_t e = leaf_lookup(as, va, pa);
+
+	*flags = e & 0x3ff;
+	return e != 0;
+}
+
+int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
+		uint64_t dst_va, uint64_t rights)
+{
+	uint64_t pa = 0;
+	pte_t e;
+
+	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || !rights ||
+	    (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
+	    ((rights & MAP_W) && !(rights & MAP_R)))
+		return -ERR_INVAL;
+	e = leaf_lookup(src, src_va, &pa);
+	if ((e & (PTE_U | PTE_R)) != (PTE_U | PTE_R))
+		return -ERR_FAULT;
+	if ((rights & MAP_W) && !(e & PTE_W))
+		return -ERR_ACCES;
+	return vm_map(dst, dst_va, pa, vm_user_flags(rights));
 }
 
 void vm_activate(struct aspace *as)

@@ -16,22 +16,20 @@ static void unref_frame(uint64_t idx, uint64_t pfn, void *arg)
 
 static int anon_fault(struct memobj *o, struct fault_req *req)
 {
-	uint64_t pfn = pagemap_get(&o->pages, req->index);
+	uint64_t *slot = pagemap_slot(&o->pages, req->index, 1);
 	int64_t fresh;
-	int err;
 
-	if (pfn != PAGEMAP_NONE) {
-		req->pfn = pfn;
+	if (!slot)
+		return -ERR_NOMEM;
+	if (*slot) {
+		req->pfn = *slot - 1;
 		return 0;
 	}
 	fresh = page_alloc_zeroed();
 	if (fresh < 0)
 		return (int)fresh;
-	err = pagemap_set(&o->pages, req->index, (uint64_t)fresh);
-	if (err < 0) {
-		page_unref((uint64_t)fresh);
-		return err;
-	}
+	*slot = (uint64_t)fresh + 1;
+	pagemap_slot_filled(&o->pages);
 	req->pfn = (uint64_t)fresh;
 	return 0;
 }

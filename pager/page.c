@@ -94,13 +94,15 @@ uint64_t page_pa(uint64_t pfn)
 	return ram_base_pa + (pfn << PAGE_SHIFT);
 }
 
-/* 4 KiB of zeros, 64 bytes per iteration: the cost of every new page. */
+/* 4 KiB of zeros, 256 bytes per iteration: the cost of every new page,
+ * so the loop overhead is kept to 1/16 of the stores. */
 void page_zero(void *va)
 {
 	uint64_t *p = va, *end = p + PAGE_SIZE / 8;
 
-	for (; p < end; p += 8) {
-		p[0] = 0; p[1] = 0; p[2] = 0; p[3] = 0;
-		p[4] = 0; p[5] = 0; p[6] = 0; p[7] = 0;
+	for (; p < end; p += 32) {
+#pragma GCC unroll 32
+		for (int i = 0; i < 32; i++)
+			p[i] = 0;
 	}
 }

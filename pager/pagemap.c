@@ -35,30 +35,53 @@ static uint64_t *node_new(struct pagemap *m)
 	return page_va((uint64_t)pfn);
 }
 
-int pagemap_set(struct pagemap *m, uint64_t idx, uint64_t pfn)
+static uint64_t *pagemap_slot_slow(struct pagemap *m, uint64_t idx, int alloc);
+
+/* Both interior nodes present: the common case, unrolled. */
+uint64_t *pagemap_slot(struct pagemap *m, uint64_t idx, int alloc)
+{
+	uint64_t *root = m->root, e2, e1;
+
+	if (root && idx < PAGEMAP_MAX_INDEX && (e2 = root[LEVEL_IDX(idx, 2)]) &&
+	    (e1 = ((uint64_t *)page_va(e2 - 1))[LEVEL_IDX(idx, 1)]))
+		return &((uint64_t *)page_va(e1 - 1))[LEVEL_IDX(idx, 0)];
+	return pagemap_slot_slow(m, idx, alloc);
+}
+
+static __attribute__((noinline)) uint64_t *pagemap_slot_slow(struct pagemap *m, uint64_t idx,
+							     int alloc)
 {
 	uint64_t *node;
 
 	if (idx >= PAGEMAP_MAX_INDEX)
-		return -ERR_INVAL;
-	if (!m->root && !(m->root = node_new(m)))
-		return -ERR_NOMEM;
+		return NULL;
+	if (!m->root && (!alloc || !(m->root = node_new(m))))
+		return NULL;
 	node = m->root;
 	for (int l = 2; l > 0; l--) {
 		uint64_t *e = &node[LEVEL_IDX(idx, l)];
 		if (!*e) {
 			uint64_t *next;
-			if (pfn == PAGEMAP_NONE)
-				return 0;
-			if (!(next = node_new(m)))
-				return -ERR_NOMEM;
+			if (!alloc || !(next = node_new(m)))
+				return NULL;
 			*e = page_pfn(next) + 1;
 		}
 		node = page_va(*e - 1);
 	}
-	uint64_t *leaf = &node[LEVEL_IDX(idx, 0)];
-	m->count += (pfn != PAGEMAP_NONE) - (*leaf != 0);
-	*leaf = pfn == PAGEMAP_NONE ? 0 : pfn + 1;
+	return &node[LEVEL_IDX(idx, 0)];
+}
+
+int pagemap_set(struct pagemap *m, uint64_t idx, uint64_t pfn)
+{
+	uint64_t *slot;
+
+	if (idx >= PAGEMAP_MAX_INDEX)
+		return -ERR_INVAL;
+	slot = pagemap_slot(m, idx, pfn != PAGEMAP_NONE);
+	if (!slot)
+		return pfn == PAGEMAP_NONE ? 0 : -ERR_NOMEM;
+	m->count += (pfn != PAGEMAP_NONE) - (*slot != 0);
+	*slot = pfn == PAGEMAP_NONE ? 0 : pfn + 1;
 	return 0;
 }
 

@@ -21,6 +21,11 @@ struct pagemap {
 uint64_t pagemap_get(const struct pagemap *m, uint64_t idx);
 /* Set idx to pfn (PAGEMAP_NONE clears). 0, -ERR_NOMEM or -ERR_INVAL. */
 int pagemap_set(struct pagemap *m, uint64_t idx, uint64_t pfn);
+/* The slot for idx (creating nodes if alloc): holds pfn + 1, 0 when
+ * empty; NULL if absent and !alloc, or out of memory. Callers that fill an
+ * empty slot must count it (pagemap_slot_filled). */
+uint64_t *pagemap_slot(struct pagemap *m, uint64_t idx, int alloc);
+static inline void pagemap_slot_filled(struct pagemap *m) { m->count++; }
 /* Call fn on every entry in [lo, hi) and clear it. */
 void pagemap_clear_range(struct pagemap *m, uint64_t lo, uint64_t hi,
 			 void (*fn)(uint64_t idx, uint64_t pfn, void *arg), void *arg);

@@ -1,0 +1,149 @@
+/*
+ * IPC fast paths, in seL4's shape: a list of guards, each sending the call
+ * to the general path (syscall.c, ipc.c) when it does not hold, then the
+ * commit, which cannot fail. They cover the two hot cases:
+ *   call        to an endpoint with a receiver waiting, registers only;
+ *   reply_recv  to a caller (or a faulting thread, with FAULT_REPLY_MAP)
+ *               when no sender is queued, registers only.
+ * Either switches straight to the other thread. The general path gives the
+ * same result for these cases, only slower.
+ */
+#include "abi/fault.h"
+#include "abi/kernel.h"
+#include "lib.h"
+#include "object.h"
+#include "riscv.h"
+
+/* The endpoint behind handle h if it carries `right`, else NULL. */
+static inline struct endpoint *fast_endpoint(struct task *task, uint64_t h,
+					     uint64_t right, uint64_t *badge)
+{
+	struct handle *e;
+	struct kobj *o;
+
+	if (unlikely(h - 1 >= (uint64_t)task->nhandles - 1))
+		return NULL;
+	e = &task->handles[h];
+	o = e->obj;
+	if (unlikely(!o || o->type != KOBJ_ENDPOINT || !(e->rights & right)))
+		return NULL;
+	*badge = e->badge;
+	return (struct endpoint *)o;
+}
+
+static inline void copy_words(uint64_t *rx, const uint64_t *sx)
+{
+	rx[R_A2] = sx[R_A2];
+	rx[R_A2 + 1] = sx[R_A2 + 1];
+	rx[R_A2 + 2] = sx[R_A2 + 2];
+	rx[R_A2 + 3] = sx[R_A2 + 3];
+	rx[R_A2 + 4] = sx[R_A2 + 4];
+	rx[R_A2 + 5] = sx[R_A2 + 5];
+}
+
+bool fastpath_call(struct thread *t)
+{
+	uint64_t *x = t->regs.x, info = x[R_A1], badge;
+	struct endpoint *ep;
+	struct thread *r;
+
+	if (unlikely(info & (IPC_LEN_MASK | IPC_GRANT)))
+		return false;
+	ep = fast_endpoint(t->task, x[R_A0], RIGHT_SEND, &badge);
+	if (unlikely(!ep))
+		return false;
+	r = ep->receivers.head;
+	if (unlikely(!r || r->reply_to))
+		return false;
+
+	/* Commit. */
+	tq_remove(&ep->receivers, r);
+	uint64_t *rx = r->regs.x;
+	rx[R_A0] = 0;
+	rx[R_A1] = info & ~(uint64_t)IPC_KERNEL;
+	copy_words(rx, x);
+	rx[R_T1] = badge;
+	t->send_badge = badge;
+	t->send_is_call = true;
+	r->reply_to = t;
+	t->reply_server = r;
+	t->state = TS_REPLY;
+	r->state = TS_READY;
+	switch_to(r);
+	return true;
+}
+
+bool fastpath_reply_recv(struct thread *t)
+{
+	uint64_t *x = t->regs.x, info = x[R_A1], badge;
+	struct endpoint *ep;
+	struct thread *c = t->reply_to;
+
+	if (unlikely(!c || (info & (IPC_LEN_MASK | IPC_GRANT))))
+		return false;
+	ep = fast_endpoint(t->task, x[R_A0], RIGHT_RECV, &badge);
+	if (unlikely(!ep || ep->senders.head))
+		return false;
+	if (c->fault_pending) {
+		/* Map and resume; anything else (or a bad map) goes the
+		 * general way, which also reports and stops the thread. */
+		if (unlikely(ipc_label(info) != FAULT_REPLY_MAP) ||
+		    unlikely(vm_map_from(&t->task->as, x[R_A2], &c->task->as,
+					 x[R_A2 + 1], x[R_A2 + 2]) != 0))
+			return false;
+		c->fault_pending = false;
+	} else {
+		uint64_t *cx = c->regs.x;
+		cx[R_A0] = 0;
+		cx[R_A1] = info & ~(uint64_t)IPC_KERNEL;
+		copy_words(cx, x);
+		cx[R_T1] = 0;
+	}
+
+	/* Commit. */
+	t->reply_to = NULL;
+	c->reply_server = NULL;
+	c->state = TS_READY;
+	t->state = TS_RECV;
+	t->blocked_ep = ep;
+	tq_push(&ep->receivers, t);
+	switch_to(c);
+	return true;
+}
+
+/* A page fault (scause 12, 13 or 15) when the thread's pager is waiting:
+ * the fault message goes straight into the pager's registers. */
+bool fastpath_fault(struct thread *t, uint64_t cause)
+{
+	struct endpoint *ep = t->pager;
+	struct thread *r;
+
+	if (unlikely(!ep))
+		return false;
+	r = ep->receivers.head;
+	if (unlikely(!r || r->reply_to))
+		return false;
+
+	/* Commit. */
+	uint64_t *rx = r->regs.x;
+	uint64_t addr = csr_read(stval);
+	tq_remove(&ep->receivers, r);
+	t->fault[0] = addr;	/* kept for reports if the pager goes away */
+	t->fault_pending = true;
+	rx[R_A0] = 0;
+	rx[R_A1] = ipc_info(FAULT_LABEL, 0, IPC_KERNEL);
+	rx[R_A2] = addr;
+	rx[R_A2 + 1] = cause == EXC_STORE_PAGE ? FAULT_WRITE :
+		       cause == EXC_INST_PAGE ? FAULT_EXEC : FAULT_READ;
+	rx[R_A2 + 2] = t->regs.x[R_PC];
+	rx[R_A2 + 3] = FAULT_KIND_PAGE;
+	rx[R_A2 + 4] = cause;
+	rx[R_A7] = 0;
+	rx[R_T1] = t->fault_badge;
+	r->reply_to = t;
+	t->reply_server = r;
+	t->state = TS_REPLY;
+	r->state = TS_READY;
+	switch_to(r);
+	return true;
+}
