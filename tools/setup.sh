@@ -13,4 +13,4 @@ done
 echo "setup: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends $missing
+apt-get install -y -q $missing
