@@ -9,6 +9,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include "libsys.h"
 
@@ -56,11 +57,25 @@ static uint64_t bench_fault(void)
 	return rdinstret() - t0;
 }
 
-int main(void)
+/* The other end of ipc_roundtrip: reply to every call, nothing else. */
+static int serve(uint64_t ep)
 {
+	struct ipc_msg m = { 0 };
+	int64_t r = ipc_recv(ep, &m);
+
+	while (r == 0)
+		r = ipc_reply_recv(ep, &m);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "serve"))
+		return serve(libsys_start_info.granted);
+
 	int64_t ep = sys_endpoint_create();
-	const char *argv[] = { "test_child", "ipc-echo", NULL };
-	int64_t pid = spawn(argv, (uint64_t)ep);
+	const char *peer[] = { "microbench", "serve", NULL };
+	int64_t pid = spawn(peer, (uint64_t)ep);
 	int status;
 
 	report("null_syscall", bench_null_syscall(), N, "instructions");

@@ -4,7 +4,9 @@
  *   spin          loop forever (after notifying the granted notification)
  *   null-read, null-write, text-write, kernel-read, illegal, stack-overflow
  *                 a bad access each, which must end only this process
- *   ipc-echo      serve the granted endpoint: reply w0 + 1, the badge in w1
+ *   ipc-echo      serve the granted endpoint: a call gets w0 + 1, the badge
+ *                 in w1 and the sum of w0 over sends so far in w2, and its
+ *                 buffer payload back with every byte incremented
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,11 +54,22 @@ int main(int argc, char **argv)
 		return recurse(0);
 	if (!strcmp(what, "ipc-echo")) {
 		struct ipc_msg m = { 0 };
+		uint8_t *buf = ipcbuf();
+		uint64_t sent = 0;
 		int64_t r = ipc_recv(granted, &m);
 		while (r == 0) {
+			if (ipc_label(m.info) == 2) {	/* a send: no reply */
+				sent += m.w[0];
+				r = ipc_recv(granted, &m);
+				continue;
+			}
+			uint64_t len = ipc_len(m.info);
+			for (uint64_t i = 0; i < len; i++)
+				buf[i]++;
 			m.w[0] += 1;
 			m.w[1] = m.badge;
-			m.info = ipc_info(0, 0, 0);
+			m.w[2] = sent;
+			m.info = ipc_info(0, len, 0);
 			r = ipc_reply_recv(granted, &m);
 		}
 		return 3;

@@ -1,10 +1,12 @@
 /*
  * IPC across address spaces: a child serves an endpoint we created and
  * granted to it; we call it through two handles we minted with different
- * badges and check each reply names the right one; a payload in the IPC
- * buffer goes through; a receive-only use of a send handle is refused.
+ * badges and check each reply names the right one; one-way sends arrive;
+ * a full page of payload goes both ways through the IPC buffers; a
+ * receive on a send-only handle is refused.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
 #include "libsys.h"
@@ -32,8 +34,31 @@ int main(void)
 		CHECK_EQ(ipc_call(h, &m), 0);
 		CHECK_EQ(m.w[0], i + 1);
 		CHECK_EQ(m.w[1], (i & 1) ? 0xb2 : 0xb1);
-		CHECK(m.w[2] == 2 && m.w[3] == 3 && m.w[4] == 4 && m.w[5] == 5);
+		CHECK_EQ(m.w[2], 0);
+		CHECK(m.w[3] == 3 && m.w[4] == 4 && m.w[5] == 5);
 	}
+	/* Sends: no reply, but the server sees them in order. */
+	for (uint64_t i = 1; i <= 10; i++) {
+		m = (struct ipc_msg){ .info = ipc_info(2, 0, 0), .w = { i } };
+		CHECK_EQ(ipc_send((uint64_t)b1, &m), 0);
+	}
+	m = (struct ipc_msg){ .info = ipc_info(1, 0, 0) };
+	CHECK_EQ(ipc_call((uint64_t)b1, &m), 0);
+	CHECK_EQ(m.w[2], 55);
+	/* A page of payload each way. */
+	uint8_t *buf = ipcbuf();
+	for (int i = 0; i < IPC_BUF_SIZE; i++)
+		buf[i] = (uint8_t)i;
+	m = (struct ipc_msg){ .info = ipc_info(1, IPC_BUF_SIZE, 0) };
+	CHECK_EQ(ipc_call((uint64_t)b1, &m), 0);
+	CHECK_EQ(ipc_len(m.info), IPC_BUF_SIZE);
+	int bad = 0;
+	for (int i = 0; i < IPC_BUF_SIZE; i++)
+		bad += buf[i] != (uint8_t)(i + 1);
+	CHECK_EQ(bad, 0);
+	/* More than a page is refused before anything is sent. */
+	m = (struct ipc_msg){ .info = ipc_info(1, IPC_BUF_SIZE + 1, 0) };
+	CHECK_EQ(ipc_call((uint64_t)b1, &m), -ERR_INVAL);
 	/* Sends through a send-only handle cannot receive. */
 	CHECK_EQ(ipc_recv((uint64_t)b1, &m), -ERR_PERM);
 	CHECK_EQ(kill((pid_t)pid, SIGKILL), 0);
