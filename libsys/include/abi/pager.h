@@ -20,6 +20,23 @@
  *  PAGER_PROC_STATS    -                              w0 0, w1 virtual pages, w2 resident
  *                                                     pages, w3 page-table pages
  *  PAGER_MEMINFO       -                              w0 0, w1 free pages, w2 total pages
+ *  PAGER_MMAP          w0 hint, w1 length, w2 prot,   w0 address
+ *                      w3 flags (PMAP_*)
+ *  PAGER_MUNMAP        w0 address, w1 length          w0 0
+ *  PAGER_MPROTECT      w0 address, w1 length, w2 prot w0 0
+ *  PAGER_MADVISE       w0 address, w1 length, w2 advice  w0 0
+ *  PAGER_MREMAP        w0 old address, w1 old length, w0 address
+ *                      w2 new length, w3 PREMAP_* flags
+ *  PAGER_BRK           w0 new break, 0 to ask         w0 the break now
+ *  PAGER_FORK          w0 child pc, w1 child sp,      w0 child pid (the child starts at
+ *                      w2 child a0                    pc with sp and a0, all else zero)
+ *  PAGER_VMA_LIST      w0 list from this address      w0 entries in the buffer
+ *                                                     (struct pager_vma_info), w1 the
+ *                                                     address to continue from, 0 at end
+ *  PAGER_CHECK         -                              w0 0, or -ERR_IO if the pager's
+ *                                                     sanity check failed (it says why)
+ *  PAGER_SET_LIMIT     w0 max mapped pages (0: the    w0 0
+ *                      default)
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -37,10 +54,54 @@ enum pager_label {
 	PAGER_KILL,
 	PAGER_PROC_STATS,
 	PAGER_MEMINFO,
+	PAGER_MMAP,
+	PAGER_MUNMAP,
+	PAGER_MPROTECT,
+	PAGER_MADVISE,
+	PAGER_MREMAP,
+	PAGER_BRK,
+	PAGER_FORK,
+	PAGER_VMA_LIST,
+	PAGER_CHECK,
+	PAGER_SET_LIMIT,
 	PAGER_LABEL_COUNT
 };
 
 #define WAIT_NOHANG	1
+
+/* mmap protection: MAP_R, MAP_W, MAP_X from kernel.h (PROT_NONE is 0). */
+/* mmap flags on the wire (sys/mman.h gives them their POSIX names). */
+#define PMAP_SHARED		0x01
+#define PMAP_PRIVATE		0x02
+#define PMAP_FIXED		0x10
+#define PMAP_ANONYMOUS		0x20
+#define PMAP_POPULATE		0x8000
+#define PMAP_FIXED_NOREPLACE	0x100000
+
+/* madvise advice. */
+#define PADV_NORMAL		0
+#define PADV_RANDOM		1
+#define PADV_SEQUENTIAL		2
+#define PADV_WILLNEED		3
+#define PADV_DONTNEED		4
+
+/* mremap flags. */
+#define PREMAP_MAYMOVE		1
+
+/* One entry of PAGER_VMA_LIST. */
+struct pager_vma_info {
+	uint64_t start, end;
+	uint32_t prot;		/* MAP_R / MAP_W / MAP_X */
+	uint32_t kind;		/* PVMA_* */
+	uint64_t resident;	/* pages present in memory for this range */
+};
+#define PVMA_ANON		1	/* private anonymous */
+#define PVMA_SHARED		2	/* shared anonymous */
+#define PVMA_IMAGE		3	/* program image */
+#define PVMA_HEAP		4
+#define PVMA_STACK		5
+#define PVMA_IPCBUF		6
+#define PVMA_LIST_MAX		(IPC_BUF_SIZE / sizeof(struct pager_vma_info))
 
 #define PAGER_SIGKILL	9
 #define PAGER_SIGSEGV	11
@@ -61,10 +122,21 @@ struct proc_start {
 	uint64_t self_task;	/* handle to the process's own task, or 0 */
 };
 
-/* Process address-space layout. */
+/*
+ * Process address-space layout:
+ *   PROC_TEXT_MIN ..         program image, then the heap (brk) after it
+ *   .. PROC_MMAP_TOP         mmap without a hint, allocated top-down
+ *   .. PROC_STACK_TOP        the main stack, growing down on demand to
+ *                            PROC_STACK_MAX, never closer than
+ *                            PROC_STACK_GUARD to the mapping below it
+ *   PROC_IPCBUF_VA           the IPC buffer page
+ */
 #define PROC_TEXT_MIN		0x10000ul
+#define PROC_MMAP_TOP		0x3000000000ul
 #define PROC_STACK_TOP		0x3fff000000ul
 #define PROC_STACK_MAX		(8ul << 20)
+#define PROC_STACK_INITIAL	(128ul << 10)
+#define PROC_STACK_GUARD	(1ul << 20)
 #define PROC_IPCBUF_VA		0x3fff800000ul
 #define PROC_SPAWN_ARGS_MAX	1024
 
