@@ -132,7 +132,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	/* Pool: 1/32 of RAM, at least 2 MiB; then the boot image moves down
 	 * behind it; the window starts at the next 2 MiB boundary (the pages
 	 * skipped to get there join the pool). */
-	uint64_t pool_pages = dt.mem.size / PAGE_SIZE / 32;
+	uint64_t pool_pages = (mem_hi - dt.mem.base) / PAGE_SIZE / 32;
 	if (pool_pages < 512)
 		pool_pages = 512;
 	uint64_t pool_pa = kend, pool_end = kend + pool_pages * PAGE_SIZE;
@@ -159,7 +159,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		dt.nharts, dt.mem.size >> 20, (void *)dt.mem.base, dt.timebase_hz);
 
 	/* The pager: its task, address space and first thread. */
-	struct task *pt = task_create(pager_handles, PAGER_HANDLE_PAGES * HANDLES_PER_PAGE);
+	struct task *pt = task_create(NULL, pager_handles, PAGER_HANDLE_PAGES * HANDLES_PER_PAGE);
 	if (!pt)
 		boot_fail("kernel pool exhausted");
 	root_task = pt;

@@ -88,6 +88,7 @@ bool fastpath_reply_recv(struct thread *t)
 		/* Map and resume; anything else (or a bad map) goes the
 		 * general way, which also reports and stops the thread. */
 		if (unlikely(ipc_label(info) != FAULT_REPLY_MAP) ||
+		    unlikely(!task_within(c->task, t->task)) ||
 		    unlikely(vm_map_from(&t->task->as, x[R_A2], &c->task->as,
 					 x[R_A2 + 1], x[R_A2 + 2]) != 0))
 			return false;

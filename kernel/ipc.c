@@ -136,7 +136,7 @@ static bool fault_resolve(struct thread *pager, struct thread *t)
 	t->fault_pending = false;
 	if (label == FAULT_REPLY_RESUME)
 		return true;
-	if (label == FAULT_REPLY_MAP &&
+	if (label == FAULT_REPLY_MAP && task_within(t->task, pager->task) &&
 	    vm_map_from(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2]) == 0)
 		return true;
 	if (label != FAULT_REPLY_KILL)
@@ -146,14 +146,20 @@ static bool fault_resolve(struct thread *pager, struct thread *t)
 	return false;
 }
 
+/* The server's pending caller (if any) stays blocked, to be answered later
+ * by a holder of its thread handle (SYS_IPC_REPLY): how a server defers an
+ * answer. */
+static void reply_detach(struct thread *server)
+{
+	if (server->reply_to) {
+		server->reply_to->reply_server = NULL;
+		server->reply_to = NULL;
+	}
+}
+
 static void reply_link(struct thread *server, struct thread *client)
 {
-	if (unlikely(server->reply_to != NULL)) {
-		/* A new caller replaces an unanswered one, which stays blocked
-		 * until a holder of its thread handle replies (SYS_IPC_REPLY):
-		 * how a server defers an answer. */
-		server->reply_to->reply_server = NULL;
-	}
+	reply_detach(server);
 	server->reply_to = client;
 	client->reply_server = server;
 	client->state = TS_REPLY;
@@ -204,6 +210,7 @@ void ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge)
 	t->send_is_call = false;
 	if (r) {
 		tq_remove(&ep->receivers, r);
+		reply_detach(r);	/* a send has nobody to answer */
 		transfer(t, r, badge);
 		t->regs.x[R_A0] = 0;
 		sched_ready(r);
@@ -225,6 +232,7 @@ static bool recv_or_block(struct thread *t, struct endpoint *ep)
 		if (s->send_is_call || s->fault_pending) {
 			reply_link(t, s);
 		} else {
+			reply_detach(t);	/* a send has nobody to answer */
 			s->regs.x[R_A0] = 0;
 			sched_ready(s);
 		}

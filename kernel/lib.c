@@ -90,6 +90,8 @@ static void vkprintf(const char *fmt, va_list ap)
 {
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
+			if (*fmt == '\n')
+				console_putc('\r');
 			console_putc(*fmt);
 			continue;
 		}
@@ -120,7 +122,11 @@ static void vkprintf(const char *fmt, va_list ap)
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);
-			console_write(s ? s : "(null)", strlen(s ? s : "(null)"));
+			if (!s)
+				s = "(null)";
+			for (int n = (int)strlen(s); n < width; n++)
+				console_putc(' ');
+			console_write(s, strlen(s));
 			break;
 		}
 		case 'c':

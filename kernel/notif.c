@@ -15,7 +15,7 @@
 
 static volatile uint32_t *plic;
 static uint32_t plic_ctx;
-static struct { struct notif *n; uint64_t bits; } irqs[MAX_IRQ];
+static struct { struct notif *n; uint64_t bits; bool claimed; } irqs[MAX_IRQ];
 
 struct notif *notif_create(void)
 {
@@ -85,6 +85,10 @@ int irq_bind(uint32_t irq, struct notif *n, uint64_t bits)
 		return -ERR_INVAL;
 	if (irqs[irq].n)
 		kobj_unref(&irqs[irq].n->hdr);
+	if (irqs[irq].claimed) {	/* the old driver never acked it */
+		plic[PLIC_CLAIM(plic_ctx)] = irq;
+		irqs[irq].claimed = false;
+	}
 	irqs[irq].n = n;
 	irqs[irq].bits = bits;
 	if (!n) {
@@ -102,6 +106,7 @@ int irq_ack(uint32_t irq)
 	if (!plic || irq == 0 || irq >= MAX_IRQ || !irqs[irq].n)
 		return -ERR_INVAL;
 	plic[PLIC_CLAIM(plic_ctx)] = irq;	/* complete */
+	irqs[irq].claimed = false;
 	return 0;
 }
 
@@ -110,8 +115,10 @@ void irq_handle(void)
 	uint32_t irq;
 
 	while (plic && (irq = plic[PLIC_CLAIM(plic_ctx)]) != 0) {
-		if (irq < MAX_IRQ && irqs[irq].n)
+		if (irq < MAX_IRQ && irqs[irq].n) {
+			irqs[irq].claimed = true;
 			notif_signal(irqs[irq].n, irqs[irq].bits);
+		}
 		else
 			plic[PLIC_CLAIM(plic_ctx)] = irq;	/* nobody's: complete */
 	}

@@ -43,6 +43,12 @@ struct thread_queue {
 struct task {
 	struct kobj hdr;
 	struct aspace as;
+	/* The task tree: destroying a task destroys the tasks it created, so a
+	 * page mapped into a task (only ever by an ancestor) is unmapped by the
+	 * time its owner can free it. */
+	struct task *parent;
+	struct task *children;	/* linked through sibling */
+	struct task *sibling;
 	struct handle *handles;	/* slot 0 is never used */
 	uint32_t nhandles;
 	uint32_t nthreads;
@@ -97,7 +103,6 @@ struct thread {
 	struct endpoint *pager;
 	uint64_t fault_badge;
 	uint64_t ipcbuf;		/* user address of the IPC buffer page or 0 */
-	bool fp_used;
 	uint64_t fregs[33];		/* f0..f31, fcsr */
 	uint64_t id;
 };
@@ -118,7 +123,9 @@ void kobj_unref(struct kobj *o);
 /* task.c */
 /* A task with an empty address space and handle table (of nhandles in
  * handle_pages if given, else one pool page). NULL if out of memory. */
-struct task *task_create(void *handle_pages, uint32_t nhandles);
+struct task *task_create(struct task *parent, void *handle_pages, uint32_t nhandles);
+/* Whether t is `ancestor` or one of the tasks it created, transitively. */
+bool task_within(const struct task *t, const struct task *ancestor);
 void task_destroy(struct task *t);
 void task_free(struct task *t);
 

@@ -59,6 +59,7 @@
 #define PTE_G	(1ul << 5)
 #define PTE_A	(1ul << 6)
 #define PTE_D	(1ul << 7)
+#define PTE_WOK	(1ul << 8)	/* RSW: W may be granted (the source had W) */
 #define PTE_LEAF (PTE_R | PTE_W | PTE_X)
 
 #define PTE_PA(pte)	(((pte) >> 10) << 12)

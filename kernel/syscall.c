@@ -158,7 +158,9 @@ static int64_t sys_thread_create(struct thread *t, const uint64_t *a)
 	nt = thread_create(task, a[1], a[2], a[3]);
 	if (!nt)
 		return -ERR_NOMEM;
-	thread_set_pager(nt, pager, a[5]);
+	/* A badged pager handle fixes the fault badge: nobody can make the
+	 * pager take their faults for someone else's. */
+	thread_set_pager(nt, pager, pager_badge ? pager_badge : a[5]);
 	h = handle_install(t->task, &nt->hdr, RIGHTS_ALL, 0);
 	if (h < 0)
 		thread_kill(nt);
@@ -202,6 +204,8 @@ static int64_t sys_map(struct thread *t, const uint64_t *a)
 		return err;
 	if (task->dead)
 		return -ERR_SRCH;
+	if (!task_within(task, t->task))
+		return -ERR_PERM;
 	return vm_map_from(&t->task->as, a[1], &task->as, a[2], a[3]);
 }
 
@@ -347,7 +351,7 @@ static int64_t sys_wait(struct thread *t, const uint64_t *a)
 static int64_t sys_task_create(struct thread *t, const uint64_t *a)
 {
 	(void)a;
-	return install_new(t, (struct kobj *)task_create(NULL, 0), RIGHTS_ALL, undo_task);
+	return install_new(t, (struct kobj *)task_create(t->task, NULL, 0), RIGHTS_ALL, undo_task);
 }
 
 static int64_t sys_task_destroy(struct thread *t, const uint64_t *a)

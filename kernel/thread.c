@@ -143,7 +143,6 @@ static __attribute__((noinline)) void switch_slow(struct thread *t)
 	KASSERT(t->state == TS_READY);
 	if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS && fp_owner) {
 		fp_save(fp_owner->fregs);
-		fp_owner->fp_used = true;
 	}
 	csr_clear(sstatus, SSTATUS_FS);
 	switch_finish(t);

@@ -103,7 +103,10 @@ from_kernel:
 	mv	a0, sp
 	call	kernel_trap
 
-/* Load and store the FP registers of a thread (f0..f31, then fcsr). */
+/* Load and store the FP registers of a thread (f0..f31, then fcsr): the
+ * only FP instructions in the kernel. */
+	.option push
+	.option arch, +d
 	.globl fp_save
 fp_save:
 	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -121,6 +124,7 @@ fp_load:
 	ld	t0, 256(a0)
 	fscsr	t0
 	ret
+	.option pop
 
 	.section .bss
 	.balign 16

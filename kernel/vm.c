@@ -109,7 +109,7 @@ uint64_t vm_user_flags(uint64_t rights)
 	if (rights & MAP_R)
 		f |= PTE_R;
 	if (rights & MAP_W)
-		f |= PTE_W | PTE_D;
+		f |= PTE_W | PTE_D | PTE_WOK;
 	if (rights & MAP_X)
 		f |= PTE_X;
 	return f;
@@ -197,10 +197,13 @@ uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages)
 	return n;
 }
 
+/* Set R/W/X, never W where the page's source did not allow it. */
 static bool leaf_protect(struct aspace *as, pte_t *e, uint64_t rwx)
 {
 	(void)as;
 	pte_t old = *e;
+	if (!(old & PTE_WOK))
+		rwx &= ~PTE_W;
 	*e = (old & ~(PTE_LEAF | PTE_D)) | rwx | ((rwx & PTE_W) ? PTE_D : 0);
 	return *e != old;
 }
@@ -267,7 +270,8 @@ int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 		return -ERR_FAULT;
 	if ((rights & MAP_W) && !(e & PTE_W))
 		return -ERR_ACCES;
-	return vm_map(dst, dst_va, pa, vm_user_flags(rights));
+	/* W may be added later (SYS_PROTECT) only if the source had it. */
+	return vm_map(dst, dst_va, pa, vm_user_flags(rights) | (e & PTE_W ? PTE_WOK : 0));
 }
 
 void vm_activate(struct aspace *as)

@@ -27,7 +27,8 @@ int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);
  * Map the page at src_va of `src` into `dst` at dst_va with MAP_* rights:
  * what SYS_MAP and a fault reply do. The source must be a user page with
  * R, and W too if W is asked (X needs only R: a task can grant no more
- * than it can read or write itself). 0, -ERR_INVAL (alignment, range,
+ * than it can read or write itself). The caller checks that dst is the
+ * source's own task or a descendant. 0, -ERR_INVAL (alignment, range,
  * rights), -ERR_FAULT (source not mapped), -ERR_ACCES, -ERR_NOMEM.
  */
 int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
@@ -36,8 +37,9 @@ int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);
 /* Remove 4 KiB mappings in [va, va + n pages). Returns how many were present. */
 uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages);
-/* Set the R/W/X bits of present 4 KiB mappings in the range; R/W/X all
- * clear unmaps. Returns how many were changed. */
+/* Set the R/W/X bits of present 4 KiB mappings in the range (W only where
+ * the page's source had W); R/W/X all clear unmaps. Returns how many were
+ * changed. */
 uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t pte_rwx);
 /* Translate a user address: true and *pa, *pte_flags if mapped. */
 bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *pte_flags);

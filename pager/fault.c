@@ -32,7 +32,9 @@ static void kill_for(struct proc *p, const struct fault_msg *f, int sig, const c
 bool fault_handle(struct ipc_msg *m)
 {
 	struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
-	struct proc *p = proc_get(f.badge);
+	/* Only threads we made carry our fault badge; others are refused. */
+	struct proc *p = f.badge == PAGER_FAULT_BADGE(PAGER_BADGE_PID(f.badge)) ?
+			 proc_get(PAGER_BADGE_PID(f.badge)) : NULL;
 	struct fault_req req;
 	struct vma *v;
 	int err;

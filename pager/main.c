@@ -39,6 +39,10 @@ static bool handle_request(struct ipc_msg *m)
 	uint64_t grant = (m->info & IPC_GRANT) && (int64_t)m->w[5] > 0 ? m->w[5] : 0;
 	int64_t r = -ERR_NOSYS;
 
+	if (grant && label != PAGER_SPAWN) {	/* only spawn takes a handle */
+		sys_handle_close(grant);
+		grant = 0;
+	}
 	if (!p || p->state != PROC_LIVE) {
 		r = -ERR_SRCH;
 		goto reply;
@@ -66,6 +70,10 @@ static bool handle_request(struct ipc_msg *m)
 		struct proc *t = proc_get(m->w[0]);
 		if (!t || t->state != PROC_LIVE) {
 			r = -ERR_SRCH;
+			break;
+		}
+		if (!proc_is_descendant(t, p)) {
+			r = -ERR_PERM;
 			break;
 		}
 		proc_end(t, PAGER_SIGKILL);

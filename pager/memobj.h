@@ -9,7 +9,7 @@
  *   1. fault.c finds the VMA, checks the access against its protection;
  *   2. it fills a fault_req and calls ops->fault;
  *   3. the object returns the frame for the page (allocating or reading
- *      it) and the rights it may be mapped with;
+ *      it);
  *   4. fault.c replies to the kernel with FAULT_REPLY_MAP.
  */
 #ifndef PAGER_MEMOBJ_H

@@ -202,7 +202,8 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	if (!top)
 		return -ERR_NOMEM;
 	sp = build_stack(top, argc, argv, &ps, &ps_va);
-	if ((r = sys_thread_create(p->task, entry, sp, ps_va, pager_ep, (uint64_t)p->pid)) < 0)
+	if ((r = sys_thread_create(p->task, entry, sp, ps_va, pager_ep,
+				   PAGER_FAULT_BADGE(p->pid))) < 0)
 		return r;
 	p->thread = (uint64_t)r;
 	snprintf(p->name, sizeof(p->name), "%s", argv[0]);
@@ -254,13 +255,18 @@ void proc_end(struct proc *p, int status)
 	p->status = status;
 	p->state = PROC_ZOMBIE;
 
+	struct proc *init = p->pid != 1 ? proc_get(1) : NULL;
 	for (int i = 0; i < MAX_PROCS; i++) {	/* orphans: to init, or reaped */
 		struct proc *c = &procs[i];
 		if (c->state == PROC_FREE || c->ppid != p->pid)
 			continue;
-		c->ppid = proc_get(1) && p->pid != 1 ? 1 : 0;
-		if (c->state == PROC_ZOMBIE && c->ppid == 0)
+		c->ppid = init ? 1 : 0;
+		if (c->state != PROC_ZOMBIE)
+			continue;
+		if (!init)
 			c->state = PROC_FREE;
+		else if (init->waiting && init->wait_pid == -1)
+			reply_wait(init, c);
 	}
 	if (p->pid == 1) {
 		pager_log("init exited with status %d; shutting down\n", status);
@@ -273,6 +279,16 @@ void proc_end(struct proc *p, int status)
 	}
 	if (parent->waiting && (parent->wait_pid == -1 || parent->wait_pid == p->pid))
 		reply_wait(parent, p);
+}
+
+bool proc_is_descendant(const struct proc *p, const struct proc *ancestor)
+{
+	for (int depth = 0; p && depth < MAX_PROCS; depth++) {
+		if (p == ancestor)
+			return true;
+		p = p->ppid ? proc_get((uint64_t)p->ppid) : NULL;
+	}
+	return false;
 }
 
 bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *status_out)

@@ -38,6 +38,8 @@ int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t
 /* End p with a wait status: free everything but the zombie record and
  * wake a waiting parent. */
 void proc_end(struct proc *p, int status);
+/* Whether p is ancestor or descends from it. */
+bool proc_is_descendant(const struct proc *p, const struct proc *ancestor);
 /* PAGER_WAIT for p. True with *pid_out, *status_out if answered now;
  * false if deferred (the reply goes out when a child ends). */
 bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *status_out);

@@ -4,13 +4,23 @@
  *   spin          loop forever (after notifying the granted notification)
  *   null-read, null-write, text-write, kernel-read, illegal, stack-overflow
  *                 a bad access each, which must end only this process
+ *   wait-spinner  spawn a spinning child, wait for it: exit 0 if the wait
+ *                 reports that child killed, 1 if anything else answers
+ *   kill-init     try to kill init: exit 0 if refused with EPERM
+ *   map-granted   try to map our page into the granted task (not ours):
+ *                 exit 0 if refused with ERR_PERM
+ *   make-task     create a task with a thread blocked forever in a fault
+ *                 (its pager endpoint is never served), then wait forever
  *   ipc-echo      serve the granted endpoint: a call gets w0 + 1, the badge
  *                 in w1 and the sum of w0 over sends so far in w2, and its
  *                 buffer payload back with every byte incremented
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "libsys.h"
 
 /* Addresses kept in volatiles so the compiler cannot see them coming. */
@@ -52,6 +62,29 @@ int main(int argc, char **argv)
 		__asm__ volatile(".word 0");
 	if (!strcmp(what, "stack-overflow"))
 		return recurse(0);
+	if (!strcmp(what, "wait-spinner")) {
+		const char *spin[] = { "test_child", "spin", NULL };
+		int64_t pid = spawn(spin, 0);
+		int status = 0;
+		printf("test_child: spinner %ld\n", (long)pid);
+		return waitpid(-1, &status, 0) == pid && WIFSIGNALED(status) ? 0 : 1;
+	}
+	if (!strcmp(what, "kill-init"))
+		return kill(1, SIGKILL) == -1 && errno == EPERM ? 0 : 1;
+	if (!strcmp(what, "map-granted")) {
+		static volatile char page[4096] __attribute__((aligned(4096)));
+		page[0] = 1;
+		return sys_map(granted, (uint64_t)page, 0x40000000, MAP_R) == -ERR_PERM ? 0 : 1;
+	}
+	if (!strcmp(what, "make-task")) {
+		int64_t task = sys_task_create(), ep = sys_endpoint_create();
+		if (task < 0 || ep < 0 || sys_thread_create((uint64_t)task, 0x10000, 0, 0,
+							    (uint64_t)ep, 1) < 0)
+			return 1;
+		sys_notify(granted);	/* ready */
+		for (;;)
+			sys_wait((uint64_t)sys_notif_create());
+	}
 	if (!strcmp(what, "ipc-echo")) {
 		struct ipc_msg m = { 0 };
 		uint8_t *buf = ipcbuf();

@@ -17,9 +17,10 @@
  *                       in the faulting space, w[2] MAP_* rights; then resume
  *   FAULT_REPLY_RESUME  resume; the pager fixed things by other means
  *   FAULT_REPLY_KILL    the thread is stopped and never runs again
- * A malformed reply (bad label, unmapped source page, bad rights) stops the
- * thread as FAULT_REPLY_KILL would: a fault is never retried forever by
- * accident.
+ * A malformed reply (bad label, unmapped source page, bad rights, or a
+ * faulting task that is not the pager's own or one it created) stops the
+ * thread as FAULT_REPLY_KILL would. (A RESUME, or a MAP of some other page,
+ * simply faults again: avoiding that loop is the pager's business.)
  */
 #ifndef ABI_FAULT_H
 #define ABI_FAULT_H

@@ -38,11 +38,13 @@ enum sys_number {
 	SYS_TASK_CREATE,	/* () -> handle */
 	SYS_TASK_DESTROY,	/* (task): kill its threads, free its tables */
 	SYS_TASK_INFO,		/* (task, struct task_info *) -> 0 */
-	SYS_THREAD_CREATE,	/* (task, pc, sp, arg, pager ep, fault badge) -> h */
+	SYS_THREAD_CREATE,	/* (task, pc, sp, arg, pager ep, fault badge) -> h;
+				   a badged pager handle's badge wins */
 	SYS_THREAD_EXIT,	/* (): the calling thread ends */
 	SYS_HANDLE_CLOSE,	/* (h) -> 0 */
 	SYS_HANDLE_GRANT,	/* (task or 0 = self, h, badge, rights) -> handle */
-	SYS_MAP,		/* (task, src va, dst va, rights) -> 0 */
+	SYS_MAP,		/* (task, src va, dst va, rights) -> 0; task must
+				   be the caller's or one it created */
 	SYS_UNMAP,		/* (task, va, npages) -> pages unmapped */
 	SYS_PROTECT,		/* (task, va, npages, rights) -> pages changed */
 	SYS_MAP_DEVICE,		/* (devctl, task or 0 = self, pa, va, rights) -> 0 */
@@ -67,7 +69,7 @@ enum sys_number {
 #define ERR_NOMEM	12	/* kernel or pager memory exhausted */
 #define ERR_ACCES	13
 #define ERR_FAULT	14	/* user pointer not mapped, not user, misaligned */
-#define ERR_BUSY	16	/* already bound / already mapped */
+#define ERR_BUSY	16	/* a notification already has a waiter */
 #define ERR_EXIST	17
 #define ERR_NODEV	19
 #define ERR_INVAL	22	/* bad argument value */

@@ -1,12 +1,15 @@
 /*
  * The pager protocol: requests a process sends to its pager endpoint with
  * an IPC call, and the process start convention. The pager is the server;
- * libsys (lib/process.c and friends) is the client.
+ * libsys (libsys/src/process.c and friends) is the client.
  *
  * Every request: info label = PAGER_*, words as listed; the reply's w[0] is
  * the result, >= 0 on success or a negated ERR_* code. The badge the pager
- * sees names the calling process (the pager gives each process a badged
- * handle), so no request carries its own pid.
+ * sees names the calling process (the pager gives each process a handle
+ * badged with its pid), so no request carries its own pid. The pager's own
+ * threads fault with PAGER_FAULT_BADGE(pid); a fault with any other badge
+ * comes from a thread some process made with its pager handle, and is
+ * answered FAULT_REPLY_KILL.
  *
  *  label               request words / buffer        reply
  *  PAGER_EXIT          w0 status                      (none: the process ends)
@@ -16,7 +19,8 @@
  *                      to the child (IPC_GRANT)
  *  PAGER_WAIT          w0 pid or -1, w1 WAIT_NOHANG   w0 pid (0: none yet), w1 status
  *  PAGER_GETPID        -                              w0 pid
- *  PAGER_KILL          w0 pid                          w0 0
+ *  PAGER_KILL          w0 pid (the caller or one of   w0 0, -ERR_PERM for others
+ *                      its descendants)
  *  PAGER_PROC_STATS    -                              w0 0, w1 virtual pages, w2 resident
  *                                                     pages, w3 page-table pages
  *  PAGER_MEMINFO       -                              w0 0, w1 free pages, w2 total pages
@@ -69,6 +73,9 @@ enum pager_label {
 
 #define WAIT_NOHANG	1
 
+#define PAGER_FAULT_BADGE(pid)	((uint64_t)(pid) | (1ul << 62))
+#define PAGER_BADGE_PID(badge)	((badge) & ~(1ul << 62))
+
 /* mmap protection: MAP_R, MAP_W, MAP_X from kernel.h (PROT_NONE is 0). */
 /* mmap flags on the wire (sys/mman.h gives them their POSIX names). */
 #define PMAP_SHARED		0x01
@@ -108,8 +115,8 @@ struct pager_vma_info {
 
 /*
  * Process start: the first thread of a process begins at the ELF entry
- * with a0 = struct proc_start *, sp just below it (16-byte aligned). It,
- * argv and the strings are on the initial stack page.
+ * with a0 = sp = struct proc_start * (16-byte aligned); argv and its
+ * strings are above it on the initial stack page.
  */
 struct proc_start {
 	uint64_t argc;
@@ -118,8 +125,7 @@ struct proc_start {
 	uint64_t pid;
 	uint64_t ipcbuf;	/* the IPC buffer page, already mapped */
 	uint64_t granted;	/* handle granted by the parent at spawn, or 0 */
-	uint64_t devctl;	/* the device-control handle, or 0 */
-	uint64_t self_task;	/* handle to the process's own task, or 0 */
+	uint64_t devctl;	/* the device-control handle (init only), or 0 */
 };
 
 /*
