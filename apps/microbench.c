@@ -6,9 +6,18 @@
  *   ipc_roundtrip    call + reply between two address spaces
  *   fault_roundtrip  first write to an untouched page: fault -> pager ->
  *                    page zeroed and mapped -> thread resumed
+ *   anon_fault       the same, in an mmap'd private anonymous region
+ *   cow_fault        first write to a page shared with a forked child
+ *   fork_1mib        the fork call of a process with 1 MiB resident
+ *   fork_64mib       ... with 64 MiB resident
+ *   mmap_munmap      mmap + munmap of one anonymous page
+ *   fault_10k_vmas   anon_fault with 10,000 other VMAs in the process
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/wait.h>
 #include "libsys.h"
@@ -57,6 +66,119 @@ static uint64_t bench_fault(void)
 	return rdinstret() - t0;
 }
 
+static char *map_anon(uint64_t pages)
+{
+	char *p = mmap(0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void touch(char *p, uint64_t pages)
+{
+	for (uint64_t i = 0; i < pages; i++)
+		p[i * PAGE_SIZE] = 1;
+}
+
+/* Mean instructions for the first write to each of `pages` fresh pages
+ * (the first one warms the path and is not counted). */
+static uint64_t faults_in(char *p, uint64_t pages)
+{
+	uint64_t t0;
+
+	p[0] = 1;
+	t0 = rdinstret();
+	for (uint64_t i = 1; i < pages; i++)
+		p[i * PAGE_SIZE] = 1;
+	return (rdinstret() - t0) / (pages - 1);
+}
+
+/* A child that blocks until killed, holding its copy of our memory. */
+static pid_t fork_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int64_t n = sys_notif_create();
+		for (;;)
+			sys_wait((uint64_t)n);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+static uint64_t bench_cow(void)
+{
+	enum { PAGES = 1024 };
+	char *p = map_anon(PAGES);
+	uint64_t r;
+	pid_t pid;
+
+	if (!p)
+		return 0;
+	touch(p, PAGES);
+	pid = fork_sleeper();
+	r = faults_in(p, PAGES);
+	reap(pid);
+	munmap(p, PAGES * PAGE_SIZE);
+	return r;
+}
+
+/* The fork call alone (in the parent), with `pages` resident and
+ * writable, mean of a few runs. */
+static uint64_t bench_fork(uint64_t pages)
+{
+	enum { RUNS = 4 };
+	char *p = map_anon(pages);
+	uint64_t total = 0;
+
+	if (!p)
+		return 0;
+	for (int i = 0; i < RUNS; i++) {
+		touch(p, pages);	/* writable again after the last fork */
+		uint64_t t0 = rdinstret();
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		total += rdinstret() - t0;
+		int status;
+		waitpid(pid, &status, 0);
+	}
+	munmap(p, pages * PAGE_SIZE);
+	return total / RUNS;
+}
+
+static uint64_t bench_mmap_munmap(void)
+{
+	enum { RUNS = 500 };
+	uint64_t t0 = rdinstret();
+
+	for (int i = 0; i < RUNS; i++) {
+		void *p = mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		munmap(p, PAGE_SIZE);
+	}
+	return (rdinstret() - t0) / RUNS;
+}
+
+static uint64_t bench_fault_many_vmas(void)
+{
+	enum { VMAS = 10000, PAGES = 512 };
+	char *p;
+
+	for (int i = 0; i < VMAS; i++)
+		if (!map_anon(1))
+			return 0;
+	if (!(p = map_anon(PAGES)))
+		return 0;
+	return faults_in(p, PAGES);
+}
+
 /* The other end of ipc_roundtrip: reply to every call, nothing else. */
 static int serve(uint64_t ep)
 {
@@ -68,10 +190,28 @@ static int serve(uint64_t ep)
 	return 1;
 }
 
+/* Run "microbench MODE ARG" as a fresh process (so earlier benchmarks'
+ * memory does not count) and wait for it. */
+static void run_fresh(const char *mode, const char *arg)
+{
+	const char *argv[] = { "microbench", mode, arg, NULL };
+	int64_t pid = spawn(argv, 0);
+	int status;
+
+	if (pid > 0)
+		waitpid((pid_t)pid, &status, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "serve"))
 		return serve(libsys_start_info.granted);
+	if (argc > 2 && !strcmp(argv[1], "fork")) {
+		uint64_t pages = strtoul(argv[2], NULL, 10);
+		printf("bench: fork_%lumib %lu instructions\n", (unsigned long)(pages / 256),
+		       (unsigned long)bench_fork(pages));
+		return 0;
+	}
 
 	int64_t ep = sys_endpoint_create();
 	const char *peer[] = { "microbench", "serve", NULL };
@@ -82,6 +222,13 @@ int main(int argc, char **argv)
 	if (pid > 0)
 		report("ipc_roundtrip", bench_ipc((uint64_t)ep), N, "instructions");
 	report("fault_roundtrip", bench_fault(), FAULT_PAGES - 1, "instructions");
+	char *anon = map_anon(1024);
+	report("anon_fault", anon ? faults_in(anon, 1024) : 0, 1, "instructions");
+	report("cow_fault", bench_cow(), 1, "instructions");
+	run_fresh("fork", "256");
+	run_fresh("fork", "16384");
+	report("mmap_munmap", bench_mmap_munmap(), 1, "instructions");
+	report("fault_10k_vmas", bench_fault_many_vmas(), 1, "instructions");
 	if (pid > 0) {
 		kill((pid_t)pid, SIGKILL);
 		waitpid((pid_t)pid, &status, 0);

@@ -115,12 +115,31 @@ uint64_t vm_user_flags(uint64_t rights)
 	return f;
 }
 
-int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
+static __attribute__((noinline)) int vm_map_slow(struct aspace *as, uint64_t va,
+						 uint64_t pa, uint64_t flags)
 {
-	pte_t *e = walk(as, va, 0, true);
+	pte_t *e = walk_slow(as, va, 0, true);
 
 	if (!e)
 		return -ERR_NOMEM;
+	if (!(*e & PTE_V))
+		as->mapped++;
+	*e = PA_PTE(pa) | flags;
+	sfence_vma_va(va);
+	return 0;
+}
+
+int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	pte_t e2 = as->root[VPN(va, 2)], e1, *e;
+
+	/* Both tables there (the common case): no frame needed here. */
+	if (unlikely((e2 & (PTE_V | PTE_LEAF)) != PTE_V))
+		return vm_map_slow(as, va, pa, flags);
+	e1 = ((pte_t *)P2V(PTE_PA(e2)))[VPN(va, 1)];
+	if (unlikely((e1 & (PTE_V | PTE_LEAF)) != PTE_V))
+		return vm_map_slow(as, va, pa, flags);
+	e = &((pte_t *)P2V(PTE_PA(e1)))[VPN(va, 0)];
 	if (!(*e & PTE_V))
 		as->mapped++;
 	*e = PA_PTE(pa) | flags;
@@ -144,7 +163,7 @@ int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
  * whole 1 GiB or 2 MiB at a time. `fn` gets the PTE and returns whether it
  * changed it; a leaf table left empty by an unmap is freed.
  */
-static bool leaf_clear(struct aspace *as, pte_t *e, uint64_t arg)
+static inline bool leaf_clear(struct aspace *as, pte_t *e, uint64_t arg)
 {
 	(void)arg;
 	*e = 0;
@@ -154,7 +173,8 @@ static bool leaf_clear(struct aspace *as, pte_t *e, uint64_t arg)
 
 typedef bool (*leaf_fn)(struct aspace *as, pte_t *e, uint64_t arg);
 
-static uint64_t for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
+static inline __attribute__((always_inline)) uint64_t
+for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
 			      leaf_fn fn, uint64_t arg)
 {
 	uint64_t changed = 0;
@@ -198,7 +218,7 @@ uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages)
 }
 
 /* Set R/W/X, never W where the page's source did not allow it. */
-static bool leaf_protect(struct aspace *as, pte_t *e, uint64_t rwx)
+static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t rwx)
 {
 	(void)as;
 	pte_t old = *e;

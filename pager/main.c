@@ -18,6 +18,7 @@ const struct boot_info *boot;
 const void *initrd;
 
 bool fault_handle(struct ipc_msg *m);
+bool serve_request(struct ipc_msg *m);
 
 /* The pager's malloc heap is a reservation at the start of the window. */
 static char *heap_base, *heap_brk, *heap_end;
@@ -30,79 +31,6 @@ void *sbrk(ptrdiff_t incr)
 		return (void *)-1;
 	heap_brk += incr;
 	return old;
-}
-
-static bool handle_request(struct ipc_msg *m)
-{
-	struct proc *p = proc_get(m->badge);
-	uint64_t label = ipc_label(m->info), len = ipc_len(m->info);
-	uint64_t grant = (m->info & IPC_GRANT) && (int64_t)m->w[5] > 0 ? m->w[5] : 0;
-	int64_t r = -ERR_NOSYS;
-
-	if (grant && label != PAGER_SPAWN) {	/* only spawn takes a handle */
-		sys_handle_close(grant);
-		grant = 0;
-	}
-	if (!p || p->state != PROC_LIVE) {
-		r = -ERR_SRCH;
-		goto reply;
-	}
-	switch (label) {
-	case PAGER_EXIT:
-		proc_end(p, (int)((m->w[0] & 0xff) << 8));
-		return false;
-	case PAGER_SPAWN:
-		r = proc_spawn(p, ipcbuf(), len, grant);
-		break;
-	case PAGER_WAIT: {
-		int64_t pid;
-		int status = 0;
-		if (!proc_wait(p, (int64_t)m->w[0], (int)m->w[1], &pid, &status))
-			return false;
-		r = pid;
-		m->w[1] = (uint64_t)status;
-		break;
-	}
-	case PAGER_GETPID:
-		r = p->pid;
-		break;
-	case PAGER_KILL: {
-		struct proc *t = proc_get(m->w[0]);
-		if (!t || t->state != PROC_LIVE) {
-			r = -ERR_SRCH;
-			break;
-		}
-		if (!proc_is_descendant(t, p)) {
-			r = -ERR_PERM;
-			break;
-		}
-		proc_end(t, PAGER_SIGKILL);
-		if (t == p)
-			return false;
-		r = 0;
-		break;
-	}
-	case PAGER_PROC_STATS: {
-		struct task_info ti;
-		if ((r = sys_task_info(p->task, &ti)) < 0)
-			break;
-		m->w[1] = vma_set_pages(&p->vmas);
-		m->w[2] = ti.mapped_pages;
-		m->w[3] = ti.pt_pages;
-		break;
-	}
-	case PAGER_MEMINFO:
-		r = 0;
-		m->w[1] = page_free_count();
-		m->w[2] = page_total_count();
-		break;
-	}
-reply:
-	if (grant)	/* given to a child by now, or refused */
-		sys_handle_close(grant);
-	m->info = 0;
-	m->w[0] = (uint64_t)r;
-	return true;
 }
 
 static void start_init(void)
@@ -155,7 +83,7 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 
 	ipc_recv(pager_ep, &m);
 	for (;;) {
-		bool reply = (m.info & IPC_KERNEL) ? fault_handle(&m) : handle_request(&m);
+		bool reply = (m.info & IPC_KERNEL) ? fault_handle(&m) : serve_request(&m);
 		if (reply)
 			ipc_reply_recv(pager_ep, &m);
 		else

@@ -1,54 +1,98 @@
 /*
  * Anonymous memory: pages that read as zero until written, owned by the
- * object and freed with it.
+ * object and freed with it. Private objects are cloned at fork by sharing
+ * their page map (pagemap_clone); a write to a frame that is shared gets a
+ * copy, a write to one held only here maps it writable as it is.
  */
 #include <stdlib.h>
+#include "abi/fault.h"
 #include "abi/kernel.h"
 #include "memobj.h"
 #include "page.h"
 
-static void unref_frame(uint64_t idx, uint64_t pfn, void *arg)
+/* 4 KiB copied 32 words per iteration (a COW fault's main cost). */
+static __attribute__((noinline)) void page_copy(void *dst, const void *src)
 {
-	(void)idx;
-	(void)arg;
-	page_unref(pfn);
+	uint64_t *d = dst;
+	const uint64_t *s = src, *end = s + PAGE_SIZE / 8;
+
+	for (; s < end; s += 32, d += 32) {
+#pragma GCC unroll 32
+		for (int i = 0; i < 32; i++)
+			d[i] = s[i];
+	}
+}
+
+/* A read needs no private copy: map what is there, writable only if
+ * nobody else can see it. False if the page is absent. */
+static __attribute__((noinline)) bool anon_fault_read(struct memobj *o, struct fault_req *req)
+{
+	uint64_t pfn = pagemap_get(&o->pages, req->index);
+
+	if (pfn == PAGEMAP_NONE)
+		return false;
+	req->pfn = pfn;
+	req->writable = !req->private ||
+		(page_refcount(pfn) == 1 && pagemap_path_private(&o->pages, req->index));
+	return true;
 }
 
 static int anon_fault(struct memobj *o, struct fault_req *req)
 {
-	uint64_t *slot = pagemap_slot(&o->pages, req->index, 1);
+	uint64_t *slot, pfn;
 	int64_t fresh;
 
+	if (req->access != FAULT_WRITE && anon_fault_read(o, req))
+		return 0;
+	slot = pagemap_slot(&o->pages, req->index, 1);
 	if (!slot)
 		return -ERR_NOMEM;
 	if (*slot) {
-		req->pfn = *slot - 1;
-		return 0;
+		pfn = *slot - 1;
+		if (req->private && page_refcount(pfn) > 1) {
+			if ((fresh = page_alloc()) < 0)
+				return (int)fresh;
+			page_copy(page_va((uint64_t)fresh), page_va(pfn));
+			*slot = (uint64_t)fresh + 1;
+			page_unref(pfn);
+			pfn = (uint64_t)fresh;
+		}
+	} else {
+		if ((fresh = page_alloc_zeroed()) < 0)
+			return (int)fresh;
+		pfn = (uint64_t)fresh;
+		*slot = pfn + 1;
+		pagemap_slot_filled(&o->pages);
 	}
-	fresh = page_alloc_zeroed();
-	if (fresh < 0)
-		return (int)fresh;
-	*slot = (uint64_t)fresh + 1;
-	pagemap_slot_filled(&o->pages);
-	req->pfn = (uint64_t)fresh;
+	req->pfn = pfn;
+	req->writable = true;
 	return 0;
 }
 
 static void anon_discard(struct memobj *o, uint64_t lo, uint64_t hi)
 {
-	pagemap_clear_range(&o->pages, lo, hi, unref_frame, NULL);
+	pagemap_clear_range(&o->pages, lo, hi, NULL, NULL);
 }
 
 static void anon_destroy(struct memobj *o)
 {
-	pagemap_destroy(&o->pages, unref_frame, NULL);
+	pagemap_destroy(&o->pages, NULL, NULL);
 	free(o);
 }
+
+static uint64_t anon_resident(struct memobj *o, uint64_t lo, uint64_t hi)
+{
+	return pagemap_count_range(&o->pages, lo, hi);
+}
+
+static struct memobj *anon_clone(struct memobj *o);
 
 static const struct memobj_ops anon_ops = {
 	.kind = "anon",
 	.fault = anon_fault,
 	.discard = anon_discard,
+	.clone = anon_clone,
+	.resident = anon_resident,
 	.destroy = anon_destroy,
 };
 
@@ -61,6 +105,15 @@ struct memobj *anon_create(void)
 		o->refs = 1;
 	}
 	return o;
+}
+
+static struct memobj *anon_clone(struct memobj *o)
+{
+	struct memobj *c = anon_create();
+
+	if (c)
+		pagemap_clone(&c->pages, &o->pages);
+	return c;
 }
 
 int anon_insert(struct memobj *o, uint64_t index, uint64_t pfn)

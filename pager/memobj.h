@@ -2,19 +2,24 @@
  * Memory objects: what backs a VMA. Each kind of backing (anonymous now;
  * file and external pagers later) is one file providing a const ops table,
  * as NetBSD UVM's pager ops and Minix 3 VM's memory types do. Generic code
- * (fault.c, vma.c) only calls through the table and checks optional
- * entries for NULL.
+ * (fault.c, mmap.c, fork.c) only calls through the table and checks
+ * optional entries for NULL.
  *
  * Fault lifecycle:
- *   1. fault.c finds the VMA, checks the access against its protection;
+ *   1. fault.c finds the VMA and checks the access against its rights;
  *   2. it fills a fault_req and calls ops->fault;
- *   3. the object returns the frame for the page (allocating or reading
- *      it);
+ *   3. the object returns the frame for the page (allocating, copying or
+ *      reading it) and whether it may be mapped writable now;
  *   4. fault.c replies to the kernel with FAULT_REPLY_MAP.
+ *
+ * Copy-on-write: a private VMA's object is cloned at fork (ops->clone);
+ * parent and child objects then share frames until one of them writes, and
+ * the writer's object copies the page (one page per write fault).
  */
 #ifndef PAGER_MEMOBJ_H
 #define PAGER_MEMOBJ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "pagemap.h"
 
@@ -23,23 +28,31 @@ struct memobj;
 struct fault_req {
 	uint64_t index;		/* page index within the object */
 	uint64_t access;	/* FAULT_READ / FAULT_WRITE / FAULT_EXEC */
+	bool private;		/* the VMA is private: copy shared frames on write */
 	uint64_t pfn;		/* out: the frame to map */
+	bool writable;		/* out: may be mapped with W now */
 };
 
 struct memobj_ops {
 	const char *kind;	/* for reports: "anon", "file", ... */
 	/* Provide the frame for req->index: 0, or -ERR_NOMEM / -ERR_IO. */
 	int (*fault)(struct memobj *o, struct fault_req *req);
-	/* Drop frames in [lo, hi) (munmap of a private range, DONTNEED).
-	 * Optional. */
+	/* Drop frames of pages [lo, hi) (munmap, MADV_DONTNEED). Optional. */
 	void (*discard)(struct memobj *o, uint64_t lo, uint64_t hi);
+	/* A copy-on-write copy for a forked child, or NULL (out of memory).
+	 * Optional: objects without it are shared by the child. */
+	struct memobj *(*clone)(struct memobj *o);
+	/* Pages of [lo, hi) present in memory. */
+	uint64_t (*resident)(struct memobj *o, uint64_t lo, uint64_t hi);
 	/* Last reference gone: free everything. */
 	void (*destroy)(struct memobj *o);
 };
 
 struct memobj {
 	const struct memobj_ops *ops;
-	uint32_t refs;
+	uint32_t refs;		/* VMAs using it */
+	uint32_t check_mark;	/* for the sanity checker's walk */
+	uint32_t check_refs;
 	struct pagemap pages;	/* resident frames by page index */
 };
 

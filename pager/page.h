@@ -20,11 +20,24 @@ void page_ref(uint64_t pfn);
 void page_unref(uint64_t pfn);
 uint32_t page_refcount(uint64_t pfn);
 uint64_t page_free_count(void);
+/* Frames the allocator manages: [page_first(), page_end()). */
+uint64_t page_first(void);
+uint64_t page_end(void);
 uint64_t page_total_count(void);
 void page_zero(void *va);
 
+#ifdef PAGER_HOST_TEST
+/* Host unit tests: the frames live in an arena the test allocates. */
+extern uint8_t *page_host_base;
+static inline void *page_va(uint64_t pfn) { return page_host_base + (pfn << PAGE_SHIFT); }
+static inline uint64_t page_pfn(const void *va)
+{
+	return (uint64_t)((const uint8_t *)va - page_host_base) >> PAGE_SHIFT;
+}
+#else
 static inline void *page_va(uint64_t pfn) { return (void *)(PAGER_RAM_VA + (pfn << PAGE_SHIFT)); }
 static inline uint64_t page_pfn(const void *va) { return ((uint64_t)va - PAGER_RAM_VA) >> PAGE_SHIFT; }
+#endif
 uint64_t page_pa(uint64_t pfn);
 
 #endif

@@ -16,13 +16,17 @@
 static struct proc procs[MAX_PROCS];
 static int64_t next_pid = 1;
 
-#define HEAP_SIZE	(64ul << 20)	/* matches __heap_end in user.ld */
 #define MAX_ARGS	32
 
 void proc_init(void)
 {
 	for (int i = 0; i < MAX_PROCS; i++)
 		procs[i].state = PROC_FREE;
+}
+
+struct proc *proc_at(int i)
+{
+	return &procs[i];
 }
 
 struct proc *proc_get(uint64_t pid)
@@ -32,7 +36,12 @@ struct proc *proc_get(uint64_t pid)
 	return (p->state != PROC_FREE && (uint64_t)p->pid == pid) ? p : NULL;
 }
 
-static struct proc *proc_alloc(void)
+uint64_t proc_default_limit(void)
+{
+	return page_total_count() / 2;
+}
+
+struct proc *proc_alloc(void)
 {
 	for (int tries = 0; tries < MAX_PROCS; tries++, next_pid++) {
 		struct proc *p = &procs[next_pid % MAX_PROCS];
@@ -41,23 +50,24 @@ static struct proc *proc_alloc(void)
 		memset(p, 0, sizeof(*p));
 		p->pid = next_pid++;
 		p->state = PROC_LIVE;
+		p->limit_pages = proc_default_limit();
 		vma_set_init(&p->vmas);
 		return p;
 	}
 	return NULL;
 }
 
-/* An anonymous VMA whose first pages are filled by `fill`, if given. */
+/* An anonymous VMA [start, end) whose object page index at start is
+ * `index`; *out (if asked) is its object. */
 static int add_region(struct proc *p, uint64_t start, uint64_t end, uint32_t prot,
-		      uint32_t flags, struct memobj **out)
+		      uint32_t flags, uint64_t index, struct memobj **out)
 {
 	struct memobj *o = anon_create();
 	int err;
 
 	if (!o)
 		return -ERR_NOMEM;
-	err = vma_add(&p->vmas, start, end, prot, flags, o, 0);
-	if (err < 0) {
+	if (!vma_add(&p->vmas, start, end, prot, flags, o, index, &err)) {
 		memobj_unref(o);
 		return err;
 	}
@@ -92,8 +102,8 @@ static int load_image(struct proc *p, const struct cpio_file *f, uint64_t *entry
 		const struct elf_segment *s = &img.seg[i];
 		uint64_t start = s->vaddr & ~(PAGE_SIZE - 1);
 		uint64_t end = (s->vaddr + s->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-		struct memobj *o;
-		if ((err = add_region(p, start, end, s->prot, VMA_IMAGE, &o)) < 0)
+		struct memobj *o = NULL;
+		if ((err = add_region(p, start, end, s->prot, VMA_IMAGE, 0, &o)) < 0)
 			return err;
 		/* Pages with file bytes are filled now; the rest (.bss) are
 		 * demand-zero like any anonymous memory. */
@@ -161,7 +171,7 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	struct cpio_file f;
 	struct proc_start ps = { .pid = (uint64_t)p->pid, .ipcbuf = PROC_IPCBUF_VA };
 	uint64_t entry, brk, ps_va, sp;
-	struct memobj *stack, *ipc;
+	struct memobj *stack = NULL, *ipc = NULL;
 	int64_t r, pfn;
 	uint8_t *top;
 
@@ -172,11 +182,14 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	p->task = (uint64_t)r;
 	if ((r = load_image(p, &f, &entry, &brk)) < 0)
 		return r;
-	if ((r = add_region(p, brk, brk + HEAP_SIZE, MAP_R | MAP_W, VMA_HEAP, NULL)) < 0 ||
-	    (r = add_region(p, PROC_STACK_TOP - PROC_STACK_MAX, PROC_STACK_TOP,
-			    MAP_R | MAP_W, VMA_STACK, &stack)) < 0 ||
+	/* The heap starts empty at the break; the stack starts small, its
+	 * object indexed from the lowest address it may grow to. */
+	p->brk_start = p->brk = brk;
+	if ((r = add_region(p, PROC_STACK_TOP - PROC_STACK_INITIAL, PROC_STACK_TOP,
+			    MAP_R | MAP_W, VMA_STACK,
+			    (PROC_STACK_MAX - PROC_STACK_INITIAL) >> PAGE_SHIFT, &stack)) < 0 ||
 	    (r = add_region(p, PROC_IPCBUF_VA, PROC_IPCBUF_VA + PAGE_SIZE,
-			    MAP_R | MAP_W, 0, &ipc)) < 0)
+			    MAP_R | MAP_W, VMA_IPCBUF, 0, &ipc)) < 0)
 		return r;
 	/* The IPC buffer is mapped now: the kernel copies into it directly. */
 	if (!preload_page(ipc, 0))
@@ -187,7 +200,7 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 
 	if ((r = sys_handle_grant(p->task, pager_ep, (uint64_t)p->pid, RIGHT_SEND)) < 0)
 		return r;
-	ps.pager = (uint64_t)r;
+	ps.pager = p->pager_handle = (uint64_t)r;
 	if (grant) {
 		if ((r = sys_handle_grant(p->task, grant, 0, RIGHTS_ALL)) < 0)
 			return r;
@@ -223,15 +236,21 @@ int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t
 	if (!(p = proc_alloc()))
 		return -ERR_AGAIN;
 	r = spawn_into(p, parent, argc, argv, grant);
-	if (r < 0) {
-		if (p->task) {
-			sys_task_destroy(p->task);
-			sys_handle_close(p->task);
-		}
-		vma_set_clear(&p->vmas);
-		p->state = PROC_FREE;
-	}
+	if (r < 0)
+		proc_discard(p);
 	return r;
+}
+
+void proc_discard(struct proc *p)
+{
+	if (p->thread)
+		sys_handle_close(p->thread);
+	if (p->task) {
+		sys_task_destroy(p->task);
+		sys_handle_close(p->task);
+	}
+	vma_set_clear(&p->vmas);
+	p->state = PROC_FREE;
 }
 
 static void reply_wait(struct proc *parent, struct proc *child)

@@ -25,10 +25,22 @@ struct proc {
 	struct vma_set vmas;
 	bool waiting;		/* blocked in PAGER_WAIT, reply deferred */
 	int64_t wait_pid;
+	uint64_t brk_start, brk;	/* the heap: [brk_start, brk) */
+	uint64_t limit_pages;	/* most pages its VMAs may cover */
+	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
 	char name[32];
 };
 
+/* The default limit on a process's mapped pages: half the frames. */
+uint64_t proc_default_limit(void);
+/* A free slot, marked live with a new pid, or NULL. */
+struct proc *proc_alloc(void);
+/* Undo a proc_alloc whose set-up failed part way. */
+void proc_discard(struct proc *p);
+
 void proc_init(void);
+/* Slot i (0 <= i < MAX_PROCS) of the process table, for walks. */
+struct proc *proc_at(int i);
 /* The live or zombie process with this pid, or NULL. */
 struct proc *proc_get(uint64_t pid);
 /* Start argv[0] from the boot image as a child of parent (NULL: none).

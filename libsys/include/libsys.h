@@ -125,4 +125,32 @@ int64_t pager_call(struct ipc_msg *m);
  * <unistd.h> and <signal.h>.) */
 int64_t spawn(const char *const argv[], uint64_t grant);
 
+/* Set the program break (the end of the heap): 0, or -1 with ENOMEM. */
+int brk(void *addr);
+
+/* Pager statistics and checks (return 0 / >= 0, or a negated ERR_*). */
+struct proc_stats {
+	uint64_t virtual_pages;		/* pages covered by VMAs */
+	uint64_t resident_pages;	/* pages mapped in the page tables */
+	uint64_t pt_pages;		/* page-table pages */
+};
+struct mem_info {
+	uint64_t free_pages;		/* frames free in the pager */
+	uint64_t total_pages;		/* frames the pager manages */
+	uint64_t node_pages;		/* frames used by page maps (not data) */
+};
+/* pid 0: the caller; else the caller or one of its descendants. */
+int64_t proc_stats(int64_t pid, struct proc_stats *st);
+int64_t mem_info(struct mem_info *mi);
+/* Up to max VMAs of process pid (0: the caller) starting at the first one
+ * ending above `from`: the number filled in; *next is where to continue
+ * (0: no more). */
+int64_t vma_list(int64_t pid, uint64_t from, struct pager_vma_info *out, uint64_t max,
+		 uint64_t *next);
+/* Run the pager's sanity checker over every process: 0, or -ERR_IO (the
+ * pager prints what is wrong). */
+int64_t pager_check(void);
+/* Lower (or restore, with 0) the caller's limit on mapped pages. */
+int64_t pager_set_limit(uint64_t pages);
+
 #endif

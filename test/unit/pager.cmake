@@ -10,3 +10,16 @@ target_include_directories(test_vma_tree PRIVATE
 	${CMAKE_CURRENT_SOURCE_DIR}/../../pager)
 add_test(NAME unit.vma_tree COMMAND test_vma_tree)
 set_tests_properties(unit.vma_tree PROPERTIES LABELS "unit;pager" TIMEOUT 120)
+
+# The copy-on-write page map against a reference model, over a fake frame
+# allocator (fake_page.c) standing in for pager/page.c.
+add_executable(test_pagemap
+	test_pagemap.c
+	fake_page.c
+	${CMAKE_CURRENT_SOURCE_DIR}/../../pager/pagemap.c)
+target_compile_definitions(test_pagemap PRIVATE PAGER_HOST_TEST)
+target_include_directories(test_pagemap PRIVATE
+	${CMAKE_CURRENT_SOURCE_DIR}/../../pager
+	${CMAKE_CURRENT_SOURCE_DIR}/../../libsys/include)
+add_test(NAME unit.pagemap COMMAND test_pagemap)
+set_tests_properties(unit.pagemap PROPERTIES LABELS "unit;pager" TIMEOUT 300)

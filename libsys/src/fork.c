@@ -1,0 +1,47 @@
+/*
+ * fork: the pager copies our address space (copy-on-write) and starts the
+ * child's thread at fork_child_entry with a stack below ours and a0
+ * pointing at the jmp_buf saved here; the child longjmps back into fork,
+ * which then returns 0 there. Output buffered so far is flushed first so
+ * it is not printed twice.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "libsys.h"
+
+void fork_child_entry(void);	/* fork_entry.S */
+
+/* The child's first C code: its own IPC buffer and pid, then back into
+ * fork through the copy of the parent's jmp_buf. */
+_Noreturn void fork_child_start(jmp_buf *jb)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_GETPID, 0, 0) };
+
+	sys_ipcbuf_set(libsys_start_info.ipcbuf);
+	libsys_start_info.pid = (uint64_t)pager_call(&m);
+	libsys_start_info.granted = 0;
+	libsys_start_info.devctl = 0;
+	longjmp(*jb, 1);
+}
+
+pid_t fork(void)
+{
+	jmp_buf jb;
+	uint64_t sp;
+	int64_t r;
+
+	fflush(stdout);
+	if (setjmp(jb))
+		return 0;	/* the child */
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
+			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb } };
+	r = pager_call(&m);
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return (pid_t)r;
+}

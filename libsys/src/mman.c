@@ -1,0 +1,76 @@
+/*
+ * <sys/mman.h> and brk/sbrk: each a call to the pager (abi/pager.h), with
+ * POSIX's return convention (-1 or MAP_FAILED, and errno).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "libsys.h"
+
+static int64_t call(uint64_t label, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+	struct ipc_msg m = { .info = ipc_info(label, 0, 0), .w = { a, b, c, d } };
+	int64_t r = pager_call(&m);
+
+	if (r < 0)
+		errno = (int)-r;
+	return r;
+}
+
+void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
+{
+	int64_t r;
+
+	(void)fd;
+	if ((flags & MAP_ANONYMOUS) && offset != 0) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	r = call(PAGER_MMAP, (uint64_t)addr, length, (uint64_t)prot, (uint64_t)flags);
+	return r < 0 ? MAP_FAILED : (void *)r;
+}
+
+int munmap(void *addr, size_t length)
+{
+	return call(PAGER_MUNMAP, (uint64_t)addr, length, 0, 0) < 0 ? -1 : 0;
+}
+
+int mprotect(void *addr, size_t length, int prot)
+{
+	return call(PAGER_MPROTECT, (uint64_t)addr, length, (uint64_t)prot, 0) < 0 ? -1 : 0;
+}
+
+int madvise(void *addr, size_t length, int advice)
+{
+	return call(PAGER_MADVISE, (uint64_t)addr, length, (uint64_t)advice, 0) < 0 ? -1 : 0;
+}
+
+void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...)
+{
+	int64_t r = call(PAGER_MREMAP, (uint64_t)old_address, old_size, new_size, (uint64_t)flags);
+
+	return r < 0 ? MAP_FAILED : (void *)r;
+}
+
+int brk(void *addr)
+{
+	int64_t r = call(PAGER_BRK, (uint64_t)addr, 0, 0, 0);
+
+	if (r != (int64_t)addr) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+/* picolibc's malloc grows its heap here. */
+void *sbrk(ptrdiff_t increment)
+{
+	uint64_t cur = (uint64_t)call(PAGER_BRK, 0, 0, 0, 0);
+
+	if (increment && brk((void *)(cur + (uint64_t)increment)) < 0)
+		return (void *)-1;
+	return (void *)cur;
+}

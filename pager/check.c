@@ -1,0 +1,94 @@
+/*
+ * The sanity checker (PAGER_CHECK), in the spirit of Minix's
+ * map_sanitycheck and UVM's _uvm_map_sanity: walk every live process's
+ * VMAs, recount the references on every memory object and every frame from
+ * scratch, and compare with the counts the pager keeps. Slow, thorough,
+ * run by the tests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "libsys.h"
+#include "mmap.h"
+#include "page.h"
+#include "pager.h"
+
+static int problems;
+
+static void report(const char *what, long a, long b)
+{
+	if (problems++ < 10)
+		pager_log("check: %s (%ld, %ld)\n", what, a, b);
+}
+
+/* Per-process: the tree's own invariants, the page total, VMA sanity. */
+static void check_vmas(struct proc *p, uint32_t mark)
+{
+	uint64_t pages = 0;
+	int err = vma_tree_check(&p->vmas.tree);
+
+	if (err < 0)
+		report(vma_tree_check_name(-err), (long)p->pid, err);
+	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
+		pages += vma_pages(v);
+		if (!v->obj || !v->obj->refs)
+			report("VMA without a live object", (long)p->pid, (long)v->node.start);
+		if (v->prot & ~(uint32_t)(MAP_R | MAP_W | MAP_X))
+			report("VMA rights", (long)p->pid, (long)v->prot);
+		if (v->obj->check_mark != mark) {
+			v->obj->check_mark = mark;
+			v->obj->check_refs = 0;
+		}
+		v->obj->check_refs++;
+	}
+	if (pages != vma_set_pages(&p->vmas))
+		report("VMA page total", (long)pages, (long)vma_set_pages(&p->vmas));
+}
+
+int64_t pager_check_all(void)
+{
+	static uint32_t mark;
+	uint64_t end = page_end();
+	uint16_t *counts = calloc(end, sizeof(*counts));
+	uint8_t *seen = calloc(end, 1);
+	uint64_t free_frames = 0;
+
+	problems = 0;
+	if (!counts || !seen) {
+		free(counts);
+		free(seen);
+		return -ERR_NOMEM;
+	}
+	mark++;
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (proc_at(i)->state == PROC_LIVE)
+			check_vmas(proc_at(i), mark);
+	/* Each object once: its VMA count, then its frames. */
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *p = proc_at(i);
+		if (p->state != PROC_LIVE)
+			continue;
+		for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
+			struct memobj *o = v->obj;
+			if (o->check_mark != mark)
+				continue;	/* done already */
+			if (o->check_refs != o->refs)
+				report("object references", (long)o->refs, (long)o->check_refs);
+			o->check_mark = mark - 1;
+			pagemap_count_refs(&o->pages, counts, seen);
+		}
+	}
+	counts[page_pfn(ipcbuf())]++;	/* the pager's own IPC buffer */
+	for (uint64_t pfn = page_first(); pfn < end; pfn++) {
+		if (page_refcount(pfn) != counts[pfn] && problems++ < 10)
+			pager_log("check: frame %lu has %u references, %u found\n",
+				  (unsigned long)pfn, page_refcount(pfn), counts[pfn]);
+		free_frames += page_refcount(pfn) == 0;
+	}
+	if (free_frames != page_free_count())
+		report("free frames", (long)free_frames, (long)page_free_count());
+	free(counts);
+	free(seen);
+	if (problems)
+		pager_log("check: %d problem(s)\n", problems);
+	return problems ? -ERR_IO : 0;
+}

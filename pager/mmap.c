@@ -1,0 +1,311 @@
+/*
+ * The mmap family on a process's VMAs: mmap, munmap, mprotect, madvise,
+ * mremap and brk. Each checks its arguments as POSIX (and Linux, where
+ * POSIX is silent) says, changes the VMAs, and brings the page tables in
+ * line through the kernel (unmap, protect). Pages are mapped only by faults
+ * or by populate: nothing here maps a page it has not checked.
+ */
+#include "abi/fault.h"
+#include "abi/pager.h"
+#include "libsys.h"
+#include "mmap.h"
+#include "page.h"
+#include "pager.h"
+
+#define PAGE_MASK (PAGE_SIZE - 1)
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + PAGE_MASK) & ~PAGE_MASK;
+}
+
+/* [addr, addr + len) page-aligned and inside user space (len > 0). */
+static bool range_ok(uint64_t addr, uint64_t len)
+{
+	return !(addr & PAGE_MASK) && len && addr >= PAGE_SIZE && addr < USER_TOP &&
+	       len <= USER_TOP - addr;
+}
+
+/* PROT_* as the page tables can have them: W implies R on RISC-V. */
+static uint32_t prot_norm(uint64_t prot)
+{
+	return (uint32_t)((prot & MAP_W) ? prot | MAP_R : prot);
+}
+
+/* Rights for the page tables when changing a VMA's rights: a private
+ * VMA's pages get W only through a write fault (copy-on-write). */
+static uint32_t pt_rights(const struct vma *v)
+{
+	return (v->flags & VMA_SHARED) ? v->prot : v->prot & ~MAP_W;
+}
+
+/* Remove the VMAs in [lo, hi), unmapping their pages; drop the pages of
+ * private objects too unless `keep`. 0 or -ERR_NOMEM. */
+static int unmap_range(struct proc *p, uint64_t lo, uint64_t hi, bool keep)
+{
+	struct vma *v, *next;
+	int err = vma_isolate(&p->vmas, lo, hi);
+
+	if (err < 0)
+		return err;
+	for (v = vma_lower_bound(&p->vmas, lo); v && v->node.start < hi; v = next) {
+		next = vma_next(v);
+		sys_unmap(p->task, v->node.start, vma_pages(v));
+		if (!keep && !(v->flags & VMA_SHARED) && v->obj->ops->discard)
+			v->obj->ops->discard(v->obj, v->obj_index, v->obj_index + vma_pages(v));
+		vma_remove(&p->vmas, v);
+	}
+	return 0;
+}
+
+int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
+{
+	uint64_t access = (v->prot & MAP_W) ? FAULT_WRITE : FAULT_READ, src;
+	uint32_t rights;
+	int err;
+
+	if (!v->prot)
+		return 0;
+	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+		if ((err = fault_in(p, v, va, access, &src, &rights)) < 0 ||
+		    (err = (int)sys_map(p->task, src, va, rights)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* Where a mapping of len bytes goes without MAP_FIXED: the hint if that
+ * range is free, else the highest free gap below PROC_MMAP_TOP. */
+static int64_t place(struct proc *p, uint64_t hint, uint64_t len)
+{
+	uint64_t addr;
+
+	hint = page_up(hint);
+	if (hint && range_ok(hint, len)) {
+		struct vma *v = vma_lower_bound(&p->vmas, hint);
+		if (!v || v->node.start >= hint + len)
+			return (int64_t)hint;
+	}
+	if (vma_tree_find_gap_top(&p->vmas.tree, len, PROC_TEXT_MIN, PROC_MMAP_TOP, &addr) < 0)
+		return -ERR_NOMEM;
+	return (int64_t)addr;
+}
+
+int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint64_t flags)
+{
+	const uint64_t known = PMAP_SHARED | PMAP_PRIVATE | PMAP_FIXED | PMAP_ANONYMOUS |
+			       PMAP_POPULATE | PMAP_FIXED_NOREPLACE;
+	uint64_t kind = flags & (PMAP_SHARED | PMAP_PRIVATE);
+	struct memobj *o;
+	struct vma *v;
+	int64_t addr;
+	int err;
+
+	if (!len || (flags & ~known) || (kind != PMAP_SHARED && kind != PMAP_PRIVATE) ||
+	    (prot & ~(uint64_t)(MAP_R | MAP_W | MAP_X)))
+		return -ERR_INVAL;
+	if (!(flags & PMAP_ANONYMOUS))
+		return -ERR_NOTSUP;	/* no files yet */
+	if (len > USER_TOP)
+		return -ERR_NOMEM;
+	len = page_up(len);
+	if (flags & (PMAP_FIXED | PMAP_FIXED_NOREPLACE)) {
+		if (hint & PAGE_MASK)
+			return -ERR_INVAL;
+		if (!range_ok(hint, len))
+			return -ERR_NOMEM;
+		addr = (int64_t)hint;
+		v = vma_lower_bound(&p->vmas, hint);
+		if ((flags & PMAP_FIXED_NOREPLACE) && v && v->node.start < hint + len)
+			return -ERR_EXIST;
+	} else if ((addr = place(p, hint, len)) < 0) {
+		return addr;
+	}
+	if (vma_set_pages(&p->vmas) + (len >> PAGE_SHIFT) > p->limit_pages)
+		return -ERR_NOMEM;
+	if ((flags & PMAP_FIXED) && (err = unmap_range(p, (uint64_t)addr, (uint64_t)addr + len, false)) < 0)
+		return err;
+	if (!(o = anon_create()))
+		return -ERR_NOMEM;
+	v = vma_add(&p->vmas, (uint64_t)addr, (uint64_t)addr + len, prot_norm(prot),
+		    kind == PMAP_SHARED ? VMA_SHARED : 0, o, 0, &err);
+	if (!v) {
+		memobj_unref(o);
+		return err;
+	}
+	if ((flags & PMAP_POPULATE) && (err = populate(p, v, v->node.start, v->node.end)) < 0) {
+		unmap_range(p, v->node.start, v->node.end, false);
+		return err;
+	}
+	return addr;
+}
+
+int64_t mm_munmap(struct proc *p, uint64_t addr, uint64_t len)
+{
+	if ((addr & PAGE_MASK) || !len || addr >= USER_TOP || len > USER_TOP - addr)
+		return -ERR_INVAL;
+	return unmap_range(p, addr, addr + page_up(len), false);
+}
+
+int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
+{
+	uint64_t hi;
+	struct vma *v, *next;
+	int err;
+
+	if ((addr & PAGE_MASK) || (prot & ~(uint64_t)(MAP_R | MAP_W | MAP_X)))
+		return -ERR_INVAL;
+	if (!len)
+		return 0;
+	hi = addr + page_up(len);
+	if (!range_ok(addr, hi - addr) || !vma_covered(&p->vmas, addr, hi))
+		return -ERR_NOMEM;
+	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v))
+		if (v->flags & VMA_IPCBUF)
+			return -ERR_ACCES;	/* the kernel needs it as it is */
+	if ((err = vma_isolate(&p->vmas, addr, hi)) < 0)
+		return err;
+	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = next) {
+		v->prot = prot_norm(prot);
+		sys_protect(p->task, v->node.start, vma_pages(v), pt_rights(v));
+		v = vma_merge(&p->vmas, v);
+		next = vma_next(v);
+	}
+	return 0;
+}
+
+int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
+{
+	uint64_t hi;
+	struct vma *v;
+	int err;
+
+	if ((addr & PAGE_MASK) || advice > PADV_DONTNEED)
+		return -ERR_INVAL;
+	if (!len)
+		return 0;
+	hi = addr + page_up(len);
+	if (!range_ok(addr, hi - addr) || !vma_covered(&p->vmas, addr, hi))
+		return -ERR_NOMEM;
+	if (advice != PADV_WILLNEED && advice != PADV_DONTNEED)
+		return 0;	/* NORMAL, RANDOM, SEQUENTIAL: noted, nothing to do */
+	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v)) {
+		uint64_t lo = v->node.start > addr ? v->node.start : addr;
+		uint64_t end = v->node.end < hi ? v->node.end : hi;
+		if (advice == PADV_WILLNEED) {
+			if ((err = populate(p, v, lo, end)) < 0)
+				return err;
+			continue;
+		}
+		/* DONTNEED: private pages are dropped (read back as zero);
+		 * shared ones only leave this page table. */
+		sys_unmap(p->task, lo, (end - lo) >> PAGE_SHIFT);
+		if (!(v->flags & (VMA_SHARED | VMA_IPCBUF)) && v->obj->ops->discard)
+			v->obj->ops->discard(v->obj, vma_index(v, lo), vma_index(v, end));
+	}
+	return 0;
+}
+
+/* Extend v by [from, to): in place when v is its object's only user (its
+ * indices beyond are unused), else with a fresh object in a VMA of its own. */
+static int grow_after(struct proc *p, struct vma *v, uint64_t from, uint64_t to)
+{
+	struct memobj *o;
+	int err;
+
+	if (v->obj->refs == 1 && v->node.end == from) {
+		vma_resize(&p->vmas, v, v->node.start, to);
+		return 0;
+	}
+	if (!(o = anon_create()))
+		return -ERR_NOMEM;
+	if (!vma_add(&p->vmas, from, to, v->prot, v->flags, o, 0, &err)) {
+		memobj_unref(o);
+		return err;
+	}
+	return 0;
+}
+
+int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_len,
+		  uint64_t flags)
+{
+	struct vma *v, *next;
+	uint64_t old_end, new_end;
+	int64_t addr;
+	int err;
+
+	if ((old & PAGE_MASK) || !new_len || (flags & ~(uint64_t)PREMAP_MAYMOVE) ||
+	    old_len > USER_TOP || new_len > USER_TOP)
+		return -ERR_INVAL;
+	old_len = page_up(old_len);
+	new_len = page_up(new_len);
+	old_end = old + old_len;
+	v = vma_find(&p->vmas, old);
+	if (!old_len || !v || old_end > v->node.end)
+		return -ERR_FAULT;	/* the old range must lie in one mapping */
+	if (v->flags & (VMA_STACK | VMA_IPCBUF | VMA_HEAP))
+		return -ERR_INVAL;
+	if (new_len <= old_len)	/* shrink (or stay): drop the tail */
+		return (err = unmap_range(p, old + new_len, old_end, false)) < 0 ? err : (int64_t)old;
+	if (vma_set_pages(&p->vmas) + ((new_len - old_len) >> PAGE_SHIFT) > p->limit_pages)
+		return -ERR_NOMEM;
+	new_end = old + new_len;
+	next = vma_lower_bound(&p->vmas, old_end);
+	if (new_end <= USER_TOP && (!next || next->node.start >= new_end) &&
+	    old_end == v->node.end) {
+		err = grow_after(p, v, old_end, new_end);
+		return err < 0 ? err : (int64_t)old;
+	}
+	if (!(flags & PREMAP_MAYMOVE))
+		return -ERR_NOMEM;
+	/* Move: the same object at its same pages, at a new address; the
+	 * pages follow on their next fault, no data is copied. */
+	if ((addr = place(p, 0, new_len)) < 0)
+		return addr;
+	if ((err = vma_isolate(&p->vmas, old, old_end)) < 0)
+		return err;
+	v = vma_find(&p->vmas, old);
+	memobj_ref(v->obj);
+	struct vma *moved = vma_add(&p->vmas, (uint64_t)addr, (uint64_t)addr + old_len, v->prot,
+				    v->flags, v->obj, v->obj_index, &err);
+	if (!moved) {
+		memobj_unref(v->obj);
+		return err;
+	}
+	unmap_range(p, old, old_end, true);	/* keep the pages: moved uses them */
+	if ((err = grow_after(p, moved, (uint64_t)addr + old_len, (uint64_t)addr + new_len)) < 0)
+		return err;
+	return addr;
+}
+
+int64_t mm_brk(struct proc *p, uint64_t want)
+{
+	uint64_t cur = page_up(p->brk), top = page_up(want);
+	struct vma *heap = p->brk > p->brk_start ? vma_find(&p->vmas, p->brk_start) : NULL;
+	struct vma *next;
+	int err;
+
+	if (!want || want < p->brk_start)
+		return (int64_t)p->brk;	/* a query, or below the start: no change */
+	if (top > cur) {
+		next = vma_lower_bound(&p->vmas, cur);
+		if ((next && next->node.start < top) ||
+		    vma_set_pages(&p->vmas) + ((top - cur) >> PAGE_SHIFT) > p->limit_pages)
+			return (int64_t)p->brk;
+		if (heap) {
+			vma_resize(&p->vmas, heap, heap->node.start, top);
+		} else {
+			struct memobj *o = anon_create();
+			if (!o || !vma_add(&p->vmas, p->brk_start, top, MAP_R | MAP_W, VMA_HEAP,
+					   o, 0, &err)) {
+				if (o)
+					memobj_unref(o);
+				return (int64_t)p->brk;
+			}
+		}
+	} else if (top < cur && unmap_range(p, top, cur, false) < 0) {
+		return (int64_t)p->brk;
+	}
+	p->brk = want;
+	return (int64_t)want;
+}

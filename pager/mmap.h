@@ -1,0 +1,34 @@
+/*
+ * The mmap family and the fault-in step they share with the fault handler.
+ * Each returns what the pager protocol replies: >= 0, or a negated ERR_*.
+ */
+#ifndef PAGER_MMAP_H
+#define PAGER_MMAP_H
+
+#include <stdint.h>
+#include "proc.h"
+
+int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint64_t flags);
+int64_t mm_munmap(struct proc *p, uint64_t addr, uint64_t len);
+int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot);
+int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice);
+int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_len,
+		  uint64_t flags);
+int64_t mm_brk(struct proc *p, uint64_t want);
+/* Fault in and map the pages of v in [lo, hi) now. 0 or -ERR_NOMEM. */
+int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi);
+
+/* fault.c: the frame for page va of v as an access would get it: *src is
+ * its address in our window, *rights what it may be mapped with. */
+int fault_in(struct proc *p, struct vma *v, uint64_t va, uint64_t access,
+	     uint64_t *src, uint32_t *rights);
+
+/* fork.c: a copy of p whose first thread starts at pc with sp and a0.
+ * The child's pid or -ERR_*. */
+int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0);
+
+/* check.c: the sanity checker: every process's VMAs and every frame's
+ * reference count. 0, or -ERR_IO after printing what is wrong. */
+int64_t pager_check_all(void);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * Requests from processes (abi/pager.h): check who asks, dispatch, and
+ * fill the reply. Returns whether to reply now (false: the caller ended,
+ * or the answer is deferred).
+ */
+#include <stdio.h>
+#include "abi/pager.h"
+#include "libsys.h"
+#include "mmap.h"
+#include "page.h"
+#include "pager.h"
+
+/* The process a request names (0: the caller), if the caller may look. */
+static struct proc *target(struct proc *p, uint64_t pid, int64_t *err)
+{
+	struct proc *t = pid ? proc_get(pid) : p;
+
+	if (!t || t->state != PROC_LIVE) {
+		*err = -ERR_SRCH;
+		return NULL;
+	}
+	if (!proc_is_descendant(t, p)) {
+		*err = -ERR_PERM;
+		return NULL;
+	}
+	return t;
+}
+
+static int64_t proc_stats_of(struct proc *t, struct ipc_msg *m)
+{
+	struct task_info ti;
+	int64_t r = sys_task_info(t->task, &ti);
+
+	if (r < 0)
+		return r;
+	m->w[1] = vma_set_pages(&t->vmas);
+	m->w[2] = ti.mapped_pages;
+	m->w[3] = ti.pt_pages;
+	return 0;
+}
+
+static uint32_t vma_kind(const struct vma *v)
+{
+	return v->flags & VMA_IPCBUF ? PVMA_IPCBUF : v->flags & VMA_STACK ? PVMA_STACK :
+	       v->flags & VMA_HEAP ? PVMA_HEAP : v->flags & VMA_IMAGE ? PVMA_IMAGE :
+	       v->flags & VMA_SHARED ? PVMA_SHARED : PVMA_ANON;
+}
+
+/* Fill our IPC buffer with t's VMAs from `from`; the count, w1 = next. */
+static int64_t vma_list_of(struct proc *t, uint64_t from, struct ipc_msg *m, uint64_t *len)
+{
+	struct pager_vma_info *out = ipcbuf();
+	uint64_t n = 0;
+	struct vma *v;
+
+	for (v = vma_lower_bound(&t->vmas, from); v && n < PVMA_LIST_MAX; v = vma_next(v), n++) {
+		out[n].start = v->node.start;
+		out[n].end = v->node.end;
+		out[n].prot = v->prot;
+		out[n].kind = vma_kind(v);
+		out[n].resident = v->obj->ops->resident ?
+			v->obj->ops->resident(v->obj, v->obj_index, v->obj_index + vma_pages(v)) : 0;
+	}
+	m->w[1] = v ? out[n - 1].end : 0;
+	*len = n * sizeof(*out);
+	return (int64_t)n;
+}
+
+bool serve_request(struct ipc_msg *m)
+{
+	struct proc *p = proc_get(m->badge), *t;
+	uint64_t label = ipc_label(m->info), len = ipc_len(m->info), out_len = 0;
+	uint64_t grant = (m->info & IPC_GRANT) && (int64_t)m->w[5] > 0 ? m->w[5] : 0;
+	uint64_t *w = m->w;
+	int64_t r = -ERR_NOSYS;
+
+	if (grant && label != PAGER_SPAWN) {	/* only spawn takes a handle */
+		sys_handle_close(grant);
+		grant = 0;
+	}
+	if (!p || p->state != PROC_LIVE) {
+		r = -ERR_SRCH;
+		goto reply;
+	}
+	switch (label) {
+	case PAGER_EXIT:
+		proc_end(p, (int)((w[0] & 0xff) << 8));
+		return false;
+	case PAGER_SPAWN:
+		r = proc_spawn(p, ipcbuf(), len, grant);
+		break;
+	case PAGER_WAIT: {
+		int64_t pid;
+		int status = 0;
+		if (!proc_wait(p, (int64_t)w[0], (int)w[1], &pid, &status))
+			return false;
+		r = pid;
+		w[1] = (uint64_t)status;
+		break;
+	}
+	case PAGER_GETPID:
+		r = p->pid;
+		break;
+	case PAGER_KILL:
+		if (!(t = target(p, w[0] ? w[0] : UINT64_MAX, &r)))
+			break;
+		proc_end(t, PAGER_SIGKILL);
+		if (t == p)
+			return false;
+		r = 0;
+		break;
+	case PAGER_PROC_STATS:
+		if ((t = target(p, w[0], &r)))
+			r = proc_stats_of(t, m);
+		break;
+	case PAGER_MEMINFO:
+		r = 0;
+		w[1] = page_free_count();
+		w[2] = page_total_count();
+		w[3] = pagemap_node_frames();
+		break;
+	case PAGER_MMAP:
+		r = mm_mmap(p, w[0], w[1], w[2], w[3]);
+		break;
+	case PAGER_MUNMAP:
+		r = mm_munmap(p, w[0], w[1]);
+		break;
+	case PAGER_MPROTECT:
+		r = mm_mprotect(p, w[0], w[1], w[2]);
+		break;
+	case PAGER_MADVISE:
+		r = mm_madvise(p, w[0], w[1], w[2]);
+		break;
+	case PAGER_MREMAP:
+		r = mm_mremap(p, w[0], w[1], w[2], w[3]);
+		break;
+	case PAGER_BRK:
+		r = mm_brk(p, w[0]);
+		break;
+	case PAGER_FORK:
+		r = proc_fork(p, w[0], w[1], w[2]);
+		break;
+	case PAGER_VMA_LIST:
+		if ((t = target(p, w[1], &r)))
+			r = vma_list_of(t, w[0], m, &out_len);
+		break;
+	case PAGER_CHECK:
+		r = pager_check_all();
+		break;
+	case PAGER_SET_LIMIT:
+		r = 0;
+		p->limit_pages = w[0] && w[0] < proc_default_limit() ? w[0] : proc_default_limit();
+		break;
+	}
+reply:
+	if (grant)	/* given to a child by now, or refused */
+		sys_handle_close(grant);
+	m->info = ipc_info(0, out_len, 0);
+	w[0] = (uint64_t)r;
+	return true;
+}
