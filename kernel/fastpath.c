@@ -41,6 +41,16 @@ static inline void copy_words(uint64_t *rx, const uint64_t *sx)
 	rx[R_A2 + 5] = sx[R_A2 + 5];
 }
 
+/* The end of both call-like commits: t waits for r's reply; r runs. */
+static inline void call_switch(struct thread *t, struct thread *r)
+{
+	r->reply_to = t;
+	t->reply_server = r;
+	t->state = TS_REPLY;
+	r->state = TS_READY;
+	switch_to(r);
+}
+
 bool fastpath_call(struct thread *t)
 {
 	uint64_t *x = t->regs.x, info = x[R_A1], badge;
@@ -65,11 +75,7 @@ bool fastpath_call(struct thread *t)
 	rx[R_T1] = badge;
 	t->send_badge = badge;
 	t->send_is_call = true;
-	r->reply_to = t;
-	t->reply_server = r;
-	t->state = TS_REPLY;
-	r->state = TS_READY;
-	switch_to(r);
+	call_switch(t, r);
 	return true;
 }
 
@@ -141,10 +147,6 @@ bool fastpath_fault(struct thread *t, uint64_t cause)
 	rx[R_A2 + 4] = cause;
 	rx[R_A7] = 0;
 	rx[R_T1] = t->fault_badge;
-	r->reply_to = t;
-	t->reply_server = r;
-	t->state = TS_REPLY;
-	r->state = TS_READY;
-	switch_to(r);
+	call_switch(t, r);
 	return true;
 }

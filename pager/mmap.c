@@ -147,19 +147,31 @@ int64_t mm_munmap(struct proc *p, uint64_t addr, uint64_t len)
 	return unmap_range(p, addr, addr + page_up(len), false);
 }
 
-int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
+/* mprotect's and madvise's range: aligned (else -ERR_INVAL) and wholly
+ * mapped (else -ERR_NOMEM). 1 with *hi set, or 0 for an empty range. */
+static int64_t mapped_range(struct proc *p, uint64_t addr, uint64_t len, uint64_t *hi)
 {
-	uint64_t hi;
-	struct vma *v, *next;
-	int err;
-
-	if ((addr & PAGE_MASK) || (prot & ~(uint64_t)(MAP_R | MAP_W | MAP_X)))
+	if (addr & PAGE_MASK)
 		return -ERR_INVAL;
 	if (!len)
 		return 0;
-	hi = addr + page_up(len);
-	if (!range_ok(addr, hi - addr) || !vma_covered(&p->vmas, addr, hi))
+	*hi = addr + page_up(len);
+	if (!range_ok(addr, *hi - addr) || !vma_covered(&p->vmas, addr, *hi))
 		return -ERR_NOMEM;
+	return 1;
+}
+
+int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
+{
+	uint64_t hi = 0;
+	struct vma *v, *next;
+	int64_t r;
+	int err;
+
+	if (prot & ~(uint64_t)(MAP_R | MAP_W | MAP_X))
+		return -ERR_INVAL;
+	if ((r = mapped_range(p, addr, len, &hi)) <= 0)
+		return r;
 	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v))
 		if (v->flags & VMA_IPCBUF)
 			return -ERR_ACCES;	/* the kernel needs it as it is */
@@ -176,17 +188,15 @@ int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
 
 int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 {
-	uint64_t hi;
+	uint64_t hi = 0;
 	struct vma *v;
+	int64_t r;
 	int err;
 
-	if ((addr & PAGE_MASK) || advice > PADV_DONTNEED)
+	if (advice > PADV_DONTNEED)
 		return -ERR_INVAL;
-	if (!len)
-		return 0;
-	hi = addr + page_up(len);
-	if (!range_ok(addr, hi - addr) || !vma_covered(&p->vmas, addr, hi))
-		return -ERR_NOMEM;
+	if ((r = mapped_range(p, addr, len, &hi)) <= 0)
+		return r;
 	if (advice != PADV_WILLNEED && advice != PADV_DONTNEED)
 		return 0;	/* NORMAL, RANDOM, SEQUENTIAL: noted, nothing to do */
 	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v)) {
