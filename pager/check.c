@@ -30,8 +30,10 @@ static void check_vmas(struct proc *p, uint32_t mark)
 		report(vma_tree_check_name(-err), (long)p->pid, err);
 	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
 		pages += vma_pages(v);
-		if (!v->obj || !v->obj->refs)
+		if (!v->obj || !v->obj->refs) {
 			report("VMA without a live object", (long)p->pid, (long)v->node.start);
+			continue;
+		}
 		if (v->prot & ~(uint32_t)(MAP_R | MAP_W | MAP_X))
 			report("VMA rights", (long)p->pid, (long)v->prot);
 		if (v->obj->check_mark != mark) {
@@ -69,7 +71,7 @@ int64_t pager_check_all(void)
 			continue;
 		for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
 			struct memobj *o = v->obj;
-			if (o->check_mark != mark)
+			if (!o || o->check_mark != mark)
 				continue;	/* done already */
 			if (o->check_refs != o->refs)
 				report("object references", (long)o->refs, (long)o->check_refs);

@@ -42,7 +42,8 @@ struct memobj_ops {
 	/* A copy-on-write copy for a forked child, or NULL (out of memory).
 	 * Optional: objects without it are shared by the child. */
 	struct memobj *(*clone)(struct memobj *o);
-	/* Pages of [lo, hi) present in memory. */
+	/* Pages of [lo, hi) present in memory. Optional (none: 0, and
+	 * mremap never grows such an object in place). */
 	uint64_t (*resident)(struct memobj *o, uint64_t lo, uint64_t hi);
 	/* Last reference gone: free everything. */
 	void (*destroy)(struct memobj *o);

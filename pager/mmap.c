@@ -39,6 +39,29 @@ static uint32_t pt_rights(const struct vma *v)
 	return (v->flags & VMA_SHARED) ? v->prot : v->prot & ~MAP_W;
 }
 
+/* Whether [lo, hi) touches the IPC buffer, which must stay mapped as it
+ * is: the kernel copies message payloads straight into it. */
+static bool touches_ipcbuf(struct proc *p, uint64_t lo, uint64_t hi)
+{
+	for (struct vma *v = vma_lower_bound(&p->vmas, lo); v && v->node.start < hi; v = vma_next(v))
+		if (v->flags & VMA_IPCBUF)
+			return true;
+	return false;
+}
+
+/* Pages of [lo, hi) covered by VMAs now. */
+static uint64_t pages_in(struct proc *p, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = 0;
+
+	for (struct vma *v = vma_lower_bound(&p->vmas, lo); v && v->node.start < hi; v = vma_next(v)) {
+		uint64_t s = v->node.start > lo ? v->node.start : lo;
+		uint64_t e = v->node.end < hi ? v->node.end : hi;
+		n += (e - s) >> PAGE_SHIFT;
+	}
+	return n;
+}
+
 /* Remove the VMAs in [lo, hi), unmapping their pages; drop the pages of
  * private objects too unless `keep`. 0 or -ERR_NOMEM. */
 static int unmap_range(struct proc *p, uint64_t lo, uint64_t hi, bool keep)
@@ -121,7 +144,11 @@ int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint
 	} else if ((addr = place(p, hint, len)) < 0) {
 		return addr;
 	}
-	if (vma_set_pages(&p->vmas) + (len >> PAGE_SHIFT) > p->limit_pages)
+	if ((flags & PMAP_FIXED) && touches_ipcbuf(p, (uint64_t)addr, (uint64_t)addr + len))
+		return -ERR_ACCES;
+	/* What MAP_FIXED replaces does not count against the limit. */
+	if (vma_set_pages(&p->vmas) - pages_in(p, (uint64_t)addr, (uint64_t)addr + len) +
+	    (len >> PAGE_SHIFT) > p->limit_pages)
 		return -ERR_NOMEM;
 	if ((flags & PMAP_FIXED) && (err = unmap_range(p, (uint64_t)addr, (uint64_t)addr + len, false)) < 0)
 		return err;
@@ -144,6 +171,8 @@ int64_t mm_munmap(struct proc *p, uint64_t addr, uint64_t len)
 {
 	if ((addr & PAGE_MASK) || !len || addr >= USER_TOP || len > USER_TOP - addr)
 		return -ERR_INVAL;
+	if (touches_ipcbuf(p, addr, addr + page_up(len)))
+		return -ERR_ACCES;
 	return unmap_range(p, addr, addr + page_up(len), false);
 }
 
@@ -172,9 +201,8 @@ int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
 		return -ERR_INVAL;
 	if ((r = mapped_range(p, addr, len, &hi)) <= 0)
 		return r;
-	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v))
-		if (v->flags & VMA_IPCBUF)
-			return -ERR_ACCES;	/* the kernel needs it as it is */
+	if (touches_ipcbuf(p, addr, hi))
+		return -ERR_ACCES;
 	if ((err = vma_isolate(&p->vmas, addr, hi)) < 0)
 		return err;
 	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = next) {
@@ -208,7 +236,10 @@ int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 			continue;
 		}
 		/* DONTNEED: private pages are dropped (read back as zero);
-		 * shared ones only leave this page table. */
+		 * shared ones only leave this page table; the IPC buffer
+		 * stays as it is. */
+		if (v->flags & VMA_IPCBUF)
+			continue;
 		sys_unmap(p->task, lo, (end - lo) >> PAGE_SHIFT);
 		if (!(v->flags & (VMA_SHARED | VMA_IPCBUF)) && v->obj->ops->discard)
 			v->obj->ops->discard(v->obj, vma_index(v, lo), vma_index(v, end));
@@ -216,14 +247,25 @@ int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 	return 0;
 }
 
-/* Extend v by [from, to): in place when v is its object's only user (its
- * indices beyond are unused), else with a fresh object in a VMA of its own. */
+/* Whether v's object can take `pages` more pages after v's end: v is its
+ * only user and nothing is there (a fork may have left pages of other
+ * VMAs at those indices in a cloned object). */
+static bool can_extend(const struct vma *v, uint64_t pages)
+{
+	uint64_t end = v->obj_index + vma_pages(v);
+
+	return v->obj->refs == 1 &&
+	       (!v->obj->ops->resident || !v->obj->ops->resident(v->obj, end, end + pages));
+}
+
+/* Extend v by [from, to): in place when its object allows (can_extend),
+ * else with a fresh object in a VMA of its own. */
 static int grow_after(struct proc *p, struct vma *v, uint64_t from, uint64_t to)
 {
 	struct memobj *o;
 	int err;
 
-	if (v->obj->refs == 1 && v->node.end == from) {
+	if (v->node.end == from && can_extend(v, (to - from) >> PAGE_SHIFT)) {
 		vma_resize(&p->vmas, v, v->node.start, to);
 		return 0;
 	}
@@ -269,22 +311,27 @@ int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_l
 	if (!(flags & PREMAP_MAYMOVE))
 		return -ERR_NOMEM;
 	/* Move: the same object at its same pages, at a new address; the
-	 * pages follow on their next fault, no data is copied. */
+	 * pages follow on their next fault, no data is copied. The new
+	 * mapping is complete before the old one goes: all or nothing. */
 	if ((addr = place(p, 0, new_len)) < 0)
 		return addr;
 	if ((err = vma_isolate(&p->vmas, old, old_end)) < 0)
 		return err;
 	v = vma_find(&p->vmas, old);
+	bool whole = can_extend(v, (new_len - old_len) >> PAGE_SHIFT);
+	uint64_t moved_end = (uint64_t)addr + (whole ? new_len : old_len);
 	memobj_ref(v->obj);
-	struct vma *moved = vma_add(&p->vmas, (uint64_t)addr, (uint64_t)addr + old_len, v->prot,
+	struct vma *moved = vma_add(&p->vmas, (uint64_t)addr, moved_end, v->prot,
 				    v->flags, v->obj, v->obj_index, &err);
 	if (!moved) {
 		memobj_unref(v->obj);
 		return err;
 	}
-	unmap_range(p, old, old_end, true);	/* keep the pages: moved uses them */
-	if ((err = grow_after(p, moved, (uint64_t)addr + old_len, (uint64_t)addr + new_len)) < 0)
+	if (!whole && (err = grow_after(p, moved, moved_end, (uint64_t)addr + new_len)) < 0) {
+		vma_remove(&p->vmas, moved);
 		return err;
+	}
+	unmap_range(p, old, old_end, true);	/* keep the pages: moved uses them */
 	return addr;
 }
 

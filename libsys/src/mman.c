@@ -24,7 +24,7 @@ void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 	int64_t r;
 
 	(void)fd;
-	if ((flags & MAP_ANONYMOUS) && offset != 0) {
+	if (offset & (PAGE_SIZE - 1)) {	/* anonymous: otherwise ignored */
 		errno = EINVAL;
 		return MAP_FAILED;
 	}

@@ -39,6 +39,11 @@ int64_t vma_list(int64_t pid, uint64_t from, struct pager_vma_info *out, uint64_
 
 	if (r < 0)
 		return r;
+	if (!max) {
+		if (next)
+			*next = from;
+		return 0;
+	}
 	if ((uint64_t)r > max) {	/* more than asked for: continue after ours */
 		memcpy(out, ipcbuf(), max * sizeof(*out));
 		if (next)

@@ -21,9 +21,10 @@
  *  PAGER_GETPID        -                              w0 pid
  *  PAGER_KILL          w0 pid (the caller or one of   w0 0, -ERR_PERM for others
  *                      its descendants)
- *  PAGER_PROC_STATS    -                              w0 0, w1 virtual pages, w2 resident
- *                                                     pages, w3 page-table pages
- *  PAGER_MEMINFO       -                              w0 0, w1 free pages, w2 total pages
+ *  PAGER_PROC_STATS    w0 pid (0: the caller; else    w0 0, w1 virtual pages, w2 resident
+ *                      the caller or a descendant)    pages, w3 page-table pages
+ *  PAGER_MEMINFO       -                              w0 0, w1 free pages, w2 total pages,
+ *                                                     w3 frames used by page-map nodes
  *  PAGER_MMAP          w0 hint, w1 length, w2 prot,   w0 address
  *                      w3 flags (PMAP_*)
  *  PAGER_MUNMAP        w0 address, w1 length          w0 0
@@ -34,7 +35,8 @@
  *  PAGER_BRK           w0 new break, 0 to ask         w0 the break now
  *  PAGER_FORK          w0 child pc, w1 child sp,      w0 child pid (the child starts at
  *                      w2 child a0                    pc with sp and a0, all else zero)
- *  PAGER_VMA_LIST      w0 list from this address      w0 entries in the buffer
+ *  PAGER_VMA_LIST      w0 list from this address,     w0 entries in the buffer
+ *                      w1 pid (as PAGER_PROC_STATS)
  *                                                     (struct pager_vma_info), w1 the
  *                                                     address to continue from, 0 at end
  *  PAGER_CHECK         -                              w0 0, or -ERR_IO if the pager's
