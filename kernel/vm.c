@@ -61,10 +61,11 @@ void vm_destroy(struct aspace *as)
 /*
  * Find the PTE for `va` at `level` (0 = 4 KiB leaf), creating tables on the
  * way when `alloc`. NULL if a table is missing (or out of memory with
- * alloc), or if a larger leaf is in the way. The slow path of walk().
+ * alloc), or if a larger leaf is in the way. (vm_map inlines the common
+ * case: both tables present.)
  */
-static __attribute__((noinline)) pte_t *walk_slow(struct aspace *as, uint64_t va,
-						 int level, bool alloc)
+static __attribute__((noinline)) pte_t *walk(struct aspace *as, uint64_t va,
+					    int level, bool alloc)
 {
 	pte_t *table = as->root;
 
@@ -88,20 +89,6 @@ static __attribute__((noinline)) pte_t *walk_slow(struct aspace *as, uint64_t va
 	return &table[VPN(va, level)];
 }
 
-/* The 4 KiB-leaf PTE for va when both tables above it exist (the common
- * case, unrolled); else walk_slow. */
-static inline pte_t *walk(struct aspace *as, uint64_t va, int level, bool alloc)
-{
-	pte_t e2 = as->root[VPN(va, 2)], e1;
-
-	if (likely(level == 0 && (e2 & (PTE_V | PTE_LEAF)) == PTE_V)) {
-		e1 = ((pte_t *)P2V(PTE_PA(e2)))[VPN(va, 1)];
-		if (likely((e1 & (PTE_V | PTE_LEAF)) == PTE_V))
-			return &((pte_t *)P2V(PTE_PA(e1)))[VPN(va, 0)];
-	}
-	return walk_slow(as, va, level, alloc);
-}
-
 uint64_t vm_user_flags(uint64_t rights)
 {
 	uint64_t f = PTE_V | PTE_U | PTE_A;
@@ -118,7 +105,7 @@ uint64_t vm_user_flags(uint64_t rights)
 static __attribute__((noinline)) int vm_map_slow(struct aspace *as, uint64_t va,
 						 uint64_t pa, uint64_t flags)
 {
-	pte_t *e = walk_slow(as, va, 0, true);
+	pte_t *e = walk(as, va, 0, true);
 
 	if (!e)
 		return -ERR_NOMEM;

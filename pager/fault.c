@@ -40,10 +40,8 @@ fault_in_inline(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint
 	return 0;
 }
 
-int fault_in(struct proc *p, struct vma *v, uint64_t va, uint64_t access,
-	     uint64_t *src, uint32_t *rights)
+int fault_in(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint32_t *rights)
 {
-	(void)p;
 	return fault_in_inline(v, va, access, src, rights);
 }
 

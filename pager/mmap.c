@@ -90,7 +90,7 @@ int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 	if (!v->prot)
 		return 0;
 	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
-		if ((err = fault_in(p, v, va, access, &src, &rights)) < 0 ||
+		if ((err = fault_in(v, va, access, &src, &rights)) < 0 ||
 		    (err = (int)sys_map(p->task, src, va, rights)) < 0)
 			return err;
 	}

@@ -20,8 +20,7 @@ int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi);
 
 /* fault.c: the frame for page va of v as an access would get it: *src is
  * its address in our window, *rights what it may be mapped with. */
-int fault_in(struct proc *p, struct vma *v, uint64_t va, uint64_t access,
-	     uint64_t *src, uint32_t *rights);
+int fault_in(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint32_t *rights);
 
 /* fork.c: a copy of p whose first thread starts at pc with sp and a0.
  * The child's pid or -ERR_*. */

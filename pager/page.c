@@ -11,7 +11,7 @@
 struct free_frame { struct free_frame *next; };
 
 static struct free_frame *free_list;
-static uint64_t nfree, ntotal, ram_base_pa;
+static uint64_t nfree, ntotal;
 static uint16_t *refcount;	/* one per frame in the window */
 static uint64_t first_frame, end_frame;
 
@@ -20,7 +20,6 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 	uint64_t nframes = bi->ram_size >> PAGE_SHIFT;
 	uint64_t first = (bi->ram_used + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
-	ram_base_pa = bi->ram_base_pa;
 	/* The reference counts, then the reservation, come off the front. */
 	refcount = page_va(first);
 	first += (nframes * sizeof(uint16_t) + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -100,11 +99,6 @@ uint64_t page_free_count(void)
 uint64_t page_total_count(void)
 {
 	return ntotal;
-}
-
-uint64_t page_pa(uint64_t pfn)
-{
-	return ram_base_pa + (pfn << PAGE_SHIFT);
 }
 
 /* 4 KiB of zeros, 512 bytes per iteration: the cost of every new page,

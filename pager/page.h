@@ -38,6 +38,5 @@ static inline uint64_t page_pfn(const void *va)
 static inline void *page_va(uint64_t pfn) { return (void *)(PAGER_RAM_VA + (pfn << PAGE_SHIFT)); }
 static inline uint64_t page_pfn(const void *va) { return ((uint64_t)va - PAGER_RAM_VA) >> PAGE_SHIFT; }
 #endif
-uint64_t page_pa(uint64_t pfn);
 
 #endif

@@ -57,7 +57,6 @@ int main(void)
 	/* Messages: a payload past the buffer size. */
 	m.info = ipc_info(PAGER_GETPID, 5000, 0);
 	CHECK_EQ(ipc_call(pager, &m), -ERR_INVAL);
-	/* Granting a handle that does not exist fails on delivery. */
 	/* Unknown syscalls. */
 	CHECK_EQ(syscall0(SYS_COUNT), -ERR_NOSYS);
 	CHECK_EQ(syscall0(1000000), -ERR_NOSYS);

@@ -143,8 +143,3 @@ void page_zero(void *va)
 {
 	memset(va, 0, PAGE_SIZE);
 }
-
-uint64_t page_pa(uint64_t pfn)
-{
-	return 0x80000000ul + (pfn << PAGE_SHIFT);
-}
