@@ -13,6 +13,7 @@
  */
 #include "abi/kernel.h"
 #include "cpio.h"
+#include "device.h"
 #include "dtb.h"
 #include "elf_image.h"
 #include "kmem.h"
@@ -153,7 +154,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	uint64_t slack = ALIGN_UP(initrd_pa + initrd_size, PAGE_SIZE);
 	if (win_lo > slack && win_lo - slack < MEGA)
 		kmem_add(slack, (win_lo - slack) / PAGE_SIZE);
-	syscall_init(dt.mem.base, dt.mem.base + dt.mem.size);
+	device_init(&dt, dt.mem.base, dt.mem.base + dt.mem.size);
 
 	kprintf("kernel: %u hart(s), RAM %lu MiB at %p, timebase %lu Hz\n",
 		dt.nharts, dt.mem.size >> 20, (void *)dt.mem.base, dt.timebase_hz);
@@ -201,7 +202,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	struct thread *th = thread_create(pt, entry, PAGER_STACK_TOP, PAGER_BOOTINFO_VA);
 	if (!th || handle_install(pt, &pt->hdr, RIGHTS_ALL, 0) != H_SELF_TASK ||
 	    handle_install(pt, &th->hdr, RIGHTS_ALL, 0) != H_SELF_THREAD ||
-	    handle_install(pt, syscall_devctl(), RIGHTS_ALL, 0) != H_DEVCTL)
+	    device_install_all(pt, bi) < 0)
 		boot_fail("kernel pool exhausted");
 
 	kprintf("kernel: pool %lu pages, boot image %lu KiB, %lu free pages to the pager\n",

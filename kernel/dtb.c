@@ -27,6 +27,7 @@ enum {
 	N_RESMEM = 1 << 5, N_RESMEM_CHILD = 1 << 6,	/* /reserved-memory */
 	N_DT_MEMORY = 1 << 7, N_DT_CPU = 1 << 8, N_DT_OTHER = 1 << 9, /* device_type */
 	N_PLIC = 1 << 10, N_UART = 1 << 11, N_RTC = 1 << 12, N_VIRTIO = 1 << 13,
+	N_CLINT = 1 << 14,
 };
 
 /* One open node. ac/sc are what this node says for its children's reg. */
@@ -43,7 +44,7 @@ struct ctx {
 	const uint8_t *b;
 	uint64_t str_off, str_size;
 	struct dtb_info *out;
-	bool mem_found, plic_found, uart_found, rtc_found;
+	bool mem_found, plic_found, clint_found, uart_found, rtc_found;
 	bool have_istart, have_iend;
 };
 
@@ -191,6 +192,9 @@ static int on_prop(struct ctx *c, struct level *l, const struct level *p,
 		if (list_has(v, len, "riscv,plic0") ||
 		    list_has(v, len, "sifive,plic-1.0.0"))
 			l->flags |= N_PLIC;
+		if (list_has(v, len, "riscv,clint0") ||
+		    list_has(v, len, "sifive,clint0"))
+			l->flags |= N_CLINT;
 		if (list_has(v, len, "ns16550a"))
 			l->flags |= N_UART;
 		if (list_has(v, len, "google,goldfish-rtc"))
@@ -254,7 +258,7 @@ static int on_end(struct ctx *c, const struct level *l,
 				return err;
 		}
 	}
-	if (!(l->flags & (N_PLIC | N_UART | N_RTC | N_VIRTIO)))
+	if (!(l->flags & (N_PLIC | N_CLINT | N_UART | N_RTC | N_VIRTIO)))
 		return 0;
 	if ((err = reg_entry(c, l, p, 0, &r)) < 0)
 		return err;
@@ -264,14 +268,21 @@ static int on_end(struct ctx *c, const struct level *l,
 		out->plic_size = r.size;
 		out->plic_ndev = l->ndev;
 	}
+	if ((l->flags & N_CLINT) && !c->clint_found) {
+		c->clint_found = true;
+		out->clint_base = r.base;
+		out->clint_size = r.size;
+	}
 	if ((l->flags & N_UART) && !c->uart_found) {
 		c->uart_found = true;
 		out->uart_base = r.base;
+		out->uart_size = r.size;
 		out->uart_irq = l->irq;
 	}
 	if ((l->flags & N_RTC) && !c->rtc_found) {
 		c->rtc_found = true;
 		out->rtc_base = r.base;
+		out->rtc_size = r.size;
 		out->rtc_irq = l->irq;
 	}
 	if (l->flags & N_VIRTIO)

@@ -30,9 +30,10 @@ struct dtb_info {
 	uint32_t nharts;		/* /cpus children with device_type "cpu" */
 	uint64_t plic_base, plic_size;	/* "riscv,plic0" or "sifive,plic-1.0.0" */
 	uint32_t plic_ndev;		/* its riscv,ndev */
-	uint64_t uart_base;		/* "ns16550a" */
+	uint64_t clint_base, clint_size; /* "riscv,clint0" or "sifive,clint0" */
+	uint64_t uart_base, uart_size;	/* "ns16550a" */
 	uint32_t uart_irq;
-	uint64_t rtc_base;		/* "google,goldfish-rtc" */
+	uint64_t rtc_base, rtc_size;	/* "google,goldfish-rtc" */
 	uint32_t rtc_irq;
 	uint32_t nvirtio;		/* "virtio,mmio", ascending base order */
 	struct { uint64_t base, size; uint32_t irq; } virtio[DTB_MAX_VIRTIO];
@@ -59,14 +60,14 @@ struct dtb_info {
  *                      shorter than #address-cells + #size-cells, cells
  *                      counts not 1..2 / 0..2 where we decode reg,
  *                      timebase or initrd cells not 4 or 8 bytes,
- *                      initrd end < start, memory/PLIC/UART/RTC/virtio node
+ *                      initrd end < start, memory/PLIC/CLINT/UART/RTC/virtio node
  *                      without reg)
  *   DTB_ERR_NOMEM      no /memory node (device_type "memory" or named
  *                      memory[@...] under the root)
  *   DTB_ERR_TOOMANY    more than DTB_MAX_RESERVED reserved regions
  * Only one of initrd-start/-end present leaves both 0. Beyond
  * DTB_MAX_VIRTIO virtio nodes, the ones with the lowest bases are kept.
- * The first PLIC, UART and RTC found are used; reservation entries of size
+ * The first PLIC, CLINT, UART and RTC found are used; reservation entries of size
  * 0 are skipped. On error *out holds partial results: do not use it.
  */
 int dtb_parse(const void *blob, uint64_t maxlen, struct dtb_info *out);

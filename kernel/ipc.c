@@ -15,6 +15,7 @@
  */
 #include "abi/fault.h"
 #include "abi/kernel.h"
+#include "device.h"
 #include "kmem.h"
 #include "lib.h"
 #include "object.h"
@@ -64,7 +65,7 @@ static void *ipcbuf_page(struct thread *t, uint64_t need)
 	uint64_t pa, flags;
 
 	if (!t->ipcbuf || !vm_lookup(&t->task->as, t->ipcbuf, &pa, &flags) ||
-	    (flags & need) != need)
+	    (flags & need) != need || !phys_is_ram(pa))
 		return NULL;
 	return P2V(pa);
 }

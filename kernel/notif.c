@@ -78,7 +78,7 @@ void irq_init(uint64_t plic_pa, uint64_t hartid)
 }
 
 /* Bind irq to n (replacing any binding), or unbind it when n is NULL. The
- * devctl handle that allows this is the pager's to give. */
+ * caller holds irq's IRQ handle (device.c), which is the pager's to give. */
 int irq_bind(uint32_t irq, struct notif *n, uint64_t bits)
 {
 	if (!plic || irq == 0 || irq >= MAX_IRQ)
@@ -101,12 +101,16 @@ int irq_bind(uint32_t irq, struct notif *n, uint64_t bits)
 	return 0;
 }
 
+/* Complete a delivered interrupt so the PLIC may raise it again. An ack
+ * with nothing claimed changes nothing. */
 int irq_ack(uint32_t irq)
 {
 	if (!plic || irq == 0 || irq >= MAX_IRQ || !irqs[irq].n)
 		return -ERR_INVAL;
-	plic[PLIC_CLAIM(plic_ctx)] = irq;	/* complete */
-	irqs[irq].claimed = false;
+	if (irqs[irq].claimed) {
+		plic[PLIC_CLAIM(plic_ctx)] = irq;	/* complete */
+		irqs[irq].claimed = false;
+	}
 	return 0;
 }
 

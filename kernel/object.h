@@ -17,7 +17,10 @@
 
 #define container_of(p, T, m) ((T *)((char *)(p) - __builtin_offsetof(T, m)))
 
-enum kobj_type { KOBJ_NONE, KOBJ_TASK, KOBJ_THREAD, KOBJ_ENDPOINT, KOBJ_NOTIF, KOBJ_DEVCTL };
+/* KOBJ_DEVCTL is the power object (shutdown only); KOBJ_DEVICE and KOBJ_IRQ
+ * are device.c's. All three are static and never freed. */
+enum kobj_type { KOBJ_NONE, KOBJ_TASK, KOBJ_THREAD, KOBJ_ENDPOINT, KOBJ_NOTIF, KOBJ_DEVCTL,
+		 KOBJ_DEVICE, KOBJ_IRQ };
 
 struct kobj {
 	uint32_t type;

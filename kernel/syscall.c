@@ -6,26 +6,13 @@
  * no other effect.
  */
 #include "abi/kernel.h"
+#include "device.h"
 #include "kmem.h"
 #include "lib.h"
 #include "object.h"
 #include "riscv.h"
 #include "sbi.h"
 #include "syscall.h"
-
-static uint64_t ram_base, ram_end;	/* device mappings must lie outside */
-static struct kobj devctl = { .type = KOBJ_DEVCTL, .refs = 1 };
-
-void syscall_init(uint64_t mem_base, uint64_t mem_end)
-{
-	ram_base = mem_base;
-	ram_end = mem_end;
-}
-
-struct kobj *syscall_devctl(void)
-{
-	return &devctl;
-}
 
 #define GET(type, h, rights, badge) \
 	handle_get(t->task, (h), (type), (rights), (badge), &err)
@@ -78,7 +65,7 @@ static int64_t msg_check(struct thread *t, uint64_t info)
 	if (ipc_len(info)) {
 		uint64_t pa, flags;
 		if (!t->ipcbuf || !vm_lookup(&t->task->as, t->ipcbuf, &pa, &flags) ||
-		    !(flags & PTE_U) || !(flags & PTE_R))
+		    !(flags & PTE_U) || !(flags & PTE_R) || !phys_is_ram(pa))
 			return -ERR_FAULT;
 	}
 	return 0;
@@ -168,7 +155,7 @@ static int64_t sys_thread_create(struct thread *t, const uint64_t *a)
 }
 
 /* Task handle 0 names the caller's own task where that grants nothing new
- * (minting a handle copy, mapping device memory the caller may map). */
+ * (minting a handle copy, mapping a device the caller holds). */
 static struct task *task_or_self(struct thread *t, uint64_t h, int *err)
 {
 	if (h == 0)
@@ -225,40 +212,54 @@ static int64_t sys_range(struct thread *t, const uint64_t *a, bool protect)
 	return (int64_t)vm_protect(&task->as, a[1], a[2], vm_user_flags(a[3]) & PTE_LEAF);
 }
 
+/* Map one register page of a device: the handle names the device, and pa
+ * must be one of its pages (anything else, RAM included, is -ERR_PERM). */
 static int64_t sys_map_device(struct thread *t, const uint64_t *a)
 {
 	int err = 0;
+	struct device *d = (struct device *)GET(KOBJ_DEVICE, a[0], 0, NULL);
 	struct task *task;
 
-	if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
+	if (!d)
 		return err;
 	if (!(task = task_or_self(t, a[1], &err)))
 		return err;
 	if ((a[2] & (PAGE_SIZE - 1)) || !page_range_ok(a[3], 1) || !rights_ok(a[4]) ||
-	    (a[2] + PAGE_SIZE > ram_base && a[2] < ram_end) ||
-	    a[2] >= (uint64_t)PHYSMAP_GIB << 30)
+	    (a[4] & MAP_X))
 		return -ERR_INVAL;
+	if (!device_has_page(d, a[2]) || !task_within(task, t->task))
+		return -ERR_PERM;
 	if (task->dead)
 		return -ERR_SRCH;
 	return vm_map(&task->as, a[3], a[2], vm_user_flags(a[4]));
 }
 
+/* Bind or acknowledge the interrupt an IRQ handle names. */
 static int64_t sys_irq(struct thread *t, const uint64_t *a)
 {
 	uint64_t nr = t->regs.x[R_T0];
 	int err = 0;
 	uint64_t badge = 0;
 	struct notif *n = NULL;
+	struct irq_line *l = (struct irq_line *)GET(KOBJ_IRQ, a[0], 0, NULL);
 
-	if (!GET(KOBJ_DEVCTL, a[0], 0, NULL))
+	if (!l)
 		return err;
-	if (a[1] > 0xffffffffu)
-		return -ERR_INVAL;
 	if (nr == SYS_IRQ_ACK)
-		return irq_ack((uint32_t)a[1]);
-	if (a[2] && !(n = (struct notif *)GET(KOBJ_NOTIF, a[2], RIGHT_SEND, &badge)))
+		return irq_ack(l->irq);
+	if (a[1] && !(n = (struct notif *)GET(KOBJ_NOTIF, a[1], RIGHT_SEND, &badge)))
 		return err;
-	return irq_bind((uint32_t)a[1], n, notif_bits(badge));
+	return irq_bind(l->irq, n, notif_bits(badge));
+}
+
+static int64_t sys_device_info(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct device *d = (struct device *)GET(KOBJ_DEVICE, a[0], 0, NULL);
+
+	if (!d)
+		return err;
+	return copy_to_user(&t->task->as, a[1], &d->info, sizeof(d->info));
 }
 
 static int64_t sys_kernel_info(struct thread *t, const uint64_t *a)
@@ -421,6 +422,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_IRQ_BIND] = sys_irq,
 	[SYS_IRQ_ACK] = sys_irq,
 	[SYS_KERNEL_INFO] = sys_kernel_info,
+	[SYS_DEVICE_INFO] = sys_device_info,
 };
 
 /*

@@ -6,6 +6,7 @@
  */
 #include "vm.h"
 #include "abi/kernel.h"
+#include "device.h"
 #include "kmem.h"
 #include "lib.h"
 #include "riscv.h"
@@ -308,7 +309,8 @@ static int copy_user(struct aspace *as, uint64_t uva, void *kbuf, uint64_t n, bo
 		uint64_t pa, flags, chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
 		if (chunk > n)
 			chunk = n;
-		if (!vm_lookup(as, uva, &pa, &flags) || (flags & need) != need)
+		if (!vm_lookup(as, uva, &pa, &flags) || (flags & need) != need ||
+		    !phys_is_ram(pa))	/* a device page: never touched for a user */
 			return -ERR_FAULT;
 		if (to_user)
 			memcpy(P2V(pa), k, chunk);

@@ -113,3 +113,36 @@ void page_zero(void *va)
 			p[i] = 0;
 	}
 }
+
+int64_t page_alloc_run(uint64_t n)
+{
+	uint64_t start = first_frame, len = 0, pfn, taken = 0;
+	struct free_frame **link;
+
+	if (n == 0 || n > nfree)
+		return -ERR_NOMEM;
+	/* The lowest run of n free frames (free: reference count 0). */
+	for (pfn = first_frame; pfn < end_frame && len < n; pfn++) {
+		if (refcount[pfn]) {
+			len = 0;
+			start = pfn + 1;
+		} else {
+			len++;
+		}
+	}
+	if (len < n)
+		return -ERR_NOMEM;
+	/* Take them off the free list, in one pass over it. */
+	for (link = &free_list; *link && taken < n;) {
+		pfn = page_pfn(*link);
+		if (pfn >= start && pfn < start + n) {
+			*link = (*link)->next;
+			taken++;
+		} else
+			link = &(*link)->next;
+	}
+	for (pfn = start; pfn < start + n; pfn++)
+		refcount[pfn] = 1;
+	nfree -= n;
+	return (int64_t)start;
+}

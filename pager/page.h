@@ -13,6 +13,10 @@
 void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserved);
 /* A frame with reference count 1, contents undefined; -ERR_NOMEM if none. */
 int64_t page_alloc(void);
+/* n physically contiguous frames, each with reference count 1, contents
+ * undefined: the first pfn, or -ERR_NOMEM. Walks the frames: for the rare
+ * DMA allocation, not for faults. */
+int64_t page_alloc_run(uint64_t n);
 /* A zero-filled frame, or -ERR_NOMEM. */
 int64_t page_alloc_zeroed(void);
 void page_ref(uint64_t pfn);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "abi/pager.h"
 #include "cpio.h"
+#include "dma.h"
 #include "elf_image.h"
 #include "libsys.h"
 #include "page.h"
@@ -207,9 +208,11 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 		ps.granted = (uint64_t)r;
 	}
 	if (!parent) {	/* init: the trusted first program gets the devices */
-		if ((r = sys_handle_grant(p->task, H_DEVCTL, 0, RIGHTS_ALL)) < 0)
+		if ((r = sys_handle_grant(p->task, H_POWER, 0, RIGHTS_ALL)) < 0)
 			return r;
 		ps.devctl = (uint64_t)r;
+		if ((r = devices_grant(p->task, &ps)) < 0)
+			return r;
 	}
 	top = preload_page(stack, (PROC_STACK_MAX - PAGE_SIZE) >> PAGE_SHIFT);
 	if (!top)

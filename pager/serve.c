@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include "abi/pager.h"
+#include "dma.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -150,6 +151,9 @@ bool serve_request(struct ipc_msg *m)
 	case PAGER_SET_LIMIT:
 		r = 0;
 		p->limit_pages = w[0] && w[0] < proc_default_limit() ? w[0] : proc_default_limit();
+		break;
+	case PAGER_DMA_ALLOC:
+		r = pager_dma_alloc(p, w[0], &w[1]);
 		break;
 	}
 reply:

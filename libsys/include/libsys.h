@@ -40,7 +40,7 @@ static inline int64_t syscall6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a
 
 static inline int64_t sys_debug_write(const void *buf, uint64_t len) { return syscall2(SYS_DEBUG_WRITE, buf, len); }
 static inline int64_t sys_yield(void) { return syscall0(SYS_YIELD); }
-static inline int64_t sys_shutdown(uint64_t devctl, int code) { return syscall2(SYS_SHUTDOWN, devctl, code); }
+static inline int64_t sys_shutdown(uint64_t power, int code) { return syscall2(SYS_SHUTDOWN, power, code); }
 static inline int64_t sys_ipcbuf_set(uint64_t va) { return syscall1(SYS_IPCBUF_SET, va); }
 static inline int64_t sys_endpoint_create(void) { return syscall0(SYS_ENDPOINT_CREATE); }
 static inline int64_t sys_notif_create(void) { return syscall0(SYS_NOTIF_CREATE); }
@@ -69,12 +69,16 @@ static inline int64_t sys_protect(uint64_t task, uint64_t va, uint64_t npages, u
 {
 	return syscall4(SYS_PROTECT, task, va, npages, rights);
 }
-static inline int64_t sys_map_device(uint64_t devctl, uint64_t task, uint64_t pa, uint64_t va, uint64_t rights)
+static inline int64_t sys_map_device(uint64_t device, uint64_t task, uint64_t pa, uint64_t va, uint64_t rights)
 {
-	return syscall5(SYS_MAP_DEVICE, devctl, task, pa, va, rights);
+	return syscall5(SYS_MAP_DEVICE, device, task, pa, va, rights);
 }
-static inline int64_t sys_irq_bind(uint64_t devctl, uint64_t irq, uint64_t notif) { return syscall3(SYS_IRQ_BIND, devctl, irq, notif); }
-static inline int64_t sys_irq_ack(uint64_t devctl, uint64_t irq) { return syscall2(SYS_IRQ_ACK, devctl, irq); }
+static inline int64_t sys_irq_bind(uint64_t irq, uint64_t notif) { return syscall2(SYS_IRQ_BIND, irq, notif); }
+static inline int64_t sys_irq_ack(uint64_t irq) { return syscall1(SYS_IRQ_ACK, irq); }
+static inline int64_t sys_device_info(uint64_t device, struct device_info *di)
+{
+	return syscall2(SYS_DEVICE_INFO, device, di);
+}
 static inline int64_t sys_kernel_info(struct kernel_info *ki) { return syscall1(SYS_KERNEL_INFO, ki); }
 
 /* IPC: the message goes out of and comes back into *m. Returns the status
@@ -152,5 +156,10 @@ int64_t vma_list(int64_t pid, uint64_t from, struct pager_vma_info *out, uint64_
 int64_t pager_check(void);
 /* Lower (or restore, with 0) the caller's limit on mapped pages. */
 int64_t pager_set_limit(uint64_t pages);
+/* Memory a device may reach by physical address: len bytes (whole pages,
+ * at most PAGER_DMA_MAX_PAGES) of physically contiguous, zeroed RAM, mapped
+ * read/write. Returns its address, *pa the physical address of its first
+ * byte; or a negated ERR_*. Freed by munmap or at exit. */
+int64_t dma_alloc(uint64_t len, uint64_t *pa);
 
 #endif

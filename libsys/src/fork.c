@@ -23,6 +23,7 @@ _Noreturn void fork_child_start(jmp_buf *jb)
 	libsys_start_info.pid = (uint64_t)pager_call(&m);
 	libsys_start_info.granted = 0;
 	libsys_start_info.devctl = 0;
+	libsys_start_info.ndevices = 0;	/* handles are not inherited */
 	longjmp(*jb, 1);
 }
 

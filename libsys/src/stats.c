@@ -69,3 +69,13 @@ int64_t pager_set_limit(uint64_t pages)
 
 	return pager_call(&m);
 }
+
+int64_t dma_alloc(uint64_t len, uint64_t *pa)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_DMA_ALLOC, 0, 0), .w = { len } };
+	int64_t r = pager_call(&m);
+
+	if (r >= 0)
+		*pa = m.w[1];
+	return r;
+}

@@ -33,7 +33,9 @@ int main(void)
 	CHECK_EQ(ipc_call((uint64_t)notif, &m), -ERR_BADF);
 	CHECK_EQ(sys_wait((uint64_t)ep), -ERR_BADF);
 	CHECK_EQ(sys_task_info((uint64_t)ep, &ti), -ERR_BADF);
-	CHECK_EQ(sys_irq_bind((uint64_t)ep, 11, (uint64_t)notif), -ERR_BADF);
+	CHECK_EQ(sys_irq_bind((uint64_t)ep, (uint64_t)notif), -ERR_BADF);
+	CHECK_EQ(sys_irq_ack((uint64_t)notif), -ERR_BADF);
+	CHECK_EQ(sys_device_info((uint64_t)ep, NULL), -ERR_BADF);
 	CHECK_EQ(sys_shutdown((uint64_t)ep, 1), -ERR_BADF);
 	CHECK_EQ(sys_map_device((uint64_t)ep, 0, 0x10000000, 0x40000000, MAP_R), -ERR_BADF);
 	/* A handle without the right: our pager handle may send, not receive. */
@@ -51,9 +53,13 @@ int main(void)
 	/* Misaligned and out-of-range addresses, bad rights. */
 	CHECK_EQ(sys_ipcbuf_set(0x1001), -ERR_INVAL);
 	CHECK_EQ(sys_ipcbuf_set(KERNEL_PTR), -ERR_INVAL);
-	CHECK_EQ(sys_map_device(libsys_start_info.devctl ? libsys_start_info.devctl : 4242,
-				0, 0x10000001, 0x40000000, MAP_R),
-		 libsys_start_info.devctl ? -ERR_INVAL : -ERR_BADF);
+	uint64_t dev = libsys_start_info.ndevices ? libsys_start_info.devices[0].device : 4242;
+	CHECK_EQ(sys_map_device(dev, 0, 0x10000001, 0x40000000, MAP_R),
+		 libsys_start_info.ndevices ? -ERR_INVAL : -ERR_BADF);
+	CHECK_EQ(sys_map_device(libsys_start_info.devctl, 0, 0x10001000, 0x40000000, MAP_R),
+		 -ERR_BADF);	/* the power handle maps nothing */
+	CHECK_EQ(sys_device_info(dev, (struct device_info *)KERNEL_PTR),
+		 libsys_start_info.ndevices ? -ERR_FAULT : -ERR_BADF);
 	/* Messages: a payload past the buffer size. */
 	m.info = ipc_info(PAGER_GETPID, 5000, 0);
 	CHECK_EQ(ipc_call(pager, &m), -ERR_INVAL);

@@ -401,8 +401,10 @@ static void check_virt(const uint8_t *b, size_t len, uint64_t memsize,
 	CHECK(d.nharts == nharts);
 	CHECK(d.plic_base == 0xc000000 && d.plic_size >= 0x400000 &&
 	      d.plic_ndev == 0x60);
-	CHECK(d.uart_base == 0x10000000 && d.uart_irq == 10);
-	CHECK(d.rtc_base == 0x101000 && d.rtc_irq == 11);
+	CHECK(d.uart_base == 0x10000000 && d.uart_size == 0x100 &&
+	      d.uart_irq == 10);
+	CHECK(d.rtc_base == 0x101000 && d.rtc_size == 0x1000 && d.rtc_irq == 11);
+	CHECK(d.clint_base == 0x2000000 && d.clint_size == 0x10000);
 	CHECK(d.nvirtio == 8);
 	for (uint32_t i = 0; i < 8; i++)
 		CHECK(d.virtio[i].base == 0x10001000 + 0x1000 * i &&
@@ -471,6 +473,7 @@ int main(int argc, char **argv)
 		CHECK(d.plic_base == 0xc000000 && d.plic_size == 0x4000000 &&
 		      d.plic_ndev == 53);
 		CHECK(d.uart_base == 0x10000000 && d.uart_irq == 33);
+		CHECK(d.clint_base == 0x2000000 && d.clint_size == 0x10000);
 		CHECK(d.rtc_base == 0 && d.rtc_irq == 0);
 		CHECK(d.nvirtio == 8);
 		for (uint32_t i = 0; i < 8; i++)
@@ -494,7 +497,8 @@ int main(int argc, char **argv)
 			      d.reserved[i].size == want[i].size);
 		CHECK(d.timebase_hz == 0x100000000ull && d.nharts == 1);
 		CHECK(d.initrd_start == 0 && d.initrd_end == 0);
-		CHECK(d.nvirtio == 0 && d.plic_base == 0 && d.uart_base == 0);
+		CHECK(d.nvirtio == 0 && d.plic_base == 0 && d.uart_base == 0 &&
+		      d.clint_base == 0);
 		hostile("reserved", b, get32(b + 4));
 		free(b);
 	}

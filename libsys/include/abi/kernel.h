@@ -24,7 +24,7 @@
 enum sys_number {
 	SYS_DEBUG_WRITE = 0,	/* (buf, len) -> len */
 	SYS_YIELD,		/* () -> 0 */
-	SYS_SHUTDOWN,		/* (devctl, code): power off, does not return */
+	SYS_SHUTDOWN,		/* (power, code): power off, does not return */
 	SYS_IPC_CALL,		/* send, then wait for the reply */
 	SYS_IPC_SEND,		/* send, blocking until received */
 	SYS_IPC_RECV,		/* wait for a message */
@@ -47,10 +47,12 @@ enum sys_number {
 				   be the caller's or one it created */
 	SYS_UNMAP,		/* (task, va, npages) -> pages unmapped */
 	SYS_PROTECT,		/* (task, va, npages, rights) -> pages changed */
-	SYS_MAP_DEVICE,		/* (devctl, task or 0 = self, pa, va, rights) -> 0 */
-	SYS_IRQ_BIND,		/* (devctl, irq, notif) -> 0 */
-	SYS_IRQ_ACK,		/* (devctl, irq) -> 0 */
+	SYS_MAP_DEVICE,		/* (device, task or 0 = self, pa, va, rights) -> 0;
+				   pa must be one of the device's pages */
+	SYS_IRQ_BIND,		/* (irq, notif or 0 = unbind) -> 0 */
+	SYS_IRQ_ACK,		/* (irq) -> 0 */
 	SYS_KERNEL_INFO,	/* (struct kernel_info *) -> 0 */
+	SYS_DEVICE_INFO,	/* (device, struct device_info *) -> 0 */
 	SYS_COUNT
 };
 
@@ -126,7 +128,10 @@ struct ipc_msg {
 /* Handles the kernel puts in the pager's table at boot. */
 #define H_SELF_TASK	1
 #define H_SELF_THREAD	2
-#define H_DEVCTL	3	/* device memory, IRQs, shutdown */
+#define H_POWER		3	/* shutdown (SYS_SHUTDOWN), nothing else */
+#define H_DEVCTL	H_POWER	/* its old name */
+/* Then, from 4 on, one handle per device and per device IRQ the kernel
+ * found, as listed in boot_info.devices. */
 
 /*
  * The pager's address space at boot: its ELF image, its stack below
@@ -141,6 +146,31 @@ struct ipc_msg {
 
 #define BOOT_MAX_VIRTIO	8
 #define BOOT_ARGS_MAX	256
+#define BOOT_MAX_DEVICES 16
+
+/*
+ * A device the kernel found in the device tree and made a capability for
+ * (SYS_DEVICE_INFO, boot_info.devices). Only these kinds are ever handed
+ * out: never the interrupt controller, the timer (CLINT), the power/reset
+ * device, or any memory.
+ */
+#define DEV_VIRTIO_MMIO	1	/* one virtio-mmio slot, present or not */
+#define DEV_UART	2	/* ns16550a (the kernel also prints on it) */
+#define DEV_RTC		3	/* goldfish real-time clock */
+
+struct device_info {
+	uint64_t pa;		/* first register page */
+	uint64_t size;		/* bytes, a whole number of pages */
+	uint32_t irq;		/* its interrupt (PLIC source), 0 if none */
+	uint32_t kind;		/* DEV_* */
+};
+
+/* A device capability the kernel put in the pager's handle table. */
+struct boot_device {
+	struct device_info info;
+	uint32_t handle;	/* the device (SYS_MAP_DEVICE, SYS_DEVICE_INFO) */
+	uint32_t irq_handle;	/* its IRQ (SYS_IRQ_BIND/ACK), 0 if it has none */
+};
 
 /* What the kernel found and hands to the pager (a0 at its entry). */
 struct boot_info {
@@ -157,6 +187,9 @@ struct boot_info {
 	uint32_t rtc_irq;
 	uint32_t pad;
 	char bootargs[BOOT_ARGS_MAX];	/* /chosen/bootargs, NUL-terminated */
+	uint32_t ndevices;
+	uint32_t pad2;
+	struct boot_device devices[BOOT_MAX_DEVICES];
 };
 
 /* SYS_TASK_INFO result. */

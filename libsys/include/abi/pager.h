@@ -43,6 +43,9 @@
  *                                                     sanity check failed (it says why)
  *  PAGER_SET_LIMIT     w0 max mapped pages (0: the    w0 0
  *                      default)
+ *  PAGER_DMA_ALLOC     w0 length in bytes (1 ..        w0 address, w1 physical address
+ *                      PAGER_DMA_MAX_PAGES pages)      of its first byte: contiguous,
+ *                                                      zeroed, mapped R/W now
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -70,10 +73,14 @@ enum pager_label {
 	PAGER_VMA_LIST,
 	PAGER_CHECK,
 	PAGER_SET_LIMIT,
+	PAGER_DMA_ALLOC,
 	PAGER_LABEL_COUNT
 };
 
 #define WAIT_NOHANG	1
+
+/* The largest PAGER_DMA_ALLOC, in pages (2 MiB). */
+#define PAGER_DMA_MAX_PAGES	512
 
 #define PAGER_FAULT_BADGE(pid)	((uint64_t)(pid) | (1ul << 62))
 #define PAGER_BADGE_PID(badge)	((badge) & ~(1ul << 62))
@@ -115,6 +122,8 @@ struct pager_vma_info {
 #define PAGER_SIGKILL	9
 #define PAGER_SIGSEGV	11
 
+#define PROC_MAX_DEVICES	BOOT_MAX_DEVICES
+
 /*
  * Process start: the first thread of a process begins at the ELF entry
  * with a0 = sp = struct proc_start * (16-byte aligned); argv and its
@@ -127,7 +136,11 @@ struct proc_start {
 	uint64_t pid;
 	uint64_t ipcbuf;	/* the IPC buffer page, already mapped */
 	uint64_t granted;	/* handle granted by the parent at spawn, or 0 */
-	uint64_t devctl;	/* the device-control handle (init only), or 0 */
+	uint64_t devctl;	/* the power handle, for SYS_SHUTDOWN (init only), or 0 */
+	/* Device capabilities (init only): device i's handle and its IRQ's
+	 * handle (0 if none); SYS_DEVICE_INFO says what each device is. */
+	uint64_t ndevices;
+	struct proc_device { uint64_t device, irq; } devices[PROC_MAX_DEVICES];
 };
 
 /*

@@ -1,0 +1,77 @@
+/*
+ * Devices in the pager. The kernel gives us a handle per device and per
+ * device IRQ at boot (boot_info.devices); we trust init with all of them,
+ * and init passes each on to the driver it starts. A driver also needs
+ * memory its device can reach by physical address: PAGER_DMA_ALLOC gives it
+ * physically contiguous, zeroed frames, mapped read/write, as a shared
+ * anonymous mapping (so fork shares it and nothing ever copies a page of
+ * it to a new frame under the device). It is counted against the caller's
+ * page limit and freed like any mapping: munmap, or the process's end.
+ *
+ * A driver with DMA is trusted: QEMU virt has no IOMMU, so a device can be
+ * told to read or write any physical address. Only a process that holds a
+ * device capability can program a device; the physical address alone
+ * gives nothing.
+ */
+#include "dma.h"
+#include "libsys.h"
+#include "mmap.h"
+#include "page.h"
+#include "pager.h"
+
+int devices_grant(uint64_t task, struct proc_start *ps)
+{
+	uint32_t n = boot->ndevices < PROC_MAX_DEVICES ? boot->ndevices : PROC_MAX_DEVICES;
+	int64_t r;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct boot_device *d = &boot->devices[i];
+		if ((r = sys_handle_grant(task, d->handle, 0, RIGHTS_ALL)) < 0)
+			return (int)r;
+		ps->devices[i].device = (uint64_t)r;
+		if (d->irq_handle) {
+			if ((r = sys_handle_grant(task, d->irq_handle, 0, RIGHTS_ALL)) < 0)
+				return (int)r;
+			ps->devices[i].irq = (uint64_t)r;
+		}
+	}
+	ps->ndevices = n;
+	return 0;
+}
+
+int64_t pager_dma_alloc(struct proc *p, uint64_t len, uint64_t *pa)
+{
+	uint64_t n = (len + PAGE_SIZE - 1) >> PAGE_SHIFT, i;
+	int64_t addr, first;
+	struct vma *v;
+	int err = 0;
+
+	if (!len || len > PAGER_DMA_MAX_PAGES * PAGE_SIZE)
+		return -ERR_INVAL;
+	/* The mapping first: it checks the caller's limit and finds room. */
+	addr = mm_mmap(p, 0, n * PAGE_SIZE, MAP_R | MAP_W, PMAP_SHARED | PMAP_ANONYMOUS);
+	if (addr < 0)
+		return addr;
+	if ((first = page_alloc_run(n)) < 0) {
+		mm_munmap(p, (uint64_t)addr, n * PAGE_SIZE);
+		return first;
+	}
+	v = vma_find(&p->vmas, (uint64_t)addr);
+	for (i = 0; i < n; i++) {
+		page_zero(page_va((uint64_t)first + i));
+		if ((err = anon_insert(v->obj, v->obj_index + i, (uint64_t)first + i)) < 0)
+			break;
+	}
+	if (err < 0) {	/* the object frees what it holds; we free the rest */
+		for (; i < n; i++)
+			page_unref((uint64_t)first + i);
+		mm_munmap(p, (uint64_t)addr, n * PAGE_SIZE);
+		return err;
+	}
+	if ((err = populate(p, v, v->node.start, v->node.end)) < 0) {
+		mm_munmap(p, (uint64_t)addr, n * PAGE_SIZE);
+		return err;
+	}
+	*pa = boot->ram_base_pa + ((uint64_t)first << PAGE_SHIFT);
+	return addr;
+}

@@ -1,0 +1,18 @@
+/*
+ * Devices in the pager (dma.c): the device capabilities it hands to init,
+ * and memory a device reaches by physical address (PAGER_DMA_ALLOC).
+ */
+#ifndef PAGER_DMA_H
+#define PAGER_DMA_H
+
+#include <stdint.h>
+#include "abi/pager.h"
+#include "proc.h"
+
+/* Copy every device and IRQ handle the kernel gave us into task, listing
+ * the new handles in ps. 0 or a negated ERR_*. */
+int devices_grant(uint64_t task, struct proc_start *ps);
+/* PAGER_DMA_ALLOC for p: the address, *pa the physical one, or -ERR_*. */
+int64_t pager_dma_alloc(struct proc *p, uint64_t len, uint64_t *pa);
+
+#endif
