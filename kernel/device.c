@@ -77,7 +77,7 @@ static void add_device(const struct dtb_info *dt, uint32_t kind, uint64_t base,
 		size = 1;	/* no size given: its first page */
 	hi = ALIGN_UP(base + size, PAGE_SIZE);
 	if (hi <= lo || !region_free(dt, lo, hi)) {
-		kprintf("kernel: device at %p overlaps memory, the interrupt controller "
+		kprintf("kernel: device at %p overlaps memory, the PLIC, the CLINT "
 			"or another device: not handed out\n", (void *)base);
 		return;
 	}
