@@ -70,7 +70,8 @@ enum sys_number {
 #define ERR_AGAIN	11
 #define ERR_NOMEM	12	/* kernel or pager memory exhausted */
 #define ERR_ACCES	13
-#define ERR_FAULT	14	/* user pointer not mapped, not user, misaligned */
+#define ERR_FAULT	14	/* user pointer not mapped, not user, misaligned,
+				   or on a device page */
 #define ERR_BUSY	16	/* a notification already has a waiter */
 #define ERR_EXIST	17
 #define ERR_NODEV	19
