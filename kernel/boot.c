@@ -154,7 +154,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	uint64_t slack = ALIGN_UP(initrd_pa + initrd_size, PAGE_SIZE);
 	if (win_lo > slack && win_lo - slack < MEGA)
 		kmem_add(slack, (win_lo - slack) / PAGE_SIZE);
-	device_init(&dt, dt.mem.base, dt.mem.base + dt.mem.size);
+	device_init(&dt, dt.mem.base, mem_hi);
 
 	kprintf("kernel: %u hart(s), RAM %lu MiB at %p, timebase %lu Hz\n",
 		dt.nharts, dt.mem.size >> 20, (void *)dt.mem.base, dt.timebase_hz);

@@ -38,11 +38,11 @@ static bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_size)
 	return b_size && a < b + b_size && b < a_end;
 }
 
-/* Whether [lo, hi) is clear of RAM, reserved memory, the interrupt
+/* Whether [lo, hi) is clear of all RAM, reserved memory, the interrupt
  * controller, the CLINT and every device made so far. */
 static bool region_free(const struct dtb_info *dt, uint64_t lo, uint64_t hi)
 {
-	if (overlaps(lo, hi, ram_lo, ram_hi - ram_lo) ||
+	if (overlaps(lo, hi, dt->mem.base, dt->mem.size) ||
 	    overlaps(lo, hi, dt->plic_base, dt->plic_size) ||
 	    overlaps(lo, hi, dt->clint_base, dt->clint_size))
 		return false;

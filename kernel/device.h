@@ -25,7 +25,8 @@ struct device {
 	struct irq_line *irq;	/* NULL if it has none */
 };
 
-/* Make the objects for the devices in dt; RAM is [ram_base, ram_end). */
+/* Make the objects for the devices in dt. [ram_base, ram_end) is the RAM
+ * the kernel may copy to and from for users (inside its physical map). */
 void device_init(const struct dtb_info *dt, uint64_t ram_base, uint64_t ram_end);
 /* Put the power handle (H_POWER) and one handle per device and device IRQ
  * into the pager's table, listing them in bi. 0 or -ERR_NOSPC. */
