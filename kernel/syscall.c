@@ -98,8 +98,13 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 	if (nr != SYS_IPC_RECV && (r = msg_check(t, x[R_A1])) < 0)
 		return r;
 	if (unlikely(nr == SYS_IPC_REPLY)) {
-		struct kobj *c = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
-		return c ? ipc_reply(t, container_of(c, struct thread, hdr)) : err;
+		struct kobj *o = GET(KOBJ_REPLY, x[R_A0], RIGHT_SEND, NULL);
+		if (o)
+			return reply_send(t, (struct reply *)o);
+		if (err == -ERR_PERM)
+			return err;
+		o = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
+		return o ? ipc_reply(t, container_of(o, struct thread, hdr)) : err;
 	}
 	ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], need, &badge);
 	if (unlikely(!ep))
@@ -391,6 +396,73 @@ static int64_t sys_protect(struct thread *t, const uint64_t *a)
 	return sys_range(t, a, true);
 }
 
+/* Receive slots and reply objects (reply.c). */
+
+static int64_t sys_ipc_recv_slot(struct thread *t, const uint64_t *a)
+{
+	if (a[0] >= t->task->nhandles)
+		return -ERR_INVAL;
+	t->recv_slot = a[0];
+	return 0;
+}
+
+static int64_t sys_reply_save(struct thread *t, const uint64_t *a)
+{
+	(void)a;
+	return reply_save(t);
+}
+
+/* Thread control (threadctl.c): every call needs RIGHT_CONTROL. */
+
+static struct thread *control_thread(struct thread *t, uint64_t h, int *err)
+{
+	struct kobj *o = handle_get(t->task, h, KOBJ_THREAD, RIGHT_CONTROL, NULL, err);
+
+	return o ? container_of(o, struct thread, hdr) : NULL;
+}
+
+static int64_t sys_thread_regs(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct thread *x = control_thread(t, a[0], &err);
+
+	if (!x)
+		return err;
+	if (t->regs.x[R_T0] == SYS_THREAD_REGS_READ)
+		return thread_regs_read(t, x, a[1]);
+	return thread_regs_write(t, x, a[1]);
+}
+
+static int64_t sys_thread_suspend(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct thread *x = control_thread(t, a[0], &err);
+
+	if (!x)
+		return err;
+	if (t->regs.x[R_T0] == SYS_THREAD_SUSPEND)
+		return thread_suspend(t, x);
+	return thread_resume(x);
+}
+
+static int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct thread *x = control_thread(t, a[0], &err);
+	struct endpoint *pager = NULL;
+	uint64_t pager_badge = 0;
+
+	if (!x)
+		return err;
+	if (a[1] && !(pager = (struct endpoint *)GET(KOBJ_ENDPOINT, a[1], RIGHT_SEND, &pager_badge)))
+		return err;
+	if (x->state == TS_DEAD)
+		return -ERR_SRCH;
+	/* The same rule as SYS_THREAD_CREATE: a badged handle's badge wins. */
+	thread_set_pager(x, pager, pager_badge ? pager_badge : a[2]);
+	return 0;
+}
+
 typedef int64_t (*syscall_fn)(struct thread *t, const uint64_t *a);
 
 static const syscall_fn syscalls[SYS_COUNT] = {
@@ -421,6 +493,13 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_IRQ_BIND] = sys_irq,
 	[SYS_IRQ_ACK] = sys_irq,
 	[SYS_KERNEL_INFO] = sys_kernel_info,
+	[SYS_IPC_RECV_SLOT] = sys_ipc_recv_slot,
+	[SYS_REPLY_SAVE] = sys_reply_save,
+	[SYS_THREAD_REGS_READ] = sys_thread_regs,
+	[SYS_THREAD_REGS_WRITE] = sys_thread_regs,
+	[SYS_THREAD_SUSPEND] = sys_thread_suspend,
+	[SYS_THREAD_RESUME] = sys_thread_suspend,
+	[SYS_THREAD_SET_PAGER] = sys_thread_set_pager,
 };
 
 /*
