@@ -94,6 +94,12 @@ int main(void)
 	/* The code fetch, then the data write: we map, through the handle. */
 	recv_forwarded((uint64_t)fwd, &m, code);
 	CHECK_EQ(m.w[1], FAULT_EXEC);
+	/* A copy without RIGHT_SEND cannot answer; the reply is no thread. */
+	int64_t weak = sys_handle_grant(0, SLOT, 0, RIGHT_GRANT);
+	CHECK(weak > 0);
+	CHECK_EQ(ipc_reply((uint64_t)weak, &m), -ERR_PERM);
+	CHECK_EQ(sys_thread_regs_read(SLOT, NULL), -ERR_BADF);
+	CHECK_EQ(sys_handle_close((uint64_t)weak), 0);
 	m = (struct ipc_msg){ .info = ipc_info(FAULT_REPLY_MAP, 0, 0), .w = { code, code, MAP_R | MAP_X } };
 	CHECK_EQ(ipc_reply(SLOT, &m), 0);
 	CHECK_EQ(ipc_reply(SLOT, &m), -ERR_INVAL);	/* spent */

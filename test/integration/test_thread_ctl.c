@@ -232,6 +232,11 @@ int main(void)
 	CHECK_EQ(sys_kernel_info(&k0), 0);
 	int64_t task = shadow_task_create(), ep = sys_endpoint_create(), ep2 = sys_endpoint_create();
 	CHECK(task > 0 && ep > 0 && ep2 > 0);
+	/* Bad handles: none, or not a thread. */
+	CHECK_EQ(sys_thread_suspend(4242), -ERR_BADF);
+	CHECK_EQ(sys_thread_resume((uint64_t)ep), -ERR_BADF);
+	CHECK_EQ(sys_thread_set_pager((uint64_t)task, 0, 0), -ERR_BADF);
+	CHECK_EQ(sys_thread_regs_write(0, NULL), -ERR_BADF);
 	s_ep = (uint64_t)sys_handle_grant((uint64_t)task, (uint64_t)ep, 0, RIGHTS_ALL);
 	s_ep2 = (uint64_t)sys_handle_grant((uint64_t)task, (uint64_t)ep2, 0, RIGHTS_ALL);
 	spinner_checks((uint64_t)task);
