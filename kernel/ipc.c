@@ -176,7 +176,9 @@ static void reply_link(struct thread *server, struct thread *client)
 	client->state = TS_REPLY;
 }
 
-/* The client's reply right is used up, whichever way it was held. */
+/* Reply from server to client; true if the client may run now (not yet
+ * queued). The client's reply right is used up, whichever way it was held:
+ * the implicit link or a reply object. */
 bool ipc_reply_deliver(struct thread *server, struct thread *client)
 {
 	if (client->reply_server)
