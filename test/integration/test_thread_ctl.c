@@ -225,6 +225,32 @@ static void fault_checks(void)
 	CHECK_EQ(sys_handle_close((uint64_t)guest), 0);
 }
 
+/* Junk arguments to the new calls: errors only, and we live on. */
+static void junk_args(void)
+{
+	static const uint64_t vals[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 4242,
+		UINT64_MAX, 0xffffffc080200000ul, USER_TOP - 8, USER_TOP, 0x10001, 0x10 };
+	static const uint64_t nrs[] = { SYS_IPC_RECV_SLOT, SYS_REPLY_SAVE,
+		SYS_THREAD_REGS_READ, SYS_THREAD_REGS_WRITE, SYS_THREAD_SUSPEND,
+		SYS_THREAD_RESUME, SYS_THREAD_SET_PAGER };
+	uint64_t seed = 12345;
+	int n = sizeof(vals) / sizeof(vals[0]);
+
+	for (int i = 0; i < 5000; i++) {
+		uint64_t a[3];
+		for (int j = 0; j < 3; j++) {
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			a[j] = vals[(seed >> 33) % n];
+		}
+		uint64_t nr = nrs[(seed >> 20) % (sizeof(nrs) / sizeof(nrs[0]))];
+		int64_t r = syscall3(nr, a[0], a[1], a[2]);
+		if (r > 0 && nr == SYS_REPLY_SAVE)
+			sys_handle_close((uint64_t)r);
+		CHECK(r <= 0 || nr == SYS_REPLY_SAVE);
+	}
+	CHECK_EQ(sys_ipc_recv_slot(0), 0);
+}
+
 int main(void)
 {
 	struct kernel_info k0, k1;
@@ -242,6 +268,7 @@ int main(void)
 	spinner_checks((uint64_t)task);
 	blocked_checks((uint64_t)task, ep, ep2);
 	fault_checks();
+	junk_args();
 	/* Suspended threads die with their task. */
 	CHECK_EQ(sys_task_destroy((uint64_t)task), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)task), 0);
