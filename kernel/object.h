@@ -191,11 +191,10 @@ int64_t reply_send(struct thread *t, struct reply *r);
 void reply_free(struct reply *r);
 void reply_client_gone(struct thread *client);
 
-/* threadctl.c */
-int64_t thread_regs_read(struct thread *t, struct thread *target, uint64_t buf);
-int64_t thread_regs_write(struct thread *t, struct thread *target, uint64_t buf);
-int64_t thread_suspend(struct thread *t, struct thread *target);
-int64_t thread_resume(struct thread *target);
+/* threadctl.c: the thread-control syscalls (a: the argument registers) */
+int64_t sys_thread_regs(struct thread *t, const uint64_t *a);
+int64_t sys_thread_suspend(struct thread *t, const uint64_t *a);
+int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a);
 
 /* fastpath.c: true if the call was done (false: take the general path,
  * nothing has changed). */

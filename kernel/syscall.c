@@ -412,57 +412,6 @@ static int64_t sys_reply_save(struct thread *t, const uint64_t *a)
 	return reply_save(t);
 }
 
-/* Thread control (threadctl.c): every call needs RIGHT_CONTROL. */
-
-static struct thread *control_thread(struct thread *t, uint64_t h, int *err)
-{
-	struct kobj *o = handle_get(t->task, h, KOBJ_THREAD, RIGHT_CONTROL, NULL, err);
-
-	return o ? container_of(o, struct thread, hdr) : NULL;
-}
-
-static int64_t sys_thread_regs(struct thread *t, const uint64_t *a)
-{
-	int err = 0;
-	struct thread *x = control_thread(t, a[0], &err);
-
-	if (!x)
-		return err;
-	if (t->regs.x[R_T0] == SYS_THREAD_REGS_READ)
-		return thread_regs_read(t, x, a[1]);
-	return thread_regs_write(t, x, a[1]);
-}
-
-static int64_t sys_thread_suspend(struct thread *t, const uint64_t *a)
-{
-	int err = 0;
-	struct thread *x = control_thread(t, a[0], &err);
-
-	if (!x)
-		return err;
-	if (t->regs.x[R_T0] == SYS_THREAD_SUSPEND)
-		return thread_suspend(t, x);
-	return thread_resume(x);
-}
-
-static int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a)
-{
-	int err = 0;
-	struct thread *x = control_thread(t, a[0], &err);
-	struct endpoint *pager = NULL;
-	uint64_t pager_badge = 0;
-
-	if (!x)
-		return err;
-	if (a[1] && !(pager = (struct endpoint *)GET(KOBJ_ENDPOINT, a[1], RIGHT_SEND, &pager_badge)))
-		return err;
-	if (x->state == TS_DEAD)
-		return -ERR_SRCH;
-	/* The same rule as SYS_THREAD_CREATE: a badged handle's badge wins. */
-	thread_set_pager(x, pager, pager_badge ? pager_badge : a[2]);
-	return 0;
-}
-
 typedef int64_t (*syscall_fn)(struct thread *t, const uint64_t *a);
 
 static const syscall_fn syscalls[SYS_COUNT] = {
@@ -495,7 +444,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_KERNEL_INFO] = sys_kernel_info,
 	[SYS_IPC_RECV_SLOT] = sys_ipc_recv_slot,
 	[SYS_REPLY_SAVE] = sys_reply_save,
-	[SYS_THREAD_REGS_READ] = sys_thread_regs,
+	[SYS_THREAD_REGS_READ] = sys_thread_regs,	/* threadctl.c */
 	[SYS_THREAD_REGS_WRITE] = sys_thread_regs,
 	[SYS_THREAD_SUSPEND] = sys_thread_suspend,
 	[SYS_THREAD_RESUME] = sys_thread_suspend,

@@ -1,7 +1,7 @@
 /*
  * Thread control, for holders of a thread handle with RIGHT_CONTROL:
- * read and write its registers, suspend and resume it. (Setting its pager
- * is thread_set_pager in thread.c.)
+ * read and write its registers, suspend and resume it, set its pager (the
+ * pointer itself is kept by thread_set_pager in thread.c).
  *
  * Suspension is a flag beside the thread state. A ready thread leaves the
  * run queue. A thread blocked in send, receive or wait is taken off its
@@ -18,7 +18,7 @@
 #include "object.h"
 #include "syscall.h"
 
-int64_t thread_regs_read(struct thread *t, struct thread *x, uint64_t buf)
+static int64_t thread_regs_read(struct thread *t, struct thread *x, uint64_t buf)
 {
 	if (x->state == TS_DEAD)
 		return -ERR_SRCH;
@@ -27,7 +27,7 @@ int64_t thread_regs_read(struct thread *t, struct thread *x, uint64_t buf)
 
 /* Only a suspended thread's registers can be written: a running or blocked
  * one is in the middle of something that also writes them. */
-int64_t thread_regs_write(struct thread *t, struct thread *x, uint64_t buf)
+static int64_t thread_regs_write(struct thread *t, struct thread *x, uint64_t buf)
 {
 	struct user_regs ur;
 
@@ -44,7 +44,7 @@ int64_t thread_regs_write(struct thread *t, struct thread *x, uint64_t buf)
 }
 
 /* The caller is t; suspending itself ends its time slice. */
-int64_t thread_suspend(struct thread *t, struct thread *x)
+static int64_t thread_suspend(struct thread *t, struct thread *x)
 {
 	if (x->state == TS_DEAD)
 		return -ERR_SRCH;
@@ -84,12 +84,64 @@ int64_t thread_suspend(struct thread *t, struct thread *x)
 	return 0;
 }
 
-int64_t thread_resume(struct thread *x)
+static int64_t thread_resume(struct thread *x)
 {
 	if (x->state == TS_DEAD)
 		return -ERR_SRCH;
 	x->suspended = false;
 	if (x->state == TS_SUSPENDED)
 		sched_ready(x);
+	return 0;
+}
+
+/* The syscalls: every one needs the thread handle's RIGHT_CONTROL. */
+
+static struct thread *control_thread(struct thread *t, uint64_t h, int *err)
+{
+	struct kobj *o = handle_get(t->task, h, KOBJ_THREAD, RIGHT_CONTROL, NULL, err);
+
+	return o ? container_of(o, struct thread, hdr) : NULL;
+}
+
+int64_t sys_thread_regs(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct thread *x = control_thread(t, a[0], &err);
+
+	if (!x)
+		return err;
+	if (t->regs.x[R_T0] == SYS_THREAD_REGS_READ)
+		return thread_regs_read(t, x, a[1]);
+	return thread_regs_write(t, x, a[1]);
+}
+
+int64_t sys_thread_suspend(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct thread *x = control_thread(t, a[0], &err);
+
+	if (!x)
+		return err;
+	if (t->regs.x[R_T0] == SYS_THREAD_SUSPEND)
+		return thread_suspend(t, x);
+	return thread_resume(x);
+}
+
+int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct thread *x = control_thread(t, a[0], &err);
+	struct endpoint *pager = NULL;
+	uint64_t pager_badge = 0;
+
+	if (!x)
+		return err;
+	if (a[1] && !(pager = (struct endpoint *)handle_get(t->task, a[1], KOBJ_ENDPOINT,
+							      RIGHT_SEND, &pager_badge, &err)))
+		return err;
+	if (x->state == TS_DEAD)
+		return -ERR_SRCH;
+	/* The same rule as SYS_THREAD_CREATE: a badged handle's badge wins. */
+	thread_set_pager(x, pager, pager_badge ? pager_badge : a[2]);
 	return 0;
 }
