@@ -12,6 +12,9 @@
  *   fork_64mib       ... with 64 MiB resident
  *   mmap_munmap      mmap + munmap of one anonymous page
  *   fault_10k_vmas   anon_fault with 10,000 other VMAs in the process
+ *   reply_cap_roundtrip  call to a two-thread server: one thread receives
+ *                    and keeps the reply right as a reply handle, the
+ *                    other answers through it (and closes it)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "libsys.h"
+#include "shadow.h"
 
 #define N 2000
 
@@ -179,6 +183,59 @@ static uint64_t bench_fault_many_vmas(void)
 	return faults_in(p, PAGES);
 }
 
+/* reply_cap_roundtrip's server: two threads in a shadow task. */
+static char rc_stacks[2][4096] __attribute__((aligned(16)));
+static volatile uint64_t rc_ep, rc_go;
+static volatile int64_t rc_reply;
+
+static void rc_receiver(uint64_t arg)
+{
+	struct ipc_msg m = { 0 };
+
+	(void)arg;
+	while (ipc_recv(rc_ep, &m) == 0) {
+		rc_reply = sys_reply_save();
+		sys_notify(rc_go);
+	}
+}
+
+static void rc_replier(uint64_t arg)
+{
+	struct ipc_msg m = { .info = ipc_info(0, 0, 0) };
+
+	(void)arg;
+	while (sys_wait(rc_go) >= 0) {
+		ipc_reply((uint64_t)rc_reply, &m);
+		sys_handle_close((uint64_t)rc_reply);
+	}
+}
+
+static uint64_t bench_reply_cap(void)
+{
+	int64_t task = shadow_task_create(), ep = sys_endpoint_create(), go = sys_notif_create();
+	struct ipc_msg m = { .info = ipc_info(1, 0, 0) };
+	uint64_t t0, total;
+
+	if (task < 0 || ep < 0 || go < 0)
+		return 0;
+	rc_ep = (uint64_t)sys_handle_grant((uint64_t)task, (uint64_t)ep, 0, RIGHTS_ALL);
+	rc_go = (uint64_t)sys_handle_grant((uint64_t)task, (uint64_t)go, 0, RIGHTS_ALL);
+	if (shadow_thread((uint64_t)task, rc_receiver, 0, rc_stacks[0], sizeof(rc_stacks[0]), 0, 0) < 0 ||
+	    shadow_thread((uint64_t)task, rc_replier, 0, rc_stacks[1], sizeof(rc_stacks[1]), 0, 0) < 0)
+		return 0;
+	for (int i = 0; i < 10; i++)	/* warm */
+		ipc_call((uint64_t)ep, &m);
+	t0 = rdinstret();
+	for (int i = 0; i < N; i++)
+		ipc_call((uint64_t)ep, &m);
+	total = rdinstret() - t0;
+	sys_task_destroy((uint64_t)task);
+	sys_handle_close((uint64_t)task);
+	sys_handle_close((uint64_t)ep);
+	sys_handle_close((uint64_t)go);
+	return total;
+}
+
 /* The other end of ipc_roundtrip: reply to every call, nothing else. */
 static int serve(uint64_t ep)
 {
@@ -229,6 +286,7 @@ int main(int argc, char **argv)
 	run_fresh("fork", "16384");
 	report("mmap_munmap", bench_mmap_munmap(), 1, "instructions");
 	report("fault_10k_vmas", bench_fault_many_vmas(), 1, "instructions");
+	report("reply_cap_roundtrip", bench_reply_cap(), N, "instructions");
 	if (pid > 0) {
 		kill((pid_t)pid, SIGKILL);
 		waitpid((pid_t)pid, &status, 0);

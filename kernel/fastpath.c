@@ -85,7 +85,7 @@ bool fastpath_reply_recv(struct thread *t)
 	struct endpoint *ep;
 	struct thread *c = t->reply_to;
 
-	if (unlikely(!c || (info & (IPC_LEN_MASK | IPC_GRANT))))
+	if (unlikely(!c || c->suspended || (info & (IPC_LEN_MASK | IPC_GRANT))))
 		return false;
 	ep = fast_endpoint(t->task, x[R_A0], RIGHT_RECV, &badge);
 	if (unlikely(!ep || ep->senders.head))

@@ -100,7 +100,29 @@ void kobj_unref(struct kobj *o)
 	case KOBJ_NOTIF:
 		notif_free((struct notif *)o);
 		break;
+	case KOBJ_REPLY:
+		reply_free((struct reply *)o);
+		break;
 	default:
 		break;	/* the devctl object is static */
 	}
+}
+
+/* Install into slot h exactly (an IPC grant's receive slot): h, or
+ * -ERR_NOSPC when no slot is named, -ERR_EXIST when it is taken. */
+int handle_install_at(struct task *t, uint64_t h, struct kobj *obj, uint64_t rights,
+		      uint64_t badge)
+{
+	struct handle *e;
+
+	if (h == 0 || h >= t->nhandles)
+		return -ERR_NOSPC;
+	e = &t->handles[h];
+	if (e->obj)
+		return -ERR_EXIST;
+	e->obj = obj;
+	e->rights = rights;
+	e->badge = badge;
+	kobj_ref(obj);
+	return (int)h;
 }

@@ -9,6 +9,9 @@
  * thread.fault[] and its reply is interpreted here (map, resume or kill)
  * instead of being copied into registers.
  *
+ * A server can also take its caller's reply right out of the implicit link
+ * as a reply object (reply.c) and answer later from any thread.
+ *
  * Fast path: call to a waiting receiver and reply_recv to a caller with no
  * sender queued switch straight to the other thread, bypassing the run
  * queue.
@@ -87,14 +90,12 @@ static __attribute__((noinline)) uint64_t transfer_extra(struct thread *s, struc
 			info &= ~(uint64_t)IPC_LEN_MASK;
 	}
 	if (info & IPC_GRANT) {
-		uint64_t badge;
 		struct handle *h;
 		int64_t res = -ERR_BADF;
 		uint64_t idx = s->regs.x[R_A7];
 		if (idx > 0 && idx < s->task->nhandles && (h = &s->task->handles[idx])->obj) {
-			badge = h->badge;
-			res = (h->rights & RIGHT_GRANT) ?
-				handle_install(r->task, h->obj, h->rights, badge) : -ERR_PERM;
+			res = !(h->rights & RIGHT_GRANT) ? -ERR_PERM :
+			      handle_install_at(r->task, r->recv_slot, h->obj, h->rights, h->badge);
 		}
 		r->regs.x[R_A7] = (uint64_t)res;
 	}
@@ -137,6 +138,16 @@ static bool fault_resolve(struct thread *pager, struct thread *t)
 	t->fault_pending = false;
 	if (label == FAULT_REPLY_RESUME)
 		return true;
+	if (label == FAULT_REPLY_REGS && px[R_A2] < USER_TOP && px[R_A2 + 1] < USER_TOP) {
+		uint64_t *tx = t->regs.x;
+		tx[R_PC] = px[R_A2];
+		tx[R_SP] = px[R_A2 + 1];
+		tx[R_RA] = px[R_A2 + 2];
+		tx[R_A0] = px[R_A2 + 3];
+		tx[R_A1] = px[R_A2 + 4];
+		tx[R_A2] = px[R_A2 + 5];
+		return true;
+	}
 	if (label == FAULT_REPLY_MAP && task_within(t->task, pager->task) &&
 	    vm_map_from(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2]) == 0)
 		return true;
@@ -166,18 +177,28 @@ static void reply_link(struct thread *server, struct thread *client)
 	client->state = TS_REPLY;
 }
 
-/* Reply from server to client; true if the client is ready to run (not
- * yet queued). */
-static bool reply_deliver(struct thread *server, struct thread *client)
+/* Reply from server to client; true if the client may run now (not yet
+ * queued). The client's reply right is used up, whichever way it was held:
+ * the implicit link or a reply object. */
+bool ipc_reply_deliver(struct thread *server, struct thread *client)
 {
 	if (client->reply_server)
 		client->reply_server->reply_to = NULL;
 	client->reply_server = NULL;
+	if (unlikely(client->reply_cap != NULL)) {
+		client->reply_cap->client = NULL;
+		client->reply_cap->used = true;
+		client->reply_cap = NULL;
+	}
 	if (client->fault_pending) {
 		if (!fault_resolve(server, client))
 			return false;
 	} else {
 		transfer(server, client, 0);
+	}
+	if (unlikely(client->suspended)) {	/* answered, but kept from running */
+		client->state = TS_SUSPENDED;
+		return false;
 	}
 	client->state = TS_READY;
 	return true;
@@ -254,7 +275,7 @@ void ipc_recv(struct thread *t, struct endpoint *ep)
 void ipc_reply_recv(struct thread *t, struct endpoint *ep)
 {
 	struct thread *c = t->reply_to;
-	bool c_ready = c && reply_deliver(t, c);
+	bool c_ready = c && ipc_reply_deliver(t, c);
 
 	if (recv_or_block(t, ep)) {
 		if (c_ready)
@@ -271,7 +292,7 @@ int ipc_reply(struct thread *t, struct thread *client)
 {
 	if (client->state != TS_REPLY)
 		return -ERR_INVAL;
-	if (reply_deliver(t, client))
+	if (ipc_reply_deliver(t, client))
 		sched_ready(client);
 	t->regs.x[R_A0] = 0;
 	return 0;
@@ -318,5 +339,6 @@ void ipc_thread_unlink(struct thread *t)
 		c->reply_server = NULL;
 		wake_error(c, -ERR_SRCH);
 	}
+	reply_client_gone(t);
 	t->fault_pending = false;
 }

@@ -6,6 +6,7 @@
  *   thread    handles + 1 while alive
  *   endpoint  handles + threads whose pager it is
  *   notif     handles + IRQs bound to it
+ *   reply     handles only (its client points back at it, weakly)
  * An object is freed when its count reaches zero.
  */
 #ifndef KERNEL_OBJECT_H
@@ -20,7 +21,7 @@
 /* KOBJ_DEVCTL is the power object (shutdown only); KOBJ_DEVICE and KOBJ_IRQ
  * are device.c's. All three are static and never freed. */
 enum kobj_type { KOBJ_NONE, KOBJ_TASK, KOBJ_THREAD, KOBJ_ENDPOINT, KOBJ_NOTIF, KOBJ_DEVCTL,
-		 KOBJ_DEVICE, KOBJ_IRQ };
+		 KOBJ_DEVICE, KOBJ_IRQ, KOBJ_REPLY };
 
 struct kobj {
 	uint32_t type;
@@ -86,6 +87,15 @@ enum thread_state {
 	TS_REPLY,		/* waiting for reply_server to reply */
 	TS_NOTIF,		/* waiting on a notification */
 	TS_DEAD,
+	TS_SUSPENDED,		/* suspended; would otherwise be ready */
+};
+
+/* A one-shot reply right (reply.c): the right to answer one blocked
+ * caller once, from any thread that holds a handle to it. */
+struct reply {
+	struct kobj hdr;
+	struct thread *client;	/* awaiting this reply; NULL once answered or dead */
+	bool used;		/* answered (as opposed to: client died) */
 };
 
 struct thread {
@@ -108,6 +118,9 @@ struct thread {
 	uint64_t ipcbuf;		/* user address of the IPC buffer page or 0 */
 	uint64_t fregs[33];		/* f0..f31, fcsr */
 	uint64_t id;
+	struct reply *reply_cap;	/* client: the reply object naming us */
+	uint64_t recv_slot;		/* where a granted handle may land; 0: nowhere */
+	bool suspended;			/* threadctl.c: kept from running */
 };
 
 /* handle.c */
@@ -119,6 +132,8 @@ struct kobj *handle_get(struct task *t, uint64_t h, uint32_t type,
 /* Install a new handle: its number, or -ERR_NOSPC. Takes a reference. */
 int handle_install(struct task *t, struct kobj *obj, uint64_t rights, uint64_t badge);
 int handle_close(struct task *t, uint64_t h);
+int handle_install_at(struct task *t, uint64_t h, struct kobj *obj, uint64_t rights,
+		      uint64_t badge);
 void handle_close_all(struct task *t);
 void kobj_ref(struct kobj *o);
 void kobj_unref(struct kobj *o);
@@ -138,7 +153,10 @@ struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t 
 void thread_kill(struct thread *t);
 void thread_free(struct thread *t);
 void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge);
+/* Make t runnable (a suspended thread is parked in TS_SUSPENDED instead). */
 void sched_ready(struct thread *t);
+/* Take a ready thread (not the current one) out of the run queue. */
+void sched_unready(struct thread *t);
 void sched_yield(void);
 /* Pick the next thread to run (idling until one is ready) and switch. */
 void schedule(void);
@@ -164,6 +182,21 @@ void ipc_reply_recv(struct thread *t, struct endpoint *ep);
 int ipc_reply(struct thread *t, struct thread *client);
 void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, uint64_t cause);
 void ipc_thread_unlink(struct thread *t);
+
+/* Deliver server's reply (its registers) to client; true if the client
+ * may run now (not yet queued). */
+bool ipc_reply_deliver(struct thread *server, struct thread *client);
+
+/* reply.c */
+int64_t reply_save(struct thread *t);
+int64_t reply_send(struct thread *t, struct reply *r);
+void reply_free(struct reply *r);
+void reply_client_gone(struct thread *client);
+
+/* threadctl.c: the thread-control syscalls (a: the argument registers) */
+int64_t sys_thread_regs(struct thread *t, const uint64_t *a);
+int64_t sys_thread_suspend(struct thread *t, const uint64_t *a);
+int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a);
 
 /* fastpath.c: true if the call was done (false: take the general path,
  * nothing has changed). */

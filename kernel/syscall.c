@@ -85,8 +85,13 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 	if (nr != SYS_IPC_RECV && (r = msg_check(t, x[R_A1])) < 0)
 		return r;
 	if (unlikely(nr == SYS_IPC_REPLY)) {
-		struct kobj *c = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
-		return c ? ipc_reply(t, container_of(c, struct thread, hdr)) : err;
+		struct kobj *o = GET(KOBJ_REPLY, x[R_A0], RIGHT_SEND, NULL);
+		if (o)
+			return reply_send(t, (struct reply *)o);
+		if (err == -ERR_PERM)
+			return err;
+		o = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
+		return o ? ipc_reply(t, container_of(o, struct thread, hdr)) : err;
 	}
 	ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], need, &badge);
 	if (unlikely(!ep))
@@ -392,6 +397,22 @@ static int64_t sys_protect(struct thread *t, const uint64_t *a)
 	return sys_range(t, a, true);
 }
 
+/* Receive slots and reply objects (reply.c). */
+
+static int64_t sys_ipc_recv_slot(struct thread *t, const uint64_t *a)
+{
+	if (a[0] >= t->task->nhandles)
+		return -ERR_INVAL;
+	t->recv_slot = a[0];
+	return 0;
+}
+
+static int64_t sys_reply_save(struct thread *t, const uint64_t *a)
+{
+	(void)a;
+	return reply_save(t);
+}
+
 typedef int64_t (*syscall_fn)(struct thread *t, const uint64_t *a);
 
 static const syscall_fn syscalls[SYS_COUNT] = {
@@ -423,6 +444,13 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_IRQ_ACK] = sys_irq,
 	[SYS_KERNEL_INFO] = sys_kernel_info,
 	[SYS_DEVICE_INFO] = sys_device_info,
+	[SYS_IPC_RECV_SLOT] = sys_ipc_recv_slot,
+	[SYS_REPLY_SAVE] = sys_reply_save,
+	[SYS_THREAD_REGS_READ] = sys_thread_regs,	/* threadctl.c */
+	[SYS_THREAD_REGS_WRITE] = sys_thread_regs,
+	[SYS_THREAD_SUSPEND] = sys_thread_suspend,
+	[SYS_THREAD_RESUME] = sys_thread_suspend,
+	[SYS_THREAD_SET_PAGER] = sys_thread_set_pager,
 };
 
 /*

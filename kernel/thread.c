@@ -124,6 +124,10 @@ void thread_free(struct thread *t)
 
 void sched_ready(struct thread *t)
 {
+	if (unlikely(t->suspended)) {
+		t->state = TS_SUSPENDED;
+		return;
+	}
 	t->state = TS_READY;
 	tq_push(&runq, t);
 }
@@ -213,4 +217,9 @@ void sched_timer_tick(void)
 uint64_t thread_count(void)
 {
 	return nthreads;
+}
+
+void sched_unready(struct thread *t)
+{
+	tq_remove(&runq, t);
 }

@@ -13,6 +13,9 @@
 #include "pager.h"
 #include "proc.h"
 
+/* The last of the 2048 handles the kernel gives the pager (kernel/boot.c). */
+#define PAGER_RECV_SLOT 2047
+
 uint64_t pager_ep;
 const struct boot_info *boot;
 const void *initrd;
@@ -77,6 +80,13 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 		sys_shutdown(H_DEVCTL, 1);
 	}
 	pager_ep = (uint64_t)r;
+	/* A handle granted in a request (PAGER_SPAWN's) lands in our last
+	 * slot: handles are allocated lowest-first, so nothing else reaches
+	 * it, and serve_request closes it before the next request. */
+	if (sys_ipc_recv_slot(PAGER_RECV_SLOT) < 0) {
+		printf("pager: cannot set up\n");
+		sys_shutdown(H_DEVCTL, 1);
+	}
 	pager_log("%lu pages free for programs\n", (unsigned long)page_free_count());
 	proc_init();
 	start_init();

@@ -80,6 +80,25 @@ static inline int64_t sys_device_info(uint64_t device, struct device_info *di)
 	return syscall2(SYS_DEVICE_INFO, device, di);
 }
 static inline int64_t sys_kernel_info(struct kernel_info *ki) { return syscall1(SYS_KERNEL_INFO, ki); }
+/* Where a handle granted to this thread in a message may land (0: refuse
+ * grants); the slot must be free when the message arrives. */
+static inline int64_t sys_ipc_recv_slot(uint64_t slot) { return syscall1(SYS_IPC_RECV_SLOT, slot); }
+/* The pending caller's reply right as a one-shot reply handle. */
+static inline int64_t sys_reply_save(void) { return syscall0(SYS_REPLY_SAVE); }
+static inline int64_t sys_thread_regs_read(uint64_t thread, struct user_regs *r)
+{
+	return syscall2(SYS_THREAD_REGS_READ, thread, r);
+}
+static inline int64_t sys_thread_regs_write(uint64_t thread, const struct user_regs *r)
+{
+	return syscall2(SYS_THREAD_REGS_WRITE, thread, r);
+}
+static inline int64_t sys_thread_suspend(uint64_t thread) { return syscall1(SYS_THREAD_SUSPEND, thread); }
+static inline int64_t sys_thread_resume(uint64_t thread) { return syscall1(SYS_THREAD_RESUME, thread); }
+static inline int64_t sys_thread_set_pager(uint64_t thread, uint64_t pager, uint64_t badge)
+{
+	return syscall3(SYS_THREAD_SET_PAGER, thread, pager, badge);
+}
 
 /* IPC: the message goes out of and comes back into *m. Returns the status
  * (0 or a negated ERR_*); on receive m->badge names the sender. */
@@ -106,8 +125,9 @@ static inline int64_t ipc_call(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_
 static inline int64_t ipc_send(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_SEND, h, m); }
 static inline int64_t ipc_recv(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_RECV, h, m); }
 static inline int64_t ipc_reply_recv(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_REPLY_RECV, h, m); }
-/* Reply to a thread (handle with RIGHT_CONTROL) awaiting a reply. */
-static inline int64_t ipc_reply(uint64_t thread, struct ipc_msg *m) { IPC_ASM(SYS_IPC_REPLY, thread, m); }
+/* Reply through a reply handle (sys_reply_save), or to a thread (handle
+ * with RIGHT_CONTROL) awaiting a reply. */
+static inline int64_t ipc_reply(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_REPLY, h, m); }
 
 /* Cycle-accurate enough under -icount: retired instructions. */
 static inline uint64_t rdinstret(void)

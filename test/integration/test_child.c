@@ -14,6 +14,8 @@
  *   ipc-echo      serve the granted endpoint: a call gets w0 + 1, the badge
  *                 in w1 and the sum of w0 over sends so far in w2, and its
  *                 buffer payload back with every byte incremented
+ *   grant-flood N send N messages through the granted endpoint, each
+ *                 granting a fresh endpoint of ours, then call it once
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,19 @@ int main(int argc, char **argv)
 			r = ipc_reply_recv(granted, &m);
 		}
 		return 3;
+	}
+	if (!strcmp(what, "grant-flood") && argc > 2) {
+		long n = strtol(argv[2], NULL, 10);
+		struct ipc_msg m;
+		for (long i = 0; i < n; i++) {
+			int64_t h = sys_endpoint_create();
+			m = (struct ipc_msg){ .info = ipc_info(1, 0, IPC_GRANT), .w = { (uint64_t)i, [5] = (uint64_t)h } };
+			if (h < 0 || ipc_send(granted, &m) < 0)
+				return 1;
+			sys_handle_close((uint64_t)h);
+		}
+		m = (struct ipc_msg){ .info = ipc_info(2, 0, 0) };
+		return ipc_call(granted, &m) == 0 ? 0 : 2;
 	}
 	printf("test_child: unknown mode \"%s\"\n", what);
 	return 100;

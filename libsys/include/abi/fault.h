@@ -17,8 +17,12 @@
  *                       in the faulting space, w[2] MAP_* rights; then resume
  *   FAULT_REPLY_RESUME  resume; the pager fixed things by other means
  *   FAULT_REPLY_KILL    the thread is stopped and never runs again
+ *   FAULT_REPLY_REGS    resume at new registers: w[0] pc, w[1] sp, w[2] ra,
+ *                       w[3..5] a0..a2 (every other register unchanged);
+ *                       how a signal handler is entered
  * A malformed reply (bad label, unmapped source page, bad rights, or a
- * faulting task that is not the pager's own or one it created) stops the
+ * faulting task that is not the pager's own or one it created, a REGS pc
+ * or sp outside user space) stops the
  * thread as FAULT_REPLY_KILL would. (A RESUME, or a MAP of some other page,
  * simply faults again: avoiding that loop is the pager's business.)
  */
@@ -42,6 +46,7 @@
 #define FAULT_REPLY_MAP		1
 #define FAULT_REPLY_RESUME	2
 #define FAULT_REPLY_KILL	3
+#define FAULT_REPLY_REGS	4
 
 struct fault_msg {
 	uint64_t addr;

@@ -29,7 +29,8 @@ enum sys_number {
 	SYS_IPC_SEND,		/* send, blocking until received */
 	SYS_IPC_RECV,		/* wait for a message */
 	SYS_IPC_REPLY_RECV,	/* reply to the last caller, then wait */
-	SYS_IPC_REPLY,		/* reply to a thread (handle) awaiting one */
+	SYS_IPC_REPLY,		/* reply through a reply handle, or to a thread
+				   (handle) awaiting one */
 	SYS_IPCBUF_SET,		/* (va): the calling thread's IPC buffer page */
 	SYS_ENDPOINT_CREATE,	/* () -> handle */
 	SYS_NOTIF_CREATE,	/* () -> handle */
@@ -53,6 +54,15 @@ enum sys_number {
 	SYS_IRQ_ACK,		/* (irq) -> 0 */
 	SYS_KERNEL_INFO,	/* (struct kernel_info *) -> 0 */
 	SYS_DEVICE_INFO,	/* (device, struct device_info *) -> 0 */
+	SYS_IPC_RECV_SLOT,	/* (slot or 0): where a granted handle may land */
+	SYS_REPLY_SAVE,		/* () -> reply handle for the pending caller */
+	SYS_THREAD_REGS_READ,	/* (thread, struct user_regs *) -> 0 */
+	SYS_THREAD_REGS_WRITE,	/* (thread, const struct user_regs *) -> 0;
+				   the thread must be suspended */
+	SYS_THREAD_SUSPEND,	/* (thread) -> 0 */
+	SYS_THREAD_RESUME,	/* (thread) -> 0 */
+	SYS_THREAD_SET_PAGER,	/* (thread, pager ep or 0, fault badge) -> 0;
+				   a badged pager handle's badge wins */
 	SYS_COUNT
 };
 
@@ -63,6 +73,7 @@ enum sys_number {
 #define ERR_PERM	1	/* handle lacks the right for this operation */
 #define ERR_NOENT	2	/* no such object or name */
 #define ERR_SRCH	3	/* no such task or thread */
+#define ERR_INTR	4	/* a blocking call cut short by a suspend */
 #define ERR_IO		5
 #define ERR_NOEXEC	8	/* not an executable we can load */
 #define ERR_BADF	9	/* invalid handle, or a handle of the wrong type */
@@ -84,7 +95,8 @@ enum sys_number {
 #define RIGHT_SEND	0x1u	/* endpoint: call/send; notification: notify */
 #define RIGHT_RECV	0x2u	/* endpoint: receive; notification: wait */
 #define RIGHT_GRANT	0x4u	/* may be copied into another task */
-#define RIGHT_CONTROL	0x8u	/* task/thread: map, create, destroy */
+#define RIGHT_CONTROL	0x8u	/* task/thread: map, create, destroy;
+				   thread: registers, suspend, pager */
 #define RIGHTS_ALL	0xfu
 
 #define MAP_R		0x1u	/* page mapping rights for SYS_MAP, SYS_PROTECT */
@@ -94,8 +106,9 @@ enum sys_number {
 /*
  * IPC message info word (register a1):
  *   bits  0..12  length in bytes of the IPC-buffer payload (0..4096)
- *   bit  13      IPC_GRANT: word 5 is a handle to copy to the receiver, who
- *                sees the new handle's number there (or a negative error)
+ *   bit  13      IPC_GRANT: word 5 is a handle to copy to the receiver's
+ *                receive slot (SYS_IPC_RECV_SLOT); the receiver sees the
+ *                slot's number there (or a negative error)
  *   bit  14      IPC_KERNEL: the message was made by the kernel (a fault);
  *                set only by the kernel, cleared from user-sent infos
  *   bits 16..63  label, the message's operation or result code
@@ -191,6 +204,12 @@ struct boot_info {
 	uint32_t ndevices;
 	uint32_t pad2;
 	struct boot_device devices[BOOT_MAX_DEVICES];
+};
+
+/* A thread's registers (SYS_THREAD_REGS_READ / _WRITE): x[0] is the pc,
+ * x[1..31] the integer registers x1..x31 (ra, sp, gp, tp, t0, ...). */
+struct user_regs {
+	uint64_t x[32];
 };
 
 /* SYS_TASK_INFO result. */
