@@ -8,9 +8,12 @@
 #include "abi/kernel.h"
 #include "kmem.h"
 #include "lib.h"
+#include "mapdb.h"
+#include "object.h"
 #include "riscv.h"
 
 extern pte_t boot_root[512];
+extern struct task *root_task;	/* the pager: owner of every user frame */
 
 #define KERNEL_HALF 256	/* root entries >= this are the kernel's */
 
@@ -27,6 +30,7 @@ int vm_create(struct aspace *as)
 	as->root = root;
 	as->pt_pages = 1;
 	as->mapped = 0;
+	as->mdb_nodes = 0;
 	return 0;
 }
 
@@ -47,6 +51,10 @@ void vm_destroy(struct aspace *as)
 		return;
 	if (as->root == active_root)
 		vm_activate_kernel();
+	/* Records first: revoking may clear entries anywhere in this space. */
+	if (as->mdb_nodes)
+		vm_unmap(as, 0, USER_TOP >> PAGE_SHIFT);
+	KASSERT(as->mdb_nodes == 0);
 	for (int i = 0; i < KERNEL_HALF; i++) {
 		pte_t e = as->root[i];
 		if ((e & PTE_V) && !(e & PTE_LEAF))
@@ -109,7 +117,9 @@ static __attribute__((noinline)) int vm_map_slow(struct aspace *as, uint64_t va,
 
 	if (!e)
 		return -ERR_NOMEM;
-	if (!(*e & PTE_V))
+	if (unlikely(*e & PTE_MDB))
+		mapdb_drop(as, va);	/* replaced: its copies go */
+	else if (!(*e & PTE_V))
 		as->mapped++;
 	*e = PA_PTE(pa) | flags;
 	sfence_vma_va(va);
@@ -127,7 +137,9 @@ int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	if (unlikely((e1 & (PTE_V | PTE_LEAF)) != PTE_V))
 		return vm_map_slow(as, va, pa, flags);
 	e = &((pte_t *)P2V(PTE_PA(e1)))[VPN(va, 0)];
-	if (!(*e & PTE_V))
+	if (unlikely(*e & PTE_MDB))
+		mapdb_drop(as, va);	/* replaced: its copies go */
+	else if (!(*e & PTE_V))
 		as->mapped++;
 	*e = PA_PTE(pa) | flags;
 	sfence_vma_va(va);
@@ -145,20 +157,39 @@ int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	return 0;
 }
 
+pte_t *vm_pte(struct aspace *as, uint64_t va)
+{
+	return va < USER_TOP ? walk(as, va, 0, false) : NULL;
+}
+
+int vm_prepare(struct aspace *as, uint64_t va, uint64_t npages)
+{
+	uint64_t end = va + npages * PAGE_SIZE;
+
+	for (; va < end; va = ALIGN_DOWN(va, 1ul << 21) + (1ul << 21))
+		if (!walk(as, va, 0, true))
+			return -ERR_NOMEM;
+	return 0;
+}
+
 /*
  * Visit the present 4 KiB leaves in [va, end), skipping absent tables a
- * whole 1 GiB or 2 MiB at a time. `fn` gets the PTE and returns whether it
- * changed it; a leaf table left empty by an unmap is freed.
+ * whole 1 GiB or 2 MiB at a time. `fn` gets the PTE and its address and
+ * returns whether it changed the PTE; a leaf table left empty by an unmap
+ * is freed. (A revoke reached through fn clears entries but never frees
+ * a table, so the walk's table pointers stay good.)
  */
-static inline bool leaf_clear(struct aspace *as, pte_t *e, uint64_t arg)
+static inline bool leaf_clear(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg)
 {
 	(void)arg;
+	if (unlikely(*e & PTE_MDB))
+		mapdb_drop(as, va);
 	*e = 0;
 	as->mapped--;
 	return true;
 }
 
-typedef bool (*leaf_fn)(struct aspace *as, pte_t *e, uint64_t arg);
+typedef bool (*leaf_fn)(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg);
 
 static inline __attribute__((always_inline)) uint64_t
 for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
@@ -183,7 +214,7 @@ for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
 		bool whole = (va & ((1ul << 21) - 1)) == 0 && stop == next;
 		for (; va < stop; va += PAGE_SIZE) {
 			pte_t *e = &leaves[VPN(va, 0)];
-			if ((*e & PTE_V) && fn(as, e, arg))
+			if ((*e & PTE_V) && fn(as, e, va, arg))
 				changed++;
 		}
 		/* An unmap over a leaf table's whole range frees the table. */
@@ -204,14 +235,16 @@ uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages)
 	return n;
 }
 
-/* Set R/W/X, never W where the page's source did not allow it. */
-static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t rwx)
+/* Set R/W/X, never W where the page's source did not allow it; what the
+ * page loses, its copies lose. */
+static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
 {
-	(void)as;
 	pte_t old = *e;
 	if (!(old & PTE_WOK))
 		rwx &= ~PTE_W;
 	*e = (old & ~(PTE_LEAF | PTE_D)) | rwx | ((rwx & PTE_W) ? PTE_D : 0);
+	if (unlikely(old & PTE_MDB) && (old & ~rwx & PTE_LEAF))
+		mapdb_lower(as, va, old & ~rwx & PTE_LEAF);
 	return *e != old;
 }
 
@@ -262,23 +295,73 @@ bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *flags)
 	return e != 0;
 }
 
+static inline bool map_rights_bad(uint64_t rights)
+{
+	return !rights || (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
+	       ((rights & MAP_W) && !(rights & MAP_R));
+}
+
+/* The source page's PTE if it may be mapped with `rights`, else 0 with
+ * *err set. */
+static inline pte_t source_pte(struct aspace *src, uint64_t va, uint64_t rights,
+			       uint64_t *pa, int *err)
+{
+	pte_t e = leaf_lookup(src, va, pa);
+
+	if ((e & (PTE_U | PTE_R)) != (PTE_U | PTE_R)) {
+		*err = -ERR_FAULT;
+		return 0;
+	}
+	if ((rights & MAP_W) && !(e & PTE_W)) {
+		*err = -ERR_ACCES;
+		return 0;
+	}
+	return e;
+}
+
 int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 		uint64_t dst_va, uint64_t rights)
 {
 	uint64_t pa = 0;
+	int err;
 	pte_t e;
 
-	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || !rights ||
-	    (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
-	    ((rights & MAP_W) && !(rights & MAP_R)))
+	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || map_rights_bad(rights))
 		return -ERR_INVAL;
-	e = leaf_lookup(src, src_va, &pa);
-	if ((e & (PTE_U | PTE_R)) != (PTE_U | PTE_R))
-		return -ERR_FAULT;
-	if ((rights & MAP_W) && !(e & PTE_W))
-		return -ERR_ACCES;
+	if (!(e = source_pte(src, src_va, rights, &pa, &err)))
+		return err;
+	if (unlikely(src != &root_task->as))
+		return mapdb_map(src, src_va, dst, dst_va, rights, 1);
 	/* W may be added later (SYS_PROTECT) only if the source had it. */
 	return vm_map(dst, dst_va, pa, vm_user_flags(rights) | (e & PTE_W ? PTE_WOK : 0));
+}
+
+int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,
+	       uint64_t dst_va, uint64_t rights, uint64_t npages)
+{
+	uint64_t pa = 0, flags = vm_user_flags(rights);
+	int err;
+	pte_t e;
+
+	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || map_rights_bad(rights) ||
+	    npages == 0 || npages > MAP_RUN_MAX ||
+	    dst_va >= USER_TOP || npages > (USER_TOP - dst_va) >> PAGE_SHIFT ||
+	    src_va >= USER_TOP || npages > (USER_TOP - src_va) >> PAGE_SHIFT)
+		return -ERR_INVAL;
+	for (uint64_t i = 0; i < npages; i++)
+		if (!source_pte(src, src_va + i * PAGE_SIZE, rights, &pa, &err))
+			return err;
+	if (src != &root_task->as)
+		return mapdb_map(src, src_va, dst, dst_va, rights, npages);
+	/* The pager's own pages: with the tables made, vm_map cannot fail. */
+	if ((err = vm_prepare(dst, dst_va, npages)) < 0)
+		return err;
+	for (uint64_t i = 0; i < npages; i++) {
+		e = leaf_lookup(src, src_va + i * PAGE_SIZE, &pa);
+		err = vm_map(dst, dst_va + i * PAGE_SIZE, pa, flags | (e & PTE_W ? PTE_WOK : 0));
+		KASSERT(err == 0);
+	}
+	return 0;
 }
 
 void vm_activate(struct aspace *as)

@@ -15,10 +15,15 @@
  * Replies (label):
  *   FAULT_REPLY_MAP     w[0] page in the pager's own space, w[1] page to map
  *                       in the faulting space, w[2] MAP_* rights; then resume
+ *   FAULT_REPLY_MAP_RUN as FAULT_REPLY_MAP for a run of pages: w[0] first
+ *                       source page, w[1] first page to map, w[2] MAP_*
+ *                       rights for all, w[3] number of pages (1 ..
+ *                       MAP_RUN_MAX); all or nothing (see SYS_MAP_RUN)
  *   FAULT_REPLY_RESUME  resume; the pager fixed things by other means
  *   FAULT_REPLY_KILL    the thread is stopped and never runs again
- * A malformed reply (bad label, unmapped source page, bad rights, or a
- * faulting task that is not the pager's own or one it created) stops the
+ * A malformed reply (bad label, unmapped source page, bad rights or page
+ * count, out of kernel memory, or a faulting task that is not the pager's
+ * own or one it created) maps nothing and stops the
  * thread as FAULT_REPLY_KILL would. (A RESUME, or a MAP of some other page,
  * simply faults again: avoiding that loop is the pager's business.)
  */
@@ -42,6 +47,7 @@
 #define FAULT_REPLY_MAP		1
 #define FAULT_REPLY_RESUME	2
 #define FAULT_REPLY_KILL	3
+#define FAULT_REPLY_MAP_RUN	4
 
 struct fault_msg {
 	uint64_t addr;

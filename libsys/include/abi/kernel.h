@@ -51,6 +51,8 @@ enum sys_number {
 	SYS_IRQ_BIND,		/* (devctl, irq, notif) -> 0 */
 	SYS_IRQ_ACK,		/* (devctl, irq) -> 0 */
 	SYS_KERNEL_INFO,	/* (struct kernel_info *) -> 0 */
+	SYS_MAP_RUN,		/* (task, src va, dst va, rights, npages) -> 0: SYS_MAP
+				   of 1..MAP_RUN_MAX pages, all or nothing */
 	SYS_COUNT
 };
 
@@ -87,6 +89,8 @@ enum sys_number {
 #define MAP_R		0x1u	/* page mapping rights for SYS_MAP, SYS_PROTECT */
 #define MAP_W		0x2u	/* W implies R (Sv39 has no write-only pages) */
 #define MAP_X		0x4u
+
+#define MAP_RUN_MAX	512	/* pages per SYS_MAP_RUN / FAULT_REPLY_MAP_RUN */
 
 /*
  * IPC message info word (register a1):
@@ -172,6 +176,7 @@ struct kernel_info {
 	uint64_t kmem_total_pages;
 	uint64_t nthreads;
 	uint64_t ntasks;
+	uint64_t mapping_records;	/* mapping database nodes (derived mappings) */
 };
 
 #endif
