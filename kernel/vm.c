@@ -137,9 +137,9 @@ int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	if (unlikely((e1 & (PTE_V | PTE_LEAF)) != PTE_V))
 		return vm_map_slow(as, va, pa, flags);
 	e = &((pte_t *)P2V(PTE_PA(e1)))[VPN(va, 0)];
-	if (unlikely(*e & PTE_MDB))
-		mapdb_drop(as, va);	/* replaced: its copies go */
-	else if (!(*e & PTE_V))
+	if (unlikely(*e & PTE_MDB))	/* keeps this path free of calls */
+		return vm_map_slow(as, va, pa, flags);
+	if (!(*e & PTE_V))
 		as->mapped++;
 	*e = PA_PTE(pa) | flags;
 	sfence_vma_va(va);
@@ -181,12 +181,19 @@ int vm_prepare(struct aspace *as, uint64_t va, uint64_t npages)
  */
 static inline bool leaf_clear(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg)
 {
-	(void)arg;
-	if (unlikely(*e & PTE_MDB))
-		mapdb_drop(as, va);
+	(void)va, (void)arg;
 	*e = 0;
 	as->mapped--;
 	return true;
+}
+
+/* The same where the space has mapping records: a marked page's copies
+ * go with it. */
+static inline bool leaf_clear_mdb(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg)
+{
+	if (*e & PTE_MDB)
+		mapdb_drop(as, va);
+	return leaf_clear(as, e, va, arg);
 }
 
 typedef bool (*leaf_fn)(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg);
@@ -218,7 +225,7 @@ for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
 				changed++;
 		}
 		/* An unmap over a leaf table's whole range frees the table. */
-		if (whole && fn == leaf_clear) {
+		if (whole && (fn == leaf_clear || fn == leaf_clear_mdb)) {
 			*l1 = 0;
 			kpage_free(leaves);
 			as->pt_pages--;
@@ -229,23 +236,41 @@ for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
 
 uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages)
 {
-	uint64_t n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_clear, 0);
+	uint64_t end = va + npages * PAGE_SIZE, n;
+
+	/* A space without records (the pager's processes, mostly) pays
+	 * nothing per page for the database. */
+	if (likely(!as->mdb_nodes))
+		n = for_each_leaf(as, va, end, leaf_clear, 0);
+	else
+		n = for_each_leaf(as, va, end, leaf_clear_mdb, 0);
 
 	sfence_vma();
 	return n;
 }
 
-/* Set R/W/X, never W where the page's source did not allow it; what the
- * page loses, its copies lose. */
+/* Set R/W/X, never W where the page's source did not allow it. */
 static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
 {
+	(void)as, (void)va;
 	pte_t old = *e;
 	if (!(old & PTE_WOK))
 		rwx &= ~PTE_W;
 	*e = (old & ~(PTE_LEAF | PTE_D)) | rwx | ((rwx & PTE_W) ? PTE_D : 0);
-	if (unlikely(old & PTE_MDB) && (old & ~rwx & PTE_LEAF))
-		mapdb_lower(as, va, old & ~rwx & PTE_LEAF);
 	return *e != old;
+}
+
+/* The same where the space has records: what a marked page loses, its
+ * copies lose. */
+static inline bool leaf_protect_mdb(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
+{
+	pte_t old = *e;
+	bool changed = leaf_protect(as, e, va, rwx);
+	uint64_t lost = old & ~*e & PTE_LEAF;
+
+	if ((old & PTE_MDB) && lost)
+		mapdb_lower(as, va, lost);
+	return changed;
 }
 
 uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t rwx)
@@ -254,7 +279,10 @@ uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t rw
 
 	if (!(rwx & PTE_LEAF))
 		return vm_unmap(as, va, npages);
-	n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_protect, rwx);
+	if (likely(!as->mdb_nodes))
+		n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_protect, rwx);
+	else
+		n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_protect_mdb, rwx);
 	sfence_vma();
 	return n;
 }
