@@ -257,10 +257,14 @@ static void unpin_sources(struct aspace *src, uint64_t src_va, uint64_t npages)
 	}
 }
 
-/* Within one space: a run may neither overlap its sources nor replace a
- * page one of its sources was made from (that would revoke the source). */
-static bool run_replaces_source(struct aspace *as, uint64_t src_va, uint64_t dst_va,
-				uint64_t npages)
+/*
+ * Within one space a run may not overlap its sources, and a page already
+ * mapped from another page of the same space may not be a source there
+ * again. So no source has an ancestor in this space, and replacing a
+ * destination page can never revoke a source of the run (ancestors of a
+ * node live in its own task or ancestor tasks). O(npages).
+ */
+static bool self_map_bad(struct aspace *as, uint64_t src_va, uint64_t dst_va, uint64_t npages)
 {
 	uint64_t len = npages * PAGE_SIZE;
 
@@ -268,12 +272,12 @@ static bool run_replaces_source(struct aspace *as, uint64_t src_va, uint64_t dst
 		return true;
 	for (uint64_t i = 0; i < npages; i++) {
 		pte_t *e = vm_pte(as, src_va + i * PAGE_SIZE);
+		struct mapnode *s;
 		if (!e || !(*e & PTE_MDB))
 			continue;
-		for (struct mapnode *a = node_find(as, src_va + i * PAGE_SIZE)->parent; a;
-		     a = a->parent)
-			if (a->as == as && NODE_VA(a) - dst_va < len)
-				return true;
+		s = node_find(as, src_va + i * PAGE_SIZE);
+		if (s->parent && s->parent->as == as)
+			return true;
 	}
 	return false;
 }
@@ -285,7 +289,7 @@ int mapdb_map(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	uint64_t flags = vm_user_flags(rights) | PTE_MDB, pinned;
 	int err;
 
-	if (src == dst && run_replaces_source(src, src_va, dst_va, npages))
+	if (src == dst && self_map_bad(src, src_va, dst_va, npages))
 		return -ERR_INVAL;
 	/* Take every frame and record first; after that nothing can fail. */
 	if ((err = vm_prepare(dst, dst_va, npages)) < 0)

@@ -14,8 +14,9 @@
  * Map the run [src_va, +npages) of src into dst at dst_va, recording each
  * new mapping as derived from its source page. The caller (vm_map_run)
  * has checked alignment, ranges, rights and that every source page is
- * mapped with them. All or nothing: 0, -ERR_INVAL (a mapping within one
- * space that overlaps or replaces its own sources), -ERR_NOMEM.
+ * mapped with them. All or nothing: 0, -ERR_INVAL (within one space: a
+ * run overlapping its sources, or a source page that was itself mapped
+ * from a page of this space), -ERR_NOMEM.
  */
 int mapdb_map(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	      uint64_t dst_va, uint64_t rights, uint64_t npages);

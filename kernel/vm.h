@@ -48,9 +48,9 @@ int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
  * The same for a run of npages (1..MAP_RUN_MAX) consecutive pages, one set
  * of rights: SYS_MAP_RUN and FAULT_REPLY_MAP_RUN. All or nothing: every
  * source page is checked before anything changes, and memory (page tables,
- * mapping records) is taken before the first page is mapped. A mapping
- * within one space may not overlap its source run, nor replace a page
- * its sources derive from (-ERR_INVAL).
+ * mapping records) is taken before the first page is mapped. Within one
+ * space a run may not overlap its sources, nor use as a source a page
+ * mapped from another page of that space (-ERR_INVAL).
  */
 int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	       uint64_t dst_va, uint64_t rights, uint64_t npages);

@@ -13,6 +13,8 @@
  *              good (SYS_PROTECT cannot give it back)
  *   remap      fork write-protects our page, our write makes the pager map
  *              a copy over it: B's mapping of the old frame is revoked
+ *   selfmap    B maps within its own space: the rules for that, and our
+ *              munmap revokes both B's copy and B's copy of it
  *   run        SYS_MAP_RUN of 16 pages and a FAULT_REPLY_MAP_RUN reply,
  *              their bad inputs, and revocation of a run
  */
@@ -28,6 +30,8 @@
 #include "t.h"
 
 #define DATA_VA		0x40000000ul
+#define DATA2_VA	0x40001000ul
+#define DATA3_VA	0x40002000ul
 #define MBOX_VA		0x41000000ul	/* our mailbox page, in B and C */
 #define PARAM_VA	0x41001000ul	/* read-only parameters for B */
 #define SECRET		0x5ec2e75ec2e7ul
@@ -53,11 +57,17 @@ _Static_assert(NR_MAP == SYS_MAP, "");
  *                     into it, start guest_copy(8) there with the
  *                     endpoint handle PARAM[0] as its pager (badge 2);
  *                     results into mailbox words 2..6; exit
+ *   guest_self        with its own task handle PARAM[1]: map DATA_VA at
+ *                     DATA2_VA (ok), DATA2_VA at DATA3_VA (refused: a
+ *                     copy of a page of its own space), DATA_VA over
+ *                     itself (refused); results into words 7..9, then
+ *                     word 10 = 1; exit
  */
 void guest_page(void);
 void guest_copy(void);
 void guest_write(void);
 void guest_b(void);
+void guest_self(void);
 __asm__(".pushsection .text.guest, \"ax\"\n"
 	".balign 4096\n"
 	".globl guest_page\n"
@@ -114,6 +124,36 @@ __asm__(".pushsection .text.guest, \"ax\"\n"
 	"	li t0, " S(NR_THREAD_CREATE) "\n"
 	"	ecall\n"
 	"	sd a0, 48(s1)\n"
+	"	li t0, " S(NR_THREAD_EXIT) "\n"
+	"	ecall\n"
+	".globl guest_self\n"
+	"guest_self:\n"
+	"	li s1, " S(MBOX_VA) "\n"
+	"	li t0, " S(PARAM_VA) "\n"
+	"	ld s0, 8(t0)\n"
+	"	mv a0, s0\n"
+	"	li a1, " S(DATA_VA) "\n"
+	"	li a2, " S(DATA2_VA) "\n"
+	"	li a3, 1\n"
+	"	li t0, " S(NR_MAP) "\n"
+	"	ecall\n"
+	"	sd a0, 56(s1)\n"
+	"	mv a0, s0\n"
+	"	li a1, " S(DATA2_VA) "\n"
+	"	li a2, " S(DATA3_VA) "\n"
+	"	li a3, 1\n"
+	"	li t0, " S(NR_MAP) "\n"
+	"	ecall\n"
+	"	sd a0, 64(s1)\n"
+	"	mv a0, s0\n"
+	"	li a1, " S(DATA_VA) "\n"
+	"	mv a2, a1\n"
+	"	li a3, 1\n"
+	"	li t0, " S(NR_MAP) "\n"
+	"	ecall\n"
+	"	sd a0, 72(s1)\n"
+	"	li t0, 1\n"
+	"	sd t0, 80(s1)\n"
 	"	li t0, " S(NR_THREAD_EXIT) "\n"
 	"	ecall\n"
 	".balign 4096\n"
@@ -372,6 +412,34 @@ static int remap(void)
 	return t_done("mapdb_remap");
 }
 
+static int selfmap(void)
+{
+	uint64_t r0 = records();
+	uint64_t *p = map_page();
+	int64_t b;
+
+	*p = 0x6666;
+	b = make_b((uint64_t)p, MAP_R | MAP_W);
+	params[1] = (uint64_t)sys_handle_grant((uint64_t)b, (uint64_t)b, 0, RIGHTS_ALL);
+	CHECK((int64_t)params[1] > 0);
+	CHECK_EQ(sys_map((uint64_t)b, (uint64_t)params, PARAM_VA, MAP_R), 0);
+	mbox[7] = mbox[8] = mbox[9] = 12345;
+	mbox[10] = 0;
+	start(b, guest_self, 0, 1);
+	for (int i = 0; i < 2000 && !mbox[10]; i++)
+		sys_yield();
+	CHECK_EQ(mbox[10], 1);
+	CHECK_EQ(mbox[7], 0);
+	CHECK_EQ(mbox[8], -ERR_INVAL);
+	CHECK_EQ(mbox[9], -ERR_INVAL);
+	CHECK_EQ(mapped_in(b), 5);	/* code, mailbox, params, DATA, DATA2 */
+	CHECK_EQ(munmap(p, PAGE_SIZE), 0);
+	CHECK_EQ(mapped_in(b), 3);	/* both copies went */
+	destroy(b);
+	CHECK_EQ(records(), r0);
+	return t_done("mapdb_selfmap");
+}
+
 static int run(void)
 {
 	enum { N = 16 };
@@ -480,6 +548,8 @@ int main(int argc, char **argv)
 		return protect();
 	if (argc > 1 && !strcmp(argv[1], "remap"))
 		return remap();
+	if (argc > 1 && !strcmp(argv[1], "selfmap"))
+		return selfmap();
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return run();
 	printf("FAIL: test_mapdb: unknown mode\n");
