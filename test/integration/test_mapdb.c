@@ -15,6 +15,8 @@
  *              a copy over it: B's mapping of the old frame is revoked
  *   selfmap    B maps within its own space: the rules for that, and our
  *              munmap revokes both B's copy and B's copy of it
+ *   deep       a chain of 100 tasks, each mapping our page into the next:
+ *              one munmap revokes all 100 copies (iteratively)
  *   run        SYS_MAP_RUN of 16 pages and a FAULT_REPLY_MAP_RUN reply,
  *              their bad inputs, and revocation of a run
  */
@@ -62,12 +64,17 @@ _Static_assert(NR_MAP == SYS_MAP, "");
  *                     copy of a page of its own space), DATA_VA over
  *                     itself (refused); results into words 7..9, then
  *                     word 10 = 1; exit
+ *   guest_chain(n)    n > 0: make a task, map DATA, the mailbox and this
+ *                     page into it, run guest_chain(n - 1) there (no
+ *                     pager), exit (an error into word 12); n = 0:
+ *                     forever mailbox[11] = *DATA_VA
  */
 void guest_page(void);
 void guest_copy(void);
 void guest_write(void);
 void guest_b(void);
 void guest_self(void);
+void guest_chain(void);
 __asm__(".pushsection .text.guest, \"ax\"\n"
 	".balign 4096\n"
 	".globl guest_page\n"
@@ -154,6 +161,53 @@ __asm__(".pushsection .text.guest, \"ax\"\n"
 	"	sd a0, 72(s1)\n"
 	"	li t0, 1\n"
 	"	sd t0, 80(s1)\n"
+	"	li t0, " S(NR_THREAD_EXIT) "\n"
+	"	ecall\n"
+	".globl guest_chain\n"
+	"guest_chain:\n"
+	"	mv s2, a0\n"
+	"	li s1, " S(MBOX_VA) "\n"
+	"	beqz s2, 2f\n"
+	"	li t0, " S(NR_TASK_CREATE) "\n"
+	"	ecall\n"
+	"	mv s0, a0\n"
+	"	blt a0, zero, 3f\n"
+	"	li a1, " S(DATA_VA) "\n"
+	"	mv a2, a1\n"
+	"	li a3, 3\n"
+	"	li t0, " S(NR_MAP) "\n"
+	"	ecall\n"
+	"	bnez a0, 3f\n"
+	"	mv a0, s0\n"
+	"	mv a1, s1\n"
+	"	mv a2, s1\n"
+	"	li a3, 3\n"
+	"	li t0, " S(NR_MAP) "\n"
+	"	ecall\n"
+	"	bnez a0, 3f\n"
+	"	mv a0, s0\n"
+	"	la a1, guest_page\n"
+	"	mv a2, a1\n"
+	"	li a3, 5\n"
+	"	li t0, " S(NR_MAP) "\n"
+	"	ecall\n"
+	"	bnez a0, 3f\n"
+	"	mv a0, s0\n"
+	"	la a1, guest_chain\n"
+	"	li a2, 0\n"
+	"	addi a3, s2, -1\n"
+	"	li a4, 0\n"
+	"	li a5, 0\n"
+	"	li t0, " S(NR_THREAD_CREATE) "\n"
+	"	ecall\n"
+	"	blt a0, zero, 3f\n"
+	"	li t0, " S(NR_THREAD_EXIT) "\n"
+	"	ecall\n"
+	"2:	li t0, " S(DATA_VA) "\n"
+	"	ld t1, 0(t0)\n"
+	"	sd t1, 88(s1)\n"
+	"	j 2b\n"
+	"3:	sd a0, 96(s1)\n"
 	"	li t0, " S(NR_THREAD_EXIT) "\n"
 	"	ecall\n"
 	".balign 4096\n"
@@ -440,6 +494,35 @@ static int selfmap(void)
 	return t_done("mapdb_selfmap");
 }
 
+static int deep(void)
+{
+	enum { DEPTH = 100 };
+	uint64_t r0 = records();
+	uint64_t *p = map_page();
+	struct kernel_info k0, k1;
+	int64_t b;
+
+	*p = 0x7777;
+	b = make_b((uint64_t)p, MAP_R | MAP_W);
+	mbox[11] = mbox[12] = 0;
+	start(b, guest_chain, DEPTH - 1, 1);	/* B is level 1 */
+	CHECK(mbox_becomes(11, 0x7777));
+	CHECK_EQ(mbox[12], 0);
+	/* Each of our three pages (data, mailbox, code) has a copy in each of
+	 * the DEPTH tasks. */
+	CHECK_EQ(records(), r0 + 3 * (DEPTH + 1));
+	CHECK_EQ(sys_kernel_info(&k0), 0);
+	CHECK_EQ(munmap(p, PAGE_SIZE), 0);
+	CHECK_EQ(records(), r0 + 2 * (DEPTH + 1));
+	/* The last task's thread faults (no pager: it is stopped). */
+	for (int i = 0; i < 2000 && sys_kernel_info(&k1) == 0 && k1.nthreads == k0.nthreads; i++)
+		sys_yield();
+	CHECK_EQ(k1.nthreads, k0.nthreads - 1);
+	destroy(b);
+	CHECK_EQ(records(), r0);
+	return t_done("mapdb_deep");
+}
+
 static int run(void)
 {
 	enum { N = 16 };
@@ -550,6 +633,8 @@ int main(int argc, char **argv)
 		return remap();
 	if (argc > 1 && !strcmp(argv[1], "selfmap"))
 		return selfmap();
+	if (argc > 1 && !strcmp(argv[1], "deep"))
+		return deep();
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return run();
 	printf("FAIL: test_mapdb: unknown mode\n");
