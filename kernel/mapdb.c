@@ -318,8 +318,8 @@ int mapdb_map(struct aspace *src, uint64_t src_va, struct aspace *dst,
 		node_insert(n, dst, dva);
 		link_child(s, n);
 		*de = PA_PTE(PTE_PA(se)) | flags | (se & PTE_W ? PTE_WOK : 0);
+		sfence_vma_va(dva);	/* this va in every address space */
 	}
-	sfence_vma();
 	err = 0;
 out:
 	unpin_sources(src, src_va, pinned);
