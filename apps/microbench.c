@@ -15,9 +15,14 @@
  *   reply_cap_roundtrip  call to a two-thread server: one thread receives
  *                    and keeps the reply right as a reply handle, the
  *                    other answers through it (and closes it)
+ *   revoke_derived   munmap of a page we (as a custom pager) mapped into a
+ *                    task of ours: the pager's unmap of the source, which
+ *                    revokes the derived copy (a fresh process; the
+ *                    same loop without the map is "microbench revoke 0")
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -236,6 +241,33 @@ static uint64_t bench_reply_cap(void)
 	return total;
 }
 
+/* In a fresh process (see main): no other VMAs slow the munmap. With
+ * `derived` false the same loop without the sys_map (for comparison). */
+static uint64_t bench_revoke_derived(bool derived)
+{
+	enum { RUNS = 200 };
+	int64_t task = sys_task_create();
+	uint64_t total = 0, runs = 0;
+
+	if (task < 0)
+		return 0;
+	for (int i = 0; i < RUNS; i++) {
+		char *p = map_anon(1);
+		if (!p)
+			break;
+		p[0] = 1;
+		if (derived && sys_map((uint64_t)task, (uint64_t)p, 0x40000000, MAP_R | MAP_W) < 0)
+			break;
+		uint64_t t0 = rdinstret();
+		munmap(p, PAGE_SIZE);
+		total += rdinstret() - t0;
+		runs++;
+	}
+	sys_task_destroy((uint64_t)task);
+	sys_handle_close((uint64_t)task);
+	return runs ? total / runs : 0;
+}
+
 /* The other end of ipc_roundtrip: reply to every call, nothing else. */
 static int serve(uint64_t ep)
 {
@@ -263,6 +295,11 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "serve"))
 		return serve(libsys_start_info.granted);
+	if (argc > 2 && !strcmp(argv[1], "revoke")) {
+		report(argv[2][0] == '1' ? "revoke_derived" : "revoke_base",
+		       bench_revoke_derived(argv[2][0] == '1'), 1, "instructions");
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "fork")) {
 		uint64_t pages = strtoul(argv[2], NULL, 10);
 		printf("bench: fork_%lumib %lu instructions\n", (unsigned long)(pages / 256),
@@ -287,6 +324,7 @@ int main(int argc, char **argv)
 	report("mmap_munmap", bench_mmap_munmap(), 1, "instructions");
 	report("fault_10k_vmas", bench_fault_many_vmas(), 1, "instructions");
 	report("reply_cap_roundtrip", bench_reply_cap(), N, "instructions");
+	run_fresh("revoke", "1");
 	if (pid > 0) {
 		kill((pid_t)pid, SIGKILL);
 		waitpid((pid_t)pid, &status, 0);

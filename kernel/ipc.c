@@ -151,6 +151,10 @@ static bool fault_resolve(struct thread *pager, struct thread *t)
 	if (label == FAULT_REPLY_MAP && task_within(t->task, pager->task) &&
 	    vm_map_from(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2]) == 0)
 		return true;
+	if (label == FAULT_REPLY_MAP_RUN && task_within(t->task, pager->task) &&
+	    vm_map_run(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2],
+		       px[R_A2 + 3]) == 0)
+		return true;
 	if (label != FAULT_REPLY_KILL)
 		kprintf("kernel: thread %lu: bad fault reply (label %lu); stopped\n",
 			t->id, label);

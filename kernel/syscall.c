@@ -9,6 +9,7 @@
 #include "device.h"
 #include "kmem.h"
 #include "lib.h"
+#include "mapdb.h"
 #include "object.h"
 #include "riscv.h"
 #include "sbi.h"
@@ -201,6 +202,20 @@ static int64_t sys_map(struct thread *t, const uint64_t *a)
 	return vm_map_from(&t->task->as, a[1], &task->as, a[2], a[3]);
 }
 
+static int64_t sys_map_run(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+
+	if (!task)
+		return err;
+	if (task->dead)
+		return -ERR_SRCH;
+	if (!task_within(task, t->task))
+		return -ERR_PERM;
+	return vm_map_run(&t->task->as, a[1], &task->as, a[2], a[3], a[4]);
+}
+
 static int64_t sys_range(struct thread *t, const uint64_t *a, bool protect)
 {
 	int err = 0;
@@ -274,6 +289,7 @@ static int64_t sys_kernel_info(struct thread *t, const uint64_t *a)
 		.kmem_total_pages = kmem_total_pages(),
 		.nthreads = thread_count(),
 		.ntasks = task_count(),
+		.mapping_records = mapdb_count(),
 	};
 
 	return copy_to_user(&t->task->as, a[0], &ki, sizeof(ki));
@@ -451,6 +467,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_THREAD_SUSPEND] = sys_thread_suspend,
 	[SYS_THREAD_RESUME] = sys_thread_suspend,
 	[SYS_THREAD_SET_PAGER] = sys_thread_set_pager,
+	[SYS_MAP_RUN] = sys_map_run,
 };
 
 /*

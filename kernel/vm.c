@@ -9,9 +9,12 @@
 #include "device.h"
 #include "kmem.h"
 #include "lib.h"
+#include "mapdb.h"
+#include "object.h"
 #include "riscv.h"
 
 extern pte_t boot_root[512];
+extern struct task *root_task;	/* the pager: owner of every user frame */
 
 #define KERNEL_HALF 256	/* root entries >= this are the kernel's */
 
@@ -28,6 +31,7 @@ int vm_create(struct aspace *as)
 	as->root = root;
 	as->pt_pages = 1;
 	as->mapped = 0;
+	as->mdb_nodes = 0;
 	return 0;
 }
 
@@ -48,6 +52,10 @@ void vm_destroy(struct aspace *as)
 		return;
 	if (as->root == active_root)
 		vm_activate_kernel();
+	/* Records first: revoking may clear entries anywhere in this space. */
+	if (as->mdb_nodes)
+		vm_unmap(as, 0, USER_TOP >> PAGE_SHIFT);
+	KASSERT(as->mdb_nodes == 0);
 	for (int i = 0; i < KERNEL_HALF; i++) {
 		pte_t e = as->root[i];
 		if ((e & PTE_V) && !(e & PTE_LEAF))
@@ -110,7 +118,9 @@ static __attribute__((noinline)) int vm_map_slow(struct aspace *as, uint64_t va,
 
 	if (!e)
 		return -ERR_NOMEM;
-	if (!(*e & PTE_V))
+	if (unlikely(*e & PTE_MDB))
+		mapdb_drop(as, va);	/* replaced: its copies go */
+	else if (!(*e & PTE_V))
 		as->mapped++;
 	*e = PA_PTE(pa) | flags;
 	sfence_vma_va(va);
@@ -128,6 +138,8 @@ int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	if (unlikely((e1 & (PTE_V | PTE_LEAF)) != PTE_V))
 		return vm_map_slow(as, va, pa, flags);
 	e = &((pte_t *)P2V(PTE_PA(e1)))[VPN(va, 0)];
+	if (unlikely(*e & PTE_MDB))	/* keeps this path free of calls */
+		return vm_map_slow(as, va, pa, flags);
 	if (!(*e & PTE_V))
 		as->mapped++;
 	*e = PA_PTE(pa) | flags;
@@ -146,20 +158,46 @@ int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	return 0;
 }
 
+pte_t *vm_pte(struct aspace *as, uint64_t va)
+{
+	return va < USER_TOP ? walk(as, va, 0, false) : NULL;
+}
+
+int vm_prepare(struct aspace *as, uint64_t va, uint64_t npages)
+{
+	uint64_t end = va + npages * PAGE_SIZE;
+
+	for (; va < end; va = ALIGN_DOWN(va, 1ul << 21) + (1ul << 21))
+		if (!walk(as, va, 0, true))
+			return -ERR_NOMEM;
+	return 0;
+}
+
 /*
  * Visit the present 4 KiB leaves in [va, end), skipping absent tables a
- * whole 1 GiB or 2 MiB at a time. `fn` gets the PTE and returns whether it
- * changed it; a leaf table left empty by an unmap is freed.
+ * whole 1 GiB or 2 MiB at a time. `fn` gets the PTE and its address and
+ * returns whether it changed the PTE; a leaf table left empty by an unmap
+ * is freed. (A revoke reached through fn clears entries but never frees
+ * a table, so the walk's table pointers stay good.)
  */
-static inline bool leaf_clear(struct aspace *as, pte_t *e, uint64_t arg)
+static inline bool leaf_clear(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg)
 {
-	(void)arg;
+	(void)va, (void)arg;
 	*e = 0;
 	as->mapped--;
 	return true;
 }
 
-typedef bool (*leaf_fn)(struct aspace *as, pte_t *e, uint64_t arg);
+/* The same where the space has mapping records: a marked page's copies
+ * go with it. */
+static inline bool leaf_clear_mdb(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg)
+{
+	if (*e & PTE_MDB)
+		mapdb_drop(as, va);
+	return leaf_clear(as, e, va, arg);
+}
+
+typedef bool (*leaf_fn)(struct aspace *as, pte_t *e, uint64_t va, uint64_t arg);
 
 static inline __attribute__((always_inline)) uint64_t
 for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
@@ -184,11 +222,11 @@ for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
 		bool whole = (va & ((1ul << 21) - 1)) == 0 && stop == next;
 		for (; va < stop; va += PAGE_SIZE) {
 			pte_t *e = &leaves[VPN(va, 0)];
-			if ((*e & PTE_V) && fn(as, e, arg))
+			if ((*e & PTE_V) && fn(as, e, va, arg))
 				changed++;
 		}
 		/* An unmap over a leaf table's whole range frees the table. */
-		if (whole && fn == leaf_clear) {
+		if (whole && (fn == leaf_clear || fn == leaf_clear_mdb)) {
 			*l1 = 0;
 			kpage_free(leaves);
 			as->pt_pages--;
@@ -199,21 +237,41 @@ for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
 
 uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages)
 {
-	uint64_t n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_clear, 0);
+	uint64_t end = va + npages * PAGE_SIZE, n;
+
+	/* A space without records (the pager's processes, mostly) pays
+	 * nothing per page for the database. */
+	if (likely(!as->mdb_nodes))
+		n = for_each_leaf(as, va, end, leaf_clear, 0);
+	else
+		n = for_each_leaf(as, va, end, leaf_clear_mdb, 0);
 
 	sfence_vma();
 	return n;
 }
 
 /* Set R/W/X, never W where the page's source did not allow it. */
-static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t rwx)
+static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
 {
-	(void)as;
+	(void)as, (void)va;
 	pte_t old = *e;
 	if (!(old & PTE_WOK))
 		rwx &= ~PTE_W;
 	*e = (old & ~(PTE_LEAF | PTE_D)) | rwx | ((rwx & PTE_W) ? PTE_D : 0);
 	return *e != old;
+}
+
+/* The same where the space has records: what a marked page loses, its
+ * copies lose. */
+static inline bool leaf_protect_mdb(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
+{
+	pte_t old = *e;
+	bool changed = leaf_protect(as, e, va, rwx);
+	uint64_t lost = old & ~*e & PTE_LEAF;
+
+	if ((old & PTE_MDB) && lost)
+		mapdb_lower(as, va, lost);
+	return changed;
 }
 
 uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t rwx)
@@ -222,7 +280,10 @@ uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t rw
 
 	if (!(rwx & PTE_LEAF))
 		return vm_unmap(as, va, npages);
-	n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_protect, rwx);
+	if (likely(!as->mdb_nodes))
+		n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_protect, rwx);
+	else
+		n = for_each_leaf(as, va, va + npages * PAGE_SIZE, leaf_protect_mdb, rwx);
 	sfence_vma();
 	return n;
 }
@@ -263,23 +324,73 @@ bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *flags)
 	return e != 0;
 }
 
+static inline bool map_rights_bad(uint64_t rights)
+{
+	return !rights || (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
+	       ((rights & MAP_W) && !(rights & MAP_R));
+}
+
+/* The source page's PTE if it may be mapped with `rights`, else 0 with
+ * *err set. */
+static inline pte_t source_pte(struct aspace *src, uint64_t va, uint64_t rights,
+			       uint64_t *pa, int *err)
+{
+	pte_t e = leaf_lookup(src, va, pa);
+
+	if ((e & (PTE_U | PTE_R)) != (PTE_U | PTE_R)) {
+		*err = -ERR_FAULT;
+		return 0;
+	}
+	if ((rights & MAP_W) && !(e & PTE_W)) {
+		*err = -ERR_ACCES;
+		return 0;
+	}
+	return e;
+}
+
 int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 		uint64_t dst_va, uint64_t rights)
 {
 	uint64_t pa = 0;
+	int err;
 	pte_t e;
 
-	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || !rights ||
-	    (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
-	    ((rights & MAP_W) && !(rights & MAP_R)))
+	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || map_rights_bad(rights))
 		return -ERR_INVAL;
-	e = leaf_lookup(src, src_va, &pa);
-	if ((e & (PTE_U | PTE_R)) != (PTE_U | PTE_R))
-		return -ERR_FAULT;
-	if ((rights & MAP_W) && !(e & PTE_W))
-		return -ERR_ACCES;
+	if (!(e = source_pte(src, src_va, rights, &pa, &err)))
+		return err;
+	if (unlikely(src != &root_task->as))
+		return mapdb_map(src, src_va, dst, dst_va, rights, 1);
 	/* W may be added later (SYS_PROTECT) only if the source had it. */
 	return vm_map(dst, dst_va, pa, vm_user_flags(rights) | (e & PTE_W ? PTE_WOK : 0));
+}
+
+int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,
+	       uint64_t dst_va, uint64_t rights, uint64_t npages)
+{
+	uint64_t pa = 0, flags = vm_user_flags(rights);
+	int err;
+	pte_t e;
+
+	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || map_rights_bad(rights) ||
+	    npages == 0 || npages > MAP_RUN_MAX ||
+	    dst_va >= USER_TOP || npages > (USER_TOP - dst_va) >> PAGE_SHIFT ||
+	    src_va >= USER_TOP || npages > (USER_TOP - src_va) >> PAGE_SHIFT)
+		return -ERR_INVAL;
+	for (uint64_t i = 0; i < npages; i++)
+		if (!source_pte(src, src_va + i * PAGE_SIZE, rights, &pa, &err))
+			return err;
+	if (src != &root_task->as)
+		return mapdb_map(src, src_va, dst, dst_va, rights, npages);
+	/* The pager's own pages: with the tables made, vm_map cannot fail. */
+	if ((err = vm_prepare(dst, dst_va, npages)) < 0)
+		return err;
+	for (uint64_t i = 0; i < npages; i++) {
+		e = leaf_lookup(src, src_va + i * PAGE_SIZE, &pa);
+		err = vm_map(dst, dst_va + i * PAGE_SIZE, pa, flags | (e & PTE_W ? PTE_WOK : 0));
+		KASSERT(err == 0);
+	}
+	return 0;
 }
 
 void vm_activate(struct aspace *as)

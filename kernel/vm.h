@@ -11,34 +11,63 @@
 
 typedef uint64_t pte_t;
 
+/* RSW bit: the mapping database (mapdb.c) has a record of this page, as a
+ * source of derived mappings, as derived itself, or both. A PTE without it
+ * is unmapped, replaced or protected at no extra cost. */
+#define PTE_MDB	(1ul << 9)
+
 struct aspace {
 	pte_t *root;		/* kernel virtual address of the root table */
 	uint64_t pt_pages;	/* page-table pages, root included */
 	uint64_t mapped;	/* leaf 4 KiB mappings (a 2 MiB leaf counts 512) */
+	uint64_t mdb_nodes;	/* mapping records of pages in this space */
 };
 
 /* 0, or -ERR_NOMEM. */
 int vm_create(struct aspace *as);
-/* Free every user page-table page and the root. Frees no mapped page. */
+/* Free every user page-table page and the root, after removing the
+ * space's mapping records (and so revoking what was derived from its
+ * pages). Frees no mapped page. */
 void vm_destroy(struct aspace *as);
-/* Map one 4 KiB page; replaces an existing mapping. 0 or -ERR_NOMEM. */
+/* Map one 4 KiB page; replaces an existing mapping (revoking what was
+ * derived from it). 0 or -ERR_NOMEM. */
 int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);
 /*
  * Map the page at src_va of `src` into `dst` at dst_va with MAP_* rights:
  * what SYS_MAP and a fault reply do. The source must be a user page with
  * R, and W too if W is asked (X needs only R: a task can grant no more
  * than it can read or write itself). The caller checks that dst is the
- * source's own task or a descendant. 0, -ERR_INVAL (alignment, range,
+ * source's own task or a descendant. Unless src is the pager's (the owner
+ * of RAM, the root of all user frames) the new mapping is recorded as
+ * derived from the source page (mapdb.c). 0, -ERR_INVAL (alignment, range,
  * rights), -ERR_FAULT (source not mapped), -ERR_ACCES, -ERR_NOMEM.
  */
 int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 		uint64_t dst_va, uint64_t rights);
+/*
+ * The same for a run of npages (1..MAP_RUN_MAX) consecutive pages, one set
+ * of rights: SYS_MAP_RUN and FAULT_REPLY_MAP_RUN. All or nothing: every
+ * source page is checked before anything changes, and memory (page tables,
+ * mapping records) is taken before the first page is mapped. Within one
+ * space a run may not overlap its sources, nor use as a source a page
+ * mapped from another page of that space (-ERR_INVAL).
+ */
+int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,
+	       uint64_t dst_va, uint64_t rights, uint64_t npages);
+/* The 4 KiB leaf PTE slot for va (NULL if a table is missing or a larger
+ * leaf covers va). For mapdb.c. */
+pte_t *vm_pte(struct aspace *as, uint64_t va);
+/* Make sure the leaf tables for [va, va + npages pages) exist: 0 or
+ * -ERR_NOMEM (tables made so far stay, empty). */
+int vm_prepare(struct aspace *as, uint64_t va, uint64_t npages);
 /* Map one 2 MiB page (boot only: the pager's RAM window). */
 int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);
-/* Remove 4 KiB mappings in [va, va + n pages). Returns how many were present. */
+/* Remove 4 KiB mappings in [va, va + n pages), and everything derived from
+ * them. Returns how many were present (in this space). */
 uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages);
 /* Set the R/W/X bits of present 4 KiB mappings in the range (W only where
- * the page's source had W); R/W/X all clear unmaps. Returns how many were
+ * the page's source had W); R/W/X all clear unmaps. Rights taken from a
+ * page are taken from everything derived from it. Returns how many were
  * changed. */
 uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t pte_rwx);
 /* Translate a user address: true and *pa, *pte_flags if mapped. */

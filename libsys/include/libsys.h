@@ -64,6 +64,12 @@ static inline int64_t sys_map(uint64_t task, uint64_t src, uint64_t dst, uint64_
 {
 	return syscall4(SYS_MAP, task, src, dst, rights);
 }
+/* SYS_MAP of npages consecutive pages with one set of rights. */
+static inline int64_t sys_map_run(uint64_t task, uint64_t src, uint64_t dst, uint64_t rights,
+				  uint64_t npages)
+{
+	return syscall5(SYS_MAP_RUN, task, src, dst, rights, npages);
+}
 static inline int64_t sys_unmap(uint64_t task, uint64_t va, uint64_t npages) { return syscall3(SYS_UNMAP, task, va, npages); }
 static inline int64_t sys_protect(uint64_t task, uint64_t va, uint64_t npages, uint64_t rights)
 {

@@ -15,14 +15,19 @@
  * Replies (label):
  *   FAULT_REPLY_MAP     w[0] page in the pager's own space, w[1] page to map
  *                       in the faulting space, w[2] MAP_* rights; then resume
+ *   FAULT_REPLY_MAP_RUN as FAULT_REPLY_MAP for a run of pages: w[0] first
+ *                       source page, w[1] first page to map, w[2] MAP_*
+ *                       rights for all, w[3] number of pages (1 ..
+ *                       MAP_RUN_MAX); all or nothing (see SYS_MAP_RUN)
  *   FAULT_REPLY_RESUME  resume; the pager fixed things by other means
  *   FAULT_REPLY_KILL    the thread is stopped and never runs again
  *   FAULT_REPLY_REGS    resume at new registers: w[0] pc, w[1] sp, w[2] ra,
  *                       w[3..5] a0..a2 (every other register unchanged);
  *                       how a signal handler is entered
- * A malformed reply (bad label, unmapped source page, bad rights, or a
- * faulting task that is not the pager's own or one it created, a REGS pc
- * or sp outside user space) stops the
+ * A malformed reply (bad label, unmapped source page, bad rights or page
+ * count, out of kernel memory, a faulting task that is not the pager's
+ * own or one it created, a REGS pc or sp outside user space) maps nothing
+ * and stops the
  * thread as FAULT_REPLY_KILL would. (A RESUME, or a MAP of some other page,
  * simply faults again: avoiding that loop is the pager's business.)
  */
@@ -47,6 +52,7 @@
 #define FAULT_REPLY_RESUME	2
 #define FAULT_REPLY_KILL	3
 #define FAULT_REPLY_REGS	4
+#define FAULT_REPLY_MAP_RUN	5
 
 struct fault_msg {
 	uint64_t addr;

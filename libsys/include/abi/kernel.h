@@ -63,6 +63,8 @@ enum sys_number {
 	SYS_THREAD_RESUME,	/* (thread) -> 0 */
 	SYS_THREAD_SET_PAGER,	/* (thread, pager ep or 0, fault badge) -> 0;
 				   a badged pager handle's badge wins */
+	SYS_MAP_RUN,		/* (task, src va, dst va, rights, npages) -> 0: SYS_MAP
+				   of 1..MAP_RUN_MAX pages, all or nothing */
 	SYS_COUNT
 };
 
@@ -102,6 +104,8 @@ enum sys_number {
 #define MAP_R		0x1u	/* page mapping rights for SYS_MAP, SYS_PROTECT */
 #define MAP_W		0x2u	/* W implies R (Sv39 has no write-only pages) */
 #define MAP_X		0x4u
+
+#define MAP_RUN_MAX	512	/* pages per SYS_MAP_RUN / FAULT_REPLY_MAP_RUN */
 
 /*
  * IPC message info word (register a1):
@@ -225,6 +229,7 @@ struct kernel_info {
 	uint64_t kmem_total_pages;
 	uint64_t nthreads;
 	uint64_t ntasks;
+	uint64_t mapping_records;	/* mapping database nodes (derived mappings) */
 };
 
 #endif
