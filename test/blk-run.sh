@@ -9,6 +9,8 @@
 #            boot again and read them back through the driver
 #   ioerror  the disk behind QEMU's blkdebug, failing sector 77's reads and
 #            sector 90's writes with EIO
+#   readonly the disk read-only (readonly=on)
+#   nodisk   no disk at all
 set -u
 mode=$1; pristine=$2; kernel=$3; bootimg=$4
 here=$(dirname "$0")
@@ -80,6 +82,16 @@ CFG
 	drive="$drive,file.image.filename=$img -device virtio-blk-device,drive=hd0"
 	sh "$here/run-test.sh" blk.ioerror 60 "PASS: blk ioerror" -a "init=test_blk ioerror" \
 		-x "$drive" "$kernel" "$bootimg"
+	;;
+readonly)
+	sh "$here/run-test.sh" blk.readonly 60 "PASS: blk readonly" -a "init=test_blk readonly" \
+		-x "-drive if=none,id=hd0,format=raw,file=$img,readonly=on -device virtio-blk-device,drive=hd0" \
+		"$kernel" "$bootimg" || exit 1
+	cmp "$img" "$pristine" || { echo "FAILED: blk.readonly: the image changed"; exit 1; }
+	;;
+nodisk)
+	sh "$here/run-test.sh" blk.nodisk 60 "PASS: blk nodisk" -a "init=test_blk nodisk" \
+		"$kernel" "$bootimg"
 	;;
 *)
 	echo "blk-run.sh: unknown mode $mode"

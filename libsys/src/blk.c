@@ -24,8 +24,7 @@ static int64_t setup_grant(uint64_t ep, uint64_t label, uint64_t h)
 	return blk_call(ep, &m);
 }
 
-int64_t blk_start(const struct proc_device *devs, uint64_t ndevs, uint64_t pool_pa,
-		  uint64_t pool_len)
+int64_t blk_spawn(const struct proc_device *devs, uint64_t ndevs, int64_t *pid_out)
 {
 	const char *argv[] = { "blk", NULL };
 	int64_t ep, pid, r = -ERR_NODEV;
@@ -41,12 +40,31 @@ int64_t blk_start(const struct proc_device *devs, uint64_t ndevs, uint64_t pool_
 		r = setup_grant((uint64_t)ep, BLK_SETUP_DEVICE, devs[i].device);
 	if (r == 0)
 		r = setup_grant((uint64_t)ep, BLK_SETUP_IRQ, devs[i - 1].irq);
-	if (r == 0) {
-		struct ipc_msg m = { .info = ipc_info(BLK_SETUP_POOL, 0, 0),
-				     .w = { pool_pa, pool_len } };
-		r = blk_call((uint64_t)ep, &m);
-	}
 	if (r < 0) {
+		kill((int)pid, SIGKILL);
+		sys_handle_close((uint64_t)ep);
+		return r;
+	}
+	if (pid_out)
+		*pid_out = pid;
+	return ep;
+}
+
+int64_t blk_set_pool(uint64_t ep, uint64_t pool_pa, uint64_t pool_len)
+{
+	struct ipc_msg m = { .info = ipc_info(BLK_SETUP_POOL, 0, 0), .w = { pool_pa, pool_len } };
+
+	return blk_call(ep, &m);
+}
+
+int64_t blk_start(const struct proc_device *devs, uint64_t ndevs, uint64_t pool_pa,
+		  uint64_t pool_len)
+{
+	int64_t pid = 0, ep = blk_spawn(devs, ndevs, &pid), r;
+
+	if (ep < 0)
+		return ep;
+	if ((r = blk_set_pool((uint64_t)ep, pool_pa, pool_len)) < 0) {
 		kill((int)pid, SIGKILL);
 		sys_handle_close((uint64_t)ep);
 		return r;

@@ -12,6 +12,11 @@
  *   verify   after durable, on a new boot: read those sectors back
  *   ioerror  with blkdebug failing sector 77 (reads) and 90 (writes):
  *            -ERR_IO for those, the rest served normally
+ *   readonly with a read-only disk, set up step by step: bad pools
+ *            refused, requests before setup refused; reads served,
+ *            writes -ERR_PERM
+ *   nodisk   with no disk: blk_start fails with -ERR_NODEV and the driver
+ *            it spawned is gone
  *   attacker (spawned by rw) a client holding a badged send-only handle
  */
 #include <string.h>
@@ -345,6 +350,51 @@ static int ioerror(void)
 	return t_done("blk ioerror");
 }
 
+static int readonly(void)
+{
+	const struct proc_start *ps = &libsys_start_info;
+	struct blk_client c;
+	int64_t va = dma_alloc(POOL_LEN, &pool_pa), ep, pid = 0;
+
+	CHECK(va > 0);
+	pool = (uint8_t *)va;
+	CHECK((ep = blk_spawn(ps->devices, ps->ndevices, &pid)) > 0 && pid > 0);
+	if (ep <= 0 || va <= 0)
+		return t_done("blk readonly");
+	CHECK_EQ((int64_t)call((uint64_t)ep, ipc_info(BLK_INFO, 0, 0), 0, 0, 0, 0), -ERR_AGAIN);
+	CHECK_EQ((int64_t)call((uint64_t)ep, ipc_info(BLK_SETUP_IRQ, 0, IPC_GRANT), 0, 0, 0,
+			       ps->devices[0].irq), -ERR_EXIST);
+	CHECK_EQ(blk_set_pool((uint64_t)ep, pool_pa + 8, POOL_LEN), -ERR_INVAL);
+	CHECK_EQ(blk_set_pool((uint64_t)ep, pool_pa, 0), -ERR_INVAL);
+	CHECK_EQ(blk_set_pool((uint64_t)ep, pool_pa, BLK_POOL_MAX + PAGE_SIZE), -ERR_INVAL);
+	CHECK_EQ(blk_set_pool((uint64_t)ep, ~0ul << PAGE_SHIFT, BLK_POOL_MAX), -ERR_INVAL);
+	CHECK_EQ(blk_set_pool((uint64_t)ep, pool_pa, POOL_LEN), 0);
+	CHECK_EQ(blk_set_pool((uint64_t)ep, pool_pa, POOL_LEN), -ERR_PERM);
+	CHECK_EQ(blk_attach(&c, (uint64_t)ep), 0);
+	CHECK_EQ(c.info.read_only, 1);
+	CHECK_EQ(c.info.capacity, IMG_SECTORS);
+	CHECK_EQ(blk_read(&c, 1, 2, 0), 0);
+	CHECK(holds(pool, "sector", 1, 2));
+	CHECK_EQ(blk_write(&c, 1, 1, 0), -ERR_PERM);
+	CHECK_EQ(blk_flush(&c), 0);
+	return t_done("blk readonly");
+}
+
+static int nodisk(void)
+{
+	const struct proc_start *ps = &libsys_start_info;
+	struct mem_info m0, m1;
+	int status;
+
+	CHECK_EQ(mem_info(&m0), 0);
+	CHECK_EQ(blk_start(ps->devices, ps->ndevices, 0x80000000, PAGE_SIZE), -ERR_NODEV);
+	CHECK(waitpid(-1, &status, 0) > 0);	/* the driver, killed */
+	CHECK(WIFSIGNALED(status));
+	CHECK_EQ(mem_info(&m1), 0);
+	CHECK_EQ(m1.free_pages, m0.free_pages);
+	return t_done("blk nodisk");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "rw";
@@ -357,5 +407,9 @@ int main(int argc, char **argv)
 		return verify();
 	if (!strcmp(mode, "ioerror"))
 		return ioerror();
+	if (!strcmp(mode, "readonly"))
+		return readonly();
+	if (!strcmp(mode, "nodisk"))
+		return nodisk();
 	return rw();
 }

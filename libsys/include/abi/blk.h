@@ -97,11 +97,17 @@ _Static_assert(BLK_MAX_SECTORS * BLK_SECTOR_SIZE <= BLK_POOL_MAX, "a request fit
  */
 struct proc_device;
 
-/* Start the driver: spawn "blk" with a new endpoint, offer it devs[i]'s
- * device handle for each i until one is a virtio-blk device, then that
- * device's IRQ handle and the pool [pool_pa, pool_pa + pool_len) (memory
- * from dma_alloc). Returns the endpoint (unbadged, all rights: client 0;
- * mint badged send-only copies for other clients). */
+/* Spawn the driver "blk" with a new endpoint, offer it devs[i]'s device
+ * handle for each i until one is a virtio-blk device, then that device's
+ * IRQ handle. Returns the endpoint (unbadged, all rights); *pid (if not
+ * NULL) the driver's pid. */
+int64_t blk_spawn(const struct proc_device *devs, uint64_t ndevs, int64_t *pid);
+/* Name the pool [pool_pa, pool_pa + pool_len) (memory from dma_alloc):
+ * the device starts and setup closes. Whoever owns the data sends this:
+ * the spawner itself, or a process it handed the endpoint to first. */
+int64_t blk_set_pool(uint64_t ep, uint64_t pool_pa, uint64_t pool_len);
+/* Both: the endpoint (client 0; mint badged send-only copies for other
+ * clients, badges 1 .. BLK_MAX_CLIENTS-1). */
 int64_t blk_start(const struct proc_device *devs, uint64_t ndevs, uint64_t pool_pa,
 		  uint64_t pool_len);
 
