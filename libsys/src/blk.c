@@ -116,21 +116,29 @@ static int64_t reap(struct blk_client *c)
 	return r;
 }
 
+/* Take the first reaped completion whose tag is in mask: the tag, or -1. */
+static int64_t take(struct blk_client *c, uint32_t mask, int32_t *result)
+{
+	for (unsigned i = 0; i < c->nreaped; i++) {
+		struct blk_done d = c->reaped[i];
+		if (d.tag < 0 || d.tag >= BLK_SLOTS || !(mask & (1u << d.tag)))
+			continue;
+		c->nreaped--;
+		memmove(&c->reaped[i], &c->reaped[i + 1], (c->nreaped - i) * sizeof(c->reaped[0]));
+		*result = d.status;
+		return d.tag;
+	}
+	return -1;
+}
+
 /* Wait until a completion in mask (of tags) is reaped: the first such
  * tag to complete. */
 static int64_t wait_mask(struct blk_client *c, uint32_t mask, int32_t *result)
 {
 	for (;;) {
-		for (unsigned i = 0; i < c->nreaped; i++) {
-			struct blk_done d = c->reaped[i];
-			if (d.tag < 0 || d.tag >= BLK_SLOTS || !(mask & (1u << d.tag)))
-				continue;
-			c->nreaped--;
-			memmove(&c->reaped[i], &c->reaped[i + 1],
-				(c->nreaped - i) * sizeof(c->reaped[0]));
-			*result = d.status;
-			return d.tag;
-		}
+		int64_t tag = take(c, mask, result);
+		if (tag >= 0)
+			return tag;
 		int64_t r = reap(c);
 		if (r < 0)
 			return r;
@@ -153,6 +161,50 @@ int64_t blk_wait(struct blk_client *c, int64_t tag)
 int64_t blk_wait_any(struct blk_client *c, int32_t *result)
 {
 	return wait_mask(c, ~0u, result);
+}
+
+int64_t blk_poll(struct blk_client *c, int32_t *result)
+{
+	int64_t tag = take(c, ~0u, result), r;
+
+	if (tag >= 0)
+		return tag;
+	if ((r = reap(c)) < 0)
+		return r;
+	tag = take(c, ~0u, result);
+	return tag >= 0 ? tag : -ERR_AGAIN;
+}
+
+extern const char blk_relay_thread[], blk_relay_thread_end[];
+_Static_assert(SYS_IPC_CALL == 3 && SYS_WAIT == 12 && SYS_THREAD_EXIT == 17,
+	       "blk_relay.S's syscall numbers");
+
+int64_t blk_relay_start(uint64_t notif, uint64_t ep, uint64_t badge, uint64_t label)
+{
+	uint64_t code = (uint64_t)blk_relay_thread;
+	int64_t task, h_notif, h_ep, r;
+
+	if ((code & (PAGE_SIZE - 1)) || blk_relay_thread_end - blk_relay_thread > (long)PAGE_SIZE ||
+	    label >> 32)
+		return -ERR_INVAL;
+	if ((task = sys_task_create()) < 0)
+		return task;
+	if ((r = h_notif = sys_handle_grant((uint64_t)task, notif, 0, RIGHT_RECV)) < 0 ||
+	    (r = h_ep = sys_handle_grant((uint64_t)task, ep, badge, RIGHT_SEND)) < 0)
+		goto fail;
+	(void)*(volatile const char *)code;	/* fault the page in before lending it */
+	if ((r = sys_map((uint64_t)task, code, code, MAP_R | MAP_X)) < 0)
+		goto fail;
+	r = sys_thread_create((uint64_t)task, code, 0,
+			      (uint64_t)h_notif | (uint64_t)h_ep << 16 | label << 32, 0, 0);
+	if (r < 0)
+		goto fail;
+	sys_handle_close((uint64_t)r);		/* the task handle is enough */
+	return task;
+fail:
+	sys_task_destroy((uint64_t)task);
+	sys_handle_close((uint64_t)task);
+	return r;
 }
 
 static int64_t sync_request(struct blk_client *c, uint64_t label, uint64_t sector,

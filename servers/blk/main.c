@@ -1,8 +1,8 @@
 /*
  * The virtio-blk driver server: setup from its starter, the client table,
  * checking every request, and the one receive loop that serves requests
- * and interrupts (the latter as calls from the interrupt thread,
- * irq_thread.S). Every call is answered at once; reads, writes and flushes
+ * and interrupts (the latter as calls from the interrupt thread, a
+ * relay from libsys: blk_relay_start). Every call is answered at once; reads, writes and flushes
  * complete later and are collected with BLK_REAP, so the driver never
  * waits on a client. docs/blk-protocol.md is the protocol.
  */
@@ -16,10 +16,6 @@
 /* Where the device's register page goes in our space: above the mmap
  * area, below the stack's reach (abi/pager.h's layout). */
 #define DEV_VA		0x3800000000ul
-
-_Static_assert(SYS_IPC_CALL == 3 && SYS_WAIT == 12 && SYS_THREAD_EXIT == 17 && BLK_IRQ == 10,
-	       "irq_thread.S's numbers");
-extern const char blk_irq_thread[], blk_irq_thread_end[];
 
 struct client {
 	uint64_t notif;		/* notified when a request completes; 0: not attached */
@@ -66,31 +62,18 @@ static int64_t setup_device(uint64_t h)
 	return 0;
 }
 
-/* The interrupt thread: its own task, holding only a notification to wait
- * on and a badged copy of our endpoint, with one page of code mapped. */
+/* The interrupt thread: a relay (libsys blk_relay_start) from a
+ * notification the IRQ is bound to into BLK_IRQ calls on our endpoint,
+ * badged so that no client can pass for it. */
 static int64_t start_irq_thread(void)
 {
-	uint64_t code = (uint64_t)blk_irq_thread;
-	int64_t notif, task, h_notif, h_ep, r;
+	int64_t notif, relay;
 
-	if ((code & (PAGE_SIZE - 1)) || blk_irq_thread_end - blk_irq_thread > (long)PAGE_SIZE)
-		return -ERR_INVAL;
 	if ((notif = sys_notif_create()) < 0)
 		return notif;
-	if ((task = sys_task_create()) < 0)
-		return task;
-	if ((h_notif = sys_handle_grant((uint64_t)task, (uint64_t)notif, 0, RIGHT_RECV)) < 0)
-		return h_notif;
-	if ((h_ep = sys_handle_grant((uint64_t)task, ep, BLK_IRQ_BADGE, RIGHT_SEND)) < 0)
-		return h_ep;
-	(void)*(volatile const char *)code;	/* fault the page in before lending it */
-	if ((r = sys_map((uint64_t)task, code, code, MAP_R | MAP_X)) < 0)
-		return r;
-	if ((r = sys_irq_bind(irq_handle, (uint64_t)notif)) < 0)
-		return r;
-	r = sys_thread_create((uint64_t)task, code, 0, (uint64_t)h_notif | (uint64_t)h_ep << 16,
-			      0, 0);
-	return r < 0 ? r : 0;
+	if ((relay = blk_relay_start((uint64_t)notif, ep, BLK_IRQ_BADGE, BLK_IRQ)) < 0)
+		return relay;
+	return sys_irq_bind(irq_handle, (uint64_t)notif);
 }
 
 static int64_t setup_pool(uint64_t pa, uint64_t len)

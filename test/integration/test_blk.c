@@ -5,8 +5,9 @@
  * argv[1] says what to do:
  *   rw       capacity, the pattern, write + flush + read back, many
  *            requests in flight completing in any order, out-of-range and
- *            malformed requests, per-client limits, and an unprivileged
- *            child attacking the driver; the driver serves on throughout
+ *            malformed requests, per-client limits, completions relayed
+ *            as calls, and an unprivileged child attacking the driver;
+ *            the driver serves on throughout
  *   durable  write + flush, print "blk: flush returned", then wait to be
  *            killed (the host then checks the image)
  *   verify   after durable, on a new boot: read those sectors back
@@ -216,6 +217,38 @@ static void two_clients(uint64_t ep, struct blk_client *c0)
 	CHECK_EQ((int64_t)call((uint64_t)h7, ipc_info(BLK_INFO, 0, 0), 0, 0, 0, 0), -ERR_PERM);
 }
 
+/* A relay turns our completions into calls on an endpoint of ours, so a
+ * server can receive its clients and its disk in one loop. */
+static void relay(struct blk_client *c)
+{
+	struct ipc_msg m = { 0 };
+	int32_t result = -1;
+	int64_t e2 = sys_endpoint_create(), task, tag;
+
+	CHECK(e2 > 0);
+	CHECK((task = blk_relay_start(c->notif, (uint64_t)e2, 5, 77)) > 0);
+	CHECK_EQ(blk_relay_start(c->notif, (uint64_t)e2, 5, 1ul << 32), -ERR_INVAL);
+	CHECK_EQ(blk_poll(c, &result), -ERR_AGAIN);
+	CHECK((tag = blk_submit(c, BLK_READ, 400, 2, 0)) >= 0);
+	CHECK_EQ(ipc_recv((uint64_t)e2, &m), 0);
+	CHECK_EQ(ipc_label(m.info), 77);
+	CHECK_EQ(m.badge, 5);
+	CHECK_EQ(blk_poll(c, &result), tag);
+	CHECK_EQ(result, 0);
+	CHECK(holds(pool, "sector", 400, 2));
+	/* Answered, the relay waits again; the next completion calls again. */
+	CHECK((tag = blk_submit(c, BLK_READ, 402, 1, 0)) >= 0);
+	m = (struct ipc_msg){ .info = ipc_info(0, 0, 0) };
+	CHECK_EQ(ipc_reply_recv((uint64_t)e2, &m), 0);
+	CHECK_EQ(ipc_label(m.info), 77);
+	CHECK_EQ(blk_poll(c, &result), tag);
+	CHECK_EQ(blk_poll(c, &result), -ERR_AGAIN);
+	CHECK(holds(pool, "sector", 402, 1));
+	CHECK_EQ(sys_task_destroy((uint64_t)task), 0);
+	sys_handle_close((uint64_t)task);
+	sys_handle_close((uint64_t)e2);
+}
+
 /* A child with a send-only handle (badge 2): it cannot set the driver
  * up again, and its bad requests get errors; it exits with requests in
  * flight and unreaped. */
@@ -276,6 +309,7 @@ static int rw(void)
 
 	bad_requests(ep, &c, cap);
 	two_clients(ep, &c);
+	relay(&c);
 
 	const char *argv[] = { "test_blk", "attacker", NULL };
 	int64_t h2 = sys_handle_grant(0, ep, 2, RIGHT_SEND | RIGHT_GRANT), pid;

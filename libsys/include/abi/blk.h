@@ -129,6 +129,18 @@ int64_t blk_submit(struct blk_client *c, uint64_t label, uint64_t sector, uint64
 int64_t blk_wait(struct blk_client *c, int64_t tag);
 /* Wait for any submitted request to complete: its tag, *result its result. */
 int64_t blk_wait_any(struct blk_client *c, int32_t *result);
+/* Without waiting: a completed request's tag (*result its result), or
+ * -ERR_AGAIN if none has completed. */
+int64_t blk_poll(struct blk_client *c, int32_t *result);
+/* A relay: a thread in a new task of the caller's that waits on notif and
+ * turns each wake-up into a call on ep (through a copy badged `badge`,
+ * if ep is unbadged) with label `label` (below 2^32) and w0 the bits, and
+ * waits for the reply before waiting again. A single-threaded server can
+ * so receive its clients' requests and its disk completions (the client's
+ * notif, then blk_poll until -ERR_AGAIN) in one loop; the driver relays its
+ * IRQ this way. Returns the relay's task handle (destroy it to stop the
+ * relay), or -ERR_*. notif and ep need RIGHT_GRANT. */
+int64_t blk_relay_start(uint64_t notif, uint64_t ep, uint64_t badge, uint64_t label);
 /* Submit and wait. A flush makes durable the writes completed before it. */
 int64_t blk_read(struct blk_client *c, uint64_t sector, uint64_t count, uint64_t offset);
 int64_t blk_write(struct blk_client *c, uint64_t sector, uint64_t count, uint64_t offset);
