@@ -11,6 +11,7 @@
 #include <string.h>
 #include "libsys.h"
 #include "abi/blk.h"
+#include "abi/fault.h"
 #include "vblk.h"
 
 /* Where the device's register page goes in our space: above the mmap
@@ -285,6 +286,13 @@ int main(void)
 	r = ipc_recv(ep, &m);
 	while (r == 0) {
 		uint64_t w[IPC_WORDS] = { 0 };
+		if (m.info & IPC_KERNEL) {
+			/* A fault of a thread some client made with our endpoint
+			 * as its pager: we page nothing; it is stopped. */
+			m.info = ipc_info(FAULT_REPLY_KILL, 0, 0);
+			r = ipc_reply_recv(ep, &m);
+			continue;
+		}
 		r = serve(&m, w);
 		w[0] = (uint64_t)r;
 		m.info = ipc_info(0, 0, 0);

@@ -189,6 +189,17 @@ static void bad_requests(uint64_t ep, struct blk_client *c, uint64_t cap)
 	 * attach below would get no handle. */
 	for (int i = 0; i < 300; i++)
 		CHECK_EQ((int64_t)call(ep, rd | IPC_GRANT, 0, 0, 0, c->notif), -ERR_INVAL);
+	/* A thread whose pager is the driver faults at once: the driver
+	 * stops it (it pages nothing) and serves on. */
+	int64_t task = sys_task_create(), h3 = sys_handle_grant(0, ep, 3, RIGHT_SEND), th;
+	struct task_info ti;
+	CHECK(task > 0 && h3 > 0);
+	CHECK((th = sys_thread_create((uint64_t)task, 0x10000, 0, 0, (uint64_t)h3, 0)) > 0);
+	for (int i = 0; i < 100 && sys_task_info((uint64_t)task, &ti) == 0 && ti.nthreads; i++)
+		sys_yield();
+	CHECK_EQ(sys_task_info((uint64_t)task, &ti), 0);
+	CHECK_EQ(ti.nthreads, 0);
+	CHECK_EQ(sys_task_destroy((uint64_t)task), 0);
 	/* None of it disturbed the driver. */
 	CHECK_EQ(blk_read(c, 5, 1, 0), 0);
 	CHECK(holds(pool, "sector", 5, 1));
