@@ -1,10 +1,10 @@
 /*
  * The virtio-blk driver server: setup from its starter, the client table,
  * checking every request, and the one receive loop that serves requests
- * and interrupts (the latter as calls from the interrupt thread, a
- * relay from libsys: blk_relay_start). Every call is answered at once; reads, writes and flushes
- * complete later and are collected with BLK_REAP, so the driver never
- * waits on a client. docs/blk-protocol.md is the protocol.
+ * and interrupts (the latter as calls from the interrupt thread, a libsys
+ * relay: blk_relay_start). Every call is answered at once; reads, writes
+ * and flushes complete later and are collected with BLK_REAP, so the
+ * driver never waits on a client. docs/blk-protocol.md is the protocol.
  */
 #include <stdbool.h>
 #include <stdio.h>

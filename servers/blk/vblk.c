@@ -65,7 +65,9 @@ int vblk_init(struct vblk *d, volatile uint32_t *regs)
 		printf("blk: queue 0 in use or too small (%u)\n", max);
 		goto fail;
 	}
-	d->qsize = max < QSIZE_MAX ? (uint16_t)max : QSIZE_MAX;
+	/* A power of two, so that the 16-bit ring indices wrap with it. */
+	for (d->qsize = QSIZE_MAX; d->qsize > max; d->qsize /= 2)
+		;
 	d->nslots = d->qsize / 3 < BLK_SLOTS ? d->qsize / 3 : BLK_SLOTS;
 	if ((va = dma_alloc(DMA_PAGES * PAGE_SIZE, &pa)) < 0) {
 		printf("blk: no DMA memory (%ld)\n", (long)va);
