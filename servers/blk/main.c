@@ -1,0 +1,304 @@
+/*
+ * The virtio-blk driver server: setup from its starter, the client table,
+ * checking every request, and the one receive loop that serves requests
+ * and interrupts (the latter as calls from the interrupt thread, a libsys
+ * relay: blk_relay_start). Every call is answered at once; reads, writes
+ * and flushes complete later and are collected with BLK_REAP, so the
+ * driver never waits on a client. docs/blk-protocol.md is the protocol.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include "libsys.h"
+#include "abi/blk.h"
+#include "abi/fault.h"
+#include "vblk.h"
+
+/* Where the device's register page goes in our space: above the mmap
+ * area, below the stack's reach (abi/pager.h's layout). */
+#define DEV_VA		0x3800000000ul
+
+struct client {
+	uint64_t notif;		/* notified when a request completes; 0: not attached */
+	uint32_t owned;		/* slots submitted and not yet reaped */
+	uint32_t done;		/* of those, the completed ones */
+	uint8_t order[BLK_CLIENT_INFLIGHT];	/* the completed ones, oldest first */
+	unsigned ndone;
+};
+
+struct slot {
+	bool busy;
+	uint8_t client;
+	int32_t result;
+};
+
+static uint64_t ep;			/* our endpoint (the starter's grant) */
+static uint64_t dev_handle, irq_handle;
+static uint64_t pool_pa, pool_len;
+static bool started;
+static struct vblk vblk;
+static struct client clients[BLK_MAX_CLIENTS];
+static struct slot slots[BLK_SLOTS];
+
+/* --- Setup ------------------------------------------------------------ */
+
+static int64_t setup_device(uint64_t h)
+{
+	struct device_info di;
+	int64_t r;
+
+	if (dev_handle)
+		return -ERR_EXIST;
+	if ((r = sys_device_info(h, &di)) < 0)
+		return r;
+	if (di.kind != DEV_VIRTIO_MMIO)
+		return -ERR_NODEV;
+	if ((r = sys_map_device(h, 0, di.pa, DEV_VA, MAP_R | MAP_W)) < 0)
+		return r;
+	if (!vblk_is_block((volatile uint32_t *)DEV_VA))
+		return -ERR_NODEV;
+	printf("blk: virtio-blk (legacy virtio-mmio) at %p, IRQ %u\n", (void *)di.pa,
+	       (unsigned)di.irq);
+	dev_handle = h;
+	return 0;
+}
+
+/* The interrupt thread: a relay (libsys blk_relay_start) from a
+ * notification the IRQ is bound to into BLK_IRQ calls on our endpoint,
+ * badged so that no client can pass for it. */
+static int64_t start_irq_thread(void)
+{
+	int64_t notif, relay;
+
+	if ((notif = sys_notif_create()) < 0)
+		return notif;
+	if ((relay = blk_relay_start((uint64_t)notif, ep, BLK_IRQ_BADGE, BLK_IRQ)) < 0)
+		return relay;
+	return sys_irq_bind(irq_handle, (uint64_t)notif);
+}
+
+static int64_t setup_pool(uint64_t pa, uint64_t len)
+{
+	int64_t r;
+
+	if (!dev_handle || !irq_handle)
+		return -ERR_AGAIN;
+	if ((pa & (PAGE_SIZE - 1)) || len == 0 || len > BLK_POOL_MAX || pa + len < pa)
+		return -ERR_INVAL;
+	if ((r = vblk_init(&vblk, (volatile uint32_t *)DEV_VA)) < 0)
+		return r;
+	if ((r = start_irq_thread()) < 0) {
+		printf("blk: no interrupt thread (%ld)\n", (long)r);
+		return r;
+	}
+	pool_pa = pa;
+	pool_len = len;
+	started = true;
+	printf("blk: %lu sectors%s, queue of %u, %u requests in flight\n",
+	       (unsigned long)vblk.capacity, vblk.read_only ? " (read-only)" : "",
+	       vblk.qsize, vblk.nslots);
+	return 0;
+}
+
+/* --- Requests ---------------------------------------------------------- */
+
+static void complete(unsigned slot, int result)
+{
+	struct slot *s = &slots[slot];
+	struct client *c = &clients[s->client];
+
+	if (!s->busy || (c->done & (1u << slot)))
+		return;		/* not in flight: a confused device; ignore */
+	s->result = result;
+	c->done |= 1u << slot;
+	c->order[c->ndone++] = (uint8_t)slot;	/* ndone < owned's count <= the limit */
+	if (c->notif)
+		sys_notify(c->notif);	/* never blocks */
+}
+
+static int64_t on_irq(void)
+{
+	vblk_irq_clear(&vblk);		/* the device's condition, then the PLIC's */
+	sys_irq_ack(irq_handle);
+	vblk_collect(&vblk, complete);	/* later completions interrupt again */
+	return 0;
+}
+
+/* A free slot for client c, within its limit: the slot, or -ERR_AGAIN. */
+static int64_t take_slot(unsigned c)
+{
+	if (__builtin_popcount(clients[c].owned) >= BLK_CLIENT_INFLIGHT)
+		return -ERR_AGAIN;
+	for (unsigned i = 0; i < vblk.nslots; i++) {
+		if (!slots[i].busy) {
+			slots[i] = (struct slot){ .busy = true, .client = (uint8_t)c };
+			clients[c].owned |= 1u << i;
+			return i;
+		}
+	}
+	return -ERR_AGAIN;
+}
+
+static int64_t submit_io(unsigned c, uint64_t label, const uint64_t *w)
+{
+	struct blk_io io;
+	int64_t slot;
+
+	memcpy(&io, w, sizeof(io));
+	if (!clients[c].notif)
+		return -ERR_PERM;
+	if (io.count == 0 || io.count > BLK_MAX_SECTORS)
+		return -ERR_INVAL;
+	if (io.sector >= vblk.capacity || io.count > vblk.capacity - io.sector)
+		return -ERR_INVAL;
+	uint64_t bytes = io.count * BLK_SECTOR_SIZE;
+	if (io.offset > pool_len || bytes > pool_len - io.offset)
+		return -ERR_INVAL;
+	if (label == BLK_WRITE && vblk.read_only)
+		return -ERR_PERM;
+	if ((slot = take_slot(c)) < 0)
+		return slot;
+	vblk_submit(&vblk, (unsigned)slot, label == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+		    io.sector, pool_pa + io.offset, (uint32_t)bytes);
+	return slot;
+}
+
+static int64_t submit_flush(unsigned c)
+{
+	int64_t slot;
+
+	if (!clients[c].notif)
+		return -ERR_PERM;
+	if ((slot = take_slot(c)) < 0)
+		return slot;
+	vblk_submit(&vblk, (unsigned)slot, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+	return slot;
+}
+
+static int64_t reap(unsigned c, uint64_t *w)
+{
+	struct blk_reap out = { 0 };
+	struct client *cl = &clients[c];
+
+	while (cl->ndone && out.n < BLK_REAP_MAX) {
+		unsigned slot = cl->order[0];
+		cl->ndone--;
+		memmove(cl->order, cl->order + 1, cl->ndone);
+		out.done[out.n++] = (struct blk_done){ (int32_t)slot, slots[slot].result };
+		cl->done &= ~(1u << slot);
+		cl->owned &= ~(1u << slot);
+		slots[slot].busy = false;
+	}
+	memcpy(w, &out, sizeof(out));
+	return out.n;
+}
+
+static int64_t info(uint64_t *w)
+{
+	struct blk_info bi = { .capacity = vblk.capacity, .pool_len = pool_len,
+			       .inflight = BLK_CLIENT_INFLIGHT, .read_only = vblk.read_only };
+
+	memcpy(w, &bi, sizeof(bi));
+	return 0;
+}
+
+/* Serve one message into *m's reply words; returns the result word. A
+ * handle granted with a message that does not keep it is closed, so a
+ * client cannot fill our handle table. */
+static int64_t serve(struct ipc_msg *m, uint64_t *w)
+{
+	uint64_t label = ipc_label(m->info), badge = m->badge;
+	bool grant = m->info & IPC_GRANT;
+	int64_t granted = grant ? (int64_t)m->w[5] : 0, r;
+	bool kept = false;
+
+	if (ipc_len(m->info)) {
+		r = -ERR_INVAL;		/* no request carries a payload */
+	} else if (badge == BLK_IRQ_BADGE && label == BLK_IRQ) {
+		r = on_irq();
+	} else if (badge >= BLK_MAX_CLIENTS) {
+		r = -ERR_PERM;
+	} else if (label == BLK_SETUP_DEVICE || label == BLK_SETUP_IRQ || label == BLK_SETUP_POOL) {
+		if (started)
+			r = -ERR_PERM;	/* setup is closed once the device runs */
+		else if (label == BLK_SETUP_POOL)
+			r = setup_pool(m->w[0], m->w[1]);
+		else if (!grant)
+			r = -ERR_INVAL;
+		else if (granted < 0)
+			r = -ERR_BADF;
+		else if (label == BLK_SETUP_DEVICE)
+			kept = (r = setup_device((uint64_t)granted)) == 0;
+		else if (irq_handle)
+			r = -ERR_EXIST;
+		else
+			irq_handle = (uint64_t)granted, kept = true, r = 0;
+	} else if (!started) {
+		r = -ERR_AGAIN;
+	} else {
+		unsigned c = (unsigned)badge;
+		switch (label) {
+		case BLK_ATTACH:
+			if (!grant)
+				r = -ERR_INVAL;
+			else if (granted < 0)
+				r = -ERR_BADF;
+			else {
+				if (clients[c].notif)
+					sys_handle_close(clients[c].notif);
+				clients[c].notif = (uint64_t)granted;
+				kept = true;
+				r = info(w);
+			}
+			break;
+		case BLK_INFO:
+			r = info(w);
+			break;
+		case BLK_READ:
+		case BLK_WRITE:
+			r = submit_io(c, label, m->w);
+			break;
+		case BLK_FLUSH:
+			r = submit_flush(c);
+			break;
+		case BLK_REAP:
+			r = reap(c, w);
+			break;
+		default:
+			r = -ERR_NOSYS;
+		}
+	}
+	if (granted > 0 && !kept)
+		sys_handle_close((uint64_t)granted);
+	return r;
+}
+
+int main(void)
+{
+	struct ipc_msg m = { 0 };
+	int64_t r;
+
+	ep = libsys_start_info.granted;
+	if (!ep) {
+		printf("blk: started without an endpoint; see docs/blk-protocol.md\n");
+		return 1;
+	}
+	r = ipc_recv(ep, &m);
+	while (r == 0) {
+		uint64_t w[IPC_WORDS] = { 0 };
+		if (m.info & IPC_KERNEL) {
+			/* A fault of a thread some client made with our endpoint
+			 * as its pager: we page nothing; it is stopped. */
+			m.info = ipc_info(FAULT_REPLY_KILL, 0, 0);
+			r = ipc_reply_recv(ep, &m);
+			continue;
+		}
+		r = serve(&m, w);
+		w[0] = (uint64_t)r;
+		m.info = ipc_info(0, 0, 0);
+		memcpy(m.w, w, sizeof(w));
+		r = ipc_reply_recv(ep, &m);
+	}
+	printf("blk: endpoint gone (%ld); stopping\n", (long)r);
+	return 1;
+}

@@ -1,0 +1,44 @@
+/*
+ * The virtio-blk device as the driver's protocol side sees it: bring-up,
+ * submitting a request in a slot, and collecting completions from the
+ * used ring. No IPC here (main.c owns that).
+ */
+#ifndef BLK_VBLK_H
+#define BLK_VBLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "virtio.h"
+
+struct vblk {
+	volatile uint32_t *regs;		/* the slot's register page */
+	struct virtq_desc *desc;		/* the queue, in our DMA memory */
+	volatile struct virtq_avail *avail;
+	volatile struct virtq_used *used;
+	struct virtio_blk_req_hdr *hdr;		/* one header per slot */
+	volatile uint8_t *status;		/* one status byte per slot */
+	uint64_t pa;				/* physical address of our DMA memory */
+	uint8_t *mem;
+	uint16_t qsize;
+	uint16_t last_used;			/* used->idx we have seen up to */
+	unsigned nslots;			/* request slots: qsize / 3, at most BLK_SLOTS */
+	uint64_t capacity;			/* sectors */
+	bool read_only;
+};
+
+/* True if regs is a legacy virtio-mmio slot holding a block device. */
+bool vblk_is_block(volatile uint32_t *regs);
+/* Reset, negotiate features, set up queue 0 and start the device.
+ * 0, or a negated ERR_* (the device is left reset). */
+int vblk_init(struct vblk *d, volatile uint32_t *regs);
+/* Start request `type` in slot (free): data of len bytes at physical
+ * address data_pa (len 0 for a flush). */
+void vblk_submit(struct vblk *d, unsigned slot, uint32_t type, uint64_t sector,
+		 uint64_t data_pa, uint32_t len);
+/* Acknowledge the device's interrupt condition. */
+void vblk_irq_clear(struct vblk *d);
+/* Call done(slot, result) for every request the device has completed
+ * since the last call: result 0, or -ERR_IO if the device said so. */
+void vblk_collect(struct vblk *d, void (*done)(unsigned slot, int result));
+
+#endif
