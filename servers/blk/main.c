@@ -202,6 +202,35 @@ static int64_t info(uint64_t *w)
 	return 0;
 }
 
+/*
+ * Granted handles land in the receive slot we name (SYS_IPC_RECV_SLOT):
+ * one from the top of our table that no kept handle occupies. We keep at
+ * most 2 + BLK_MAX_CLIENTS handles, so LANDING_SLOTS always has a free one;
+ * the handles we make ourselves take the lowest free slots, far below.
+ */
+#define LANDING_TOP	127
+#define LANDING_SLOTS	(3 + BLK_MAX_CLIENTS)
+
+static bool slot_kept(uint64_t s)
+{
+	if (s == dev_handle || s == irq_handle)
+		return true;
+	for (unsigned i = 0; i < BLK_MAX_CLIENTS; i++)
+		if (clients[i].notif == s)
+			return true;
+	return false;
+}
+
+static void landing_set(void)
+{
+	for (uint64_t s = LANDING_TOP; s > LANDING_TOP - LANDING_SLOTS; s--) {
+		if (!slot_kept(s)) {
+			sys_ipc_recv_slot(s);
+			return;
+		}
+	}
+}
+
 /* Serve one message into *m's reply words; returns the result word. A
  * handle granted with a message that does not keep it is closed, so a
  * client cannot fill our handle table. */
@@ -270,6 +299,8 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w)
 	}
 	if (granted > 0 && !kept)
 		sys_handle_close((uint64_t)granted);
+	if (kept)
+		landing_set();
 	return r;
 }
 
@@ -283,6 +314,7 @@ int main(void)
 		printf("blk: started without an endpoint; see docs/blk-protocol.md\n");
 		return 1;
 	}
+	landing_set();
 	r = ipc_recv(ep, &m);
 	while (r == 0) {
 		uint64_t w[IPC_WORDS] = { 0 };
