@@ -3,7 +3,8 @@
  * if the fault is just below it), check the access against its rights, ask
  * the backing object for the frame, and reply with the mapping. A bad
  * access ends the process with SIGSEGV and a one-line report; running out
- * of memory ends it with SIGKILL and says so.
+ * of memory ends it with SIGKILL and says so. The kernel's death message
+ * (a thread exited or was killed) ends the process too.
  */
 #include <stdio.h>
 #include "abi/fault.h"
@@ -75,6 +76,33 @@ static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struc
 	proc_end(p, sig);
 }
 
+/*
+ * A thread of ours died (abi/fault.h's death message; never replied to).
+ * If it is the main thread of a live process, the process ends as if
+ * killed: its waiter is answered, its task destroyed, its slot freed.
+ * Deaths we caused ourselves (proc_end destroys the task) find the
+ * process gone already and are ignored.
+ */
+static __attribute__((noinline, cold)) void death_handle(const struct ipc_msg *m)
+{
+	static const char *const reasons[] = {
+		[THREAD_EXIT_SELF] = "thread exited",
+		[THREAD_EXIT_KILLED] = "task destroyed",
+		[THREAD_EXIT_FAULT_KILL] = "fault reply kill",
+		[THREAD_EXIT_BAD_REPLY] = "bad fault reply",
+		[THREAD_EXIT_PAGER_GONE] = "pager gone",
+	};
+	uint64_t badge = m->badge, why = m->w[0];
+	struct proc *p = badge == PAGER_FAULT_BADGE(PAGER_BADGE_PID(badge)) ?
+			 proc_get(PAGER_BADGE_PID(badge)) : NULL;
+
+	if (!p || p->state != PROC_LIVE)
+		return;
+	pager_log("pid %ld (%s) killed: %s, pc %p\n", (long)p->pid, p->name,
+		  why < 6 && reasons[why] ? reasons[why] : "thread died", (void *)m->w[1]);
+	proc_end(p, PAGER_SIGKILL);
+}
+
 bool fault_handle(struct ipc_msg *m)
 {
 	struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
@@ -86,6 +114,10 @@ bool fault_handle(struct ipc_msg *m)
 	struct vma *v;
 	int err;
 
+	if (__builtin_expect(ipc_label(m->info) == THREAD_EXIT_LABEL, 0)) {
+		death_handle(m);
+		return false;
+	}
 	if (!p || p->state != PROC_LIVE) {
 		m->info = ipc_info(FAULT_REPLY_KILL, 0, 0);
 		return true;
