@@ -1,0 +1,133 @@
+/*
+ * Teardown attacks from an unprivileged process (argv[1] picks one):
+ *   hang     destroy a task whose grandchild holds the last handle to the
+ *            destroyed task's parent: that parent's teardown starts in
+ *            the middle of ours (the old kernel spun forever here with
+ *            interrupts off).
+ *   chain N  a chain of N nested tasks (the old kernel's recursive
+ *            teardown overflowed its stack at 1,100), destroyed while a
+ *            spinner in another task keeps running: the destroy is
+ *            preemptible, so the spinner is never kept off the CPU for
+ *            long, and the kernel's counts come back to where they were.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "guest.h"
+#include "t.h"
+
+#define QUANTUM_TICKS 100000ul	/* 10 ms at QEMU virt's 10 MHz timebase */
+
+static void wait_count(uint64_t n)
+{
+	for (long i = 0; i < 100000000 && guest_page[0] < n && !guest_page[1]; i++)
+		sys_yield();
+	CHECK_EQ(guest_page[0], n);
+	CHECK_EQ(guest_page[1], 0);
+}
+
+/* Teardown a syscall started may finish at the next ticks: wait a little. */
+static void counts_back(const struct kernel_info *k0)
+{
+	struct kernel_info k;
+
+	for (int i = 0; i < 1000; i++) {
+		CHECK_EQ(sys_kernel_info(&k), 0);
+		if (k.ntasks == k0->ntasks && k.nthreads == k0->nthreads &&
+		    k.kmem_free_pages == k0->kmem_free_pages)
+			break;
+		sys_yield();
+	}
+	printf("teardown: tasks %lu, threads %lu, free kernel pages %lu (were %lu, %lu, %lu)\n",
+	       (unsigned long)k.ntasks, (unsigned long)k.nthreads, (unsigned long)k.kmem_free_pages,
+	       (unsigned long)k0->ntasks, (unsigned long)k0->nthreads,
+	       (unsigned long)k0->kmem_free_pages);
+	CHECK_EQ(k.ntasks, k0->ntasks);
+	CHECK_EQ(k.nthreads, k0->nthreads);
+	CHECK_EQ(k.kmem_free_pages, k0->kmem_free_pages);
+}
+
+static void hang(void)
+{
+	int64_t p = sys_task_create(), ep = sys_endpoint_create(), th;
+	struct ipc_msg m = { 0 };
+
+	CHECK(p > 0 && ep > 0);
+	CHECK_EQ(guest_map((uint64_t)p), 0);
+	/* P holds itself in slot 1 and our endpoint in slot 2. Its thread
+	 * makes A (sending us A's handle), A makes C, C makes G; slot 1 is
+	 * passed down, so in the end only G holds P. */
+	CHECK_EQ(sys_handle_grant((uint64_t)p, (uint64_t)p, 0, RIGHTS_ALL), 1);
+	CHECK_EQ(sys_handle_grant((uint64_t)p, (uint64_t)ep, 0, RIGHTS_ALL), 2);
+	th = sys_thread_create((uint64_t)p, (uint64_t)guest_chain, 0,
+			       3 | (GUEST_SEND | GUEST_PASS) << 32, 0, 0);
+	CHECK(th > 0);
+	CHECK_EQ(ipc_recv((uint64_t)ep, &m), 0);
+	int64_t a = (int64_t)m.w[5];
+	CHECK(a > 0);
+	wait_count(4);
+	CHECK_EQ(sys_handle_close((uint64_t)p), 0);	/* G's handle is P's last */
+	CHECK_EQ(sys_task_destroy((uint64_t)a), 0);	/* A, C, G, then P itself */
+	CHECK_EQ(sys_task_destroy((uint64_t)a), 0);	/* again: nothing left to do */
+	CHECK_EQ(sys_handle_close((uint64_t)a), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)th), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
+}
+
+static void chain(uint64_t n)
+{
+	int64_t root = sys_task_create(), spin = sys_task_create(), th, sth;
+	struct kernel_info k;
+
+	CHECK(root > 0 && spin > 0);
+	CHECK_EQ(guest_map((uint64_t)root), 0);
+	CHECK_EQ(guest_map((uint64_t)spin), 0);
+	th = sys_thread_create((uint64_t)root, (uint64_t)guest_chain, 0, n - 1, 0, 0);
+	CHECK(th > 0);
+	wait_count(n);
+	CHECK_EQ(sys_kernel_info(&k), 0);
+	printf("teardown: a chain of %lu tasks built; %lu tasks, %lu free kernel pages\n",
+	       (unsigned long)n, (unsigned long)k.ntasks, (unsigned long)k.kmem_free_pages);
+
+	sth = sys_thread_create((uint64_t)spin, (uint64_t)guest_spin, 0, 0, 0, 0);
+	CHECK(sth > 0);
+	while (!guest_page[8])
+		sys_yield();
+	uint64_t c0 = guest_page[8], t0, t1, c1, gap;
+	guest_page[9] = 0;
+	__asm__ volatile("rdtime %0" : "=r"(t0));
+	CHECK_EQ(sys_task_destroy((uint64_t)root), 0);
+	__asm__ volatile("rdtime %0" : "=r"(t1));
+	c1 = guest_page[8];
+	gap = guest_page[9];
+	printf("teardown: destroyed in %lu ticks; the spinner ran %lu turns meanwhile, "
+	       "longest gap %lu ticks\n", (unsigned long)(t1 - t0), (unsigned long)(c1 - c0),
+	       (unsigned long)gap);
+	CHECK(c1 > c0);
+	if (t1 - t0 > 3 * QUANTUM_TICKS)	/* long enough to tell */
+		CHECK(gap < (t1 - t0) / 2);
+	CHECK_EQ(sys_task_destroy((uint64_t)spin), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)root), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)spin), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)th), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)sth), 0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	struct kernel_info k0;
+
+	guest_touch();
+	CHECK_EQ(sys_kernel_info(&k0), 0);
+	if (!strcmp(what, "hang")) {
+		hang();
+	} else if (!strcmp(what, "chain")) {
+		chain(argc > 2 ? strtoul(argv[2], NULL, 0) : 2000);
+	} else {
+		printf("FAIL: test_teardown: unknown mode \"%s\"\n", what);
+		return 1;
+	}
+	counts_back(&k0);
+	return t_done(argc > 1 && !strcmp(what, "hang") ? "teardown_hang" : "teardown_chain");
+}
