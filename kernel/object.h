@@ -150,7 +150,8 @@ void task_kill(struct task *t);
 int task_destroy(struct task *target, struct thread *self);
 void task_free(struct task *t);
 /* Teardown work: whether any is queued, and one bounded step of it. */
-bool teardown_pending(void);
+extern struct task *dying_tasks;
+static inline bool teardown_pending(void) { return dying_tasks != NULL; }
 void teardown_step(void);
 /* Work the dying list until it is empty, an interrupt is pending or self
  * died: what a syscall that dropped references does before returning, so

@@ -389,10 +389,7 @@ static int64_t sys_thread_exit(struct thread *t, const uint64_t *a)
 
 static int64_t sys_handle_close(struct thread *t, const uint64_t *a)
 {
-	int64_t r = handle_close(t->task, a[0]);
-
-	teardown_help(t);	/* the rest, if preempted, at ticks and idle */
-	return r;
+	return handle_close(t->task, a[0]);
 }
 
 static int64_t sys_unmap(struct thread *t, const uint64_t *a)
@@ -449,4 +446,9 @@ void syscall_dispatch(struct thread *t)
 
 	if (r != SYS_NORESULT)
 		t->regs.x[R_A0] = (uint64_t)r;
+	/* Teardown this call caused (a closed handle, a killing fault reply)
+	 * is normally over when it returns; if preempted, ticks and the idle
+	 * loop finish it. t stays allocated even if this kills it. */
+	if (unlikely(teardown_pending()))
+		teardown_help(t);
 }

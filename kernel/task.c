@@ -1,7 +1,7 @@
 /*
  * Tasks: an address space plus a handle table, and the threads running in
  * it; and their teardown. Destroying a task (or dropping its last
- * reference) marks it dead and puts it on the dying list; the list is
+ * reference) marks it dead and puts it on the dying_tasks list; the list is
  * worked off one bounded step at a time (kill a thread, kill a child,
  * close a handle, free the page tables), from SYS_TASK_DESTROY (which
  * restarts itself when an interrupt is pending), from every timer tick and
@@ -16,7 +16,7 @@
 #include "riscv.h"
 
 static uint64_t ntasks;
-static struct task *dying;	/* a stack through td_next: depth first */
+struct task *dying_tasks;	/* a stack through td_next: depth first */
 
 /* Most handle slots one step looks at for one to close. */
 #define TD_SCAN 256
@@ -76,8 +76,8 @@ bool task_within(const struct task *t, const struct task *ancestor)
 
 static void dying_push(struct task *t)
 {
-	t->td_next = dying;
-	dying = t;
+	t->td_next = dying_tasks;
+	dying_tasks = t;
 	t->td_listed = true;
 }
 
@@ -88,7 +88,7 @@ void task_kill(struct task *t)
 	t->dead = true;
 	t->td_phase = TD_THREADS;
 	t->td_cursor = 1;
-	kobj_ref(&t->hdr);	/* the dying list's, dropped when done */
+	kobj_ref(&t->hdr);	/* the dying_tasks list's, dropped when done */
 	if (t->parent) {	/* the parent is done only after us */
 		child_unlink(t);
 		t->parent->ndying++;
@@ -108,17 +108,12 @@ static void task_done(struct task *t)
 	kobj_unref(&t->hdr);
 }
 
-bool teardown_pending(void)
-{
-	return dying != NULL;
-}
-
-/* One bounded piece of work on the task on top of the dying list. Work
+/* One bounded piece of work on the task on top of the dying_tasks list. Work
  * that kills a task pushes it above, so a tree goes depth first and the
  * list, not the stack, holds the depth. */
 void teardown_step(void)
 {
-	struct task *t = dying;
+	struct task *t = dying_tasks;
 
 	if (!t)
 		return;
@@ -156,13 +151,13 @@ void teardown_step(void)
 		t->td_phase = TD_WAIT;
 		return;
 	case TD_WAIT:
-		dying = t->td_next;
+		dying_tasks = t->td_next;
 		t->td_listed = false;
 		if (t->ndying == 0)	/* else the last child to finish lists it */
 			task_done(t);
 		return;
 	default:
-		panic("teardown: task in phase %u on the dying list", t->td_phase);
+		panic("teardown: task in phase %u on the dying_tasks list", t->td_phase);
 	}
 }
 
@@ -178,7 +173,7 @@ int task_destroy(struct task *target, struct thread *self)
 	kobj_ref(&target->hdr);
 	task_kill(target);
 	while (target->td_phase != TD_DONE && self->state != TS_DEAD) {
-		KASSERT(dying);	/* a dead task not done has work listed */
+		KASSERT(dying_tasks);	/* a dead task not done has work listed */
 		if (preempt_pending())
 			break;
 		teardown_step();
@@ -190,7 +185,7 @@ int task_destroy(struct task *target, struct thread *self)
 
 void teardown_help(struct thread *self)
 {
-	while (dying && self->state != TS_DEAD && !preempt_pending())
+	while (dying_tasks && self->state != TS_DEAD && !preempt_pending())
 		teardown_step();
 }
 
