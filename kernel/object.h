@@ -145,18 +145,20 @@ bool task_within(const struct task *t, const struct task *ancestor);
 /* Start tearing t down (no-op if already dead): it joins the dying list. */
 void task_kill(struct task *t);
 /* SYS_TASK_DESTROY's work: kill target and work the dying list until it is
- * all gone (0), an interrupt is pending (-ERR_AGAIN: call again), or self
- * died in it (1). */
+ * all gone or an interrupt is pending. 1 if self died in it (it stays
+ * allocated till the next schedule), else 0 when target is all gone or
+ * -ERR_AGAIN (call again). */
 int task_destroy(struct task *target, struct thread *self);
 void task_free(struct task *t);
 /* Teardown work: whether any is queued, and one bounded step of it. */
 extern struct task *dying_tasks;
 static inline bool teardown_pending(void) { return dying_tasks != NULL; }
 void teardown_step(void);
-/* Work the dying list until it is empty, an interrupt is pending or self
- * died: what a syscall that dropped references does before returning, so
- * teardown it caused is normally over when it returns. */
-void teardown_help(struct thread *self);
+/* Work the dying list until it is empty or an interrupt is pending: what a syscall that may drop references (handle close, IPC with
+ * its killing fault replies) does before returning, so teardown it caused
+ * is normally over when it returns; if preempted, ticks and the idle loop
+ * finish it. The current thread stays allocated even if this kills it. */
+void teardown_help(void);
 /* Whether an interrupt is pending: long kernel work stops to let it in. */
 bool preempt_pending(void);
 

@@ -100,7 +100,11 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 		return r;
 	if (unlikely(nr == SYS_IPC_REPLY)) {
 		struct kobj *c = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
-		return c ? ipc_reply(t, container_of(c, struct thread, hdr)) : err;
+		if (!c)
+			return err;
+		r = ipc_reply(t, container_of(c, struct thread, hdr));
+		teardown_help();
+		return r;
 	}
 	ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], need, &badge);
 	if (unlikely(!ep))
@@ -119,6 +123,7 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 		ipc_reply_recv(t, ep);
 		break;
 	}
+	teardown_help();
 	return SYS_NORESULT;
 }
 
@@ -389,7 +394,10 @@ static int64_t sys_thread_exit(struct thread *t, const uint64_t *a)
 
 static int64_t sys_handle_close(struct thread *t, const uint64_t *a)
 {
-	return handle_close(t->task, a[0]);
+	int64_t r = handle_close(t->task, a[0]);
+
+	teardown_help();
+	return r;
 }
 
 static int64_t sys_unmap(struct thread *t, const uint64_t *a)
@@ -446,9 +454,4 @@ void syscall_dispatch(struct thread *t)
 
 	if (r != SYS_NORESULT)
 		t->regs.x[R_A0] = (uint64_t)r;
-	/* Teardown this call caused (a closed handle, a killing fault reply)
-	 * is normally over when it returns; if preempted, ticks and the idle
-	 * loop finish it. t stays allocated even if this kills it. */
-	if (unlikely(teardown_pending()))
-		teardown_help(t);
 }

@@ -172,7 +172,7 @@ int task_destroy(struct task *target, struct thread *self)
 
 	kobj_ref(&target->hdr);
 	task_kill(target);
-	while (target->td_phase != TD_DONE && self->state != TS_DEAD) {
+	while (target->td_phase != TD_DONE) {	/* even if self died: it is kept */
 		KASSERT(dying_tasks);	/* a dead task not done has work listed */
 		if (preempt_pending())
 			break;
@@ -183,9 +183,9 @@ int task_destroy(struct task *target, struct thread *self)
 	return r;
 }
 
-void teardown_help(struct thread *self)
+void teardown_help(void)
 {
-	while (dying_tasks && self->state != TS_DEAD && !preempt_pending())
+	while (dying_tasks && !preempt_pending())
 		teardown_step();
 }
 
