@@ -172,11 +172,13 @@ int task_destroy(struct task *target, struct thread *self)
 
 	kobj_ref(&target->hdr);
 	task_kill(target);
-	while (target->td_phase != TD_DONE) {	/* even if self died: it is kept */
+	/* At least one step per call, so an interrupt that stays pending
+	 * cannot stop progress; steps go on even if self died (it is kept). */
+	while (target->td_phase != TD_DONE) {
 		KASSERT(dying_tasks);	/* a dead task not done has work listed */
+		teardown_step();
 		if (preempt_pending())
 			break;
-		teardown_step();
 	}
 	r = self->state == TS_DEAD ? 1 : target->td_phase == TD_DONE ? 0 : -ERR_AGAIN;
 	kobj_unref(&target->hdr);
