@@ -15,7 +15,9 @@
  *                 A failure counts in guest_page[1].
  *   guest_spin    loops forever counting in guest_page[8] and keeping in
  *                 guest_page[9] the longest gap (in rdtime ticks) it saw
- *                 between two turns: how long it was kept from running.
+ *                 between two turns: how long it was kept from running;
+ *                 guest_page[10] counts the gaps over GUEST_GAP_TICKS:
+ *                 how many times it got the CPU back.
  */
 #ifndef TEST_GUEST_H
 #define TEST_GUEST_H
@@ -25,6 +27,7 @@
 
 #define GUEST_SEND	1ul
 #define GUEST_PASS	2ul
+#define GUEST_GAP_TICKS	20000	/* 2 ms at 10 MHz: far over one loop turn */
 
 /* The numbers below are spelled out in the assembly. */
 _Static_assert(SYS_IPC_SEND == 4 && SYS_IPC_RECV == 5 && SYS_IPC_REPLY_RECV == 6 &&
@@ -108,9 +111,14 @@ __asm__(".pushsection .text.guest, \"ax\"\n"
 	"guest_spin:\n"
 	"	la t2, guest_page\n"
 	"	rdtime s1\n"
+	"	li s2, 20000\n"			/* GUEST_GAP_TICKS */
 	"3:	rdtime t0\n"
 	"	sub t1, t0, s1\n"
-	"	ld t3, 72(t2)\n"
+	"	bleu t1, s2, 5f\n"
+	"	ld t3, 80(t2)\n"
+	"	addi t3, t3, 1\n"
+	"	sd t3, 80(t2)\n"
+	"5:	ld t3, 72(t2)\n"
 	"	bleu t1, t3, 4f\n"
 	"	sd t1, 72(t2)\n"
 	"4:	mv s1, t0\n"

@@ -93,19 +93,22 @@ static void chain(uint64_t n)
 	CHECK(sth > 0);
 	while (!guest_page[8])
 		sys_yield();
-	uint64_t c0 = guest_page[8], t0, t1, c1, gap;
-	guest_page[9] = 0;
+	uint64_t c0 = guest_page[8], t0, t1, c1, gap, back;
+	guest_page[9] = guest_page[10] = 0;
 	__asm__ volatile("rdtime %0" : "=r"(t0));
 	CHECK_EQ(sys_task_destroy((uint64_t)root), 0);
 	__asm__ volatile("rdtime %0" : "=r"(t1));
 	c1 = guest_page[8];
 	gap = guest_page[9];
+	back = guest_page[10];
 	printf("teardown: destroyed in %lu ticks; the spinner ran %lu turns meanwhile, "
-	       "longest gap %lu ticks\n", (unsigned long)(t1 - t0), (unsigned long)(c1 - c0),
-	       (unsigned long)gap);
+	       "got the CPU back %lu times, longest gap %lu ticks\n", (unsigned long)(t1 - t0),
+	       (unsigned long)(c1 - c0), (unsigned long)back, (unsigned long)gap);
 	CHECK(c1 > c0);
-	if (t1 - t0 > 3 * QUANTUM_TICKS)	/* long enough to tell */
-		CHECK(gap < (t1 - t0) / 2);
+	/* A destroy done in one kernel entry lets the spinner back at most
+	 * once, at its end, whatever the host's delays. */
+	if (t1 - t0 > 4 * QUANTUM_TICKS)	/* long enough to tell */
+		CHECK(back >= 2);
 	CHECK_EQ(sys_task_destroy((uint64_t)spin), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)root), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)spin), 0);
