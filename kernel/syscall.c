@@ -389,6 +389,7 @@ static int64_t sys_thread_exit(struct thread *t, const uint64_t *a)
 	(void)a;
 	t->exit_reason = THREAD_EXIT_SELF;
 	thread_kill(t);
+	teardown_help();	/* its task, if this was its last reference */
 	return SYS_NORESULT;
 }
 

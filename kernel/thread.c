@@ -4,6 +4,10 @@
  * registers are switched lazily: only the thread whose values are in the
  * FP registers (fp_owner) runs with sstatus.FS on; another thread's first
  * FP instruction traps and loads its own.
+ *
+ * A killed thread's death message goes to its pager (ipc.c); the current
+ * thread, killed inside its own system call, stays allocated until the next
+ * schedule(). Idle time and timer ticks also work off dying tasks (task.c).
  */
 #include "abi/fault.h"
 #include "abi/kernel.h"
