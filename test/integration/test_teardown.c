@@ -9,6 +9,11 @@
  *            spinner in another task keeps running: the destroy is
  *            preemptible, so the spinner is never kept off the CPU for
  *            long, and the kernel's counts come back to where they were.
+ *   random R SEED  R rounds of a random graph: tasks holding handles to
+ *            each other (cycles too) and to endpoints, spinning threads,
+ *            threads blocked in faults on an endpoint nobody serves,
+ *            chains; handles closed and tasks destroyed in random order.
+ *            Nothing may panic, and everything comes back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +121,83 @@ static void chain(uint64_t n)
 	CHECK_EQ(sys_handle_close((uint64_t)sth), 0);
 }
 
+static uint64_t rng;
+
+static uint64_t rnd(uint64_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng % n;
+}
+
+#define NT 8
+
+static void random_round(void)
+{
+	int64_t tasks[NT], ep = sys_endpoint_create(), extra[64];
+	int nextra = 0;
+
+	CHECK(ep > 0);
+	for (int i = 0; i < NT; i++) {
+		tasks[i] = sys_task_create();
+		CHECK(tasks[i] > 0);
+		CHECK_EQ(guest_map((uint64_t)tasks[i]), 0);
+	}
+	for (int step = 0; step < 40; step++) {
+		int i = (int)rnd(NT), j = (int)rnd(NT);
+		int64_t r = 0;
+		uint64_t op = rnd(7);
+		switch (op) {
+		case 0:	/* i holds j (cycles allowed) */
+		case 1:
+			r = sys_handle_grant((uint64_t)tasks[i], (uint64_t)tasks[j], 0, RIGHTS_ALL);
+			break;
+		case 2:	/* i holds our endpoint */
+			r = sys_handle_grant((uint64_t)tasks[i], (uint64_t)ep, 0, RIGHTS_ALL);
+			break;
+		case 3:	/* a spinner in i */
+			r = sys_thread_create((uint64_t)tasks[i], (uint64_t)guest_spin, 0, 0, 0, 0);
+			break;
+		case 4:	/* a thread in i blocked in a fault on our endpoint */
+			r = sys_thread_create((uint64_t)tasks[i], 0, 0, 0, (uint64_t)ep, 9);
+			break;
+		case 5:	/* a short chain under i */
+			r = sys_thread_create((uint64_t)tasks[i], (uint64_t)guest_chain, 0,
+					      1 + rnd(4), 0, 0);
+			break;
+		case 6:	/* destroy i now (it stays named) */
+			CHECK_EQ(sys_task_destroy((uint64_t)tasks[i]), 0);
+			continue;
+		}
+		if (op >= 3 && op <= 5) {	/* a thread handle in our table */
+			CHECK(r > 0 || r == -ERR_SRCH);	/* i destroyed */
+			if (r > 0 && nextra < 64)
+				extra[nextra++] = r;
+			else if (r > 0)
+				CHECK_EQ(sys_handle_close((uint64_t)r), 0);
+		}
+		if (rnd(16) == 0)
+			sys_yield();	/* let spinners and chains run */
+	}
+	/* Close in random order; destroy only some first: cycles among the
+	 * rest are broken by destroying them too, as a process end would. */
+	for (int k = 0; k < NT; k++) {
+		int i = (int)rnd(NT);
+		if (rnd(2))
+			CHECK_EQ(sys_task_destroy((uint64_t)tasks[i]), 0);
+		else if (rnd(8) == 0)
+			sys_yield();
+	}
+	for (int i = 0; i < NT; i++) {
+		CHECK_EQ(sys_task_destroy((uint64_t)tasks[i]), 0);
+		CHECK_EQ(sys_handle_close((uint64_t)tasks[i]), 0);
+	}
+	for (int k = 0; k < nextra; k++)
+		CHECK_EQ(sys_handle_close((uint64_t)extra[k]), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -125,6 +207,14 @@ int main(int argc, char **argv)
 	CHECK_EQ(sys_kernel_info(&k0), 0);
 	if (!strcmp(what, "hang")) {
 		hang();
+	} else if (!strcmp(what, "random")) {
+		uint64_t rounds = argc > 2 ? strtoul(argv[2], NULL, 0) : 50;
+		rng = argc > 3 ? strtoul(argv[3], NULL, 0) : 1;
+		printf("teardown: random graphs, %lu rounds, seed %lu\n", (unsigned long)rounds,
+		       (unsigned long)rng);
+		rng = rng * 2654435761u + 1;
+		for (uint64_t r = 0; r < rounds; r++)
+			random_round();
 	} else if (!strcmp(what, "chain")) {
 		chain(argc > 2 ? strtoul(argv[2], NULL, 0) : 2000);
 	} else {
@@ -132,5 +222,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	counts_back(&k0);
-	return t_done(argc > 1 && !strcmp(what, "hang") ? "teardown_hang" : "teardown_chain");
+	return t_done(!strcmp(what, "hang") ? "teardown_hang" :
+		      !strcmp(what, "random") ? "teardown_random" : "teardown_chain");
 }
