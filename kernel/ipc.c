@@ -49,8 +49,8 @@ static void death_deliver(struct thread *s, struct thread *r)
 	rx[R_A2] = s->exit_reason;
 	rx[R_A2 + 1] = s->regs.x[R_PC];
 	rx[R_A2 + 2] = s->fault[0];
-	rx[R_A2 + 3] = s->id;
-	rx[R_A2 + 4] = 0;
+	rx[R_A2 + 3] = FAULT_KIND_EXIT;
+	rx[R_A2 + 4] = s->id;
 	rx[R_A7] = 0;
 	rx[R_T1] = s->fault_badge;
 	death_done(s);

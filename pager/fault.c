@@ -77,13 +77,13 @@ static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struc
 }
 
 /*
- * A thread of ours died (abi/fault.h's death message; never replied to).
- * If it is the main thread of a live process, the process ends as if
- * killed: its waiter is answered, its task destroyed, its slot freed.
- * Deaths we caused ourselves (proc_end destroys the task) find the
- * process gone already and are ignored.
+ * The main thread of live process p died (abi/fault.h's death message;
+ * never replied to): the process ends as if killed: its waiter is
+ * answered, its task destroyed, its slot freed. Deaths we caused ourselves
+ * (proc_end destroys the task) find the process gone and are ignored by
+ * the caller.
  */
-static __attribute__((noinline, cold)) void death_handle(const struct ipc_msg *m)
+static __attribute__((noinline, cold)) void death_handle(struct proc *p, const struct ipc_msg *m)
 {
 	static const char *const reasons[] = {
 		[THREAD_EXIT_SELF] = "thread exited",
@@ -92,12 +92,8 @@ static __attribute__((noinline, cold)) void death_handle(const struct ipc_msg *m
 		[THREAD_EXIT_BAD_REPLY] = "bad fault reply",
 		[THREAD_EXIT_PAGER_GONE] = "pager gone",
 	};
-	uint64_t badge = m->badge, why = m->w[0];
-	struct proc *p = badge == PAGER_FAULT_BADGE(PAGER_BADGE_PID(badge)) ?
-			 proc_get(PAGER_BADGE_PID(badge)) : NULL;
+	uint64_t why = m->w[0];
 
-	if (!p || p->state != PROC_LIVE)
-		return;
 	pager_log("pid %ld (%s) killed: %s, pc %p\n", (long)p->pid, p->name,
 		  why < 6 && reasons[why] ? reasons[why] : "thread died", (void *)m->w[1]);
 	proc_end(p, PAGER_SIGKILL);
@@ -114,15 +110,17 @@ bool fault_handle(struct ipc_msg *m)
 	struct vma *v;
 	int err;
 
-	if (__builtin_expect(ipc_label(m->info) == THREAD_EXIT_LABEL, 0)) {
-		death_handle(m);
-		return false;
-	}
 	if (!p || p->state != PROC_LIVE) {
+		if (f.kind == FAULT_KIND_EXIT)	/* a death we caused: no reply */
+			return false;
 		m->info = ipc_info(FAULT_REPLY_KILL, 0, 0);
 		return true;
 	}
-	if (f.kind != FAULT_KIND_PAGE) {
+	if (f.kind != FAULT_KIND_PAGE) {	/* off the hot path */
+		if (f.kind == FAULT_KIND_EXIT && ipc_label(m->info) == THREAD_EXIT_LABEL) {
+			death_handle(p, m);
+			return false;
+		}
 		static const char *const kinds[] = {
 			[FAULT_KIND_ILLEGAL] = "illegal instruction",
 			[FAULT_KIND_MISALIGNED] = "misaligned access",

@@ -38,6 +38,7 @@
 #define FAULT_KIND_MISALIGNED	3	/* misaligned access */
 #define FAULT_KIND_BREAKPOINT	4	/* ebreak */
 #define FAULT_KIND_ACCESS	5	/* access fault (PMP / bus) */
+#define FAULT_KIND_EXIT		6	/* not a fault: a death message (below) */
 
 #define FAULT_REPLY_MAP		1
 #define FAULT_REPLY_RESUME	2
@@ -52,7 +53,9 @@
  *   w[0]  reason       THREAD_EXIT_*
  *   w[1]  pc           where the thread stopped
  *   w[2]  address      its last fault address (0 if it never faulted)
- *   w[3]  thread id    the kernel's id, for reports
+ *   w[3]  kind         FAULT_KIND_EXIT, so a pager that looks only at the
+ *                      kind sees something other than a page fault
+ *   w[4]  thread id    the kernel's id, for reports
  *   badge              the thread's fault badge
  * Messages for threads the pager itself killed (by destroying their task)
  * arrive too; a pager matches them by badge and ignores those it expects.
