@@ -73,7 +73,8 @@ enum { TD_LIVE, TD_THREADS, TD_CHILDREN, TD_HANDLES, TD_VM, TD_WAIT, TD_DONE };
 
 struct endpoint {
 	struct kobj hdr;
-	struct thread_queue senders;	/* blocked in send or call */
+	struct thread_queue senders;	/* blocked in send or call; dead threads
+					 * carrying their death message */
 	struct thread_queue receivers;	/* blocked in receive */
 };
 

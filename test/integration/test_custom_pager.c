@@ -51,6 +51,7 @@ static void expect_death(uint64_t ep, struct ipc_msg *m, uint64_t reason)
 	CHECK_EQ(ipc_label(m->info), THREAD_EXIT_LABEL);
 	CHECK_EQ(m->w[0], reason);
 	CHECK_EQ(m->w[2], BAD_VA);	/* its last fault */
+	CHECK_EQ(m->w[3], FAULT_KIND_EXIT);
 	CHECK_EQ(m->badge, BADGE);
 }
 
