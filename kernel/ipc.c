@@ -350,8 +350,10 @@ bool ipc_death_post(struct thread *t, struct endpoint *ep)
 	return true;
 }
 
-void ipc_thread_unlink(struct thread *t)
+struct thread *ipc_thread_unlink(struct thread *t)
 {
+	struct thread *orphan = NULL;
+
 	if (t->state == TS_SEND)
 		tq_remove(&t->blocked_ep->senders, t);
 	else if (t->state == TS_RECV)
@@ -366,7 +368,13 @@ void ipc_thread_unlink(struct thread *t)
 		struct thread *c = t->reply_to;
 		t->reply_to = NULL;
 		c->reply_server = NULL;
-		wake_error(c, -ERR_SRCH);
+		if (c->fault_pending) {	/* the caller kills it: no recursion */
+			c->exit_reason = THREAD_EXIT_PAGER_GONE;
+			orphan = c;
+		} else {
+			wake_error(c, -ERR_SRCH);
+		}
 	}
 	t->fault_pending = false;
+	return orphan;
 }

@@ -196,7 +196,10 @@ void ipc_reply_recv(struct thread *t, struct endpoint *ep);
  * one). 0, or -ERR_INVAL if the client is not awaiting a reply. */
 int ipc_reply(struct thread *t, struct thread *client);
 void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, uint64_t cause);
-void ipc_thread_unlink(struct thread *t);
+/* Take t out of every queue and reply link. Returns the thread whose
+ * fault t held unanswered (it cannot be served now: the caller kills it),
+ * or NULL. */
+struct thread *ipc_thread_unlink(struct thread *t);
 /* A dead thread: deliver its death message to a receiver on its pager
  * endpoint, or queue t there as the message. False if not posted. */
 bool ipc_death_post(struct thread *t, struct endpoint *pager);

@@ -105,14 +105,13 @@ static void reap_self(void)
 	kobj_unref(&t->hdr);
 }
 
-void thread_kill(struct thread *t)
+/* Kill t; returns the next thread to kill (one whose fault t held). */
+static struct thread *thread_kill_one(struct thread *t)
 {
 	struct task *task = t->task;
 	struct endpoint *pager = t->pager;
+	struct thread *orphan = ipc_thread_unlink(t);
 
-	if (t->state == TS_DEAD)
-		return;
-	ipc_thread_unlink(t);
 	if (t->state == TS_READY && t != current)
 		tq_remove(&runq, t);
 	t->state = TS_DEAD;
@@ -147,6 +146,15 @@ void thread_kill(struct thread *t)
 		kobj_unref(&t->hdr);
 	if (pager)
 		kobj_unref(&pager->hdr);	/* may free it, and t with it */
+	return orphan;
+}
+
+/* A chain of threads each holding the next one's fault (pagers that
+ * faulted while serving) dies in this loop, not by recursion. */
+void thread_kill(struct thread *t)
+{
+	while (t && t->state != TS_DEAD)
+		t = thread_kill_one(t);
 }
 
 void thread_free(struct thread *t)

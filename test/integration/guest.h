@@ -13,6 +13,9 @@
  *                 deepest task keeps it. GUEST_SEND (this level only):
  *                 send the child's handle, granted, to our slot 2.
  *                 A failure counts in guest_page[1].
+ *   guest_serve   a0 = an endpoint slot: receive one message on it, then
+ *                 fault (a load from 0), holding the message's reply: a
+ *                 pager that faults while serving.
  *   guest_spin    loops forever counting in guest_page[8] and keeping in
  *                 guest_page[9] the longest gap (in rdtime ticks) it saw
  *                 between two turns: how long it was kept from running;
@@ -40,6 +43,7 @@ _Static_assert(MAP_R == 1 && MAP_W == 2 && MAP_X == 4 && RIGHTS_ALL == 15 &&
 uint64_t guest_page[512] __attribute__((aligned(4096)));
 void guest_chain(void);
 void guest_spin(void);
+void guest_serve(void);
 
 __asm__(".pushsection .text.guest, \"ax\"\n"
 	".balign 4096\n"
@@ -107,6 +111,13 @@ __asm__(".pushsection .text.guest, \"ax\"\n"
 	"	li t3, 1\n"
 	"	amoadd.d zero, t3, (t2)\n"
 	"	j 9b\n"
+	".globl guest_serve\n"
+	"guest_serve:\n"
+	"	li a1, 0\n"
+	"	li t0, 5\n"			/* recv(a0) */
+	"	ecall\n"
+	"	ld t1, 0(zero)\n"		/* fault, holding the reply */
+	"	j guest_serve\n"
 	".globl guest_spin\n"
 	"guest_spin:\n"
 	"	la t2, guest_page\n"

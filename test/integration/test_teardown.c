@@ -9,6 +9,10 @@
  *            spinner in another task keeps running: the destroy is
  *            preemptible, so the spinner is never kept off the CPU for
  *            long, and the kernel's counts come back to where they were.
+ *   pagers N  a chain of N pager threads, each holding the fault of the one
+ *            before it and faulting itself: destroying their task kills
+ *            the chain in a loop (each death frees the next one's fault),
+ *            and each death reaches its pager endpoint.
  *   random R SEED  R rounds of a random graph: tasks holding handles to
  *            each other (cycles too) and to endpoints, spinning threads,
  *            threads blocked in faults on an endpoint nobody serves,
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "abi/fault.h"
 #include "guest.h"
 #include "t.h"
 
@@ -121,6 +126,43 @@ static void chain(uint64_t n)
 	CHECK_EQ(sys_handle_close((uint64_t)sth), 0);
 }
 
+static void pagers(int n)
+{
+	int64_t q = sys_task_create(), ep[64], slot[64], th[64], f;
+	struct ipc_msg m = { 0 };
+
+	CHECK(q > 0 && n < 63);
+	CHECK_EQ(guest_map((uint64_t)q), 0);
+	for (int i = 0; i <= n; i++) {
+		ep[i] = sys_endpoint_create();
+		slot[i] = sys_handle_grant((uint64_t)q, (uint64_t)ep[i], 0, RIGHTS_ALL);
+		CHECK(ep[i] > 0 && slot[i] > 0);
+	}
+	/* Server i serves ep[i] and faults to ep[i + 1]; ep[n] is ours. */
+	for (int i = 0; i < n; i++) {
+		th[i] = sys_thread_create((uint64_t)q, (uint64_t)guest_serve, 0, (uint64_t)slot[i],
+					  (uint64_t)ep[i + 1], (uint64_t)i);
+		CHECK(th[i] > 0);
+	}
+	f = sys_thread_create((uint64_t)q, 0, 0, 0, (uint64_t)ep[0], 100);	/* faults at once */
+	CHECK(f > 0);
+	CHECK_EQ(ipc_recv((uint64_t)ep[n], &m), 0);	/* the last server's fault */
+	CHECK_EQ(m.w[3], FAULT_KIND_PAGE);
+	CHECK_EQ(m.badge, (uint64_t)n - 1);
+	CHECK_EQ(sys_task_destroy((uint64_t)q), 0);
+	CHECK_EQ(ipc_recv((uint64_t)ep[n], &m), 0);	/* its death */
+	CHECK_EQ(m.w[3], FAULT_KIND_EXIT);
+	CHECK_EQ(m.w[0], THREAD_EXIT_KILLED);
+	CHECK_EQ(m.badge, (uint64_t)n - 1);
+	CHECK_EQ(m.w[2], 0);	/* its fault was at address 0 */
+	CHECK_EQ(sys_handle_close((uint64_t)q), 0);
+	for (int i = 0; i < n; i++)
+		CHECK_EQ(sys_handle_close((uint64_t)th[i]), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)f), 0);
+	for (int i = 0; i <= n; i++)
+		CHECK_EQ(sys_handle_close((uint64_t)ep[i]), 0);
+}
+
 static uint64_t rng;
 
 static uint64_t rnd(uint64_t n)
@@ -207,6 +249,8 @@ int main(int argc, char **argv)
 	CHECK_EQ(sys_kernel_info(&k0), 0);
 	if (!strcmp(what, "hang")) {
 		hang();
+	} else if (!strcmp(what, "pagers")) {
+		pagers(argc > 2 ? atoi(argv[2]) : 40);
 	} else if (!strcmp(what, "random")) {
 		uint64_t rounds = argc > 2 ? strtoul(argv[2], NULL, 0) : 50;
 		rng = argc > 3 ? strtoul(argv[3], NULL, 0) : 1;
@@ -223,5 +267,6 @@ int main(int argc, char **argv)
 	}
 	counts_back(&k0);
 	return t_done(!strcmp(what, "hang") ? "teardown_hang" :
-		      !strcmp(what, "random") ? "teardown_random" : "teardown_chain");
+		      !strcmp(what, "random") ? "teardown_random" :
+		      !strcmp(what, "pagers") ? "teardown_pagers" : "teardown_chain");
 }
