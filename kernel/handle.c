@@ -45,6 +45,8 @@ bad:
 
 int handle_install(struct task *t, struct kobj *obj, uint64_t rights, uint64_t badge)
 {
+	if (t->dead)	/* its teardown may have passed this slot already */
+		return -ERR_SRCH;
 	for (uint32_t h = 1; h < t->nhandles; h++) {
 		struct handle *e = &t->handles[h];
 		if (e->obj)
@@ -70,18 +72,13 @@ int handle_close(struct task *t, uint64_t h)
 	return 0;
 }
 
-void handle_close_all(struct task *t)
-{
-	for (uint32_t h = 1; h < t->nhandles; h++)
-		if (t->handles[h].obj)
-			handle_close(t, h);
-}
-
 void kobj_ref(struct kobj *o)
 {
 	o->refs++;
 }
 
+/* Freeing an object never frees a task's contents on the spot: a task
+ * goes to the dying list (task_free), so this never recurses deeply. */
 void kobj_unref(struct kobj *o)
 {
 	KASSERT(o->refs > 0);

@@ -36,13 +36,40 @@ struct endpoint *endpoint_create(void)
 	return ep;
 }
 
+/* The death message of t was delivered or dropped: let t go. */
+static void death_done(struct thread *t)
+{
+	t->exit_pending = false;
+	kobj_unref(&t->hdr);
+}
+
+/* Deliver dead thread s's death message (abi/fault.h) into r's registers. */
+static void death_deliver(struct thread *s, struct thread *r)
+{
+	uint64_t *rx = r->regs.x;
+
+	rx[R_A0] = 0;
+	rx[R_A1] = ipc_info(THREAD_EXIT_LABEL, 0, IPC_KERNEL);
+	rx[R_A2] = s->exit_reason;
+	rx[R_A2 + 1] = s->regs.x[R_PC];
+	rx[R_A2 + 2] = s->fault[0];
+	rx[R_A2 + 3] = FAULT_KIND_EXIT;
+	rx[R_A2 + 4] = s->id;
+	rx[R_A7] = 0;
+	rx[R_T1] = s->fault_badge;
+	death_done(s);
+}
+
 /* Wake a thread whose partner went away: its syscall fails with err; a
  * thread blocked on a fault cannot be served any more and is stopped. */
 static void wake_error(struct thread *t, int err)
 {
+	if (t->exit_pending) {	/* a death message nobody will take */
+		death_done(t);
+		return;
+	}
 	if (t->fault_pending) {
-		kprintf("kernel: thread %lu: pager gone while it faulted at %p; stopped\n",
-			t->id, (void *)t->fault[0]);
+		t->exit_reason = THREAD_EXIT_PAGER_GONE;
 		thread_kill(t);
 		return;
 	}
@@ -155,9 +182,8 @@ static bool fault_resolve(struct thread *pager, struct thread *t)
 	    vm_map_run(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2],
 		       px[R_A2 + 3]) == 0)
 		return true;
-	if (label != FAULT_REPLY_KILL)
-		kprintf("kernel: thread %lu: bad fault reply (label %lu); stopped\n",
-			t->id, label);
+	/* Reported to the pager by the death message, not on the console. */
+	t->exit_reason = label == FAULT_REPLY_KILL ? THREAD_EXIT_FAULT_KILL : THREAD_EXIT_BAD_REPLY;
 	thread_kill(t);
 	return false;
 }
@@ -253,6 +279,11 @@ static bool recv_or_block(struct thread *t, struct endpoint *ep)
 {
 	struct thread *s = tq_pop(&ep->senders);
 
+	if (s && unlikely(s->exit_pending)) {
+		reply_detach(t);	/* nobody to answer */
+		death_deliver(s, t);
+		return true;
+	}
 	if (s) {
 		transfer(s, t, s->send_badge);
 		if (s->send_is_call || s->fault_pending) {
@@ -281,6 +312,11 @@ void ipc_reply_recv(struct thread *t, struct endpoint *ep)
 	struct thread *c = t->reply_to;
 	bool c_ready = c && ipc_reply_deliver(t, c);
 
+	if (unlikely(t->state == TS_DEAD)) {	/* never queue a dead thread */
+		if (c_ready)
+			sched_ready(c);
+		return;
+	}
 	if (recv_or_block(t, ep)) {
 		if (c_ready)
 			sched_ready(c);
@@ -315,9 +351,7 @@ void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, 
 				cause, (void *)addr, (void *)t->fault[2]);
 			sbi_shutdown(1);
 		}
-		kprintf("kernel: thread %lu faulted (cause %lu, addr %p, pc %p) with no pager; stopped\n",
-			t->id, cause, (void *)addr, (void *)t->fault[2]);
-		thread_kill(t);
+		thread_kill(t);		/* nobody to tell, nothing to print */
 		schedule();
 		return;
 	}
@@ -325,8 +359,27 @@ void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, 
 	ipc_call(t, t->pager, t->fault_badge);
 }
 
-void ipc_thread_unlink(struct thread *t)
+bool ipc_death_post(struct thread *t, struct endpoint *ep)
 {
+	struct thread *r = ep->receivers.head;
+
+	t->exit_pending = true;
+	if (r) {
+		tq_remove(&ep->receivers, r);
+		reply_detach(r);
+		death_deliver(t, r);
+		sched_ready(r);
+		return true;
+	}
+	t->blocked_ep = ep;
+	tq_push(&ep->senders, t);
+	return true;
+}
+
+struct thread *ipc_thread_unlink(struct thread *t)
+{
+	struct thread *orphan = NULL;
+
 	if (t->state == TS_SEND)
 		tq_remove(&t->blocked_ep->senders, t);
 	else if (t->state == TS_RECV)
@@ -341,8 +394,14 @@ void ipc_thread_unlink(struct thread *t)
 		struct thread *c = t->reply_to;
 		t->reply_to = NULL;
 		c->reply_server = NULL;
-		wake_error(c, -ERR_SRCH);
+		if (c->fault_pending) {	/* the caller kills it: no recursion */
+			c->exit_reason = THREAD_EXIT_PAGER_GONE;
+			orphan = c;
+		} else {
+			wake_error(c, -ERR_SRCH);
+		}
 	}
 	reply_client_gone(t);
 	t->fault_pending = false;
+	return orphan;
 }

@@ -2,12 +2,17 @@
  * Kernel objects and the handle tables that name them. Every object starts
  * with a struct kobj (type and reference count); a reference is held by each
  * handle naming it and by each kernel structure pointing at it:
- *   task      handles + its live threads
- *   thread    handles + 1 while alive
+ *   task      handles + its live threads + 1 while being torn down
+ *   thread    handles + 1 while alive or while its death message waits on
+ *             its pager endpoint + 1 while it is the current thread dying
+ *             inside its own system call (dropped at the next schedule)
  *   endpoint  handles + threads whose pager it is
  *   notif     handles + IRQs bound to it
  *   reply     handles only (its client points back at it, weakly)
- * An object is freed when its count reaches zero.
+ * An object is freed when its count reaches zero. Freeing never recurses
+ * into another task: a task whose count reaches zero, or that is
+ * destroyed, joins the dying list (task.c), which is worked off in bounded
+ * steps, so no kernel entry does unbounded teardown work.
  */
 #ifndef KERNEL_OBJECT_H
 #define KERNEL_OBJECT_H
@@ -51,18 +56,29 @@ struct task {
 	 * page mapped into a task (only ever by an ancestor) is unmapped by the
 	 * time its owner can free it. */
 	struct task *parent;
-	struct task *children;	/* linked through sibling */
-	struct task *sibling;
+	struct task *children;	/* live ones, linked through sibling */
+	struct task *sibling, *sibling_prev;
 	struct handle *handles;	/* slot 0 is never used */
 	uint32_t nhandles;
 	uint32_t nthreads;
 	struct thread *threads;	/* linked through thread.task_next */
-	bool dead;
+	bool dead;		/* being torn down: no new threads, maps, handles */
+	/* Teardown (task.c): a dead task is unlinked from its parent's
+	 * children (parent keeps counting it in ndying until it is done). */
+	uint8_t td_phase;	/* TD_* */
+	bool td_listed;		/* on the dying list */
+	uint32_t td_cursor;	/* next handle slot to close */
+	uint64_t ndying;	/* dead children not yet done */
+	struct task *td_next;	/* dying list link */
 };
+
+/* Teardown phases, in order; a task is done when it reaches TD_DONE. */
+enum { TD_LIVE, TD_THREADS, TD_CHILDREN, TD_HANDLES, TD_VM, TD_WAIT, TD_DONE };
 
 struct endpoint {
 	struct kobj hdr;
-	struct thread_queue senders;	/* blocked in send or call */
+	struct thread_queue senders;	/* blocked in send or call; dead threads
+					 * carrying their death message */
 	struct thread_queue receivers;	/* blocked in receive */
 };
 
@@ -121,6 +137,8 @@ struct thread {
 	struct reply *reply_cap;	/* client: the reply object naming us */
 	uint64_t recv_slot;		/* where a granted handle may land; 0: nowhere */
 	bool suspended;			/* threadctl.c: kept from running */
+	uint64_t exit_reason;		/* THREAD_EXIT_* for its death message */
+	bool exit_pending;		/* dead; death message queued on pager */
 };
 
 /* handle.c */
@@ -134,7 +152,6 @@ int handle_install(struct task *t, struct kobj *obj, uint64_t rights, uint64_t b
 int handle_close(struct task *t, uint64_t h);
 int handle_install_at(struct task *t, uint64_t h, struct kobj *obj, uint64_t rights,
 		      uint64_t badge);
-void handle_close_all(struct task *t);
 void kobj_ref(struct kobj *o);
 void kobj_unref(struct kobj *o);
 
@@ -144,12 +161,31 @@ void kobj_unref(struct kobj *o);
 struct task *task_create(struct task *parent, void *handle_pages, uint32_t nhandles);
 /* Whether t is `ancestor` or one of the tasks it created, transitively. */
 bool task_within(const struct task *t, const struct task *ancestor);
-void task_destroy(struct task *t);
+/* Start tearing t down (no-op if already dead): it joins the dying list. */
+void task_kill(struct task *t);
+/* SYS_TASK_DESTROY's work: kill target and work the dying list until it is
+ * all gone or an interrupt is pending. 1 if self died in it (it stays
+ * allocated till the next schedule), else 0 when target is all gone or
+ * -ERR_AGAIN (call again). */
+int task_destroy(struct task *target, struct thread *self);
 void task_free(struct task *t);
+/* Teardown work: whether any is queued, and one bounded step of it. */
+extern struct task *dying_tasks;
+static inline bool teardown_pending(void) { return dying_tasks != NULL; }
+void teardown_step(void);
+/* Work the dying list until it is empty or an interrupt is pending: what a syscall that may drop references (handle close, IPC with
+ * its killing fault replies) does before returning, so teardown it caused
+ * is normally over when it returns; if preempted, ticks and the idle loop
+ * finish it. The current thread stays allocated even if this kills it. */
+void teardown_help(void);
+/* Whether an interrupt is pending: long kernel work stops to let it in. */
+bool preempt_pending(void);
 
 /* thread.c */
 extern struct thread *current;
 struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg);
+/* Kill t; its death message (reason t->exit_reason) goes to its pager. The
+ * current thread stays allocated until the next schedule(). */
 void thread_kill(struct thread *t);
 void thread_free(struct thread *t);
 void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge);
@@ -181,7 +217,13 @@ void ipc_reply_recv(struct thread *t, struct endpoint *ep);
  * one). 0, or -ERR_INVAL if the client is not awaiting a reply. */
 int ipc_reply(struct thread *t, struct thread *client);
 void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t kind, uint64_t cause);
-void ipc_thread_unlink(struct thread *t);
+/* Take t out of every queue and reply link. Returns the thread whose
+ * fault t held unanswered (it cannot be served now: the caller kills it),
+ * or NULL. */
+struct thread *ipc_thread_unlink(struct thread *t);
+/* A dead thread: deliver its death message to a receiver on its pager
+ * endpoint, or queue t there as the message. False if not posted. */
+bool ipc_death_post(struct thread *t, struct endpoint *pager);
 
 /* Deliver server's reply (its registers) to client; true if the client
  * may run now (not yet queued). */

@@ -5,6 +5,7 @@
  * alignment and range. A bad argument returns a negated ERR_* code and has
  * no other effect.
  */
+#include "abi/fault.h"
 #include "abi/kernel.h"
 #include "device.h"
 #include "kmem.h"
@@ -87,12 +88,18 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 		return r;
 	if (unlikely(nr == SYS_IPC_REPLY)) {
 		struct kobj *o = GET(KOBJ_REPLY, x[R_A0], RIGHT_SEND, NULL);
-		if (o)
-			return reply_send(t, (struct reply *)o);
-		if (err == -ERR_PERM)
-			return err;
-		o = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
-		return o ? ipc_reply(t, container_of(o, struct thread, hdr)) : err;
+		if (o) {
+			r = reply_send(t, (struct reply *)o);
+		} else {
+			if (err == -ERR_PERM)
+				return err;
+			o = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
+			if (!o)
+				return err;
+			r = ipc_reply(t, container_of(o, struct thread, hdr));
+		}
+		teardown_help();	/* a fault reply may have killed a task */
+		return r;
 	}
 	ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], need, &badge);
 	if (unlikely(!ep))
@@ -111,6 +118,7 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 		ipc_reply_recv(t, ep);
 		break;
 	}
+	teardown_help();
 	return SYS_NORESULT;
 }
 
@@ -155,8 +163,10 @@ static int64_t sys_thread_create(struct thread *t, const uint64_t *a)
 	 * pager take their faults for someone else's. */
 	thread_set_pager(nt, pager, pager_badge ? pager_badge : a[5]);
 	h = handle_install(t->task, &nt->hdr, RIGHTS_ALL, 0);
-	if (h < 0)
+	if (h < 0) {
+		thread_set_pager(nt, NULL, 0);	/* never ran: no death message */
 		thread_kill(nt);
+	}
 	return h;
 }
 
@@ -373,34 +383,46 @@ static int64_t sys_wait(struct thread *t, const uint64_t *a)
 static int64_t sys_task_create(struct thread *t, const uint64_t *a)
 {
 	(void)a;
+	if (t->task->dead)
+		return -ERR_SRCH;
 	return install_new(t, (struct kobj *)task_create(t->task, NULL, 0), RIGHTS_ALL, undo_task);
 }
 
+/* Teardown is preemptible: with an interrupt pending the call restarts
+ * (pc back on the ecall) and goes on where it stopped once we run again. */
 static int64_t sys_task_destroy(struct thread *t, const uint64_t *a)
 {
 	int err = 0;
 	struct kobj *o = GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+	int r;
 
 	if (!o)
 		return err;
-	kobj_ref(&t->hdr);	/* it may be our own task: keep t till we are done */
-	task_destroy((struct task *)o);
-	if (t->state != TS_DEAD)
-		t->regs.x[R_A0] = 0;
-	kobj_unref(&t->hdr);
-	return SYS_NORESULT;
+	r = task_destroy((struct task *)o, t);	/* t stays allocated if it died */
+	if (r == 1)
+		return SYS_NORESULT;
+	if (r == -ERR_AGAIN) {
+		t->regs.x[R_PC] -= 4;
+		return SYS_NORESULT;
+	}
+	return 0;
 }
 
 static int64_t sys_thread_exit(struct thread *t, const uint64_t *a)
 {
 	(void)a;
+	t->exit_reason = THREAD_EXIT_SELF;
 	thread_kill(t);
+	teardown_help();	/* its task, if this was its last reference */
 	return SYS_NORESULT;
 }
 
 static int64_t sys_handle_close(struct thread *t, const uint64_t *a)
 {
-	return handle_close(t->task, a[0]);
+	int64_t r = handle_close(t->task, a[0]);
+
+	teardown_help();
+	return r;
 }
 
 static int64_t sys_unmap(struct thread *t, const uint64_t *a)

@@ -1,20 +1,54 @@
 /*
  * Tasks: an address space plus a handle table, and the threads running in
- * it. Destroying a task kills its threads and frees its tables at once;
- * the task object itself lives on while handles name it.
+ * it; and their teardown. Destroying a task (or dropping its last
+ * reference) marks it dead and puts it on the dying_tasks list; the list is
+ * worked off one bounded step at a time (kill a thread, kill a child,
+ * close a handle, free the page tables), from SYS_TASK_DESTROY (which
+ * restarts itself when an interrupt is pending), from every timer tick and
+ * from the idle loop. So teardown never recurses, never runs long with
+ * interrupts off, and any graph of tasks and handles comes apart without
+ * a hang. The task struct itself lives on while references name it.
  */
 #include "abi/kernel.h"
 #include "kmem.h"
 #include "lib.h"
 #include "object.h"
+#include "riscv.h"
 
 static uint64_t ntasks;
+struct task *dying_tasks;	/* a stack through td_next: depth first */
+
+/* Most handle slots one step looks at for one to close. */
+#define TD_SCAN 256
+
+static void child_link(struct task *parent, struct task *t)
+{
+	t->parent = parent;
+	t->sibling_prev = NULL;
+	t->sibling = parent->children;
+	if (parent->children)
+		parent->children->sibling_prev = t;
+	parent->children = t;
+}
+
+static void child_unlink(struct task *t)
+{
+	if (t->sibling_prev)
+		t->sibling_prev->sibling = t->sibling;
+	else
+		t->parent->children = t->sibling;
+	if (t->sibling)
+		t->sibling->sibling_prev = t->sibling_prev;
+	t->sibling = t->sibling_prev = NULL;
+}
 
 struct task *task_create(struct task *parent, void *handle_pages, uint32_t nhandles)
 {
-	struct task *t = kobj_alloc(sizeof(*t));
+	struct task *t;
 
-	if (!t)
+	if (parent && parent->dead)
+		return NULL;
+	if (!(t = kobj_alloc(sizeof(*t))))
 		return NULL;
 	t->hdr.type = KOBJ_TASK;
 	if (vm_create(&t->as) < 0) {
@@ -26,11 +60,8 @@ struct task *task_create(struct task *parent, void *handle_pages, uint32_t nhand
 		kobj_free(t, sizeof(*t));
 		return NULL;
 	}
-	t->parent = parent;
-	if (parent) {
-		t->sibling = parent->children;
-		parent->children = t;
-	}
+	if (parent)
+		child_link(parent, t);
 	ntasks++;
 	return t;
 }
@@ -43,47 +74,130 @@ bool task_within(const struct task *t, const struct task *ancestor)
 	return false;
 }
 
-static void task_unlink(struct task *t)
+static void dying_push(struct task *t)
 {
-	if (!t->parent)
-		return;
-	for (struct task **p = &t->parent->children; *p; p = &(*p)->sibling) {
-		if (*p == t) {
-			*p = t->sibling;
-			break;
-		}
-	}
-	t->parent = NULL;
+	t->td_next = dying_tasks;
+	dying_tasks = t;
+	t->td_listed = true;
 }
 
-/* Kill the threads, destroy the tasks it created, close its handles and
- * free its page tables. The struct itself stays for its handles. */
-static void task_teardown(struct task *t)
-{
-	t->dead = true;
-	while (t->children)	/* what it created goes first */
-		task_destroy(t->children);
-	task_unlink(t);
-	while (t->threads)
-		thread_kill(t->threads);
-	handle_close_all(t);
-	vm_destroy(&t->as);
-}
-
-void task_destroy(struct task *t)
+void task_kill(struct task *t)
 {
 	if (t->dead)
 		return;
-	kobj_ref(&t->hdr);	/* its own table may hold the last handle */
-	task_teardown(t);
+	t->dead = true;
+	t->td_phase = TD_THREADS;
+	t->td_cursor = 1;
+	kobj_ref(&t->hdr);	/* the dying_tasks list's, dropped when done */
+	if (t->parent) {	/* the parent is done only after us */
+		child_unlink(t);
+		t->parent->ndying++;
+	}
+	dying_push(t);
+}
+
+/* All of t is gone: tell its parent, drop the list's reference. */
+static void task_done(struct task *t)
+{
+	struct task *p = t->parent;
+
+	t->td_phase = TD_DONE;
+	t->parent = NULL;
+	if (p && --p->ndying == 0 && p->td_phase == TD_WAIT && !p->td_listed)
+		dying_push(p);
 	kobj_unref(&t->hdr);
+}
+
+/* One bounded piece of work on the task on top of the dying_tasks list. Work
+ * that kills a task pushes it above, so a tree goes depth first and the
+ * list, not the stack, holds the depth. */
+void teardown_step(void)
+{
+	struct task *t = dying_tasks;
+
+	if (!t)
+		return;
+	switch (t->td_phase) {
+	case TD_THREADS:
+		if (t->threads) {
+			thread_kill(t->threads);
+			return;
+		}
+		t->td_phase = TD_CHILDREN;
+		/* fall through */
+	case TD_CHILDREN:
+		if (t->children) {
+			task_kill(t->children);
+			return;
+		}
+		t->td_phase = TD_HANDLES;
+		/* fall through */
+	case TD_HANDLES:
+		for (uint32_t n = 0; t->td_cursor < t->nhandles && n < TD_SCAN; n++) {
+			uint32_t h = t->td_cursor++;
+			if (t->handles[h].obj) {
+				handle_close(t, h);	/* may push more work above */
+				return;
+			}
+		}
+		if (t->td_cursor < t->nhandles)
+			return;
+		t->td_phase = TD_VM;
+		return;
+	case TD_VM:
+		if (!current)	/* its root may be the one satp still names */
+			vm_activate_kernel();
+		vm_destroy(&t->as);
+		t->td_phase = TD_WAIT;
+		return;
+	case TD_WAIT:
+		dying_tasks = t->td_next;
+		t->td_listed = false;
+		if (t->ndying == 0)	/* else the last child to finish lists it */
+			task_done(t);
+		return;
+	default:
+		panic("teardown: task in phase %u on the dying_tasks list", t->td_phase);
+	}
+}
+
+bool preempt_pending(void)
+{
+	return (csr_read(sip) & (SIP_STIP | SIP_SEIP)) != 0;
+}
+
+int task_destroy(struct task *target, struct thread *self)
+{
+	int r;
+
+	kobj_ref(&target->hdr);
+	task_kill(target);
+	/* At least one step per call, so an interrupt that stays pending
+	 * cannot stop progress; steps go on even if self died (it is kept). */
+	while (target->td_phase != TD_DONE) {
+		KASSERT(dying_tasks);	/* a dead task not done has work listed */
+		teardown_step();
+		if (preempt_pending())
+			break;
+	}
+	r = self->state == TS_DEAD ? 1 : target->td_phase == TD_DONE ? 0 : -ERR_AGAIN;
+	kobj_unref(&target->hdr);
+	return r;
+}
+
+void teardown_help(void)
+{
+	while (dying_tasks && !preempt_pending())
+		teardown_step();
 }
 
 void task_free(struct task *t)
 {
-	KASSERT(t->nthreads == 0);
-	if (!t->dead)
-		task_teardown(t);
+	if (!t->dead) {		/* last reference: tear down, then free */
+		task_kill(t);
+		return;
+	}
+	KASSERT(t->td_phase == TD_DONE && t->nthreads == 0 && !t->children);
 	if (t->nhandles == HANDLES_PER_PAGE)	/* not the boot-time table */
 		kpage_free(t->handles);
 	kobj_free(t, sizeof(*t));

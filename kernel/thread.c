@@ -4,7 +4,12 @@
  * registers are switched lazily: only the thread whose values are in the
  * FP registers (fp_owner) runs with sstatus.FS on; another thread's first
  * FP instruction traps and loads its own.
+ *
+ * A killed thread's death message goes to its pager (ipc.c); the current
+ * thread, killed inside its own system call, stays allocated until the next
+ * schedule(). Idle time and timer ticks also work off dying tasks (task.c).
  */
+#include "abi/fault.h"
 #include "abi/kernel.h"
 #include "kmem.h"
 #include "lib.h"
@@ -88,13 +93,25 @@ void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge)
 		kobj_ref(&ep->hdr);
 }
 
-void thread_kill(struct thread *t)
+static struct thread *dying_self;	/* current thread killed in its syscall */
+
+/* Drop the reference that kept a thread killed inside its own system call
+ * allocated until the call was over. */
+static void reap_self(void)
+{
+	struct thread *t = dying_self;
+
+	dying_self = NULL;
+	kobj_unref(&t->hdr);
+}
+
+/* Kill t; returns the next thread to kill (one whose fault t held). */
+static struct thread *thread_kill_one(struct thread *t)
 {
 	struct task *task = t->task;
+	struct endpoint *pager = t->pager;
+	struct thread *orphan = ipc_thread_unlink(t);
 
-	if (t->state == TS_DEAD)
-		return;
-	ipc_thread_unlink(t);
 	if (t->state == TS_READY && t != current)
 		tq_remove(&runq, t);
 	t->state = TS_DEAD;
@@ -106,14 +123,38 @@ void thread_kill(struct thread *t)
 	}
 	task->nthreads--;
 	nthreads--;
-	thread_set_pager(t, NULL, 0);
-	if (t == current)
+	if (t == current) {
+		/* The syscall or trap still running for t may use it: it
+		 * stays allocated until the next schedule(). */
+		if (dying_self)
+			reap_self();
+		kobj_ref(&t->hdr);
+		dying_self = t;
 		current = NULL;
+	}
 	if (t == fp_owner)
 		fp_owner = NULL;
+	if (!t->exit_reason)
+		t->exit_reason = THREAD_EXIT_KILLED;
+	/* The pager hears of every death: the thread itself carries the
+	 * message (no allocation), holding its "alive" reference until the
+	 * pager takes it or the endpoint goes. */
+	t->pager = NULL;
 	t->task = NULL;
 	kobj_unref(&task->hdr);
-	kobj_unref(&t->hdr);
+	if (!pager || !ipc_death_post(t, pager))
+		kobj_unref(&t->hdr);
+	if (pager)
+		kobj_unref(&pager->hdr);	/* may free it, and t with it */
+	return orphan;
+}
+
+/* A chain of threads each holding the next one's fault (pagers that
+ * faulted while serving) dies in this loop, not by recursion. */
+void thread_kill(struct thread *t)
+{
+	while (t && t->state != TS_DEAD)
+		t = thread_kill_one(t);
 }
 
 void thread_free(struct thread *t)
@@ -177,11 +218,14 @@ static void idle(void)
 	current = NULL;
 	vm_activate_kernel();
 	while (!runq.head) {
-		if (nthreads == 0) {
+		if (teardown_pending()) {	/* idle time goes to teardown */
+			teardown_step();
+		} else if (nthreads == 0) {
 			kprintf("kernel: no threads left; shutting down\n");
 			sbi_shutdown(0);
+		} else {
+			wfi();
 		}
-		wfi();
 		uint64_t sip = csr_read(sip);
 		if (sip & SIP_STIP)
 			sbi_set_timer(csr_read(time) + timer_quantum);
@@ -194,6 +238,8 @@ void schedule(void)
 {
 	struct thread *t;
 
+	if (dying_self)
+		reap_self();
 	while (!(t = tq_pop(&runq)))
 		idle();
 	switch_to(t);
@@ -207,9 +253,15 @@ void sched_yield(void)
 	schedule();
 }
 
+/* Teardown steps each timer tick does, so a dying tree whose destroyer
+ * is gone still comes apart while other threads run. */
+#define TICK_TEARDOWN_STEPS 32
+
 void sched_timer_tick(void)
 {
 	sbi_set_timer(csr_read(time) + timer_quantum);
+	for (int n = 0; n < TICK_TEARDOWN_STEPS && teardown_pending(); n++)
+		teardown_step();
 	if (current)
 		sched_yield();
 }

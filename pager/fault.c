@@ -3,7 +3,8 @@
  * if the fault is just below it), check the access against its rights, ask
  * the backing object for the frame, and reply with the mapping. A bad
  * access ends the process with SIGSEGV and a one-line report; running out
- * of memory ends it with SIGKILL and says so.
+ * of memory ends it with SIGKILL and says so. The kernel's death message
+ * (a thread exited or was killed) ends the process too.
  */
 #include <stdio.h>
 #include "abi/fault.h"
@@ -75,6 +76,29 @@ static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struc
 	proc_end(p, sig);
 }
 
+/*
+ * The main thread of live process p died (abi/fault.h's death message;
+ * never replied to): the process ends as if killed: its waiter is
+ * answered, its task destroyed, its slot freed. Deaths we caused ourselves
+ * (proc_end destroys the task) find the process gone and are ignored by
+ * the caller.
+ */
+static __attribute__((noinline, cold)) void death_handle(struct proc *p, const struct ipc_msg *m)
+{
+	static const char *const reasons[] = {
+		[THREAD_EXIT_SELF] = "thread exited",
+		[THREAD_EXIT_KILLED] = "task destroyed",
+		[THREAD_EXIT_FAULT_KILL] = "fault reply kill",
+		[THREAD_EXIT_BAD_REPLY] = "bad fault reply",
+		[THREAD_EXIT_PAGER_GONE] = "pager gone",
+	};
+	uint64_t why = m->w[0];
+
+	pager_log("pid %ld (%s) killed: %s, pc %p\n", (long)p->pid, p->name,
+		  why < 6 && reasons[why] ? reasons[why] : "thread died", (void *)m->w[1]);
+	proc_end(p, PAGER_SIGKILL);
+}
+
 bool fault_handle(struct ipc_msg *m)
 {
 	struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
@@ -87,10 +111,16 @@ bool fault_handle(struct ipc_msg *m)
 	int err;
 
 	if (!p || p->state != PROC_LIVE) {
+		if (f.kind == FAULT_KIND_EXIT)	/* a death we caused: no reply */
+			return false;
 		m->info = ipc_info(FAULT_REPLY_KILL, 0, 0);
 		return true;
 	}
-	if (f.kind != FAULT_KIND_PAGE) {
+	if (f.kind != FAULT_KIND_PAGE) {	/* off the hot path */
+		if (f.kind == FAULT_KIND_EXIT && ipc_label(m->info) == THREAD_EXIT_LABEL) {
+			death_handle(p, m);
+			return false;
+		}
 		static const char *const kinds[] = {
 			[FAULT_KIND_ILLEGAL] = "illegal instruction",
 			[FAULT_KIND_MISALIGNED] = "misaligned access",

@@ -4,7 +4,8 @@
  * fault messages (address, access, pc, kind, badge), maps its own pages in
  * reply (code, then a data page the thread writes into and we read back),
  * ends the thread with FAULT_REPLY_KILL, and sees a malformed reply stop
- * a second thread without harm to anyone else.
+ * a second thread without harm to anyone else. Each death comes back to
+ * us as the kernel's death message, with its reason.
  */
 #include <string.h>
 #include "abi/fault.h"
@@ -40,6 +41,17 @@ static void expect_fault(uint64_t ep, struct ipc_msg *m, uint64_t addr, uint64_t
 	CHECK_EQ(m->w[0], addr);
 	CHECK_EQ(m->w[1], access);
 	CHECK_EQ(m->w[3], FAULT_KIND_PAGE);
+	CHECK_EQ(m->badge, BADGE);
+}
+
+static void expect_death(uint64_t ep, struct ipc_msg *m, uint64_t reason)
+{
+	CHECK_EQ(ipc_recv(ep, m), 0);
+	CHECK(m->info & IPC_KERNEL);
+	CHECK_EQ(ipc_label(m->info), THREAD_EXIT_LABEL);
+	CHECK_EQ(m->w[0], reason);
+	CHECK_EQ(m->w[2], BAD_VA);	/* its last fault */
+	CHECK_EQ(m->w[3], FAULT_KIND_EXIT);
 	CHECK_EQ(m->badge, BADGE);
 }
 
@@ -80,6 +92,8 @@ int main(void)
 	CHECK_EQ(ti.mapped_pages, 2);
 	/* A reply to a thread that is not waiting for one is refused. */
 	CHECK_EQ(ipc_reply((uint64_t)th, &m), -ERR_INVAL);
+	/* Its pager hears of its death, with the reason, and does not reply. */
+	expect_death((uint64_t)ep, &m, THREAD_EXIT_FAULT_KILL);
 
 	/* A second thread; a malformed reply (source page not ours to give)
 	 * stops it; a writable map of a read-only page is refused too. */
@@ -92,6 +106,7 @@ int main(void)
 	CHECK_EQ(ipc_reply((uint64_t)th2, &m), 0);
 	CHECK_EQ(sys_task_info((uint64_t)task, &ti), 0);
 	CHECK_EQ(ti.nthreads, 0);
+	expect_death((uint64_t)ep, &m, THREAD_EXIT_BAD_REPLY);
 	/* SYS_MAP obeys the same rules as a fault reply. */
 	CHECK_EQ(sys_map((uint64_t)task, code, BAD_VA, MAP_R | MAP_W), -ERR_ACCES);
 	CHECK_EQ(sys_map((uint64_t)task, 0x1000, BAD_VA, MAP_R), -ERR_FAULT);

@@ -47,12 +47,37 @@
 #define FAULT_KIND_MISALIGNED	3	/* misaligned access */
 #define FAULT_KIND_BREAKPOINT	4	/* ebreak */
 #define FAULT_KIND_ACCESS	5	/* access fault (PMP / bus) */
+#define FAULT_KIND_EXIT		6	/* not a fault: a death message (below) */
 
 #define FAULT_REPLY_MAP		1
 #define FAULT_REPLY_RESUME	2
 #define FAULT_REPLY_KILL	3
 #define FAULT_REPLY_REGS	4
 #define FAULT_REPLY_MAP_RUN	5
+
+/*
+ * Death message: when a thread with a pager endpoint dies, however it
+ * dies, the kernel queues the dead thread itself on that endpoint as a
+ * kernel-made message (nothing is allocated, nothing can be lost). The
+ * pager receives it like a fault and does not reply.
+ *   info  IPC_KERNEL, label THREAD_EXIT_LABEL, length 0
+ *   w[0]  reason       THREAD_EXIT_*
+ *   w[1]  pc           where the thread stopped
+ *   w[2]  address      its last fault address (0 if it never faulted)
+ *   w[3]  kind         FAULT_KIND_EXIT, so a pager that looks only at the
+ *                      kind sees something other than a page fault
+ *   w[4]  thread id    the kernel's id, for reports
+ *   badge              the thread's fault badge
+ * Messages for threads the pager itself killed (by destroying their task)
+ * arrive too; a pager matches them by badge and ignores those it expects.
+ */
+#define THREAD_EXIT_LABEL	0xdead
+
+#define THREAD_EXIT_SELF	1	/* SYS_THREAD_EXIT */
+#define THREAD_EXIT_KILLED	2	/* its task was destroyed */
+#define THREAD_EXIT_FAULT_KILL	3	/* the pager replied FAULT_REPLY_KILL */
+#define THREAD_EXIT_BAD_REPLY	4	/* a malformed fault reply */
+#define THREAD_EXIT_PAGER_GONE	5	/* the pager thread holding its fault died */
 
 struct fault_msg {
 	uint64_t addr;
