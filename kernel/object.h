@@ -18,6 +18,7 @@
 #define KERNEL_OBJECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "vm.h"
 

@@ -101,13 +101,25 @@ static bool mbox_becomes(int slot, uint64_t v)
 	return false;
 }
 
+/* The next message on our endpoint that is not a death message (the
+ * kernel reports each thread we stop or destroy to us, its pager). */
+static int64_t recv_fault(struct ipc_msg *m)
+{
+	int64_t r;
+
+	while ((r = ipc_recv((uint64_t)ep, m)) == 0 &&
+	       ipc_label(m->info) == THREAD_EXIT_LABEL)
+		;
+	return r;
+}
+
 /* The next fault on our endpoint: it must be `badge`'s, at addr. Thread
  * th (if we hold it) is then stopped; else it waits for its task's end. */
 static void expect_fault(int64_t th, uint64_t badge, uint64_t addr, uint64_t access)
 {
 	struct ipc_msg m = { 0 };
 
-	CHECK_EQ(ipc_recv((uint64_t)ep, &m), 0);
+	CHECK_EQ(recv_fault(&m), 0);
 	CHECK_EQ(ipc_label(m.info), FAULT_LABEL);
 	CHECK_EQ(m.badge, badge);
 	CHECK_EQ(m.w[0], addr);
@@ -401,7 +413,7 @@ static int run(void)
 	CHECK(buf != MAP_FAILED);
 	for (int i = 0; i < N; i++)
 		buf[i * PAGE_SIZE] = (uint8_t)(i + 1);
-	CHECK_EQ(ipc_recv((uint64_t)ep, &m), 0);
+	CHECK_EQ(recv_fault(&m), 0);
 	CHECK_EQ(m.w[0], DATA_VA);
 	mbox[0] = 0;
 	m = (struct ipc_msg){ .info = ipc_info(FAULT_REPLY_MAP_RUN, 0, 0),
@@ -412,7 +424,7 @@ static int run(void)
 	CHECK_EQ(records(), rb + 2 * N);
 	/* Bad batched replies stop the thread and map nothing. */
 	CHECK_EQ(munmap(buf, N * PAGE_SIZE), 0);	/* B faults again */
-	CHECK_EQ(ipc_recv((uint64_t)ep, &m), 0);
+	CHECK_EQ(recv_fault(&m), 0);
 	CHECK_EQ(m.w[0], DATA_VA);
 	buf = (uint8_t *)map_page();	/* one page: a 16-page run from it has a hole */
 	*(uint64_t *)buf = 7;
@@ -421,7 +433,7 @@ static int run(void)
 	CHECK_EQ(ipc_reply((uint64_t)th1, &m), 0);
 	CHECK_EQ(mapped_in(b), base);
 	int64_t th = start(b, guest_copy, 0, 3);
-	CHECK_EQ(ipc_recv((uint64_t)ep, &m), 0);
+	CHECK_EQ(recv_fault(&m), 0);
 	CHECK_EQ(m.badge, 3);
 	m = (struct ipc_msg){ .info = ipc_info(FAULT_REPLY_MAP_RUN, 0, 0),
 			      .w = { (uint64_t)buf, DATA_VA, MAP_R, 0 } };
