@@ -350,8 +350,8 @@ static int bench_mmap_touch_munmap(void)
 	return 0;
 }
 
-/* Page-map bytes (node frames) per resident page, for 100 mappings of
- * `pages` pages each, every page written. */
+/* Page-map bytes (node frames and flat arrays) per resident page, for
+ * `count` mappings of `pages` pages each, every page written. */
 static int pagemap_bytes(uint64_t pages, int count)
 {
 	struct mem_info before, after;
@@ -366,7 +366,8 @@ static int pagemap_bytes(uint64_t pages, int count)
 	}
 	if (mem_info(&after) < 0)
 		return -1;
-	sample((after.node_pages - before.node_pages) * PAGE_SIZE / (pages * count) + bracket);
+	sample(((after.node_pages - before.node_pages) * PAGE_SIZE +
+		after.map_heap_bytes - before.map_heap_bytes) / (pages * count) + bracket);
 	for (int i = 0; i < count; i++)
 		munmap(p[i], pages * PAGE_SIZE);
 	return 0;

@@ -65,6 +65,7 @@ int64_t pager_check_all(void)
 		if (proc_at(i)->state == PROC_LIVE)
 			check_vmas(proc_at(i), mark);
 	/* Each object once: its VMA count, then its frames. */
+	pagemap_check_begin();
 	for (int i = 0; i < MAX_PROCS; i++) {
 		struct proc *p = proc_at(i);
 		if (p->state != PROC_LIVE)

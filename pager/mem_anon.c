@@ -111,8 +111,10 @@ static struct memobj *anon_clone(struct memobj *o)
 {
 	struct memobj *c = anon_create();
 
-	if (c)
-		pagemap_clone(&c->pages, &o->pages);
+	if (c && pagemap_clone(&c->pages, &o->pages) < 0) {
+		free(c);
+		c = NULL;
+	}
 	return c;
 }
 
