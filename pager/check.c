@@ -81,6 +81,8 @@ int64_t pager_check_all(void)
 		}
 	}
 	counts[page_pfn(ipcbuf())]++;	/* the pager's own IPC buffer */
+	if (anon_zero_pfn() != PAGEMAP_NONE)
+		counts[anon_zero_pfn()]++;	/* the shared zero page */
 	for (uint64_t pfn = page_first(); pfn < end; pfn++) {
 		if (page_refcount(pfn) != counts[pfn] && problems++ < 10)
 			pager_log("check: frame %lu has %u references, %u found\n",
