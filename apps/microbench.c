@@ -226,7 +226,7 @@ static int bench_random_scan_16mib(void)
  */
 static int bench_fault_busy_pager(void)
 {
-	enum { PAGES = 2048, WANT = 31, MAX_FAULTS = 400000 };
+	enum { PAGES = 2048, WANT = 11, MAX_FAULTS = 400000 };
 	volatile uint64_t *count = mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	char *p = NULL;

@@ -96,24 +96,24 @@ static bool flat_own(struct pagemap *m, uint64_t idx)
 
 	while (cap <= idx)
 		cap *= 2;
-	if (f && f->refs == 1) {
-		if (cap == old)
-			return true;
-		if (!(n = realloc(f, flat_size(cap))))
-			return false;
+	if (f && f->refs == 1 && cap == old)
+		return true;
+	/* Not realloc: picolibc's zeroes whatever free chunk it grows into,
+	 * up to the whole heap tail, a byte at a time. */
+	if (!(n = malloc(flat_size(cap))))
+		return false;
+	for (uint64_t i = 0; i < old; i++)
+		n->slot[i] = f->slot[i];
+	n->refs = 1;
+	n->mark = check_gen;
+	if (f && f->refs == 1) {	/* grown: the references move */
 		flat_bytes -= flat_size(old);
-	} else {
-		if (!(n = malloc(flat_size(cap))))
-			return false;
-		for (uint64_t i = 0; i < old; i++) {
-			n->slot[i] = f->slot[i];
+		free(f);
+	} else if (f) {			/* copied: each frame gains one */
+		for (uint64_t i = 0; i < old; i++)
 			if (f->slot[i])
 				page_ref(f->slot[i] - 1);
-		}
-		if (f)
-			f->refs--;
-		n->refs = 1;
-		n->mark = check_gen;
+		f->refs--;
 	}
 	for (uint64_t i = old; i < cap; i++)
 		n->slot[i] = 0;
