@@ -156,6 +156,20 @@ static int bench_anon_fault(void)
 	return 0;
 }
 
+/* First read of each page: maps the shared zero page, allocates nothing. */
+static int bench_zero_read_fault(void)
+{
+	char *p = map_anon(1024, 0);
+
+	if (!p)
+		return -1;
+	(void)*(volatile char *)p;
+	for (uint64_t i = 1; i < 1024; i++)
+		MEASURE((void)*(volatile char *)(p + i * PAGE_SIZE));
+	munmap(p, 1024 * PAGE_SIZE);
+	return 0;
+}
+
 static int bench_cow_fault(void)
 {
 	enum { PAGES = 1024 };
@@ -447,6 +461,7 @@ static const struct bench {
 	{ "spawn_hello", bench_spawn_hello, 0, "instructions" },
 	{ "pagemap_bytes_per_page_1page", bench_pagemap_bytes_1page, FRESH, "bytes" },
 	{ "pagemap_bytes_per_page_1mib", bench_pagemap_bytes_1mib, FRESH, "bytes" },
+	{ "zero_read_fault", bench_zero_read_fault, RANGE, "instructions" },
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
