@@ -1,84 +1,66 @@
 /*
  * Microbenchmarks, run under QEMU -icount shift=0 so that rdinstret counts
- * retired instructions deterministically. Each figure is the mean over many
- * warm iterations, printed as "bench: <name> <value> <unit>".
- *   null_syscall     an ecall that does nothing (debug write of 0 bytes)
- *   ipc_roundtrip    call + reply between two address spaces
- *   fault_roundtrip  first write to an untouched page: fault -> pager ->
- *                    page zeroed and mapped -> thread resumed
- *   anon_fault       the same, in an mmap'd private anonymous region
- *   cow_fault        first write to a page shared with a forked child
- *   fork_1mib        the fork call of a process with 1 MiB resident
- *   fork_64mib       ... with 64 MiB resident
- *   mmap_munmap      mmap + munmap of one anonymous page
- *   fault_10k_vmas   anon_fault with 10,000 other VMAs in the process
- *   reply_cap_roundtrip  call to a two-thread server: one thread receives
- *                    and keeps the reply right as a reply handle, the
- *                    other answers through it (and closes it)
- *   revoke_derived   munmap of a page we (as a custom pager) mapped into a
- *                    task of ours: the pager's unmap of the source, which
- *                    revokes the derived copy (a fresh process; the
- *                    same loop without the map is "microbench revoke 0")
+ * retired instructions deterministically (every address space, kernel
+ * included). Each benchmark records one sample per operation; the report is
+ * the median, "bench: <name> <median> <unit>", and for faults also
+ * "<name>_min" and "<name>_max" lines. docs/benchmarks.md says what each
+ * figure includes.
+ *
+ * Adding a benchmark is one function (it calls sample() once per operation)
+ * and one line in the table at the end. FRESH benchmarks run in a newly
+ * spawned "microbench run <name>", so that only their own memory counts.
  */
 #include <signal.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "libsys.h"
 #include "shadow.h"
 
-#define N 2000
+#define MAX_SAMPLES 8192
 
-static void report(const char *name, uint64_t total, uint64_t n, const char *unit)
+static uint64_t samples[MAX_SAMPLES];
+static int nsamples;
+static uint64_t bracket;	/* what an empty rdinstret bracket counts */
+static uint64_t peer_ep;	/* ipc_roundtrip's server */
+
+static void sample(uint64_t v)
 {
-	printf("bench: %s %lu %s\n", name, (unsigned long)(total / n), unit);
+	if (nsamples < MAX_SAMPLES)
+		samples[nsamples++] = v > bracket ? v - bracket : 0;
 }
 
-static uint64_t bench_null_syscall(void)
-{
-	uint64_t t0 = rdinstret();
+/* Time one statement: the instructions it makes happen, anywhere. */
+#define MEASURE(stmt) do {						\
+	uint64_t t0_ = rdinstret();					\
+	stmt;								\
+	sample(rdinstret() - t0_);					\
+} while (0)
 
-	for (int i = 0; i < N; i++)
-		sys_debug_write(NULL, 0);
-	return rdinstret() - t0;
+static void sort_samples(void)
+{
+	for (int i = 1; i < nsamples; i++) {
+		uint64_t v = samples[i];
+		int j = i;
+		for (; j > 0 && samples[j - 1] > v; j--)
+			samples[j] = samples[j - 1];
+		samples[j] = v;
+	}
 }
 
-static uint64_t bench_ipc(uint64_t ep)
+static void print_line(const char *name, const char *suffix, uint64_t v, const char *unit)
 {
-	struct ipc_msg m = { .info = ipc_info(1, 0, 0) };
-	uint64_t t0;
-
-	for (int i = 0; i < 10; i++)	/* warm */
-		ipc_call(ep, &m);
-	t0 = rdinstret();
-	for (int i = 0; i < N; i++)
-		ipc_call(ep, &m);
-	return rdinstret() - t0;
+	printf("bench: %s%s %lu %s\n", name, suffix, (unsigned long)v, unit);
 }
 
-enum { FAULT_PAGES = 1024 };
-static char untouched[FAULT_PAGES + 1][PAGE_SIZE];	/* .bss: demand-zero */
-
-static uint64_t bench_fault(void)
-{
-	char *p = (char *)(((uintptr_t)untouched + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
-	uint64_t t0;
-
-	p[0] = 1;	/* warm the pager's path and tables */
-	t0 = rdinstret();
-	for (int i = 1; i < FAULT_PAGES; i++)
-		p[i * PAGE_SIZE] = 1;
-	return rdinstret() - t0;
-}
-
-static char *map_anon(uint64_t pages)
+static char *map_anon(uint64_t pages, int flags)
 {
 	char *p = mmap(0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -88,17 +70,29 @@ static void touch(char *p, uint64_t pages)
 		p[i * PAGE_SIZE] = 1;
 }
 
-/* Mean instructions for the first write to each of `pages` fresh pages
- * (the first one warms the path and is not counted). */
-static uint64_t faults_in(char *p, uint64_t pages)
+static uint64_t read_all(const char *p, uint64_t pages)
 {
-	uint64_t t0;
+	uint64_t sum = 0;
 
+	for (uint64_t i = 0; i < pages; i++)
+		sum += ((volatile const char *)p)[i * PAGE_SIZE];
+	return sum;
+}
+
+/* One sample per first write to each page of p after the first (which
+ * warms the path). */
+static void fault_each(char *p, uint64_t pages)
+{
 	p[0] = 1;
-	t0 = rdinstret();
 	for (uint64_t i = 1; i < pages; i++)
-		p[i * PAGE_SIZE] = 1;
-	return (rdinstret() - t0) / (pages - 1);
+		MEASURE(p[i * PAGE_SIZE] = 1);
+}
+
+static void wait_for(pid_t pid)
+{
+	int status;
+
+	waitpid(pid, &status, 0);
 }
 
 /* A child that blocks until killed, holding its copy of our memory. */
@@ -116,79 +110,238 @@ static pid_t fork_sleeper(void)
 
 static void reap(pid_t pid)
 {
-	int status;
-
 	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	wait_for(pid);
 }
 
-static uint64_t bench_cow(void)
+/* ---- the kernel ---- */
+
+static int bench_null_syscall(void)
+{
+	for (int i = 0; i < 2000; i++)
+		MEASURE(sys_debug_write(NULL, 0));
+	return 0;
+}
+
+static int bench_ipc_roundtrip(void)
+{
+	struct ipc_msg m = { .info = ipc_info(1, 0, 0) };
+
+	if (!peer_ep)
+		return -1;
+	for (int i = 0; i < 10; i++)	/* warm */
+		ipc_call(peer_ep, &m);
+	for (int i = 0; i < 2000; i++)
+		MEASURE(ipc_call(peer_ep, &m));
+	return 0;
+}
+
+/* ---- faults ---- */
+
+enum { BSS_PAGES = 1024 };
+static char untouched[BSS_PAGES + 1][PAGE_SIZE];	/* .bss: demand-zero */
+
+static int bench_fault_roundtrip(void)
+{
+	fault_each((char *)(((uintptr_t)untouched + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)), BSS_PAGES);
+	return 0;
+}
+
+static int bench_anon_fault(void)
+{
+	char *p = map_anon(1024, 0);
+
+	if (!p)
+		return -1;
+	fault_each(p, 1024);
+	munmap(p, 1024 * PAGE_SIZE);
+	return 0;
+}
+
+/* First read of each page: maps the shared zero page, allocates nothing. */
+static int bench_zero_read_fault(void)
+{
+	char *p = map_anon(1024, 0);
+
+	if (!p)
+		return -1;
+	(void)*(volatile char *)p;
+	for (uint64_t i = 1; i < 1024; i++)
+		MEASURE((void)*(volatile char *)(p + i * PAGE_SIZE));
+	munmap(p, 1024 * PAGE_SIZE);
+	return 0;
+}
+
+static int bench_cow_fault(void)
 {
 	enum { PAGES = 1024 };
-	char *p = map_anon(PAGES);
-	uint64_t r;
+	char *p = map_anon(PAGES, 0);
 	pid_t pid;
 
 	if (!p)
-		return 0;
+		return -1;
 	touch(p, PAGES);
 	pid = fork_sleeper();
-	r = faults_in(p, PAGES);
+	fault_each(p, PAGES);
 	reap(pid);
 	munmap(p, PAGES * PAGE_SIZE);
-	return r;
+	return 0;
 }
 
-/* The fork call alone (in the parent), with `pages` resident and
- * writable, mean of a few runs. */
-static uint64_t bench_fork(uint64_t pages)
-{
-	enum { RUNS = 4 };
-	char *p = map_anon(pages);
-	uint64_t total = 0;
-
-	if (!p)
-		return 0;
-	for (int i = 0; i < RUNS; i++) {
-		touch(p, pages);	/* writable again after the last fork */
-		uint64_t t0 = rdinstret();
-		pid_t pid = fork();
-		if (pid == 0)
-			_exit(0);
-		total += rdinstret() - t0;
-		int status;
-		waitpid(pid, &status, 0);
-	}
-	munmap(p, pages * PAGE_SIZE);
-	return total / RUNS;
-}
-
-static uint64_t bench_mmap_munmap(void)
-{
-	enum { RUNS = 500 };
-	uint64_t t0 = rdinstret();
-
-	for (int i = 0; i < RUNS; i++) {
-		void *p = mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		munmap(p, PAGE_SIZE);
-	}
-	return (rdinstret() - t0) / RUNS;
-}
-
-static uint64_t bench_fault_many_vmas(void)
+static int bench_fault_10k_vmas(void)
 {
 	enum { VMAS = 10000, PAGES = 512 };
 	char *p;
 
 	for (int i = 0; i < VMAS; i++)
-		if (!map_anon(1))
-			return 0;
-	if (!(p = map_anon(PAGES)))
-		return 0;
-	return faults_in(p, PAGES);
+		if (!map_anon(1, 0))
+			return -1;
+	if (!(p = map_anon(PAGES, 0)))
+		return -1;
+	fault_each(p, PAGES);
+	return 0;
 }
 
-/* reply_cap_roundtrip's server: two threads in a shadow task. */
+/* Every page of fresh anonymous memory, in address order or in a
+ * pseudo-random order (a full-period LCG over the page numbers). */
+enum { SCAN_PAGES = 4096 };
+
+static int bench_seq_scan_16mib(void)
+{
+	char *p = map_anon(SCAN_PAGES, 0);
+
+	if (!p)
+		return -1;
+	for (uint64_t i = 0; i < SCAN_PAGES; i++)
+		MEASURE(p[i * PAGE_SIZE] = 1);
+	return 0;
+}
+
+static int bench_random_scan_16mib(void)
+{
+	char *p = map_anon(SCAN_PAGES, 0);
+	uint64_t i = 0;
+
+	if (!p)
+		return -1;
+	for (uint64_t n = 0; n < SCAN_PAGES; n++) {
+		i = (i * 1103515245 + 12345) % SCAN_PAGES;	/* c odd, a-1 % 4 == 0 */
+		MEASURE(p[i * PAGE_SIZE] = 1);
+	}
+	return 0;
+}
+
+/*
+ * A fault that arrives while the pager is serving another process's
+ * request. The other process (a forked child) loops on a minimal pager
+ * request (getpid, never cached here) and yields; we fault and yield. When
+ * the timer preempts the pager in the child's request, our next fault finds
+ * the pager busy: it queues, and its sample includes the rest of that
+ * request and the child's return and yield. The child counts its requests
+ * in shared memory, so such faults are told apart from the others.
+ */
+static int bench_fault_busy_pager(void)
+{
+	enum { PAGES = 2048, WANT = 11, MAX_FAULTS = 400000 };
+	volatile uint64_t *count = mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *p = NULL;
+	uint64_t used = PAGES;
+	pid_t pid;
+
+	if (count == MAP_FAILED)
+		return -1;
+	*count = 0;
+	if ((pid = fork()) == 0) {
+		for (;;) {
+			struct ipc_msg m = { .info = ipc_info(PAGER_GETPID, 0, 0) };
+			pager_call(&m);
+			(*count)++;
+			sys_yield();
+		}
+	}
+	for (int n = 0; n < MAX_FAULTS && nsamples < WANT; n++) {
+		if (used == PAGES) {
+			if (p)
+				munmap(p, PAGES * PAGE_SIZE);
+			if (!(p = map_anon(PAGES, 0)))
+				break;
+			used = 0;
+		}
+		uint64_t c = *count, t0 = rdinstret();
+		p[used++ * PAGE_SIZE] = 1;
+		uint64_t t = rdinstret() - t0;
+		if (*count != c)
+			sample(t);
+		sys_yield();
+	}
+	reap(pid);
+	return nsamples ? 0 : -1;
+}
+
+/* ---- fork ---- */
+
+/* The fork call alone (in the parent), with `pages` resident and writable. */
+static int fork_call(uint64_t pages)
+{
+	char *p = map_anon(pages, 0);
+
+	if (!p)
+		return -1;
+	for (int i = 0; i < 5; i++) {
+		touch(p, pages);	/* writable again after the last fork */
+		uint64_t t0 = rdinstret();
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		sample(rdinstret() - t0);
+		wait_for(pid);
+	}
+	munmap(p, pages * PAGE_SIZE);
+	return 0;
+}
+
+static int bench_fork_1mib(void) { return fork_call(256); }
+static int bench_fork_64mib(void) { return fork_call(16384); }
+
+enum { CHILD_EXITS, CHILD_READS, CHILD_WRITES };
+
+/* fork + what the child does to every page + its exit + waitpid, with
+ * `pages` resident and writable in the parent. */
+static int fork_child_run(uint64_t pages, int what, int runs)
+{
+	char *p = pages ? map_anon(pages, 0) : NULL;
+
+	if (pages && !p)
+		return -1;
+	for (int i = 0; i < runs; i++) {
+		touch(p, pages);
+		uint64_t t0 = rdinstret();
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (what == CHILD_READS)
+				read_all(p, pages);
+			else if (what == CHILD_WRITES)
+				touch(p, pages);
+			_exit(0);
+		}
+		wait_for(pid);
+		sample(rdinstret() - t0);
+	}
+	if (p)
+		munmap(p, pages * PAGE_SIZE);
+	return 0;
+}
+
+static int bench_fork_exit_wait_empty(void) { return fork_child_run(0, CHILD_EXITS, 15); }
+static int bench_fork_exit_64mib(void) { return fork_child_run(16384, CHILD_EXITS, 5); }
+static int bench_fork_touch_1mib_read(void) { return fork_child_run(256, CHILD_READS, 9); }
+static int bench_fork_touch_64mib_read(void) { return fork_child_run(16384, CHILD_READS, 3); }
+static int bench_fork_touch_64mib_write(void) { return fork_child_run(16384, CHILD_WRITES, 3); }
+
+/* reply_cap_roundtrip's server: two threads in a shadow task; one receives
+ * and keeps the reply right as a reply handle, the other answers through it
+ * (and closes it). */
 static char rc_stacks[2][4096] __attribute__((aligned(16)));
 static volatile uint64_t rc_ep, rc_go;
 static volatile int64_t rc_reply;
@@ -215,57 +368,137 @@ static void rc_replier(uint64_t arg)
 	}
 }
 
-static uint64_t bench_reply_cap(void)
+static int bench_reply_cap_roundtrip(void)
 {
 	int64_t task = shadow_task_create(), ep = sys_endpoint_create(), go = sys_notif_create();
 	struct ipc_msg m = { .info = ipc_info(1, 0, 0) };
-	uint64_t t0, total;
 
 	if (task < 0 || ep < 0 || go < 0)
-		return 0;
+		return -1;
 	rc_ep = (uint64_t)sys_handle_grant((uint64_t)task, (uint64_t)ep, 0, RIGHTS_ALL);
 	rc_go = (uint64_t)sys_handle_grant((uint64_t)task, (uint64_t)go, 0, RIGHTS_ALL);
 	if (shadow_thread((uint64_t)task, rc_receiver, 0, rc_stacks[0], sizeof(rc_stacks[0]), 0, 0) < 0 ||
 	    shadow_thread((uint64_t)task, rc_replier, 0, rc_stacks[1], sizeof(rc_stacks[1]), 0, 0) < 0)
-		return 0;
+		return -1;
 	for (int i = 0; i < 10; i++)	/* warm */
 		ipc_call((uint64_t)ep, &m);
-	t0 = rdinstret();
-	for (int i = 0; i < N; i++)
-		ipc_call((uint64_t)ep, &m);
-	total = rdinstret() - t0;
+	for (int i = 0; i < 2000; i++)
+		MEASURE(ipc_call((uint64_t)ep, &m));
 	sys_task_destroy((uint64_t)task);
 	sys_handle_close((uint64_t)task);
 	sys_handle_close((uint64_t)ep);
 	sys_handle_close((uint64_t)go);
-	return total;
+	return 0;
 }
 
-/* In a fresh process (see main): no other VMAs slow the munmap. With
- * `derived` false the same loop without the sys_map (for comparison). */
-static uint64_t bench_revoke_derived(bool derived)
+/* revoke_derived: munmap of a page we (as a custom pager) mapped into a
+ * task of ours, i.e. the pager's unmap of a source page, which revokes the
+ * derived copy. revoke_none is the same loop without the map. */
+static int revoke_loop(bool derived)
 {
-	enum { RUNS = 200 };
 	int64_t task = sys_task_create();
-	uint64_t total = 0, runs = 0;
 
 	if (task < 0)
-		return 0;
-	for (int i = 0; i < RUNS; i++) {
-		char *p = map_anon(1);
+		return -1;
+	for (int i = 0; i < 200; i++) {
+		char *p = map_anon(1, 0);
 		if (!p)
 			break;
 		p[0] = 1;
 		if (derived && sys_map((uint64_t)task, (uint64_t)p, 0x40000000, MAP_R | MAP_W) < 0)
 			break;
-		uint64_t t0 = rdinstret();
-		munmap(p, PAGE_SIZE);
-		total += rdinstret() - t0;
-		runs++;
+		MEASURE(munmap(p, PAGE_SIZE));
 	}
 	sys_task_destroy((uint64_t)task);
 	sys_handle_close((uint64_t)task);
-	return runs ? total / runs : 0;
+	return 0;
+}
+
+static int bench_revoke_derived(void) { return revoke_loop(true); }
+static int bench_revoke_none(void) { return revoke_loop(false); }
+
+/* ---- mappings ---- */
+
+static int bench_mmap_munmap(void)
+{
+	for (int i = 0; i < 500; i++) {
+		MEASURE({
+			void *p = mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			munmap(p, PAGE_SIZE);
+		});
+	}
+	return 0;
+}
+
+static int bench_mmap_touch_munmap(void)
+{
+	for (int i = 0; i < 500; i++) {
+		MEASURE({
+			char *p = mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			p[0] = 1;
+			munmap(p, PAGE_SIZE);
+		});
+	}
+	return 0;
+}
+
+/* Page-map bytes (node frames and flat arrays) per resident page, for
+ * `count` mappings of `pages` pages each, every page written. */
+static int pagemap_bytes(uint64_t pages, int count)
+{
+	struct mem_info before, after;
+	char *p[100];
+
+	if (count > 100 || mem_info(&before) < 0)
+		return -1;
+	for (int i = 0; i < count; i++) {
+		if (!(p[i] = map_anon(pages, 0)))
+			return -1;
+		touch(p[i], pages);
+	}
+	if (mem_info(&after) < 0)
+		return -1;
+	sample(((after.node_pages - before.node_pages) * PAGE_SIZE +
+		after.map_heap_bytes - before.map_heap_bytes) / (pages * count) + bracket);
+	for (int i = 0; i < count; i++)
+		munmap(p[i], pages * PAGE_SIZE);
+	return 0;
+}
+
+static int bench_pagemap_bytes_1page(void) { return pagemap_bytes(1, 100); }
+static int bench_pagemap_bytes_1mib(void) { return pagemap_bytes(256, 8); }
+
+/* ---- programs ---- */
+
+/* spawn() of this program from the boot image, to the child's first
+ * output: the child reads the counter and sends it to us as that output. */
+static int bench_spawn_hello(void)
+{
+	int64_t ep = sys_endpoint_create();
+
+	if (ep < 0)
+		return -1;
+	for (int i = 0; i < 9; i++) {
+		const char *argv[] = { "microbench", "hello", NULL };
+		struct ipc_msg m = { 0 };
+		uint64_t t0 = rdinstret();
+		int64_t pid = spawn(argv, (uint64_t)ep);
+		if (pid < 0 || ipc_recv((uint64_t)ep, &m) < 0)
+			return -1;
+		sample(m.w[0] - t0);
+		wait_for((pid_t)pid);
+	}
+	sys_handle_close((uint64_t)ep);
+	return 0;
+}
+
+static int hello(void)
+{
+	struct ipc_msg m = { .info = ipc_info(1, 0, 0), .w = { rdinstret() } };
+
+	return ipc_send(libsys_start_info.granted, &m) < 0;
 }
 
 /* The other end of ipc_roundtrip: reply to every call, nothing else. */
@@ -279,56 +512,106 @@ static int serve(uint64_t ep)
 	return 1;
 }
 
-/* Run "microbench MODE ARG" as a fresh process (so earlier benchmarks'
- * memory does not count) and wait for it. */
-static void run_fresh(const char *mode, const char *arg)
+enum { FRESH = 1, RANGE = 2 };	/* own process; print min and max too */
+
+static const struct bench {
+	const char *name;
+	int (*run)(void);
+	int flags;
+	const char *unit;
+} benches[] = {
+	{ "null_syscall", bench_null_syscall, 0, "instructions" },
+	{ "ipc_roundtrip", bench_ipc_roundtrip, 0, "instructions" },
+	{ "fault_roundtrip", bench_fault_roundtrip, RANGE, "instructions" },
+	{ "anon_fault", bench_anon_fault, RANGE, "instructions" },
+	{ "cow_fault", bench_cow_fault, RANGE, "instructions" },
+	{ "fork_1mib", bench_fork_1mib, FRESH, "instructions" },
+	{ "fork_64mib", bench_fork_64mib, FRESH, "instructions" },
+	{ "mmap_munmap", bench_mmap_munmap, 0, "instructions" },
+	{ "fault_10k_vmas", bench_fault_10k_vmas, FRESH | RANGE, "instructions" },
+	{ "fault_busy_pager", bench_fault_busy_pager, FRESH | RANGE, "instructions" },
+	{ "seq_scan_16mib", bench_seq_scan_16mib, FRESH | RANGE, "instructions" },
+	{ "random_scan_16mib", bench_random_scan_16mib, FRESH | RANGE, "instructions" },
+	{ "fork_exit_wait_empty", bench_fork_exit_wait_empty, FRESH, "instructions" },
+	{ "fork_exit_64mib", bench_fork_exit_64mib, FRESH, "instructions" },
+	{ "fork_touch_1mib_read", bench_fork_touch_1mib_read, FRESH, "instructions" },
+	{ "fork_touch_64mib_read", bench_fork_touch_64mib_read, FRESH, "instructions" },
+	{ "fork_touch_64mib_write", bench_fork_touch_64mib_write, FRESH, "instructions" },
+	{ "mmap_touch_munmap", bench_mmap_touch_munmap, 0, "instructions" },
+	{ "spawn_hello", bench_spawn_hello, 0, "instructions" },
+	{ "pagemap_bytes_per_page_1page", bench_pagemap_bytes_1page, FRESH, "bytes" },
+	{ "pagemap_bytes_per_page_1mib", bench_pagemap_bytes_1mib, FRESH, "bytes" },
+	{ "zero_read_fault", bench_zero_read_fault, RANGE, "instructions" },
+	{ "reply_cap_roundtrip", bench_reply_cap_roundtrip, 0, "instructions" },
+	{ "revoke_derived", bench_revoke_derived, FRESH, "instructions" },
+	{ "revoke_none", bench_revoke_none, FRESH, "instructions" },
+};
+#define NBENCH (sizeof(benches) / sizeof(benches[0]))
+
+static void calibrate(void)
 {
-	const char *argv[] = { "microbench", mode, arg, NULL };
+	bracket = 0;
+	nsamples = 0;
+	for (int i = 0; i < 64; i++)
+		MEASURE((void)0);
+	sort_samples();
+	bracket = samples[nsamples / 2];
+}
+
+static void run_here(const struct bench *b)
+{
+	calibrate();
+	nsamples = 0;
+	if (b->run() < 0 || nsamples == 0) {
+		printf("bench: %s failed\n", b->name);
+		return;
+	}
+	sort_samples();
+	print_line(b->name, "", samples[nsamples / 2], b->unit);
+	if (b->flags & RANGE) {
+		print_line(b->name, "_min", samples[0], b->unit);
+		print_line(b->name, "_max", samples[nsamples - 1], b->unit);
+	}
+}
+
+static void run_fresh(const struct bench *b)
+{
+	const char *argv[] = { "microbench", "run", b->name, NULL };
 	int64_t pid = spawn(argv, 0);
-	int status;
 
 	if (pid > 0)
-		waitpid((pid_t)pid, &status, 0);
+		wait_for((pid_t)pid);
+	else
+		printf("bench: %s failed\n", b->name);
 }
 
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "serve"))
 		return serve(libsys_start_info.granted);
-	if (argc > 2 && !strcmp(argv[1], "revoke")) {
-		report(argv[2][0] == '1' ? "revoke_derived" : "revoke_base",
-		       bench_revoke_derived(argv[2][0] == '1'), 1, "instructions");
-		return 0;
-	}
-	if (argc > 2 && !strcmp(argv[1], "fork")) {
-		uint64_t pages = strtoul(argv[2], NULL, 10);
-		printf("bench: fork_%lumib %lu instructions\n", (unsigned long)(pages / 256),
-		       (unsigned long)bench_fork(pages));
+	if (argc > 1 && !strcmp(argv[1], "hello"))
+		return hello();
+	if (argc > 2 && !strcmp(argv[1], "run")) {
+		for (uint64_t i = 0; i < NBENCH; i++)
+			if (!strcmp(argv[2], benches[i].name))
+				run_here(&benches[i]);
 		return 0;
 	}
 
 	int64_t ep = sys_endpoint_create();
 	const char *peer[] = { "microbench", "serve", NULL };
 	int64_t pid = spawn(peer, (uint64_t)ep);
-	int status;
 
-	report("null_syscall", bench_null_syscall(), N, "instructions");
 	if (pid > 0)
-		report("ipc_roundtrip", bench_ipc((uint64_t)ep), N, "instructions");
-	report("fault_roundtrip", bench_fault(), FAULT_PAGES - 1, "instructions");
-	char *anon = map_anon(1024);
-	report("anon_fault", anon ? faults_in(anon, 1024) : 0, 1, "instructions");
-	report("cow_fault", bench_cow(), 1, "instructions");
-	run_fresh("fork", "256");
-	run_fresh("fork", "16384");
-	report("mmap_munmap", bench_mmap_munmap(), 1, "instructions");
-	report("fault_10k_vmas", bench_fault_many_vmas(), 1, "instructions");
-	report("reply_cap_roundtrip", bench_reply_cap(), N, "instructions");
-	run_fresh("revoke", "1");
-	if (pid > 0) {
-		kill((pid_t)pid, SIGKILL);
-		waitpid((pid_t)pid, &status, 0);
+		peer_ep = (uint64_t)ep;
+	for (uint64_t i = 0; i < NBENCH; i++) {
+		if (benches[i].flags & FRESH)
+			run_fresh(&benches[i]);
+		else
+			run_here(&benches[i]);
 	}
+	if (pid > 0)
+		reap((pid_t)pid);
 	printf("bench: done\n");
 	return 0;
 }

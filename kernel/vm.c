@@ -19,10 +19,16 @@ extern struct task *root_task;	/* the pager: owner of every user frame */
 #define KERNEL_HALF 256	/* root entries >= this are the kernel's */
 
 static pte_t *active_root = boot_root;	/* what satp points at */
+static bool asid_probed;		/* see vm_activate */
+static void asid_probe(void);
 
 int vm_create(struct aspace *as)
 {
-	pte_t *root = kpage_alloc();
+	pte_t *root;
+
+	if (unlikely(!asid_probed))
+		asid_probe();
+	root = kpage_alloc();
 
 	if (!root)
 		return -ERR_NOMEM;
@@ -32,6 +38,7 @@ int vm_create(struct aspace *as)
 	as->pt_pages = 1;
 	as->mapped = 0;
 	as->mdb_nodes = 0;
+	as->asid_gen = 0;	/* no ASID yet */
 	return 0;
 }
 
@@ -393,20 +400,80 @@ int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	return 0;
 }
 
+/*
+ * Address-space identifiers. satp carries an ASID, and the TLB tags
+ * entries with it, so switching between a process and the pager need not
+ * flush the TLB: each space keeps its entries. ASID 0 is the kernel's
+ * (boot_root); spaces get 1, 2, ... on their first activation in the
+ * current generation, which as->satp then holds ready. When the hart's
+ * ASIDs run out, the generation moves on and the whole TLB is flushed
+ * once: every space then takes a fresh ASID at its next activation, so an
+ * ASID is never reused while entries tagged with it for another space may
+ * remain. A destroyed space's ASID is simply never handed out again in
+ * its generation. Changes to page tables flush with rs2 = zero (every
+ * ASID), so they need nothing more. A hart with no ASID bits (probed at
+ * the first vm_create) gets a full flush at every switch, as before.
+ * QEMU's TLB ignores ASIDs (it flushes on every satp write), so its
+ * instruction counts show none of this.
+ */
+#define ASID_SHIFT 44
+#define ASID_BITS 16
+static uint64_t asid_max;	/* the largest ASID the hart keeps; 0: none */
+static uint64_t asid_gen = 1;	/* never 0: that is "no ASID yet" */
+static uint64_t asid_next = 1;
+
+static void asid_probe(void)
+{
+	uint64_t old = csr_read(satp);
+
+	csr_write(satp, old | (((1ul << ASID_BITS) - 1) << ASID_SHIFT));
+	asid_max = (csr_read(satp) >> ASID_SHIFT) & ((1ul << ASID_BITS) - 1);
+#ifdef VM_ASID_LIMIT	/* to exercise generation roll-over in tests */
+	asid_max &= VM_ASID_LIMIT;
+#endif
+	csr_write(satp, old);
+	sfence_vma();
+	asid_probed = true;
+}
+
+/* A space without an ASID in this generation: give it one (or, with no
+ * ASIDs, switch with a full flush). */
+static __attribute__((noinline)) void activate_slow(struct aspace *as)
+{
+	uint64_t ppn = V2P(as->root) >> 12;
+
+	if (!asid_max) {
+		csr_write(satp, SATP_SV39 | ppn);
+		sfence_vma();
+		return;
+	}
+	if (asid_next > asid_max) {	/* all used: a new generation */
+		asid_gen++;
+		asid_next = 1;
+		sfence_vma();
+	}
+	as->satp = SATP_SV39 | (asid_next++ << ASID_SHIFT) | ppn;
+	as->asid_gen = asid_gen;
+	csr_write(satp, as->satp);
+}
+
 void vm_activate(struct aspace *as)
 {
 	if (as->root == active_root)
 		return;
 	active_root = as->root;
-	csr_write(satp, SATP_SV39 | (V2P(as->root) >> 12));
-	sfence_vma();
+	if (likely(as->asid_gen == asid_gen))
+		csr_write(satp, as->satp);
+	else
+		activate_slow(as);
 }
 
 void vm_activate_kernel(void)
 {
 	active_root = boot_root;
 	csr_write(satp, SATP_SV39 | (V2P(boot_root) >> 12));
-	sfence_vma();
+	if (!asid_max)
+		sfence_vma();
 }
 
 static int copy_user(struct aspace *as, uint64_t uva, void *kbuf, uint64_t n, bool to_user)

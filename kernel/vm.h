@@ -21,6 +21,8 @@ struct aspace {
 	uint64_t pt_pages;	/* page-table pages, root included */
 	uint64_t mapped;	/* leaf 4 KiB mappings (a 2 MiB leaf counts 512) */
 	uint64_t mdb_nodes;	/* mapping records of pages in this space */
+	uint64_t satp;		/* with its ASID, valid in generation asid_gen */
+	uint64_t asid_gen;	/* see vm_activate; 0: no ASID yet */
 };
 
 /* 0, or -ERR_NOMEM. */
@@ -72,7 +74,9 @@ uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages);
 uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t pte_rwx);
 /* Translate a user address: true and *pa, *pte_flags if mapped. */
 bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *pte_flags);
-/* Make `as` the current translation (and flush the TLB). */
+/* Make `as` the current translation. With ASIDs the TLB keeps other
+ * spaces' entries (flushed only when ASIDs run out); without, it is
+ * flushed. */
 void vm_activate(struct aspace *as);
 void vm_activate_kernel(void);
 

@@ -65,6 +65,7 @@ int64_t pager_check_all(void)
 		if (proc_at(i)->state == PROC_LIVE)
 			check_vmas(proc_at(i), mark);
 	/* Each object once: its VMA count, then its frames. */
+	pagemap_check_begin();
 	for (int i = 0; i < MAX_PROCS; i++) {
 		struct proc *p = proc_at(i);
 		if (p->state != PROC_LIVE)
@@ -80,6 +81,8 @@ int64_t pager_check_all(void)
 		}
 	}
 	counts[page_pfn(ipcbuf())]++;	/* the pager's own IPC buffer */
+	if (anon_zero_pfn() != PAGEMAP_NONE)
+		counts[anon_zero_pfn()]++;	/* the shared zero page */
 	for (uint64_t pfn = page_first(); pfn < end; pfn++) {
 		if (page_refcount(pfn) != counts[pfn] && problems++ < 10)
 			pager_log("check: frame %lu has %u references, %u found\n",

@@ -3,6 +3,14 @@
  * object and freed with it. Private objects are cloned at fork by sharing
  * their page map (pagemap_clone); a write to a frame that is shared gets a
  * copy, a write to one held only here maps it writable as it is.
+ *
+ * A read of a private page never written maps one shared zero page
+ * read-only, as Linux does, and puts nothing in the object: the first
+ * write then allocates. That is safe because nothing makes a private
+ * mapping writable but a write fault (mprotect and fork map private VMAs
+ * without W, see pt_rights), and the kernel writes user memory only
+ * through PTEs with W. Shared objects allocate on any fault: mprotect
+ * does give their PTEs W.
  */
 #include <stdlib.h>
 #include "abi/fault.h"
@@ -37,12 +45,43 @@ static __attribute__((noinline)) bool anon_fault_read(struct memobj *o, struct f
 	return true;
 }
 
+static uint64_t zero_pfn = PAGEMAP_NONE;	/* made with the first object, kept */
+
+uint64_t anon_zero_pfn(void)
+{
+	return zero_pfn;
+}
+
+/* Make the zero page if there is none yet: at boot, with init's first
+ * object, so that no process's figures count it. */
+static bool zero_page_ready(void)
+{
+	if (zero_pfn == PAGEMAP_NONE) {
+		int64_t pfn = page_alloc_zeroed();
+		if (pfn < 0)
+			return false;
+		zero_pfn = (uint64_t)pfn;
+	}
+	return true;
+}
+
+/* The zero page for a read of an absent private page; false if it cannot
+ * be used (shared object, or no frame for it). */
+static __attribute__((noinline)) bool anon_fault_zero(struct fault_req *req)
+{
+	if (!req->private || !zero_page_ready())
+		return false;
+	req->pfn = zero_pfn;
+	req->writable = false;
+	return true;
+}
+
 static int anon_fault(struct memobj *o, struct fault_req *req)
 {
 	uint64_t *slot, pfn;
 	int64_t fresh;
 
-	if (req->access != FAULT_WRITE && anon_fault_read(o, req))
+	if (req->access != FAULT_WRITE && (anon_fault_read(o, req) || anon_fault_zero(req)))
 		return 0;
 	slot = pagemap_slot(&o->pages, req->index, 1);
 	if (!slot)
@@ -100,6 +139,7 @@ struct memobj *anon_create(void)
 {
 	struct memobj *o = calloc(1, sizeof(*o));
 
+	zero_page_ready();
 	if (o) {
 		o->ops = &anon_ops;
 		o->refs = 1;
@@ -111,8 +151,10 @@ static struct memobj *anon_clone(struct memobj *o)
 {
 	struct memobj *c = anon_create();
 
-	if (c)
-		pagemap_clone(&c->pages, &o->pages);
+	if (c && pagemap_clone(&c->pages, &o->pages) < 0) {
+		free(c);
+		c = NULL;
+	}
 	return c;
 }
 

@@ -64,5 +64,8 @@ void memobj_unref(struct memobj *o);
 struct memobj *anon_create(void);
 /* Put a frame (already filled) at index: used to preload program images. */
 int anon_insert(struct memobj *o, uint64_t index, uint64_t pfn);
+/* The shared zero page's frame (one reference, never freed), or
+ * PAGEMAP_NONE if no read has needed it yet. */
+uint64_t anon_zero_pfn(void);
 
 #endif

@@ -34,8 +34,16 @@
  * P is set only after checking, or on a node just made. So "P in the
  * root entry and in the level-1 entry" means the whole path is private.
  * A stale clear P only sends a walk to the slow path, which re-checks.
+ *
+ * Before all that, a map is flat (see pagemap.h): one heap array holding
+ * one reference on each frame in it, like a leaf, and shared copy-on-write
+ * like a node, but with its own count (refs, the maps using it): clone
+ * takes one, and a map copies the array before changing it while refs > 1.
+ * Every function below handles the flat form first; m->flat and m->root
+ * are never both set.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include "abi/kernel.h"
 #include "page.h"
 #include "pagemap.h"
@@ -46,6 +54,8 @@
 #define ENT_PFN(e) (((e) & ~PRIV) - 1)
 
 static uint64_t node_frames;	/* frames in use as nodes, all maps */
+static uint64_t flat_bytes;	/* heap used by flat arrays, all maps */
+static uint32_t check_gen;	/* pagemap_count_refs: each flat array once */
 
 static inline uint64_t *node_at(uint64_t e)
 {
@@ -65,6 +75,72 @@ static inline int shared(const uint64_t *node)
 uint64_t pagemap_node_frames(void)
 {
 	return node_frames;
+}
+
+uint64_t pagemap_flat_bytes(void)
+{
+	return flat_bytes;
+}
+
+static uint64_t flat_size(uint64_t cap)
+{
+	return sizeof(struct pagemap_flat) + cap * sizeof(uint64_t);
+}
+
+/* Make m's flat array private and cover idx < PAGEMAP_FLAT_MAX (made,
+ * copied or grown as needed); false if out of memory (m unchanged). */
+static bool flat_own(struct pagemap *m, uint64_t idx)
+{
+	struct pagemap_flat *f = m->flat, *n;
+	uint64_t old = f ? f->cap : 0, cap = old ? old : 4;
+
+	while (cap <= idx)
+		cap *= 2;
+	if (f && f->refs == 1 && cap == old)
+		return true;
+	/* Not realloc: picolibc's zeroes whatever free chunk it grows into,
+	 * up to the whole heap tail, a byte at a time. */
+	if (!(n = malloc(flat_size(cap))))
+		return false;
+	for (uint64_t i = 0; i < old; i++)
+		n->slot[i] = f->slot[i];
+	n->refs = 1;
+	n->mark = check_gen;
+	if (f && f->refs == 1) {	/* grown: the references move */
+		flat_bytes -= flat_size(old);
+		free(f);
+	} else if (f) {			/* copied: each frame gains one */
+		for (uint64_t i = 0; i < old; i++)
+			if (f->slot[i])
+				page_ref(f->slot[i] - 1);
+		f->refs--;
+	}
+	for (uint64_t i = old; i < cap; i++)
+		n->slot[i] = 0;
+	n->cap = cap;
+	flat_bytes += flat_size(cap);
+	m->flat = n;
+	return true;
+}
+
+/* Drop m's reference on its flat array; the last one unrefs the frames
+ * (fn sees each first) and frees it. */
+static void flat_drop(struct pagemap *m, pagemap_fn fn, void *arg)
+{
+	struct pagemap_flat *f = m->flat;
+
+	m->flat = NULL;
+	if (--f->refs)
+		return;
+	for (uint64_t i = 0; i < f->cap; i++) {
+		if (!f->slot[i])
+			continue;
+		if (fn)
+			fn(i, f->slot[i] - 1, arg);
+		page_unref(f->slot[i] - 1);
+	}
+	flat_bytes -= flat_size(f->cap);
+	free(f);
 }
 
 static uint64_t *node_new(void)
@@ -174,6 +250,9 @@ uint64_t pagemap_get(const struct pagemap *m, uint64_t idx)
 {
 	const uint64_t *node = m->root;
 
+	if (m->flat)
+		return idx < m->flat->cap && m->flat->slot[idx] ? m->flat->slot[idx] - 1
+								: PAGEMAP_NONE;
 	if (!node || idx >= PAGEMAP_MAX_INDEX)
 		return PAGEMAP_NONE;
 	for (int l = 2; l > 0; l--) {
@@ -191,11 +270,42 @@ static uint64_t *pagemap_slot_slow(struct pagemap *m, uint64_t idx, int alloc);
 uint64_t *pagemap_slot(struct pagemap *m, uint64_t idx, int alloc)
 {
 	uint64_t *root = m->root, e2, e1;
+	struct pagemap_flat *f = m->flat;
 
 	if (root && idx < PAGEMAP_MAX_INDEX && ((e2 = root[LEVEL_IDX(idx, 2)]) & PRIV) &&
 	    ((e1 = node_at(e2)[LEVEL_IDX(idx, 1)]) & PRIV))
 		return &node_at(e1)[LEVEL_IDX(idx, 0)];
+	if (f && idx < f->cap && f->refs == 1)
+		return &f->slot[idx];
 	return pagemap_slot_slow(m, idx, alloc);
+}
+
+/* Move m's flat entries into a new tree (their path: root, level-1 node
+ * and leaf 0, all private). False if out of memory: m stays flat. */
+static bool flat_to_tree(struct pagemap *m)
+{
+	struct pagemap_flat *f = m->flat;
+	uint64_t *root = node_new(), *l1 = node_new(), *leaf = node_new();
+
+	if (!root || !l1 || !leaf || (f->refs > 1 && !flat_own(m, 0))) {
+		if (root)
+			node_free(root);
+		if (l1)
+			node_free(l1);
+		if (leaf)
+			node_free(leaf);
+		return false;
+	}
+	f = m->flat;	/* private now: its references pass to the leaf */
+	for (uint64_t i = 0; i < f->cap; i++)
+		leaf[i] = f->slot[i];
+	l1[0] = priv_entry(leaf);
+	root[0] = priv_entry(l1);
+	flat_bytes -= flat_size(f->cap);
+	free(f);
+	m->flat = NULL;
+	m->root = root;
+	return true;
 }
 
 static __attribute__((noinline)) uint64_t *pagemap_slot_slow(struct pagemap *m, uint64_t idx,
@@ -204,6 +314,13 @@ static __attribute__((noinline)) uint64_t *pagemap_slot_slow(struct pagemap *m, 
 	uint64_t *node;
 
 	if (idx >= PAGEMAP_MAX_INDEX)
+		return NULL;
+	if (!m->root && idx < PAGEMAP_FLAT_MAX) {
+		if ((!alloc && (!m->flat || idx >= m->flat->cap)) || !flat_own(m, idx))
+			return NULL;
+		return &m->flat->slot[idx];
+	}
+	if (m->flat && (!alloc || !flat_to_tree(m)))
 		return NULL;
 	if (!m->root) {
 		if (!alloc || !(m->root = node_new()))
@@ -235,6 +352,8 @@ bool pagemap_path_private(const struct pagemap *m, uint64_t idx)
 	const uint64_t *root = m->root;
 	uint64_t e2, e1;
 
+	if (m->flat)
+		return idx < m->flat->cap && m->flat->refs == 1;
 	if (!root || idx >= PAGEMAP_MAX_INDEX || !(e2 = root[LEVEL_IDX(idx, 2)]) ||
 	    !(e1 = node_at(e2)[LEVEL_IDX(idx, 1)]))
 		return false;
@@ -263,9 +382,15 @@ int pagemap_set(struct pagemap *m, uint64_t idx, uint64_t pfn)
 int pagemap_clone(struct pagemap *dst, const struct pagemap *src)
 {
 	uint64_t *root = src->root;
+	const struct pagemap_flat *f = src->flat;
 
-	if (dst->root)
+	if (dst->root || dst->flat)
 		return -ERR_INVAL;
+	if (f) {
+		src->flat->refs++;
+		dst->flat = src->flat;
+		return 0;
+	}
 	if (root) {
 		page_ref(page_pfn(root));
 		/* The root is shared now: its P marks no longer hold. */
@@ -326,10 +451,36 @@ static int clear_node(uint64_t *node, int l, uint64_t base, uint64_t lo, uint64_
 int pagemap_clear_range(struct pagemap *m, uint64_t lo, uint64_t hi, pagemap_fn fn, void *arg)
 {
 	uint64_t *root = m->root;
+	struct pagemap_flat *f = m->flat;
 	int err;
 
 	if (hi > PAGEMAP_MAX_INDEX)
 		hi = PAGEMAP_MAX_INDEX;
+	if (f) {
+		bool empty = true;
+		if (f->refs > 1) {
+			uint64_t i = lo;
+			while (i < hi && i < f->cap && !f->slot[i])
+				i++;
+			if (i >= hi || i >= f->cap)
+				return 0;	/* nothing to change */
+			if (!flat_own(m, 0))
+				return -ERR_NOMEM;
+			f = m->flat;
+		}
+		for (uint64_t i = 0; i < f->cap; i++) {
+			if (f->slot[i] && i >= lo && i < hi) {
+				if (fn)
+					fn(i, f->slot[i] - 1, arg);
+				page_unref(f->slot[i] - 1);
+				f->slot[i] = 0;
+			}
+			empty &= !f->slot[i];
+		}
+		if (empty)
+			flat_drop(m, NULL, NULL);
+		return 0;
+	}
 	if (!root || lo >= hi)
 		return 0;
 	if (lo == 0 && hi == PAGEMAP_MAX_INDEX) {
@@ -353,6 +504,8 @@ int pagemap_clear_range(struct pagemap *m, uint64_t lo, uint64_t hi, pagemap_fn 
 
 void pagemap_destroy(struct pagemap *m, pagemap_fn fn, void *arg)
 {
+	if (m->flat)
+		flat_drop(m, fn, arg);
 	if (m->root)
 		node_drop(m->root, 2, 0, fn, arg);
 	m->root = NULL;
@@ -362,6 +515,12 @@ uint64_t pagemap_count_range(const struct pagemap *m, uint64_t lo, uint64_t hi)
 {
 	if (hi > PAGEMAP_MAX_INDEX)
 		hi = PAGEMAP_MAX_INDEX;
+	if (m->flat) {
+		uint64_t n = 0;
+		for (uint64_t i = lo; i < hi && i < m->flat->cap; i++)
+			n += m->flat->slot[i] != 0;
+		return n;
+	}
 	if (!m->root || lo >= hi)
 		return 0;
 	return count_node(m->root, 2, 0, lo, hi, UINT64_MAX);
@@ -385,8 +544,19 @@ static void refs_node(const uint64_t *node, int l, uint16_t *counts, uint8_t *se
 
 void pagemap_count_refs(const struct pagemap *m, uint16_t *counts, uint8_t *seen)
 {
+	if (m->flat && m->flat->mark != check_gen) {
+		m->flat->mark = check_gen;
+		for (uint64_t i = 0; i < m->flat->cap; i++)
+			if (m->flat->slot[i])
+				counts[m->flat->slot[i] - 1]++;
+	}
 	if (!m->root)
 		return;
 	counts[page_pfn(m->root)]++;
 	refs_node(m->root, 2, counts, seen);
+}
+
+void pagemap_check_begin(void)
+{
+	check_gen++;
 }

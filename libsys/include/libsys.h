@@ -168,6 +168,7 @@ struct mem_info {
 	uint64_t free_pages;		/* frames free in the pager */
 	uint64_t total_pages;		/* frames the pager manages */
 	uint64_t node_pages;		/* frames used by page maps (not data) */
+	uint64_t map_heap_bytes;	/* pager heap used by small page maps */
 };
 /* pid 0: the caller; else the caller or one of its descendants. */
 int64_t proc_stats(int64_t pid, struct proc_stats *st);

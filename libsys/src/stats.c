@@ -26,6 +26,7 @@ int64_t mem_info(struct mem_info *mi)
 		mi->free_pages = m.w[1];
 		mi->total_pages = m.w[2];
 		mi->node_pages = m.w[3];
+		mi->map_heap_bytes = m.w[4];
 	}
 	return r;
 }

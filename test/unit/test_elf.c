@@ -228,8 +228,44 @@ static void test_real(const char *path)
 	free(b);
 }
 
+/* elf_copy_page against a byte-at-a-time reference: every page of
+ * segments with each start offset in the page, file sizes around word and
+ * page edges, and file bytes at each alignment (cpio gives only 4). */
+static void test_copy_page(void)
+{
+	static uint8_t file[4 * 4096 + 16], page[4096], want[4096];
+	static const uint64_t starts[] = { 0, 1, 3, 4, 7, 8, 100, 4088, 4095 };
+	static const uint64_t sizes[] = { 0, 1, 7, 8, 9, 255, 256, 257, 4096, 5000, 8191, 12000 };
+
+	for (size_t i = 0; i < sizeof(file); i++)
+		file[i] = (uint8_t)(i * 7 + 1);
+	for (int align = 0; align < 8; align++)
+		for (size_t a = 0; a < sizeof(starts) / sizeof(starts[0]); a++)
+			for (size_t b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
+				struct elf_segment s = { .vaddr = 0x10000 + starts[a],
+					.offset = starts[a], .filesz = sizes[b],
+					.memsz = sizes[b] + 6000 };
+				const uint8_t *f = file + align;
+				bool same = true;
+				for (uint64_t va = 0x10000; va < s.vaddr + s.memsz; va += 4096) {
+					for (uint64_t k = 0; k < 4096; k++) {
+						uint64_t x = va + k;
+						want[k] = x >= s.vaddr && x < s.vaddr + s.filesz ?
+							  f[s.offset + x - s.vaddr] : 0;
+					}
+					memset(page, 0xa5, sizeof(page));
+					CHECK(elf_copy_page(f, &s, va, page) == 0);
+					same &= memcmp(page, want, sizeof(page)) == 0;
+				}
+				CHECK(same);
+				CHECK(elf_copy_page(f, &s, 0x10001, page) < 0);
+				CHECK(elf_copy_page(f, &s, 0xf000, page) < 0);
+			}
+}
+
 int main(int argc, char **argv)
 {
+	test_copy_page();
 	const char *real = test_arg(argc, argv, "real");
 
 	test_valid();

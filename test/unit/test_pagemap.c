@@ -114,6 +114,8 @@ static int path_rc1(const struct pagemap *m, uint64_t idx)
 {
 	uint64_t e2, e1;
 
+	if (m->flat)	/* a flat array is never shared */
+		return idx < m->flat->cap;
 	if (!m->root || page_refcount(page_pfn(m->root)) != 1)
 		return 0;
 	e2 = m->root[(idx >> 18) & 511];
@@ -263,6 +265,65 @@ static void test_nomem_fixed(void)
 	CHECK(page_free_count() == page_total_count() && pagemap_node_frames() == 0, "no leak");
 }
 
+/* The flat form: small objects cost no node frames; a high index turns
+ * the map into a tree keeping every entry, and a failed turn keeps it
+ * flat and intact. */
+static void test_flat(void)
+{
+	struct pagemap a = {0}, b = {0}, c = {0}, d = {0};
+	uint64_t p0, p5, q;
+
+	arena(256);
+	p0 = write_at(&a, 0);
+	CHECK(p0 != NONE && a.flat && !a.root && pagemap_node_frames() == 0, "one page, flat");
+	CHECK(pagemap_flat_bytes() <= 64, "one page: %" PRIu64 " bytes", pagemap_flat_bytes());
+	CHECK(pagemap_path_private(&a, 0) && pagemap_slot(&a, 3, 0) != NULL, "flat slots private");
+	CHECK(pagemap_slot(&a, 100, 0) == NULL, "no growth without alloc");
+	for (uint64_t i = 1; i < 100; i++)
+		CHECK(write_at(&a, i) != NONE, "fill %" PRIu64, i);
+	CHECK(a.flat && a.flat->cap == 128 && pagemap_node_frames() == 0, "100 pages flat");
+	CHECK(pagemap_flat_bytes() < 100 * 16, "100 pages: %" PRIu64 " bytes", pagemap_flat_bytes());
+	CHECK(pagemap_count_range(&a, 10, 20) == 10 && pagemap_count_range(&a, 0, MAXI) == 100,
+	      "flat count");
+	/* Clone shares the array; a write copies it, each frame gaining a
+	 * reference. */
+	p5 = pagemap_get(&a, 5);
+	CHECK(pagemap_clone(&b, &a) == 0 && b.flat == a.flat && a.flat->refs == 2, "clone shares");
+	CHECK(pagemap_clone(&b, &a) == -ERR_INVAL, "clone into non-empty");
+	CHECK(!pagemap_path_private(&a, 5) && !pagemap_path_private(&b, 5), "shared: not private");
+	CHECK(pagemap_get(&b, 5) == p5 && page_refcount(p5) == 1, "reads the same frames");
+	q = write_at(&b, 5);
+	CHECK(b.flat != a.flat && a.flat->refs == 1 && pagemap_path_private(&a, 5), "b copied");
+	CHECK(q != p5 && page_refcount(p5) == 1 && page_refcount(p0) == 2, "frames referenced");
+	CHECK(pagemap_get(&a, 5) == p5 && pagemap_get(&b, 5) == q, "b replaces its own");
+	/* A shared array turning into a tree: the leaf takes references. */
+	CHECK(pagemap_clone(&d, &a) == 0 && write_at(&d, 700) != NONE && d.root && !d.flat,
+	      "shared flat to tree");
+	CHECK(a.flat->refs == 1 && pagemap_get(&d, 5) == p5 && page_refcount(p5) == 2,
+	      "tree took references");
+	pagemap_destroy(&d, NULL, NULL);
+	CHECK(page_refcount(p5) == 1 && pagemap_node_frames() == 0, "d gone");
+	/* Index 600: a becomes a tree with all 100 entries. */
+	CHECK(write_at(&a, 600) != NONE && a.root && !a.flat, "turned into a tree");
+	CHECK(pagemap_node_frames() == 4 && pagemap_get(&a, 5) == p5 &&
+	      pagemap_count_range(&a, 0, MAXI) == 101, "tree keeps entries");
+	CHECK(pagemap_path_private(&a, 5) && path_rc1(&a, 5) && hints_ok(&a), "tree path private");
+	reported = 0;
+	CHECK(pagemap_clear_range(&b, 0, 50, count_fn, NULL) == 0 && reported == 50, "clear part");
+	CHECK(pagemap_clear_range(&b, 50, 100, NULL, NULL) == 0 && !b.flat, "emptied: freed");
+	pagemap_destroy(&a, NULL, NULL);
+	CHECK(pagemap_flat_bytes() == 0 && pagemap_node_frames() == 0, "all freed");
+	CHECK(page_free_count() == page_total_count(), "flat: no leak");
+
+	/* Three frames: the data page, then a tree needing three nodes. */
+	arena(3);
+	p0 = write_at(&c, 0);
+	CHECK(pagemap_slot(&c, 1000, 1) == NULL && c.flat && !c.root, "turn NOMEM: stays flat");
+	CHECK(pagemap_get(&c, 0) == p0 && page_free_count() == 2, "entry kept, nodes returned");
+	pagemap_destroy(&c, NULL, NULL);
+	CHECK(page_free_count() == page_total_count() && pagemap_flat_bytes() == 0, "no leak");
+}
+
 /* ---- random operations against a model --------------------------------- */
 
 struct tmap {
@@ -372,6 +433,7 @@ static void check_refs(void)
 	uint8_t *seen = calloc(n, 1), *is_data = calloc(n, 1);
 	unsigned long bad = 0;
 
+	pagemap_check_begin();
 	for (int i = 0; i < nmaps; i++) {
 		pagemap_count_refs(&maps[i].pm, counts, seen);
 		CHECK(hints_ok(&maps[i].pm), "map %d: a private hint is false", i);
@@ -528,7 +590,7 @@ static void op_clone(int ti)
 	struct tmap *n = &maps[nmaps];
 	uint64_t u = used();
 
-	n->pm.root = NULL;
+	n->pm = (struct pagemap){ 0 };
 	CHECK(pagemap_clone(&n->pm, &maps[ti].pm) == 0, "clone");
 	CHECK(used() == u, "clone allocated");
 	memcpy(n->val, maps[ti].val, nidx * sizeof(uint64_t));
@@ -540,7 +602,7 @@ static void op_destroy(int ti)
 	struct tmap tmp;
 
 	pagemap_destroy(&maps[ti].pm, NULL, NULL);
-	CHECK(maps[ti].pm.root == NULL, "destroy leaves empty");
+	CHECK(maps[ti].pm.root == NULL && maps[ti].pm.flat == NULL, "destroy leaves empty");
 	tmp = maps[ti];
 	maps[ti] = maps[nmaps - 1];
 	maps[nmaps - 1] = tmp;
@@ -555,7 +617,7 @@ static void random_run(uint64_t seed, uint64_t frames, int steps, int nomem)
 	allow_nomem = nomem;
 	nmaps = 1;
 	for (int i = 0; i < NMAPS; i++) {
-		maps[i].pm.root = NULL;
+		maps[i].pm = (struct pagemap){ 0 };
 		for (size_t k = 0; k < nidx; k++)
 			maps[i].val[k] = NONE;
 	}
@@ -621,6 +683,7 @@ int main(void)
 
 	test_fixed();
 	test_nomem_fixed();
+	test_flat();
 	make_indices();
 	for (int i = 0; i < NMAPS; i++)
 		maps[i].val = malloc(NIDX_MAX * sizeof(uint64_t));

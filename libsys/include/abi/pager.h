@@ -24,7 +24,8 @@
  *  PAGER_PROC_STATS    w0 pid (0: the caller; else    w0 0, w1 virtual pages, w2 resident
  *                      the caller or a descendant)    pages, w3 page-table pages
  *  PAGER_MEMINFO       -                              w0 0, w1 free pages, w2 total pages,
- *                                                     w3 frames used by page-map nodes
+ *                                                     w3 frames used by page-map nodes,
+ *                                                     w4 heap bytes of flat page maps
  *  PAGER_MMAP          w0 hint, w1 length, w2 prot,   w0 address
  *                      w3 flags (PMAP_*)
  *  PAGER_MUNMAP        w0 address, w1 length          w0 0
