@@ -20,15 +20,23 @@ const void *initrd;
 bool fault_handle(struct ipc_msg *m);
 bool serve_request(struct ipc_msg *m);
 
-/* The pager's malloc heap is a reservation at the start of the window. */
+/* The pager's malloc heap starts as a small reservation at the front of
+ * the window and grows into the free frames after it (page_heap_grow), so
+ * pager metadata is limited by free memory, not by a fixed share of it. */
 static char *heap_base, *heap_brk, *heap_end;
 
 void *sbrk(ptrdiff_t incr)
 {
 	char *old = heap_brk;
 
-	if (incr < 0 || heap_end - heap_brk < incr)
+	if (incr < 0)
 		return (void *)-1;
+	if (heap_end - heap_brk < incr) {
+		uint64_t more = ((uint64_t)(incr - (heap_end - heap_brk)) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		if (page_heap_grow(more) < 0)
+			return (void *)-1;
+		heap_end += more << PAGE_SHIFT;
+	}
 	heap_brk += incr;
 	return old;
 }
@@ -60,7 +68,7 @@ static void start_init(void)
 _Noreturn void libsys_start(const struct boot_info *bi)
 {
 	struct ipc_msg m;
-	uint64_t heap_bytes = bi->ram_size / 64;
+	uint64_t heap_bytes = bi->ram_size / 256;	/* grows on demand */
 	int64_t r;
 	void *heap;
 

@@ -67,6 +67,6 @@ uint64_t pagemap_node_frames(void);
  * root reference by m, every non-empty entry of every node reached),
  * descending each node once (seen[node pfn] marks it, across calls).
  * After all maps, counts[pfn] == page_refcount(pfn) for their frames. */
-void pagemap_count_refs(const struct pagemap *m, uint16_t *counts, uint8_t *seen);
+void pagemap_count_refs(const struct pagemap *m, uint32_t *counts, uint8_t *seen);
 
 #endif

@@ -36,9 +36,11 @@ struct proc *proc_get(uint64_t pid)
 	return (p->state != PROC_FREE && (uint64_t)p->pid == pid) ? p : NULL;
 }
 
+/* Like RLIMIT_AS's default (infinity): all of user space. Memory is
+ * guarded by the resident limit and the out-of-memory killer instead. */
 uint64_t proc_default_limit(void)
 {
-	return page_total_count() / 2;
+	return USER_TOP >> PAGE_SHIFT;
 }
 
 struct proc *proc_alloc(void)
