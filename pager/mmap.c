@@ -184,6 +184,8 @@ static int64_t mapped_range(struct proc *p, uint64_t addr, uint64_t len, uint64_
 		return -ERR_INVAL;
 	if (!len)
 		return 0;
+	if (addr >= USER_TOP || len > USER_TOP - addr)
+		return -ERR_NOMEM;	/* checked before adding: no wrap */
 	*hi = addr + page_up(len);
 	if (!range_ok(addr, *hi - addr) || !vma_covered(&p->vmas, addr, *hi))
 		return -ERR_NOMEM;
@@ -291,6 +293,8 @@ int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_l
 		return -ERR_INVAL;
 	old_len = page_up(old_len);
 	new_len = page_up(new_len);
+	if (old >= USER_TOP || old_len > USER_TOP - old)
+		return -ERR_FAULT;	/* no wrap in old_end */
 	old_end = old + old_len;
 	v = vma_find(&p->vmas, old);
 	if (!old_len || !v || old_end > v->node.end)
@@ -335,33 +339,51 @@ int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_l
 	return addr;
 }
 
+/*
+ * brk works only on the heap: the VMAs marked VMA_HEAP in [brk_start,
+ * brk). Growing needs the whole new range free (ENOMEM otherwise, as on
+ * Linux: it never resizes whatever VMA happens to hold brk_start, which
+ * after mprotect, munmap or MAP_FIXED on a heap page may not be the heap);
+ * shrinking removes only heap VMAs. want is checked against USER_TOP
+ * before any rounding, so no computation wraps.
+ */
 int64_t mm_brk(struct proc *p, uint64_t want)
 {
-	uint64_t cur = page_up(p->brk), top = page_up(want);
-	struct vma *heap = p->brk > p->brk_start ? vma_find(&p->vmas, p->brk_start) : NULL;
-	struct vma *next;
+	uint64_t cur = page_up(p->brk), top;
+	struct vma *v, *next;
 	int err;
 
-	if (!want || want < p->brk_start)
-		return (int64_t)p->brk;	/* a query, or below the start: no change */
+	if (!want || want < p->brk_start || want > USER_TOP - PAGE_SIZE)
+		return (int64_t)p->brk;	/* a query, or out of range: no change */
+	top = page_up(want);
 	if (top > cur) {
+		uint64_t pages = (top - cur) >> PAGE_SHIFT;
 		next = vma_lower_bound(&p->vmas, cur);
 		if ((next && next->node.start < top) ||
-		    vma_set_pages(&p->vmas) + ((top - cur) >> PAGE_SHIFT) > p->limit_pages)
+		    vma_set_pages(&p->vmas) + pages > p->limit_pages)
 			return (int64_t)p->brk;
-		if (heap) {
-			vma_resize(&p->vmas, heap, heap->node.start, top);
+		v = cur > p->brk_start ? vma_find(&p->vmas, cur - PAGE_SIZE) : NULL;
+		if (v && (v->flags & VMA_HEAP) && v->prot == (MAP_R | MAP_W) && can_extend(v, pages)) {
+			vma_resize(&p->vmas, v, v->node.start, top);
 		} else {
 			struct memobj *o = anon_create();
-			if (!o || !vma_add(&p->vmas, p->brk_start, top, MAP_R | MAP_W, VMA_HEAP,
-					   o, 0, &err)) {
+			if (!o || !vma_add(&p->vmas, cur, top, MAP_R | MAP_W, VMA_HEAP, o, 0, &err)) {
 				if (o)
 					memobj_unref(o);
 				return (int64_t)p->brk;
 			}
 		}
-	} else if (top < cur && unmap_range(p, top, cur, false) < 0) {
-		return (int64_t)p->brk;
+	}
+	for (v = top < cur ? vma_lower_bound(&p->vmas, top) : NULL; v && v->node.start < cur; v = next) {
+		uint64_t lo = v->node.start > top ? v->node.start : top;
+		uint64_t hi = v->node.end < cur ? v->node.end : cur;
+		if (!(v->flags & VMA_HEAP)) {
+			next = vma_next(v);
+			continue;	/* not the heap's: brk leaves it alone */
+		}
+		if (unmap_range(p, lo, hi, false) < 0)
+			return (int64_t)p->brk;
+		next = vma_lower_bound(&p->vmas, hi);
 	}
 	p->brk = want;
 	return (int64_t)want;
