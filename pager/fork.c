@@ -108,7 +108,7 @@ static int copy_vmas(struct proc *p, struct proc *c)
 
 int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 {
-	struct proc *c = proc_alloc();
+	struct proc *c = proc_alloc(p);
 	int64_t r;
 
 	if (!c)
@@ -123,7 +123,6 @@ int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 	c->ppid = p->pid;
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
-	c->limit_pages = p->limit_pages;
 	memcpy(c->name, p->name, sizeof(c->name));
 	/* The child's only handle is to us, in the slot its copy of
 	 * libsys_start_info names. */

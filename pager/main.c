@@ -41,6 +41,29 @@ void *sbrk(ptrdiff_t incr)
 	return old;
 }
 
+/*
+ * Before a fault is served: if frames are short, end the biggest
+ * unprotected process first (proc_oom_reclaim), so the fault does not fail
+ * and the process that merely faults next is not the one to die. Every
+ * RSS_CHECK_FAULTS faults, the faulting process is held to its resident
+ * limit. Cold: the common case is one comparison and one decrement.
+ */
+#define RSS_CHECK_FAULTS 256
+static unsigned rss_countdown = RSS_CHECK_FAULTS;
+
+static __attribute__((noinline, cold)) void memory_pressure(const struct ipc_msg *m)
+{
+	struct proc *p = proc_get(PAGER_BADGE_PID(m->badge));
+
+	if (!rss_countdown) {
+		rss_countdown = RSS_CHECK_FAULTS;
+		if (p && m->badge == PAGER_FAULT_BADGE(p->pid) && proc_rss_enforce(p))
+			return;
+	}
+	if (page_free_count() < OOM_RESERVE_FRAMES)
+		proc_oom_reclaim(OOM_RESERVE_FRAMES);
+}
+
 static void start_init(void)
 {
 	static char args[BOOT_ARGS_MAX];
@@ -91,7 +114,14 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 
 	ipc_recv(pager_ep, &m);
 	for (;;) {
-		bool reply = (m.info & IPC_KERNEL) ? fault_handle(&m) : serve_request(&m);
+		bool reply;
+		if (m.info & IPC_KERNEL) {
+			if (__builtin_expect(page_free_count() < OOM_RESERVE_FRAMES || !--rss_countdown, 0))
+				memory_pressure(&m);
+			reply = fault_handle(&m);
+		} else {
+			reply = serve_request(&m);
+		}
 		if (reply)
 			ipc_reply_recv(pager_ep, &m);
 		else

@@ -43,8 +43,17 @@ uint64_t proc_default_limit(void)
 	return USER_TOP >> PAGE_SHIFT;
 }
 
-struct proc *proc_alloc(void)
+struct proc *proc_alloc(struct proc *parent)
 {
+	int used = 0, children = 0;
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		used += procs[i].state != PROC_FREE;
+		children += parent && procs[i].state != PROC_FREE && procs[i].ppid == parent->pid;
+	}
+	if (parent && ((uint64_t)children >= parent->nproc_limit ||
+		       (parent->pid != 1 && used >= MAX_PROCS - PROC_RESERVED_SLOTS)))
+		return NULL;
 	for (int tries = 0; tries < MAX_PROCS; tries++, next_pid++) {
 		struct proc *p = &procs[next_pid % MAX_PROCS];
 		if (p->state != PROC_FREE)
@@ -52,11 +61,121 @@ struct proc *proc_alloc(void)
 		memset(p, 0, sizeof(*p));
 		p->pid = next_pid++;
 		p->state = PROC_LIVE;
-		p->limit_pages = proc_default_limit();
 		vma_set_init(&p->vmas);
+		if (parent) {	/* limits are inherited, as rlimits are */
+			p->limit_pages = parent->limit_pages;
+			p->rss_limit = parent->rss_limit;
+			p->nproc_limit = parent->pid == 1 ? PROC_NPROC_DEFAULT : parent->nproc_limit;
+			p->vmas.max_count = parent->vmas.max_count;
+		} else {	/* init */
+			p->limit_pages = proc_default_limit();
+			p->rss_limit = page_total_count();
+			p->nproc_limit = MAX_PROCS;
+			p->oom_protected = true;
+		}
 		return p;
 	}
 	return NULL;
+}
+
+/* The most each limit can be, and how a limit is read and set. */
+static uint64_t *limit_of(struct proc *p, uint64_t res, uint64_t *max)
+{
+	switch (res) {
+	case PRLIMIT_AS:
+		*max = proc_default_limit();
+		return &p->limit_pages;
+	case PRLIMIT_RSS:
+		*max = page_total_count();
+		return &p->rss_limit;
+	case PRLIMIT_NPROC:
+		*max = MAX_PROCS;
+		return &p->nproc_limit;
+	case PRLIMIT_VMAS:
+		*max = VMA_MAX_DEFAULT;
+		return &p->vmas.max_count;
+	}
+	return NULL;
+}
+
+int64_t proc_setrlimit(struct proc *caller, struct proc *t, uint64_t res, uint64_t value)
+{
+	uint64_t max, *own, *lim;
+
+	if (res == PRLIMIT_OOM_PROTECT) {	/* init names the servers */
+		if (caller->pid != 1 || value > 1)
+			return caller->pid != 1 ? -ERR_PERM : -ERR_INVAL;
+		t->oom_protected = value;
+		return 0;
+	}
+	if (!(lim = limit_of(t, res, &max)))
+		return -ERR_INVAL;
+	own = limit_of(caller, res, &max);
+	/* Nobody gives more than they have: init alone may raise limits. */
+	if (value > (caller->pid == 1 ? max : *own))
+		return -ERR_PERM;
+	*lim = value;
+	return 0;
+}
+
+int64_t proc_getrlimit(struct proc *t, uint64_t res)
+{
+	uint64_t max, *lim;
+
+	if (res == PRLIMIT_OOM_PROTECT)
+		return t->oom_protected;
+	return (lim = limit_of(t, res, &max)) ? (int64_t)*lim : -ERR_INVAL;
+}
+
+/* The pager heap bytes one VMA costs its process: the VMA, a share of an
+ * object, and the allocator's overhead. */
+#define VMA_META_BYTES (sizeof(struct vma) + sizeof(struct memobj) + 32)
+
+uint64_t proc_resident(struct proc *p)
+{
+	struct task_info ti;
+	uint64_t meta = (vma_set_count(&p->vmas) * VMA_META_BYTES) >> PAGE_SHIFT;
+
+	return (sys_task_info(p->task, &ti) < 0 ? 0 : ti.mapped_pages) + meta;
+}
+
+void proc_oom_reclaim(uint64_t want)
+{
+	while (page_free_count() < want) {
+		struct proc *victim = NULL;
+		uint64_t worst = 0, victim_rss = 0;
+		for (int i = 0; i < MAX_PROCS; i++) {
+			struct proc *p = &procs[i];
+			if (p->state != PROC_LIVE || p->oom_protected)
+				continue;
+			uint64_t rss = proc_resident(p);
+			/* Over its own resident limit: chosen before anyone within. */
+			uint64_t score = rss + (rss > p->rss_limit ? page_end() : 0);
+			if (!victim || score > worst) {
+				victim = p;
+				worst = score;
+				victim_rss = rss;
+			}
+		}
+		if (!victim)
+			return;	/* only protected processes: the fault fails */
+		pager_log("out of memory: killed pid %ld (%s), %lu resident pages, %lu free\n",
+			  (long)victim->pid, victim->name, (unsigned long)victim_rss,
+			  (unsigned long)page_free_count());
+		proc_end(victim, PAGER_SIGKILL);
+	}
+}
+
+bool proc_rss_enforce(struct proc *p)
+{
+	uint64_t rss;
+
+	if (p->state != PROC_LIVE || p->oom_protected || (rss = proc_resident(p)) <= p->rss_limit)
+		return false;
+	pager_log("pid %ld (%s) killed by SIGKILL: %lu resident pages, over its limit of %lu\n",
+		  (long)p->pid, p->name, (unsigned long)rss, (unsigned long)p->rss_limit);
+	proc_end(p, PAGER_SIGKILL);
+	return true;
 }
 
 /* An anonymous VMA [start, end) whose object page index at start is
@@ -235,7 +354,7 @@ int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t
 
 	if (argc < 0)
 		return argc;
-	if (!(p = proc_alloc()))
+	if (!(p = proc_alloc(parent)))
 		return -ERR_AGAIN;
 	r = spawn_into(p, parent, argc, argv, grant);
 	if (r < 0)

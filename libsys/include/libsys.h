@@ -152,5 +152,9 @@ int64_t vma_list(int64_t pid, uint64_t from, struct pager_vma_info *out, uint64_
 int64_t pager_check(void);
 /* Lower (or restore, with 0) the caller's limit on mapped pages. */
 int64_t pager_set_limit(uint64_t pages);
+/* Set / read limit PRLIMIT_* of process pid (0: the caller; else one of
+ * its descendants). A limit may not go above the caller's own. */
+int64_t pager_setrlimit(int64_t pid, uint64_t resource, uint64_t value);
+int64_t pager_getrlimit(int64_t pid, uint64_t resource);
 
 #endif
