@@ -25,9 +25,12 @@ struct clone_pair {
 	struct memobj *from, *to;
 };
 
+#define CLONE_MAP_SMALL 64	/* slots on the stack: forks of up to 32 VMAs */
+
 struct clone_map {
 	struct clone_pair *slot;
 	uint64_t mask;		/* slots - 1, a power of two minus one */
+	struct clone_pair small[CLONE_MAP_SMALL];
 };
 
 static int clone_map_init(struct clone_map *cm, uint64_t vmas)
@@ -36,8 +39,13 @@ static int clone_map_init(struct clone_map *cm, uint64_t vmas)
 
 	while (n < 2 * vmas)	/* at most half full: short probes */
 		n <<= 1;
-	cm->slot = calloc(n, sizeof(*cm->slot));
 	cm->mask = n - 1;
+	if (n <= CLONE_MAP_SMALL) {
+		cm->slot = cm->small;
+		memset(cm->small, 0, n * sizeof(*cm->slot));
+		return 0;
+	}
+	cm->slot = calloc(n, sizeof(*cm->slot));
 	return cm->slot ? 0 : -ERR_NOMEM;
 }
 
@@ -102,7 +110,8 @@ static int copy_vmas(struct proc *p, struct proc *c)
 		if ((v->flags & VMA_IPCBUF) && (err = populate(c, cv, cv->node.start, cv->node.end)) < 0)
 			break;
 	}
-	free(cm.slot);
+	if (cm.slot != cm.small)
+		free(cm.slot);
 	return err;
 }
 

@@ -116,7 +116,7 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 	for (;;) {
 		bool reply;
 		if (m.info & IPC_KERNEL) {
-			if (__builtin_expect(page_free_count() < OOM_RESERVE_FRAMES || !--rss_countdown, 0))
+			if (__builtin_expect(page_nfree < OOM_RESERVE_FRAMES || !--rss_countdown, 0))
 				memory_pressure(&m);
 			reply = fault_handle(&m);
 		} else {

@@ -11,10 +11,15 @@
 #include <stddef.h>
 #include "page.h"
 
+/* prev is exact for every frame but the head, whose prev may be stale:
+ * page_alloc does not clear it (one store less per allocation), and
+ * free_unlink tests for the head by comparing with free_list. */
 struct free_frame { struct free_frame *next, *prev; };
 
 static struct free_frame *free_list;
-static uint64_t nfree, ntotal;
+uint64_t page_nfree;
+#define nfree page_nfree
+static uint64_t ntotal;
 /* One per frame in the window. 32 bits: a count is at most one per map
  * root plus one per interior or leaf entry naming the frame, so it is
  * bounded by the maps (objects: at most MAX_PROCS x the VMA cap, < 2^24)
@@ -26,7 +31,6 @@ static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
 
 static void free_push(struct free_frame *f)
 {
-	f->prev = NULL;
 	f->next = free_list;
 	if (free_list)
 		free_list->prev = f;
@@ -36,10 +40,10 @@ static void free_push(struct free_frame *f)
 
 static void free_unlink(struct free_frame *f)
 {
-	if (f->prev)
-		f->prev->next = f->next;
-	else
+	if (f == free_list)
 		free_list = f->next;
+	else
+		f->prev->next = f->next;
 	if (f->next)
 		f->next->prev = f->prev;
 	nfree--;
@@ -95,8 +99,6 @@ int64_t page_alloc(void)
 	if (!f)
 		return -ERR_NOMEM;
 	free_list = f->next;
-	if (free_list)
-		free_list->prev = NULL;
 	nfree--;
 	pfn = page_pfn(f);
 	refcount[pfn] = 1;

@@ -26,6 +26,8 @@ int page_heap_grow(uint64_t pages);
 /* The frames the heap took from the allocator so far: [*lo, *hi). */
 void page_heap_frames(uint64_t *lo, uint64_t *hi);
 uint64_t page_free_count(void);
+/* The same, for a check on the fault path without a call. */
+extern uint64_t page_nfree;
 /* Frames the allocator manages: [page_first(), page_end()). */
 uint64_t page_first(void);
 uint64_t page_end(void);

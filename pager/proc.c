@@ -15,6 +15,14 @@
 
 static struct proc procs[MAX_PROCS];
 static int64_t next_pid = 1;
+static int procs_used;	/* slots not PROC_FREE */
+
+/* Every change of a slot to PROC_FREE goes through here. */
+static void slot_free(struct proc *p)
+{
+	p->state = PROC_FREE;
+	procs_used--;
+}
 
 #define MAX_ARGS	32
 
@@ -45,14 +53,14 @@ uint64_t proc_default_limit(void)
 
 struct proc *proc_alloc(struct proc *parent)
 {
-	int used = 0, children = 0;
+	int children = 0;
 
-	for (int i = 0; i < MAX_PROCS; i++) {
-		used += procs[i].state != PROC_FREE;
-		children += parent && procs[i].state != PROC_FREE && procs[i].ppid == parent->pid;
-	}
-	if (parent && ((uint64_t)children >= parent->nproc_limit ||
-		       (parent->pid != 1 && used >= MAX_PROCS - PROC_RESERVED_SLOTS)))
+	if (parent && parent->pid != 1 && procs_used >= MAX_PROCS - PROC_RESERVED_SLOTS)
+		return NULL;
+	/* Children are counted only when there could be enough of them. */
+	for (int i = 0; parent && (uint64_t)procs_used >= parent->nproc_limit && i < MAX_PROCS; i++)
+		children += procs[i].state != PROC_FREE && procs[i].ppid == parent->pid;
+	if (parent && (uint64_t)children >= parent->nproc_limit)
 		return NULL;
 	for (int tries = 0; tries < MAX_PROCS; tries++, next_pid++) {
 		struct proc *p = &procs[next_pid % MAX_PROCS];
@@ -61,6 +69,7 @@ struct proc *proc_alloc(struct proc *parent)
 		memset(p, 0, sizeof(*p));
 		p->pid = next_pid++;
 		p->state = PROC_LIVE;
+		procs_used++;
 		vma_set_init(&p->vmas);
 		if (parent) {	/* limits are inherited, as rlimits are */
 			p->limit_pages = parent->limit_pages;
@@ -371,7 +380,7 @@ void proc_discard(struct proc *p)
 		sys_handle_close(p->task);
 	}
 	vma_set_clear(&p->vmas);
-	p->state = PROC_FREE;
+	slot_free(p);
 }
 
 static void reply_wait(struct proc *parent, struct proc *child)
@@ -379,7 +388,7 @@ static void reply_wait(struct proc *parent, struct proc *child)
 	struct ipc_msg m = { .info = 0, .w = { (uint64_t)child->pid, (uint64_t)child->status } };
 
 	parent->waiting = false;
-	child->state = PROC_FREE;
+	slot_free(child);
 	ipc_reply(parent->thread, &m);
 }
 
@@ -404,7 +413,7 @@ void proc_end(struct proc *p, int status)
 		if (c->state != PROC_ZOMBIE)
 			continue;
 		if (!init)
-			c->state = PROC_FREE;
+			slot_free(c);
 		else if (init->waiting && init->wait_pid == -1)
 			reply_wait(init, c);
 	}
@@ -414,7 +423,7 @@ void proc_end(struct proc *p, int status)
 		sys_shutdown(H_DEVCTL, status != 0);
 	}
 	if (!parent || parent->state != PROC_LIVE) {
-		p->state = PROC_FREE;
+		slot_free(p);
 		return;
 	}
 	if (parent->waiting && (parent->wait_pid == -1 || parent->wait_pid == p->pid))
@@ -443,7 +452,7 @@ bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *
 		if (c->state == PROC_ZOMBIE) {
 			*pid_out = c->pid;
 			*status_out = c->status;
-			c->state = PROC_FREE;
+			slot_free(c);
 			return true;
 		}
 	}
