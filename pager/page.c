@@ -8,15 +8,20 @@
  * free frames above it for as long as memory is not all in use; the list
  * is doubly linked so the heap can take a given frame out of it.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include "page.h"
 
 /* prev is exact for every frame but the head, whose prev may be stale:
  * page_alloc does not clear it (one store less per allocation), and
- * free_unlink tests for the head by comparing with free_list. */
+ * free_unlink tests for the head by comparing with free_list. A freed
+ * frame in the low zone, the eighth of the window just after the heap,
+ * goes to the tail, so data keeps away from where the heap grows and
+ * those frames are handed out only when the others are gone. */
 struct free_frame { struct free_frame *next, *prev; };
 
-static struct free_frame *free_list;
+static struct free_frame *free_list, *free_tail;
+static uint64_t low_zone_end;	/* frames below it are freed to the tail */
 uint64_t page_nfree;
 #define nfree page_nfree
 static uint64_t ntotal;
@@ -34,18 +39,37 @@ static void free_push(struct free_frame *f)
 	f->next = free_list;
 	if (free_list)
 		free_list->prev = f;
+	else
+		free_tail = f;
 	free_list = f;
+	nfree++;
+}
+
+static void free_append(struct free_frame *f)
+{
+	if (!free_list) {
+		free_push(f);
+		return;
+	}
+	f->next = NULL;
+	f->prev = free_tail;
+	free_tail->next = f;
+	free_tail = f;
 	nfree++;
 }
 
 static void free_unlink(struct free_frame *f)
 {
-	if (f == free_list)
+	bool head = f == free_list;
+
+	if (head)
 		free_list = f->next;
 	else
 		f->prev->next = f->next;
 	if (f->next)
 		f->next->prev = f->prev;
+	else
+		free_tail = head ? NULL : f->prev;
 	nfree--;
 }
 
@@ -63,6 +87,7 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 	heap_hi = first;
 	first_frame = first;
 	end_frame = nframes;
+	low_zone_end = first + (nframes - first) / 8;
 	for (uint64_t pfn = first; pfn < nframes; pfn++) {	/* the top ends first */
 		refcount[pfn] = 0;
 		free_push(page_va(pfn));
@@ -123,7 +148,10 @@ void page_unref(uint64_t pfn)
 {
 	if (--refcount[pfn])
 		return;
-	free_push(page_va(pfn));
+	if (pfn < low_zone_end)
+		free_append(page_va(pfn));
+	else
+		free_push(page_va(pfn));
 }
 
 uint32_t page_refcount(uint64_t pfn)
