@@ -12,6 +12,7 @@
  *    next died: init.)
  *  - process table: a child forks zombies until refused (its NPROC limit)
  *    and its children do the same; init's spawn and fork still work.
+ *  - a parent's resident and address-space limits hold its child.
  */
 #include "t.h"
 #include "mm.h"
@@ -196,26 +197,64 @@ static void procs_part(void)
 	/* The table is as full as others may make it; init still works. */
 	const char *argv[] = { "test_child", "exit", "7", NULL };
 	int64_t sp = spawn(argv, 0);
-	printf("starve: spawn %ld\n", (long)sp);
 	CHECK(sp > 0);
 	CHECK_EQ(waitpid((pid_t)sp, &st, 0), sp);
 	CHECK(IS_EXIT(st, 7));
 	pid_t k = fork();
-	printf("starve: fork %ld\n", (long)k);
 	if (k == 0)
 		_exit(6);
 	CHECK(k > 0);
 	CHECK_EQ(waitpid(k, &st, 0), k);
 	CHECK(IS_EXIT(st, 6));
-	printf("starve: waited %ld\n", (long)k);
 	shared[0] = 1;
 	CHECK_EQ(waitpid(z, &st, 0), z);
 	CHECK(IS_EXIT(st, 0));
-	printf("starve: waited z\n");
 	int reaped = 0;
 	while (waitpid(-1, &st, 0) > 0)	/* orphans came to init */
 		reaped++;
 	printf("starve: reaped %d\n", reaped);
+	CHECK_EQ(pager_check(), 0);
+}
+
+/* The resident limit ends a child that passes it; the address-space
+ * limit refuses its mmap. Both set by the parent. */
+static void rlimit_part(void)
+{
+	int st;
+
+	shared[0] = shared[6] = 0;
+	fflush(stdout);
+	pid_t k = fork();
+	if (k == 0) {
+		wait_flag(6);
+		volatile char *m = mmap(NULL, 2000 * PS, RW, ANON_PRIV, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(3);
+		for (int i = 0; i < 2000; i++)
+			m[i * PS] = 1;
+		_exit(0);
+	}
+	CHECK(k > 0);
+	CHECK_EQ(pager_setrlimit(k, PRLIMIT_RSS, 300), 0);
+	CHECK_EQ(pager_getrlimit(k, PRLIMIT_RSS), 300);
+	shared[6] = 1;
+	CHECK_EQ(waitpid(k, &st, 0), k);
+	CHECK(IS_KILL(st));
+
+	shared[6] = 0;
+	k = fork();
+	if (k == 0) {
+		wait_flag(6);
+		_exit(mmap(NULL, 2000 * PS, RW, ANON_PRIV, -1, 0) == MAP_FAILED && errno == ENOMEM ?
+		      0 : 3);
+	}
+	CHECK(k > 0);
+	struct proc_stats ps;
+	CHECK_EQ(proc_stats(k, &ps), 0);
+	CHECK_EQ(pager_setrlimit(k, PRLIMIT_AS, ps.virtual_pages + 100), 0);
+	shared[6] = 1;
+	CHECK_EQ(waitpid(k, &st, 0), k);
+	CHECK(IS_EXIT(st, 0));
 	CHECK_EQ(pager_check(), 0);
 }
 
@@ -227,5 +266,6 @@ int main(void)
 	heap_part();
 	frames_part();
 	procs_part();
+	rlimit_part();
 	return t_done("starve");
 }
