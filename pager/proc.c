@@ -73,11 +73,12 @@ struct proc *proc_alloc(struct proc *parent)
 		vma_set_init(&p->vmas);
 		if (parent) {	/* limits are inherited, as rlimits are */
 			p->limit_pages = parent->limit_pages;
+			p->limit_pages_max = parent->limit_pages_max;
 			p->rss_limit = parent->rss_limit;
 			p->nproc_limit = parent->pid == 1 ? PROC_NPROC_DEFAULT : parent->nproc_limit;
 			p->vmas.max_count = parent->vmas.max_count;
 		} else {	/* init */
-			p->limit_pages = proc_default_limit();
+			p->limit_pages = p->limit_pages_max = proc_default_limit();
 			p->rss_limit = page_total_count();
 			p->nproc_limit = MAX_PROCS;
 			p->oom_protected = true;
@@ -124,6 +125,8 @@ int64_t proc_setrlimit(struct proc *caller, struct proc *t, uint64_t res, uint64
 	if (value > (caller->pid == 1 ? max : *own))
 		return -ERR_PERM;
 	*lim = value;
+	if (res == PRLIMIT_AS)	/* PAGER_SET_LIMIT cannot undo it */
+		t->limit_pages_max = value;
 	return 0;
 }
 

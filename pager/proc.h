@@ -36,6 +36,7 @@ struct proc {
 	int64_t wait_pid;
 	uint64_t brk_start, brk;	/* the heap: [brk_start, brk) */
 	uint64_t limit_pages;	/* most pages its VMAs may cover (RLIMIT_AS) */
+	uint64_t limit_pages_max;	/* what PAGER_SET_LIMIT may restore */
 	uint64_t rss_limit;	/* most resident pages (RLIMIT_RSS) */
 	uint64_t nproc_limit;	/* most live + unreaped children */
 	bool oom_protected;	/* init and servers: never the OOM victim */

@@ -149,7 +149,8 @@ bool serve_request(struct ipc_msg *m)
 		break;
 	case PAGER_SET_LIMIT:
 		r = 0;
-		p->limit_pages = w[0] && w[0] < proc_default_limit() ? w[0] : proc_default_limit();
+		/* Lower, or restore (0) up to what the parent allowed. */
+		p->limit_pages = w[0] && w[0] < p->limit_pages_max ? w[0] : p->limit_pages_max;
 		break;
 	case PAGER_SETRLIMIT:
 		if ((t = target(p, w[0], &r)))

@@ -245,8 +245,9 @@ static void rlimit_part(void)
 	k = fork();
 	if (k == 0) {
 		wait_flag(6);
-		_exit(mmap(NULL, 2000 * PS, RW, ANON_PRIV, -1, 0) == MAP_FAILED && errno == ENOMEM ?
-		      0 : 3);
+		pager_set_limit(0);	/* restores only what the parent allowed */
+		_exit(mmap(NULL, 2000 * PS, RW, ANON_PRIV, -1, 0) == MAP_FAILED && errno == ENOMEM &&
+		      pager_setrlimit(0, PRLIMIT_OOM_PROTECT, 1) == -ERR_PERM ? 0 : 3);
 	}
 	CHECK(k > 0);
 	struct proc_stats ps;
