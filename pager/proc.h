@@ -44,7 +44,7 @@ struct proc {
 	char name[32];
 };
 
-/* The default limit on a process's mapped pages: half the frames. */
+/* The default limit on a process's mapped pages: all of user space. */
 uint64_t proc_default_limit(void);
 /* A free slot, marked live with a new pid and parent's limits, or NULL
  * (-ERR_AGAIN): the table is full, parent has nproc_limit children, or
