@@ -145,6 +145,20 @@ int64_t proc_getrlimit(struct proc *t, uint64_t res)
 
 uint64_t proc_resident(struct proc *p)
 {
+	uint64_t pages = (vma_set_count(&p->vmas) * VMA_META_BYTES) >> PAGE_SHIFT;
+
+	/* Frames in its objects, mapped or not: a PROT_NONE range still
+	 * holds its pages. Frames shared with a relative count for both. */
+	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v))
+		if (v->obj->ops->resident)
+			pages += v->obj->ops->resident(v->obj, v->obj_index,
+						       v->obj_index + vma_pages(v));
+	return pages;
+}
+
+/* The cheap figure for the periodic check: pages in its page tables. */
+static uint64_t proc_mapped(struct proc *p)
+{
 	struct task_info ti;
 	uint64_t meta = (vma_set_count(&p->vmas) * VMA_META_BYTES) >> PAGE_SHIFT;
 
@@ -182,7 +196,7 @@ bool proc_rss_enforce(struct proc *p)
 {
 	uint64_t rss;
 
-	if (p->state != PROC_LIVE || p->oom_protected || (rss = proc_resident(p)) <= p->rss_limit)
+	if (p->state != PROC_LIVE || p->oom_protected || (rss = proc_mapped(p)) <= p->rss_limit)
 		return false;
 	pager_log("pid %ld (%s) killed by SIGKILL: %lu resident pages, over its limit of %lu\n",
 		  (long)p->pid, p->name, (unsigned long)rss, (unsigned long)p->rss_limit);

@@ -53,14 +53,16 @@ struct proc *proc_alloc(struct proc *parent);
 /* PAGER_SETRLIMIT / PAGER_GETRLIMIT on t by caller. */
 int64_t proc_setrlimit(struct proc *caller, struct proc *t, uint64_t res, uint64_t value);
 int64_t proc_getrlimit(struct proc *t, uint64_t res);
-/* Resident pages charged to p: pages in its page tables plus its VMA
- * metadata in the pager's heap, in pages. */
+/* Resident pages charged to p: the frames its VMAs' objects hold for
+ * their ranges plus its VMA metadata in the pager's heap, in pages.
+ * O(VMAs): for the out-of-memory choice. */
 uint64_t proc_resident(struct proc *p);
 /* Frames are short (fewer than `want` free): end the unprotected
  * processes holding the most resident memory, one at a time, with a
  * report line each, until `want` are free or none is left to end. */
 void proc_oom_reclaim(uint64_t want);
-/* p is over its resident limit: end it with a report. True if ended. */
+/* p is over its resident limit (counted cheaply: pages in its page
+ * tables plus metadata): end it with a report. True if ended. */
 bool proc_rss_enforce(struct proc *p);
 /* Undo a proc_alloc whose set-up failed part way. */
 void proc_discard(struct proc *p);

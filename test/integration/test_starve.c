@@ -6,7 +6,8 @@
  *    fixed heap of RAM/64, 14,446 mappings made all of those fail.) A
  *    parent can set a lower VMA cap for its child; a child cannot raise
  *    a limit above its own.
- *  - frames: two children hold 49% and 45% of the free frames; init then
+ *  - frames: two children hold 49% and 45% of the free frames (the bigger
+ *    one with its pages PROT_NONE, out of its page tables); init then
  *    touches more. The bigger child is ended (SIGKILL, reported), the
  *    smaller one finishes intact, init survives. (Before, whoever faulted
  *    next died: init.)
@@ -98,8 +99,10 @@ static void heap_part(void)
 	CHECK(IS_EXIT(st, 0));
 }
 
-/* Fork a child that writes n pages, raises flag and waits for release. */
-static pid_t frame_hog(uint64_t n, int flag)
+/* Fork a child that writes n pages, raises flag and waits for release.
+ * With hide, it takes its pages out of its page tables meanwhile
+ * (PROT_NONE): they are still its resident memory. */
+static pid_t frame_hog(uint64_t n, int flag, int hide)
 {
 	fflush(stdout);
 	pid_t pid = fork();
@@ -110,8 +113,12 @@ static pid_t frame_hog(uint64_t n, int flag)
 		_exit(3);
 	for (uint64_t i = 0; i < n; i++)
 		m[i * PS] = (char)(i + 1);
+	if (hide && mprotect((void *)m, n * PS, PROT_NONE) < 0)
+		_exit(5);
 	shared[flag] = 1;
 	wait_flag(0);
+	if (hide && mprotect((void *)m, n * PS, PROT_READ) < 0)
+		_exit(5);
 	for (uint64_t i = 0; i < n; i++)
 		if (m[i * PS] != (char)(i + 1))
 			_exit(4);
@@ -124,9 +131,9 @@ static void frames_part(void)
 	int st;
 
 	shared[0] = shared[3] = shared[4] = 0;
-	pid_t big = frame_hog(f * 49 / 100, 3);
+	pid_t big = frame_hog(f * 49 / 100, 3, 1);
 	wait_flag(3);
-	pid_t small = frame_hog(f * 45 / 100, 4);
+	pid_t small = frame_hog(f * 45 / 100, 4, 0);
 	wait_flag(4);
 	CHECK(big > 0 && small > 0 && shared[3] && shared[4]);
 	/* Init now touches 10%: frames run out while init faults. */
