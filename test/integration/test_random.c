@@ -2,7 +2,8 @@
  * A seeded random-operation test of the pager: mmap (fixed, no-replace,
  * hinted; private or shared; any rights; sometimes populated), munmap,
  * mprotect, mremap (fixed moves that grow or shrink), madvise, brk,
- * writes, reads, fork with a child that checks and writes, and exit, on
+ * writes, reads, fork with a child that checks, writes, unmaps and drops
+ * pages (none of which the parent may see), and exit, on
  * random page ranges of a 64-page window and the heap. A model says what
  * every page must hold (three bytes of it); the pager's checker runs
  * after every operation.
@@ -222,10 +223,16 @@ static void op_fork(void)
 		for (uint64_t i = 0; i < WIN_PAGES; i++)
 			if (win[i].mapped && !win[i].shared && (win[i].prot & PROT_WRITE))
 				ok &= holds(page_at(i), (uint8_t)(win[i].val ^ 0xff));
+		/* Unmapping and dropping in the child leave the parent alone. */
+		uint64_t s = rnd(WIN_PAGES / 2);
+		ok &= munmap((void *)page_at(s), (WIN_PAGES / 4) * PS) == 0;
+		if (heap_pages)
+			ok &= madvise(heap_base, heap_pages * PS, MADV_DONTNEED) == 0;
 		_exit(ok ? 0 : 1);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !IS_EXIT(st, 0))
 		fail("forked child", (uint64_t)st);
+	verify_all();
 }
 
 int main(int argc, char **argv)
