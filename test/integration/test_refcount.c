@@ -4,8 +4,8 @@
  * split into as many pieces as the pager allows, then fork and the child's
  * exit. With 16-bit frame counts and a clone per piece, the parent's page
  * map root was freed while in use and the pager died. Now the split stops
- * at the VMA cap with ENOMEM, the pieces share one clone in the child,
- * and everything still checks.
+ * at the VMA cap with ENOMEM, the pieces share one clone in the child
+ * (and merge there again when made alike), and everything still checks.
  */
 #include "t.h"
 #include "mm.h"
@@ -45,9 +45,17 @@ int main(void)
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
-		/* The child writes the first page (its copy) and exits. */
+		/* The child writes the first page (its copy); its pieces share
+		 * one clone, so made alike again they merge into one VMA
+		 * (past 64 objects each piece used to get a clone of its own). */
 		big[0] = 0x33;
-		_exit(big[0] == 0x33 ? 0 : 2);
+		if (big[0] != 0x33)
+			_exit(2);
+		if (mprotect((void *)big, (uint64_t)BIG_PAGES * PS, RW) != 0)
+			_exit(3);
+		struct pager_vma_info v = vma_at((uintptr_t)big);
+		_exit(v.start == (uintptr_t)big && v.end == (uintptr_t)big + (uint64_t)BIG_PAGES * PS ?
+		      0 : 4);
 	}
 	if (pid < 0) {
 		/* The pager's heap may not hold a second copy of every VMA;
