@@ -25,11 +25,13 @@ static uint64_t low_zone_end;	/* frames below it are freed to the tail */
 uint64_t page_nfree;
 #define nfree page_nfree
 static uint64_t ntotal;
-/* One per frame in the window. 32 bits: a count is at most one per map
- * root plus one per interior or leaf entry naming the frame, so it is
- * bounded by the maps (objects: at most MAX_PROCS x the VMA cap, < 2^24)
- * plus the entries of node frames (< 2^9 x frames), far below 2^32 for
- * any RAM below 16 TiB. A 16-bit count wrapped (issue 7). */
+/* One per frame in the window. 32 bits: a count is one per map whose
+ * root the frame is, plus one per node entry naming it (the pager's IPC
+ * buffer and heap frames have 1). Maps are objects: at most MAX_PROCS x
+ * the VMA cap, < 2^24. Entries are at most 512 per node frame, and node
+ * frames are at most all frames, so a count stays below 2^24 + 2^9 x
+ * frames: under 2^32 for any RAM up to 32 GiB (2^23 frames), 16 times
+ * what the tests boot with. A 16-bit count wrapped (issue 7). */
 static uint32_t *refcount;
 static uint64_t first_frame, end_frame;
 static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
