@@ -30,9 +30,11 @@ static uint64_t ntotal;
  * buffer and heap frames have 1). Maps are objects: at most MAX_PROCS x
  * the VMA cap, < 2^24. Entries are at most 512 per node frame, and node
  * frames are at most all frames, so a count stays below 2^24 + 2^9 x
- * frames: under 2^32 for any RAM up to 32 GiB (2^23 frames), 16 times
- * what the tests boot with. A 16-bit count wrapped (issue 7). */
+ * frames: under 2^31 + 2^24 < 2^32 for RAM up to 16 GiB (2^22 frames), 8
+ * times what the tests boot with; page_init uses no more frames than that. A
+ * 16-bit count wrapped (issue 7). */
 static uint32_t *refcount;
+#define PAGE_MAX_FRAMES (1ul << 22)
 static uint64_t first_frame, end_frame;
 static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
 
@@ -77,7 +79,10 @@ static void free_unlink(struct free_frame *f)
 
 void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserved)
 {
-	uint64_t nframes = bi->ram_size >> PAGE_SHIFT;
+	/* Frames past 2^22 (16 GiB) are left unused: that keeps every
+	 * reference count below 2^32 (see refcount above). */
+	uint64_t nframes = (bi->ram_size >> PAGE_SHIFT) < PAGE_MAX_FRAMES ?
+			   bi->ram_size >> PAGE_SHIFT : PAGE_MAX_FRAMES;
 	uint64_t first = (bi->ram_used + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
 	/* The reference counts, then the heap's first part, come off the front. */
