@@ -210,7 +210,10 @@ static inline uint8_t *debugfs_cat(const char *img, const char *path, size_t *le
 	if (sh("'%s' -R 'cat %s' '%s' > '%s' 2>/dev/null", tool_debugfs, path,
 	       img, out) != 0)
 		return NULL;
-	return read_file(out, len);
+	uint8_t *data = read_file(out, len);
+
+	unlink(out);
+	return data;
 }
 
 /* The test pattern: byte at file offset i of a file with this seed. */
