@@ -64,6 +64,18 @@ static int dir_block(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	return bget(fs, pblk, b);
 }
 
+/* Blocks to scan: what i_size says, capped by the blocks the inode has
+ * (i_blocks, indirect ones included), so that a damaged size costs no
+ * more than the directory's real length. */
+static uint64_t dir_nblocks(const struct ext2_fs *fs,
+			    const struct ext2_inode *din)
+{
+	uint64_t by_size = din->i_size / fs->bsize;
+	uint64_t by_count = (uint64_t)din->i_blocks * 512 / fs->bsize;
+
+	return by_size < by_count ? by_size : by_count;
+}
+
 static void touch(struct ext2_fs *fs, struct ext2_inode *din)
 {
 	din->i_mtime = din->i_ctime = fs_now(fs);
@@ -73,7 +85,7 @@ static void touch(struct ext2_fs *fs, struct ext2_inode *din)
 int dir_find(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	     const char *name, uint32_t len, struct dir_slot *slot)
 {
-	uint64_t nblocks = din->i_size / fs->bsize;
+	uint64_t nblocks = dir_nblocks(fs, din);
 	int err = -ERR_NOENT;
 
 	for (uint64_t lblk = 0; lblk < nblocks; lblk++) {
@@ -129,7 +141,7 @@ int dir_add(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	    const char *name, uint32_t len, uint32_t ino, uint8_t type)
 {
 	uint32_t need = EXT2_DIR_REC_LEN(len), pblk;
-	uint64_t nblocks = din->i_size / fs->bsize;
+	uint64_t nblocks = dir_nblocks(fs, din);
 	struct ext2_dir_entry_2 *e;
 	struct ext2_buf *b;
 	bool fresh;
@@ -163,8 +175,9 @@ int dir_add(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 		bput(fs, b);
 	}
 	/* No room: one more block, holding just this entry. */
-	if (din->i_size % fs->bsize)
-		return fs_corrupt(fs, "directory size not a whole block, directory", dir);
+	if (din->i_size % fs->bsize || nblocks != din->i_size / fs->bsize)
+		return fs_corrupt(fs, "directory size does not match its blocks, directory",
+				  dir);
 	r = bmap(fs, dir, din, nblocks, true, &pblk, &fresh);
 	if (r == 0)
 		r = bget_zero(fs, pblk, &b);
@@ -227,7 +240,7 @@ int dir_retarget(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 /* 1 if the directory holds nothing but "." and "..", 0 if it holds more. */
 int dir_is_empty(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din)
 {
-	uint64_t nblocks = din->i_size / fs->bsize;
+	uint64_t nblocks = dir_nblocks(fs, din);
 
 	for (uint64_t lblk = 0; lblk < nblocks; lblk++) {
 		struct ext2_buf *b;
@@ -296,7 +309,7 @@ int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,
 		return r;
 	if (!is_dir(&din))
 		return -ERR_NOTDIR;
-	while (pos < din.i_size) {
+	while (pos / fs->bsize < dir_nblocks(fs, &din)) {
 		uint64_t lblk = pos / fs->bsize;
 		uint32_t from = (uint32_t)(pos % fs->bsize), off = 0;
 		struct ext2_buf *b;

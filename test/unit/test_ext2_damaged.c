@@ -134,6 +134,31 @@ static void check_cases(unsigned bsize)
 	rest_works(m.fs, "big");
 	umount_img(&m);
 
+	/* A directory claiming 4 GiB of size: scanning it costs only the
+	 * blocks it has, and a name cannot be added past them. */
+	fresh(bsize);
+	CHECK(mount_img(&m, img, 0, 64 * bsize) == 0);
+	CHECK(ext2_lookup(m.fs, "/sub", &ino) == 0);
+	CHECK(inode_load(m.fs, ino, &in) == 0);
+	in.i_size = 0xfffff000u;
+	CHECK(inode_store(m.fs, ino, &in) == 0);
+	log_lines = 0;
+	CHECK(ext2_lookup(m.fs, "/sub/nope", &ino2) == -ERR_NOENT);
+	CHECK(ext2_lookup(m.fs, "/sub/nested.txt", &ino2) == 0);
+	CHECK(log_lines == 0);
+	{
+		char name[256];
+		int r = 0, i;
+
+		for (i = 0; i < 40 && r == 0; i++) {	/* until the block is full */
+			snprintf(name, sizeof(name), "/sub/%0200d", i);
+			r = ext2_create(m.fs, name, 0644, false, &ino2);
+		}
+		CHECK(r == -ERR_IO && log_lines == 1 && logged("does not match"));
+	}
+	rest_works(m.fs, "");
+	umount_img(&m);
+
 	/* Directory entries that run past their block, or go nowhere. */
 	const uint16_t bad_lens[] = { 0x7ff0, 0, 13, 4 };
 	for (unsigned k = 0; k < 4; k++) {

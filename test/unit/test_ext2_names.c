@@ -170,9 +170,16 @@ static void check_rename(struct ext2_fs *fs)
 	CHECK(ext2_lookup(fs, "/empty", &ino2) == 0 && ino2 == ino);
 	CHECK(nlink(fs, "/") == root_links && nlink(fs, "/sub/deeper") == 2);
 	CHECK(ext2_stat(fs, ino, &st) == 0 && st.nlink == 3);
-	/* Within one directory. */
+	/* Within one directory; and over an empty sibling, which takes
+	 * its parent's link from the replaced ".." with it. */
 	CHECK(ext2_rename(fs, "/empty", "/renamed") == 0);
 	CHECK(nlink(fs, "/") == root_links);
+	CHECK(ext2_mkdir(fs, "/sib", 0755, &ino2) == 0);
+	CHECK(nlink(fs, "/") == root_links + 1);
+	CHECK(ext2_rename(fs, "/renamed", "/sib") == 0);
+	CHECK(nlink(fs, "/") == root_links);
+	CHECK(ext2_lookup(fs, "/sib/inner", &ino2) == 0);
+	CHECK(ext2_lookup(fs, "/renamed", &ino2) == -ERR_NOENT);
 	settle(fs);
 }
 
