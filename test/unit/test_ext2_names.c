@@ -4,7 +4,9 @@
  * over a file, of a directory to another parent with ".." updated, over an
  * empty directory, into its own subtree), readdir of a directory grown to
  * several blocks and emptied again. Link counts and free counts are
- * checked by value; e2fsck -fn after every group of writes.
+ * checked by value; e2fsck -fn after every group of writes. Images: 1 KiB
+ * blocks with 128-byte inodes, 4 KiB, 1 KiB with a 16-buffer cache, and
+ * 4 KiB without the filetype feature.
  */
 #include "ext2_host.h"
 
@@ -232,13 +234,13 @@ static void check_big_dir(struct ext2_fs *fs)
 
 int main(int argc, char **argv)
 {
-	const unsigned sizes[] = { 1024, 4096, 1024 };
-	const char *opts[] = { "-I 128", NULL, NULL };
+	const unsigned sizes[] = { 1024, 4096, 1024, 4096 };
+	const char *opts[] = { "-I 128", NULL, NULL, "-O ^filetype" };
 
 	if (!tools_found(argc, argv))
 		return check_report();
 	CHECK(make_tree("tree"));
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 4; i++) {
 		struct mnt m;
 		char name[64];
 
