@@ -9,7 +9,10 @@
  * A zero pointer is a hole (reads as zeros). bmap() walks the map and, when
  * asked, fills holes with new blocks (new indirect blocks start zeroed);
  * bmap_truncate() frees every block past a length, indirect blocks whose
- * entries all went included. i_blocks counts every block, in 512-byte units.
+ * entries all went included; a block it cannot free (a bitmap it cannot
+ * read) stays mapped, so the file is never left pointing at a free block.
+ * bmap_prepare_free() reads, before a deletion changes anything, every
+ * block the deletion will need, so that a read error stops it up front. i_blocks counts every block, in 512-byte units.
  * Every pointer read from the disk is checked against the file system's size.
  */
 #include "ext2_int.h"
@@ -68,13 +71,16 @@ static int alloc_counted(struct ext2_fs *fs, struct ext2_inode *in,
 	return r;
 }
 
+/* Free a block of the inode; on failure it stays the inode's. */
 static int free_counted(struct ext2_fs *fs, struct ext2_inode *in,
 			uint32_t blk)
 {
 	uint32_t units = fs->bsize / 512;
+	int r = free_block(fs, blk);
 
-	in->i_blocks = in->i_blocks > units ? in->i_blocks - units : 0;
-	return free_block(fs, blk);
+	if (r == 0)
+		in->i_blocks = in->i_blocks > units ? in->i_blocks - units : 0;
+	return r;
 }
 
 /*
@@ -203,8 +209,10 @@ static int trunc_tree(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk,
 				continue;
 		}
 		r = free_counted(fs, in, c);
-		if (r < 0)
-			err = r;
+		if (r < 0) {
+			err = r;	/* kept: a retry frees it */
+			continue;
+		}
 		ptrs[i] = 0;
 		bdirty(b);
 	}
@@ -225,8 +233,10 @@ int bmap_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t nblocks)
 			continue;
 		if (data_block_valid(fs, in->i_block[i])) {
 			r = free_counted(fs, in, in->i_block[i]);
-			if (r < 0)
+			if (r < 0) {
 				err = r;
+				continue;
+			}
 		} else {
 			err = fs_corrupt(fs, "block number out of range in inode",
 					 in->i_block[i]);
@@ -251,7 +261,8 @@ int bmap_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t nblocks)
 					r = free_counted(fs, in, *top);
 					if (r < 0)
 						err = r;
-					*top = 0;
+					else
+						*top = 0;
 				}
 			}
 		}
@@ -259,4 +270,56 @@ int bmap_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t nblocks)
 		span *= p;
 	}
 	return err;
+}
+
+/* Read the block bitmap (and group descriptor) covering blk. */
+static int touch_bitmap(struct ext2_fs *fs, uint32_t blk)
+{
+	uint32_t g = (blk - fs->sb.s_first_data_block) / fs->sb.s_blocks_per_group;
+	struct ext2_group_desc *gd;
+	struct ext2_buf *gb, *mb;
+	int r = fs_group_desc(fs, g, &gb, &gd);
+
+	if (r < 0)
+		return r;
+	r = bget(fs, gd->bg_block_bitmap, &mb);
+	bput(fs, gb);
+	if (r == 0)
+		bput(fs, mb);
+	return r;
+}
+
+static int prepare_tree(struct ext2_fs *fs, uint32_t blk, int level)
+{
+	struct ext2_buf *b;
+	uint32_t *ptrs;
+	int r = touch_bitmap(fs, blk);
+
+	if (r < 0 || level == 0)
+		return r;
+	r = bget(fs, blk, &b);
+	if (r < 0)
+		return r;
+	ptrs = (uint32_t *)b->data;
+	for (uint32_t i = 0; i < fs->ptrs_per_block && r == 0; i++)
+		if (ptrs[i] && data_block_valid(fs, ptrs[i]))
+			r = prepare_tree(fs, ptrs[i], level - 1);
+	bput(fs, b);
+	return r;
+}
+
+/* Read every indirect block of the inode and every block bitmap its
+ * blocks lie under. Out-of-range pointers are left to bmap_truncate. */
+int bmap_prepare_free(struct ext2_fs *fs, const struct ext2_inode *in)
+{
+	int r = 0;
+
+	for (int i = 0; i < EXT2_N_BLOCKS && r == 0; i++) {
+		uint32_t blk = in->i_block[i];
+
+		if (blk && data_block_valid(fs, blk))
+			r = prepare_tree(fs, blk, i < EXT2_NDIR_BLOCKS ? 0 :
+					 i - EXT2_NDIR_BLOCKS + 1);
+	}
+	return r;
 }

@@ -42,6 +42,8 @@ int inode_store(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in);
 int inode_init(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	       uint16_t mode);
 int inode_drop_link(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
+int inode_prepare_delete(struct ext2_fs *fs, uint32_t ino,
+			 const struct ext2_inode *in);
 uint64_t inode_size(const struct ext2_inode *in);
 void inode_set_size(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size);
 bool inode_has_blocks(const struct ext2_inode *in);
@@ -56,6 +58,7 @@ static inline bool is_dir(const struct ext2_inode *in)
 int bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	 uint64_t lblk, bool alloc, uint32_t *pblk, bool *fresh);
 int bmap_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t nblocks);
+int bmap_prepare_free(struct ext2_fs *fs, const struct ext2_inode *in);
 
 /* dir.c */
 struct dir_slot {		/* where an entry was found */

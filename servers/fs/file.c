@@ -165,8 +165,12 @@ int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 			}
 		}
 	}
-	inode_set_size(fs, &in, size);
-	in.i_mtime = in.i_ctime = fs_now(fs);
+	/* After an error the size stays: blocks already freed are holes
+	 * inside the file, and a retry frees the rest. */
+	if (r == 0) {
+		inode_set_size(fs, &in, size);
+		in.i_mtime = in.i_ctime = fs_now(fs);
+	}
 	r2 = inode_store(fs, ino, &in);
 	return r < 0 ? r : r2;
 }

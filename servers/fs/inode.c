@@ -173,32 +173,65 @@ static int release_xattr(struct ext2_fs *fs, uint32_t blk)
 	return free_block(fs, blk);
 }
 
+/*
+ * Read everything deleting inode ino will change (its inode bitmap, its
+ * indirect and attribute blocks, the block bitmaps over its blocks), so
+ * that a name operation that ends in a deletion can fail on a read error
+ * before it changes anything.
+ */
+int inode_prepare_delete(struct ext2_fs *fs, uint32_t ino,
+			 const struct ext2_inode *in)
+{
+	struct ext2_group_desc *gd;
+	struct ext2_buf *gb, *b;
+	int r = fs_group_desc(fs, (ino - 1) / fs->sb.s_inodes_per_group, &gb, &gd);
+
+	if (r < 0)
+		return r;
+	r = bget(fs, gd->bg_inode_bitmap, &b);
+	bput(fs, gb);
+	if (r < 0)
+		return r;
+	bput(fs, b);
+	if (in->i_file_acl && in->i_file_acl < fs->sb.s_blocks_count) {
+		r = bget(fs, in->i_file_acl, &b);
+		if (r < 0)
+			return r;
+		bput(fs, b);
+	}
+	return inode_has_blocks(in) ? bmap_prepare_free(fs, in) : 0;
+}
+
 /* The end of an inode: its blocks and its number go back to the free
- * pools; i_dtime records when. */
+ * pools; i_dtime records when. If a block cannot be freed, the inode stays
+ * allocated with no links (an orphan ext2_inode_release can retry). */
 static int inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
-	int r = 0, r2;
+	int r = 0;
 
+	in->i_links_count = 0;
 	if (inode_has_blocks(in))
 		r = bmap_truncate(fs, in, 0);
-	if (in->i_file_acl) {
-		r2 = release_xattr(fs, in->i_file_acl);
-		if (r2 < 0 && r == 0)
-			r = r2;
-		in->i_blocks = in->i_blocks > fs->bsize / 512 ?
-			       in->i_blocks - fs->bsize / 512 : 0;
-		in->i_file_acl = 0;
+	if (r == 0 && in->i_file_acl) {
+		r = release_xattr(fs, in->i_file_acl);
+		if (r == 0) {
+			in->i_blocks = in->i_blocks > fs->bsize / 512 ?
+				       in->i_blocks - fs->bsize / 512 : 0;
+			in->i_file_acl = 0;
+		}
 	}
-	in->i_links_count = 0;
+	if (r < 0) {
+		(void)inode_store(fs, ino, in);
+		return r;
+	}
 	in->i_dtime = fs_now(fs);
 	if (in->i_dtime == 0)
 		in->i_dtime = 1;	/* 0 would mean "in use" to e2fsck */
 	inode_set_size(fs, in, 0);
-	r2 = inode_store(fs, ino, in);
-	if (r2 < 0)
-		return r2;
-	r2 = free_inode(fs, ino, is_dir(in));
-	return r < 0 ? r : r2;
+	r = inode_store(fs, ino, in);
+	if (r < 0)
+		return r;
+	return free_inode(fs, ino, is_dir(in));
 }
 
 /* One link less (or, for a directory being removed, all of them: the
@@ -227,5 +260,8 @@ int ext2_inode_release(struct ext2_fs *fs, uint32_t ino)
 		return 0;	/* still linked, or already gone */
 	if (fs->read_only)
 		return -ERR_ROFS;
+	r = inode_prepare_delete(fs, ino, &in);
+	if (r < 0)
+		return r;
 	return inode_delete(fs, ino, &in);
 }

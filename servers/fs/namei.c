@@ -159,8 +159,10 @@ int ext2_create(struct ext2_fs *fs, const char *path, uint16_t perm, bool excl,
 	if (r < 0)
 		return r;
 	r = inode_init(fs, *ino, &in, EXT2_S_IFREG | (perm & 07777));
-	if (r < 0)
+	if (r < 0) {
+		(void)free_inode(fs, *ino, false);
 		return r;
+	}
 	in.i_links_count = 1;
 	r = inode_store(fs, *ino, &in);
 	if (r == 0)
@@ -195,8 +197,10 @@ int ext2_mkdir(struct ext2_fs *fs, const char *path, uint16_t perm,
 	if (r < 0)
 		return r;
 	r = inode_init(fs, *ino, &in, EXT2_S_IFDIR | (perm & 07777));
-	if (r < 0)
+	if (r < 0) {
+		(void)free_inode(fs, *ino, true);
 		return r;
+	}
 	r = dir_init(fs, *ino, &in, p.dir);
 	if (r == 0)
 		r = dir_add(fs, p.dir, &p.din, p.name, p.len, *ino, EXT2_FT_DIR);
@@ -230,6 +234,11 @@ int ext2_unlink(struct ext2_fs *fs, const char *path)
 		return -ERR_NOTDIR;
 	if (fs->read_only)
 		return -ERR_ROFS;
+	if (in.i_links_count <= 1) {
+		r = inode_prepare_delete(fs, slot.ino, &in);
+		if (r < 0)
+			return r;
+	}
 	r = dir_remove(fs, p.dir, &p.din, &slot);
 	if (r < 0)
 		return r;
@@ -266,7 +275,9 @@ int ext2_rmdir(struct ext2_fs *fs, const char *path)
 		return -ERR_NOTEMPTY;
 	if (fs->read_only)
 		return -ERR_ROFS;
-	r = dir_remove(fs, p.dir, &p.din, &slot);
+	r = inode_prepare_delete(fs, slot.ino, &in);
+	if (r == 0)
+		r = dir_remove(fs, p.dir, &p.din, &slot);
 	if (r == 0)
 		r = adjust_links(fs, p.dir, -1);	/* its ".." */
 	if (r < 0)

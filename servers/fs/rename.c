@@ -36,6 +36,11 @@ static int check_target(struct ext2_fs *fs, uint32_t s,
 			if (r <= 0)
 				return r < 0 ? r : -ERR_NOTEMPTY;
 		}
+		if (is_dir(&tin) || tin.i_links_count <= 1) {
+			r = inode_prepare_delete(fs, nslot->ino, &tin);
+			if (r < 0)
+				return r;
+		}
 	}
 	if (!is_dir(sin)) {
 		return n->slash ? -ERR_NOTDIR : 0;
