@@ -5,7 +5,9 @@
  * an unpinned buffer is replaced least recently used first. Dirty buffers
  * go to the disk in runs of consecutive blocks, one device request per
  * run, when a dirty buffer must be replaced or on sync (the write-back
- * order is by block number, never by use).
+ * order is by block number, never by use). Asynchronous reads (the
+ * nowait mode, ext2.h) fill buffers reserved here: a reserved buffer is
+ * pinned and unhashed until its read completes.
  */
 #include <string.h>
 #include "ext2_int.h"
@@ -173,6 +175,11 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 
 	if (!fs_block_valid(fs, blk) && fs->sb.s_magic == EXT2_SUPER_MAGIC)
 		return fs_corrupt(fs, "block number out of range", blk);
+	if (!b && !zero && fs->nowait) {
+		fs->wanted_blk = blk;		/* the caller will fetch it */
+		fs->wanted_count = 1;
+		return -ERR_AGAIN;
+	}
 	if (!b) {
 		r = victim(fs, &b);
 		if (r < 0)
@@ -253,6 +260,13 @@ int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
 		count = RUN_MAX;
 	if (count > fs->nbufs / 4)
 		count = fs->nbufs / 4;
+	if (fs->nowait) {
+		if (lookup(fs, blk))
+			return 0;
+		fs->wanted_blk = blk;
+		fs->wanted_count = count ? count : 1;
+		return -ERR_AGAIN;
+	}
 	while (n < count && fs_block_valid(fs, blk + n) && !lookup(fs, blk + n)) {
 		r = victim(fs, &run[n]);
 		if (r < 0)
@@ -282,4 +296,79 @@ int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
 			r = rr;
 	}
 	return r;
+}
+
+void ext2_set_nowait(struct ext2_fs *fs, bool on)
+{
+	fs->nowait_wanted = on;
+}
+
+void ext2_wanted(const struct ext2_fs *fs, uint64_t *blk, uint32_t *count)
+{
+	*blk = fs->wanted_blk;
+	*count = fs->wanted_count;
+}
+
+static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk)
+{
+	for (uint32_t i = 0; i < fs->nbufs; i++)
+		if (fs->bufs[i].in_flight && fs->bufs[i].blk == blk)
+			return &fs->bufs[i];
+	return NULL;
+}
+
+/*
+ * Buffers for the device to read blocks blk, blk+1, ... into: as many of
+ * the first `count` as are neither cached nor already being read, up to
+ * the first that is. Returns how many (0: nothing to read), or < 0.
+ * Replacing a dirty buffer writes the dirty ones back first (synchronous).
+ */
+int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+		       void *bufs[])
+{
+	uint32_t n = 0;
+	int r;
+
+	if (count > RUN_MAX)
+		count = RUN_MAX;
+	if (count > fs->nbufs / 4)
+		count = fs->nbufs / 4;
+	while (n < count && fs_block_valid(fs, blk + n) && !lookup(fs, blk + n) &&
+	       !in_flight(fs, blk + n)) {
+		struct ext2_buf *b;
+
+		r = victim(fs, &b);
+		if (r < 0)
+			return n > 0 ? (int)n : r;
+		b->refs = 1;
+		b->in_flight = true;
+		b->blk = blk + n;
+		bufs[n++] = b->data;
+	}
+	return (int)n;
+}
+
+/* The read of blocks [blk, blk+count) ended with status (0 or < 0). */
+void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+			 int status)
+{
+	if (status == 0) {
+		fs->dev_reads++;
+		fs->blocks_read += count;
+	} else {
+		fs_log(fs, "device read failed at block", blk);
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		struct ext2_buf *b = in_flight(fs, blk + i);
+
+		if (!b)
+			continue;
+		b->in_flight = false;
+		b->refs = 0;
+		/* A copy read synchronously meanwhile is newer: keep it. */
+		if (status == 0 && !lookup(fs, blk + i)) {
+			rehash(fs, b, blk + i);
+			b->last_use = ++fs->clock;
+		}
+	}
 }

@@ -94,14 +94,16 @@ int dir_find(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 		int r = dir_block(fs, dir, din, lblk, &b);
 
 		if (r < 0) {
-			err = r;
+			if (err != -ERR_AGAIN)	/* a retry may yet find it */
+				err = r;
 			continue;
 		}
 		while (off < fs->bsize) {
 			struct ext2_dir_entry_2 *e = entry_at(fs, dir, b->data, off);
 
 			if (!e) {
-				err = -ERR_IO;
+				if (err != -ERR_AGAIN)
+					err = -ERR_IO;
 				break;
 			}
 			if (e->inode && e->name_len == len &&
@@ -298,8 +300,8 @@ int dir_init(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	}
 }
 
-int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,
-		 struct ext2_dirent *out)
+static int readdir_at(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,
+		      struct ext2_dirent *out)
 {
 	struct ext2_inode din;
 	uint64_t pos = *cursor;
@@ -314,8 +316,10 @@ int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,
 		uint32_t from = (uint32_t)(pos % fs->bsize), off = 0;
 		struct ext2_buf *b;
 
-		*cursor = (lblk + 1) * fs->bsize;	/* past a bad block */
 		r = dir_block(fs, dir, &din, lblk, &b);
+		if (r == -ERR_AGAIN)
+			return r;
+		*cursor = (lblk + 1) * fs->bsize;	/* past a bad block */
 		if (r < 0)
 			return r;
 		while (off < fs->bsize) {
@@ -342,4 +346,15 @@ int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,
 	}
 	*cursor = pos;
 	return 0;
+}
+
+int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,
+		 struct ext2_dirent *out)
+{
+	int r;
+
+	nowait_begin(fs);
+	r = readdir_at(fs, dir, cursor, out);
+	nowait_end(fs);
+	return r;
 }

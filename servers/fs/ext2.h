@@ -69,6 +69,7 @@ struct ext2_buf {
 	int16_t hash_next;		/* index, or -1 */
 	bool valid;
 	bool dirty;
+	bool in_flight;			/* reserved for an asynchronous read */
 };
 
 struct ext2_fs {
@@ -87,6 +88,11 @@ struct ext2_fs {
 	int16_t hash[EXT2_CACHE_HASH];
 	uint32_t nbufs;
 	uint32_t clock;
+	/* asynchronous reads (ext2_set_nowait) */
+	bool nowait_wanted;		/* the user asked for nowait */
+	bool nowait;			/* in force: a read-only call is running */
+	uint64_t wanted_blk;		/* after -ERR_AGAIN: the block needed */
+	uint32_t wanted_count;		/* and how many after it are worth reading */
 	/* statistics: blocks the device moved, requests made */
 	uint64_t blocks_read, blocks_written, dev_reads, dev_writes, flushes;
 };
@@ -137,6 +143,28 @@ int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size);
 int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st);
 int ext2_fsync(struct ext2_fs *fs, uint32_t ino);
 int ext2_inode_release(struct ext2_fs *fs, uint32_t ino);
+
+/*
+ * Asynchronous reads (cache.c), for a server that keeps answering from its
+ * cache while the disk works:
+ *   1. ext2_set_nowait(fs, true). The read-only calls (ext2_lookup,
+ *      ext2_read, ext2_stat, ext2_readdir) then never wait for the device:
+ *      one that needs an uncached block returns -ERR_AGAIN having changed
+ *      nothing, and ext2_wanted() names the block (and a run after it).
+ *      ext2_read returns a short count instead if some bytes were cached.
+ *      The calls that change the file system still read synchronously.
+ *   2. ext2_cache_reserve() hands out cache buffers for the run; the server
+ *      starts the device read into them and serves other requests.
+ *   3. ext2_cache_complete() when the read ends; then the request is
+ *      retried from the start, and gets further (or finishes).
+ * A block read synchronously meanwhile wins: the late copy is dropped.
+ */
+void ext2_set_nowait(struct ext2_fs *fs, bool on);
+void ext2_wanted(const struct ext2_fs *fs, uint64_t *blk, uint32_t *count);
+int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+		       void *bufs[]);
+void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+			 int status);
 
 /* dir.c: the next entry at or after *cursor (0 to start); returns 1 and
  * advances *cursor, or 0 at the end. "." and ".." are included. */

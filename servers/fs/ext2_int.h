@@ -29,6 +29,17 @@ void cache_forget(struct ext2_fs *fs, uint64_t blk);
 int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count);
 int cache_write_back(struct ext2_fs *fs);
 
+/* The read-only entry points run in nowait mode if the user asked. */
+static inline void nowait_begin(struct ext2_fs *fs)
+{
+	fs->nowait = fs->nowait_wanted;
+}
+
+static inline void nowait_end(struct ext2_fs *fs)
+{
+	fs->nowait = false;
+}
+
 /* alloc.c */
 int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out);
 int free_block(struct ext2_fs *fs, uint32_t blk);

@@ -16,16 +16,20 @@ static uint32_t contiguous_run(struct ext2_fs *fs, uint32_t ino,
 			       struct ext2_inode *in, uint64_t lblk,
 			       uint32_t pblk, uint32_t max)
 {
-	uint32_t n = 1, next;
+	uint64_t wanted_blk = fs->wanted_blk;
+	uint32_t n = 1, next, wanted_count = fs->wanted_count;
 
 	while (n < max && bmap(fs, ino, in, lblk + n, false, &next, NULL) == 0 &&
 	       next == pblk + n)
 		n++;
+	/* An uncached indirect block here only ends the run. */
+	fs->wanted_blk = wanted_blk;
+	fs->wanted_count = wanted_count;
 	return n;
 }
 
-int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
-		  size_t len)
+static int64_t read_data(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+			 void *buf, size_t len)
 {
 	struct ext2_inode in;
 	uint64_t size, done = 0;
@@ -60,8 +64,11 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 				uint32_t run = contiguous_run(fs, ino, &in, lblk, pblk,
 					left < READ_AHEAD ? (uint32_t)left : READ_AHEAD);
 
-				if (run > 1)
-					(void)cache_prefetch(fs, pblk, run);
+				if (run > 1 &&
+				    cache_prefetch(fs, pblk, run) == -ERR_AGAIN) {
+					r = -ERR_AGAIN;
+					break;
+				}
 			}
 			r = bget(fs, pblk, &b);
 			if (r < 0)
@@ -71,7 +78,20 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 		}
 		done += n;
 	}
+	/* nowait: a short count for what was cached, so that a read larger
+	 * than the cache still makes progress; -ERR_AGAIN if nothing was. */
 	return done > 0 ? (int64_t)done : r;
+}
+
+int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
+		  size_t len)
+{
+	int64_t r;
+
+	nowait_begin(fs);
+	r = read_data(fs, ino, off, buf, len);
+	nowait_end(fs);
+	return r;
 }
 
 int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
@@ -178,8 +198,11 @@ int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st)
 {
 	struct ext2_inode in;
-	int r = inode_load(fs, ino, &in);
+	int r;
 
+	nowait_begin(fs);
+	r = inode_load(fs, ino, &in);
+	nowait_end(fs);
 	if (r < 0)
 		return r;
 	memset(st, 0, sizeof(*st));

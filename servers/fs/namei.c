@@ -99,7 +99,12 @@ int path_walk(struct ext2_fs *fs, const char *path, uint32_t *ino,
 
 int ext2_lookup(struct ext2_fs *fs, const char *path, uint32_t *ino)
 {
-	return path_walk(fs, path, ino, NULL);
+	int r;
+
+	nowait_begin(fs);
+	r = path_walk(fs, path, ino, NULL);
+	nowait_end(fs);
+	return r;
 }
 
 /* Add or remove links of an inode (a directory's count changes with its
