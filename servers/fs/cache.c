@@ -100,7 +100,7 @@ static int write_run(struct ext2_fs *fs, struct ext2_buf **run, uint32_t count)
  * one request. Does not flush the device. */
 int cache_write_back(struct ext2_fs *fs)
 {
-	struct ext2_buf *dirty[EXT2_CACHE_MAX];
+	struct ext2_buf **dirty = fs->writeback;	/* not 8 KiB of stack */
 	uint32_t n = 0;
 	int err = 0;
 

@@ -88,6 +88,7 @@ struct ext2_fs {
 	int16_t hash[EXT2_CACHE_HASH];
 	uint32_t nbufs;
 	uint32_t clock;
+	struct ext2_buf *writeback[EXT2_CACHE_MAX];	/* cache_write_back's list */
 	/* asynchronous reads (ext2_set_nowait) */
 	bool nowait_wanted;		/* the user asked for nowait */
 	bool nowait;			/* in force: a read-only call is running */

@@ -44,6 +44,13 @@ static int64_t read_data(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		return 0;
 	if (len > size - off)
 		len = (size_t)(size - off);
+	if (!inode_has_blocks(&in)) {
+		/* A fast symbolic link: the target is in i_block itself. */
+		if ((in.i_mode & EXT2_S_IFMT) != EXT2_S_IFLNK)
+			return -ERR_INVAL;
+		memcpy(buf, (const uint8_t *)in.i_block + off, len);
+		return (int64_t)len;
+	}
 	while (done < len) {
 		uint64_t pos = off + done, lblk = pos / fs->bsize;
 		uint32_t boff = (uint32_t)(pos % fs->bsize), pblk;

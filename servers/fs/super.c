@@ -215,6 +215,16 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_env *env, unsigned flags)
 	r = cache_init(fs);
 	if (r < 0)
 		return r;
+	{
+		struct ext2_inode root;
+
+		r = inode_load(fs, EXT2_ROOT_INO, &root);
+		if (r < 0)
+			return r;
+		if (!is_dir(&root))
+			return fs_corrupt(fs, "root inode is not a directory, mode",
+					  root.i_mode);
+	}
 	if (!fs->read_only) {
 		sb->s_mnt_count++;
 		sb->s_mtime = fs_now(fs);

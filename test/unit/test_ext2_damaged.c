@@ -96,6 +96,16 @@ static void check_cases(unsigned bsize)
 	poke16(1024 + offsetof(struct ext2_super_block, s_magic), 0x1234);
 	CHECK(mount_img(&m, img, 0, 64 * bsize) == -ERR_IO && logged("bad magic"));
 
+	/* A root inode that is not a directory: no mount. */
+	fresh(bsize);
+	CHECK(mount_img(&m, img, 0, 64 * bsize) == 0);
+	CHECK(inode_load(m.fs, EXT2_ROOT_INO, &in) == 0);
+	in.i_mode = EXT2_S_IFREG | 0644;
+	CHECK(inode_store(m.fs, EXT2_ROOT_INO, &in) == 0);
+	umount_img(&m);
+	CHECK(mount_img(&m, img, 0, 64 * bsize) == -ERR_IO);
+	CHECK(logged("root inode is not a directory"));
+
 	/* A directory entry naming an inode past the last one. */
 	fresh(bsize);
 	CHECK(find_entry("/", "hello.txt", &pos));

@@ -84,6 +84,15 @@ static void check_read(struct ext2_fs *fs, struct filedev *dev)
 	CHECK(buf[99] == 0 && is_pat(buf + 100, SPARSE_DATA, 8192, 3));
 	CHECK(ext2_read(fs, ino, SPARSE_SIZE - 10, buf, 100) == 10 && buf[9] == 0);
 
+	/* Symbolic links read as their target: a fast one from i_block, a
+	 * long one from its block. */
+	CHECK(ext2_lookup(fs, "/short_link", &ino) == 0);
+	CHECK(ext2_read(fs, ino, 0, buf, 100) == 9 && memcmp(buf, "hello.txt", 9) == 0);
+	CHECK(ext2_read(fs, ino, 6, buf, 100) == 3 && memcmp(buf, "txt", 3) == 0);
+	CHECK(ext2_lookup(fs, "/long_link", &ino) == 0);
+	CHECK(ext2_read(fs, ino, 0, buf, 200) == 134);
+	CHECK(buf[0] == '0' && buf[99] == '0' && memcmp(buf + 100, "/long/", 6) == 0);
+
 	/* A directory is not read as a file. */
 	CHECK(ext2_lookup(fs, "/sub", &ino) == 0);
 	CHECK(ext2_read(fs, ino, 0, buf, 10) == -ERR_ISDIR);
