@@ -167,6 +167,8 @@ static int victim(struct ext2_fs *fs, struct ext2_buf **out)
 	return 0;
 }
 
+static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk);
+
 static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 	       struct ext2_buf **out)
 {
@@ -179,6 +181,15 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 		fs->wanted_blk = blk;		/* the caller will fetch it */
 		fs->wanted_count = 1;
 		return -ERR_AGAIN;
+	}
+	if (!b && fs->in_flight_count) {
+		/* This copy will be newer than an asynchronous read of the
+		 * same block still under way (which may even be overtaken by
+		 * our write-back): that one must not land in the cache. */
+		struct ext2_buf *f = in_flight(fs, blk);
+
+		if (f)
+			f->stale = true;
 	}
 	if (!b) {
 		r = victim(fs, &b);
@@ -311,6 +322,8 @@ void ext2_wanted(const struct ext2_fs *fs, uint64_t *blk, uint32_t *count)
 
 static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk)
 {
+	if (fs->in_flight_count == 0)
+		return NULL;
 	for (uint32_t i = 0; i < fs->nbufs; i++)
 		if (fs->bufs[i].in_flight && fs->bufs[i].blk == blk)
 			return &fs->bufs[i];
@@ -342,8 +355,10 @@ int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 			return n > 0 ? (int)n : r;
 		b->refs = 1;
 		b->in_flight = true;
+		b->stale = false;
 		b->blk = blk + n;
 		bufs[n++] = b->data;
+		fs->in_flight_count++;
 	}
 	return (int)n;
 }
@@ -365,8 +380,9 @@ void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 			continue;
 		b->in_flight = false;
 		b->refs = 0;
+		fs->in_flight_count--;
 		/* A copy read synchronously meanwhile is newer: keep it. */
-		if (status == 0 && !lookup(fs, blk + i)) {
+		if (status == 0 && !b->stale && !lookup(fs, blk + i)) {
 			rehash(fs, b, blk + i);
 			b->last_use = ++fs->clock;
 		}

@@ -70,6 +70,8 @@ struct ext2_buf {
 	bool valid;
 	bool dirty;
 	bool in_flight;			/* reserved for an asynchronous read */
+	bool stale;			/* in flight, but the block was read or
+					   written meanwhile: drop at completion */
 };
 
 struct ext2_fs {
@@ -94,6 +96,7 @@ struct ext2_fs {
 	bool nowait;			/* in force: a read-only call is running */
 	uint64_t wanted_blk;		/* after -ERR_AGAIN: the block needed */
 	uint32_t wanted_count;		/* and how many after it are worth reading */
+	uint32_t in_flight_count;
 	/* statistics: blocks the device moved, requests made */
 	uint64_t blocks_read, blocks_written, dev_reads, dev_writes, flushes;
 };
