@@ -14,6 +14,8 @@
 
 #define RUN_MAX 64	/* blocks in one device request */
 
+static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk);
+
 static uint32_t hash_of(uint64_t blk)
 {
 	return (uint32_t)(blk * 2654435761u) % EXT2_CACHE_HASH;
@@ -167,8 +169,6 @@ static int victim(struct ext2_fs *fs, struct ext2_buf **out)
 	return 0;
 }
 
-static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk);
-
 static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 	       struct ext2_buf **out)
 {
@@ -255,6 +255,92 @@ void cache_forget(struct ext2_fs *fs, uint64_t blk)
 		b->dirty = false;
 }
 
+/* n adjacent buffers, none pinned or in flight, the least recently used
+ * such window; -ERR_NOMEM if there is none. Written back first if dirty. */
+static int adjacent_victims(struct ext2_fs *fs, uint32_t n,
+			    struct ext2_buf **run)
+{
+	uint32_t best = 0, best_age = UINT32_MAX;
+	bool found = false, dirty = false;
+
+	for (uint32_t i = 0; i + n <= fs->nbufs; i++) {
+		uint32_t newest = 0, k;
+
+		for (k = 0; k < n; k++) {
+			struct ext2_buf *b = &fs->bufs[i + k];
+
+			if (b->refs || b->in_flight)
+				break;
+			if (b->valid && b->last_use > newest)
+				newest = b->last_use;
+		}
+		if (k < n) {
+			i += k;		/* no window holds buffer i + k */
+			continue;
+		}
+		if (!found || newest < best_age) {
+			found = true;
+			best = i;
+			best_age = newest;
+		}
+	}
+	if (!found)
+		return -ERR_NOMEM;
+	for (uint32_t k = 0; k < n; k++)
+		dirty |= fs->bufs[best + k].valid && fs->bufs[best + k].dirty;
+	if (dirty) {
+		int r = cache_write_back(fs);
+
+		if (r < 0)
+			return r;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		run[k] = &fs->bufs[best + k];
+		if (run[k]->valid)
+			unhash(fs, run[k]);
+	}
+	return 0;
+}
+
+/*
+ * Pinned buffers for blocks blk, blk+1, ... : as many of the first count
+ * as are neither cached nor being read, up to the first that is. Adjacent
+ * in memory if the cache has such a window free, so that a driver that
+ * reads into one contiguous range needs one request; else one by one.
+ * Returns how many (0: blk itself is cached or being read), or < 0.
+ */
+static int grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+		    struct ext2_buf **run)
+{
+	uint32_t n = 0;
+	int r;
+
+	if (count > RUN_MAX)
+		count = RUN_MAX;
+	if (count > fs->nbufs / 4)
+		count = fs->nbufs / 4;
+	while (n < count && fs_block_valid(fs, blk + n) && !lookup(fs, blk + n) &&
+	       !in_flight(fs, blk + n))
+		n++;
+	if (n == 0)
+		return 0;
+	if (n > 1 && adjacent_victims(fs, n, run) == 0) {
+		for (uint32_t i = 0; i < n; i++)
+			run[i]->refs = 1;
+		return (int)n;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		r = victim(fs, &run[i]);
+		if (r < 0) {
+			if (i == 0)
+				return r;
+			return (int)i;
+		}
+		run[i]->refs = 1;	/* keep it from being chosen again */
+	}
+	return (int)n;
+}
+
 /*
  * Read the uncached blocks among [blk, blk+count) that follow blk
  * (stopping at the first cached one) in one device request, so a
@@ -264,13 +350,8 @@ int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
 {
 	struct ext2_buf *run[RUN_MAX];
 	void *bufs[RUN_MAX];
-	uint32_t n = 0;
-	int r = 0;
+	int n, r;
 
-	if (count > RUN_MAX)
-		count = RUN_MAX;
-	if (count > fs->nbufs / 4)
-		count = fs->nbufs / 4;
 	if (fs->nowait) {
 		if (lookup(fs, blk))
 			return 0;
@@ -278,33 +359,24 @@ int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
 		fs->wanted_count = count ? count : 1;
 		return -ERR_AGAIN;
 	}
-	while (n < count && fs_block_valid(fs, blk + n) && !lookup(fs, blk + n)) {
-		r = victim(fs, &run[n]);
-		if (r < 0)
-			break;
-		run[n]->refs = 1;	/* keep it from being chosen again */
-		bufs[n] = run[n]->data;
-		n++;
+	n = grab_run(fs, blk, count, run);
+	if (n <= 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		bufs[i] = run[i]->data;
+	r = fs->env.dev->read(fs->env.dev_ctx, blk, fs->bsize, (uint32_t)n, bufs);
+	if (r < 0) {
+		fs_log(fs, "device read failed at block", blk);
+	} else {
+		fs->dev_reads++;
+		fs->blocks_read += (uint32_t)n;
 	}
-	if (n > 0) {
-		int rr = fs->env.dev->read(fs->env.dev_ctx, blk, fs->bsize, n,
-					   bufs);
-
-		if (rr < 0)
-			fs_log(fs, "device read failed at block", blk);
-		else {
-			fs->dev_reads++;
-			fs->blocks_read += n;
+	for (int i = 0; i < n; i++) {
+		run[i]->refs = 0;
+		if (r == 0) {
+			rehash(fs, run[i], blk + (uint64_t)i);
+			run[i]->last_use = ++fs->clock;
 		}
-		for (uint32_t i = 0; i < n; i++) {
-			run[i]->refs = 0;
-			if (rr == 0) {
-				rehash(fs, run[i], blk + i);
-				run[i]->last_use = ++fs->clock;
-			}
-		}
-		if (rr < 0)
-			r = rr;
 	}
 	return r;
 }
@@ -339,28 +411,17 @@ static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk)
 int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 		       void *bufs[])
 {
-	uint32_t n = 0;
-	int r;
+	struct ext2_buf *run[RUN_MAX];
+	int n = grab_run(fs, blk, count, run);
 
-	if (count > RUN_MAX)
-		count = RUN_MAX;
-	if (count > fs->nbufs / 4)
-		count = fs->nbufs / 4;
-	while (n < count && fs_block_valid(fs, blk + n) && !lookup(fs, blk + n) &&
-	       !in_flight(fs, blk + n)) {
-		struct ext2_buf *b;
-
-		r = victim(fs, &b);
-		if (r < 0)
-			return n > 0 ? (int)n : r;
-		b->refs = 1;
-		b->in_flight = true;
-		b->stale = false;
-		b->blk = blk + n;
-		bufs[n++] = b->data;
+	for (int i = 0; i < n; i++) {
+		run[i]->in_flight = true;
+		run[i]->stale = false;
+		run[i]->blk = blk + (uint64_t)i;
+		bufs[i] = run[i]->data;
 		fs->in_flight_count++;
 	}
-	return (int)n;
+	return n;
 }
 
 /* The read of blocks [blk, blk+count) ended with status (0 or < 0). */

@@ -32,9 +32,13 @@
 /*
  * The block device. Blocks are of the file system's block size (bsize;
  * 1024 while the superblock is being read). A request covers `count`
- * consecutive blocks from `blk`, scattered over `bufs[0..count)` (one
- * buffer of bsize bytes each), so a driver can pass a run of cache buffers
- * as one disk request. Each returns 0 or a negated ERR_* (a device error is
+ * consecutive blocks from `blk`, over `bufs[0..count)` (one buffer of
+ * bsize bytes each). Reads of a run come in adjacent buffers
+ * (bufs[i] == bufs[0] + i * bsize) whenever the cache has such a window
+ * free, so a driver that takes one contiguous memory range per request
+ * (servers/blk) needs one request; write-back runs are consecutive on the
+ * disk but may be scattered in memory: a driver splits them at the gaps
+ * (or copies). Each returns 0 or a negated ERR_* (a device error is
  * -ERR_IO). flush makes every completed write durable.
  */
 struct ext2_blockdev_ops {

@@ -28,6 +28,7 @@ struct filedev {
 	bool fail_reads, fail_writes;
 	uint32_t max_run;	/* most blocks seen in one request */
 	uint64_t requests;
+	uint64_t adjacent_runs;	/* multi-block reads into one memory range */
 };
 
 static inline int fd_read(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count,
@@ -38,6 +39,13 @@ static inline int fd_read(void *ctx, uint64_t blk, uint32_t bsize, uint32_t coun
 	d->requests++;
 	if (count > d->max_run)
 		d->max_run = count;
+	if (count > 1) {
+		uint32_t i = 1;
+
+		while (i < count && (uint8_t *)bufs[i] == (uint8_t *)bufs[0] + i * bsize)
+			i++;
+		d->adjacent_runs += i == count;
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		if (d->fail_reads && blk + i == d->fail_blk)
 			return -ERR_IO;

@@ -42,6 +42,8 @@ static void fetch(struct mnt *m)
 		return;
 	if ((unsigned)n > longest_run)
 		longest_run = (unsigned)n;
+	for (int i = 1; i < n; i++)	/* reserved runs are adjacent */
+		CHECK((uint8_t *)bufs[i] == (uint8_t *)bufs[0] + i * m->fs->bsize);
 	ext2_cache_complete(m->fs, blk, (uint32_t)n,
 			    fd_read(&m->dev, blk, m->fs->bsize, (uint32_t)n, bufs));
 	rounds++;

@@ -69,6 +69,7 @@ static void check_read(struct ext2_fs *fs, struct filedev *dev)
 	n = ext2_read(fs, ino, 0, buf, sizeof(buf));
 	CHECK(n == BIG_SIZE && is_pat(buf, 0, BIG_SIZE, 1));
 	CHECK(dev->max_run > 1);	/* read ahead: ranges, not blocks */
+	CHECK(dev->adjacent_runs > 0);	/* into adjacent buffers */
 	for (uint64_t off = 1; off < BIG_SIZE; off = off * 3 + 1001) {
 		n = ext2_read(fs, ino, off, buf, 5000);
 		CHECK(n == (int64_t)(off + 5000 <= BIG_SIZE ? 5000 : BIG_SIZE - off));
