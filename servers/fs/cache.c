@@ -169,6 +169,26 @@ static int victim(struct ext2_fs *fs, struct ext2_buf **out)
 	return 0;
 }
 
+/*
+ * Block blk-1 is cached: if the buffer after its buffer is free (unpinned,
+ * clean, older than it), take that one, so that blocks read or written in
+ * sequence sit in adjacent memory and their write-back run is one range.
+ */
+static struct ext2_buf *next_to_previous(struct ext2_fs *fs, uint64_t blk)
+{
+	struct ext2_buf *prev = blk > 0 ? lookup(fs, blk - 1) : NULL, *b;
+
+	if (!prev || prev + 1 >= fs->bufs + fs->nbufs)
+		return NULL;
+	b = prev + 1;
+	if (b->refs || b->in_flight || (b->valid &&
+	    (b->dirty || b->last_use > prev->last_use)))
+		return NULL;
+	if (b->valid)
+		unhash(fs, b);
+	return b;
+}
+
 static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 	       struct ext2_buf **out)
 {
@@ -192,9 +212,12 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 			f->stale = true;
 	}
 	if (!b) {
-		r = victim(fs, &b);
-		if (r < 0)
-			return r;
+		b = next_to_previous(fs, blk);
+		if (!b) {
+			r = victim(fs, &b);
+			if (r < 0)
+				return r;
+		}
 		if (!zero) {
 			void *bufs[1] = { b->data };
 

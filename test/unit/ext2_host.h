@@ -29,6 +29,7 @@ struct filedev {
 	uint32_t max_run;	/* most blocks seen in one request */
 	uint64_t requests;
 	uint64_t adjacent_runs;	/* multi-block reads into one memory range */
+	uint64_t adjacent_writes;	/* and writes from one */
 };
 
 static inline int fd_read(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count,
@@ -64,6 +65,14 @@ static inline int fd_write(void *ctx, uint64_t blk, uint32_t bsize, uint32_t cou
 	d->requests++;
 	if (count > d->max_run)
 		d->max_run = count;
+	if (count > 1) {
+		uint32_t i = 1;
+
+		while (i < count &&
+		       (const uint8_t *)bufs[i] == (const uint8_t *)bufs[0] + i * bsize)
+			i++;
+		d->adjacent_writes += i == count;
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		if (d->fail_writes && blk + i == d->fail_blk)
 			return -ERR_IO;

@@ -61,7 +61,13 @@ static void check_small_writes(struct mnt *m)
 	CHECK(ext2_read(fs, ino, 0, buf, sizeof(buf)) == 70000);
 	CHECK(memcmp(buf, want, 70000) == 0);
 	CHECK(ext2_write(fs, ino, 5, "", 0) == 0);
+	m->dev.adjacent_writes = 0;
+	m->dev.requests = 0;
 	settle(m);
+	printf("%u-byte blocks: 70000 bytes written back in %lu requests, "
+	       "%lu of them multi-block from adjacent buffers\n", fs->bsize,
+	       (unsigned long)m->dev.requests, (unsigned long)m->dev.adjacent_writes);
+	CHECK(m->dev.adjacent_writes > 0);	/* sequential data: one range */
 	CHECK(debugfs_has("/data.bin", want, 70000));
 
 	/* Truncate down mid-block, then up: the cut bytes come back zero. */
