@@ -174,6 +174,10 @@ int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 			 int status);
 
+/* check.c: recount bitmaps, free counts and directories per group; 0 if
+ * they all agree, else -ERR_IO and a log line naming the first mismatch. */
+int ext2_check_counts(struct ext2_fs *fs);
+
 /* dir.c: the next entry at or after *cursor (0 to start); returns 1 and
  * advances *cursor, or 0 at the end. "." and ".." are included. */
 int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,

@@ -303,6 +303,25 @@ static inline bool make_tree(const char *dir)
 	return ok;
 }
 
+/* No buffer left pinned: every bget had its bput. */
+static inline bool no_pins(struct ext2_fs *fs)
+{
+	for (uint32_t i = 0; i < fs->nbufs; i++)
+		if (fs->bufs[i].refs || fs->bufs[i].in_flight)
+			return false;
+	return true;
+}
+
+/* After a run of writes: no pins, the engine's own recount agrees, and
+ * once synced e2fsck -fn finds nothing. */
+static inline void settle_img(struct ext2_fs *fs, const char *img)
+{
+	CHECK(no_pins(fs));
+	CHECK(ext2_check_counts(fs) == 0);
+	CHECK(ext2_sync(fs) == 0);
+	CHECK(fsck_clean(img));
+}
+
 static inline bool tools_found(int argc, char **argv)
 {
 	tool_mke2fs = test_arg(argc, argv, "mke2fs");

@@ -73,14 +73,6 @@ static int64_t read_all(struct mnt *m, uint32_t ino, uint8_t *buf, size_t len)
 	return (int64_t)done;
 }
 
-static bool no_pins(struct ext2_fs *fs)
-{
-	for (uint32_t i = 0; i < fs->nbufs; i++)
-		if (fs->bufs[i].refs || fs->bufs[i].in_flight)
-			return false;
-	return true;
-}
-
 static void check_async(const char *img, unsigned bsize)
 {
 	static uint8_t buf[BIG_SIZE + 100];

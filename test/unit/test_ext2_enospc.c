@@ -10,19 +10,9 @@
 
 static const char *img;
 
-static bool no_pins(struct ext2_fs *fs)
-{
-	for (uint32_t i = 0; i < fs->nbufs; i++)
-		if (fs->bufs[i].refs)
-			return false;
-	return true;
-}
-
 static void settle(struct ext2_fs *fs)
 {
-	CHECK(no_pins(fs));
-	CHECK(ext2_sync(fs) == 0);
-	CHECK(fsck_clean(img));
+	settle_img(fs, img);
 }
 
 static void fill_blocks(struct ext2_fs *fs)

@@ -14,8 +14,7 @@ static const char *img;
 
 static void settle(struct ext2_fs *fs)
 {
-	CHECK(ext2_sync(fs) == 0);
-	CHECK(fsck_clean(img));
+	settle_img(fs, img);
 }
 
 static uint16_t nlink(struct ext2_fs *fs, const char *path)

@@ -13,12 +13,11 @@
 
 static const char *img;
 
-/* Sync, then e2fsck -fn the image while it is still mounted (the engine
- * writes nothing between calls). */
+/* Recount, sync, then e2fsck -fn the image while it is still mounted
+ * (the engine writes nothing between calls). */
 static void settle(struct mnt *m)
 {
-	CHECK(ext2_sync(m->fs) == 0);
-	CHECK(fsck_clean(img));
+	settle_img(m->fs, img);
 }
 
 /* debugfs sees exactly len bytes of pattern `seed` (zeros where zero). */
