@@ -46,7 +46,7 @@ int path_walk(struct ext2_fs *fs, const char *path, uint32_t *ino,
 		for (e = s; *e && *e != '/'; e++)
 			;
 		len = (uint32_t)(e - s);
-		if (len > EXT2_NAME_LEN || count >= EXT2_PATH_DEPTH)
+		if (len > EXT2_NAME_LEN || (len > 0 && count >= EXT2_PATH_DEPTH))
 			return -ERR_NAMETOOLONG;
 		r = inode_load(fs, cur, &in);
 		if (r < 0)

@@ -45,6 +45,8 @@ static void check_lookup(struct ext2_fs *fs)
 		memcpy(deep + 2 * i, "/.", 2);
 	deep[2 * (EXT2_PATH_DEPTH + 1)] = '\0';
 	CHECK(ext2_lookup(fs, deep, &ino) == -ERR_NAMETOOLONG);
+	deep[2 * EXT2_PATH_DEPTH] = '\0';	/* exactly the most */
+	CHECK(ext2_lookup(fs, deep, &ino) == 0 && ino == EXT2_ROOT_INO);
 	memset(huge, '/', sizeof(huge) - 1);
 	CHECK(ext2_lookup(fs, huge, &ino) == -ERR_NAMETOOLONG);
 }
