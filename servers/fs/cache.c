@@ -255,6 +255,12 @@ int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
 	return get(fs, blk, true, out);
 }
 
+/* Is block blk cached (no device request needed to bget it)? */
+bool cache_has(struct ext2_fs *fs, uint64_t blk)
+{
+	return lookup(fs, blk) != NULL;
+}
+
 void bput(struct ext2_fs *fs, struct ext2_buf *b)
 {
 	(void)fs;

@@ -26,6 +26,7 @@ int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
 void bput(struct ext2_fs *fs, struct ext2_buf *b);
 void bdirty(struct ext2_buf *b);
 void cache_forget(struct ext2_fs *fs, uint64_t blk);
+bool cache_has(struct ext2_fs *fs, uint64_t blk);
 int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count);
 int cache_write_back(struct ext2_fs *fs);
 

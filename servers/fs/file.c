@@ -67,7 +67,7 @@ static int64_t read_data(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		} else {
 			uint64_t left = (len - done + boff + fs->bsize - 1) / fs->bsize;
 
-			if (left > 1) {
+			if (left > 1 && !cache_has(fs, pblk)) {
 				uint32_t run = contiguous_run(fs, ino, &in, lblk, pblk,
 					left < READ_AHEAD ? (uint32_t)left : READ_AHEAD);
 
