@@ -4,6 +4,7 @@
  * boundaries, past EOF), a sparse file past the double-indirect limit of
  * 1 KiB blocks (triple indirect) and past 4 GiB (large_file), truncate
  * down and up (blocks freed, indirect ones too; regrown bytes are zero),
+ * the large_file feature set by the first file past 2 GiB,
  * exact free counts, timestamps from the clock, fsync, persistence over a
  * remount, and a device error on write-back. After each step the image is
  * synced and e2fsck -fn must find it clean, and debugfs must read the same
@@ -224,6 +225,30 @@ static void check_device_error(struct mnt *m)
 	CHECK(fsck_clean(img));
 }
 
+/* Without large_file, the first file past 2 GiB sets the feature. */
+static void check_large_file_feature(void)
+{
+	struct mnt m;
+	uint32_t ino;
+	uint8_t buf[10];
+
+	img = "nolarge.img";
+	CHECK(make_image(img, 4096, 8192, "-O ^large_file", NULL));
+	CHECK(mount_img(&m, img, 0, 64 * 4096) == 0);
+	if (!m.fs)
+		return;
+	CHECK(!(m.fs->sb.s_feature_ro_compat & EXT2_FEATURE_RO_COMPAT_LARGE_FILE));
+	CHECK(ext2_create(m.fs, "/small", 0644, true, &ino) == 0);
+	CHECK(ext2_write(m.fs, ino, (1u << 31) - 20, "0123456789", 10) == 10);
+	CHECK(!(m.fs->sb.s_feature_ro_compat & EXT2_FEATURE_RO_COMPAT_LARGE_FILE));
+	CHECK(ext2_write(m.fs, ino, 3ull << 30, "x", 1) == 1);
+	CHECK(m.fs->sb.s_feature_ro_compat & EXT2_FEATURE_RO_COMPAT_LARGE_FILE);
+	CHECK(ext2_read(m.fs, ino, (1u << 31) - 20, buf, 10) == 10 &&
+	      memcmp(buf, "0123456789", 10) == 0);
+	settle_img(m.fs, img);
+	CHECK(umount_img(&m) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	const unsigned sizes[] = { 1024, 4096 };
@@ -258,5 +283,6 @@ int main(int argc, char **argv)
 		CHECK(umount_img(&m) == 0);
 		CHECK(fsck_clean(img));
 	}
+	check_large_file_feature();
 	return check_report();
 }
