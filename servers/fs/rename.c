@@ -91,6 +91,13 @@ int ext2_rename(struct ext2_fs *fs, const char *oldpath, const char *newpath)
 		return r;
 	if (fs->read_only)
 		return -ERR_ROFS;
+	if (is_dir(&sin) && o.dir != n.dir) {
+		/* Read the ".." step 4 will change before changing anything. */
+		r = dir_find(fs, s, &sin, "..", 2, &dotdot);
+		if (r < 0)
+			return r == -ERR_NOENT ?
+			       fs_corrupt(fs, "directory without ..", s) : r;
+	}
 
 	/* 2. the new name */
 	if (exists)

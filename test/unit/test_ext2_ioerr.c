@@ -31,6 +31,9 @@ static void operations(struct ext2_fs *fs)
 	(void)ext2_unlink(fs, "/empty/d/hello");
 	(void)ext2_rmdir(fs, "/empty/d");
 	(void)ext2_unlink(fs, "/long_link");
+	(void)ext2_mkdir(fs, "/e2", 0755, &dino);
+	(void)ext2_rename(fs, "/sub/deeper", "/e2");	/* over an empty one */
+	(void)ext2_rename(fs, "/big.bin", "/e2/big");
 }
 
 /* Which blocks do the operations read? Run them once on a cold cache,
