@@ -3,12 +3,13 @@
  * (plain and O_EXCL), mkdir, unlink, rmdir, link, rename (to a new name,
  * over a file, of a directory to another parent with ".." updated, over an
  * empty directory, into its own subtree), readdir of a directory grown to
- * several blocks and emptied again. Link counts and free counts are
+ * several blocks and emptied again, EMLINK. Link counts and free counts are
  * checked by value; e2fsck -fn after every group of writes. Images: 1 KiB
  * blocks with 128-byte inodes, 4 KiB, 1 KiB with a 16-buffer cache, and
  * 4 KiB without the filetype feature.
  */
 #include "ext2_host.h"
+#include "ext2_int.h"
 
 static const char *img;
 
@@ -184,6 +185,46 @@ static void check_rename(struct ext2_fs *fs)
 	settle(fs);
 }
 
+/* EMLINK: the link counts are set near the limit by hand (32000 real
+ * links would take minutes), then put back. */
+static void check_mlink(struct ext2_fs *fs)
+{
+	struct ext2_inode in;
+	uint32_t file, dir, ino;
+	uint16_t saved;
+
+	CHECK(ext2_create(fs, "/many_links", 0644, true, &file) == 0);
+	CHECK(inode_load(fs, file, &in) == 0);
+	in.i_links_count = EXT2_LINK_MAX - 1;
+	CHECK(inode_store(fs, file, &in) == 0);
+	CHECK(ext2_link(fs, "/many_links", "/one_more") == 0);
+	CHECK(ext2_link(fs, "/many_links", "/too_many") == -ERR_MLINK);
+	CHECK(ext2_unlink(fs, "/one_more") == 0);
+	CHECK(inode_load(fs, file, &in) == 0 && in.i_links_count == EXT2_LINK_MAX - 1);
+	in.i_links_count = 1;
+	CHECK(inode_store(fs, file, &in) == 0);
+	CHECK(ext2_unlink(fs, "/many_links") == 0);
+
+	/* A directory with the most subdirectories: no mkdir, no move in. */
+	CHECK(ext2_mkdir(fs, "/full_dir", 0755, &dir) == 0);
+	CHECK(ext2_mkdir(fs, "/mover", 0755, &ino) == 0);
+	CHECK(inode_load(fs, dir, &in) == 0);
+	saved = in.i_links_count;
+	in.i_links_count = EXT2_LINK_MAX;
+	CHECK(inode_store(fs, dir, &in) == 0);
+	CHECK(ext2_mkdir(fs, "/full_dir/sub", 0755, &ino) == -ERR_MLINK);
+	CHECK(ext2_rename(fs, "/mover", "/full_dir/mover") == -ERR_MLINK);
+	CHECK(ext2_create(fs, "/full_dir/file", 0644, true, &ino) == 0);
+	CHECK(ext2_unlink(fs, "/full_dir/file") == 0);
+	CHECK(inode_load(fs, dir, &in) == 0);
+	in.i_links_count = saved;
+	CHECK(inode_store(fs, dir, &in) == 0);
+	CHECK(ext2_rename(fs, "/mover", "/full_dir/mover") == 0);
+	CHECK(ext2_rmdir(fs, "/full_dir/mover") == 0);
+	CHECK(ext2_rmdir(fs, "/full_dir") == 0);
+	settle(fs);
+}
+
 /* Enough entries to take several blocks, then all removed again. */
 static void check_big_dir(struct ext2_fs *fs)
 {
@@ -255,6 +296,7 @@ int main(int argc, char **argv)
 		check_links(m.fs);
 		check_rename(m.fs);
 		check_big_dir(m.fs);
+		check_mlink(m.fs);
 		CHECK(umount_img(&m) == 0);
 		CHECK(fsck_clean(img));
 	}
