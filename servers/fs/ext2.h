@@ -126,12 +126,42 @@ struct ext2_dirent {
 	char name[EXT2_NAME_LEN + 1];	/* NUL-terminated */
 };
 
-/* super.c */
+/*
+ * The operations. Besides the errors listed, any of them can return
+ * -ERR_IO (device error, or damage: one log line says which) and
+ * -ERR_AGAIN (nowait mode, read-only calls only; see below).
+ */
+
+/* super.c. mount: -ERR_INVAL (env incomplete), -ERR_NOTSUP (revision 0,
+ * an unknown INCOMPAT feature), -ERR_NOMEM (cache under EXT2_CACHE_MIN
+ * blocks), -ERR_IO (bad magic or geometry, image larger than the device,
+ * root not a directory). An unknown RO_COMPAT feature mounts read-only.
+ * sync: dirty blocks to the device in runs, the superblock too, then a
+ * flush. unmount: sync (the fs struct may then be reused). */
 int ext2_mount(struct ext2_fs *fs, const struct ext2_env *env, unsigned flags);
 int ext2_sync(struct ext2_fs *fs);
 int ext2_unmount(struct ext2_fs *fs);
 
-/* namei.c: names */
+/* namei.c: names. Path errors for all: -ERR_INVAL (NULL), -ERR_NOENT
+ * (empty, or a missing component), -ERR_NOTDIR (a component not a
+ * directory), -ERR_NAMETOOLONG (a name over 255 bytes, a path over 4096
+ * bytes or EXT2_PATH_DEPTH components). The changing ones: -ERR_ROFS.
+ *
+ * lookup: the inode the path names.
+ * create: a regular file (perm & 07777) and its inode; an existing one is
+ *   returned as is unless excl (then -ERR_EXIST). -ERR_ISDIR (a directory,
+ *   or "name/"), -ERR_NOSPC.
+ * mkdir: -ERR_EXIST, -ERR_MLINK (parent has EXT2_LINK_MAX links), -ERR_NOSPC.
+ * unlink: a name of a non-directory; the inode goes with its last link
+ *   unless env.is_open says it is open. -ERR_ISDIR.
+ * rmdir: -ERR_NOTDIR, -ERR_NOTEMPTY (also for ".."), -ERR_INVAL ("."),
+ *   -ERR_BUSY (the root).
+ * link: a new name for a non-directory. -ERR_PERM (a directory),
+ *   -ERR_EXIST, -ERR_MLINK, -ERR_NOSPC.
+ * rename: POSIX rename, replacing a file or an empty directory.
+ *   -ERR_ISDIR, -ERR_NOTDIR (type mismatch), -ERR_NOTEMPTY, -ERR_INVAL
+ *   (into its own subtree), -ERR_BUSY (the root, "." or ".."), -ERR_MLINK,
+ *   -ERR_NOSPC. Two names of one inode: 0, nothing changes. */
 int ext2_lookup(struct ext2_fs *fs, const char *path, uint32_t *ino);
 int ext2_create(struct ext2_fs *fs, const char *path, uint16_t perm, bool excl,
 		uint32_t *ino);
@@ -142,7 +172,19 @@ int ext2_rmdir(struct ext2_fs *fs, const char *path);
 int ext2_link(struct ext2_fs *fs, const char *oldpath, const char *newpath);
 int ext2_rename(struct ext2_fs *fs, const char *oldpath, const char *newpath);
 
-/* file.c: inodes by number */
+/* file.c: inodes by number (an inode number out of range is -ERR_IO).
+ * read: bytes copied (0 at or past the end; holes are zeros), -ERR_ISDIR,
+ *   -ERR_INVAL (a device node, FIFO or socket). Symbolic links read as
+ *   their target.
+ * write: bytes written (short when space, the largest size or the device
+ *   ran out part way; the bytes counted are in the file),
+ *   -ERR_ISDIR, -ERR_INVAL (not a regular file), -ERR_FBIG (at or past the
+ *   largest size), -ERR_NOSPC (nothing written), -ERR_ROFS.
+ * truncate: grow (a hole) or shrink (blocks freed). -ERR_ISDIR,
+ *   -ERR_INVAL, -ERR_FBIG, -ERR_ROFS.
+ * stat: the inode's fields. fsync: ext2_sync (every dirty block).
+ * inode_release: the last close of ino: frees it if it has no link left
+ *   (0 and nothing done otherwise). -ERR_ROFS. */
 int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 		  size_t len);
 int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
@@ -179,7 +221,8 @@ void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 int ext2_check_counts(struct ext2_fs *fs);
 
 /* dir.c: the next entry at or after *cursor (0 to start); returns 1 and
- * advances *cursor, or 0 at the end. "." and ".." are included. */
+ * advances *cursor, or 0 at the end. "." and ".." are included.
+ * -ERR_NOTDIR; -ERR_IO for a damaged block, *cursor then past it. */
 int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cursor,
 		 struct ext2_dirent *out);
 
