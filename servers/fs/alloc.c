@@ -117,6 +117,8 @@ int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 	return -ERR_NOSPC;
 }
 
+/* Give block blk back. -ERR_IO if it is out of range, one of its group's
+ * bitmaps or inode table blocks, or already free (then nothing changes). */
 int free_block(struct ext2_fs *fs, uint32_t blk)
 {
 	struct ext2_buf *gb, *mb;
@@ -241,6 +243,8 @@ int alloc_inode(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *out)
 	return -ERR_NOSPC;
 }
 
+/* Give inode ino back (dir: one directory less in its group). -ERR_IO if
+ * it is already free. */
 int free_inode(struct ext2_fs *fs, uint32_t ino, bool dir)
 {
 	uint32_t ipg = fs->sb.s_inodes_per_group;

@@ -21,6 +21,7 @@ static uint32_t hash_of(uint64_t blk)
 	return (uint32_t)(blk * 2654435761u) % EXT2_CACHE_HASH;
 }
 
+/* Carve the buffers from env.cache_mem. -ERR_NOMEM under EXT2_CACHE_MIN. */
 int cache_init(struct ext2_fs *fs)
 {
 	uintptr_t mem = ((uintptr_t)fs->env.cache_mem + 7) & ~(uintptr_t)7;

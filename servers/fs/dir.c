@@ -82,6 +82,9 @@ static void touch(struct ext2_fs *fs, struct ext2_inode *din)
 	din->i_flags &= ~(uint32_t)EXT2_INDEX_FL;	/* we keep no hash index */
 }
 
+/* The entry named name[0..len) in directory dir: where it is and what it
+ * names. -ERR_NOENT if absent; -ERR_IO if absent and a block could not be
+ * searched, or if it names an inode out of range. */
 int dir_find(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	     const char *name, uint32_t len, struct dir_slot *slot)
 {
@@ -139,6 +142,9 @@ static void fill(struct ext2_fs *fs, struct ext2_dir_entry_2 *e,
 	memcpy(e->name, name, len);
 }
 
+/* A new entry name -> ino (the caller checked the name is absent): in the
+ * first gap big enough, else in a new block. -ERR_NOSPC, -ERR_IO (the
+ * directory's size does not match its blocks). */
 int dir_add(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	    const char *name, uint32_t len, uint32_t ino, uint8_t type)
 {
@@ -198,6 +204,8 @@ int dir_add(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	}
 }
 
+/* Remove the entry at slot (from dir_find, with nothing changed since):
+ * merged into the entry before it, or cleared if first in its block. */
 int dir_remove(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	       const struct dir_slot *slot)
 {

@@ -33,6 +33,8 @@ static int locate(struct ext2_fs *fs, uint32_t ino, uint64_t *blk,
 	return 0;
 }
 
+/* Copy inode ino (its first 128 bytes) out of the inode table. -ERR_IO if
+ * ino is 0 or past s_inodes_count, or its group is damaged. */
 int inode_load(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
 	struct ext2_buf *b;
@@ -50,6 +52,7 @@ int inode_load(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 	return 0;
 }
 
+/* Copy *in back into the inode table (the bytes past 128 untouched). */
 int inode_store(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
 {
 	struct ext2_buf *b;
