@@ -138,6 +138,8 @@ int ext2_create(struct ext2_fs *fs, const char *path, uint16_t perm, bool excl,
 
 	if (r < 0)
 		return r;
+	if (p.slash)	/* "name/" asks for a directory, as in Linux */
+		return -ERR_ISDIR;
 	if (p.len == 0 || is_dot(p.name, p.len))
 		return excl ? -ERR_EXIST : -ERR_ISDIR;
 	r = dir_find(fs, p.dir, &p.din, p.name, p.len, &slot);
@@ -149,15 +151,11 @@ int ext2_create(struct ext2_fs *fs, const char *path, uint16_t perm, bool excl,
 			return r;
 		if (is_dir(&in))
 			return -ERR_ISDIR;
-		if (p.slash)
-			return -ERR_NOTDIR;
 		*ino = slot.ino;
 		return 0;
 	}
 	if (r != -ERR_NOENT)
 		return r;
-	if (p.slash)
-		return -ERR_ISDIR;
 	if (fs->read_only)
 		return -ERR_ROFS;
 	r = alloc_inode(fs, p.dir, false, ino);
@@ -304,8 +302,7 @@ int ext2_link(struct ext2_fs *fs, const char *oldpath, const char *newpath)
 	r = inode_load(fs, ino, &in);
 	if (r < 0)
 		return r;
-	if (is_dir(&in))
-		return -ERR_PERM;
+	/* The new name's errors come first, as in Linux. */
 	r = path_walk(fs, newpath, NULL, &p);
 	if (r < 0)
 		return r;
@@ -316,6 +313,10 @@ int ext2_link(struct ext2_fs *fs, const char *oldpath, const char *newpath)
 		return -ERR_EXIST;
 	if (r != -ERR_NOENT)
 		return r;
+	if (p.slash)	/* "name/" for a new name that is no directory */
+		return -ERR_NOENT;
+	if (is_dir(&in))
+		return -ERR_PERM;
 	if (fs->read_only)
 		return -ERR_ROFS;
 	if (in.i_links_count >= EXT2_LINK_MAX)

@@ -13,8 +13,12 @@
  */
 #include "ext2_int.h"
 
-/* Step 1: may src (inode s, copy sin) take the place of the entry nslot
- * (or of a new name, if exists is false) in directory np? */
+/* Step 1: may src (inode s, copy sin, in directory op) take the place of
+ * the entry nslot (or of a new name, if exists is false) in n->dir? 0 yes,
+ * 1 if nslot already names s (nothing to do), or an error. The checks go
+ * in Linux's order, so that each case gets the same error: source above
+ * the target (EINVAL), target above the source (ENOTEMPTY), the same
+ * inode, then types, emptiness, the link limit. */
 static int check_target(struct ext2_fs *fs, uint32_t s,
 			const struct ext2_inode *sin, uint32_t op,
 			const struct path_parent *n, bool exists,
@@ -23,10 +27,22 @@ static int check_target(struct ext2_fs *fs, uint32_t s,
 	struct ext2_inode tin;
 	int r;
 
+	if (is_dir(sin)) {	/* (trailing slashes were checked before) */
+		r = is_ancestor(fs, s, n->dir);
+		if (r != 0)
+			return r < 0 ? r : -ERR_INVAL;	/* into its own subtree */
+	}
 	if (exists) {
 		r = inode_load(fs, nslot->ino, &tin);
 		if (r < 0)
 			return r;
+		if (is_dir(&tin)) {
+			r = is_ancestor(fs, nslot->ino, op);
+			if (r != 0)	/* over a directory above the source */
+				return r < 0 ? r : -ERR_NOTEMPTY;
+		}
+		if (nslot->ino == s)
+			return 1;	/* two names of one inode */
 		if (is_dir(sin) && !is_dir(&tin))
 			return -ERR_NOTDIR;
 		if (!is_dir(sin) && is_dir(&tin))
@@ -42,12 +58,8 @@ static int check_target(struct ext2_fs *fs, uint32_t s,
 				return r;
 		}
 	}
-	if (!is_dir(sin)) {
-		return n->slash ? -ERR_NOTDIR : 0;
-	}
-	r = is_ancestor(fs, s, n->dir);
-	if (r != 0)
-		return r < 0 ? r : -ERR_INVAL;	/* into its own subtree */
+	if (!is_dir(sin))
+		return 0;
 	if (!exists && n->dir != op && n->din.i_links_count >= EXT2_LINK_MAX)
 		return -ERR_MLINK;
 	return 0;
@@ -78,17 +90,15 @@ int ext2_rename(struct ext2_fs *fs, const char *oldpath, const char *newpath)
 	r = inode_load(fs, s, &sin);
 	if (r < 0)
 		return r;
-	if (o.slash && !is_dir(&sin))
+	if ((o.slash || n.slash) && !is_dir(&sin))
 		return -ERR_NOTDIR;
 	r = dir_find(fs, n.dir, &n.din, n.name, n.len, &nslot);
 	if (r < 0 && r != -ERR_NOENT)
 		return r;
 	exists = r == 0;
-	if (exists && nslot.ino == s)
-		return 0;	/* two names of one inode: nothing to do */
 	r = check_target(fs, s, &sin, o.dir, &n, exists, &nslot);
-	if (r < 0)
-		return r;
+	if (r != 0)
+		return r < 0 ? r : 0;	/* 1: nothing to do */
 	if (fs->read_only)
 		return -ERR_ROFS;
 	if (is_dir(&sin) && o.dir != n.dir) {

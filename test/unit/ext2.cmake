@@ -21,7 +21,7 @@ add_library(ext2_host STATIC
 target_include_directories(ext2_host PUBLIC ${FS_DIR})
 
 # name: the test is unit.ext2_<name>, from test_ext2_<name>.c
-foreach(name read write names enospc damaged ioerr async)
+foreach(name read write names enospc damaged ioerr async model)
 	add_executable(test_ext2_${name} test_ext2_${name}.c)
 	target_link_libraries(test_ext2_${name} PRIVATE ext2_host)
 	set(work ${CMAKE_CURRENT_BINARY_DIR}/data/ext2_${name})

@@ -46,7 +46,9 @@ static void check_create(struct ext2_fs *fs)
 	CHECK(ext2_create(fs, "/nodir/x", 0640, false, &ino2) == -ERR_NOENT);
 	CHECK(ext2_create(fs, "/hello.txt/x", 0640, false, &ino2) == -ERR_NOTDIR);
 	CHECK(ext2_create(fs, "/newfile/", 0640, false, &ino2) == -ERR_ISDIR);
-	CHECK(ext2_create(fs, "/hello.txt/", 0640, false, &ino2) == -ERR_NOTDIR);
+	/* A trailing slash with create is EISDIR whatever is there (Linux). */
+	CHECK(ext2_create(fs, "/hello.txt/", 0640, false, &ino2) == -ERR_ISDIR);
+	CHECK(ext2_create(fs, "/sub/", 0640, true, &ino2) == -ERR_ISDIR);
 	memset(name, 'n', 256);
 	name[0] = '/';
 	name[257] = '\0';
@@ -106,6 +108,8 @@ static void check_links(struct ext2_fs *fs)
 	CHECK(ext2_link(fs, "/nope", "/x") == -ERR_NOENT);
 	CHECK(ext2_link(fs, "/hello.txt", "/nodir/x") == -ERR_NOENT);
 	CHECK(ext2_link(fs, "/hello.txt", "/") == -ERR_EXIST);
+	CHECK(ext2_link(fs, "/hello.txt", "/newname/") == -ERR_NOENT);
+	CHECK(ext2_link(fs, "/sub", "/hello.txt") == -ERR_EXIST);	/* name first */
 	settle(fs);
 	CHECK(ext2_unlink(fs, "/hello.txt") == 0);
 	CHECK(nlink(fs, "/sub/hello2") == 1);
@@ -162,6 +166,8 @@ static void check_rename(struct ext2_fs *fs)
 	CHECK(ext2_rename(fs, "/sub/deeper/da", "/hello.txt") == -ERR_NOTDIR);
 	CHECK(ext2_rename(fs, "/hello.txt", "/empty") == -ERR_ISDIR);
 	CHECK(ext2_rename(fs, "/r2", "/hello.txt/") == -ERR_NOTDIR);
+	CHECK(ext2_rename(fs, "/r2", "/r2/") == -ERR_NOTDIR);	/* before "same" */
+	CHECK(ext2_rename(fs, "/sub/deeper", "/sub") == -ERR_NOTEMPTY);	/* over its parent */
 	CHECK(ext2_rename(fs, "/nope", "/x") == -ERR_NOENT);
 	CHECK(ext2_rename(fs, "/r2", "/nodir/x") == -ERR_NOENT);
 	CHECK(ext2_rename(fs, "/", "/x") == -ERR_BUSY);
