@@ -83,6 +83,7 @@ struct ext2_fs {
 	struct ext2_super_block sb;	/* the primary superblock, in memory */
 	bool sb_dirty;
 	bool read_only;
+	uint16_t mount_state;		/* s_state to leave at unmount */
 	uint32_t bsize;			/* block size in bytes */
 	uint32_t inode_size;
 	uint32_t groups;

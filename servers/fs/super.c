@@ -58,10 +58,17 @@ void fs_log(struct ext2_fs *fs, const char *what, uint64_t num)
 	log_line(fs, what, num, false);
 }
 
-/* A damaged disk: one log line, and the error the operation returns. */
+/* A damaged disk: one log line, and the error the operation returns. The
+ * superblock records it (EXT2_ERROR_FS, kept past unmount) so that the
+ * next e2fsck run checks the disk. */
 int fs_corrupt(struct ext2_fs *fs, const char *what, uint64_t num)
 {
 	log_line(fs, what, num, false);
+	if (!(fs->mount_state & EXT2_ERROR_FS)) {
+		fs->mount_state |= EXT2_ERROR_FS;
+		fs->sb.s_state |= EXT2_ERROR_FS;
+		fs->sb_dirty = true;
+	}
 	return -ERR_IO;
 }
 
@@ -226,9 +233,22 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_env *env, unsigned flags)
 					  root.i_mode);
 	}
 	if (!fs->read_only) {
+		/* As Linux's ext2: "not clean" on disk while mounted, so that
+		 * a crash is seen; the state found comes back at unmount. */
+		fs->mount_state = sb->s_state;
+		if (!(sb->s_state & EXT2_VALID_FS))
+			fs_log(fs, "mounting a file system not cleanly unmounted, state",
+			       sb->s_state);
+		if (sb->s_state & EXT2_ERROR_FS)
+			fs_log(fs, "mounting a file system with errors, state",
+			       sb->s_state);
+		sb->s_state &= (uint16_t)~EXT2_VALID_FS;
 		sb->s_mnt_count++;
 		sb->s_mtime = fs_now(fs);
 		fs->sb_dirty = true;
+		r = ext2_sync(fs);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -267,5 +287,9 @@ int ext2_sync(struct ext2_fs *fs)
 
 int ext2_unmount(struct ext2_fs *fs)
 {
+	if (!fs->read_only) {
+		fs->sb.s_state = fs->mount_state;
+		fs->sb_dirty = true;
+	}
 	return ext2_sync(fs);
 }

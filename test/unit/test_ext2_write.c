@@ -4,7 +4,7 @@
  * boundaries, past EOF), a sparse file past the double-indirect limit of
  * 1 KiB blocks (triple indirect) and past 4 GiB (large_file), truncate
  * down and up (blocks freed, indirect ones too; regrown bytes are zero),
- * the large_file feature set by the first file past 2 GiB,
+ * the large_file feature set by the first file past 2 GiB, s_state,
  * exact free counts, timestamps from the clock, fsync, persistence over a
  * remount, and a device error on write-back. After each step the image is
  * synced and e2fsck -fn must find it clean, and debugfs must read the same
@@ -225,6 +225,56 @@ static void check_device_error(struct mnt *m)
 	CHECK(fsck_clean(img));
 }
 
+static uint16_t disk_state(const char *path)
+{
+	uint16_t state = 0;
+	int fd = open(path, O_RDONLY);
+
+	CHECK(fd >= 0 && pread(fd, &state, 2, 1024 + offsetof(struct ext2_super_block,
+							      s_state)) == 2);
+	close(fd);
+	return state;
+}
+
+/* s_state: "not clean" on disk while mounted, clean again at unmount; a
+ * crash (no unmount) is reported at the next mount and stays "not clean"
+ * (only e2fsck makes it clean); damage found leaves EXT2_ERROR_FS. */
+static void check_state(void)
+{
+	struct mnt m;
+	uint32_t ino;
+
+	img = "state.img";
+	CHECK(make_image(img, 1024, 4096, NULL, "tree"));
+	CHECK(disk_state(img) == EXT2_VALID_FS);
+	CHECK(mount_img(&m, img, 0, 64 * 1024) == 0);
+	CHECK(disk_state(img) == 0);
+	CHECK(umount_img(&m) == 0);
+	CHECK(disk_state(img) == EXT2_VALID_FS);
+	/* Read-only mounts write nothing. */
+	CHECK(mount_img(&m, img, EXT2_MOUNT_RDONLY, 64 * 1024) == 0);
+	CHECK(disk_state(img) == EXT2_VALID_FS);
+	CHECK(umount_img(&m) == 0);
+	/* A crash: synced, never unmounted. */
+	CHECK(mount_img(&m, img, 0, 64 * 1024) == 0);
+	CHECK(ext2_create(m.fs, "/crash", 0644, true, &ino) == 0);
+	CHECK(ext2_sync(m.fs) == 0);
+	close(m.dev.fd);
+	free(m.fs);
+	free(m.cache);
+	CHECK(fsck_clean(img));
+	CHECK(mount_img(&m, img, 0, 64 * 1024) == 0);
+	CHECK(logged("not cleanly unmounted"));
+	CHECK(ext2_lookup(m.fs, "/crash", &ino) == 0);
+	/* Damage seen: the error state outlives the unmount. */
+	CHECK(ext2_stat(m.fs, 0, &(struct ext2_stat){0}) == -ERR_IO);
+	CHECK(umount_img(&m) == 0);
+	CHECK(disk_state(img) == EXT2_ERROR_FS);	/* still unchecked, too */
+	CHECK(mount_img(&m, img, 0, 64 * 1024) == 0);
+	CHECK(logged("with errors"));
+	CHECK(umount_img(&m) == 0);
+}
+
 /* Without large_file, the first file past 2 GiB sets the feature. */
 static void check_large_file_feature(void)
 {
@@ -284,5 +334,6 @@ int main(int argc, char **argv)
 		CHECK(fsck_clean(img));
 	}
 	check_large_file_feature();
+	check_state();
 	return check_report();
 }
