@@ -322,6 +322,56 @@ static inline void settle_img(struct ext2_fs *fs, const char *img)
 	CHECK(fsck_clean(img));
 }
 
+static unsigned rounds, longest_run;
+
+/* Nowait mode: fetch what the last -ERR_AGAIN asked for, as a server
+ * would (reserve, read, complete); SERVE(m, call) repeats call until it
+ * is not -ERR_AGAIN (a GNU statement expression). */
+static inline void fetch(struct mnt *m)
+{
+	void *bufs[64];
+	uint64_t blk;
+	uint32_t count;
+	int n;
+
+	ext2_wanted(m->fs, &blk, &count);
+	n = ext2_cache_reserve(m->fs, blk, count, bufs);
+	CHECK(n >= 1);
+	if (n < 1)
+		return;
+	if ((unsigned)n > longest_run)
+		longest_run = (unsigned)n;
+	for (int i = 1; i < n; i++)	/* reserved runs are adjacent */
+		CHECK((uint8_t *)bufs[i] == (uint8_t *)bufs[0] + i * m->fs->bsize);
+	ext2_cache_complete(m->fs, blk, (uint32_t)n,
+			    fd_read(&m->dev, blk, m->fs->bsize, (uint32_t)n, bufs));
+	rounds++;
+}
+
+#define SERVE(m, call) ({						\
+	int64_t r_;							\
+	unsigned tries_ = 0;						\
+	while ((r_ = (call)) == -ERR_AGAIN && tries_++ < 1000)		\
+		fetch(m);						\
+	r_; })
+
+/* A whole read through nowait: short counts continue where they ended
+ * (a read larger than the cache could otherwise never finish). */
+static inline int64_t read_all(struct mnt *m, uint32_t ino, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		int64_t n = SERVE(m, ext2_read(m->fs, ino, done, buf + done,
+					       len - done));
+
+		if (n <= 0)
+			return n < 0 ? n : (int64_t)done;
+		done += (size_t)n;
+	}
+	return (int64_t)done;
+}
+
 static inline bool tools_found(int argc, char **argv)
 {
 	tool_mke2fs = test_arg(argc, argv, "mke2fs");

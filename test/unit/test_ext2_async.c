@@ -25,54 +25,6 @@ static const struct ext2_blockdev_ops watched = {
 	.read = no_read, .write = fd_write, .flush = fd_flush,
 };
 
-static unsigned rounds, longest_run;
-
-/* Fetch what the last -ERR_AGAIN asked for, as a server would. */
-static void fetch(struct mnt *m)
-{
-	void *bufs[64];
-	uint64_t blk;
-	uint32_t count;
-	int n;
-
-	ext2_wanted(m->fs, &blk, &count);
-	n = ext2_cache_reserve(m->fs, blk, count, bufs);
-	CHECK(n >= 1);
-	if (n < 1)
-		return;
-	if ((unsigned)n > longest_run)
-		longest_run = (unsigned)n;
-	for (int i = 1; i < n; i++)	/* reserved runs are adjacent */
-		CHECK((uint8_t *)bufs[i] == (uint8_t *)bufs[0] + i * m->fs->bsize);
-	ext2_cache_complete(m->fs, blk, (uint32_t)n,
-			    fd_read(&m->dev, blk, m->fs->bsize, (uint32_t)n, bufs));
-	rounds++;
-}
-
-#define SERVE(m, call) ({						\
-	int64_t r_;							\
-	unsigned tries_ = 0;						\
-	while ((r_ = (call)) == -ERR_AGAIN && tries_++ < 1000)		\
-		fetch(m);						\
-	r_; })
-
-/* A whole read through nowait: short counts continue where they ended
- * (a read larger than the cache could otherwise never finish). */
-static int64_t read_all(struct mnt *m, uint32_t ino, uint8_t *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		int64_t n = SERVE(m, ext2_read(m->fs, ino, done, buf + done,
-					       len - done));
-
-		if (n <= 0)
-			return n < 0 ? n : (int64_t)done;
-		done += (size_t)n;
-	}
-	return (int64_t)done;
-}
-
 static void check_async(const char *img, unsigned bsize)
 {
 	static uint8_t buf[BIG_SIZE + 100];

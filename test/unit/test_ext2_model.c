@@ -7,7 +7,8 @@
  * ERR_*: the same POSIX error for the same case), and every so often the
  * two trees must hold the same names, types, sizes, link counts and bytes.
  * At the end the engine's recount and e2fsck -fn must be clean. One run
- * has the smallest cache, so that buffers are replaced inside operations.
+ * has the smallest cache, so that buffers are replaced inside operations,
+ * and reads in nowait mode, served as a server would.
  */
 #include "ext2_host.h"	/* first: it asks for the POSIX declarations */
 #include <errno.h>
@@ -22,6 +23,7 @@ static const char *names[] = {
 #define NPLAIN 12
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 static char host_root[64];
+static struct mnt *M;	/* the mount, for SERVE in nowait mode */
 static uint64_t rng = 88172645463325252ull;
 
 static uint64_t rnd(uint64_t n)
@@ -82,7 +84,7 @@ static int eng_write(struct ext2_fs *fs, const char *name, uint64_t off,
 		     const uint8_t *data, size_t len, bool trunc, uint64_t size)
 {
 	uint32_t ino;
-	int r = ext2_lookup(fs, ep(name), &ino);
+	int r = (int)SERVE(M, ext2_lookup(fs, ep(name), &ino));
 	int64_t n;
 
 	if (r < 0)
@@ -165,12 +167,12 @@ static void compare(struct ext2_fs *fs)
 		struct stat hst;
 		uint32_t ino;
 		int hr = host_err(lstat(hp(names[k]), &hst));
-		int er = ext2_lookup(fs, ep(names[k]), &ino);
+		int er = (int)SERVE(M, ext2_lookup(fs, ep(names[k]), &ino));
 
 		CHECK(hr == er);
 		if (hr < 0 || er < 0)
 			continue;
-		CHECK(ext2_stat(fs, ino, &est) == 0);
+		CHECK(SERVE(M, ext2_stat(fs, ino, &est)) == 0);
 		CHECK(S_ISDIR(hst.st_mode) == ((est.mode & EXT2_S_IFMT) == EXT2_S_IFDIR));
 		CHECK(hst.st_nlink == est.nlink);
 		if (S_ISDIR(hst.st_mode))
@@ -182,12 +184,12 @@ static void compare(struct ext2_fs *fs)
 
 		CHECK(fd >= 0 && read(fd, hb, sizeof(hb)) == (ssize_t)est.size);
 		close(fd);
-		CHECK(ext2_read(fs, ino, 0, eb, sizeof(eb)) == (int64_t)est.size);
+		CHECK(read_all(M, ino, eb, est.size) == (int64_t)est.size);
 		CHECK(memcmp(hb, eb, est.size) == 0);
 	}
 }
 
-static void run(unsigned bsize, unsigned steps, unsigned buffers)
+static void run(unsigned bsize, unsigned steps, unsigned buffers, bool nowait)
 {
 	char img[64];
 	struct mnt m;
@@ -199,6 +201,8 @@ static void run(unsigned bsize, unsigned steps, unsigned buffers)
 	CHECK(mount_img(&m, img, 0, buffers * bsize) == 0);
 	if (!m.fs)
 		return;
+	M = &m;
+	ext2_set_nowait(m.fs, nowait);
 	for (unsigned i = 0; i < steps; i++) {
 		step(m.fs, i);
 		if (i % 200 == 199) {
@@ -208,6 +212,10 @@ static void run(unsigned bsize, unsigned steps, unsigned buffers)
 	}
 	compare(m.fs);
 	settle_img(m.fs, img);
+	if (nowait) {
+		printf("nowait: %u rounds of fetches\n", rounds);
+		CHECK(rounds > 0);
+	}
 	CHECK(umount_img(&m) == 0);
 	CHECK(fsck_clean(img));
 }
@@ -219,8 +227,8 @@ int main(int argc, char **argv)
 	/* EXT2_MODEL_SEED=n picks other operations (by hand, for a hunt). */
 	if (getenv("EXT2_MODEL_SEED"))
 		rng += (uint64_t)atoll(getenv("EXT2_MODEL_SEED")) * 0x9e3779b97f4a7c15ull;
-	run(1024, 3000, 64);
-	run(4096, 2000, 64);
-	run(1024, 1500, EXT2_CACHE_MIN);	/* evictions everywhere */
+	run(1024, 3000, 64, false);
+	run(4096, 2000, 64, false);
+	run(1024, 1500, EXT2_CACHE_MIN, true);	/* evictions everywhere */
 	return check_report();
 }
