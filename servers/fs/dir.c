@@ -189,6 +189,8 @@ int dir_add(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din,
 	r = bmap(fs, dir, din, nblocks, true, &pblk, &fresh);
 	if (r == 0)
 		r = bget_zero(fs, pblk, &b);
+	if (r < 0)	/* no block past the size, indirect ones included */
+		(void)bmap_truncate(fs, din, nblocks);
 	if (r == 0) {
 		e = (struct ext2_dir_entry_2 *)b->data;
 		e->rec_len = (uint16_t)fs->bsize;

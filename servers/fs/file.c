@@ -146,9 +146,13 @@ int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		bput(fs, b);
 		done += n;
 	}
-	/* Store even after an error: bmap may have added blocks. */
+	/* Store even after an error: bmap may have added blocks. An indirect
+	 * block it added past the end without its data block goes again. */
 	if (off + done > inode_size(&in))
 		inode_set_size(fs, &in, off + done);
+	if (r < 0)
+		(void)bmap_truncate(fs, &in, (inode_size(&in) + fs->bsize - 1) /
+				    fs->bsize);
 	if (done > 0)
 		in.i_mtime = in.i_ctime = fs_now(fs);
 	r2 = inode_store(fs, ino, &in);

@@ -3,7 +3,9 @@
  * gets a short write, then -ERR_NOSPC, with every byte it did write
  * readable; mkdir, a write and a directory that must grow fail with
  * -ERR_NOSPC and leak nothing (free counts unchanged); running out of
- * inodes likewise. Deleting gives everything back. e2fsck -fn is clean
+ * inodes likewise; a write needing an indirect block and its data with
+ * one block left gives the indirect block back. Deleting gives everything
+ * back. e2fsck -fn is clean
  * at each step, so ENOSPC never leaves the file system inconsistent.
  */
 #include "ext2_host.h"
@@ -82,6 +84,40 @@ static void fill_blocks(struct ext2_fs *fs)
 	settle(fs);
 }
 
+/* One free block left, and a write that needs two (an indirect block and
+ * its data): ENOSPC, and the indirect block is given back. */
+static void last_block(struct ext2_fs *fs)
+{
+	static uint8_t chunk[65536];
+	uint32_t direct, filler, extra, free1;
+	uint64_t size = 0;
+	struct ext2_stat st;
+	int64_t n;
+
+	CHECK(ext2_create(fs, "/direct", 0644, true, &direct) == 0);
+	CHECK(ext2_write(fs, direct, 0, chunk, 12 * fs->bsize) == 12 * fs->bsize);
+	CHECK(ext2_create(fs, "/filler", 0644, true, &filler) == 0);
+	while ((n = ext2_write(fs, filler, size, chunk, sizeof(chunk))) > 0)
+		size += (uint64_t)n;
+	CHECK(fs->sb.s_free_blocks_count == 0);
+	CHECK(ext2_truncate(fs, filler, size - fs->bsize) == 0);
+	if (fs->sb.s_free_blocks_count == 2) {	/* its indirect block went too */
+		CHECK(ext2_create(fs, "/extra", 0644, true, &extra) == 0);
+		CHECK(ext2_write(fs, extra, 0, "x", 1) == 1);
+	}
+	CHECK(fs->sb.s_free_blocks_count == 1);
+	free1 = fs->sb.s_free_blocks_count;
+	CHECK(ext2_write(fs, direct, 12 * fs->bsize, "y", 1) == -ERR_NOSPC);
+	CHECK(fs->sb.s_free_blocks_count == free1);
+	CHECK(ext2_stat(fs, direct, &st) == 0 && st.size == 12 * fs->bsize);
+	CHECK(st.blocks == 12 * fs->bsize / 512);
+	settle(fs);
+	(void)ext2_unlink(fs, "/extra");
+	CHECK(ext2_unlink(fs, "/filler") == 0);
+	CHECK(ext2_unlink(fs, "/direct") == 0);
+	settle(fs);
+}
+
 static void fill_inodes(struct ext2_fs *fs)
 {
 	uint32_t free0 = fs->sb.s_free_blocks_count, ino;
@@ -126,6 +162,7 @@ int main(int argc, char **argv)
 		if (!m.fs)
 			continue;
 		fill_blocks(m.fs);
+		last_block(m.fs);
 		fill_inodes(m.fs);
 		CHECK(umount_img(&m) == 0);
 		CHECK(fsck_clean(img));
