@@ -110,9 +110,12 @@ int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 		uint32_t g = (g0 + i) % fs->groups;
 		int r = take_block_in(fs, g, i == 0 ? from : 0, out);
 
-		/* A damaged group is skipped; the others still serve. */
+		/* A damaged group is skipped; the others still serve. A
+		 * block to fetch first (nowait) is not damage. */
 		if (r == 1)
 			return 0;
+		if (r == -ERR_AGAIN)
+			return r;
 	}
 	return -ERR_NOSPC;
 }
@@ -160,16 +163,19 @@ int free_block(struct ext2_fs *fs, uint32_t blk)
 
 /* The group for a new directory: one with at least the average number of
  * free inodes and, among those, the most free blocks. */
-static uint32_t dir_group(struct ext2_fs *fs, uint32_t fallback)
+static int dir_group(struct ext2_fs *fs, uint32_t *group)
 {
 	uint32_t avg = fs->sb.s_free_inodes_count / fs->groups;
-	uint32_t best = fallback, best_blocks = 0;
+	uint32_t best = *group, best_blocks = 0;
 
 	for (uint32_t g = 0; g < fs->groups; g++) {
 		struct ext2_buf *gb;
 		struct ext2_group_desc *gd;
+		int r = fs_group_desc(fs, g, &gb, &gd);
 
-		if (fs_group_desc(fs, g, &gb, &gd) < 0)
+		if (r == -ERR_AGAIN)
+			return r;
+		if (r < 0)
 			continue;
 		if (gd->bg_free_inodes_count > 0 && gd->bg_free_inodes_count >= avg &&
 		    gd->bg_free_blocks_count > best_blocks) {
@@ -178,7 +184,8 @@ static uint32_t dir_group(struct ext2_fs *fs, uint32_t fallback)
 		}
 		bput(fs, gb);
 	}
-	return best;
+	*group = best;
+	return 0;
 }
 
 static int take_inode_in(struct ext2_fs *fs, uint32_t g, bool dir,
@@ -190,8 +197,9 @@ static int take_inode_in(struct ext2_fs *fs, uint32_t g, bool dir,
 	int64_t bit = 0;
 	int r = 0;
 
-	if (fs_group_desc(fs, g, &gb, &gd) < 0)
-		return 0;	/* a damaged group is skipped */
+	r = fs_group_desc(fs, g, &gb, &gd);
+	if (r < 0)
+		return r == -ERR_AGAIN ? r : 0;	/* a damaged group is skipped */
 	if (gd->bg_free_inodes_count == 0) {
 		bput(fs, gb);
 		return 0;
@@ -235,11 +243,20 @@ int alloc_inode(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *out)
 		return -ERR_NOSPC;
 	if (g0 >= fs->groups)
 		g0 = 0;
-	if (dir)
-		g0 = dir_group(fs, g0);
-	for (uint32_t i = 0; i < fs->groups; i++)
-		if (take_inode_in(fs, (g0 + i) % fs->groups, dir, out) == 1)
+	if (dir) {
+		int r = dir_group(fs, &g0);
+
+		if (r < 0)
+			return r;
+	}
+	for (uint32_t i = 0; i < fs->groups; i++) {
+		int r = take_inode_in(fs, (g0 + i) % fs->groups, dir, out);
+
+		if (r == 1)
 			return 0;
+		if (r == -ERR_AGAIN)
+			return r;
+	}
 	return -ERR_NOSPC;
 }
 

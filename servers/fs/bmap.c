@@ -12,7 +12,8 @@
  * entries all went included; a block it cannot free (a bitmap it cannot
  * read) stays mapped, so the file is never left pointing at a free block.
  * bmap_prepare_free() reads, before a deletion changes anything, every
- * block the deletion will need, so that a read error stops it up front. i_blocks counts every block, in 512-byte units.
+ * block the deletion will need, so that a read error stops it up front.
+ * i_blocks counts every block, in 512-byte units.
  * Every pointer read from the disk is checked against the file system's size.
  */
 #include "ext2_int.h"

@@ -5,16 +5,12 @@
  * an unpinned buffer is replaced least recently used first. Dirty buffers
  * go to the disk in runs of consecutive blocks, one device request per
  * run, when a dirty buffer must be replaced or on sync (the write-back
- * order is by block number, never by use). Asynchronous reads (the
- * nowait mode, ext2.h) fill buffers reserved here: a reserved buffer is
- * pinned and unhashed until its read completes.
+ * order is by block number, never by use). Runs read from the disk go
+ * in adjacent buffers when it can be arranged. Asynchronous reads are
+ * async.c's; trials (trial.c) hook into get() and cache_forget().
  */
 #include <string.h>
 #include "ext2_int.h"
-
-#define RUN_MAX 64	/* blocks in one device request */
-
-static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk);
 
 static uint32_t hash_of(uint64_t blk)
 {
@@ -81,7 +77,7 @@ static void rehash(struct ext2_fs *fs, struct ext2_buf *b, uint64_t blk)
 /* Write `count` buffers holding consecutive blocks in one request. */
 static int write_run(struct ext2_fs *fs, struct ext2_buf **run, uint32_t count)
 {
-	const void *bufs[RUN_MAX];
+	const void *bufs[CACHE_RUN_MAX];
 	int r;
 
 	for (uint32_t i = 0; i < count; i++)
@@ -124,7 +120,7 @@ int cache_write_back(struct ext2_fs *fs)
 		uint32_t len = 1;
 		int r;
 
-		while (i + len < n && len < RUN_MAX &&
+		while (i + len < n && len < CACHE_RUN_MAX &&
 		       dirty[i + len]->blk == dirty[i]->blk + len)
 			len++;
 		r = write_run(fs, &dirty[i], len);
@@ -203,11 +199,16 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 		fs->wanted_count = 1;
 		return -ERR_AGAIN;
 	}
+	if (b && fs->trial) {
+		r = trial_touch(fs, b, false);	/* saved before any change */
+		if (r < 0)
+			return r;
+	}
 	if (!b && fs->in_flight_count) {
 		/* This copy will be newer than an asynchronous read of the
 		 * same block still under way (which may even be overtaken by
 		 * our write-back): that one must not land in the cache. */
-		struct ext2_buf *f = in_flight(fs, blk);
+		struct ext2_buf *f = cache_in_flight(fs, blk);
 
 		if (f)
 			f->stale = true;
@@ -232,6 +233,13 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 			fs->blocks_read++;
 		}
 		rehash(fs, b, blk);
+		if (fs->trial) {
+			r = trial_touch(fs, b, true);
+			if (r < 0) {
+				unhash(fs, b);
+				return r;
+			}
+		}
 	}
 	if (zero) {
 		memset(b->data, 0, fs->bsize);
@@ -254,6 +262,20 @@ int bget(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
 int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
 {
 	return get(fs, blk, true, out);
+}
+
+/* Make buffer b hold block blk, valid and clean (async.c). */
+void cache_install(struct ext2_fs *fs, struct ext2_buf *b, uint64_t blk)
+{
+	rehash(fs, b, blk);
+	b->last_use = ++fs->clock;
+}
+
+/* Drop buffer b from the cache (its contents are not wanted). */
+void cache_drop(struct ext2_fs *fs, struct ext2_buf *b)
+{
+	if (b->valid)
+		unhash(fs, b);
 }
 
 /* Is block blk cached (no device request needed to bget it)? */
@@ -279,6 +301,10 @@ void cache_forget(struct ext2_fs *fs, uint64_t blk)
 {
 	struct ext2_buf *b = lookup(fs, blk);
 
+	/* In a trial the block may yet stay allocated: keep what undo needs
+	 * (if there is no room, keeping the stale copy is harmless). */
+	if (b && fs->trial && trial_touch(fs, b, false) < 0)
+		return;
 	if (b && b->refs == 0)
 		unhash(fs, b);
 	else if (b)
@@ -339,18 +365,18 @@ static int adjacent_victims(struct ext2_fs *fs, uint32_t n,
  * reads into one contiguous range needs one request; else one by one.
  * Returns how many (0: blk itself is cached or being read), or < 0.
  */
-static int grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
-		    struct ext2_buf **run)
+int cache_grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+		   struct ext2_buf **run)
 {
 	uint32_t n = 0;
 	int r;
 
-	if (count > RUN_MAX)
-		count = RUN_MAX;
+	if (count > CACHE_RUN_MAX)
+		count = CACHE_RUN_MAX;
 	if (count > fs->nbufs / 4)
 		count = fs->nbufs / 4;
 	while (n < count && fs_block_valid(fs, blk + n) && !lookup(fs, blk + n) &&
-	       !in_flight(fs, blk + n))
+	       !cache_in_flight(fs, blk + n))
 		n++;
 	if (n == 0)
 		return 0;
@@ -378,8 +404,8 @@ static int grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
  */
 int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
 {
-	struct ext2_buf *run[RUN_MAX];
-	void *bufs[RUN_MAX];
+	struct ext2_buf *run[CACHE_RUN_MAX];
+	void *bufs[CACHE_RUN_MAX];
 	int n, r;
 
 	if (fs->nowait) {
@@ -389,7 +415,7 @@ int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
 		fs->wanted_count = count ? count : 1;
 		return -ERR_AGAIN;
 	}
-	n = grab_run(fs, blk, count, run);
+	n = cache_grab_run(fs, blk, count, run);
 	if (n <= 0)
 		return n;
 	for (int i = 0; i < n; i++)
@@ -409,73 +435,4 @@ int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
 		}
 	}
 	return r;
-}
-
-void ext2_set_nowait(struct ext2_fs *fs, bool on)
-{
-	fs->nowait_wanted = on;
-}
-
-void ext2_wanted(const struct ext2_fs *fs, uint64_t *blk, uint32_t *count)
-{
-	*blk = fs->wanted_blk;
-	*count = fs->wanted_count;
-}
-
-static struct ext2_buf *in_flight(struct ext2_fs *fs, uint64_t blk)
-{
-	if (fs->in_flight_count == 0)
-		return NULL;
-	for (uint32_t i = 0; i < fs->nbufs; i++)
-		if (fs->bufs[i].in_flight && fs->bufs[i].blk == blk)
-			return &fs->bufs[i];
-	return NULL;
-}
-
-/*
- * Buffers for the device to read blocks blk, blk+1, ... into: as many of
- * the first `count` as are neither cached nor already being read, up to
- * the first that is. Returns how many (0: nothing to read), or < 0.
- * Replacing a dirty buffer writes the dirty ones back first (synchronous).
- */
-int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
-		       void *bufs[])
-{
-	struct ext2_buf *run[RUN_MAX];
-	int n = grab_run(fs, blk, count, run);
-
-	for (int i = 0; i < n; i++) {
-		run[i]->in_flight = true;
-		run[i]->stale = false;
-		run[i]->blk = blk + (uint64_t)i;
-		bufs[i] = run[i]->data;
-		fs->in_flight_count++;
-	}
-	return n;
-}
-
-/* The read of blocks [blk, blk+count) ended with status (0 or < 0). */
-void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
-			 int status)
-{
-	if (status == 0) {
-		fs->dev_reads++;
-		fs->blocks_read += count;
-	} else {
-		fs_log(fs, "device read failed at block", blk);
-	}
-	for (uint32_t i = 0; i < count; i++) {
-		struct ext2_buf *b = in_flight(fs, blk + i);
-
-		if (!b)
-			continue;
-		b->in_flight = false;
-		b->refs = 0;
-		fs->in_flight_count--;
-		/* A copy read synchronously meanwhile is newer: keep it. */
-		if (status == 0 && !b->stale && !lookup(fs, blk + i)) {
-			rehash(fs, b, blk + i);
-			b->last_use = ++fs->clock;
-		}
-	}
 }

@@ -40,7 +40,8 @@ static struct ext2_dir_entry_2 *entry_at(struct ext2_fs *fs, uint32_t dir,
 {
 	struct ext2_dir_entry_2 *e = (struct ext2_dir_entry_2 *)(data + off);
 
-	if (off + EXT2_DIR_ENTRY_HEADER > fs->bsize || e->rec_len < EXT2_DIR_ENTRY_HEADER ||
+	if (off + EXT2_DIR_ENTRY_HEADER > fs->bsize ||
+	    e->rec_len < EXT2_DIR_ENTRY_HEADER ||
 	    (e->rec_len & 3) || off + e->rec_len > fs->bsize ||
 	    (uint32_t)e->name_len + EXT2_DIR_ENTRY_HEADER > e->rec_len ||
 	    (!has_filetype(fs) && e->file_type != 0)) {

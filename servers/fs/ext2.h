@@ -28,6 +28,7 @@
 #define EXT2_CACHE_MAX		1024	/* block buffers at most */
 #define EXT2_CACHE_MIN		16	/* the most one operation pins, and then some */
 #define EXT2_CACHE_HASH		256
+#define EXT2_TRIAL_MAX		64	/* blocks one nowait change may touch */
 
 /*
  * The block device. Blocks are of the file system's block size (bsize;
@@ -56,6 +57,8 @@ struct ext2_env {
 	uint64_t dev_bytes;		/* device size; the image must fit */
 	void *cache_mem;		/* block buffers (8-byte aligned) */
 	size_t cache_bytes;
+	void *shadow_mem;		/* for nowait changes (optional): room to */
+	size_t shadow_bytes;		/* save blocks a change touches */
 	void *ctx;			/* passed to the callbacks below */
 	uint32_t (*now)(void *ctx);	/* seconds since 1970 (NULL: 0) */
 	void (*log)(void *ctx, const char *line);	/* NULL: silent */
@@ -74,6 +77,9 @@ struct ext2_buf {
 	bool valid;
 	bool dirty;
 	bool in_flight;			/* reserved for an asynchronous read */
+	bool trial;			/* touched by the running nowait change */
+	bool trial_new;			/* ... and brought into the cache by it */
+	int16_t shadow;			/* its saved copy's slot, or -1 */
 	bool stale;			/* in flight, but the block was read or
 					   written meanwhile: drop at completion */
 };
@@ -102,6 +108,12 @@ struct ext2_fs {
 	uint64_t wanted_blk;		/* after -ERR_AGAIN: the block needed */
 	uint32_t wanted_count;		/* and how many after it are worth reading */
 	uint32_t in_flight_count;
+	/* nowait changes (trial.c) */
+	bool trial, trial_overflow, sb_dirty_saved;
+	uint32_t ntrial, trial_cap, nshadow, shadow_slots;
+	uint8_t *shadow_mem;
+	struct ext2_buf *trial_bufs[EXT2_TRIAL_MAX];
+	struct ext2_super_block sb_saved;
 	/* statistics: blocks the device moved, requests made */
 	uint64_t blocks_read, blocks_written, dev_reads, dev_writes, flushes;
 };
@@ -203,7 +215,13 @@ int ext2_inode_release(struct ext2_fs *fs, uint32_t ino);
  *      one that needs an uncached block returns -ERR_AGAIN having changed
  *      nothing, and ext2_wanted() names the block (and a run after it).
  *      ext2_read returns a short count instead if some bytes were cached.
- *      The calls that change the file system still read synchronously.
+ *      The calls that change the file system do the same if env.shadow_mem
+ *      was given: each runs as a trial that saves every block it touches
+ *      and, on a miss, puts them all back (and the superblock) before
+ *      returning -ERR_AGAIN; one that would touch more blocks than the
+ *      room allows runs again synchronously. ext2_write may also return a
+ *      short count (what it wrote before the miss stays). Without
+ *      shadow_mem they read synchronously.
  *   2. ext2_cache_reserve() hands out cache buffers for the run; the server
  *      starts the device read into them and serves other requests.
  *   3. ext2_cache_complete() when the read ends; then the request is

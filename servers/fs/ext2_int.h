@@ -20,6 +20,7 @@ void fs_super_dirty(struct ext2_fs *fs);
 bool fs_block_valid(const struct ext2_fs *fs, uint64_t blk);
 
 /* cache.c */
+#define CACHE_RUN_MAX 64	/* blocks in one device request */
 int cache_init(struct ext2_fs *fs);
 int bget(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
 int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
@@ -27,6 +28,11 @@ void bput(struct ext2_fs *fs, struct ext2_buf *b);
 void bdirty(struct ext2_buf *b);
 void cache_forget(struct ext2_fs *fs, uint64_t blk);
 bool cache_has(struct ext2_fs *fs, uint64_t blk);
+void cache_drop(struct ext2_fs *fs, struct ext2_buf *b);
+void cache_install(struct ext2_fs *fs, struct ext2_buf *b, uint64_t blk);
+int cache_grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+		   struct ext2_buf **run);
+struct ext2_buf *cache_in_flight(struct ext2_fs *fs, uint64_t blk);
 int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count);
 int cache_write_back(struct ext2_fs *fs);
 
@@ -40,6 +46,15 @@ static inline void nowait_end(struct ext2_fs *fs)
 {
 	fs->nowait = false;
 }
+
+/* trial.c: nowait changes. trial_begin says whether a trial runs;
+ * trial_touch records a buffer before the change may modify it (-ERR_AGAIN
+ * if there is no room: the change will be rerun synchronously); trial_end
+ * keeps or undoes the change and says whether to rerun it synchronously. */
+void trial_init(struct ext2_fs *fs);
+bool trial_begin(struct ext2_fs *fs);
+int trial_touch(struct ext2_fs *fs, struct ext2_buf *b, bool is_new);
+bool trial_end(struct ext2_fs *fs, int64_t result);
 
 /* alloc.c */
 int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out);

@@ -101,8 +101,8 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 	return r;
 }
 
-int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
-		   const void *buf, size_t len)
+static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+			const void *buf, size_t len)
 {
 	struct ext2_inode in;
 	uint64_t done = 0;
@@ -161,7 +161,7 @@ int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 	return done > 0 ? (int64_t)done : r;
 }
 
-int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
+static int do_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 {
 	struct ext2_inode in;
 	int r, r2;
@@ -241,4 +241,25 @@ int ext2_fsync(struct ext2_fs *fs, uint32_t ino)
 	if (r < 0)
 		return r;
 	return ext2_sync(fs);
+}
+
+int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+		   const void *buf, size_t len)
+{
+	bool trial = trial_begin(fs);
+	int64_t r = do_write(fs, ino, off, buf, len);
+
+	if (trial && trial_end(fs, r))
+		r = do_write(fs, ino, off, buf, len);	/* too big for a trial */
+	return r;
+}
+
+int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
+{
+	bool trial = trial_begin(fs);
+	int r = do_truncate(fs, ino, size);
+
+	if (trial && trial_end(fs, r))
+		r = do_truncate(fs, ino, size);	/* too big for a trial */
+	return r;
 }

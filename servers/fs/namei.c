@@ -128,8 +128,8 @@ static void undo_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 	(void)inode_drop_link(fs, ino, in);
 }
 
-int ext2_create(struct ext2_fs *fs, const char *path, uint16_t perm, bool excl,
-		uint32_t *ino)
+static int do_create(struct ext2_fs *fs, const char *path, uint16_t perm,
+		     bool excl, uint32_t *ino)
 {
 	struct ext2_inode in;
 	struct dir_slot slot;
@@ -175,8 +175,8 @@ int ext2_create(struct ext2_fs *fs, const char *path, uint16_t perm, bool excl,
 	return r;
 }
 
-int ext2_mkdir(struct ext2_fs *fs, const char *path, uint16_t perm,
-	       uint32_t *ino)
+static int do_mkdir(struct ext2_fs *fs, const char *path, uint16_t perm,
+		    uint32_t *ino)
 {
 	struct ext2_inode in;
 	struct dir_slot slot;
@@ -214,7 +214,7 @@ int ext2_mkdir(struct ext2_fs *fs, const char *path, uint16_t perm,
 	return adjust_links(fs, p.dir, +1);	/* the new ".." */
 }
 
-int ext2_unlink(struct ext2_fs *fs, const char *path)
+static int do_unlink(struct ext2_fs *fs, const char *path)
 {
 	struct ext2_inode in;
 	struct dir_slot slot;
@@ -248,7 +248,7 @@ int ext2_unlink(struct ext2_fs *fs, const char *path)
 	return inode_drop_link(fs, slot.ino, &in);
 }
 
-int ext2_rmdir(struct ext2_fs *fs, const char *path)
+static int do_rmdir(struct ext2_fs *fs, const char *path)
 {
 	struct ext2_inode in;
 	struct dir_slot slot;
@@ -289,7 +289,8 @@ int ext2_rmdir(struct ext2_fs *fs, const char *path)
 	return inode_drop_link(fs, slot.ino, &in);
 }
 
-int ext2_link(struct ext2_fs *fs, const char *oldpath, const char *newpath)
+static int do_link(struct ext2_fs *fs, const char *oldpath,
+		   const char *newpath)
 {
 	struct ext2_inode in;
 	struct dir_slot slot;
@@ -347,4 +348,56 @@ int is_ancestor(struct ext2_fs *fs, uint32_t anc, uint32_t dir)
 		dir = slot.ino;
 	}
 	return fs_corrupt(fs, "directory loop above inode", dir);
+}
+
+int ext2_create(struct ext2_fs *fs, const char *path, uint16_t perm, bool excl,
+		uint32_t *ino)
+{
+	bool trial = trial_begin(fs);
+	int r = do_create(fs, path, perm, excl, ino);
+
+	if (trial && trial_end(fs, r))
+		r = do_create(fs, path, perm, excl, ino);	/* too big for a trial */
+	return r;
+}
+
+int ext2_mkdir(struct ext2_fs *fs, const char *path, uint16_t perm,
+	       uint32_t *ino)
+{
+	bool trial = trial_begin(fs);
+	int r = do_mkdir(fs, path, perm, ino);
+
+	if (trial && trial_end(fs, r))
+		r = do_mkdir(fs, path, perm, ino);	/* too big for a trial */
+	return r;
+}
+
+int ext2_unlink(struct ext2_fs *fs, const char *path)
+{
+	bool trial = trial_begin(fs);
+	int r = do_unlink(fs, path);
+
+	if (trial && trial_end(fs, r))
+		r = do_unlink(fs, path);	/* too big for a trial */
+	return r;
+}
+
+int ext2_rmdir(struct ext2_fs *fs, const char *path)
+{
+	bool trial = trial_begin(fs);
+	int r = do_rmdir(fs, path);
+
+	if (trial && trial_end(fs, r))
+		r = do_rmdir(fs, path);	/* too big for a trial */
+	return r;
+}
+
+int ext2_link(struct ext2_fs *fs, const char *oldpath, const char *newpath)
+{
+	bool trial = trial_begin(fs);
+	int r = do_link(fs, oldpath, newpath);
+
+	if (trial && trial_end(fs, r))
+		r = do_link(fs, oldpath, newpath);	/* too big for a trial */
+	return r;
 }

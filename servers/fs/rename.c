@@ -65,7 +65,8 @@ static int check_target(struct ext2_fs *fs, uint32_t s,
 	return 0;
 }
 
-int ext2_rename(struct ext2_fs *fs, const char *oldpath, const char *newpath)
+static int do_rename(struct ext2_fs *fs, const char *oldpath,
+		     const char *newpath)
 {
 	struct path_parent o, n;
 	struct dir_slot oslot, nslot, dotdot;
@@ -158,4 +159,14 @@ int ext2_rename(struct ext2_fs *fs, const char *oldpath, const char *newpath)
 	}
 	sin.i_ctime = fs_now(fs);
 	return inode_store(fs, s, &sin);
+}
+
+int ext2_rename(struct ext2_fs *fs, const char *oldpath, const char *newpath)
+{
+	bool trial = trial_begin(fs);
+	int r = do_rename(fs, oldpath, newpath);
+
+	if (trial && trial_end(fs, r))
+		r = do_rename(fs, oldpath, newpath);	/* too big for a trial */
+	return r;
 }

@@ -152,7 +152,8 @@ static int check_geometry(struct ext2_fs *fs)
 		return fs_corrupt(fs, "bad first inode", sb->s_first_ino);
 	fs->gdt_block = sb->s_first_data_block + 1;
 	gdt_bytes = (uint64_t)fs->groups * sizeof(struct ext2_group_desc);
-	if (fs->gdt_block + (gdt_bytes + fs->bsize - 1) / fs->bsize > sb->s_blocks_count)
+	if (fs->gdt_block + (gdt_bytes + fs->bsize - 1) / fs->bsize >
+	    sb->s_blocks_count)
 		return fs_corrupt(fs, "group descriptors past the end", fs->groups);
 	return 0;
 }
@@ -222,6 +223,7 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_env *env, unsigned flags)
 	r = cache_init(fs);
 	if (r < 0)
 		return r;
+	trial_init(fs);
 	{
 		struct ext2_inode root;
 

@@ -17,7 +17,8 @@ add_library(ext2_host STATIC
 	${FS_DIR}/super.c ${FS_DIR}/cache.c ${FS_DIR}/alloc.c
 	${FS_DIR}/inode.c ${FS_DIR}/bmap.c ${FS_DIR}/file.c
 	${FS_DIR}/dir.c ${FS_DIR}/namei.c ${FS_DIR}/rename.c
-	${FS_DIR}/check.c)
+	${FS_DIR}/check.c ${FS_DIR}/trial.c
+	${FS_DIR}/async.c)
 target_include_directories(ext2_host PUBLIC ${FS_DIR})
 
 # name: the test is unit.ext2_<name>, from test_ext2_<name>.c

@@ -128,12 +128,14 @@ static inline bool logged(const char *what)
 	return strstr(last_log, what) != NULL;
 }
 
-/* One mounted image: the file system, its device and its cache memory. */
+/* One mounted image: the file system, its device and its cache memory
+ * (and room for nowait changes, if test_shadow_bytes says so). */
 struct mnt {
 	struct ext2_fs *fs;
 	struct filedev dev;
-	void *cache;
+	void *cache, *shadow;
 };
+static size_t test_shadow_bytes;
 
 static inline int mount_img(struct mnt *m, const char *img, unsigned flags,
 		     size_t cache_bytes)
@@ -154,11 +156,15 @@ static inline int mount_img(struct mnt *m, const char *img, unsigned flags,
 	env.dev_bytes = (uint64_t)st.st_size;
 	env.cache_mem = m->cache;
 	env.cache_bytes = cache_bytes;
+	m->shadow = test_shadow_bytes ? malloc(test_shadow_bytes) : NULL;
+	env.shadow_mem = m->shadow;
+	env.shadow_bytes = test_shadow_bytes;
 	r = ext2_mount(m->fs, &env, flags);
 	if (r < 0) {
 		close(m->dev.fd);
 		free(m->fs);
 		free(m->cache);
+		free(m->shadow);
 		m->fs = NULL;
 	}
 	return r;
@@ -174,6 +180,7 @@ static inline int umount_img(struct mnt *m)
 	close(m->dev.fd);
 	free(m->fs);
 	free(m->cache);
+	free(m->shadow);
 	m->fs = NULL;
 	return r;
 }

@@ -7,7 +7,9 @@
  * them itself, completes, retries. Checks: the answers equal the ones of a
  * synchronous mount; reads come in runs; a failed read is asked for again;
  * a block read synchronously by a write while its asynchronous read is in
- * flight keeps the newer copy; changing calls still work; no pins leak.
+ * flight keeps the newer copy; changing calls still work; with room for
+ * trials, changing calls in nowait mode are undone on a miss and retried;
+ * no pins leak.
  */
 #include "ext2_host.h"
 #include "ext2_int.h"
@@ -122,6 +124,60 @@ static void check_async(const char *img, unsigned bsize)
 	}
 }
 
+/* Changes in nowait mode, with room for trials: a change that meets a
+ * missing block is undone whole (free counts, names, superblock as
+ * before) and done once the block is there; one too big for the room
+ * runs synchronously; nothing stays pinned. */
+static void check_trials(const char *img, unsigned bsize)
+{
+	static uint8_t buf[200000];
+	uint32_t free_b, free_i, ino, ino2;
+	struct mnt m;
+	unsigned before;
+	int r;
+
+	test_shadow_bytes = 16 * bsize;
+	CHECK(mount_img(&m, img, 0, 64 * bsize) == 0);
+	test_shadow_bytes = 0;
+	if (!m.fs)
+		return;
+	ext2_set_nowait(m.fs, true);
+	free_b = m.fs->sb.s_free_blocks_count;
+	free_i = m.fs->sb.s_free_inodes_count;
+	/* Cold: the first try misses and changes nothing. */
+	r = ext2_mkdir(m.fs, "/sub/deeper/newdir", 0755, &ino);
+	CHECK(r == -ERR_AGAIN);
+	CHECK(m.fs->sb.s_free_blocks_count == free_b &&
+	      m.fs->sb.s_free_inodes_count == free_i);
+	CHECK(no_pins(m.fs));
+	before = rounds;
+	CHECK(SERVE(&m, ext2_mkdir(m.fs, "/sub/deeper/newdir", 0755, &ino)) == 0);
+	CHECK(rounds > before);
+	CHECK(m.fs->sb.s_free_inodes_count == free_i - 1);
+	CHECK(SERVE(&m, ext2_create(m.fs, "/sub/deeper/newdir/f", 0644, true,
+				    &ino2)) == 0);
+	/* Bigger than 16 saved blocks: run synchronously, all of it. */
+	fill_pat(buf, 0, sizeof(buf), 12);
+	CHECK(SERVE(&m, ext2_write(m.fs, ino2, 0, buf, sizeof(buf))) ==
+	      (int64_t)sizeof(buf));
+	CHECK(read_all(&m, ino2, buf, sizeof(buf)) == (int64_t)sizeof(buf));
+	CHECK(is_pat(buf, 0, sizeof(buf), 12));
+	CHECK(SERVE(&m, ext2_rename(m.fs, "/sub/deeper/newdir", "/moved")) == 0);
+	CHECK(SERVE(&m, ext2_unlink(m.fs, "/big.bin")) == 0);
+	CHECK(SERVE(&m, ext2_truncate(m.fs, ino2, 5000)) == 0);
+	CHECK(no_pins(m.fs));
+	settle_img(m.fs, img);
+	CHECK(umount_img(&m) == 0);
+	CHECK(fsck_clean(img));
+	{
+		size_t n;
+		uint8_t *got = debugfs_cat(img, "/moved/f", &n);
+
+		CHECK(got && n == 5000 && is_pat(got, 0, 5000, 12));
+		free(got);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (!tools_found(argc, argv))
@@ -131,5 +187,9 @@ int main(int argc, char **argv)
 	check_async("async1024.img", 1024);
 	CHECK(make_image("async4096.img", 4096, 8192, NULL, "tree"));
 	check_async("async4096.img", 4096);
+	CHECK(make_image("trial1024.img", 1024, 8192, NULL, "tree"));
+	check_trials("trial1024.img", 1024);
+	CHECK(make_image("trial4096.img", 4096, 8192, NULL, "tree"));
+	check_trials("trial4096.img", 4096);
 	return check_report();
 }
