@@ -8,7 +8,8 @@
  * loop (a subdirectory entry naming its ancestor, and a ".." cycle met by
  * rename); a group descriptor whose inode table lies outside the disk; a
  * device read error. Then random byte damage, many times, with a walk of
- * the whole tree and a few writes on each result.
+ * the whole tree and a few writes on each result (every other one in
+ * nowait mode, the writes as trials).
  */
 #include "ext2_host.h"
 #include "ext2_int.h"
@@ -341,8 +342,9 @@ static void fuzz(unsigned bsize, unsigned rounds)
 	unsigned mounted = 0;
 	for (unsigned round = 0; round < rounds; round++) {
 		struct mnt m;
-		uint32_t ino;
+		uint32_t ino = 0;
 		FILE *f;
+		int r;
 
 		memcpy(img_bytes, clean, len);
 		for (int k = 0; k < 24; k++) {
@@ -357,18 +359,24 @@ static void fuzz(unsigned bsize, unsigned rounds)
 		f = fopen(img, "wb");
 		CHECK(f && fwrite(img_bytes, 1, len, f) == len);
 		fclose(f);
-		if (mount_img(&m, img, 0, 32 * bsize) < 0)
+		/* Every other round in nowait mode, changes as trials. */
+		test_shadow_bytes = round % 2 ? 8 * bsize : 0;
+		r = mount_img(&m, img, 0, 32 * bsize);
+		test_shadow_bytes = 0;
+		if (r < 0)
 			continue;
 		mounted++;
+		ext2_set_nowait(m.fs, round % 2);
 		walk_all(m.fs, "", 0);
-		(void)ext2_create(m.fs, "/fz", 0644, false, &ino);
-		(void)ext2_write(m.fs, ino, 3000, img_bytes, 9000);
-		(void)ext2_mkdir(m.fs, "/fzd", 0755, &ino);
-		(void)ext2_rename(m.fs, "/fz", "/fzd/fz");
-		(void)ext2_rename(m.fs, "/sub", "/empty");
-		(void)ext2_unlink(m.fs, "/big.bin");
-		(void)ext2_truncate(m.fs, ino, 0);
-		(void)ext2_rmdir(m.fs, "/sub/deeper");
+		(void)SERVE(&m, ext2_create(m.fs, "/fz", 0644, false, &ino));
+		(void)SERVE(&m, ext2_write(m.fs, ino, 3000, img_bytes, 9000));
+		(void)SERVE(&m, ext2_mkdir(m.fs, "/fzd", 0755, &ino));
+		(void)SERVE(&m, ext2_rename(m.fs, "/fz", "/fzd/fz"));
+		(void)SERVE(&m, ext2_rename(m.fs, "/sub", "/empty"));
+		(void)SERVE(&m, ext2_unlink(m.fs, "/big.bin"));
+		(void)SERVE(&m, ext2_truncate(m.fs, ino, 0));
+		(void)SERVE(&m, ext2_rmdir(m.fs, "/sub/deeper"));
+		ext2_set_nowait(m.fs, false);
 		walk_all(m.fs, "", 0);
 		(void)ext2_check_counts(m.fs);
 		CHECK(no_pins(m.fs));
