@@ -1,0 +1,282 @@
+/*
+ * The fuzzer's custom-pager class (FZ_FAULT): the child creates a task
+ * and up to GUESTS threads in it whose pager endpoint it holds, and
+ * answers their faults with random replies (maps of good and bad pages,
+ * bad rights, resumes, kills, unknown labels, payloads, handle grants),
+ * through SYS_IPC_REPLY_RECV, SYS_IPC_REPLY, or not at all (a deferred
+ * caller left blocked until the task is destroyed).
+ *
+ * The guest threads run guest_entry, a loop that loads, stores or jumps
+ * at random in its data window and executes an illegal instruction at
+ * least every 8th iteration, wherever it is entered: a live guest thread
+ * not waiting for us always faults soon. So we receive only while one is
+ * (SYS_TASK_INFO's live-thread count minus those waiting), and never
+ * block for good.
+ */
+#include <stdio.h>
+#include "abi/fault.h"
+#include "fuzz.h"
+
+#define GUESTS		4
+#define GUEST_DATA	0x40000000ul	/* the guest's 64-page data window */
+
+void guest_entry(void);
+__asm__(".pushsection .text.fuzzguest, \"ax\"\n"
+	".option push\n"
+	".option norvc\n"		/* every 4-byte step is an instruction */
+	".balign 4096\n"
+	".globl guest_entry\n"
+	"guest_entry:\n"
+	"	ori a0, a0, 1\n"	/* xorshift state: never 0 */
+	"1:	slli t0, a0, 13\n"
+	"	xor a0, a0, t0\n"
+	"	srli t0, a0, 7\n"
+	"	xor a0, a0, t0\n"
+	"	slli t0, a0, 17\n"
+	"	xor a0, a0, t0\n"
+	"	addi s1, s1, 1\n"
+	"	andi t0, s1, 7\n"
+	"	beqz t0, 9f\n"
+	"	srli t1, a0, 20\n"	/* page (a0 >> 20) & 63 of the window */
+	"	andi t1, t1, 63\n"
+	"	slli t1, t1, 12\n"
+	"	li t2, 0x40000000\n"
+	"	add t1, t1, t2\n"
+	"	srli t2, a0, 40\n"	/* offset 0..7: misaligned at times */
+	"	andi t2, t2, 7\n"
+	"	andi t0, a0, 3\n"
+	"	beqz t0, 2f\n"
+	"	addi t0, t0, -1\n"
+	"	beqz t0, 3f\n"
+	"	addi t0, t0, -1\n"
+	"	beqz t0, 4f\n"
+	"	ebreak\n"
+	"	j 1b\n"
+	"2:	add t1, t1, t2\n"
+	"	ld t3, 0(t1)\n"
+	"	j 1b\n"
+	"3:	add t1, t1, t2\n"
+	"	sd t3, 0(t1)\n"
+	"	j 1b\n"
+	"4:	andi t2, t2, 4\n"	/* a jump: to an instruction boundary */
+	"	add t1, t1, t2\n"
+	"	jalr ra, 0(t1)\n"
+	"	j 1b\n"
+	"9:	.word 0\n"		/* illegal instruction */
+	"	j 1b\n"
+	".balign 4096\n"
+	".option pop\n"
+	".popsection\n");
+
+uint64_t fz_guest_page(void) { return (uint64_t)guest_entry; }
+
+enum { G_FREE, G_RUN, G_WAIT };
+static struct guest { int64_t th; int state; } guests[GUESTS];
+static int64_t gtask, gep;
+static int linked = -1;		/* the guest our last receive linked, or -1 */
+static int lost;		/* the task's or endpoint's handle was closed */
+
+void fz_fault_forget(uint64_t h)
+{
+	for (int i = 0; i < GUESTS; i++)
+		if (guests[i].th == (int64_t)h)
+			guests[i].th = 0;	/* can no longer be replied to */
+	if ((int64_t)h == gtask || (int64_t)h == gep)
+		lost = 1;
+	if ((int64_t)h == gtask)
+		gtask = 0;
+	if ((int64_t)h == gep)
+		gep = 0;
+}
+
+static void teardown(struct fz *f)
+{
+	if (gtask > 0) {
+		sys_task_destroy((uint64_t)gtask);
+		fz_close(f, (uint64_t)gtask);
+	}
+	if (gep > 0)
+		fz_close(f, (uint64_t)gep);
+	for (int i = 0; i < GUESTS; i++) {
+		if (guests[i].th > 0)
+			fz_close(f, (uint64_t)guests[i].th);
+		guests[i] = (struct guest){ 0, G_FREE };
+	}
+	gtask = gep = 0;
+	linked = -1;
+	lost = 0;
+}
+
+static int setup(struct fz *f)
+{
+	int64_t code = (int64_t)fz_guest_page();
+
+	if (f->nobjects + 2 + GUESTS > FZ_HANDLES - 8)
+		return -1;
+	(void)*(volatile uint32_t *)code;	/* only a present page can be given */
+	gtask = sys_task_create();
+	fz_track(f, gtask, HK_GUEST_TASK);
+	gep = sys_endpoint_create();
+	fz_track(f, gep, HK_GUEST_EP);
+	if (gtask < 0 || gep < 0 ||
+	    sys_map((uint64_t)gtask, (uint64_t)code, (uint64_t)code, MAP_R | MAP_X) < 0) {
+		teardown(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* A random fault reply to a fault at addr. */
+static void random_reply(struct fz *f, struct ipc_msg *m, uint64_t addr)
+{
+	uint64_t label, k = fz_below(f, 20);
+
+	label = k < 12 ? FAULT_REPLY_MAP : k < 15 ? FAULT_REPLY_RESUME : k < 17 ? FAULT_REPLY_KILL :
+		fz_chance(f, 2) ? fz_below(f, 8) : fz_rand(f) >> 16;
+	for (int i = 0; i < IPC_WORDS; i++)
+		m->w[i] = fz_word(f);
+	fz_map_args(f, &m->w[0], &m->w[2]);
+	switch (fz_below(f, 6)) {
+	case 0: case 1: case 2:
+		m->w[1] = addr & ~(PAGE_SIZE - 1);
+		break;
+	case 3:
+		m->w[1] = GUEST_DATA + PAGE_SIZE * fz_below(f, 64);
+		break;
+	case 4:
+		m->w[1] = fz_page(f);
+		break;
+	default:	/* over the guest's code: only pages that fault at once */
+		m->w[1] = fz_guest_page();
+		m->w[0] = fz_chance(f, 2) ? (uint64_t)fz_zero_page : (uint64_t)fz_ones_page;
+		m->w[2] &= ~(uint64_t)MAP_W;
+		break;
+	}
+	m->info = (fz_info(f, 1) & ~(~0ul << IPC_LABEL_SHIFT)) | (label << IPC_LABEL_SHIFT);
+	if (m->info & IPC_GRANT)
+		m->w[5] = fz_handle(f);	/* lands in the guest task's table */
+}
+
+static void new_guest(struct fz *f)
+{
+	for (int i = 0; i < GUESTS; i++) {
+		if (guests[i].state != G_FREE)
+			continue;
+		uint64_t badge = (fz_rand(f) << 8) | (uint64_t)(i + 1);
+		int64_t th = sys_thread_create((uint64_t)gtask, fz_guest_page(), fz_word(f),
+					       fz_rand(f), (uint64_t)gep, badge);
+		if (th < 0) {
+			teardown(f);
+			return;
+		}
+		fz_track(f, th, HK_GUEST_THREAD);
+		guests[i] = (struct guest){ th, G_RUN };
+		return;
+	}
+	teardown(f);	/* every slot used and none running */
+}
+
+/* What a reply does to guest i's state: a kill ends it; anything else
+ * resumes it or (if the kernel refuses the reply) ends it, which the live
+ * count shows. */
+static void replied(int i, uint64_t info)
+{
+	if (i < 0 || i >= GUESTS)
+		return;
+	guests[i].state = ipc_label(info) == FAULT_REPLY_KILL ? G_FREE : G_RUN;
+}
+
+static int guest_of(uint64_t badge)
+{
+	int i = (int)(badge & 0xff) - 1;
+
+	return i >= 0 && i < GUESTS && guests[i].state == G_RUN ? i : -1;
+}
+
+static void ftrace(struct fz *f, const char *what, const struct ipc_msg *m, int i, int live)
+{
+	if (!(f->classes & FZ_TRACE))
+		return;
+	printf("fuzz: op %llu fault %s guest %d live %d info %#llx w %#llx %#llx %#llx\n",
+	       (unsigned long long)f->ops, what, i, live, (unsigned long long)m->info,
+	       (unsigned long long)m->w[0], (unsigned long long)m->w[1],
+	       (unsigned long long)m->w[2]);
+	fflush(stdout);
+}
+
+static void check_fault(struct fz *f, const struct ipc_msg *m)
+{
+	if ((m->info & IPC_KERNEL) && ipc_label(m->info) == FAULT_LABEL &&
+	    m->w[3] >= FAULT_KIND_PAGE && m->w[3] <= FAULT_KIND_ACCESS)
+		return;
+	printf("FAIL: fuzz: op %llu: a guest sent info %#llx kind %llu, not a fault\n",
+	       (unsigned long long)f->ops, (unsigned long long)m->info,
+	       (unsigned long long)m->w[3]);
+	fflush(stdout);
+}
+
+void fz_fault_op(struct fz *f)
+{
+	struct task_info ti;
+	struct ipc_msg m;
+	int waiting = 0, live, i;
+	int64_t r;
+
+	if (lost) {
+		teardown(f);
+		return;
+	}
+	if (!gtask && setup(f) < 0)
+		return;
+	if ( sys_task_info((uint64_t)gtask, &ti) < 0 || fz_chance(f, 512)) {
+		teardown(f);	/* closed or destroyed by the syscall class, or now */
+		return;
+	}
+	for (i = 0; i < GUESTS; i++)
+		waiting += guests[i].state == G_WAIT;
+	live = (int)ti.nthreads - waiting;	/* running guests: each faults soon */
+	if (live <= 0) {
+		for (i = 0; i < GUESTS && guests[i].state != G_WAIT; i++)
+			;
+		if (i == GUESTS || !guests[i].th || fz_chance(f, 2)) {
+			ftrace(f, "new", &m, i, live);
+			new_guest(f);
+			return;
+		}
+		/* Answer a waiting guest through its thread handle. */
+		random_reply(f, &m, GUEST_DATA);
+		ftrace(f, "reply", &m, i, live);
+		r = ipc_reply((uint64_t)guests[i].th, &m);
+		if (r == 0)
+			replied(i, m.info);
+		if (linked == i)
+			linked = -1;
+		return;
+	}
+	if (linked >= 0 && fz_chance(f, 2)) {
+		random_reply(f, &m, GUEST_DATA + PAGE_SIZE * fz_below(f, 64));
+		int was = linked;
+		uint64_t info = m.info;
+		ftrace(f, "reply_recv", &m, was, live);
+		r = ipc_reply_recv((uint64_t)gep, &m);
+		if (r == -ERR_INVAL || r == -ERR_FAULT)
+			return;		/* a bad payload: nothing happened */
+		replied(was, info);
+	} else {
+		ftrace(f, "recv", &m, linked, live);
+		r = ipc_recv((uint64_t)gep, &m);	/* a linked guest is deferred */
+	}
+	linked = -1;
+	if (r < 0) {
+		teardown(f);
+		return;
+	}
+	i = guest_of(m.badge);
+	ftrace(f, "got", &m, i, (int)m.badge);
+	if (i < 0)
+		return;		/* a thread the syscall class pointed at us: left blocked */
+	check_fault(f, &m);
+	f->faults++;
+	guests[i].state = G_WAIT;
+	linked = i;
+}
