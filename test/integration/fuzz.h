@@ -18,8 +18,9 @@
 #define FZ_THREAD_EXIT	0x10	/* the process's own thread calls SYS_THREAD_EXIT */
 #define FZ_EXHAUST	0x20	/* objects and page tables without a cap */
 #define FZ_BRK		0x40	/* PAGER_BRK with random breaks */
-#define FZ_TRACE	0x80	/* print every call before making it */
-#define FZ_ALL		0x7f
+#define FZ_GUEST_SYS	0x80	/* FZ_FAULT's guests make syscalls too */
+#define FZ_TRACE	0x100	/* print every call before making it */
+#define FZ_ALL		0xff
 
 /* Handle table of a child: what each slot we know of holds. */
 #define FZ_HANDLES	128	/* the kernel's per-task table size */
@@ -35,6 +36,7 @@ struct fz {
 	uint64_t ops;			/* operations done so far */
 	uint64_t faults;		/* guest faults received (FZ_FAULT) */
 	uint64_t refused;		/* calls that returned an error */
+	uint64_t peak_tasks;		/* the kernel's task count, sampled */
 	uint8_t kind[FZ_HANDLES];
 	uint32_t nobjects;		/* live entries in kind[] but the pager's */
 };

@@ -7,8 +7,10 @@
  * caller left blocked until the task is destroyed).
  *
  * The guest threads run guest_entry, a loop that loads, stores or jumps
- * at random in its data window and executes an illegal instruction at
- * least every 8th iteration, wherever it is entered: a live guest thread
+ * at random in its data window and, at least every 8th iteration,
+ * wherever it is entered, loads from a page it never touched (or runs an
+ * illegal instruction, a dead end: a resumed thread runs it again, as it
+ * does an ebreak, until it is killed): a live guest thread
  * not waiting for us always faults soon. So we receive only while one is
  * (SYS_TASK_INFO's live-thread count minus those waiting), and never
  * block for good.
@@ -20,55 +22,109 @@
 #define GUESTS		4
 #define GUEST_DATA	0x40000000ul	/* the guest's 64-page data window */
 
-void guest_entry(void);
-__asm__(".pushsection .text.fuzzguest, \"ax\"\n"
-	".option push\n"
-	".option norvc\n"		/* every 4-byte step is an instruction */
-	".balign 4096\n"
-	".globl guest_entry\n"
-	"guest_entry:\n"
-	"	ori a0, a0, 1\n"	/* xorshift state: never 0 */
-	"1:	slli t0, a0, 13\n"
-	"	xor a0, a0, t0\n"
-	"	srli t0, a0, 7\n"
-	"	xor a0, a0, t0\n"
-	"	slli t0, a0, 17\n"
-	"	xor a0, a0, t0\n"
-	"	addi s1, s1, 1\n"
-	"	andi t0, s1, 7\n"
-	"	beqz t0, 9f\n"
-	"	srli t1, a0, 20\n"	/* page (a0 >> 20) & 63 of the window */
-	"	andi t1, t1, 63\n"
-	"	slli t1, t1, 12\n"
-	"	li t2, 0x40000000\n"
-	"	add t1, t1, t2\n"
-	"	srli t2, a0, 40\n"	/* offset 0..7: misaligned at times */
-	"	andi t2, t2, 7\n"
-	"	andi t0, a0, 3\n"
-	"	beqz t0, 2f\n"
-	"	addi t0, t0, -1\n"
-	"	beqz t0, 3f\n"
-	"	addi t0, t0, -1\n"
-	"	beqz t0, 4f\n"
-	"	ebreak\n"
-	"	j 1b\n"
-	"2:	add t1, t1, t2\n"
-	"	ld t3, 0(t1)\n"
-	"	j 1b\n"
-	"3:	add t1, t1, t2\n"
-	"	sd t3, 0(t1)\n"
-	"	j 1b\n"
-	"4:	andi t2, t2, 4\n"	/* a jump: to an instruction boundary */
-	"	add t1, t1, t2\n"
-	"	jalr ra, 0(t1)\n"
-	"	j 1b\n"
-	"9:	.word 0\n"		/* illegal instruction */
-	"	j 1b\n"
-	".balign 4096\n"
-	".option pop\n"
-	".popsection\n");
+/*
+ * The guest loop, in two flavours: GUEST_LOOP(name, syscalls). With
+ * syscalls (FZ_GUEST_SYS) one step in eight of the fault-free kind is an
+ * ecall from a table of calls that cannot block (no IPC, no wait, no
+ * thread exit or creation, so the live count above stays true), on the
+ * guest task's own handles and its data window: guests then make tasks,
+ * grant handles between them and destroy them, deeper in the task tree
+ * than this child can reach itself.
+ */
+#define GUEST_LOOP(name, sys)							\
+	".pushsection .text.fuzzguest, \"ax\"\n"				\
+	".option push\n"							\
+	".option norvc\n"		/* every 4-byte step is an instruction */\
+	".option norelax\n"							\
+	".balign 4096\n"							\
+	".globl " name "\n"							\
+	name ":\n"								\
+	"	ori a0, a0, 1\n"	/* xorshift state: never 0 */		\
+	"1:	slli t0, a0, 13\n"						\
+	"	xor a0, a0, t0\n"						\
+	"	srli t0, a0, 7\n"						\
+	"	xor a0, a0, t0\n"						\
+	"	slli t0, a0, 17\n"						\
+	"	xor a0, a0, t0\n"						\
+	"	addi s1, s1, 1\n"						\
+	"	andi t0, s1, 7\n"						\
+	"	beqz t0, 9f\n"							\
+	"	srli t1, a0, 20\n"	/* page (a0 >> 20) & 63 of the window */\
+	"	andi t1, t1, 63\n"						\
+	"	slli t1, t1, 12\n"						\
+	"	li t2, 0x40000000\n"						\
+	"	add t1, t1, t2\n"						\
+	"	srli t2, a0, 40\n"	/* offset 0..7: misaligned at times */	\
+	"	andi t2, t2, 7\n"						\
+	"	andi t0, a0, 3\n"						\
+	"	beqz t0, 2f\n"							\
+	"	addi t0, t0, -1\n"						\
+	"	beqz t0, 3f\n"							\
+	"	addi t0, t0, -1\n"						\
+	"	beqz t0, 4f\n"							\
+	"	srli t0, a0, 61\n"	/* 1 in 8: a breakpoint, a dead end */	\
+	"	beqz t0, 8f\n"							\
+	"	li t0, " #sys "\n"						\
+	"	bnez t0, 5f\n"							\
+	"	j 1b\n"								\
+	"8:	ebreak\n"							\
+	"	j 1b\n"								\
+	"2:	add t1, t1, t2\n"						\
+	"	ld t3, 0(t1)\n"							\
+	"	j 1b\n"								\
+	"3:	add t1, t1, t2\n"						\
+	"	sd t3, 0(t1)\n"							\
+	"	j 1b\n"								\
+	"4:	andi t2, t2, 4\n"	/* a jump: to an instruction boundary */\
+	"	add t1, t1, t2\n"						\
+	"	jalr ra, 0(t1)\n"						\
+	"	j 1b\n"								\
+	"5:	mv s3, a0\n"							\
+	"	srli t0, a0, 24\n"						\
+	"	andi t0, t0, 15\n"						\
+	"	lla t2, 7f\n"		/* pc-relative: works at any address */\
+	"	add t2, t2, t0\n"						\
+	"	lbu t0, 0(t2)\n"						\
+	"	srli a1, s3, 40\n"	/* a second handle, or the window page */\
+	"	andi a1, a1, 127\n"						\
+	"	andi a2, s3, 64\n"						\
+	"	beqz a2, 6f\n"							\
+	"	mv a1, t1\n"							\
+	"6:	mv a2, t1\n"							\
+	"	srli a3, s3, 50\n"						\
+	"	andi a3, a3, 15\n"						\
+	"	srli a4, s3, 44\n"						\
+	"	andi a4, a4, 127\n"						\
+	"	mv a5, s3\n"							\
+	"	srli a0, s3, 32\n"	/* a handle of the guest task's */	\
+	"	andi a0, a0, 127\n"						\
+	"	ecall\n"							\
+	"	xor a0, a0, s3\n"						\
+	"	ori a0, a0, 1\n"						\
+	"	j 1b\n"								\
+	"9:	srli t0, a0, 58\n"	/* 1 in 8: an illegal instruction */	\
+	"	beqz t0, 10f\n"						\
+	"	srli t1, s1, 3\n"	/* else a page never touched before */	\
+	"	slli t1, t1, 44\n"						\
+	"	srli t1, t1, 32\n"	/* ((s1 >> 3) & 0xfffff) << 12 */	\
+	"	li t2, 0x100000000\n"						\
+	"	add t1, t1, t2\n"						\
+	"	ld t3, 0(t1)\n"							\
+	"	j 1b\n"								\
+	"10:	.word 0\n"							\
+	"	j 1b\n"								\
+	"7:	.byte 1, 9, 10, 11, 13, 13, 14, 15, 18, 19, 19, 20, 21, 22, 26, 14\n" \
+	".balign 4096\n"							\
+	".option pop\n"								\
+	".popsection\n"
 
-uint64_t fz_guest_page(void) { return (uint64_t)guest_entry; }
+void guest_entry(void), guest_sys_entry(void);
+__asm__(GUEST_LOOP("guest_entry", 0));
+__asm__(GUEST_LOOP("guest_sys_entry", 1));
+
+static int guest_sys;	/* FZ_GUEST_SYS: the guests run guest_sys_entry */
+
+uint64_t fz_guest_page(void) { return (uint64_t)(guest_sys ? guest_sys_entry : guest_entry); }
 
 enum { G_FREE, G_RUN, G_WAIT };
 static struct guest { int64_t th; int state; } guests[GUESTS];
@@ -226,6 +282,7 @@ void fz_fault_op(struct fz *f)
 		teardown(f);
 		return;
 	}
+	guest_sys = (f->classes & FZ_GUEST_SYS) != 0;
 	if (!gtask && setup(f) < 0)
 		return;
 	if ( sys_task_info((uint64_t)gtask, &ti) < 0 || fz_chance(f, 512)) {

@@ -12,7 +12,7 @@
  *
  * Numbers are decimal or 0x hex. Child i's seed is the i-th output of
  * splitmix64 seeded with SEED; each child prints it, so one child's run
- * can be replayed alone (add FZ_TRACE, 0x80, to see every call).
+ * can be replayed alone (add FZ_TRACE, 0x100, to see every call).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,10 +70,19 @@ static void fuzz_child(uint64_t seed, uint64_t count, uint32_t classes)
 	for (f.ops = 0; f.ops < count; f.ops++) {
 		ops[fz_below(&f, (uint64_t)nops)](&f);
 		progress->ops = f.ops + 1;
+		if ((f.ops & 63) == 0) {
+			struct kernel_info ki;
+			if (sys_kernel_info(&ki) == 0 && ki.ntasks > f.peak_tasks)
+				f.peak_tasks = ki.ntasks;
+		}
 	}
-	printf("fuzz: pid %d: %llu ops, %llu refused, %llu guest faults answered\n",
+	struct kernel_info ki = { 0 };
+	sys_kernel_info(&ki);
+	printf("fuzz: pid %d: %llu ops, %llu refused, %llu guest faults answered, "
+	       "%llu tasks at most, %llu tasks %llu threads live\n",
 	       (int)libsys_start_info.pid, (unsigned long long)f.ops,
-	       (unsigned long long)f.refused, (unsigned long long)f.faults);
+	       (unsigned long long)f.refused, (unsigned long long)f.faults,
+	       (unsigned long long)f.peak_tasks, (unsigned long long)ki.ntasks, (unsigned long long)ki.nthreads);
 	_exit(0);
 }
 
@@ -152,8 +161,7 @@ int main(int argc, char **argv)
 	while (total < count) {
 		uint64_t s = one ? seed : fz_next(&rng);
 		uint64_t n = count - total < per_child ? count - total : per_child;
-		if (classes & FZ_TRACE)
-			printf("fuzz: child %d seed %#llx\n", children, (unsigned long long)s);
+		printf("fuzz: child %d seed %#llx\n", children, (unsigned long long)s);
 		total += run_child(children, s, n, classes, &killed);
 		children++;
 		if (one)
