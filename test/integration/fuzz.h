@@ -20,6 +20,7 @@
 #define FZ_BRK		0x40	/* PAGER_BRK with random breaks */
 #define FZ_GUEST_SYS	0x80	/* FZ_FAULT's guests make syscalls too */
 #define FZ_TRACE	0x100	/* print every call before making it */
+#define FZ_CHECK_EACH	0x200	/* PAGER_CHECK after every operation; stop at a failure */
 #define FZ_ALL		0xff
 
 /* Handle table of a child: what each slot we know of holds. */
@@ -37,6 +38,7 @@ struct fz {
 	uint64_t faults;		/* guest faults received (FZ_FAULT) */
 	uint64_t refused;		/* calls that returned an error */
 	uint64_t peak_tasks;		/* the kernel's task count, sampled */
+	uint64_t min_kmem;		/* the kernel pool's free pages, sampled */
 	uint8_t kind[FZ_HANDLES];
 	uint32_t nobjects;		/* live entries in kind[] but the pager's */
 };

@@ -14,6 +14,18 @@
 #define GROWTH_CAP	256	/* page-table-growing calls between task purges */
 
 static uint64_t growth;		/* SYS_MAP / SYS_THREAD_CREATE since the last purge */
+static uint64_t heap_top;	/* FZ_BRK: the break as the pager last said */
+
+/* FZ_BRK: an address near the break, where the heap grows and shrinks. */
+static uint64_t near_break(struct fz *f)
+{
+	if (!heap_top) {
+		struct ipc_msg q = { .info = ipc_info(PAGER_BRK, 0, 0) };
+		heap_top = pager_call(&q) > 0 ? q.w[0] : PROC_TEXT_MIN;
+	}
+	return ((heap_top + PAGE_SIZE * fz_below(f, 32)) & ~(PAGE_SIZE - 1)) - 16 * PAGE_SIZE +
+	       (fz_chance(f, 8) ? fz_below(f, PAGE_SIZE) : 0);
+}
 
 static const int64_t known_errors[] = {
 	ERR_PERM, ERR_NOENT, ERR_SRCH, ERR_IO, ERR_NOEXEC, ERR_BADF, ERR_CHILD, ERR_AGAIN,
@@ -105,6 +117,25 @@ static int64_t ipc_any(uint64_t nr, uint64_t h, struct ipc_msg *m)
 	}
 }
 
+/* FZ_EXHAUST: what empties a kernel pool without quotas (issue 6, A.5):
+ * tasks, and sparse maps, each wanting new page-table pages. */
+static void grow(struct fz *f)
+{
+	uint64_t a[4] = { fz_handle_of(f, HK_TASK), (uint64_t)fz_scratch, 0, MAP_R };
+	int64_t r;
+
+	if (fz_chance(f, 8)) {
+		trace(f, "grow", SYS_TASK_CREATE, a, 0);
+		r = sys_task_create();
+		check_result(f, "sys", SYS_TASK_CREATE, r);
+		fz_track(f, r, HK_TASK);
+		return;
+	}
+	a[2] = (fz_below(f, USER_TOP >> 30) << 30) | (fz_below(f, 512) << 21);
+	trace(f, "grow", SYS_MAP, a, 4);
+	check_result(f, "sys", SYS_MAP, sys_map(a[0], a[1], a[2], a[3]));
+}
+
 void fz_syscall_op(struct fz *f)
 {
 	uint64_t nr = fz_chance(f, 32) ? fz_word(f) : fz_below(f, SYS_COUNT + 2);
@@ -112,6 +143,10 @@ void fz_syscall_op(struct fz *f)
 	struct ipc_msg m;
 	int64_t r;
 
+	if ((f->classes & FZ_EXHAUST) && fz_chance(f, 2)) {
+		grow(f);
+		return;
+	}
 	switch (nr) {
 	case SYS_DEBUG_WRITE:
 		a[0] = fz_rptr(f);
@@ -313,6 +348,8 @@ void fz_pager_op(struct fz *f)
 		/* Now and then at our own mappings (which ends us), else not. */
 		if (fz_chance(f, 4096))
 			m.w[0] = fz_chance(f, 2) ? PROC_TEXT_MIN : PROC_STACK_TOP - PAGE_SIZE;
+		else if ((f->classes & FZ_BRK) && fz_chance(f, 2))
+			m.w[0] = near_break(f);	/* the heap: brk's state and ours meet */
 		else if (hits_own(m.w[0], m.w[1]))
 			m.w[0] = FZ_ZONE + PAGE_SIZE * fz_below(f, FZ_ZONE_PAGES);
 		m.w[2] = fz_chance(f, 2) ? fz_below(f, 8) : fz_word(f);
@@ -333,7 +370,7 @@ void fz_pager_op(struct fz *f)
 		if (!(f->classes & FZ_BRK))
 			label = PAGER_GETPID;
 		else
-			m.w[0] = fz_chance(f, 2) ? fz_page(f) : fz_word(f);
+			m.w[0] = fz_chance(f, 4) ? fz_word(f) : near_break(f);
 		break;
 	case PAGER_SET_LIMIT:
 		if (!fz_chance(f, 256))
@@ -351,6 +388,8 @@ void fz_pager_op(struct fz *f)
 	/* A send now and then: the pager's answer then goes to no one. */
 	r = fz_chance(f, 32) ? ipc_send(pager, &m) : ipc_call(pager, &m);
 	check_result(f, "pager", label, r);
+	if (r == 0 && label == PAGER_BRK && (int64_t)m.w[0] > 0)
+		heap_top = m.w[0];
 	if (r == 0 && label == PAGER_CHECK && (int64_t)m.w[0] == -ERR_IO) {
 		printf("FAIL: fuzz: op %llu: the pager's check failed\n", (unsigned long long)f->ops);
 		fflush(stdout);

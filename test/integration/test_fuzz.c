@@ -29,11 +29,15 @@
  * The classes the ctest run enables. Left out, because today's main
  * breaks on them (issue 6):
  *   FZ_THREAD_EXIT  a thread death is never reported to the pager: the
- *                   process and its task leak (A.6)
- *   FZ_EXHAUST      any task can empty the kernel pool (A.5)
- *   FZ_BRK          see the report of the fuzz branch
+ *                   process stays live, its task leaks, its parent's
+ *                   waitpid never returns (A.6): the run hangs
+ *   FZ_EXHAUST      any task can empty the kernel pool (A.5): the pool
+ *                   falls to a few pages, and then others' faults fail
+ *   FZ_BRK          growing the break after a munmap inside the heap
+ *                   stretches the heap's first piece over the others:
+ *                   overlapping VMAs, PAGER_CHECK fails ("order")
  */
-#define DEFAULT_CLASSES	(FZ_SYSCALL | FZ_FAULT | FZ_PAGER | FZ_PAGER_GRANT)
+#define DEFAULT_CLASSES	(FZ_SYSCALL | FZ_FAULT | FZ_PAGER | FZ_PAGER_GRANT | FZ_GUEST_SYS)
 #define DEFAULT_SEED	0x5eedf00dul
 #define DEFAULT_COUNT	200000ul
 #define DEFAULT_PER_CHILD 10000ul
@@ -57,6 +61,7 @@ static void fuzz_child(uint64_t seed, uint64_t count, uint32_t classes)
 	int nops = 0;
 
 	f.rng = seed;
+	f.min_kmem = ~0ul;
 	f.classes = classes;
 	fz_values_init(&f);
 	if (classes & FZ_SYSCALL)
@@ -70,19 +75,28 @@ static void fuzz_child(uint64_t seed, uint64_t count, uint32_t classes)
 	for (f.ops = 0; f.ops < count; f.ops++) {
 		ops[fz_below(&f, (uint64_t)nops)](&f);
 		progress->ops = f.ops + 1;
+		if ((classes & FZ_CHECK_EACH) && pager_check() != 0) {
+			printf("FAIL: fuzz: the pager's check fails after op %llu\n",
+			       (unsigned long long)f.ops);
+			_exit(1);
+		}
 		if ((f.ops & 63) == 0) {
 			struct kernel_info ki;
 			if (sys_kernel_info(&ki) == 0 && ki.ntasks > f.peak_tasks)
 				f.peak_tasks = ki.ntasks;
+			if (ki.kmem_free_pages < f.min_kmem)
+				f.min_kmem = ki.kmem_free_pages;
 		}
 	}
 	struct kernel_info ki = { 0 };
 	sys_kernel_info(&ki);
 	printf("fuzz: pid %d: %llu ops, %llu refused, %llu guest faults answered, "
-	       "%llu tasks at most, %llu tasks %llu threads live\n",
+	       "%llu tasks at most, kernel pool down to %llu pages, "
+	       "%llu tasks %llu threads live\n",
 	       (int)libsys_start_info.pid, (unsigned long long)f.ops,
 	       (unsigned long long)f.refused, (unsigned long long)f.faults,
-	       (unsigned long long)f.peak_tasks, (unsigned long long)ki.ntasks, (unsigned long long)ki.nthreads);
+	       (unsigned long long)f.peak_tasks, (unsigned long long)f.min_kmem,
+	       (unsigned long long)ki.ntasks, (unsigned long long)ki.nthreads);
 	_exit(0);
 }
 
