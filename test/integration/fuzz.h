@@ -27,6 +27,7 @@
 #define FZ_HANDLES	128	/* the kernel's per-task table size */
 enum fz_kind {
 	HK_NONE, HK_PAGER, HK_EP, HK_NOTIF, HK_TASK, HK_THREAD, HK_OTHER,
+	HK_INHERITED,	/* in the table when the child started: never closed by us */
 	/* The fault class's objects: the syscall class leaves them alone. */
 	HK_GUEST_TASK, HK_GUEST_EP, HK_GUEST_THREAD,
 };

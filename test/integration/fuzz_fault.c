@@ -91,8 +91,8 @@
 	"	beqz a2, 6f\n"							\
 	"	mv a1, t1\n"							\
 	"6:	mv a2, t1\n"							\
-	"	srli a3, s3, 50\n"						\
-	"	andi a3, a3, 15\n"						\
+	"	srli a3, s3, 50\n"	/* rights: never MAP_X, so no guest */	\
+	"	andi a3, a3, 11\n"	/* runs a page it wrote */		\
 	"	srli a4, s3, 44\n"						\
 	"	andi a4, a4, 127\n"						\
 	"	mv a5, s3\n"							\

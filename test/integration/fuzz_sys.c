@@ -66,7 +66,8 @@ static void make_room(struct fz *f)
 		return;
 	while (f->nobjects >= OBJECT_CAP) {
 		uint64_t h = 1 + fz_below(f, FZ_HANDLES - 1);
-		if (f->kind[h] != HK_NONE && f->kind[h] != HK_PAGER && f->kind[h] < HK_GUEST_TASK)
+		if (f->kind[h] == HK_EP || f->kind[h] == HK_NOTIF || f->kind[h] == HK_TASK ||
+		    f->kind[h] == HK_THREAD || f->kind[h] == HK_OTHER)
 			fz_close(f, h);
 		else if (f->kind[h] >= HK_GUEST_TASK && fz_chance(f, 4))
 			fz_close(f, h);	/* the fault class rebuilds */
@@ -223,8 +224,8 @@ void fz_syscall_op(struct fz *f)
 		return;
 	case SYS_HANDLE_CLOSE:
 		a[0] = fz_chance(f, 2) ? fz_handle_of(f, HK_NONE) : fz_handle(f);
-		if (a[0] < FZ_HANDLES && f->kind[a[0]] == HK_PAGER)
-			return;
+		if (a[0] < FZ_HANDLES && (f->kind[a[0]] == HK_PAGER || f->kind[a[0]] == HK_INHERITED))
+			return;	/* without the pager handle we could not even exit */
 		trace(f, "sys", nr, a, 1);
 		r = sys_handle_close(a[0]);
 		check_result(f, "sys", nr, r);

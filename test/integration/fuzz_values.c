@@ -41,6 +41,20 @@ void fz_values_init(struct fz *f)
 	memset(fz_scratch, 0, sizeof(fz_scratch));
 	memset(f->kind, HK_NONE, sizeof(f->kind));
 	f->nobjects = 0;
+	/* Find the free slots by filling them; whatever else the child
+	 * started with is left out of every call that could block on it. */
+	int64_t made[2 * FZ_HANDLES];
+	int n = 0;
+	for (n = 0; n < 2 * FZ_HANDLES; n++)
+		if ((made[n] = sys_endpoint_create()) <= 0)
+			break;
+	for (uint64_t h = 1; h < FZ_HANDLES; h++)
+		f->kind[h] = HK_INHERITED;
+	for (int i = 0; i < n; i++) {
+		if (made[i] < FZ_HANDLES)
+			f->kind[made[i]] = HK_NONE;
+		sys_handle_close((uint64_t)made[i]);
+	}
 	if (libsys_start_info.pager < FZ_HANDLES)
 		f->kind[libsys_start_info.pager] = HK_PAGER;
 }
@@ -56,7 +70,8 @@ void fz_track(struct fz *f, int64_t h, enum fz_kind k)
 
 void fz_forget(struct fz *f, uint64_t h)
 {
-	if (h >= FZ_HANDLES || f->kind[h] == HK_NONE || f->kind[h] == HK_PAGER)
+	if (h >= FZ_HANDLES || f->kind[h] == HK_NONE || f->kind[h] == HK_PAGER ||
+	    f->kind[h] == HK_INHERITED)
 		return;
 	if (f->kind[h] >= HK_GUEST_TASK)
 		fz_fault_forget(h);	/* before the number can name something else */
@@ -80,7 +95,7 @@ static uint64_t pick_tracked(struct fz *f, enum fz_kind k)
 	for (uint64_t i = 0; i < FZ_HANDLES; i++) {
 		uint64_t h = (start + i) % FZ_HANDLES;
 		if (f->kind[h] != HK_NONE && f->kind[h] != HK_PAGER &&
-		    (k == HK_NONE || f->kind[h] == k))
+		    f->kind[h] != HK_INHERITED && (k == HK_NONE || f->kind[h] == k))
 			return h;
 	}
 	return 0;
