@@ -21,6 +21,7 @@
 #define FZ_GUEST_SYS	0x80	/* FZ_FAULT's guests make syscalls too */
 #define FZ_TRACE	0x100	/* print every call before making it */
 #define FZ_CHECK_EACH	0x200	/* PAGER_CHECK after every operation; stop at a failure */
+#define FZ_DERIVED	0x400	/* map pages the pager gave us into our tasks, then munmap them */
 #define FZ_ALL		0xff
 
 /* Handle table of a child: what each slot we know of holds. */
@@ -40,6 +41,9 @@ struct fz {
 	uint64_t refused;		/* calls that returned an error */
 	uint64_t peak_tasks;		/* the kernel's task count, sampled */
 	uint64_t min_kmem;		/* the kernel pool's free pages, sampled */
+	uint64_t given;			/* FZ_DERIVED: a page the pager mapped for us */
+	uint64_t watched;		/* FZ_DERIVED: our page that must keep its marker */
+	uint64_t marker;
 	uint8_t kind[FZ_HANDLES];
 	uint32_t nobjects;		/* live entries in kind[] but the pager's */
 };
@@ -78,6 +82,7 @@ void fz_close(struct fz *f, uint64_t h);	/* close (not the pager's) and forget *
 /* Operation classes (fuzz_sys.c, fuzz_fault.c). Each does one call. */
 void fz_syscall_op(struct fz *f);
 void fz_pager_op(struct fz *f);
+void fz_derived_check(struct fz *f);
 void fz_fault_op(struct fz *f);
 void fz_fault_forget(uint64_t h);		/* a guest object's handle was closed */
 uint64_t fz_guest_page(void);		/* the guest loop's code page */

@@ -72,8 +72,8 @@
 	"2:	add t1, t1, t2\n"						\
 	"	ld t3, 0(t1)\n"							\
 	"	j 1b\n"								\
-	"3:	add t1, t1, t2\n"						\
-	"	sd t3, 0(t1)\n"							\
+	"3:	sd a0, 0(t1)\n"	/* a page's first word, never 0: */	\
+	"	sd a0, 8(t1)\n"	/* a stray store shows */		\
 	"	j 1b\n"								\
 	"4:	andi t2, t2, 4\n"	/* a jump: to an instruction boundary */\
 	"	add t1, t1, t2\n"						\

@@ -301,6 +301,39 @@ static int hits_own(uint64_t addr, uint64_t len)
 	return 0;
 }
 
+/* FZ_DERIVED: the source page our tasks may still map is gone. The pager
+ * hands out the frame it freed last first: take a new page at once, mark
+ * it, and watch it. Nothing else maps it, so if the marker changes, a
+ * guest wrote through a mapping that outlived its source (issue 6, A.1). */
+static void watch_reuse(struct fz *f)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_MMAP, 0, 0),
+			     .w = { 0, PAGE_SIZE, MAP_R | MAP_W,
+				    PMAP_PRIVATE | PMAP_ANONYMOUS | PMAP_POPULATE } };
+
+	f->given = 0;
+	if (f->watched || pager_call(&m) < 0)
+		return;
+	f->watched = m.w[0];
+	f->marker = 0x5afe5afe00000000ul | f->ops;
+	((volatile uint64_t *)f->watched)[0] = f->marker;
+	((volatile uint64_t *)f->watched)[1] = f->marker;
+}
+
+void fz_derived_check(struct fz *f)
+{
+	volatile uint64_t *w = (volatile uint64_t *)f->watched;
+
+	if (!w || (w[0] == f->marker && w[1] == f->marker))
+		return;
+	printf("FAIL: fuzz: op %llu: our page %#llx changed (%#llx) after the page given to "
+	       "our tasks was unmapped: a frame outlived its mapping\n",
+	       (unsigned long long)f->ops, (unsigned long long)f->watched,
+	       (unsigned long long)w[0]);
+	fflush(stdout);
+	f->watched = 0;
+}
+
 /* A request to the pager: random label, words, payload and (with
  * FZ_PAGER_GRANT) a granted handle. Requests that would end this process
  * are rare, so a child gets far. */
@@ -353,6 +386,8 @@ void fz_pager_op(struct fz *f)
 			m.w[0] = near_break(f);	/* the heap: brk's state and ours meet */
 		else if (hits_own(m.w[0], m.w[1]))
 			m.w[0] = FZ_ZONE + PAGE_SIZE * fz_below(f, FZ_ZONE_PAGES);
+		if (f->given && label != PAGER_MMAP && fz_chance(f, 4))
+			m.w[0] = f->given;	/* FZ_DERIVED: take back a mapped source */
 		m.w[2] = fz_chance(f, 2) ? fz_below(f, 8) : fz_word(f);
 		if (label == PAGER_MMAP) {
 			static const uint64_t fl[] = { PMAP_PRIVATE, PMAP_SHARED, PMAP_FIXED,
@@ -386,9 +421,24 @@ void fz_pager_op(struct fz *f)
 		uint64_t a[7] = { m.info, m.w[0], m.w[1], m.w[2], m.w[3], m.w[4], m.w[5] };
 		trace(f, "pager", label, a, 7);
 	}
+	uint64_t req[4] = { m.w[0], m.w[1], m.w[2], m.w[3] };
 	/* A send now and then: the pager's answer then goes to no one. */
 	r = fz_chance(f, 32) ? ipc_send(pager, &m) : ipc_call(pager, &m);
 	check_result(f, "pager", label, r);
+	/* FZ_DERIVED: a fresh readable anonymous page, made present, becomes
+	 * a source for SYS_MAP and fault replies, and a target of munmap. */
+	if ((f->classes & FZ_DERIVED) && r == 0 && label == PAGER_MMAP && (int64_t)m.w[0] > 0 &&
+	    !(m.w[0] & (PAGE_SIZE - 1)) && m.w[0] < USER_TOP && !hits_own(m.w[0], PAGE_SIZE) &&
+	    (req[2] & MAP_R) && !(req[2] & ~7ul) && (req[3] & PMAP_ANONYMOUS) && req[1]) {
+		if (req[2] & MAP_W)
+			*(volatile char *)m.w[0] = 1;
+		else
+			(void)*(volatile char *)m.w[0];
+		f->given = m.w[0];
+	}
+	if ((f->classes & FZ_DERIVED) && r == 0 && label == PAGER_MUNMAP && f->given &&
+	    req[0] <= f->given && req[0] + req[1] > f->given && (int64_t)m.w[0] == 0)
+		watch_reuse(f);
 	if (r == 0 && label == PAGER_BRK && (int64_t)m.w[0] > 0)
 		heap_top = m.w[0];
 	if (r == 0 && label == PAGER_CHECK && (int64_t)m.w[0] == -ERR_IO) {

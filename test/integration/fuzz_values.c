@@ -223,6 +223,8 @@ uint64_t fz_page(struct fz *f)
 
 uint64_t fz_src_page(struct fz *f)
 {
+	if (f->given && fz_chance(f, 2))
+		return f->given;	/* FZ_DERIVED: a source the pager may take back */
 	switch (fz_below(f, 8)) {
 	case 0:
 		return (uint64_t)fz_scratch + PAGE_SIZE * fz_below(f, 2);

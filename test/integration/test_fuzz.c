@@ -77,6 +77,7 @@ static void fuzz_child(uint64_t seed, uint64_t count, uint32_t classes)
 	for (f.ops = 0; f.ops < count; f.ops++) {
 		ops[fz_below(&f, (uint64_t)nops)](&f);
 		progress->ops = f.ops + 1;
+		fz_derived_check(&f);
 		if ((classes & FZ_CHECK_EACH) && pager_check() != 0) {
 			printf("FAIL: fuzz: the pager's check fails after op %llu\n",
 			       (unsigned long long)f.ops);
