@@ -39,11 +39,14 @@ struct fz {
 	uint64_t ops;			/* operations done so far */
 	uint64_t faults;		/* guest faults received (FZ_FAULT) */
 	uint64_t refused;		/* calls that returned an error */
+	uint64_t failed;		/* FAIL lines printed */
 	uint64_t peak_tasks;		/* the kernel's task count, sampled */
 	uint64_t min_kmem;		/* the kernel pool's free pages, sampled */
 	uint64_t given;			/* FZ_DERIVED: a page the pager mapped for us */
 	uint64_t watched;		/* FZ_DERIVED: our page that must keep its marker */
 	uint64_t marker;
+	uint64_t given_at;		/* where a guest task maps it */
+	uint64_t probe_at;		/* where a probe guest should read */
 	uint8_t kind[FZ_HANDLES];
 	uint32_t nobjects;		/* live entries in kind[] but the pager's */
 };

@@ -114,11 +114,17 @@
 	"10:	.word 0\n"							\
 	"	j 1b\n"								\
 	"7:	.byte 1, 9, 10, 11, 13, 13, 14, 15, 18, 19, 19, 20, 21, 22, 26, 14\n" \
+	".balign 4\n"								\
+	".globl " name "_probe\n"	/* FZ_DERIVED: read the word at a0, */	\
+	name "_probe:\n"		/* then fault at it */			\
+	"	ld t3, 0(a0)\n"							\
+	"	ld t4, 0(t3)\n"							\
+	"	.word 0\n"							\
 	".balign 4096\n"							\
 	".option pop\n"								\
 	".popsection\n"
 
-void guest_entry(void), guest_sys_entry(void);
+void guest_entry(void), guest_sys_entry(void), guest_entry_probe(void), guest_sys_entry_probe(void);
 __asm__(GUEST_LOOP("guest_entry", 0));
 __asm__(GUEST_LOOP("guest_sys_entry", 1));
 
@@ -127,7 +133,7 @@ static int guest_sys;	/* FZ_GUEST_SYS: the guests run guest_sys_entry */
 uint64_t fz_guest_page(void) { return (uint64_t)(guest_sys ? guest_sys_entry : guest_entry); }
 
 enum { G_FREE, G_RUN, G_WAIT };
-static struct guest { int64_t th; int state; } guests[GUESTS];
+static struct guest { int64_t th; int state, probe; } guests[GUESTS];
 static int64_t gtask, gep;
 static int linked = -1;		/* the guest our last receive linked, or -1 */
 static int lost;		/* the task's or endpoint's handle was closed */
@@ -156,9 +162,10 @@ static void teardown(struct fz *f)
 	for (int i = 0; i < GUESTS; i++) {
 		if (guests[i].th > 0)
 			fz_close(f, (uint64_t)guests[i].th);
-		guests[i] = (struct guest){ 0, G_FREE };
+		guests[i] = (struct guest){ 0, G_FREE, 0 };
 	}
 	gtask = gep = 0;
+	f->given_at = f->probe_at = 0;	/* the task with the copy is gone */
 	linked = -1;
 	lost = 0;
 }
@@ -209,24 +216,37 @@ static void random_reply(struct fz *f, struct ipc_msg *m, uint64_t addr)
 		break;
 	}
 	m->info = (fz_info(f, 1) & ~(~0ul << IPC_LABEL_SHIFT)) | (label << IPC_LABEL_SHIFT);
+	if (f->given && m->w[0] == f->given && label == FAULT_REPLY_MAP && m->w[1] < USER_TOP &&
+	    !(m->w[1] & (PAGE_SIZE - 1)) && (m->w[2] & MAP_R))
+		f->given_at = m->w[1];	/* the guests' copy of our page */
 	if (m->info & IPC_GRANT)
 		m->w[5] = fz_handle(f);	/* lands in the guest task's table */
 }
 
+/* A new guest thread: the loop, or (FZ_DERIVED, once the page given to
+ * the task has been unmapped) a probe that reads where it was mapped. */
 static void new_guest(struct fz *f)
 {
 	for (int i = 0; i < GUESTS; i++) {
 		if (guests[i].state != G_FREE)
 			continue;
 		uint64_t badge = (fz_rand(f) << 8) | (uint64_t)(i + 1);
-		int64_t th = sys_thread_create((uint64_t)gtask, fz_guest_page(), fz_word(f),
-					       fz_rand(f), (uint64_t)gep, badge);
+		uint64_t pc = fz_guest_page(), arg = fz_rand(f);
+		int probe = 0;
+		if (f->probe_at && f->watched) {
+			pc = (uint64_t)(guest_sys ? guest_sys_entry_probe : guest_entry_probe);
+			arg = f->probe_at;
+			f->probe_at = 0;
+			probe = 1;
+		}
+		int64_t th = sys_thread_create((uint64_t)gtask, pc, fz_word(f), arg, (uint64_t)gep,
+					       badge);
 		if (th < 0) {
 			teardown(f);
 			return;
 		}
 		fz_track(f, th, HK_GUEST_THREAD);
-		guests[i] = (struct guest){ th, G_RUN };
+		guests[i] = (struct guest){ th, G_RUN, probe };
 		return;
 	}
 	teardown(f);	/* every slot used and none running */
@@ -265,6 +285,7 @@ static void check_fault(struct fz *f, const struct ipc_msg *m)
 	if ((m->info & IPC_KERNEL) && ipc_label(m->info) == FAULT_LABEL &&
 	    m->w[3] >= FAULT_KIND_PAGE && m->w[3] <= FAULT_KIND_ACCESS)
 		return;
+	f->failed++;
 	printf("FAIL: fuzz: op %llu: a guest sent info %#llx kind %llu, not a fault\n",
 	       (unsigned long long)f->ops, (unsigned long long)m->info,
 	       (unsigned long long)m->w[3]);
@@ -292,6 +313,14 @@ void fz_fault_op(struct fz *f)
 	for (i = 0; i < GUESTS; i++)
 		waiting += guests[i].state == G_WAIT;
 	live = (int)ti.nthreads - waiting;	/* running guests: each faults soon */
+	if (f->probe_at) {
+		for (i = 0; i < GUESTS && guests[i].state != G_FREE; i++)
+			;
+		if (i < GUESTS) {
+			new_guest(f);
+			return;
+		}
+	}
 	if (live <= 0) {
 		for (i = 0; i < GUESTS && guests[i].state != G_WAIT; i++)
 			;
@@ -334,6 +363,14 @@ void fz_fault_op(struct fz *f)
 		return;		/* a thread the syscall class pointed at us: left blocked */
 	check_fault(f, &m);
 	f->faults++;
+	if (guests[i].probe && f->watched && m.w[0] == f->marker) {
+		f->failed++;
+	printf("FAIL: fuzz: op %llu: a guest read our page %#llx through its mapping of "
+		       "the page we had given it and then unmapped: a frame outlived its "
+		       "mapping\n", (unsigned long long)f->ops, (unsigned long long)f->watched);
+		fflush(stdout);
+		f->watched = 0;
+	}
 	guests[i].state = G_WAIT;
 	linked = i;
 }

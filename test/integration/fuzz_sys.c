@@ -42,6 +42,7 @@ static void check_result(struct fz *f, const char *what, uint64_t nr, int64_t r)
 	for (unsigned i = 0; i < sizeof(known_errors) / sizeof(known_errors[0]); i++)
 		if (r == -known_errors[i])
 			return;
+	f->failed++;
 	printf("FAIL: fuzz: op %llu: %s %llu returned %lld\n", (unsigned long long)f->ops,
 	       what, (unsigned long long)nr, (long long)r);
 	fflush(stdout);
@@ -312,10 +313,11 @@ static void watch_reuse(struct fz *f)
 				    PMAP_PRIVATE | PMAP_ANONYMOUS | PMAP_POPULATE } };
 
 	f->given = 0;
-	if (f->watched || pager_call(&m) < 0)
+	if (f->watched || !f->given_at || pager_call(&m) < 0)
 		return;
 	f->watched = m.w[0];
 	f->marker = 0x5afe5afe00000000ul | f->ops;
+	f->probe_at = f->given_at;	/* the fault class sends a probe there */
 	((volatile uint64_t *)f->watched)[0] = f->marker;
 	((volatile uint64_t *)f->watched)[1] = f->marker;
 }
@@ -326,6 +328,7 @@ void fz_derived_check(struct fz *f)
 
 	if (!w || (w[0] == f->marker && w[1] == f->marker))
 		return;
+	f->failed++;
 	printf("FAIL: fuzz: op %llu: our page %#llx changed (%#llx) after the page given to "
 	       "our tasks was unmapped: a frame outlived its mapping\n",
 	       (unsigned long long)f->ops, (unsigned long long)f->watched,
@@ -350,6 +353,8 @@ void fz_pager_op(struct fz *f)
 	case PAGER_EXIT:
 		if (!fz_chance(f, 1024))
 			label = PAGER_GETPID;
+		if ((m.w[0] & 0xff) == 99)
+			m.w[0] = 0;	/* 99 means "failed" to the parent */
 		break;
 	case PAGER_KILL:
 		m.w[0] = fz_chance(f, 2) ? fz_below(f, 64) : fz_word(f);
@@ -442,7 +447,8 @@ void fz_pager_op(struct fz *f)
 	if (r == 0 && label == PAGER_BRK && (int64_t)m.w[0] > 0)
 		heap_top = m.w[0];
 	if (r == 0 && label == PAGER_CHECK && (int64_t)m.w[0] == -ERR_IO) {
-		printf("FAIL: fuzz: op %llu: the pager's check failed\n", (unsigned long long)f->ops);
+		f->failed++;
+	printf("FAIL: fuzz: op %llu: the pager's check failed\n", (unsigned long long)f->ops);
 		fflush(stdout);
 	}
 }

@@ -41,6 +41,7 @@
 #define DEFAULT_SEED	0x5eedf00dul
 #define DEFAULT_COUNT	200000ul
 #define DEFAULT_PER_CHILD 10000ul
+#define EXIT_FAILED	99	/* a child's status after it printed a FAIL line */
 
 struct progress {
 	volatile uint64_t ops;		/* the running child's operations */
@@ -81,7 +82,7 @@ static void fuzz_child(uint64_t seed, uint64_t count, uint32_t classes)
 		if ((classes & FZ_CHECK_EACH) && pager_check() != 0) {
 			printf("FAIL: fuzz: the pager's check fails after op %llu\n",
 			       (unsigned long long)f.ops);
-			_exit(1);
+			_exit(EXIT_FAILED);
 		}
 		if ((f.ops & 63) == 0) {
 			struct kernel_info ki;
@@ -100,7 +101,7 @@ static void fuzz_child(uint64_t seed, uint64_t count, uint32_t classes)
 	       (unsigned long long)f.refused, (unsigned long long)f.faults,
 	       (unsigned long long)f.peak_tasks, (unsigned long long)f.min_kmem,
 	       (unsigned long long)ki.ntasks, (unsigned long long)ki.nthreads);
-	_exit(0);
+	_exit(f.failed ? EXIT_FAILED : 0);
 }
 
 static void kernel_figures(const char *when, struct kernel_info *k, uint64_t *pager_free)
@@ -133,7 +134,11 @@ static uint64_t run_child(int i, uint64_t seed, uint64_t count, uint32_t classes
 	if (pid <= 0)
 		return count;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_FAILED) {
+		t_failures++;	/* it said what */
+		printf("fuzz: child %d seed %#llx failed after %llu ops\n", i,
+		       (unsigned long long)seed, (unsigned long long)progress->ops);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		(*killed)++;
 		printf("fuzz: child %d seed %#llx ended with status %#x after %llu ops\n", i,
 		       (unsigned long long)seed, status, (unsigned long long)progress->ops);
