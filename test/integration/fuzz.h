@@ -22,7 +22,6 @@
 #define FZ_TRACE	0x100	/* print every call before making it */
 #define FZ_CHECK_EACH	0x200	/* PAGER_CHECK after every operation; stop at a failure */
 #define FZ_DERIVED	0x400	/* map pages the pager gave us into our tasks, then munmap them */
-#define FZ_ALL		0xff
 
 /* Handle table of a child: what each slot we know of holds. */
 #define FZ_HANDLES	128	/* the kernel's per-task table size */

@@ -11,8 +11,9 @@
  *   test_fuzz child CHILD_SEED COUNT CLASSES   one child, to reproduce
  *
  * Numbers are decimal or 0x hex. Child i's seed is the i-th output of
- * splitmix64 seeded with SEED; each child prints it, so one child's run
- * can be replayed alone (add FZ_TRACE, 0x100, to see every call).
+ * splitmix64 seeded with SEED; each child prints it, so one child's calls
+ * can be replayed alone (add FZ_TRACE, 0x100, to see every call). Under
+ * QEMU's -icount a whole run is the same every time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,10 @@
  *   FZ_BRK          growing the break after a munmap inside the heap
  *                   stretches the heap's first piece over the others:
  *                   overlapping VMAs, PAGER_CHECK fails ("order")
+ *   FZ_DERIVED      a page the pager gave us, mapped into our task and
+ *                   then unmapped, stays mapped there: a guest reads
+ *                   the frame the pager handed out next (A.1; seed 3,
+ *                   count 100000, classes 0x48f, under -icount)
  */
 #define DEFAULT_CLASSES	(FZ_SYSCALL | FZ_FAULT | FZ_PAGER | FZ_PAGER_GRANT | FZ_GUEST_SYS)
 #define DEFAULT_SEED	0x5eedf00dul
