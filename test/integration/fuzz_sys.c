@@ -372,12 +372,12 @@ void fz_pager_op(struct fz *f)
 		break;
 	case PAGER_FORK:
 		/* Costly (a copy of our space, a kill report): rarer. */
-		if (!fz_chance(f, 8))
+		if (!fz_chance(f, 32))
 			label = PAGER_PROC_STATS;
 		m.w[0] = fz_page(f);	/* pc: never our code, so it dies */
 		break;
-	case PAGER_CHECK:
-		if (!fz_chance(f, 8))
+	case PAGER_CHECK:	/* a walk over every frame: rarer */
+		if (!fz_chance(f, 32))
 			label = PAGER_MEMINFO;
 		break;
 	case PAGER_MMAP: case PAGER_MUNMAP: case PAGER_MPROTECT: case PAGER_MADVISE:
