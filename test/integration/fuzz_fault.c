@@ -13,7 +13,8 @@
  * does an ebreak, until it is killed): a live guest thread
  * not waiting for us always faults soon. So we receive only while one is
  * (SYS_TASK_INFO's live-thread count minus those waiting), and never
- * block for good.
+ * block for good. With FZ_DERIVED a probe guest reads where the task
+ * still maps a page we have unmapped (fuzz_sys.c, watch_reuse).
  */
 #include <stdio.h>
 #include "abi/fault.h"
@@ -23,9 +24,10 @@
 #define GUEST_DATA	0x40000000ul	/* the guest's 64-page data window */
 
 /*
- * The guest loop, in two flavours: GUEST_LOOP(name, syscalls). With
- * syscalls (FZ_GUEST_SYS) one step in eight of the fault-free kind is an
- * ecall from a table of calls that cannot block (no IPC, no wait, no
+ * The guest loop, in two flavours: GUEST_LOOP(name, syscalls). A step is
+ * a load, a store, a jump or a fourth kind: a breakpoint one time in
+ * eight, else nothing, or with syscalls (FZ_GUEST_SYS) an ecall from a
+ * table of calls that cannot block (no IPC, no wait, no
  * thread exit or creation, so the live count above stays true), on the
  * guest task's own handles and its data window: guests then make tasks,
  * grant handles between them and destroy them, deeper in the task tree

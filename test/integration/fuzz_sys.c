@@ -4,7 +4,9 @@
  * arguments from the pools in fuzz_values.c. The calls that could block
  * this single thread forever (IPC on our own endpoints, a wait with no bit
  * pending) get only handles on which they cannot; everything else is fair
- * game. Every result must be >= 0 or a negated ERR_* code.
+ * game. Every result must be >= 0 or a negated ERR_* code. Also here:
+ * FZ_EXHAUST's pool-emptying calls, FZ_BRK's requests near the break and
+ * FZ_DERIVED's watched page.
  */
 #include <stdio.h>
 #include <string.h>
