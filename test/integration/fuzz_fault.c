@@ -135,7 +135,7 @@ static int guest_sys;	/* FZ_GUEST_SYS: the guests run guest_sys_entry */
 uint64_t fz_guest_page(void) { return (uint64_t)(guest_sys ? guest_sys_entry : guest_entry); }
 
 enum { G_FREE, G_RUN, G_WAIT };
-static struct guest { int64_t th; int state, probe; } guests[GUESTS];
+static struct guest { int64_t th; int state, probe; uint64_t badge; } guests[GUESTS];
 static int64_t gtask, gep;
 static int linked = -1;		/* the guest our last receive linked, or -1 */
 static int lost;		/* the task's or endpoint's handle was closed */
@@ -164,7 +164,7 @@ static void teardown(struct fz *f)
 	for (int i = 0; i < GUESTS; i++) {
 		if (guests[i].th > 0)
 			fz_close(f, (uint64_t)guests[i].th);
-		guests[i] = (struct guest){ 0, G_FREE, 0 };
+		guests[i] = (struct guest){ 0, G_FREE, 0, 0 };
 	}
 	gtask = gep = 0;
 	f->given_at = f->probe_at = 0;	/* the task with the copy is gone */
@@ -217,6 +217,12 @@ static void random_reply(struct fz *f, struct ipc_msg *m, uint64_t addr)
 		m->w[2] &= ~(uint64_t)MAP_W;
 		break;
 	}
+#ifdef FAULT_REPLY_MAP_RUN
+	/* A run of pages from a safe one would go on into our program's
+	 * code: a guest running that could loop without a fault. */
+	if (label == FAULT_REPLY_MAP_RUN)
+		m->w[2] &= ~(uint64_t)MAP_X;
+#endif
 	m->info = (fz_info(f, 1) & ~(~0ul << IPC_LABEL_SHIFT)) | (label << IPC_LABEL_SHIFT);
 	if (f->given && m->w[0] == f->given && label == FAULT_REPLY_MAP && m->w[1] < USER_TOP &&
 	    !(m->w[1] & (PAGE_SIZE - 1)) && (m->w[2] & MAP_R))
@@ -248,7 +254,7 @@ static void new_guest(struct fz *f)
 			return;
 		}
 		fz_track(f, th, HK_GUEST_THREAD);
-		guests[i] = (struct guest){ th, G_RUN, probe };
+		guests[i] = (struct guest){ th, G_RUN, probe, badge };
 		return;
 	}
 	teardown(f);	/* every slot used and none running */
@@ -264,11 +270,13 @@ static void replied(int i, uint64_t info)
 	guests[i].state = ipc_label(info) == FAULT_REPLY_KILL ? G_FREE : G_RUN;
 }
 
+/* The guest a badge names (the whole badge: a slot's earlier thread had
+ * another), if it is running. */
 static int guest_of(uint64_t badge)
 {
 	int i = (int)(badge & 0xff) - 1;
 
-	return i >= 0 && i < GUESTS && guests[i].state == G_RUN ? i : -1;
+	return i >= 0 && i < GUESTS && guests[i].state == G_RUN && guests[i].badge == badge ? i : -1;
 }
 
 static void ftrace(struct fz *f, const char *what, const struct ipc_msg *m, int i, int live)
@@ -361,6 +369,18 @@ void fz_fault_op(struct fz *f)
 	}
 	i = guest_of(m.badge);
 	ftrace(f, "got", &m, i, (int)m.badge);
+#ifdef THREAD_EXIT_LABEL
+	/* A death message (kernels that send them): no caller to answer. A
+	 * guest that a refused reply ended frees its slot here. */
+	if ((m.info & IPC_KERNEL) && ipc_label(m.info) == THREAD_EXIT_LABEL) {
+		if (i >= 0) {
+			if (guests[i].th > 0)
+				fz_close(f, (uint64_t)guests[i].th);
+			guests[i] = (struct guest){ 0, G_FREE, 0, 0 };
+		}
+		return;
+	}
+#endif
 	if (i < 0)
 		return;		/* a thread the syscall class pointed at us: left blocked */
 	check_fault(f, &m);
