@@ -244,6 +244,8 @@ int main(int argc, char **argv)
 		;
 	CHECK_EQ(errno, ECHILD);
 	kernel_figures("after", &k1, &f1);
+	printf("fuzz: %llu instructions since boot (QEMU time in ns under -icount)\n",
+	       (unsigned long long)rdinstret());
 	printf("fuzz: %llu calls in %d children (%d ended early)\n", (unsigned long long)total,
 	       children, killed);
 	CHECK_EQ(k1.kmem_free_pages, k0.kmem_free_pages);
