@@ -4,14 +4,18 @@
  * the backing object for the frame, and reply with the mapping. A bad
  * access ends the process with SIGSEGV and a one-line report; running out
  * of memory ends it with SIGKILL and says so. The kernel's death message
- * (a thread exited or was killed) ends the process too.
+ * (a thread exited or was killed) ends the process too. A read or exec
+ * fault on a resident page also maps the resident pages around it, as the
+ * VMA's fault-around policy (policy.h) chooses.
  */
 #include <stdio.h>
 #include "abi/fault.h"
 #include "abi/pager.h"
 #include "libsys.h"
+#include "mmap.h"
 #include "page.h"
 #include "pager.h"
+#include "policy.h"
 #include "proc.h"
 
 static const char *access_name(uint64_t access)
@@ -44,6 +48,93 @@ fault_in_inline(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint
 int fault_in(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint32_t *rights)
 {
 	return fault_in_inline(v, va, access, src, rights);
+}
+
+/* The rights a fault would map a resident page with. */
+static inline uint32_t peek_rights(const struct vma *v, bool writable)
+{
+	return writable ? v->prot : v->prot & ~MAP_W;
+}
+
+/* Whether page va of v is resident in frame pfn and would be mapped with
+ * rights: it can join a run ending (or starting) next to it. */
+static bool run_joins(struct vma *v, uint64_t va, uint64_t pfn, uint32_t rights)
+{
+	uint64_t got;
+	bool writable;
+
+	return v->obj->ops->peek(v->obj, vma_index(v, va), !(v->flags & VMA_SHARED), &got, &writable) &&
+	       got == pfn && peek_rights(v, writable) == rights;
+}
+
+/*
+ * Fault-around: the fault at page resolved to the resident frame at src
+ * with rights. Grow the reply into the run of resident pages around it
+ * (frames consecutive in our window, rights alike) within the policy's
+ * window and the VMA. The cost is one peek per page mapped plus the two
+ * that end the run, so a fault that finds no neighbours costs little. The
+ * window is aligned to MAP_RUN_MAX pages, so a run needs no more
+ * page-table pages than the faulting page alone.
+ */
+static __attribute__((noinline)) void fault_around(struct vma *v, uint64_t page, uint64_t src,
+						    uint32_t rights, struct ipc_msg *m)
+{
+	const struct fault_policy *pol = fault_policy_for(v);
+	uint64_t pfn = page_pfn((void *)src), lo, hi, first = page, end = page + PAGE_SIZE;
+
+	pol->window(v, page, &lo, &hi);
+	if (lo < v->node.start)
+		lo = v->node.start;
+	if (hi > v->node.end)
+		hi = v->node.end;
+	while (end < hi && run_joins(v, end, pfn + ((end - page) >> PAGE_SHIFT), rights))
+		end += PAGE_SIZE;
+	while (first > lo && run_joins(v, first - PAGE_SIZE, pfn - ((page - first) >> PAGE_SHIFT) - 1, rights))
+		first -= PAGE_SIZE;
+	if (end - first == PAGE_SIZE)
+		return;
+	m->info = ipc_info(FAULT_REPLY_MAP_RUN, 0, 0);
+	m->w[0] = src - (page - first);
+	m->w[1] = first;
+	m->w[3] = (end - first) >> PAGE_SHIFT;
+}
+
+/*
+ * MAP_POPULATE and MADV_WILLNEED: every page of [lo, hi) is asked for, so
+ * each is faulted in as a write (a writable VMA) or a read would be, and
+ * runs of consecutive frames with the same rights are mapped with one
+ * SYS_MAP_RUN each (a fresh object's frames mostly come off the free list
+ * in order, so a run is typically many pages).
+ */
+int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
+{
+	uint64_t access = (v->prot & MAP_W) ? FAULT_WRITE : FAULT_READ, src;
+	uint64_t start = lo, first = 0, n = 0;
+	uint32_t rights, run_rights = 0;
+	int err = 0;
+
+	if (!v->prot)
+		return 0;
+	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+		if ((err = fault_in(v, va, access, &src, &rights)) < 0)
+			break;
+		if (n && src == first + n * PAGE_SIZE && rights == run_rights && n < MAP_RUN_MAX) {
+			n++;
+			continue;
+		}
+		if (n && (err = (int)sys_map_run(p->task, first, start, run_rights, n)) < 0)
+			return err;
+		start = va;
+		first = src;
+		run_rights = rights;
+		n = 1;
+	}
+	if (n) {
+		int64_t r = sys_map_run(p->task, first, start, run_rights, n);
+		if (r < 0 && err == 0)
+			err = (int)r;
+	}
+	return err;
 }
 
 /*
@@ -99,6 +190,8 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 	proc_end(p, PAGER_SIGKILL);
 }
 
+uint64_t fault_count;
+
 bool fault_handle(struct ipc_msg *m)
 {
 	struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
@@ -130,6 +223,7 @@ bool fault_handle(struct ipc_msg *m)
 		kill_for(p, &f, PAGER_SIGSEGV, f.kind < 6 && kinds[f.kind] ? kinds[f.kind] : "exception");
 		return false;
 	}
+	fault_count++;
 	v = vma_find(&p->vmas, f.addr);
 	if (!v && !(v = stack_grow(p, f.addr))) {
 		kill_for(p, &f, PAGER_SIGSEGV, "no mapping");
@@ -149,5 +243,7 @@ bool fault_handle(struct ipc_msg *m)
 	m->w[0] = src;
 	m->w[1] = page;
 	m->w[2] = rights;
+	if (f.access != FAULT_WRITE && v->obj->ops->peek && page_pfn((void *)src) != anon_zero_pfn())
+		fault_around(v, page, src, rights, m);
 	return true;
 }

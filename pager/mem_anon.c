@@ -47,6 +47,18 @@ static __attribute__((noinline)) bool anon_fault_read(struct memobj *o, struct f
 
 static uint64_t zero_pfn = PAGEMAP_NONE;	/* made with the first object, kept */
 
+/* For fault-around: what anon_fault_read would map, allocating nothing. */
+static bool anon_peek(struct memobj *o, uint64_t index, bool private, uint64_t *pfn, bool *writable)
+{
+	uint64_t f = pagemap_get(&o->pages, index);
+
+	if (f == PAGEMAP_NONE)
+		return false;
+	*pfn = f;
+	*writable = !private || (page_refcount(f) == 1 && pagemap_path_private(&o->pages, index));
+	return true;
+}
+
 uint64_t anon_zero_pfn(void)
 {
 	return zero_pfn;
@@ -108,14 +120,110 @@ static int anon_fault(struct memobj *o, struct fault_req *req)
 	return 0;
 }
 
+/*
+ * Frames leave a large object so that the next run of first touches gets
+ * them back in order. The frame allocator is a stack, and fault-around
+ * maps runs of consecutive frames (FAULT_REPLY_MAP_RUN has one source
+ * run), so the order frames are freed in decides whether the next process
+ * that touches memory in order can be mapped in runs. The map hands its
+ * frames over in index order; each is held (page_ref) until it has let go
+ * of all of them, then released:
+ *  - frames that came in runs of consecutive frames (memory first touched
+ *    in order) are released from the last run back, each run from its top:
+ *    the stack then gives them out in the order they were first taken;
+ *  - once there are more than HELD_RUNS runs (a random first-touch order),
+ *    every held frame is marked in a bitmap by frame number and released
+ *    highest first, so the stack gives them out in ascending order: a
+ *    random scan does not leave scrambled frames to the next process.
+ * Only tree-shaped maps (objects past PAGEMAP_FLAT_MAX pages) are handled
+ * so: a small object's few frames go back as the map drops them, as they
+ * do when there is no heap for the bitmap.
+ */
+#define HELD_RUNS 512
+
+static struct { uint64_t first, n; } held_run[HELD_RUNS];
+static uint64_t held_runs;
+static uint64_t *held_bits;		/* one bit per frame, page_end() bits */
+static uint64_t held_lo = UINT64_MAX, held_hi;	/* marked words [lo, hi] */
+
+static bool held_ready(void)
+{
+	if (!held_bits)
+		held_bits = calloc((page_end() + 63) / 64, sizeof(uint64_t));
+	return held_bits != NULL;
+}
+
+static void mark_frame(uint64_t pfn)
+{
+	uint64_t w = pfn / 64;
+
+	held_bits[w] |= 1ul << (pfn % 64);
+	if (w < held_lo)
+		held_lo = w;
+	if (w > held_hi)
+		held_hi = w;
+}
+
+static void hold_frame(uint64_t idx, uint64_t pfn, void *arg)
+{
+	(void)idx;
+	(void)arg;
+	page_ref(pfn);
+	if (held_runs && pfn == held_run[held_runs - 1].first + held_run[held_runs - 1].n) {
+		held_run[held_runs - 1].n++;
+		return;
+	}
+	if (held_runs < HELD_RUNS) {
+		held_run[held_runs].first = pfn;
+		held_run[held_runs++].n = 1;
+		return;
+	}
+	mark_frame(pfn);	/* out of order: sort them all */
+}
+
+static void release_held(void)
+{
+	if (held_lo != UINT64_MAX) {
+		for (uint64_t i = 0; i < held_runs; i++)
+			for (uint64_t j = 0; j < held_run[i].n; j++)
+				mark_frame(held_run[i].first + j);
+		held_runs = 0;
+	}
+	while (held_runs) {
+		held_runs--;
+		for (uint64_t pfn = held_run[held_runs].first + held_run[held_runs].n;
+		     pfn-- > held_run[held_runs].first;)
+			page_unref(pfn);
+	}
+	for (uint64_t w = held_hi + 1; w-- > held_lo;) {
+		uint64_t bits = held_bits[w];
+		held_bits[w] = 0;
+		while (bits) {
+			int top = 63 - __builtin_clzl(bits);
+			bits &= ~(1ul << top);
+			page_unref(w * 64 + (uint64_t)top);
+		}
+	}
+	held_lo = UINT64_MAX;
+	held_hi = 0;
+}
+
 static void anon_discard(struct memobj *o, uint64_t lo, uint64_t hi)
 {
-	pagemap_clear_range(&o->pages, lo, hi, NULL, NULL);
+	bool hold = o->pages.root && held_ready();
+
+	pagemap_clear_range(&o->pages, lo, hi, hold ? hold_frame : NULL, NULL);
+	if (hold)
+		release_held();
 }
 
 static void anon_destroy(struct memobj *o)
 {
-	pagemap_destroy(&o->pages, NULL, NULL);
+	bool hold = o->pages.root && held_ready();
+
+	pagemap_destroy(&o->pages, hold ? hold_frame : NULL, NULL);
+	if (hold)
+		release_held();
 	free(o);
 }
 
@@ -133,6 +241,7 @@ static const struct memobj_ops anon_ops = {
 	.clone = anon_clone,
 	.resident = anon_resident,
 	.destroy = anon_destroy,
+	.peek = anon_peek,
 };
 
 struct memobj *anon_create(void)

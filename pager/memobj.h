@@ -47,6 +47,10 @@ struct memobj_ops {
 	uint64_t (*resident)(struct memobj *o, uint64_t lo, uint64_t hi);
 	/* Last reference gone: free everything. */
 	void (*destroy)(struct memobj *o);
+	/* The frame at index if it is resident, without allocating, copying
+	 * or reading anything, and whether a fault (req->private as given)
+	 * would map it writable now. Optional (none: no fault-around). */
+	bool (*peek)(struct memobj *o, uint64_t index, bool private, uint64_t *pfn, bool *writable);
 };
 
 struct memobj {
