@@ -50,53 +50,38 @@ int fault_in(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint32_
 	return fault_in_inline(v, va, access, src, rights);
 }
 
-/* The rights a fault would map a resident page with. */
-static inline uint32_t peek_rights(const struct vma *v, bool writable)
-{
-	return writable ? v->prot : v->prot & ~MAP_W;
-}
-
-/* Whether page va of v is resident in frame pfn and would be mapped with
- * rights: it can join a run ending (or starting) next to it. */
-static bool run_joins(struct vma *v, uint64_t va, uint64_t pfn, uint32_t rights)
-{
-	uint64_t got;
-	bool writable;
-
-	return v->obj->ops->peek(v->obj, vma_index(v, va), !(v->flags & VMA_SHARED), &got, &writable) &&
-	       got == pfn && peek_rights(v, writable) == rights;
-}
-
 /*
- * Fault-around: the fault at page resolved to the resident frame at src
- * with rights. Grow the reply into the run of resident pages around it
- * (frames consecutive in our window, rights alike) within the policy's
- * window and the VMA. The cost is one peek per page mapped plus the two
- * that end the run, so a fault that finds no neighbours costs little. The
- * window is aligned to MAP_RUN_MAX pages, so a run needs no more
- * page-table pages than the faulting page alone.
+ * Fault-around: the read fault at page resolved to the resident frame at
+ * src with rights. Grow the reply into the run of resident pages around it
+ * (frames consecutive in our window) within the policy's window and the
+ * VMA; the object's resident_run says how far. The cost is a few
+ * instructions per page mapped, so a fault that finds no neighbours costs
+ * little. The window is aligned to MAP_RUN_MAX pages, so a run needs no
+ * more page-table pages than the faulting page alone. A private page that
+ * may be mapped writable (held by this object alone) is left alone: its
+ * neighbours would get fewer rights.
  */
 static __attribute__((noinline)) void fault_around(struct vma *v, uint64_t page, uint64_t src,
-						    uint32_t rights, struct ipc_msg *m)
+						   uint32_t rights, struct ipc_msg *m)
 {
 	const struct fault_policy *pol = fault_policy_for(v);
-	uint64_t pfn = page_pfn((void *)src), lo, hi, first = page, end = page + PAGE_SIZE;
+	uint64_t pfn = page_pfn((void *)src), idx = vma_index(v, page), lo, hi, up, down;
 
+	if ((rights & MAP_W) && !(v->flags & VMA_SHARED))
+		return;
 	pol->window(v, page, &lo, &hi);
 	if (lo < v->node.start)
 		lo = v->node.start;
 	if (hi > v->node.end)
 		hi = v->node.end;
-	while (end < hi && run_joins(v, end, pfn + ((end - page) >> PAGE_SHIFT), rights))
-		end += PAGE_SIZE;
-	while (first > lo && run_joins(v, first - PAGE_SIZE, pfn - ((page - first) >> PAGE_SHIFT) - 1, rights))
-		first -= PAGE_SIZE;
-	if (end - first == PAGE_SIZE)
+	up = v->obj->ops->resident_run(v->obj, idx, pfn, 1, (hi - page - PAGE_SIZE) >> PAGE_SHIFT);
+	down = v->obj->ops->resident_run(v->obj, idx, pfn, -1, (page - lo) >> PAGE_SHIFT);
+	if (up + down == 0)
 		return;
 	m->info = ipc_info(FAULT_REPLY_MAP_RUN, 0, 0);
-	m->w[0] = src - (page - first);
-	m->w[1] = first;
-	m->w[3] = (end - first) >> PAGE_SHIFT;
+	m->w[0] = src - down * PAGE_SIZE;
+	m->w[1] = page - down * PAGE_SIZE;
+	m->w[3] = 1 + up + down;
 }
 
 /*
@@ -243,7 +228,7 @@ bool fault_handle(struct ipc_msg *m)
 	m->w[0] = src;
 	m->w[1] = page;
 	m->w[2] = rights;
-	if (f.access != FAULT_WRITE && v->obj->ops->peek && page_pfn((void *)src) != anon_zero_pfn())
+	if (f.access != FAULT_WRITE && v->obj->ops->resident_run && page_pfn((void *)src) != anon_zero_pfn())
 		fault_around(v, page, src, rights, m);
 	return true;
 }

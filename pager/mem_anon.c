@@ -47,16 +47,38 @@ static __attribute__((noinline)) bool anon_fault_read(struct memobj *o, struct f
 
 static uint64_t zero_pfn = PAGEMAP_NONE;	/* made with the first object, kept */
 
-/* For fault-around: what anon_fault_read would map, allocating nothing. */
-static bool anon_peek(struct memobj *o, uint64_t index, bool private, uint64_t *pfn, bool *writable)
+/* For fault-around: a scan of the page map's slots, a leaf at a time
+ * (slots hold pfn + 1). Any resident anonymous page may be mapped without
+ * W, and with the VMA's rights in a shared one. */
+static uint64_t anon_resident_run(struct memobj *o, uint64_t index, uint64_t pfn, int dir,
+				  uint64_t max)
 {
-	uint64_t f = pagemap_get(&o->pages, index);
+	uint64_t n = 0;
 
-	if (f == PAGEMAP_NONE)
-		return false;
-	*pfn = f;
-	*writable = !private || (page_refcount(f) == 1 && pagemap_path_private(&o->pages, index));
-	return true;
+	if (dir < 0 && max > pfn)
+		max = pfn;	/* frames below 0 do not exist; want stays >= 1 */
+	while (n < max) {
+		uint64_t idx = dir > 0 ? index + 1 + n : index - 1 - n, first, cnt, room, k = 0;
+		uint64_t want = (dir > 0 ? pfn + 1 + n : pfn - 1 - n) + 1;
+		const uint64_t *slot = pagemap_leaf(&o->pages, idx, &first, &cnt), *s;
+
+		if (!slot || idx - first >= cnt)
+			break;
+		s = slot + (idx - first);
+		room = dir > 0 ? first + cnt - idx : idx - first + 1;
+		if (room > max - n)
+			room = max - n;
+		if (dir > 0)
+			while (k < room && s[k] == want + k)
+				k++;
+		else
+			while (k < room && *(s - k) == want - k)
+				k++;
+		n += k;
+		if (k < room)
+			break;
+	}
+	return n;
 }
 
 uint64_t anon_zero_pfn(void)
@@ -241,7 +263,7 @@ static const struct memobj_ops anon_ops = {
 	.clone = anon_clone,
 	.resident = anon_resident,
 	.destroy = anon_destroy,
-	.peek = anon_peek,
+	.resident_run = anon_resident_run,
 };
 
 struct memobj *anon_create(void)

@@ -3,7 +3,7 @@
  * worth mapping in the same reply. A policy only chooses a window; the
  * mechanism (fault.c, fault_around) clips it to the VMA and maps, in runs
  * of FAULT_REPLY_MAP_RUN / SYS_MAP_RUN, only pages the memory object says
- * are resident (ops->peek): fault-around never allocates, zeroes, copies
+ * are resident (ops->resident_run): fault-around never allocates, zeroes, copies
  * or reads a page nobody touched. One file per policy (policy_*.c), each a
  * const ops table, so a mapping can later name its own (madvise hints,
  * file mappings); fault_policy_for picks one per VMA.
