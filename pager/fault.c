@@ -143,12 +143,15 @@ static __attribute__((noinline, cold)) struct vma *stack_grow(struct proc *p, ui
 	return v;
 }
 
-static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struct fault_msg *f,
+/* The fault in m (its words, still as received) ends p. */
+static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struct ipc_msg *m,
 						      int sig, const char *why)
 {
+	const struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
+
 	pager_log("pid %ld (%s) killed by %s: %s at %p, pc %p: %s\n", (long)p->pid, p->name,
-		  sig == PAGER_SIGSEGV ? "SIGSEGV" : "SIGKILL", access_name(f->access),
-		  (void *)f->addr, (void *)f->pc, why);
+		  sig == PAGER_SIGSEGV ? "SIGSEGV" : "SIGKILL", access_name(f.access),
+		  (void *)f.addr, (void *)f.pc, why);
 	proc_end(p, sig);
 }
 
@@ -179,23 +182,23 @@ uint64_t fault_count;
 
 bool fault_handle(struct ipc_msg *m)
 {
-	struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
+	uint64_t addr = m->w[0], access = m->w[1], kind = m->w[3], badge = m->badge;
 	/* Only threads we made carry our fault badge; others are refused. */
-	struct proc *p = f.badge == PAGER_FAULT_BADGE(PAGER_BADGE_PID(f.badge)) ?
-			 proc_get(PAGER_BADGE_PID(f.badge)) : NULL;
+	struct proc *p = badge == PAGER_FAULT_BADGE(PAGER_BADGE_PID(badge)) ?
+			 proc_get(PAGER_BADGE_PID(badge)) : NULL;
 	uint64_t src;
 	uint32_t rights;
 	struct vma *v;
 	int err;
 
 	if (!p || p->state != PROC_LIVE) {
-		if (f.kind == FAULT_KIND_EXIT)	/* a death we caused: no reply */
+		if (kind == FAULT_KIND_EXIT)	/* a death we caused: no reply */
 			return false;
 		m->info = ipc_info(FAULT_REPLY_KILL, 0, 0);
 		return true;
 	}
-	if (f.kind != FAULT_KIND_PAGE) {	/* off the hot path */
-		if (f.kind == FAULT_KIND_EXIT && ipc_label(m->info) == THREAD_EXIT_LABEL) {
+	if (kind != FAULT_KIND_PAGE) {	/* off the hot path */
+		if (kind == FAULT_KIND_EXIT && ipc_label(m->info) == THREAD_EXIT_LABEL) {
 			death_handle(p, m);
 			return false;
 		}
@@ -205,30 +208,31 @@ bool fault_handle(struct ipc_msg *m)
 			[FAULT_KIND_BREAKPOINT] = "breakpoint",
 			[FAULT_KIND_ACCESS] = "access fault",
 		};
-		kill_for(p, &f, PAGER_SIGSEGV, f.kind < 6 && kinds[f.kind] ? kinds[f.kind] : "exception");
+		kill_for(p, m, PAGER_SIGSEGV, kind < 6 && kinds[kind] ? kinds[kind] : "exception");
 		return false;
 	}
 	fault_count++;
-	v = vma_find(&p->vmas, f.addr);
-	if (!v && !(v = stack_grow(p, f.addr))) {
-		kill_for(p, &f, PAGER_SIGSEGV, "no mapping");
+	v = vma_find(&p->vmas, addr);
+	if (!v && !(v = stack_grow(p, addr))) {
+		kill_for(p, m, PAGER_SIGSEGV, "no mapping");
 		return false;
 	}
-	if (f.access > FAULT_EXEC || !(v->prot & access_right[f.access])) {
-		kill_for(p, &f, PAGER_SIGSEGV, "protection");
+	if (access > FAULT_EXEC || !(v->prot & access_right[access])) {
+		kill_for(p, m, PAGER_SIGSEGV, "protection");
 		return false;
 	}
-	uint64_t page = f.addr & ~(PAGE_SIZE - 1);
-	err = fault_in_inline(v, page, f.access, &src, &rights);
+	uint64_t page = addr & ~(PAGE_SIZE - 1);
+	err = fault_in_inline(v, page, access, &src, &rights);
 	if (err < 0) {
-		kill_for(p, &f, PAGER_SIGKILL, err == -ERR_NOMEM ? "out of memory" : "I/O error");
+		kill_for(p, m, PAGER_SIGKILL, err == -ERR_NOMEM ? "out of memory" : "I/O error");
 		return false;
 	}
 	m->info = ipc_info(FAULT_REPLY_MAP, 0, 0);
 	m->w[0] = src;
 	m->w[1] = page;
 	m->w[2] = rights;
-	if (f.access != FAULT_WRITE && v->obj->ops->resident_run && page_pfn((void *)src) != anon_zero_pfn())
+	if (access != FAULT_WRITE && src != (uint64_t)page_va(anon_zero_frame) &&
+	    v->obj->ops->resident_run)
 		fault_around(v, page, src, rights, m);
 	return true;
 }

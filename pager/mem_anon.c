@@ -45,7 +45,7 @@ static __attribute__((noinline)) bool anon_fault_read(struct memobj *o, struct f
 	return true;
 }
 
-static uint64_t zero_pfn = PAGEMAP_NONE;	/* made with the first object, kept */
+uint64_t anon_zero_frame = PAGEMAP_NONE;	/* made with the first object, kept */
 
 /* For fault-around: a scan of the page map's slots, a leaf at a time
  * (slots hold pfn + 1). Any resident anonymous page may be mapped without
@@ -83,18 +83,18 @@ static uint64_t anon_resident_run(struct memobj *o, uint64_t index, uint64_t pfn
 
 uint64_t anon_zero_pfn(void)
 {
-	return zero_pfn;
+	return anon_zero_frame;
 }
 
 /* Make the zero page if there is none yet: at boot, with init's first
  * object, so that no process's figures count it. */
 static bool zero_page_ready(void)
 {
-	if (zero_pfn == PAGEMAP_NONE) {
+	if (anon_zero_frame == PAGEMAP_NONE) {
 		int64_t pfn = page_alloc_zeroed();
 		if (pfn < 0)
 			return false;
-		zero_pfn = (uint64_t)pfn;
+		anon_zero_frame = (uint64_t)pfn;
 	}
 	return true;
 }
@@ -105,7 +105,7 @@ static __attribute__((noinline)) bool anon_fault_zero(struct fault_req *req)
 {
 	if (!req->private || !zero_page_ready())
 		return false;
-	req->pfn = zero_pfn;
+	req->pfn = anon_zero_frame;
 	req->writable = false;
 	return true;
 }

@@ -74,5 +74,6 @@ int anon_insert(struct memobj *o, uint64_t index, uint64_t pfn);
 /* The shared zero page's frame (one reference, never freed), or
  * PAGEMAP_NONE if no read has needed it yet. */
 uint64_t anon_zero_pfn(void);
+extern uint64_t anon_zero_frame;	/* the same, for the fault path */
 
 #endif
