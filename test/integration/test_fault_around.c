@@ -8,7 +8,9 @@
  * memory its mapping forbids). Untouched pages are neither mapped nor
  * given frames; a write after fault-around still copies, in the child and
  * in the parent. MAP_POPULATE and MADV_WILLNEED map their pages in runs,
- * so touching them afterwards faults no more.
+ * so touching them afterwards faults no more. Frames freed after a random
+ * first-touch order go back sorted: memory touched in order afterwards is
+ * again in consecutive frames, so a child reads it with a few faults.
  */
 #include "t.h"
 #include "mm.h"
@@ -82,6 +84,17 @@ static int child_reads(volatile char *p)
 	CHECK_EQ(p[9 * PS], 1);
 	CHECK_EQ(pager_check(), 0);
 	return t_failures;
+}
+
+enum { BIG = 1024, SEQ = 600 };
+
+/* A forked child's faults to read n pages of p once. */
+static int child_read_faults(volatile char *p, int n)
+{
+	uint64_t f0 = faults();
+	uint64_t s = sum_pages(p, n);
+
+	return s == (uint64_t)n ? (int)(faults() - f0) : -1;
 }
 
 static int child_reads_then_q(volatile char *p)
@@ -168,6 +181,31 @@ int main(void)
 		wn[i * PS] = 5;
 	CHECK_EQ(faults(), f0);
 	CHECK_EQ(sum_pages(wn, NP), 5 * NP);
+
+	/* Scramble: first touches in a pseudo-random order, then free. */
+	volatile char *big = mmap(NULL, BIG * PS, RW, ANON_PRIV, -1, 0);
+	CHECK(big != MAP_FAILED);
+	for (uint32_t i = 0, x = 1; i < BIG; i++) {
+		x = x * 1103515245u + 12345u;
+		big[((x >> 8) % BIG) * PS] = 1;
+	}
+	for (int i = 0; i < BIG; i++)
+		big[i * PS] = 1;
+	CHECK_EQ(munmap((void *)big, BIG * PS), 0);
+	/* Touched in order now: consecutive frames again, few faults. */
+	volatile char *seq = mmap(NULL, SEQ * PS, RW, ANON_PRIV, -1, 0);
+	CHECK(seq != MAP_FAILED);
+	for (int i = 0; i < SEQ; i++)
+		seq[i * PS] = 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int n = child_read_faults(seq, SEQ);
+		if (n < 0 || n > 16)
+			printf("FAIL: a child took %d faults to read %d pages\n", n, SEQ);
+		_exit(n < 0 || n > 16);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && IS_EXIT(st, 0));
 
 	CHECK_EQ(pager_check(), 0);
 	return t_done("fault_around");
