@@ -84,12 +84,20 @@ static __attribute__((noinline)) void fault_around(struct vma *v, uint64_t page,
 	m->w[3] = 1 + up + down;
 }
 
+/* Map n pages from our window at src to va in p: a lone page with
+ * SYS_MAP, which is cheaper for one page than SYS_MAP_RUN. */
+static int map_run(struct proc *p, uint64_t src, uint64_t va, uint32_t rights, uint64_t n)
+{
+	return (int)(n == 1 ? sys_map(p->task, src, va, rights) :
+			      sys_map_run(p->task, src, va, rights, n));
+}
+
 /*
  * MAP_POPULATE and MADV_WILLNEED: every page of [lo, hi) is asked for, so
  * each is faulted in as a write (a writable VMA) or a read would be, and
  * runs of consecutive frames with the same rights are mapped with one
- * SYS_MAP_RUN each (a fresh object's frames mostly come off the free list
- * in order, so a run is typically many pages).
+ * SYS_MAP_RUN each (frames that come off the free list in order make long
+ * runs; scattered ones cost one SYS_MAP a page, as before).
  */
 int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 {
@@ -107,7 +115,7 @@ int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 			n++;
 			continue;
 		}
-		if (n && (err = (int)sys_map_run(p->task, first, start, run_rights, n)) < 0)
+		if (n && (err = map_run(p, first, start, run_rights, n)) < 0)
 			return err;
 		start = va;
 		first = src;
@@ -115,9 +123,9 @@ int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 		n = 1;
 	}
 	if (n) {
-		int64_t r = sys_map_run(p->task, first, start, run_rights, n);
+		int r = map_run(p, first, start, run_rights, n);
 		if (r < 0 && err == 0)
-			err = (int)r;
+			err = r;
 	}
 	return err;
 }
