@@ -186,21 +186,19 @@ static void mark_frame(uint64_t pfn)
 		held_hi = w;
 }
 
+/* The map's callback: note the frame, then hold it (page_ref last, so
+ * this is a tail call: it runs once a frame freed). */
 static void hold_frame(uint64_t idx, uint64_t pfn, void *arg)
 {
 	(void)idx;
 	(void)arg;
-	page_ref(pfn);
-	if (held_runs && pfn == held_run[held_runs - 1].first + held_run[held_runs - 1].n) {
+	if (held_runs && pfn == held_run[held_runs - 1].first + held_run[held_runs - 1].n)
 		held_run[held_runs - 1].n++;
-		return;
-	}
-	if (held_runs < HELD_RUNS) {
-		held_run[held_runs].first = pfn;
-		held_run[held_runs++].n = 1;
-		return;
-	}
-	mark_frame(pfn);	/* out of order: sort them all */
+	else if (held_runs < HELD_RUNS)
+		held_run[held_runs].first = pfn, held_run[held_runs++].n = 1;
+	else
+		mark_frame(pfn);	/* out of order: sort them all */
+	page_ref(pfn);
 }
 
 static void release_held(void)
