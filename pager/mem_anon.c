@@ -11,6 +11,10 @@
  * without W, see pt_rights), and the kernel writes user memory only
  * through PTEs with W. Shared objects allocate on any fault: mprotect
  * does give their PTEs W.
+ *
+ * For fault-around (fault.c) the object reports runs of resident pages in
+ * consecutive frames (anon_resident_run), and a large object gives its
+ * frames back in an order that keeps such runs possible (release_held).
  */
 #include <stdlib.h>
 #include "abi/fault.h"
