@@ -276,6 +276,7 @@ void proc_end(struct proc *p, int status)
 	vma_set_clear(&p->vmas);
 	p->status = status;
 	p->state = PROC_ZOMBIE;
+	fsconn_proc_ended(p);
 
 	struct proc *init = p->pid != 1 ? proc_get(1) : NULL;
 	for (int i = 0; i < MAX_PROCS; i++) {	/* orphans: to init, or reaped */

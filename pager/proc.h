@@ -56,4 +56,9 @@ bool proc_is_descendant(const struct proc *p, const struct proc *ancestor);
  * false if deferred (the reply goes out when a child ends). */
 bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *status_out);
 
+/* pager/fsconn.c: the file server's registration, its clients' handles,
+ * and the news of their end (docs/fs-protocol.md). */
+int64_t fsconn_request(struct proc *p, struct ipc_msg *m);
+void fsconn_proc_ended(struct proc *p);
+
 #endif

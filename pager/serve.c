@@ -156,6 +156,11 @@ bool serve_request(struct ipc_msg *m)
 	case PAGER_DMA_ALLOC:
 		r = pager_dma_alloc(p, w[0], &w[1]);
 		break;
+	case PAGER_FS_REGISTER:
+	case PAGER_FS_CONNECT:
+	case PAGER_FS_DEAD:
+		r = fsconn_request(p, m);
+		break;
 	}
 reply:
 	if (grant)	/* given to a child by now, or refused */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "libsys.h"
+#include "libsys_file.h"
 
 void fork_child_entry(void);	/* fork_entry.S */
 
@@ -34,8 +35,13 @@ pid_t fork(void)
 	int64_t r;
 
 	fflush(stdout);
-	if (setjmp(jb))
-		return 0;	/* the child */
+	bool files = fs_connected();
+
+	if (setjmp(jb)) {	/* the child */
+		if (files)	/* our parent's descriptors, shared */
+			fs_fork_child();
+		return 0;
+	}
 	__asm__ volatile("mv %0, sp" : "=r"(sp));
 	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
 			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb } };
@@ -44,5 +50,7 @@ pid_t fork(void)
 		errno = (int)-r;
 		return -1;
 	}
+	if (files)
+		fs_fork_parent(r);
 	return (pid_t)r;
 }

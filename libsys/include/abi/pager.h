@@ -47,6 +47,12 @@
  *  PAGER_DMA_ALLOC     w0 length in bytes (1 ..        w0 address, w1 physical address
  *                      PAGER_DMA_MAX_PAGES pages)      of its first byte: contiguous,
  *                                                      zeroed, mapped R/W now
+ *  PAGER_FS_REGISTER   - (init or a child of init,     w0 0, w1 endpoint, w2 notification
+ *                      once): become the file server   (handles granted into the caller)
+ *  PAGER_FS_CONNECT    -                               w0 handle to the file server,
+ *                                                      badged FS_BADGE(pid, ppid)
+ *  PAGER_FS_DEAD       - (the file server only)        w0 n, w1..w5 pids of connected
+ *                                                      processes that ended
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -75,6 +81,9 @@ enum pager_label {
 	PAGER_CHECK,
 	PAGER_SET_LIMIT,
 	PAGER_DMA_ALLOC,
+	PAGER_FS_REGISTER,	/* pager/fsconn.c, docs/fs-protocol.md */
+	PAGER_FS_CONNECT,
+	PAGER_FS_DEAD,
 	PAGER_LABEL_COUNT
 };
 
