@@ -14,6 +14,8 @@ printf 'hello\n' > "$stage/data/hello.txt"
 # 300000 bytes: 'A' + i % 23 at byte i (past the direct and single
 # indirect blocks of 1 KiB blocks).
 awk 'BEGIN { for (i = 0; i < 300000; i++) printf "%c", 65 + i % 23 }' > "$stage/data/big.bin"
+# 4 MiB, more than the server's cache: reading it keeps the disk busy.
+awk 'BEGIN { for (i = 0; i < 65536; i++) printf "cold %058d\n", i }' > "$stage/data/cold.bin"
 printf 'read only\n' > "$stage/data/readonly.txt"
 chmod 0444 "$stage/data/readonly.txt"
 printf 'write only\n' > "$stage/data/writeonly.txt"

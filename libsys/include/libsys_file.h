@@ -22,6 +22,11 @@ struct proc_device;
  * fsd's pid or -ERR_*. */
 int64_t fs_start(const struct proc_device *devs, uint64_t n);
 
+/* Start the program at path argv[0] on the disk with arguments argv
+ * (NULL-terminated); grant as spawn's. Returns the pid or -ERR_*
+ * (ENOENT, EACCES for a directory, ENOEXEC for what the pager cannot load). */
+int64_t spawn_path(const char *const argv[], uint64_t grant);
+
 int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len);
 bool fs_connected(void);
 void fs_fork_parent(int64_t child);

@@ -47,6 +47,10 @@ void fsd_answer(struct req *r, struct ipc_msg *reply, const void *out, uint32_t 
  * fork give). */
 void fsd_retry_parked(void);
 
+/* Counters for FS_STATFS: requests parked, and answered while an
+ * asynchronous read was in flight. */
+extern uint64_t stat_parked, stat_answered_during_read;
+
 /* disk.c */
 extern const struct ext2_blockdev_ops fsd_blockdev;
 int disk_init(uint64_t blk_ep);

@@ -31,6 +31,7 @@ static struct req *parked[SLOTS];	/* waiting for a disk read or a fork give */
 static int64_t parked_why[SLOTS];
 static unsigned nparked;
 static uint8_t out[IPC_BUF_SIZE];
+uint64_t stat_parked, stat_answered_during_read;
 
 /* The clock: the RTC's reading at our start (argv[1], from init, which
  * holds the RTC) plus the time counter since (QEMU virt: 10 MHz). */
@@ -125,8 +126,11 @@ static void run(struct req *r)
 	if (res == FSD_PARK_DISK || res == FSD_PARK_CLAIM) {
 		parked_why[nparked] = res;
 		parked[nparked++] = r;
+		stat_parked++;
 		return;
 	}
+	if (fs.in_flight_count)		/* a disk read is on: others still served */
+		stat_answered_during_read++;
 	reply.w[0] = (uint64_t)res;
 	fsd_answer(r, &reply, out, outlen);
 }

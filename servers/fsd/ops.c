@@ -471,6 +471,8 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	case FS_STATFS:
 		reply->w[1] = fs.sb.s_free_blocks_count;
 		reply->w[2] = fs.bsize;
+		reply->w[3] = stat_parked;
+		reply->w[4] = stat_answered_during_read;
 		return 0;
 	}
 	return -ERR_NOSYS;

@@ -363,6 +363,79 @@ static int child_hog(bool exits)
 		sys_yield();	/* until killed */
 }
 
+/* Never blocked by one client: while a child reads a file larger than
+ * the server's cache (its requests wait for the disk), we are answered
+ * from the cache; the server counts answers given while a read was in
+ * flight. */
+static void not_blocked(void)
+{
+	const char *argv[] = { "test_fs", "child-cold", NULL };
+	struct ipc_msg m = { 0 };
+	struct stat st;
+	int status = -1;
+	long mine = 0;
+
+	CHECK_EQ(stat("/data/hello.txt", &st), 0);	/* cached now */
+	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
+	uint64_t parked0 = m.w[3], during0 = m.w[4];
+	int64_t pid = spawn(argv, 0);
+	CHECK(pid > 0);
+	while (waitpid((pid_t)pid, &status, WNOHANG) == 0) {
+		CHECK_EQ(stat("/data/hello.txt", &st), 0);
+		mine++;
+	}
+	CHECK_EQ(status, 0);
+	memset(&m, 0, sizeof(m));
+	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
+	printf("fs: %ld stats while the child read 4 MiB; %lu requests parked for the disk, "
+	       "%lu answered during a disk read\n", mine, (unsigned long)(m.w[3] - parked0),
+	       (unsigned long)(m.w[4] - during0));
+	CHECK(m.w[3] > parked0);
+	CHECK(m.w[4] > during0);
+}
+
+static int child_cold(void)
+{
+	int fd = open("/data/cold.bin", O_RDONLY);
+	char line[80];
+	ssize_t n;
+	long total = 0;
+
+	while ((n = read(fd, buf, 16384)) > 0) {
+		snprintf(line, sizeof(line), "cold %058ld\n", total / 64);
+		if (memcmp(buf, line, 64))
+			return 1;
+		total += n;
+	}
+	return total == 65536 * 64 ? 0 : 2;
+}
+
+/* Programs from the disk, by path with arguments. */
+static void from_disk(void)
+{
+	const char *hello[] = { "/bin/hello", "one", "two", NULL };
+	const char *nope[] = { "/bin/nope", NULL };
+	const char *dir[] = { "/data", NULL };
+	const char *text[] = { "/data/hello.txt", NULL };
+	int status = 0;
+
+	int64_t pid = spawn_path(hello, 0);
+	CHECK(pid > 0);
+	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	CHECK_EQ(spawn_path(nope, 0), -ERR_NOENT);
+	CHECK_EQ(spawn_path(dir, 0), -ERR_ACCES);
+	CHECK_EQ(spawn_path(text, 0), -ERR_NOEXEC);
+	/* An image range that is not the caller's memory. */
+	struct ipc_msg m = { .info = ipc_info(PAGER_SPAWN_IMAGE, 4, 0), .w = { 0x1000, 4096 } };
+	memcpy(ipcbuf(), "x\0\0", 4);
+	CHECK_EQ(pager_call(&m), -ERR_FAULT);
+	m = (struct ipc_msg){ .info = ipc_info(PAGER_SPAWN_IMAGE, 4, 0),
+			      .w = { (uint64_t)buf, PAGER_IMAGE_MAX + 1 } };
+	memcpy(ipcbuf(), "x\0\0", 4);
+	CHECK_EQ(pager_call(&m), -ERR_INVAL);
+}
+
 /* Malformed requests straight to the server: errors, no harm. */
 static void malformed(void)
 {
@@ -413,6 +486,8 @@ static int run_calls(void)
 	fork_shared();
 	two_procs();
 	death_closes();
+	not_blocked();
+	from_disk();
 	malformed();
 	return t_done("fs calls");
 }
@@ -478,6 +553,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "child-two"))
 		return child_two();
+	if (!strcmp(mode, "child-cold"))
+		return child_cold();
 	if (!strcmp(mode, "child-hog"))
 		return child_hog(argc > 2);
 	if (!strcmp(mode, "enospc"))

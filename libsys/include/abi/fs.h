@@ -44,7 +44,9 @@ enum fs_label {
 			   waits for the child */
 	FS_FORK_CLAIM,	/* - (the child, first)               w0 0: its parent's copy
 			   installed (waits for the give) */
-	FS_STATFS,	/* -                                  w0 0, w1 free blocks, w2 bsize */
+	FS_STATFS,	/* -                                  w0 0, w1 free blocks, w2 bsize,
+			   w3 requests parked for a disk read so far, w4 requests
+			   answered while a disk read was in flight */
 	FS_SYNC,	/* -                                  w0 0: everything on the disk */
 	FS_LABEL_COUNT
 };

@@ -53,6 +53,10 @@
  *                                                      badged FS_BADGE(pid, ppid)
  *  PAGER_FS_DEAD       - (the file server only)        w0 n, w1..w5 pids of connected
  *                                                      processes that ended
+ *  PAGER_SPAWN_IMAGE   as PAGER_SPAWN, plus w0 address w0 pid
+ *                      and w1 length of the program's
+ *                      ELF file in the caller's memory
+ *                      (at most PAGER_IMAGE_MAX bytes)
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -84,10 +88,14 @@ enum pager_label {
 	PAGER_FS_REGISTER,	/* pager/fsconn.c, docs/fs-protocol.md */
 	PAGER_FS_CONNECT,
 	PAGER_FS_DEAD,
+	PAGER_SPAWN_IMAGE,
 	PAGER_LABEL_COUNT
 };
 
 #define WAIT_NOHANG	1
+
+/* The largest ELF file PAGER_SPAWN_IMAGE takes (the pager copies it). */
+#define PAGER_IMAGE_MAX		(1ul << 20)
 
 /* The largest PAGER_DMA_ALLOC, in pages (2 MiB). */
 #define PAGER_DMA_MAX_PAGES	512
