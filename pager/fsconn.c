@@ -17,8 +17,7 @@
 
 static uint64_t fs_ep, fs_notif;	/* ours; 0 until a server registers */
 static int64_t fs_pid;
-static int64_t connected[MAX_PROCS];	/* pid holding a handle, by pid % MAX_PROCS */
-static int64_t dead[DEAD_MAX];		/* ended connected pids, oldest first */
+static int64_t dead[DEAD_MAX];		/* pids that ended, oldest first */
 static unsigned dead_head, dead_count;
 
 static int64_t fs_register(struct proc *p, struct ipc_msg *m)
@@ -52,16 +51,11 @@ static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 
 static int64_t fs_connect(struct proc *p)
 {
-	int64_t r;
-
 	if (!fs_ep)
 		return -ERR_NOENT;
 	if (p->pid == fs_pid)
 		return -ERR_INVAL;
-	r = sys_handle_grant(p->task, fs_ep, FS_BADGE(p->pid, p->ppid), RIGHT_SEND);
-	if (r >= 0)
-		connected[p->pid % MAX_PROCS] = p->pid;
-	return r;
+	return sys_handle_grant(p->task, fs_ep, FS_BADGE(p->pid, p->ppid), RIGHT_SEND);
 }
 
 static int64_t fs_dead(struct proc *p, struct ipc_msg *m)
@@ -101,10 +95,11 @@ void fsconn_proc_ended(struct proc *p)
 		fs_pid = 0;
 		return;
 	}
-	if (connected[p->pid % MAX_PROCS] != p->pid)
+	/* Every end, not only of connected processes: a forked child holds
+	 * its parent's files (a snapshot) before it ever calls. */
+	if (!fs_ep)
 		return;
-	connected[p->pid % MAX_PROCS] = 0;
-	if (dead_count == DEAD_MAX)	/* cannot happen: at most MAX_PROCS connected */
+	if (dead_count == DEAD_MAX)	/* the server is DEAD_MAX ends behind */
 		return;
 	dead[(dead_head + dead_count++) % DEAD_MAX] = p->pid;
 	sys_notify(fs_notif);

@@ -29,8 +29,12 @@ int64_t spawn_path(const char *const argv[], uint64_t grant);
 
 int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len);
 bool fs_connected(void);
-void fs_fork_parent(int64_t child);
-void fs_fork_child(void);
+/* fork's three steps: a snapshot number (or -ERR_*) before the fork;
+ * bind it to the child (child <= 0: the fork failed, cancel); claim it in
+ * the child. */
+int64_t fs_fork_prepare(void);
+void fs_fork_parent(int64_t snap, int64_t child);
+void fs_fork_child(int64_t snap);
 /* FS_READDIR: 1 with *d, 0 at the end, or -ERR_*. */
 int64_t fs_readdir_raw(int fd, struct fs_dirent *d);
 

@@ -60,7 +60,7 @@ int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len)
 		m->info = ipc_info(label, len, 0);
 		if ((r = ipc_call((uint64_t)h, m)) < 0)
 			return r;
-		if ((int64_t)m->w[0] != -ERR_AGAIN || label == FS_READ || label == FS_PREAD)
+		if (ipc_label(m->info) != FS_REPLY_BUSY)
 			break;
 		/* The server's slots are full: the request was not seen. */
 		sys_yield();
@@ -332,17 +332,25 @@ int dup2(int fd, int fd2)
 	return r < 0 ? (int)fail(r) : (int)(r + FD_BASE);
 }
 
-/* fork (libsys/src/fork.c): the parent gives, the child claims. */
-void fs_fork_parent(int64_t child)
-{
-	struct ipc_msg m = { .w = { (uint64_t)child } };
-
-	fs_call(FS_FORK_GIVE, &m, 0);
-}
-
-void fs_fork_child(void)
+/* fork (libsys/src/fork.c): a snapshot of our table before, bound to the
+ * child after (or cancelled), claimed by the child first thing. */
+int64_t fs_fork_prepare(void)
 {
 	struct ipc_msg m = { 0 };
+
+	return fs_call(FS_FORK_PREPARE, &m, 0);
+}
+
+void fs_fork_parent(int64_t snap, int64_t child)
+{
+	struct ipc_msg m = { .w = { (uint64_t)snap, (uint64_t)child } };
+
+	fs_call(child > 0 ? FS_FORK_BIND : FS_FORK_CANCEL, &m, 0);
+}
+
+void fs_fork_child(int64_t snap)
+{
+	struct ipc_msg m = { .w = { (uint64_t)snap } };
 
 	fs_call(FS_FORK_CLAIM, &m, 0);
 }

@@ -25,11 +25,9 @@ struct req {
 	uint8_t data[IPC_BUF_SIZE];
 };
 
-/* A handler's result when the request must wait: for a disk block (the
- * engine said -ERR_AGAIN in nowait mode), or for its parent's FS_FORK
- * give (FS_FORK_CLAIM). */
+/* A handler's result when the request must wait for a disk block (the
+ * engine said -ERR_AGAIN in nowait mode). */
 #define FSD_PARK_DISK	(-1000)
-#define FSD_PARK_CLAIM	(-1001)
 
 extern struct ext2_fs fs;
 extern uint8_t *pool;			/* the DMA pool: the engine's cache */
@@ -43,8 +41,7 @@ void fsd_accept(struct ipc_msg *m);
 /* Answer r (w0) with out[0..outlen) as payload, through r's reply handle;
  * frees the request slot. */
 void fsd_answer(struct req *r, struct ipc_msg *reply, const void *out, uint32_t outlen);
-/* Retry every request parked for a given reason (after a completion or a
- * fork give). */
+/* Retry every parked request (after a disk read completed). */
 void fsd_retry_parked(void);
 
 /* Counters for FS_STATFS: requests parked, and answered while an

@@ -27,8 +27,7 @@ uint64_t fs_ep;
 static struct req reqs[SLOTS];
 static struct req *queue[SLOTS];	/* received while the engine waited, FIFO */
 static unsigned nqueue;
-static struct req *parked[SLOTS];	/* waiting for a disk read or a fork give */
-static int64_t parked_why[SLOTS];
+static struct req *parked[SLOTS];	/* waiting for a disk read */
 static unsigned nparked;
 static uint8_t out[IPC_BUF_SIZE];
 uint64_t stat_parked, stat_answered_during_read;
@@ -68,9 +67,9 @@ void fsd_answer(struct req *r, struct ipc_msg *reply, const void *data, uint32_t
 	r->in_use = false;
 }
 
-static void refuse(uint64_t h, int64_t err)
+static void refuse_busy(uint64_t h)
 {
-	struct ipc_msg m = { .info = 0, .w = { (uint64_t)err } };
+	struct ipc_msg m = { .info = ipc_info(FS_REPLY_BUSY, 0, 0), .w = { (uint64_t)-ERR_AGAIN } };
 
 	ipc_reply(h, &m);
 	sys_handle_close(h);
@@ -95,7 +94,7 @@ static struct req *take(struct ipc_msg *m)
 		memcpy(r->data, ipcbuf(), r->len);
 		return r;
 	}
-	refuse((uint64_t)h, -ERR_AGAIN);
+	refuse_busy((uint64_t)h);
 	return NULL;
 }
 
@@ -123,8 +122,7 @@ static void run(struct req *r)
 		memset(&reply, 0, sizeof(reply));
 		res = fsd_handle(r, &reply, out, &outlen);
 	}
-	if (res == FSD_PARK_DISK || res == FSD_PARK_CLAIM) {
-		parked_why[nparked] = res;
+	if (res == FSD_PARK_DISK) {
 		parked[nparked++] = r;
 		stat_parked++;
 		return;

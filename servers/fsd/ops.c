@@ -9,8 +9,12 @@
 #include "libsys.h"
 #include "fsd.h"
 
-#define MAX_CLIENTS	64
-#define MAX_FILES	256
+/* Room for every process the pager may run (256), every descriptor of
+ * every client and every snapshot each may keep: no client within its
+ * limits can take a slot another needs. */
+#define MAX_CLIENTS	256
+#define MAX_SNAPS	(MAX_CLIENTS * FS_SNAP_MAX)
+#define MAX_FILES	(256 * FS_FD_MAX)
 #define ERR_MFILE	24	/* EMFILE: the client's table is full */
 #define ERR_NFILE	23	/* ENFILE: the server's table is full */
 
@@ -21,16 +25,28 @@ struct file {
 	uint64_t offset;	/* file offset; readdir's cursor for a directory */
 };
 
-enum { CLIENT_FREE, CLIENT_LIVE, CLIENT_GIVEN };
+enum { CLIENT_FREE, CLIENT_LIVE };
 
 struct client {
 	int state;
-	int64_t pid, ppid;	/* GIVEN: ppid is the forking parent */
+	int64_t pid, ppid;
 	int16_t fd[FS_FD_MAX];	/* index into files, or -1 */
+};
+
+/* A copy of a client's table made for a child it is forking: claimed by
+ * the child, or dropped when the fork fails, the child dies unclaimed
+ * (once bound to its pid) or the owner dies. */
+struct snapshot {
+	bool used;
+	int64_t owner, child;	/* child: 0 until FS_FORK_BIND */
+	uint64_t seq;
+	int16_t fd[FS_FD_MAX];
 };
 
 static struct file files[MAX_FILES];
 static struct client clients[MAX_CLIENTS];
+static struct snapshot snaps[MAX_SNAPS];
+static uint64_t snap_seq;
 
 bool fsd_is_open(void *ctx, uint32_t ino)
 {
@@ -84,6 +100,14 @@ static void fd_close(struct client *c, int fd)
 		file_put(idx);
 }
 
+static void snap_drop(struct snapshot *s)
+{
+	for (int k = 0; k < FS_FD_MAX; k++)
+		if (s->fd[k] >= 0)
+			file_put(s->fd[k]);
+	s->used = false;
+}
+
 static void client_drop(struct client *c)
 {
 	for (int k = 0; k < FS_FD_MAX; k++)
@@ -97,10 +121,9 @@ void fsd_client_died(int64_t pid)
 
 	if (c)
 		client_drop(c);
-	/* Tables given to children that never claimed them. */
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].state == CLIENT_GIVEN && clients[i].ppid == pid)
-			client_drop(&clients[i]);
+	for (int i = 0; i < MAX_SNAPS; i++)
+		if (snaps[i].used && (snaps[i].owner == pid || snaps[i].child == pid))
+			snap_drop(&snaps[i]);
 }
 
 /* The file behind descriptor fd of c, or NULL. */
@@ -323,47 +346,50 @@ static int64_t do_readdir(struct file *f, uint8_t *out, uint32_t *outlen)
 	return 1;
 }
 
-/* fork: the parent gives its child a copy of its table right after the
- * fork (the table is as it was at the fork: the parent has run nothing
- * else); the child claims it before its first request. */
-static int64_t do_give(struct client *c, int64_t child)
+/* fork, step 1 (the parent): a copy of its table, holding its files. */
+static int64_t snap_prepare(struct client *c)
 {
-	struct client *k = client_find(child);
+	struct snapshot *free_one = NULL;
+	int mine = 0;
 
-	if (child <= 0 || child == c->pid)
-		return -ERR_INVAL;
-	if (k)
-		return -ERR_EXIST;
-	if (!(k = client_new(child, c->pid, CLIENT_GIVEN)))
-		return -ERR_NOSPC;
-	for (int i = 0; i < FS_FD_MAX; i++)
-		if ((k->fd[i] = c->fd[i]) >= 0)
-			files[k->fd[i]].refs++;
-	fsd_retry_parked();	/* the child's claim may be waiting */
-	return 0;
+	for (int i = 0; i < MAX_SNAPS; i++) {
+		if (!snaps[i].used)
+			free_one = free_one ? free_one : &snaps[i];
+		else if (snaps[i].owner == c->pid)
+			mine++;
+	}
+	if (mine >= FS_SNAP_MAX || !free_one)
+		return -ERR_AGAIN;	/* fork fails with EAGAIN */
+	*free_one = (struct snapshot){ .used = true, .owner = c->pid, .seq = ++snap_seq };
+	for (int k = 0; k < FS_FD_MAX; k++)
+		if ((free_one->fd[k] = c->fd[k]) >= 0)
+			files[c->fd[k]].refs++;
+	return (int64_t)free_one->seq;
 }
 
-/* The child's claim: its parent's table if given, else wait for the give
- * while the parent lives. */
-static int64_t do_claim(struct req *r)
+static struct snapshot *snap_find(int64_t owner, int64_t seq)
 {
-	int64_t pid = (int64_t)FS_BADGE_PID(r->m.badge), ppid = (int64_t)FS_BADGE_PPID(r->m.badge);
-	struct client *c = client_find(pid);
+	for (int i = 0; i < MAX_SNAPS; i++)
+		if (snaps[i].used && snaps[i].owner == owner && (int64_t)snaps[i].seq == seq)
+			return &snaps[i];
+	return NULL;
+}
 
-	if (c && c->state == CLIENT_GIVEN) {
-		if (c->ppid != ppid) {
-			client_drop(c);
-		} else {
-			c->state = CLIENT_LIVE;
-			return 0;
-		}
-	} else if (c) {
-		return -ERR_INVAL;	/* claimed already */
-	}
-	struct client *parent = client_find(ppid);
-	if (parent && parent->state == CLIENT_LIVE)
-		return FSD_PARK_CLAIM;
-	return client_new(pid, ppid, CLIENT_LIVE) ? 0 : -ERR_NOSPC;	/* nothing to inherit */
+/* fork, last step (the child, first request): its parent's snapshot
+ * becomes its table. Only a child of the owner can name it: the badge
+ * says whose child the caller is. */
+static int64_t snap_claim(struct client *c, int64_t seq)
+{
+	struct snapshot *s = snap_find(c->ppid, seq);
+
+	if (!s)
+		return -ERR_NOENT;
+	for (int k = 0; k < FS_FD_MAX; k++)
+		if (c->fd[k] >= 0)
+			return -ERR_INVAL;	/* only a fresh table */
+	memcpy(c->fd, s->fd, sizeof(c->fd));
+	s->used = false;	/* its references move to the child */
+	return 0;
 }
 
 int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t *outlen)
@@ -377,11 +403,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	uint32_t ino;
 	int64_t e;
 
-	if (label == FS_FORK_CLAIM)
-		return do_claim(r);
 	c = client_find(pid);
-	if (c && c->state == CLIENT_GIVEN)
-		return -ERR_PERM;	/* claim first */
 	if (!c && !(c = client_new(pid, (int64_t)FS_BADGE_PPID(r->m.badge), CLIENT_LIVE)))
 		return -ERR_NOSPC;
 	memcpy(&q, r->m.w, sizeof(q));
@@ -464,8 +486,25 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		fd_close(c, (int)q.fd2);
 		c->fd[q.fd2] = c->fd[q.fd];
 		return q.fd2;
-	case FS_FORK_GIVE:
-		return do_give(c, q.fd);
+	case FS_FORK_PREPARE:
+		return snap_prepare(c);
+	case FS_FORK_BIND: {
+		struct snapshot *sn = snap_find(c->pid, q.fd);
+		if (!sn || q.fd2 <= 0)
+			return -ERR_INVAL;
+		if (!sn->child)
+			sn->child = q.fd2;
+		return 0;
+	}
+	case FS_FORK_CLAIM:
+		return snap_claim(c, q.fd);
+	case FS_FORK_CANCEL: {
+		struct snapshot *sn = snap_find(c->pid, q.fd);
+		if (!sn)
+			return -ERR_INVAL;
+		snap_drop(sn);
+		return 0;
+	}
 	case FS_SYNC:
 		return ext2_sync(&fs);
 	case FS_STATFS:
@@ -473,6 +512,9 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		reply->w[2] = fs.bsize;
 		reply->w[3] = stat_parked;
 		reply->w[4] = stat_answered_during_read;
+		reply->w[5] = 0;
+		for (int i = 0; i < MAX_FILES; i++)
+			reply->w[5] += files[i].refs != 0;
 		return 0;
 	}
 	return -ERR_NOSYS;

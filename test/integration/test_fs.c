@@ -26,6 +26,13 @@
 
 static char buf[70000], buf2[70000];
 
+static int access_done(void)
+{
+	struct stat st;
+
+	return stat("/victim-done", &st) == 0;
+}
+
 static void fill(char *p, size_t n, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++)
@@ -325,7 +332,11 @@ static int child_two(void)
 static void death_closes(void)
 {
 	const char *argv[] = { "test_fs", "child-hog", NULL, NULL };
+	struct ipc_msg m = { 0 };
 	int status;
+
+	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
+	uint64_t open0 = m.w[5];
 
 	for (int round = 0; round < 12; round++) {
 		argv[2] = round % 2 ? "exit" : NULL;
@@ -340,10 +351,99 @@ static void death_closes(void)
 			CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
 		}
 	}
-	/* The server has room again. */
+	/* Every file they held is closed again (the server learns of each
+	 * end from the pager). */
+	for (int i = 0; i < 100; i++)
+		sys_yield();
+	memset(&m, 0, sizeof(m));
+	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
+	CHECK_EQ(m.w[5], open0);
+}
+
+/* Attacks from unprivileged processes on the file server's rules: a
+ * sibling tries to take the victim's fork snapshot (its descriptors),
+ * to cancel it, to flood the server with snapshots, to register a second
+ * file server and to read the death queue. */
+static void attacks(void)
+{
+	const char *victim[] = { "test_fs", "child-victim", NULL };
+	const char *attacker[] = { "test_fs", "child-attacker", NULL };
+	int status = -1;
+
+	unlink("/victim-seq");
+	int64_t v = spawn(victim, 0);
+	CHECK(v > 0);
+	int64_t a = spawn(attacker, 0);
+	CHECK(a > 0);
+	CHECK_EQ(waitpid((pid_t)a, &status, 0), a);
+	CHECK_EQ(status, 0);
+	CHECK_EQ(waitpid((pid_t)v, &status, 0), v);
+	CHECK_EQ(status, 0);
+	unlink("/victim-seq");
+}
+
+static int child_victim(void)
+{
+	char line[32];
 	int fd = open("/data/hello.txt", O_RDONLY);
-	CHECK(fd >= 0);
+	int64_t seq = fs_fork_prepare();
+
+	if (fd < 0 || seq <= 0)
+		return 1;
+	int out = open("/victim-seq.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int n = snprintf(line, sizeof(line), "%ld", (long)seq);
+	if (write(out, line, (size_t)n) != n || close(out) < 0 ||
+	    rename("/victim-seq.tmp", "/victim-seq") < 0)
+		return 2;
+	for (int i = 0; i < 2000 && !access_done(); i++)
+		sys_yield();
+	/* Still ours: cancelling it works once. */
+	struct ipc_msg m = { .w = { (uint64_t)seq } };
+	if (fs_call(FS_FORK_CANCEL, &m, 0) != 0)
+		return 3;
+	return 0;
+}
+
+static int child_attacker(void)
+{
+	struct ipc_msg m = { 0 };
+	struct stat st;
+	char line[32] = { 0 };
+	int bad = 0, i;
+
+	for (i = 0; i < 5000 && stat("/victim-seq", &st) < 0; i++)
+		sys_yield();
+	int fd = open("/victim-seq", O_RDONLY);
+	if (fd < 0 || read(fd, line, sizeof(line) - 1) <= 0)
+		bad |= 1;
 	close(fd);
+	int64_t seq = strtol(line, NULL, 10);
+	m = (struct ipc_msg){ .w = { (uint64_t)seq } };
+	if (fs_call(FS_FORK_CLAIM, &m, 0) != -ERR_NOENT)
+		bad |= 2;
+	m = (struct ipc_msg){ .w = { (uint64_t)seq } };
+	if (fs_call(FS_FORK_CANCEL, &m, 0) != -ERR_INVAL)
+		bad |= 4;
+	m = (struct ipc_msg){ .w = { (uint64_t)seq, 5 } };
+	if (fs_call(FS_FORK_BIND, &m, 0) != -ERR_INVAL)
+		bad |= 8;
+	if (open("/victim-done", O_WRONLY | O_CREAT, 0644) < 0)
+		bad |= 16;
+	/* Snapshots without forking: a few, then refused. */
+	int made = 0;
+	for (i = 0; i < 20; i++)
+		made += fs_fork_prepare() > 0;
+	if (made != FS_SNAP_MAX)
+		bad |= 32;
+	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0) };
+	if (pager_call(&m) != -ERR_EXIST)
+		bad |= 64;
+	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
+	if (pager_call(&m) != -ERR_PERM)
+		bad |= 128;
+	if (bad)
+		printf("FAIL: attacker: %#x\n", bad);
+	return bad;
 }
 
 static int child_hog(bool exits)
@@ -467,10 +567,8 @@ static void malformed(void)
 	memset(&m, 0, sizeof(m));
 	m.w[0] = (uint64_t)-5;
 	CHECK_EQ(fs_call(FS_CLOSE, &m, 0), -ERR_BADF);
-	CHECK_EQ(fs_call(FS_FORK_CLAIM, &m, 0), -ERR_INVAL);	/* not a fresh child */
-	memset(&m, 0, sizeof(m));
-	m.w[0] = libsys_start_info.pid;
-	CHECK_EQ(fs_call(FS_FORK_GIVE, &m, 0), -ERR_INVAL);
+	CHECK_EQ(fs_call(FS_FORK_CLAIM, &m, 0), -ERR_NOENT);	/* init has no parent */
+	CHECK_EQ(fs_call(FS_FORK_CANCEL, &m, 0), -ERR_INVAL);
 	close(fd);
 	unlink("/mal");
 }
@@ -479,16 +577,17 @@ static int run_calls(void)
 {
 	if (!start())
 		return t_done("fs calls");
-	basics();
-	errors();
-	names();
-	unlink_open();
-	fork_shared();
-	two_procs();
-	death_closes();
-	not_blocked();
-	from_disk();
-	malformed();
+	static const struct { const char *name; void (*run)(void); } parts[] = {
+		{ "basics", basics }, { "errors", errors }, { "names", names },
+		{ "unlink_open", unlink_open }, { "fork_shared", fork_shared },
+		{ "two_procs", two_procs }, { "death_closes", death_closes },
+		{ "attacks", attacks }, { "not_blocked", not_blocked },
+		{ "from_disk", from_disk }, { "malformed", malformed },
+	};
+	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		printf("fs: %s\n", parts[i].name);
+		parts[i].run();
+	}
 	return t_done("fs calls");
 }
 
@@ -553,6 +652,10 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "child-two"))
 		return child_two();
+	if (!strcmp(mode, "child-attacker"))
+		return child_attacker();
+	if (!strcmp(mode, "child-victim"))
+		return child_victim();
 	if (!strcmp(mode, "child-cold"))
 		return child_cold();
 	if (!strcmp(mode, "child-hog"))

@@ -40,16 +40,26 @@ enum fs_label {
 	FS_FSYNC,	/* fs_fd_req                          w0 0: on the disk */
 	FS_DUP,		/* fs_fd_req                          w0 the lowest free fd */
 	FS_DUP2,	/* fs_fd_req (fd, fd2)                w0 fd2 */
-	FS_FORK_GIVE,	/* fs_fd_req (fd = the child's pid)   w0 0: a copy of the table
-			   waits for the child */
-	FS_FORK_CLAIM,	/* - (the child, first)               w0 0: its parent's copy
-			   installed (waits for the give) */
+	FS_FORK_PREPARE,/* - (the parent, before PAGER_FORK)  w0 a snapshot's number:
+			   a copy of the table kept for the child */
+	FS_FORK_BIND,	/* fs_fd_req (fd = snapshot, fd2 =    w0 0
+			   the child's pid), after the fork */
+	FS_FORK_CLAIM,	/* fs_fd_req (fd = snapshot): the     w0 0: the copy is now
+			   child, before anything else         its table */
+	FS_FORK_CANCEL,	/* fs_fd_req (fd = snapshot): the     w0 0
+			   fork failed */
 	FS_STATFS,	/* -                                  w0 0, w1 free blocks, w2 bsize,
 			   w3 requests parked for a disk read so far, w4 requests
-			   answered while a disk read was in flight */
+			   answered while a disk read was in flight, w5 open file
+			   descriptions in the server (all clients) */
 	FS_SYNC,	/* -                                  w0 0: everything on the disk */
 	FS_LABEL_COUNT
 };
+
+/* The label of a reply that refuses a request unseen because every
+ * request slot of the server is taken (w0 -ERR_AGAIN): ask again. Every
+ * other reply has label 0. */
+#define FS_REPLY_BUSY	1
 
 /* Open flags on the wire: picolibc's values (fcntl.h), checked by libsys. */
 #define FS_O_ACCMODE	3
@@ -73,6 +83,7 @@ enum fs_label {
 #define FS_IO_MAX	IPC_BUF_SIZE	/* bytes per read/write request */
 #define FS_PATH_MAX	1024		/* path bytes, NUL excluded */
 #define FS_NAME_MAX	255
+#define FS_SNAP_MAX	4		/* unclaimed fork snapshots per client */
 
 /* Badges: what the pager mints for a client (FS_BADGE), and the file
  * server's own relays (bits no client badge has). */
