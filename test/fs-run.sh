@@ -26,9 +26,15 @@ fsck() {
 }
 
 case $mode in
-calls|enospc)
+calls|enospc|shell)
 	sh "$here/run-test.sh" $name 120 "PASS: fs $mode" -a "init=test_fs $mode" \
 		-x "$drive" "$kernel" "$bootimg" || exit 1
+	if [ $mode = shell ]; then	# what the demo printed
+		for want in '^hello, disk' '^second line' '^hello from the disk: /bin/hello from-the-shell' \
+			'^ *24 greeting' '^copy' '^ *24 moved'; do
+			grep -aq -- "$want" $name.log || { echo "FAILED: $name: no \"$want\""; cat $name.log; exit 1; }
+		done
+	fi
 	fsck
 	;;
 durable)

@@ -22,6 +22,22 @@ printf 'write only\n' > "$stage/data/writeonly.txt"
 chmod 0222 "$stage/data/writeonly.txt"
 printf 'a\n' > "$stage/data/dir/a"
 printf 'b\n' > "$stage/data/dir/sub/b"
+mkdir -p "$stage/etc"
+cat > "$stage/etc/demo.sh" <<'DEMO'
+# The shell's demo (test fs.shell): files made, listed, read, removed.
+echo hello, disk > /tmp/greeting
+echo second line >> /tmp/greeting
+cat /tmp/greeting
+mkdir /tmp/d; cp /tmp/greeting /tmp/d/copy
+ls /tmp/d
+stat /tmp/d/copy
+mv /tmp/d/copy /tmp/moved
+/bin/cat /tmp/moved
+/bin/ls /tmp
+hello from-the-shell
+rm /tmp/moved; rmdir /tmp/d
+ls /data
+DEMO
 rm -f "$out.tmp"
 mke2fs -q -F -t ext2 -b "$bsize" -O none,filetype,sparse_super,large_file -m 0 \
 	-E root_owner=0:0 -d "$stage" "$out.tmp" "$size"

@@ -646,6 +646,35 @@ static int run_durable(void)
 		sys_yield();
 }
 
+/* The shell on the disk runs its demo script; its output goes to the
+ * console (the test's log); here only the files it leaves are checked. */
+static int run_shell(void)
+{
+	const char *sh[] = { "/bin/sh", "/etc/demo.sh", NULL };
+	const char *sh_c[] = { "/bin/sh", "-c", "echo one > /tmp/c; echo two >> /tmp/c; exit 3",
+			       NULL };
+	struct stat st;
+	int status = -1;
+
+	if (!start())
+		return t_done("fs shell");
+	int64_t pid = spawn_path(sh, 0);
+	CHECK(pid > 0);
+	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(stat("/tmp/greeting", &st), 0);
+	CHECK_EQ(st.st_size, 24);
+	CHECK(stat("/tmp/moved", &st) < 0 && errno == ENOENT);
+	pid = spawn_path(sh_c, 0);
+	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	int fd = open("/tmp/c", O_RDONLY);
+	CHECK_EQ(read(fd, buf, 100), 8);
+	CHECK(!memcmp(buf, "one\ntwo\n", 8));
+	close(fd);
+	return t_done("fs shell");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
@@ -662,6 +691,8 @@ int main(int argc, char **argv)
 		return child_hog(argc > 2);
 	if (!strcmp(mode, "enospc"))
 		return run_enospc();
+	if (!strcmp(mode, "shell"))
+		return run_shell();
 	if (!strcmp(mode, "durable"))
 		return run_durable();
 	return run_calls();
