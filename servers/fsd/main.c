@@ -163,6 +163,17 @@ static void reap_deaths(void)
 				parked[k]->in_use = false;
 				parked[k--] = parked[--nparked];
 			}
+			/* Queued ones too: run later they would open files
+			 * for a client nobody will ever report dead again. */
+			for (unsigned k = 0; k < nqueue; k++) {
+				if ((int64_t)FS_BADGE_PID(queue[k]->m.badge) != pid)
+					continue;
+				sys_handle_close(queue[k]->reply);
+				queue[k]->in_use = false;
+				memmove(&queue[k], &queue[k + 1], (nqueue - k - 1) * sizeof(queue[0]));
+				nqueue--;
+				k--;
+			}
 			fsd_client_died(pid);
 		}
 	}

@@ -109,6 +109,17 @@ static void basics(void)
 	CHECK_EQ(ftruncate(fd, 5000), 0);
 	CHECK_EQ(pread(fd, buf2, 10, 4990), 10);
 	CHECK(!memcmp(buf2, "\0\0\0\0\0\0\0\0\0\0", 10));
+	/* Past the double-indirect limit of 1 KiB blocks (64 MiB + 268 KiB):
+	 * a sparse file reaching the triple-indirect blocks. */
+	CHECK_EQ(pwrite(fd, "triple", 6, 70l << 20), 6);
+	CHECK_EQ(pread(fd, buf2, 6, 70l << 20), 6);
+	CHECK(!memcmp(buf2, "triple", 6));
+	CHECK_EQ(pread(fd, buf2, 8, (70l << 20) - 8), 8);
+	CHECK(!memcmp(buf2, "\0\0\0\0\0\0\0\0", 8));
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_size, (70l << 20) + 6);
+	CHECK(st.st_blocks < 64);	/* a few data and map blocks, no more */
+	CHECK_EQ(ftruncate(fd, 5000), 0);
 	CHECK_EQ(fsync(fd), 0);
 	close(fd);
 	ERRNO(open("/t1", O_RDWR | O_CREAT | O_EXCL, 0644), EEXIST);
