@@ -39,6 +39,7 @@ calls|enospc|shell)
 	;;
 durable)
 	log=fs.durable.log
+	: >"$log"	# before QEMU starts: a stale marker must not count
 	sh "$here/../tools/qemu.sh" -a "init=test_fs durable" -x "$drive" "$kernel" "$bootimg" \
 		</dev/null >"$log" 2>&1 &
 	qemu=$!

@@ -505,6 +505,13 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		snap_drop(sn);
 		return 0;
 	}
+	case FS_DISKSTATS:
+		reply->w[1] = fs.blocks_read;
+		reply->w[2] = fs.blocks_written;
+		reply->w[3] = fs.dev_reads;
+		reply->w[4] = fs.dev_writes;
+		reply->w[5] = fs.flushes;
+		return 0;
 	case FS_SYNC:
 		return ext2_sync(&fs);
 	case FS_STATFS:

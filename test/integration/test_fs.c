@@ -686,6 +686,92 @@ static int run_shell(void)
 	return t_done("fs shell");
 }
 
+/* bench (by hand, under qemu.sh -i): instructions per 4 KiB page for
+ * reads from the cache and from the disk, a page write + fsync, and a
+ * program started from the disk; and the bytes the disk moved. */
+static uint64_t disk_bytes(void)
+{
+	struct ipc_msg m = { 0 }, s = { 0 };
+
+	fs_call(FS_DISKSTATS, &m, 0);
+	fs_call(FS_STATFS, &s, 0);
+	return (m.w[1] + m.w[2]) * s.w[2];
+}
+
+static void bench_read(const char *name, const char *path, long bytes, bool warm)
+{
+	int fd = open(path, O_RDONLY);
+	long n = 0;
+	ssize_t r;
+
+	if (warm)
+		while (read(fd, buf, 65536) > 0)
+			;
+	lseek(fd, 0, SEEK_SET);
+	uint64_t d0 = disk_bytes(), t0 = rdinstret();
+	while (n < bytes && (r = read(fd, buf, 65536)) > 0)
+		n += r;
+	uint64_t t1 = rdinstret(), d1 = disk_bytes();
+	close(fd);
+	printf("bench: %s %lu instructions per 4 KiB page (%ld bytes, disk moved %lu bytes)\n",
+	       name, (unsigned long)((t1 - t0) / (uint64_t)(n / 4096)), n, (unsigned long)(d1 - d0));
+}
+
+static int run_bench(void)
+{
+	const char *hello[] = { "/bin/hello", NULL };
+	int status;
+
+	if (!start())
+		return 1;
+	struct ipc_msg m;
+	uint64_t c0 = rdinstret();
+	for (int i = 0; i < 100; i++) {
+		memset(&m, 0, sizeof(m));
+		fs_call(FS_DISKSTATS, &m, 0);
+	}
+	printf("bench: fs_null_request %lu instructions\n", (unsigned long)((rdinstret() - c0) / 100));
+	int bfd = open("/data/big.bin", O_RDONLY);
+	pread(bfd, buf, 1, 0);
+	c0 = rdinstret();
+	for (int i = 0; i < 100; i++)
+		pread(bfd, buf, 1, 0);
+	printf("bench: fs_pread_1byte %lu instructions\n", (unsigned long)((rdinstret() - c0) / 100));
+	c0 = rdinstret();
+	for (int i = 0; i < 100; i++)
+		pread(bfd, buf, 4096, 0);
+	printf("bench: fs_pread_4k %lu instructions\n", (unsigned long)((rdinstret() - c0) / 100));
+	close(bfd);
+	bench_read("read_cached_256k", "/data/big.bin", 256 << 10, true);
+	bench_read("read_cold_4mib", "/data/cold.bin", 4 << 20, false);
+	int fd = open("/bench", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	fill(buf, 4096, 9);
+	pwrite(fd, buf, 4096, 0);
+	fsync(fd);
+	uint64_t d0 = disk_bytes(), t0 = rdinstret();
+	for (int i = 0; i < 16; i++) {
+		pwrite(fd, buf, 4096, 0);
+		fsync(fd);
+	}
+	uint64_t t1 = rdinstret(), d1 = disk_bytes();
+	printf("bench: fsync_1page %lu instructions (disk moved %lu bytes each)\n",
+	       (unsigned long)((t1 - t0) / 16), (unsigned long)((d1 - d0) / 16));
+	d0 = disk_bytes();
+	t0 = rdinstret();
+	for (int i = 0; i < 8; i++) {
+		int64_t pid = spawn_path(hello, 0);
+		waitpid((pid_t)pid, &status, 0);
+	}
+	t1 = rdinstret();
+	d1 = disk_bytes();
+	printf("bench: exec_hello %lu instructions (from the disk, to exit and wait; "
+	       "disk moved %lu bytes each)\n", (unsigned long)((t1 - t0) / 8),
+	       (unsigned long)((d1 - d0) / 8));
+	close(fd);
+	unlink("/bench");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
@@ -702,6 +788,8 @@ int main(int argc, char **argv)
 		return child_hog(argc > 2);
 	if (!strcmp(mode, "enospc"))
 		return run_enospc();
+	if (!strcmp(mode, "bench"))
+		return run_bench();
 	if (!strcmp(mode, "shell"))
 		return run_shell();
 	if (!strcmp(mode, "durable"))

@@ -53,6 +53,8 @@ enum fs_label {
 			   answered while a disk read was in flight, w5 open file
 			   descriptions in the server (all clients) */
 	FS_SYNC,	/* -                                  w0 0: everything on the disk */
+	FS_DISKSTATS,	/* -                                  w0 0, w1 blocks read, w2 blocks
+			   written, w3 device reads, w4 device writes, w5 flushes */
 	FS_LABEL_COUNT
 };
 
