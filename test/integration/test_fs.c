@@ -350,11 +350,11 @@ static void death_closes(void)
 	uint64_t open0 = m.w[5];
 
 	for (int round = 0; round < 12; round++) {
-		argv[2] = round % 2 ? "exit" : NULL;
+		argv[2] = round % 3 == 1 ? "exit" : round % 3 == 2 ? "crash" : NULL;
 		int64_t pid = spawn(argv, 0);
 		CHECK(pid > 0);
-		if (round % 2)
-			CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);	/* it exits */
+		if (round % 3)	/* it exits, or dies of a bad access */
+			CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
 		else {
 			for (int i = 0; i < 200; i++)
 				sys_yield();
@@ -457,7 +457,9 @@ static int child_attacker(void)
 	return bad;
 }
 
-static int child_hog(bool exits)
+static volatile uintptr_t bad_addr = 8;	/* kept from the compiler's view */
+
+static int child_hog(const char *how)
 {
 	int n = 0, fd;
 
@@ -468,8 +470,10 @@ static int child_hog(bool exits)
 		n++;
 	if (errno != EMFILE || n != FS_FD_MAX - 1)
 		printf("FAIL: hog opened %d, errno %d\n", n, errno);
-	if (exits)
+	if (!strcmp(how, "exit"))
 		return 0;	/* without closing */
+	if (!strcmp(how, "crash"))
+		*(volatile int *)bad_addr = 1;	/* the pager ends it: SIGSEGV */
 	for (;;)
 		sys_yield();	/* until killed */
 }
@@ -785,7 +789,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "child-cold"))
 		return child_cold();
 	if (!strcmp(mode, "child-hog"))
-		return child_hog(argc > 2);
+		return child_hog(argc > 2 ? argv[2] : "");
 	if (!strcmp(mode, "enospc"))
 		return run_enospc();
 	if (!strcmp(mode, "bench"))
