@@ -2,12 +2,12 @@
  * The file server (servers/fsd) through libsys's POSIX layer, run as init
  * over the disk image tools/mkfsimg.sh makes, under test/fs-run.sh (which
  * runs e2fsck -fn on the image afterwards). argv[1]:
- *   calls    every call and its error codes, holes, a large file, dup,
- *            two processes on one file, descriptors shared across fork,
- *            unlink while open, files of killed processes closed,
- *            malformed requests, per-client limits
- *   enospc   fill the disk: ENOSPC, and everything still consistent
- *   durable  write + fsync, print "fs: fsync returned", wait to be killed
+ *   calls    every call and its error codes, holes, a file past the
+ *            double-indirect blocks, dup, two processes on one file,
+ *            descriptors shared across fork, unlink while open, files of
+ *            ended processes closed, attacks, never blocked, programs
+ *            from the disk, malformed requests (fs_procs.c has some)
+ *   enospc, durable, shell, bench   fs_modes.c
  *   child-*  (spawned by calls) the child halves
  */
 #include <dirent.h>
@@ -21,25 +21,17 @@
 #include "libsys.h"
 #include "libsys_file.h"
 #include "t.h"
+#include "fs_test.h"
 
-#define ERRNO(call, e) do { errno = 0; CHECK_EQ((call), -1); CHECK_EQ(errno, (e)); } while (0)
+char buf[70000], buf2[70000];
 
-static char buf[70000], buf2[70000];
-
-static int access_done(void)
-{
-	struct stat st;
-
-	return stat("/victim-done", &st) == 0;
-}
-
-static void fill(char *p, size_t n, unsigned seed)
+void fill(char *p, size_t n, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (char)('a' + (i * 7 + seed) % 26);
 }
 
-static int start(void)
+int start(void)
 {
 	const struct proc_start *ps = &libsys_start_info;
 	int64_t r = fs_start(ps->devices, ps->ndevices);
@@ -337,194 +329,6 @@ static int child_two(void)
 	return 0;
 }
 
-/* A process's files close however it ends: killed children each holding
- * every descriptor they may have, more in all than the server's open-file
- * table; one also holds an unlinked file (freed when it dies). */
-static void death_closes(void)
-{
-	const char *argv[] = { "test_fs", "child-hog", NULL, NULL };
-	struct ipc_msg m = { 0 };
-	int status;
-
-	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
-	uint64_t open0 = m.w[5];
-
-	for (int round = 0; round < 12; round++) {
-		argv[2] = round % 3 == 1 ? "exit" : round % 3 == 2 ? "crash" : NULL;
-		int64_t pid = spawn(argv, 0);
-		CHECK(pid > 0);
-		if (round % 3)	/* it exits, or dies of a bad access */
-			CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
-		else {
-			for (int i = 0; i < 200; i++)
-				sys_yield();
-			kill((pid_t)pid, SIGKILL);
-			CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
-		}
-	}
-	/* Every file they held is closed again (the server learns of each
-	 * end from the pager). */
-	for (int i = 0; i < 100; i++)
-		sys_yield();
-	memset(&m, 0, sizeof(m));
-	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
-	CHECK_EQ(m.w[5], open0);
-}
-
-/* Attacks from unprivileged processes on the file server's rules: a
- * sibling tries to take the victim's fork snapshot (its descriptors),
- * to cancel it, to flood the server with snapshots, to register a second
- * file server and to read the death queue. */
-static void attacks(void)
-{
-	const char *victim[] = { "test_fs", "child-victim", NULL };
-	const char *attacker[] = { "test_fs", "child-attacker", NULL };
-	int status = -1;
-
-	unlink("/victim-seq");
-	int64_t v = spawn(victim, 0);
-	CHECK(v > 0);
-	int64_t a = spawn(attacker, 0);
-	CHECK(a > 0);
-	CHECK_EQ(waitpid((pid_t)a, &status, 0), a);
-	CHECK_EQ(status, 0);
-	CHECK_EQ(waitpid((pid_t)v, &status, 0), v);
-	CHECK_EQ(status, 0);
-	unlink("/victim-seq");
-}
-
-static int child_victim(void)
-{
-	char line[32];
-	int fd = open("/data/hello.txt", O_RDONLY);
-	int64_t seq = fs_fork_prepare();
-
-	if (fd < 0 || seq <= 0)
-		return 1;
-	int out = open("/victim-seq.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	int n = snprintf(line, sizeof(line), "%ld", (long)seq);
-	if (write(out, line, (size_t)n) != n || close(out) < 0 ||
-	    rename("/victim-seq.tmp", "/victim-seq") < 0)
-		return 2;
-	for (int i = 0; i < 2000 && !access_done(); i++)
-		sys_yield();
-	/* Still ours: cancelling it works once. */
-	struct ipc_msg m = { .w = { (uint64_t)seq } };
-	if (fs_call(FS_FORK_CANCEL, &m, 0) != 0)
-		return 3;
-	return 0;
-}
-
-static int child_attacker(void)
-{
-	struct ipc_msg m = { 0 };
-	struct stat st;
-	char line[32] = { 0 };
-	int bad = 0, i;
-
-	for (i = 0; i < 5000 && stat("/victim-seq", &st) < 0; i++)
-		sys_yield();
-	int fd = open("/victim-seq", O_RDONLY);
-	if (fd < 0 || read(fd, line, sizeof(line) - 1) <= 0)
-		bad |= 1;
-	close(fd);
-	int64_t seq = strtol(line, NULL, 10);
-	m = (struct ipc_msg){ .w = { (uint64_t)seq } };
-	if (fs_call(FS_FORK_CLAIM, &m, 0) != -ERR_NOENT)
-		bad |= 2;
-	m = (struct ipc_msg){ .w = { (uint64_t)seq } };
-	if (fs_call(FS_FORK_CANCEL, &m, 0) != -ERR_INVAL)
-		bad |= 4;
-	m = (struct ipc_msg){ .w = { (uint64_t)seq, 5 } };
-	if (fs_call(FS_FORK_BIND, &m, 0) != -ERR_INVAL)
-		bad |= 8;
-	if (open("/victim-done", O_WRONLY | O_CREAT, 0644) < 0)
-		bad |= 16;
-	/* Snapshots without forking: a few, then refused. */
-	int made = 0;
-	for (i = 0; i < 20; i++)
-		made += fs_fork_prepare() > 0;
-	if (made != FS_SNAP_MAX)
-		bad |= 32;
-	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0) };
-	if (pager_call(&m) != -ERR_EXIST)
-		bad |= 64;
-	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
-	if (pager_call(&m) != -ERR_PERM)
-		bad |= 128;
-	if (bad)
-		printf("FAIL: attacker: %#x\n", bad);
-	return bad;
-}
-
-static volatile uintptr_t bad_addr = 8;	/* kept from the compiler's view */
-
-static int child_hog(const char *how)
-{
-	int n = 0, fd;
-
-	fd = open("/hog-unlinked", O_RDWR | O_CREAT, 0644);
-	write(fd, "gone", 4);
-	unlink("/hog-unlinked");
-	while ((fd = open("/data/hello.txt", O_RDONLY)) >= 0)
-		n++;
-	if (errno != EMFILE || n != FS_FD_MAX - 1)
-		printf("FAIL: hog opened %d, errno %d\n", n, errno);
-	if (!strcmp(how, "exit"))
-		return 0;	/* without closing */
-	if (!strcmp(how, "crash"))
-		*(volatile int *)bad_addr = 1;	/* the pager ends it: SIGSEGV */
-	for (;;)
-		sys_yield();	/* until killed */
-}
-
-/* Never blocked by one client: while a child reads a file larger than
- * the server's cache (its requests wait for the disk), we are answered
- * from the cache; the server counts answers given while a read was in
- * flight. */
-static void not_blocked(void)
-{
-	const char *argv[] = { "test_fs", "child-cold", NULL };
-	struct ipc_msg m = { 0 };
-	struct stat st;
-	int status = -1;
-	long mine = 0;
-
-	CHECK_EQ(stat("/data/hello.txt", &st), 0);	/* cached now */
-	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
-	uint64_t parked0 = m.w[3], during0 = m.w[4];
-	int64_t pid = spawn(argv, 0);
-	CHECK(pid > 0);
-	while (waitpid((pid_t)pid, &status, WNOHANG) == 0) {
-		CHECK_EQ(stat("/data/hello.txt", &st), 0);
-		mine++;
-	}
-	CHECK_EQ(status, 0);
-	memset(&m, 0, sizeof(m));
-	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
-	printf("fs: %ld stats while the child read 4 MiB; %lu requests parked for the disk, "
-	       "%lu answered during a disk read\n", mine, (unsigned long)(m.w[3] - parked0),
-	       (unsigned long)(m.w[4] - during0));
-	CHECK(m.w[3] > parked0);
-	CHECK(m.w[4] > during0);
-}
-
-static int child_cold(void)
-{
-	int fd = open("/data/cold.bin", O_RDONLY);
-	char line[80];
-	ssize_t n;
-	long total = 0;
-
-	while ((n = read(fd, buf, 16384)) > 0) {
-		snprintf(line, sizeof(line), "cold %058ld\n", total / 64);
-		if (memcmp(buf, line, 64))
-			return 1;
-		total += n;
-	}
-	return total == 65536 * 64 ? 0 : 2;
-}
-
 /* Programs from the disk, by path with arguments. */
 static void from_disk(void)
 {
@@ -604,176 +408,6 @@ static int run_calls(void)
 		parts[i].run();
 	}
 	return t_done("fs calls");
-}
-
-static int run_enospc(void)
-{
-	struct stat st;
-	int fd, saved = 0;
-	ssize_t w = 0;
-	long total = 0;
-
-	if (!start())
-		return t_done("fs enospc");
-	fd = open("/fill", O_WRONLY | O_CREAT, 0644);
-	fill(buf, 65536, 5);
-	while ((w = write(fd, buf, 65536)) == 65536)
-		total += w;
-	if (w > 0)
-		total += w;
-	saved = errno;
-	ERRNO(write(fd, buf, 4096), ENOSPC);
-	CHECK(total > 1000000);
-	(void)saved;
-	ERRNO(mkdir("/nospace-dir", 0755), ENOSPC);
-	CHECK_EQ(fstat(fd, &st), 0);
-	CHECK_EQ(st.st_size, total);
-	CHECK_EQ(pread(fd, buf2, 65536, 0), -1);	/* write-only */
-	close(fd);
-	fd = open("/fill", O_RDONLY);
-	CHECK_EQ(pread(fd, buf2, 65536, 65536), 65536);
-	CHECK(!memcmp(buf, buf2, 65536));
-	close(fd);
-	CHECK_EQ(unlink("/fill"), 0);
-	CHECK_EQ(mkdir("/after", 0755), 0);		/* room again */
-	printf("fs: filled %ld bytes\n", total);
-	return t_done("fs enospc");
-}
-
-static int run_durable(void)
-{
-	int fd;
-
-	if (!start())
-		return t_done("fs durable");
-	fd = open("/durable.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0);
-	for (int i = 0; i < 3000; i++) {
-		char line[32];
-		int n = snprintf(line, sizeof(line), "durable line %06d\n", i);
-		CHECK_EQ(write(fd, line, (size_t)n), n);
-	}
-	CHECK_EQ(fsync(fd), 0);
-	if (t_failures)
-		return t_done("fs durable");
-	printf("fs: fsync returned\n");
-	for (;;)
-		sys_yield();
-}
-
-/* The shell on the disk runs its demo script; its output goes to the
- * console (the test's log); here only the files it leaves are checked. */
-static int run_shell(void)
-{
-	const char *sh[] = { "/bin/sh", "/etc/demo.sh", NULL };
-	const char *sh_c[] = { "/bin/sh", "-c", "echo one > /tmp/c; echo two >> /tmp/c; exit 3",
-			       NULL };
-	struct stat st;
-	int status = -1;
-
-	if (!start())
-		return t_done("fs shell");
-	int64_t pid = spawn_path(sh, 0);
-	CHECK(pid > 0);
-	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK_EQ(stat("/tmp/greeting", &st), 0);
-	CHECK_EQ(st.st_size, 24);
-	CHECK(stat("/tmp/moved", &st) < 0 && errno == ENOENT);
-	pid = spawn_path(sh_c, 0);
-	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
-	int fd = open("/tmp/c", O_RDONLY);
-	CHECK_EQ(read(fd, buf, 100), 8);
-	CHECK(!memcmp(buf, "one\ntwo\n", 8));
-	close(fd);
-	return t_done("fs shell");
-}
-
-/* bench (by hand, under qemu.sh -i): instructions per 4 KiB page for
- * reads from the cache and from the disk, a page write + fsync, and a
- * program started from the disk; and the bytes the disk moved. */
-static uint64_t disk_bytes(void)
-{
-	struct ipc_msg m = { 0 }, s = { 0 };
-
-	fs_call(FS_DISKSTATS, &m, 0);
-	fs_call(FS_STATFS, &s, 0);
-	return (m.w[1] + m.w[2]) * s.w[2];
-}
-
-static void bench_read(const char *name, const char *path, long bytes, bool warm)
-{
-	int fd = open(path, O_RDONLY);
-	long n = 0;
-	ssize_t r;
-
-	if (warm)
-		while (read(fd, buf, 65536) > 0)
-			;
-	lseek(fd, 0, SEEK_SET);
-	uint64_t d0 = disk_bytes(), t0 = rdinstret();
-	while (n < bytes && (r = read(fd, buf, 65536)) > 0)
-		n += r;
-	uint64_t t1 = rdinstret(), d1 = disk_bytes();
-	close(fd);
-	printf("bench: %s %lu instructions per 4 KiB page (%ld bytes, disk moved %lu bytes)\n",
-	       name, (unsigned long)((t1 - t0) / (uint64_t)(n / 4096)), n, (unsigned long)(d1 - d0));
-}
-
-static int run_bench(void)
-{
-	const char *hello[] = { "/bin/hello", NULL };
-	int status;
-
-	if (!start())
-		return 1;
-	struct ipc_msg m;
-	uint64_t c0 = rdinstret();
-	for (int i = 0; i < 100; i++) {
-		memset(&m, 0, sizeof(m));
-		fs_call(FS_DISKSTATS, &m, 0);
-	}
-	printf("bench: fs_null_request %lu instructions\n", (unsigned long)((rdinstret() - c0) / 100));
-	int bfd = open("/data/big.bin", O_RDONLY);
-	pread(bfd, buf, 1, 0);
-	c0 = rdinstret();
-	for (int i = 0; i < 100; i++)
-		pread(bfd, buf, 1, 0);
-	printf("bench: fs_pread_1byte %lu instructions\n", (unsigned long)((rdinstret() - c0) / 100));
-	c0 = rdinstret();
-	for (int i = 0; i < 100; i++)
-		pread(bfd, buf, 4096, 0);
-	printf("bench: fs_pread_4k %lu instructions\n", (unsigned long)((rdinstret() - c0) / 100));
-	close(bfd);
-	bench_read("read_cached_256k", "/data/big.bin", 256 << 10, true);
-	bench_read("read_cold_4mib", "/data/cold.bin", 4 << 20, false);
-	int fd = open("/bench", O_RDWR | O_CREAT | O_TRUNC, 0644);
-	fill(buf, 4096, 9);
-	pwrite(fd, buf, 4096, 0);
-	fsync(fd);
-	uint64_t d0 = disk_bytes(), t0 = rdinstret();
-	for (int i = 0; i < 16; i++) {
-		pwrite(fd, buf, 4096, 0);
-		fsync(fd);
-	}
-	uint64_t t1 = rdinstret(), d1 = disk_bytes();
-	printf("bench: fsync_1page %lu instructions (disk moved %lu bytes each)\n",
-	       (unsigned long)((t1 - t0) / 16), (unsigned long)((d1 - d0) / 16));
-	d0 = disk_bytes();
-	t0 = rdinstret();
-	for (int i = 0; i < 8; i++) {
-		int64_t pid = spawn_path(hello, 0);
-		waitpid((pid_t)pid, &status, 0);
-	}
-	t1 = rdinstret();
-	d1 = disk_bytes();
-	printf("bench: exec_hello %lu instructions (from the disk, to exit and wait; "
-	       "disk moved %lu bytes each)\n", (unsigned long)((t1 - t0) / 8),
-	       (unsigned long)((d1 - d0) / 8));
-	close(fd);
-	unlink("/bench");
-	return 0;
 }
 
 int main(int argc, char **argv)
