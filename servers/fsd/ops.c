@@ -188,6 +188,39 @@ static void to_fs_stat(const struct ext2_stat *s, struct fs_stat *o)
 
 #define PARK(e) ((e) == -ERR_AGAIN ? FSD_PARK_DISK : (e))
 
+/*
+ * Prefetch for the calls that change things: the engine does those with
+ * synchronous reads, which stop the server for a disk round trip. Walking
+ * the same path, or reading the same range, in nowait mode first parks
+ * the request until those blocks are cached; then the change mostly finds
+ * them there (what is left: bitmaps and blocks being allocated). The
+ * lookup's own error does not matter: the change reports its own.
+ */
+static int prefetch_path(const char *path)
+{
+	uint32_t ino;
+
+	return ext2_lookup(&fs, path, &ino) == -ERR_AGAIN ? FSD_PARK_DISK : 0;
+}
+
+/* The inode, and for a write to [off, off+len): the block map down to
+ * the first block, and the last block if the write ends inside it (the
+ * engine reads a block it changes in part; whole blocks it need not). */
+static int prefetch_range(uint32_t ino, uint64_t off, uint64_t len)
+{
+	struct ext2_stat st;
+	uint8_t byte;
+
+	if (ext2_stat(&fs, ino, &st) == -ERR_AGAIN)
+		return FSD_PARK_DISK;
+	if (off < st.size && ext2_read(&fs, ino, off, &byte, 1) == -ERR_AGAIN)
+		return FSD_PARK_DISK;
+	if (len && (off + len) % fs.bsize && off + len - 1 < st.size &&
+	    ext2_read(&fs, ino, off + len - 1, &byte, 1) == -ERR_AGAIN)
+		return FSD_PARK_DISK;
+	return 0;
+}
+
 static int64_t do_open(struct client *c, struct req *r)
 {
 	static char path[FS_PATH_MAX + 1];
@@ -266,6 +299,8 @@ static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *o
 	} else {
 		if (q.count != r->len)
 			return -ERR_INVAL;
+		if ((n = prefetch_range(f->ino, off, q.count)) < 0)
+			return n;
 		if (label == FS_WRITE && (f->flags & FS_O_APPEND)) {
 			struct ext2_stat st;
 			int e = ext2_stat(&fs, f->ino, &st);
@@ -442,23 +477,24 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 			return PARK(e);
 		return do_stat(ino, out, outlen);
 	case FS_UNLINK:
-		if ((e = get_path(r, p1, 0, r->len)) < 0)
+		if ((e = get_path(r, p1, 0, r->len)) < 0 || (e = prefetch_path(p1)) < 0)
 			return e;
 		return ext2_unlink(&fs, p1);
 	case FS_MKDIR: {
 		struct fs_path_req pq;
 		memcpy(&pq, r->m.w, sizeof(pq));
-		if ((e = get_path(r, p1, 0, r->len)) < 0)
+		if ((e = get_path(r, p1, 0, r->len)) < 0 || (e = prefetch_path(p1)) < 0)
 			return e;
 		return ext2_mkdir(&fs, p1, (uint16_t)(pq.mode & 0777), &ino);
 	}
 	case FS_RMDIR:
-		if ((e = get_path(r, p1, 0, r->len)) < 0)
+		if ((e = get_path(r, p1, 0, r->len)) < 0 || (e = prefetch_path(p1)) < 0)
 			return e;
 		return ext2_rmdir(&fs, p1);
 	case FS_LINK:
 	case FS_RENAME:
-		if ((e = get_two_paths(r, p1, p2)) < 0)
+		if ((e = get_two_paths(r, p1, p2)) < 0 || (e = prefetch_path(p1)) < 0 ||
+		    (e = prefetch_path(p2)) < 0)
 			return e;
 		return label == FS_LINK ? ext2_link(&fs, p1, p2) : ext2_rename(&fs, p1, p2);
 	case FS_READDIR:
