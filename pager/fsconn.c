@@ -7,6 +7,7 @@
  * waits on the file server: it only notifies (a notification never
  * blocks) and answers the server's PAGER_FS_DEAD calls from a queue.
  */
+#include <stdbool.h>
 #include "abi/fs.h"
 #include "abi/pager.h"
 #include "libsys.h"
@@ -19,6 +20,7 @@ static uint64_t fs_ep, fs_notif;	/* ours; 0 until a server registers */
 static int64_t fs_pid;
 static int64_t dead[DEAD_MAX];		/* pids that ended, oldest first */
 static unsigned dead_head, dead_count;
+static bool dead_lost;			/* the queue overflowed since the last drain */
 
 static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 {
@@ -68,7 +70,20 @@ static int64_t fs_dead(struct proc *p, struct ipc_msg *m)
 		m->w[1 + n] = (uint64_t)dead[dead_head];
 		dead_head = (dead_head + 1) % DEAD_MAX;
 	}
+	if (n == 0 && dead_lost) {	/* the server must check its clients */
+		dead_lost = false;
+		return -ERR_NOSPC;
+	}
 	return n;
+}
+
+static int64_t fs_alive(struct proc *p, uint64_t pid)
+{
+	struct proc *q = proc_get(pid);
+
+	if (p->pid != fs_pid)
+		return -ERR_PERM;
+	return q && q->state == PROC_LIVE;
 }
 
 int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
@@ -80,6 +95,8 @@ int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
 		return fs_connect(p);
 	case PAGER_FS_DEAD:
 		return fs_dead(p, m);
+	case PAGER_FS_ALIVE:
+		return fs_alive(p, m->w[0]);
 	}
 	return -ERR_NOSYS;
 }
@@ -100,7 +117,8 @@ void fsconn_proc_ended(struct proc *p)
 	if (!fs_ep)
 		return;
 	if (dead_count == DEAD_MAX)	/* the server is DEAD_MAX ends behind */
-		return;
-	dead[(dead_head + dead_count++) % DEAD_MAX] = p->pid;
+		dead_lost = true;
+	else
+		dead[(dead_head + dead_count++) % DEAD_MAX] = p->pid;
 	sys_notify(fs_notif);
 }

@@ -162,6 +162,7 @@ bool serve_request(struct ipc_msg *m)
 	case PAGER_FS_REGISTER:
 	case PAGER_FS_CONNECT:
 	case PAGER_FS_DEAD:
+	case PAGER_FS_ALIVE:
 		r = fsconn_request(p, m);
 		break;
 	}

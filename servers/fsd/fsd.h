@@ -71,6 +71,11 @@ uint64_t disk_bytes(void);
 int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t *outlen);
 /* The pager says pid ended: close its files, drop its table. */
 void fsd_client_died(int64_t pid);
+/* After the pager's death queue overflowed: every client and snapshot
+ * pid the pager says is gone is dropped (fsd_drop_pid). */
+void fsd_sweep_clients(void);
+/* main.c: pid ended: its parked and queued requests, then its state. */
+void fsd_drop_pid(int64_t pid);
 bool fsd_is_open(void *ctx, uint32_t ino);
 
 #endif

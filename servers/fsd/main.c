@@ -144,38 +144,45 @@ void fsd_retry_parked(void)
 		run(again[i]);
 }
 
-/* The pager says clients ended: fetch their pids and drop their state;
- * their queued and parked requests go with them. */
+void fsd_drop_pid(int64_t pid)
+{
+	for (unsigned k = 0; k < nparked; k++) {
+		if ((int64_t)FS_BADGE_PID(parked[k]->m.badge) != pid)
+			continue;
+		sys_handle_close(parked[k]->reply);
+		parked[k]->in_use = false;
+		parked[k--] = parked[--nparked];
+	}
+	/* Queued ones too: run later they would open files for a client
+	 * nobody will ever report dead again. */
+	for (unsigned k = 0; k < nqueue; k++) {
+		if ((int64_t)FS_BADGE_PID(queue[k]->m.badge) != pid)
+			continue;
+		sys_handle_close(queue[k]->reply);
+		queue[k]->in_use = false;
+		memmove(&queue[k], &queue[k + 1], (nqueue - k - 1) * sizeof(queue[0]));
+		nqueue--;
+		k--;
+	}
+	fsd_client_died(pid);
+}
+
+/* The pager says clients ended: fetch their pids and drop their state.
+ * If its queue overflowed, ask it about every client we know. */
 static void reap_deaths(void)
 {
 	deaths_pending = false;
 	for (;;) {
 		struct ipc_msg m = { .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
 		int64_t n = pager_call(&m);
+		if (n == -ERR_NOSPC) {
+			fsd_sweep_clients();
+			continue;
+		}
 		if (n <= 0)
 			return;
-		for (int64_t i = 0; i < n && i < 5; i++) {
-			int64_t pid = (int64_t)m.w[1 + i];
-			for (unsigned k = 0; k < nparked; k++) {
-				if ((int64_t)FS_BADGE_PID(parked[k]->m.badge) != pid)
-					continue;
-				sys_handle_close(parked[k]->reply);
-				parked[k]->in_use = false;
-				parked[k--] = parked[--nparked];
-			}
-			/* Queued ones too: run later they would open files
-			 * for a client nobody will ever report dead again. */
-			for (unsigned k = 0; k < nqueue; k++) {
-				if ((int64_t)FS_BADGE_PID(queue[k]->m.badge) != pid)
-					continue;
-				sys_handle_close(queue[k]->reply);
-				queue[k]->in_use = false;
-				memmove(&queue[k], &queue[k + 1], (nqueue - k - 1) * sizeof(queue[0]));
-				nqueue--;
-				k--;
-			}
-			fsd_client_died(pid);
-		}
+		for (int64_t i = 0; i < n && i < 5; i++)
+			fsd_drop_pid((int64_t)m.w[1 + i]);
 	}
 }
 

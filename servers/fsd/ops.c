@@ -126,6 +126,23 @@ void fsd_client_died(int64_t pid)
 			snap_drop(&snaps[i]);
 }
 
+static bool pager_says_gone(int64_t pid)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_FS_ALIVE, 0, 0), .w = { (uint64_t)pid } };
+
+	return pid > 0 && pager_call(&m) == 0;
+}
+
+void fsd_sweep_clients(void)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].state == CLIENT_LIVE && pager_says_gone(clients[i].pid))
+			fsd_drop_pid(clients[i].pid);
+	for (int i = 0; i < MAX_SNAPS; i++)
+		if (snaps[i].used && pager_says_gone(snaps[i].child))
+			snap_drop(&snaps[i]);
+}
+
 /* The file behind descriptor fd of c, or NULL. */
 static struct file *fd_file(struct client *c, int64_t fd)
 {

@@ -138,6 +138,9 @@ int child_attacker(void)
 	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
 	if (pager_call(&m) != -ERR_PERM)
 		bad |= 128;
+	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_ALIVE, 0, 0), .w = { 1 } };
+	if (pager_call(&m) != -ERR_PERM)
+		bad |= 256;
 	if (bad)
 		printf("FAIL: attacker: %#x\n", bad);
 	return bad;

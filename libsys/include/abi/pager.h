@@ -51,8 +51,11 @@
  *                      once): become the file server   (handles granted into the caller)
  *  PAGER_FS_CONNECT    -                               w0 handle to the file server,
  *                                                      badged FS_BADGE(pid, ppid)
- *  PAGER_FS_DEAD       - (the file server only)        w0 n, w1..w5 pids of connected
- *                                                      processes that ended
+ *  PAGER_FS_DEAD       - (the file server only)        w0 n, w1..w5 pids of processes
+ *                                                      that ended; -ERR_NOSPC once if
+ *                                                      the queue overflowed (then ask
+ *                                                      PAGER_FS_ALIVE about each client)
+ *  PAGER_FS_ALIVE      w0 pid (the file server only)   w0 1 if the process lives, else 0
  *  PAGER_SPAWN_IMAGE   as PAGER_SPAWN, plus w0 address w0 pid
  *                      and w1 length of the program's
  *                      ELF file in the caller's memory
@@ -89,6 +92,7 @@ enum pager_label {
 	PAGER_FS_CONNECT,
 	PAGER_FS_DEAD,
 	PAGER_SPAWN_IMAGE,
+	PAGER_FS_ALIVE,
 	PAGER_LABEL_COUNT
 };
 
