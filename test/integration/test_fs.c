@@ -189,6 +189,26 @@ static void errors(void)
 	ERRNO(link("/nope", "/x"), ENOENT);
 	ERRNO(rename("/nope", "/x"), ENOENT);
 	ERRNO(rename("/data", "/data/dir/inside"), EINVAL);
+	/* rename's and link's cases, over the image's tree. */
+	CHECK_EQ(mkdir("/e1", 0755), 0);
+	CHECK_EQ(mkdir("/e1/sub", 0755), 0);
+	CHECK_EQ(mkdir("/e2", 0755), 0);
+	int f = open("/e2/file", O_WRONLY | O_CREAT, 0644);
+	close(f);
+	ERRNO(rename("/e2", "/e1"), ENOTEMPTY);		/* over a non-empty directory */
+	ERRNO(rename("/e2/file", "/e1"), EISDIR);	/* a file over a directory */
+	ERRNO(rename("/e1/sub", "/e2/file"), ENOTDIR);	/* a directory over a file */
+	ERRNO(link("/e1", "/e1-link"), EPERM);		/* no links to directories */
+	ERRNO(rmdir("/e1/sub/."), EINVAL);
+	ERRNO(open("/e2/new/", O_WRONLY | O_CREAT, 0644), EISDIR);
+	ERRNO(open("/e2/file/", O_RDONLY), ENOTDIR);
+	ERRNO(mkdir("/e2/file/x", 0755), ENOTDIR);
+	CHECK_EQ(rename("/e1/sub", "/e2/sub"), 0);	/* a directory moves */
+	CHECK_EQ(stat("/e2/sub", &st), 0);
+	CHECK_EQ(rmdir("/e2/sub"), 0);
+	CHECK_EQ(unlink("/e2/file"), 0);
+	CHECK_EQ(rmdir("/e2"), 0);
+	CHECK_EQ(rmdir("/e1"), 0);
 	ERRNO(fsync(50), EBADF);
 	ERRNO(fstat(50, &st), EBADF);
 	ERRNO(lseek(50, 0, SEEK_SET), EBADF);
