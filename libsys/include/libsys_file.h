@@ -27,6 +27,8 @@ int64_t fs_start(const struct proc_device *devs, uint64_t n);
  * (ENOENT, EACCES for a directory, ENOEXEC for what the pager cannot load). */
 int64_t spawn_path(const char *const argv[], uint64_t grant);
 
+/* Our handle to the file server (connecting on first use), or -ERR_*. */
+int64_t fs_conn(void);
 int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len);
 bool fs_connected(void);
 /* fork's three steps: a snapshot number (or -ERR_*) before the fork;

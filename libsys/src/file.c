@@ -50,7 +50,7 @@ static int64_t fail(int64_t r)
 }
 
 /* The handle to the file server, connecting on first use. */
-static int64_t fs_conn(void)
+int64_t fs_conn(void)
 {
 	if (fs_handle && fs_handle_pid == libsys_start_info.pid)
 		return (int64_t)fs_handle;

@@ -80,6 +80,7 @@ static void wait_event(void)
 {
 	struct ipc_msg m = { 0 };
 
+	fsd_unlink_caller();	/* this receive would break the link */
 	if (ipc_recv(fs_ep, &m) < 0)
 		return;
 	if (m.badge == FS_RELAY_BLK) {
@@ -243,6 +244,14 @@ int disk_start_async(void)
 	if (--a->left == 0)
 		a->finished = true;
 	return 0;
+}
+
+bool disk_async_ready(void)
+{
+	for (int i = 0; i < AOPS; i++)
+		if (aops[i].used && aops[i].finished)
+			return true;
+	return false;
 }
 
 bool disk_finish_async(void)

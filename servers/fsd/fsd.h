@@ -41,6 +41,9 @@ void fsd_accept(struct ipc_msg *m);
 /* Answer r (w0) with out[0..outlen) as payload, through r's reply handle;
  * frees the request slot. */
 void fsd_answer(struct req *r, struct ipc_msg *reply, const void *out, uint32_t outlen);
+/* Before a receive other than the main loop's: the caller still on the
+ * kernel's link gets a reply handle (and its answer, if made). */
+void fsd_unlink_caller(void);
 /* Retry every parked request (after a disk read completed). */
 void fsd_retry_parked(void);
 
@@ -56,6 +59,8 @@ void disk_completions(void);
 /* Asynchronous reads finished while the engine ran, to hand to
  * ext2_cache_complete now that it does not: true if any. */
 bool disk_finish_async(void);
+/* Whether disk_finish_async has something to hand over. */
+bool disk_async_ready(void);
 /* Start reading what the engine wanted (ext2_wanted); 0, or < 0 if the
  * read could not start (then run the request synchronously). */
 int disk_start_async(void);

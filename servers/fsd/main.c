@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "libsys.h"
+#include "abi/fault.h"
 #include "fsd.h"
 
 #define SLOTS	24		/* requests held at once (queued + parked + running) */
@@ -57,13 +58,50 @@ static void log_line(void *ctx, const char *line)
 	printf("fsd: %s\n", line);
 }
 
+/*
+ * The fast path: a request answered without waiting goes out with the
+ * next receive (SYS_IPC_REPLY_RECV), through the kernel's link to the
+ * caller, with no reply handle. The link lasts until our next receive, so
+ * before any other receive (a wait for the disk) or any other work that
+ * could touch the IPC buffer, fsd_unlink_caller turns it into a reply
+ * handle (and sends an answer already made). Calls we make (to blk, to
+ * the pager) keep the link.
+ */
+static struct req *linked_req;		/* received on the link, not answered */
+static bool reply_pending;		/* an answer waits for the next receive */
+static struct ipc_msg pending_reply;	/* its words; its payload is in the IPC buffer */
+
+void fsd_unlink_caller(void)
+{
+	int64_t h;
+
+	if (linked_req) {
+		h = sys_reply_save();
+		linked_req->reply = h > 0 ? (uint64_t)h : 0;
+		linked_req = NULL;
+	}
+	if (reply_pending) {
+		reply_pending = false;
+		if ((h = sys_reply_save()) > 0) {
+			ipc_reply((uint64_t)h, &pending_reply);
+			sys_handle_close((uint64_t)h);
+		}
+	}
+}
+
 void fsd_answer(struct req *r, struct ipc_msg *reply, const void *data, uint32_t len)
 {
 	if (len)
 		memcpy(ipcbuf(), data, len);
-	reply->info = ipc_info(0, len, 0);
-	ipc_reply(r->reply, reply);	/* -ERR_SRCH if the caller died: fine */
-	sys_handle_close(r->reply);
+	reply->info = ipc_info(ipc_label(reply->info), len, 0);
+	if (r == linked_req) {
+		pending_reply = *reply;
+		reply_pending = true;
+		linked_req = NULL;
+	} else if (r->reply) {
+		ipc_reply(r->reply, reply);	/* -ERR_SRCH if the caller died: fine */
+		sys_handle_close(r->reply);
+	}
 	r->in_use = false;
 }
 
@@ -75,13 +113,15 @@ static void refuse_busy(uint64_t h)
 	sys_handle_close(h);
 }
 
-/* A client message just received: into a slot with its reply handle, or
- * refused (-ERR_AGAIN, the client retries) if every slot is busy. */
-static struct req *take(struct ipc_msg *m)
+/* A client message just received: into a slot, or refused (the client
+ * asks again) if every slot is busy. linked: keep the caller on the
+ * kernel's link (the main loop's fast path); else save its reply handle
+ * now. */
+static struct req *take(struct ipc_msg *m, bool linked)
 {
-	int64_t h = sys_reply_save();
+	int64_t h = 0;
 
-	if (h < 0)
+	if (!linked && (h = sys_reply_save()) < 0)
 		return NULL;	/* a send, not a call: nobody to answer */
 	for (int i = 0; i < SLOTS; i++) {
 		struct req *r = &reqs[i];
@@ -92,15 +132,19 @@ static struct req *take(struct ipc_msg *m)
 		r->reply = (uint64_t)h;
 		r->len = (uint32_t)ipc_len(m->info);
 		memcpy(r->data, ipcbuf(), r->len);
+		if (linked)
+			linked_req = r;
 		return r;
 	}
+	if (linked && (h = sys_reply_save()) < 0)
+		return NULL;
 	refuse_busy((uint64_t)h);
 	return NULL;
 }
 
 void fsd_accept(struct ipc_msg *m)
 {
-	struct req *r = take(m);
+	struct req *r = take(m, false);
 
 	if (r)
 		queue[nqueue++] = r;
@@ -114,6 +158,11 @@ static void run(struct req *r)
 	uint32_t outlen = 0;
 	int64_t res;
 
+	if (r->m.info & IPC_KERNEL) {	/* a fault: a client made us a thread's pager */
+		reply.info = ipc_info(FAULT_REPLY_KILL, 0, 0);
+		fsd_answer(r, &reply, NULL, 0);
+		return;
+	}
 	ext2_set_nowait(&fs, nparked < SLOTS);
 	res = fsd_handle(r, &reply, out, &outlen);
 	ext2_set_nowait(&fs, false);
@@ -123,6 +172,8 @@ static void run(struct req *r)
 		res = fsd_handle(r, &reply, out, &outlen);
 	}
 	if (res == FSD_PARK_DISK) {
+		if (r == linked_req)
+			fsd_unlink_caller();	/* answered later, through a handle */
 		parked[nparked++] = r;
 		stat_parked++;
 		return;
@@ -234,6 +285,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (;;) {
+		if (reply_pending && (nqueue || disk_async_ready() || deaths_pending))
+			fsd_unlink_caller();	/* the other work may use the IPC buffer */
 		while (nqueue) {
 			struct req *r0 = queue[0];
 			memmove(queue, queue + 1, --nqueue * sizeof(queue[0]));
@@ -245,8 +298,14 @@ int main(int argc, char **argv)
 			reap_deaths();
 		if (nqueue || deaths_pending)
 			continue;
-		if (ipc_recv(fs_ep, &m) < 0)
+		if (reply_pending) {
+			reply_pending = false;
+			m = pending_reply;
+			if (ipc_reply_recv(fs_ep, &m) < 0)
+				continue;
+		} else if (ipc_recv(fs_ep, &m) < 0) {
 			continue;
+		}
 		if (m.badge == FS_RELAY_BLK) {
 			relay_answer();
 			disk_completions();
@@ -254,7 +313,7 @@ int main(int argc, char **argv)
 			relay_answer();
 			deaths_pending = true;
 		} else {
-			struct req *rq = take(&m);
+			struct req *rq = take(&m, true);
 			if (rq)
 				run(rq);
 		}

@@ -59,9 +59,13 @@ bool fsd_is_open(void *ctx, uint32_t ino)
 
 static struct client *client_find(int64_t pid)
 {
+	static struct client *last;	/* the same client asks again, mostly */
+
+	if (last && last->state != CLIENT_FREE && last->pid == pid)
+		return last;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (clients[i].state != CLIENT_FREE && clients[i].pid == pid)
-			return &clients[i];
+			return last = &clients[i];
 	return NULL;
 }
 

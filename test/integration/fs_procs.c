@@ -141,6 +141,21 @@ int child_attacker(void)
 	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_ALIVE, 0, 0), .w = { 1 } };
 	if (pager_call(&m) != -ERR_PERM)
 		bad |= 256;
+	/* A thread whose pager is the file server faults at once: the
+	 * server stops it (it pages nothing) and serves on. */
+	struct task_info ti;
+	int64_t task = sys_task_create();
+	if (task <= 0 || sys_thread_create((uint64_t)task, 0x10000, 0, 0, (uint64_t)fs_conn(), 0) <= 0)
+		bad |= 512;
+	for (i = 0; i < 100 && sys_task_info((uint64_t)task, &ti) == 0 && ti.nthreads; i++)
+		sys_yield();
+	if (sys_task_info((uint64_t)task, &ti) != 0 || ti.nthreads != 0)
+		bad |= 1024;
+	sys_task_destroy((uint64_t)task);
+	int fd2 = open("/data/hello.txt", O_RDONLY);
+	if (fd2 < 0)
+		bad |= 2048;
+	close(fd2);
 	if (bad)
 		printf("FAIL: attacker: %#x\n", bad);
 	return bad;
