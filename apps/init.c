@@ -1,10 +1,26 @@
 /*
  * The default first program: says hello, then runs pmap to show its own
- * address space, as the pager sees it.
+ * address space, as the pager sees it. With a virtio-blk disk holding the
+ * build's ext2 image (cmake --build build --target run_disk), it then
+ * starts the file server and runs the shell's demo script from the disk.
  */
 #include <stdio.h>
 #include <sys/wait.h>
 #include "libsys.h"
+#include "libsys_file.h"
+
+static void disk_demo(void)
+{
+	const struct proc_start *ps = &libsys_start_info;
+	const char *sh[] = { "/bin/sh", "/etc/demo.sh", NULL };
+	int status;
+
+	if (fs_start(ps->devices, ps->ndevices) < 0)
+		return;	/* no disk */
+	int64_t pid = spawn_path(sh, 0);
+	if (pid > 0)
+		waitpid((pid_t)pid, &status, 0);
+}
 
 int main(int argc, char **argv)
 {
@@ -18,5 +34,6 @@ int main(int argc, char **argv)
 	pid = spawn(pmap, 0);
 	if (pid > 0)
 		waitpid((pid_t)pid, &status, 0);
+	disk_demo();
 	return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -198,7 +198,7 @@ static uint64_t build_stack(uint8_t *page, int argc, const char *const argv[],
 }
 
 static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const char *argv[],
-			  uint64_t grant)
+			  uint64_t grant, const struct cpio_file *image)
 {
 	struct cpio_file f;
 	struct proc_start ps = { .pid = (uint64_t)p->pid, .ipcbuf = PROC_IPCBUF_VA };
@@ -207,7 +207,9 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	int64_t r, pfn;
 	uint8_t *top;
 
-	if (cpio_find(initrd, boot->initrd_size, argv[0], &f) < 0)
+	if (image)	/* an ELF file the parent read (spawn_image.c) */
+		f = *image;
+	else if (cpio_find(initrd, boot->initrd_size, argv[0], &f) < 0)
 		return -ERR_NOENT;
 	if ((r = sys_task_create()) < 0)
 		return r;
@@ -260,6 +262,12 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 
 int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t grant)
 {
+	return proc_spawn_image(parent, args, len, grant, NULL);
+}
+
+int64_t proc_spawn_image(struct proc *parent, const char *args, uint64_t len, uint64_t grant,
+			 const struct cpio_file *image)
+{
 	const char *argv[MAX_ARGS];
 	int argc = split_args(args, len, argv);
 	struct proc *p;
@@ -269,7 +277,7 @@ int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t
 		return argc;
 	if (!(p = proc_alloc(parent)))
 		return -ERR_AGAIN;
-	r = spawn_into(p, parent, argc, argv, grant);
+	r = spawn_into(p, parent, argc, argv, grant, image);
 	if (r < 0)
 		proc_discard(p);
 	return r;
@@ -307,6 +315,7 @@ void proc_end(struct proc *p, int status)
 	vma_set_clear(&p->vmas);
 	p->status = status;
 	p->state = PROC_ZOMBIE;
+	fsconn_proc_ended(p);
 
 	struct proc *init = p->pid != 1 ? proc_get(1) : NULL;
 	for (int i = 0; i < MAX_PROCS; i++) {	/* orphans: to init, or reaped */

@@ -85,4 +85,17 @@ bool proc_is_descendant(const struct proc *p, const struct proc *ancestor);
  * false if deferred (the reply goes out when a child ends). */
 bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *status_out);
 
+/* proc_spawn with the program's ELF file given (image->data, size) in
+ * place of a boot-image lookup (pager/spawn_image.c). */
+struct cpio_file;
+int64_t proc_spawn_image(struct proc *parent, const char *args, uint64_t len, uint64_t grant,
+			 const struct cpio_file *image);
+/* PAGER_SPAWN_IMAGE (pager/spawn_image.c). */
+int64_t spawn_image_request(struct proc *p, struct ipc_msg *m, uint64_t grant);
+
+/* pager/fsconn.c: the file server's registration, its clients' handles,
+ * and the news of their end (docs/fs-protocol.md). */
+int64_t fsconn_request(struct proc *p, struct ipc_msg *m);
+void fsconn_proc_ended(struct proc *p);
+
 #endif

@@ -75,7 +75,7 @@ bool serve_request(struct ipc_msg *m)
 	uint64_t *w = m->w;
 	int64_t r = -ERR_NOSYS;
 
-	if (grant && label != PAGER_SPAWN) {	/* only spawn takes a handle */
+	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE) {	/* only spawn takes a handle */
 		sys_handle_close(grant);
 		grant = 0;
 	}
@@ -165,6 +165,15 @@ bool serve_request(struct ipc_msg *m)
 		break;
 	case PAGER_DMA_ALLOC:
 		r = pager_dma_alloc(p, w[0], &w[1]);
+		break;
+	case PAGER_SPAWN_IMAGE:
+		r = spawn_image_request(p, m, grant);
+		break;
+	case PAGER_FS_REGISTER:
+	case PAGER_FS_CONNECT:
+	case PAGER_FS_DEAD:
+	case PAGER_FS_ALIVE:
+		r = fsconn_request(p, m);
 		break;
 	}
 reply:

@@ -39,6 +39,7 @@ rw)
 	;;
 durable)
 	log=blk.durable.log
+	: >"$log"	# before QEMU starts: a stale marker must not count
 	sh "$here/../tools/qemu.sh" -a "init=test_blk durable" -x "$drive" "$kernel" "$bootimg" \
 		</dev/null >"$log" 2>&1 &
 	qemu=$!		# qemu.sh execs QEMU: this is QEMU's pid

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "libsys.h"
+#include "libsys_file.h"
 
 void fork_child_entry(void);	/* fork_entry.S */
 
@@ -34,12 +35,23 @@ pid_t fork(void)
 	int64_t r;
 
 	fflush(stdout);
-	if (setjmp(jb))
-		return 0;	/* the child */
+	int64_t snap = 0;
+
+	if (fs_connected() && (snap = fs_fork_prepare()) < 0) {
+		errno = (int)-snap;	/* the file server keeps no more copies */
+		return -1;
+	}
+	if (setjmp(jb)) {	/* the child */
+		if (snap > 0)	/* our parent's descriptors, shared */
+			fs_fork_child(snap);
+		return 0;
+	}
 	__asm__ volatile("mv %0, sp" : "=r"(sp));
 	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
 			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb } };
 	r = pager_call(&m);
+	if (snap > 0)
+		fs_fork_parent(snap, r);
 	if (r < 0) {
 		errno = (int)-r;
 		return -1;

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "libsys.h"
 
 /* Addresses kept in volatiles so the compiler cannot see them coming. */
@@ -70,6 +71,16 @@ int main(int argc, char **argv)
 		int status = 0;
 		printf("test_child: spinner %ld\n", (long)pid);
 		return waitpid(-1, &status, 0) == pid && WIFSIGNALED(status) ? 0 : 1;
+	}
+	if (!strcmp(what, "fs-register")) {
+		/* A child of init, not named by it, tries to become the file
+		 * server, and to name itself: both refused. */
+		struct ipc_msg m = { .info = ipc_info(PAGER_FS_REGISTER, 0, 0) };
+		int64_t r1 = pager_call(&m);
+		m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0),
+				      .w = { (uint64_t)getpid() } };
+		int64_t r2 = pager_call(&m);
+		return r1 == -ERR_PERM && r2 == -ERR_PERM ? 0 : 1;
 	}
 	if (!strcmp(what, "kill-init"))
 		return kill(1, SIGKILL) == -1 && errno == EPERM ? 0 : 1;

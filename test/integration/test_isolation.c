@@ -10,6 +10,8 @@
  *  - Pages can be mapped only into one's own task or tasks one created;
  *    SYS_PROTECT never adds W to a page mapped without it.
  *  - The tasks a process created die with it.
+ *  - With no file server, a child of init cannot make itself one (only
+ *    the child init names may register: it would see everyone's files).
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -94,5 +96,7 @@ int main(void)
 	CHECK_EQ(sys_kernel_info(&k1), 0);
 	CHECK_EQ(k1.ntasks, k0.ntasks);
 	CHECK_EQ(k1.nthreads, k0.nthreads);
+	status = run("fs-register", 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	return t_done("isolation");
 }

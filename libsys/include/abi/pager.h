@@ -52,6 +52,20 @@
  *                      descendant), w1 PRLIMIT_*,     caller's own limit
  *                      w2 value
  *  PAGER_GETRLIMIT     w0 pid (as above), w1 resource w0 the limit
+ *  PAGER_FS_REGISTER   w0 0 (the process init named,  w0 0, w1 endpoint, w2 notification
+ *                      once): become the file server;  (handles granted into the caller)
+ *                      from init, w0 pid: name it
+ *  PAGER_FS_CONNECT    -                               w0 handle to the file server,
+ *                                                      badged FS_BADGE(pid, ppid)
+ *  PAGER_FS_DEAD       - (the file server only)        w0 n, w1..w5 pids of processes
+ *                                                      that ended; -ERR_NOSPC once if
+ *                                                      the queue overflowed (then ask
+ *                                                      PAGER_FS_ALIVE about each client)
+ *  PAGER_FS_ALIVE      w0 pid (the file server only)   w0 1 if the process lives, else 0
+ *  PAGER_SPAWN_IMAGE   as PAGER_SPAWN, plus w0 address w0 pid
+ *                      and w1 length of the program's
+ *                      ELF file in the caller's memory
+ *                      (at most PAGER_IMAGE_MAX bytes)
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -82,10 +96,18 @@ enum pager_label {
 	PAGER_DMA_ALLOC,
 	PAGER_SETRLIMIT,
 	PAGER_GETRLIMIT,
+	PAGER_FS_REGISTER,	/* pager/fsconn.c, docs/fs-protocol.md */
+	PAGER_FS_CONNECT,
+	PAGER_FS_DEAD,
+	PAGER_SPAWN_IMAGE,
+	PAGER_FS_ALIVE,
 	PAGER_LABEL_COUNT
 };
 
 #define WAIT_NOHANG	1
+
+/* The largest ELF file PAGER_SPAWN_IMAGE takes (the pager copies it). */
+#define PAGER_IMAGE_MAX		(1ul << 20)
 
 /* The largest PAGER_DMA_ALLOC, in pages (2 MiB). */
 #define PAGER_DMA_MAX_PAGES	512

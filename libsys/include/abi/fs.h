@@ -1,0 +1,158 @@
+/*
+ * The file-server protocol: requests a process sends to the file server
+ * (servers/fsd) with an IPC call, shared by the server and the libsys
+ * POSIX layer (libsys/src/file*.c). docs/fs-protocol.md explains it.
+ *
+ * Every request: info label = FS_*, the words as the struct of that
+ * label, and for the calls that name a path (or carry data) the bytes in
+ * the IPC-buffer payload. The reply's w[0] is the result, >= 0 or a
+ * negated ERR_* (picolibc's errno values); read-like replies carry their
+ * bytes in the reply payload.
+ *
+ * The badge the server sees is the one the pager minted when the process
+ * connected (PAGER_FS_CONNECT): the client's pid and its parent's. The
+ * descriptor table is in the server, per client; descriptors name open
+ * file descriptions (offset, flags, inode) that dup and fork share.
+ */
+#ifndef ABI_FS_H
+#define ABI_FS_H
+
+#include <stdint.h>
+#include "kernel.h"
+
+enum fs_label {
+	FS_OPEN = 1,	/* payload path; fs_open_req          w0 fd */
+	FS_CLOSE,	/* fs_fd_req                          w0 0 */
+	FS_READ,	/* fs_io_req (offset ignored)         w0 n, payload the bytes */
+	FS_WRITE,	/* fs_io_req, payload the bytes       w0 n */
+	FS_PREAD,	/* fs_io_req                          w0 n, payload */
+	FS_PWRITE,	/* fs_io_req, payload                 w0 n */
+	FS_LSEEK,	/* fs_seek_req                        w0 the new offset */
+	FS_FTRUNCATE,	/* fs_io_req (offset = the size)      w0 0 */
+	FS_FSTAT,	/* fs_fd_req                          w0 0, payload fs_stat */
+	FS_STAT,	/* payload path; fs_path_req          w0 0, payload fs_stat */
+	FS_UNLINK,	/* payload path; fs_path_req          w0 0 */
+	FS_LINK,	/* payload old\0new; fs_path_req      w0 0 */
+	FS_MKDIR,	/* payload path; fs_path_req (mode)   w0 0 */
+	FS_RMDIR,	/* payload path; fs_path_req          w0 0 */
+	FS_READDIR,	/* fs_fd_req                          w0 1, payload fs_dirent; 0 at end */
+	FS_RENAME,	/* payload old\0new; fs_path_req      w0 0 */
+	FS_FSYNC,	/* fs_fd_req                          w0 0: on the disk */
+	FS_DUP,		/* fs_fd_req                          w0 the lowest free fd */
+	FS_DUP2,	/* fs_fd_req (fd, fd2)                w0 fd2 */
+	FS_FORK_PREPARE,/* - (the parent, before PAGER_FORK)  w0 a snapshot's number:
+			   a copy of the table kept for the child */
+	FS_FORK_BIND,	/* fs_fd_req (fd = snapshot, fd2 =    w0 0
+			   the child's pid), after the fork */
+	FS_FORK_CLAIM,	/* fs_fd_req (fd = snapshot): the     w0 0: the copy is now
+			   child, before anything else         its table */
+	FS_FORK_CANCEL,	/* fs_fd_req (fd = snapshot): the     w0 0
+			   fork failed */
+	FS_STATFS,	/* -                                  w0 0, w1 free blocks, w2 bsize,
+			   w3 requests parked for a disk read so far, w4 requests
+			   answered while a disk read was in flight, w5 open file
+			   descriptions in the server (all clients) */
+	FS_SYNC,	/* -                                  w0 0: everything on the disk */
+	FS_DISKSTATS,	/* -                                  w0 0, w1 blocks read, w2 blocks
+			   written, w3 device reads, w4 device writes, w5 flushes */
+	FS_LABEL_COUNT
+};
+
+/* The label of a reply that refuses a request unseen because every
+ * request slot of the server is taken (w0 -ERR_AGAIN): ask again. Every
+ * other reply has label 0. */
+#define FS_REPLY_BUSY	1
+
+/* Open flags on the wire: picolibc's values (fcntl.h), checked by libsys. */
+#define FS_O_ACCMODE	3
+#define FS_O_RDONLY	0
+#define FS_O_WRONLY	1
+#define FS_O_RDWR	2
+#define FS_O_APPEND	0x0400
+#define FS_O_CREAT	0x0040
+#define FS_O_TRUNC	0x0200
+#define FS_O_EXCL	0x0800
+#define FS_O_DIRECTORY	0x200000
+#define FS_O_KNOWN	(FS_O_ACCMODE | FS_O_APPEND | FS_O_CREAT | FS_O_TRUNC | FS_O_EXCL | \
+			 FS_O_DIRECTORY)
+
+#define FS_SEEK_SET	0
+#define FS_SEEK_CUR	1
+#define FS_SEEK_END	2
+
+/* Limits. */
+#define FS_FD_MAX	32		/* descriptors per client */
+#define FS_IO_MAX	IPC_BUF_SIZE	/* bytes per read/write request */
+#define FS_PATH_MAX	1024		/* path bytes, NUL excluded */
+#define FS_NAME_MAX	255
+#define FS_SNAP_MAX	4		/* unclaimed fork snapshots per client */
+
+/* Badges: what the pager mints for a client (FS_BADGE), and the file
+ * server's own relays (bits no client badge has). */
+#define FS_BADGE(pid, ppid)	((uint64_t)(pid) | ((uint64_t)(ppid) << 32))
+#define FS_BADGE_PID(b)		((b) & 0x7fffffffu)
+#define FS_BADGE_PPID(b)	(((b) >> 32) & 0x1fffffffu)
+#define FS_RELAY_BLK		(1ul << 62)	/* disk completions */
+#define FS_RELAY_DEATH		(1ul << 61)	/* the pager's "a client died" */
+#define FS_RELAY_LABEL		0xfe
+
+struct fs_open_req {
+	uint64_t flags;		/* FS_O_* */
+	uint64_t mode;		/* permission bits for O_CREAT */
+	uint64_t unused[4];
+};
+
+struct fs_path_req {
+	uint64_t mode;		/* FS_MKDIR: permission bits */
+	uint64_t old_len;	/* FS_LINK/FS_RENAME: bytes of the first path */
+	uint64_t unused[4];
+};
+
+struct fs_fd_req {
+	int64_t fd;
+	int64_t fd2;		/* FS_DUP2 */
+	uint64_t unused[4];
+};
+
+struct fs_io_req {
+	int64_t fd;
+	uint64_t count;		/* 0 .. FS_IO_MAX */
+	uint64_t offset;	/* FS_PREAD/FS_PWRITE; FS_FTRUNCATE: the size */
+	uint64_t unused[3];
+};
+
+struct fs_seek_req {
+	int64_t fd;
+	int64_t offset;
+	uint64_t whence;	/* FS_SEEK_* */
+	uint64_t unused[3];
+};
+
+struct fs_stat {
+	uint64_t ino;
+	uint32_t mode;		/* S_IF* | permission bits (ext2's values = POSIX's) */
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint64_t size;
+	uint64_t blocks;	/* 512-byte units */
+	uint32_t blksize;
+	uint32_t atime, mtime, ctime;
+};
+
+struct fs_dirent {
+	uint64_t ino;
+	uint32_t type;		/* ext2's EXT2_FT_*: 1 file, 2 directory, 7 symlink */
+	uint32_t name_len;
+	char name[FS_NAME_MAX + 1];
+};
+
+_Static_assert(sizeof(struct fs_open_req) == IPC_WORDS * 8, "fs_open_req is the words");
+_Static_assert(sizeof(struct fs_path_req) == IPC_WORDS * 8, "fs_path_req is the words");
+_Static_assert(sizeof(struct fs_fd_req) == IPC_WORDS * 8, "fs_fd_req is the words");
+_Static_assert(sizeof(struct fs_io_req) == IPC_WORDS * 8, "fs_io_req is the words");
+_Static_assert(sizeof(struct fs_seek_req) == IPC_WORDS * 8, "fs_seek_req is the words");
+_Static_assert(sizeof(struct fs_stat) <= IPC_BUF_SIZE, "fs_stat fits the payload");
+_Static_assert(sizeof(struct fs_dirent) <= IPC_BUF_SIZE, "fs_dirent fits the payload");
+_Static_assert(2 * (FS_PATH_MAX + 1) <= IPC_BUF_SIZE, "two paths fit the payload");
+
+#endif

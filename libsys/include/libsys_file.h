@@ -1,0 +1,43 @@
+/*
+ * libsys's file layer, beyond POSIX (libsys/src/file*.c): the file
+ * server's start, and what fork and readdir use. The POSIX calls
+ * themselves are picolibc's declarations (<fcntl.h>, <unistd.h>,
+ * <sys/stat.h>, <dirent.h>).
+ */
+#ifndef LIBSYS_FILE_H
+#define LIBSYS_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "abi/fs.h"
+#include "abi/kernel.h"
+
+/* Descriptors 0..FD_BASE-1 are the console; the rest the file server's. */
+#define FD_BASE	3
+
+struct proc_device;
+/* Start the disk (init only: it holds the devices): spawn the blk driver
+ * with devs[0..n), then the file server "fsd" with the driver's endpoint,
+ * and wait until the server has mounted the disk and registered. Returns
+ * fsd's pid or -ERR_*. */
+int64_t fs_start(const struct proc_device *devs, uint64_t n);
+
+/* Start the program at path argv[0] on the disk with arguments argv
+ * (NULL-terminated); grant as spawn's. Returns the pid or -ERR_*
+ * (ENOENT, EACCES for a directory, ENOEXEC for what the pager cannot load). */
+int64_t spawn_path(const char *const argv[], uint64_t grant);
+
+/* Our handle to the file server (connecting on first use), or -ERR_*. */
+int64_t fs_conn(void);
+int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len);
+bool fs_connected(void);
+/* fork's three steps: a snapshot number (or -ERR_*) before the fork;
+ * bind it to the child (child <= 0: the fork failed, cancel); claim it in
+ * the child. */
+int64_t fs_fork_prepare(void);
+void fs_fork_parent(int64_t snap, int64_t child);
+void fs_fork_child(int64_t snap);
+/* FS_READDIR: 1 with *d, 0 at the end, or -ERR_*. */
+int64_t fs_readdir_raw(int fd, struct fs_dirent *d);
+
+#endif

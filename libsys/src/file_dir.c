@@ -1,0 +1,113 @@
+/*
+ * Directories (opendir/readdir/closedir over FS_READDIR, one entry a call)
+ * and the file server's start by init (fs_start).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "abi/blk.h"
+#include "libsys.h"
+#include "libsys_file.h"
+
+DIR *opendir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	if (!(d = calloc(1, sizeof(*d)))) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	d->fd = fd;
+	return d;
+}
+
+struct dirent *readdir(DIR *d)
+{
+	struct fs_dirent e;
+	int64_t r = fs_readdir_raw(d->fd, &e);
+
+	if (r <= 0) {
+		if (r < 0)
+			errno = (int)-r;
+		return NULL;
+	}
+	d->ent.d_ino = (ino_t)e.ino;
+	d->ent.d_type = e.type == 1 ? DT_REG : e.type == 2 ? DT_DIR : e.type == 7 ? DT_LNK :
+			DT_UNKNOWN;
+	memcpy(d->ent.d_name, e.name, sizeof(d->ent.d_name));
+	d->ent.d_name[sizeof(d->ent.d_name) - 1] = 0;
+	return &d->ent;
+}
+
+int closedir(DIR *d)
+{
+	int r = close(d->fd);
+
+	free(d);
+	return r;
+}
+
+#define RTC_VA	0x3900000000ul	/* above the mmap area, for a moment */
+
+/* Seconds since 1970 from QEMU virt's goldfish RTC (the device the DTB
+ * names), or 0 without one. Reading TIME_LOW latches TIME_HIGH. */
+static uint64_t rtc_seconds(const struct proc_device *devs, uint64_t n)
+{
+	struct device_info di;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (sys_device_info(devs[i].device, &di) < 0 || di.kind != DEV_RTC)
+			continue;
+		if (sys_map_device(devs[i].device, 0, di.pa, RTC_VA, MAP_R) < 0)
+			return 0;
+		volatile uint32_t *rtc = (volatile uint32_t *)RTC_VA;
+		uint64_t lo = rtc[0], hi = rtc[1];
+		sys_unmap(0, RTC_VA, 1);
+		return ((hi << 32) | lo) / 1000000000ul;
+	}
+	return 0;
+}
+
+int64_t fs_start(const struct proc_device *devs, uint64_t n)
+{
+	int64_t blk_pid, ep = blk_spawn(devs, n, &blk_pid), pid;
+	char now[24];
+	const char *argv[] = { "fsd", now, NULL };
+	struct ipc_msg m = { 0 };
+	int status;
+
+	snprintf(now, sizeof(now), "%lu", (unsigned long)rtc_seconds(devs, n));
+	if (ep < 0)
+		return ep;
+	if ((pid = spawn(argv, (uint64_t)ep)) < 0)
+		return pid;
+	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0), .w = { (uint64_t)pid } };
+	if (pager_call(&m) < 0)	/* only that child may become the server */
+		return -ERR_PERM;
+	m = (struct ipc_msg){ 0 };
+	sys_handle_close((uint64_t)ep);	/* the driver's clients: fsd alone */
+	/* Until fsd registers with the pager, connecting fails; then the
+	 * first request waits until it has mounted the disk. */
+	while (!fs_connected()) {
+		int64_t r = fs_call(FS_STATFS, &m, 0);
+		if (r >= 0) {
+			atexit(sync);	/* init's end powers off: write back first */
+			return pid;
+		}
+		if (r != -ERR_NOSYS)
+			return r;
+		if (waitpid((pid_t)pid, &status, WNOHANG) == pid)
+			return -ERR_IO;
+		sys_yield();
+	}
+	return pid;
+}

@@ -1,0 +1,134 @@
+/*
+ * The pager's side of the file server (docs/fs-protocol.md): the pager
+ * makes the file server's endpoint, hands each process that asks a handle
+ * to it badged with the process's pid and parent pid (so the server knows
+ * who calls, unforgeably), and tells the server which of those processes
+ * ended, so their open files are closed however they end. The pager never
+ * waits on the file server: it only notifies (a notification never
+ * blocks) and answers the server's PAGER_FS_DEAD calls from a queue.
+ */
+#include <stdbool.h>
+#include "abi/fs.h"
+#include "abi/pager.h"
+#include "libsys.h"
+#include "pager.h"
+#include "proc.h"
+
+#define DEAD_MAX	(2 * MAX_PROCS)
+
+static uint64_t fs_ep, fs_notif;	/* ours; 0 until a server registers */
+static int64_t fs_pid;
+static int64_t fs_designated;	/* the pid init named, 0: none */
+static int64_t dead[DEAD_MAX];		/* pids that ended, oldest first */
+static unsigned dead_head, dead_count;
+static bool dead_lost;			/* the queue overflowed since the last drain */
+
+static int64_t fs_register(struct proc *p, struct ipc_msg *m)
+{
+	int64_t ep, notif, r;
+
+	if (fs_ep)
+		return -ERR_EXIST;
+	if (m->w[0]) {
+		/* Init names its child that may become the server: no other
+		 * process can claim the role (and every process's files). */
+		struct proc *s = proc_get(m->w[0]);
+		if (p->pid != 1 || !s || s->state != PROC_LIVE || s->ppid != 1)
+			return -ERR_PERM;
+		fs_designated = s->pid;
+		return 0;
+	}
+	if (p->pid != fs_designated)
+		return -ERR_PERM;
+	if ((ep = sys_endpoint_create()) < 0)
+		return ep;
+	if ((notif = sys_notif_create()) < 0) {
+		sys_handle_close((uint64_t)ep);
+		return notif;
+	}
+	if ((r = sys_handle_grant(p->task, (uint64_t)ep, 0, RIGHTS_ALL)) < 0 ||
+	    (m->w[1] = (uint64_t)r, r = sys_handle_grant(p->task, (uint64_t)notif, 0,
+							 RIGHTS_ALL)) < 0) {
+		sys_handle_close((uint64_t)ep);
+		sys_handle_close((uint64_t)notif);
+		return r;
+	}
+	m->w[2] = (uint64_t)r;
+	fs_ep = (uint64_t)ep;
+	fs_notif = (uint64_t)notif;
+	fs_pid = p->pid;
+	dead_head = dead_count = 0;
+	return 0;
+}
+
+static int64_t fs_connect(struct proc *p)
+{
+	if (!fs_ep)
+		return -ERR_NOENT;
+	if (p->pid == fs_pid)
+		return -ERR_INVAL;
+	return sys_handle_grant(p->task, fs_ep, FS_BADGE(p->pid, p->ppid), RIGHT_SEND);
+}
+
+static int64_t fs_dead(struct proc *p, struct ipc_msg *m)
+{
+	int64_t n = 0;
+
+	if (p->pid != fs_pid)
+		return -ERR_PERM;
+	for (; n < 5 && dead_count; n++, dead_count--) {
+		m->w[1 + n] = (uint64_t)dead[dead_head];
+		dead_head = (dead_head + 1) % DEAD_MAX;
+	}
+	if (n == 0 && dead_lost) {	/* the server must check its clients */
+		dead_lost = false;
+		return -ERR_NOSPC;
+	}
+	return n;
+}
+
+static int64_t fs_alive(struct proc *p, uint64_t pid)
+{
+	struct proc *q = proc_get(pid);
+
+	if (p->pid != fs_pid)
+		return -ERR_PERM;
+	return q && q->state == PROC_LIVE;
+}
+
+int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
+{
+	switch (ipc_label(m->info)) {
+	case PAGER_FS_REGISTER:
+		return fs_register(p, m);
+	case PAGER_FS_CONNECT:
+		return fs_connect(p);
+	case PAGER_FS_DEAD:
+		return fs_dead(p, m);
+	case PAGER_FS_ALIVE:
+		return fs_alive(p, m->w[0]);
+	}
+	return -ERR_NOSYS;
+}
+
+void fsconn_proc_ended(struct proc *p)
+{
+	if (fs_ep && p->pid == fs_pid) {
+		/* Callers already queued stay blocked: a dead file server is
+		 * the end of the files (docs/fs-protocol.md). */
+		sys_handle_close(fs_ep);
+		sys_handle_close(fs_notif);
+		fs_ep = fs_notif = 0;
+		fs_pid = 0;
+		return;
+	}
+	/* Every end, not only of connected processes: a forked child holds
+	 * its parent's files (a snapshot) before it ever calls. */
+	if (!fs_ep)
+		return;
+	if (dead_count == DEAD_MAX)	/* the server is DEAD_MAX ends behind */
+		dead_lost = true;
+	else
+		dead[(dead_head + dead_count++) % DEAD_MAX] = p->pid;
+	sys_notify(fs_notif);
+}

@@ -1,0 +1,287 @@
+/*
+ * The block device under the ext2 engine: the engine's cache lives in the
+ * blk driver's DMA pool, so a cache buffer's pool offset is what a disk
+ * request names and the data never moves through a message. Synchronous
+ * requests (the engine's device calls) wait for their completions by
+ * receiving on our endpoint: completions come as calls from the relay,
+ * and a client request that arrives meanwhile is queued, never lost and
+ * never waited on. Asynchronous reads (nowait mode) are submitted and
+ * left; their completion is handed to the engine between requests.
+ */
+#include <string.h>
+#include "libsys.h"
+#include "fsd.h"
+
+enum { TAG_FREE, TAG_SYNC, TAG_ASYNC };
+#define AOPS 8
+
+static struct blk_client bc;
+uint64_t blk_notif;
+bool deaths_pending;
+
+static struct {
+	uint8_t kind;
+	bool done;
+	int8_t op;
+	int32_t status;
+} tags[BLK_SLOTS];
+
+/* An asynchronous read of blocks [blk, blk+count): its pieces in flight. */
+static struct aop {
+	bool used, finished;
+	uint64_t blk;
+	uint32_t count;
+	int left;
+	int status;
+} aops[AOPS];
+
+void relay_answer(void)
+{
+	struct ipc_msg m = { .info = 0 };
+	int64_t h = sys_reply_save();
+
+	if (h > 0) {
+		ipc_reply((uint64_t)h, &m);
+		sys_handle_close((uint64_t)h);
+	}
+}
+
+/* Move the driver's completions into tags[] and aops[]; never waits. */
+static void collect(void)
+{
+	int32_t res;
+	int64_t t;
+
+	while ((t = blk_poll(&bc, &res)) >= 0) {
+		if (t >= BLK_SLOTS)
+			continue;
+		if (tags[t].kind == TAG_SYNC) {
+			tags[t].done = true;
+			tags[t].status = res;
+		} else if (tags[t].kind == TAG_ASYNC) {
+			struct aop *a = &aops[tags[t].op];
+			if (res < 0)
+				a->status = res;
+			if (--a->left == 0)
+				a->finished = true;
+			tags[t].kind = TAG_FREE;
+		}
+	}
+}
+
+void disk_completions(void)
+{
+	collect();
+}
+
+/* Receive one message while the engine waits: a relayed completion or
+ * death notice is answered, a client's request queued. */
+static void wait_event(void)
+{
+	struct ipc_msg m = { 0 };
+
+	fsd_unlink_caller();	/* this receive would break the link */
+	if (ipc_recv(fs_ep, &m) < 0)
+		return;
+	if (m.badge == FS_RELAY_BLK) {
+		relay_answer();
+	} else if (m.badge == FS_RELAY_DEATH) {
+		relay_answer();
+		deaths_pending = true;
+	} else {
+		fsd_accept(&m);
+	}
+	collect();
+}
+
+/* Submit one request, waiting for a completion if our limit is reached. */
+static int64_t submit(uint64_t label, uint64_t sector, uint64_t count, uint64_t off, int kind,
+		      int op)
+{
+	for (bool collected = false;; collected = true) {
+		int64_t t = blk_submit(&bc, label, sector, count, off);
+		if (t >= 0 && t < BLK_SLOTS) {
+			tags[t].kind = (uint8_t)kind;
+			tags[t].done = false;
+			tags[t].op = (int8_t)op;
+			tags[t].status = 0;
+			return t;
+		}
+		if (t != -ERR_AGAIN)
+			return t < 0 ? t : -ERR_IO;
+		if (!collected)
+			collect();	/* reaping frees our in-flight count */
+		else
+			wait_event();
+	}
+}
+
+/* Wait for the synchronous tags in mask; the first error, or 0. */
+static int wait_tags(uint32_t mask)
+{
+	int status = 0;
+
+	for (;;) {
+		collect();
+		bool all = true;
+		for (int t = 0; t < BLK_SLOTS; t++)
+			if ((mask & (1u << t)) && !tags[t].done)
+				all = false;
+		if (all)
+			break;
+		wait_event();
+	}
+	for (int t = 0; t < BLK_SLOTS; t++) {
+		if (!(mask & (1u << t)))
+			continue;
+		if (tags[t].status < 0 && !status)
+			status = tags[t].status;
+		tags[t].kind = TAG_FREE;
+	}
+	return status;
+}
+
+/* bufs[0..count) scattered in the pool: one request per run of buffers
+ * that lie next to each other in memory; all waited for. */
+static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
+		  void *const bufs[])
+{
+	uint64_t spb = bsize / BLK_SECTOR_SIZE;
+	uint32_t mask = 0;
+	int status = 0;
+
+	for (uint32_t i = 0; i < count;) {
+		uint32_t n = 1;
+		if ((uint8_t *)bufs[i] < pool || (uint8_t *)bufs[i] + bsize > pool + cache_bytes) {
+			/* Not a cache buffer (mount's superblock): through the
+			 * bounce area past the cache, one block at a time. */
+			uint8_t *bounce = pool + cache_bytes;
+			if (label == BLK_WRITE)
+				memcpy(bounce, bufs[i], bsize);
+			int64_t t = submit(label, (blk + i) * spb, spb, cache_bytes, TAG_SYNC, 0);
+			int r = t < 0 ? (int)t : wait_tags(1u << t);
+			if (r < 0 && !status)
+				status = r;
+			if (r == 0 && label == BLK_READ)
+				memcpy(bufs[i], bounce, bsize);
+			i++;
+			continue;
+		}
+		while (i + n < count && (uint8_t *)bufs[i + n] == (uint8_t *)bufs[i] + n * bsize)
+			n++;
+		int64_t t = submit(label, (blk + i) * spb, n * spb, (uint64_t)((uint8_t *)bufs[i] - pool),
+				   TAG_SYNC, 0);
+		if (t < 0) {
+			status = (int)t;
+			break;
+		}
+		mask |= 1u << t;
+		i += n;
+	}
+	int r = wait_tags(mask);
+	return status ? status : r;
+}
+
+static int dev_read(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count, void *const bufs[])
+{
+	(void)ctx;
+	return dev_io(BLK_READ, blk, bsize, count, bufs);
+}
+
+static int dev_write(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count,
+		     const void *const bufs[])
+{
+	(void)ctx;
+	return dev_io(BLK_WRITE, blk, bsize, count, (void *const *)bufs);
+}
+
+static int dev_flush(void *ctx)
+{
+	(void)ctx;
+	int64_t t = submit(BLK_FLUSH, 0, 0, 0, TAG_SYNC, 0);
+
+	return t < 0 ? (int)t : wait_tags(1u << t);
+}
+
+const struct ext2_blockdev_ops fsd_blockdev = { dev_read, dev_write, dev_flush };
+
+int disk_start_async(void)
+{
+	void *bufs[64];
+	uint64_t blk;
+	uint32_t count;
+	int op = -1, n;
+
+	for (int i = 0; i < AOPS; i++)
+		if (!aops[i].used)
+			op = i;
+	if (op < 0)
+		return fs.in_flight_count ? 0 : -ERR_AGAIN;
+	ext2_wanted(&fs, &blk, &count);
+	if (count > 64)
+		count = 64;
+	n = ext2_cache_reserve(&fs, blk, count ? count : 1, bufs);
+	if (n < 0)
+		return n;
+	if (n == 0)	/* already in flight: wait for that read */
+		return fs.in_flight_count ? 0 : -ERR_AGAIN;
+	struct aop *a = &aops[op];
+	*a = (struct aop){ .used = true, .blk = blk, .count = (uint32_t)n, .left = 1 };
+	uint64_t spb = fs.bsize / BLK_SECTOR_SIZE;
+	for (int i = 0; i < n;) {
+		int k = 1;
+		while (i + k < n && (uint8_t *)bufs[i + k] == (uint8_t *)bufs[i] + (uint64_t)k * fs.bsize)
+			k++;
+		a->left++;
+		int64_t t = submit(BLK_READ, (blk + (uint64_t)i) * spb, (uint64_t)k * spb,
+				   (uint64_t)((uint8_t *)bufs[i] - pool), TAG_ASYNC, op);
+		if (t < 0) {
+			a->status = (int)t;
+			a->left--;
+		}
+		i += k;
+	}
+	if (--a->left == 0)
+		a->finished = true;
+	return 0;
+}
+
+bool disk_async_ready(void)
+{
+	for (int i = 0; i < AOPS; i++)
+		if (aops[i].used && aops[i].finished)
+			return true;
+	return false;
+}
+
+bool disk_finish_async(void)
+{
+	bool any = false;
+
+	for (int i = 0; i < AOPS; i++) {
+		struct aop *a = &aops[i];
+		if (!a->used || !a->finished)
+			continue;
+		ext2_cache_complete(&fs, a->blk, a->count, a->status);
+		a->used = false;
+		any = true;
+	}
+	return any;
+}
+
+int disk_init(uint64_t blk_ep)
+{
+	int64_t r;
+
+	if ((r = blk_set_pool(blk_ep, pool_pa, pool_len)) < 0)
+		return (int)r;
+	if ((r = blk_attach(&bc, blk_ep)) < 0)
+		return (int)r;
+	blk_notif = bc.notif;
+	return 0;
+}
+
+uint64_t disk_bytes(void)
+{
+	return bc.info.capacity * BLK_SECTOR_SIZE;
+}

@@ -1,0 +1,86 @@
+/*
+ * The file server (servers/fsd): what its three parts share. main.c owns
+ * setup, the receive loop, the request slots and the parked requests;
+ * disk.c the block device under the ext2 engine (synchronous and
+ * asynchronous reads through the blk driver); ops.c the clients, their
+ * descriptor tables, the open files and one handler per FS_* request.
+ * docs/fs-protocol.md describes the whole.
+ */
+#ifndef FSD_H
+#define FSD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "abi/blk.h"
+#include "abi/fs.h"
+#include "ext2.h"
+
+/* One request: its words, its payload (copied out of the IPC buffer, which
+ * the next receive overwrites) and the reply handle saved for it. */
+struct req {
+	struct ipc_msg m;		/* the request; m.badge names the client */
+	uint64_t reply;			/* reply handle (SYS_REPLY_SAVE) */
+	uint32_t len;			/* payload bytes */
+	bool in_use;
+	uint8_t data[IPC_BUF_SIZE];
+};
+
+/* A handler's result when the request must wait for a disk block (the
+ * engine said -ERR_AGAIN in nowait mode). */
+#define FSD_PARK_DISK	(-1000)
+
+extern struct ext2_fs fs;
+extern uint8_t *pool;			/* the DMA pool: the engine's cache */
+extern uint64_t pool_pa, pool_len;
+extern uint64_t cache_bytes;		/* the cache: pool[0, cache_bytes); then a bounce block */
+extern uint64_t fs_ep;
+
+/* main.c: a client request received while the engine waited for the
+ * disk is queued here (or refused with -ERR_AGAIN if no slot is free). */
+void fsd_accept(struct ipc_msg *m);
+/* Answer r (w0) with out[0..outlen) as payload, through r's reply handle;
+ * frees the request slot. */
+void fsd_answer(struct req *r, struct ipc_msg *reply, const void *out, uint32_t outlen);
+/* Before a receive other than the main loop's: the caller still on the
+ * kernel's link gets a reply handle (and its answer, if made). */
+void fsd_unlink_caller(void);
+/* Retry every parked request (after a disk read completed). */
+void fsd_retry_parked(void);
+
+/* Counters for FS_STATFS: requests parked, and answered while an
+ * asynchronous read was in flight. */
+extern uint64_t stat_parked, stat_answered_during_read;
+
+/* disk.c */
+extern const struct ext2_blockdev_ops fsd_blockdev;
+int disk_init(uint64_t blk_ep);
+/* The relay said the disk completed something: collect it. */
+void disk_completions(void);
+/* Asynchronous reads finished while the engine ran, to hand to
+ * ext2_cache_complete now that it does not: true if any. */
+bool disk_finish_async(void);
+/* Whether disk_finish_async has something to hand over. */
+bool disk_async_ready(void);
+/* Start reading what the engine wanted (ext2_wanted); 0, or < 0 if the
+ * read could not start (then run the request synchronously). */
+int disk_start_async(void);
+/* Relayed calls (our relays' badges): answer them at once. */
+void relay_answer(void);
+extern bool deaths_pending;
+extern uint64_t blk_notif;
+uint64_t disk_bytes(void);
+
+/* ops.c */
+/* Run one request; returns the result for w0, or FSD_PARK_*; fills
+ * reply words and out/outlen. */
+int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t *outlen);
+/* The pager says pid ended: close its files, drop its table. */
+void fsd_client_died(int64_t pid);
+/* After the pager's death queue overflowed: every client and snapshot
+ * pid the pager says is gone is dropped (fsd_drop_pid). */
+void fsd_sweep_clients(void);
+/* main.c: pid ended: its parked and queued requests, then its state. */
+void fsd_drop_pid(int64_t pid);
+bool fsd_is_open(void *ctx, uint32_t ino);
+
+#endif

@@ -1,0 +1,585 @@
+/*
+ * The file server's state and requests: clients (by the pid in their
+ * badge), each with a descriptor table of indexes into the open-file
+ * descriptions (inode, access mode, offset; shared by dup and fork), and
+ * one handler per FS_* label. Every field of every message is checked
+ * here; a malformed request gets an error reply and changes nothing.
+ */
+#include <string.h>
+#include "libsys.h"
+#include "fsd.h"
+
+/* Room for every process the pager may run (256), every descriptor of
+ * every client and every snapshot each may keep: no client within its
+ * limits can take a slot another needs. */
+#define MAX_CLIENTS	256
+#define MAX_SNAPS	(MAX_CLIENTS * FS_SNAP_MAX)
+#define MAX_FILES	(256 * FS_FD_MAX)
+#define ERR_MFILE	24	/* EMFILE: the client's table is full */
+#define ERR_NFILE	23	/* ENFILE: the server's table is full */
+
+struct file {
+	uint32_t refs;		/* descriptors naming it, in every client */
+	uint32_t ino;
+	uint32_t flags;		/* FS_O_* as opened */
+	uint64_t offset;	/* file offset; readdir's cursor for a directory */
+};
+
+enum { CLIENT_FREE, CLIENT_LIVE };
+
+struct client {
+	int state;
+	int64_t pid, ppid;
+	int16_t fd[FS_FD_MAX];	/* index into files, or -1 */
+};
+
+/* A copy of a client's table made for a child it is forking: claimed by
+ * the child, or dropped when the fork fails, the child dies unclaimed
+ * (once bound to its pid) or the owner dies. */
+struct snapshot {
+	bool used;
+	int64_t owner, child;	/* child: 0 until FS_FORK_BIND */
+	uint64_t seq;
+	int16_t fd[FS_FD_MAX];
+};
+
+static struct file files[MAX_FILES];
+static struct client clients[MAX_CLIENTS];
+static struct snapshot snaps[MAX_SNAPS];
+static uint64_t snap_seq;
+
+bool fsd_is_open(void *ctx, uint32_t ino)
+{
+	(void)ctx;
+	for (int i = 0; i < MAX_FILES; i++)
+		if (files[i].refs && files[i].ino == ino)
+			return true;
+	return false;
+}
+
+static struct client *client_find(int64_t pid)
+{
+	static struct client *last;	/* the same client asks again, mostly */
+
+	if (last && last->state != CLIENT_FREE && last->pid == pid)
+		return last;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].state != CLIENT_FREE && clients[i].pid == pid)
+			return last = &clients[i];
+	return NULL;
+}
+
+static struct client *client_new(int64_t pid, int64_t ppid, int state)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = &clients[i];
+		if (c->state != CLIENT_FREE)
+			continue;
+		c->state = state;
+		c->pid = pid;
+		c->ppid = ppid;
+		for (int k = 0; k < FS_FD_MAX; k++)
+			c->fd[k] = -1;
+		return c;
+	}
+	return NULL;
+}
+
+static void file_put(int idx)
+{
+	struct file *f = &files[idx];
+
+	if (--f->refs)
+		return;
+	if (!fsd_is_open(NULL, f->ino))
+		ext2_inode_release(&fs, f->ino);	/* frees it if unlinked */
+}
+
+static void fd_close(struct client *c, int fd)
+{
+	int idx = c->fd[fd];
+
+	c->fd[fd] = -1;
+	if (idx >= 0)
+		file_put(idx);
+}
+
+static void snap_drop(struct snapshot *s)
+{
+	for (int k = 0; k < FS_FD_MAX; k++)
+		if (s->fd[k] >= 0)
+			file_put(s->fd[k]);
+	s->used = false;
+}
+
+static void client_drop(struct client *c)
+{
+	for (int k = 0; k < FS_FD_MAX; k++)
+		fd_close(c, k);
+	c->state = CLIENT_FREE;
+}
+
+void fsd_client_died(int64_t pid)
+{
+	struct client *c = client_find(pid);
+
+	if (c)
+		client_drop(c);
+	for (int i = 0; i < MAX_SNAPS; i++)
+		if (snaps[i].used && (snaps[i].owner == pid || snaps[i].child == pid))
+			snap_drop(&snaps[i]);
+}
+
+static bool pager_says_gone(int64_t pid)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_FS_ALIVE, 0, 0), .w = { (uint64_t)pid } };
+
+	return pid > 0 && pager_call(&m) == 0;
+}
+
+void fsd_sweep_clients(void)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].state == CLIENT_LIVE && pager_says_gone(clients[i].pid))
+			fsd_drop_pid(clients[i].pid);
+	for (int i = 0; i < MAX_SNAPS; i++)
+		if (snaps[i].used && pager_says_gone(snaps[i].child))
+			snap_drop(&snaps[i]);
+}
+
+/* The file behind descriptor fd of c, or NULL. */
+static struct file *fd_file(struct client *c, int64_t fd)
+{
+	if (fd < 0 || fd >= FS_FD_MAX || c->fd[fd] < 0)
+		return NULL;
+	return &files[c->fd[fd]];
+}
+
+static int fd_lowest(struct client *c)
+{
+	for (int k = 0; k < FS_FD_MAX; k++)
+		if (c->fd[k] < 0)
+			return k;
+	return -ERR_MFILE;
+}
+
+/* The payload as path(s): one NUL-free path of 1..FS_PATH_MAX bytes, or
+ * with old_len two of them separated by a NUL. */
+static int get_path(struct req *r, char *buf, uint64_t from, uint64_t len)
+{
+	if (len == 0)
+		return -ERR_NOENT;
+	if (len > FS_PATH_MAX)
+		return -ERR_NAMETOOLONG;
+	if (from + len > r->len || memchr(r->data + from, 0, len))
+		return -ERR_INVAL;
+	memcpy(buf, r->data + from, len);
+	buf[len] = 0;
+	return 0;
+}
+
+static int get_two_paths(struct req *r, char *a, char *b)
+{
+	struct fs_path_req q;
+	int e;
+
+	memcpy(&q, r->m.w, sizeof(q));
+	if (q.old_len >= r->len || r->data[q.old_len] != 0)
+		return -ERR_INVAL;
+	if ((e = get_path(r, a, 0, q.old_len)) < 0)
+		return e;
+	return get_path(r, b, q.old_len + 1, r->len - q.old_len - 1);
+}
+
+static void to_fs_stat(const struct ext2_stat *s, struct fs_stat *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ino = s->ino;
+	o->mode = s->mode;
+	o->nlink = s->nlink;
+	o->uid = s->uid;
+	o->gid = s->gid;
+	o->size = s->size;
+	o->blocks = s->blocks;
+	o->blksize = s->blksize;
+	o->atime = s->atime;
+	o->mtime = s->mtime;
+	o->ctime = s->ctime;
+}
+
+#define PARK(e) ((e) == -ERR_AGAIN ? FSD_PARK_DISK : (e))
+
+/*
+ * Prefetch for the calls that change things: the engine does those with
+ * synchronous reads, which stop the server for a disk round trip. Walking
+ * the same path, or reading the same range, in nowait mode first parks
+ * the request until those blocks are cached; then the change mostly finds
+ * them there (what is left: bitmaps and blocks being allocated). The
+ * lookup's own error does not matter: the change reports its own.
+ */
+static int prefetch_path(const char *path)
+{
+	uint32_t ino;
+
+	return ext2_lookup(&fs, path, &ino) == -ERR_AGAIN ? FSD_PARK_DISK : 0;
+}
+
+/* The inode, and for a write to [off, off+len): the block map down to
+ * the first block, and the last block if the write ends inside it (the
+ * engine reads a block it changes in part; whole blocks it need not). */
+static int prefetch_range(uint32_t ino, uint64_t off, uint64_t len)
+{
+	struct ext2_stat st;
+	uint8_t byte;
+
+	if (ext2_stat(&fs, ino, &st) == -ERR_AGAIN)
+		return FSD_PARK_DISK;
+	if (off < st.size && ext2_read(&fs, ino, off, &byte, 1) == -ERR_AGAIN)
+		return FSD_PARK_DISK;
+	if (len && (off + len) % fs.bsize && off + len - 1 < st.size &&
+	    ext2_read(&fs, ino, off + len - 1, &byte, 1) == -ERR_AGAIN)
+		return FSD_PARK_DISK;
+	return 0;
+}
+
+static int64_t do_open(struct client *c, struct req *r)
+{
+	static char path[FS_PATH_MAX + 1];
+	struct fs_open_req q;
+	struct ext2_stat st;
+	uint32_t ino;
+	int e, fd, acc;
+
+	memcpy(&q, r->m.w, sizeof(q));
+	acc = (int)(q.flags & FS_O_ACCMODE);
+	if ((q.flags & ~(uint64_t)FS_O_KNOWN) || acc == 3)
+		return -ERR_INVAL;
+	if ((e = get_path(r, path, 0, r->len)) < 0)
+		return e;
+	if ((fd = fd_lowest(c)) < 0)
+		return fd;
+	/* Read-only steps first (they may park), then the changes. */
+	e = ext2_lookup(&fs, path, &ino);
+	if (e == -ERR_AGAIN)
+		return FSD_PARK_DISK;
+	if (e == -ERR_NOENT && (q.flags & FS_O_CREAT)) {
+		if ((e = ext2_create(&fs, path, (uint16_t)(q.mode & 0777), true, &ino)) < 0)
+			return e;
+	} else if (e < 0) {
+		return e;
+	} else if ((q.flags & FS_O_CREAT) && (q.flags & FS_O_EXCL)) {
+		return -ERR_EXIST;
+	}
+	if ((e = ext2_stat(&fs, ino, &st)) < 0)
+		return PARK(e);
+	bool dir = (st.mode & 0xf000) == 0x4000;
+	if (dir && acc != FS_O_RDONLY)
+		return -ERR_ISDIR;
+	if (!dir && (q.flags & FS_O_DIRECTORY))
+		return -ERR_NOTDIR;
+	if ((acc != FS_O_WRONLY && !(st.mode & 0400)) || (acc != FS_O_RDONLY && !(st.mode & 0200)))
+		return -ERR_ACCES;
+	int idx = -1;
+	for (int i = 0; i < MAX_FILES && idx < 0; i++)
+		if (!files[i].refs)
+			idx = i;
+	if (idx < 0)
+		return -ERR_NFILE;
+	if ((q.flags & FS_O_TRUNC) && acc != FS_O_RDONLY && st.size &&
+	    (e = ext2_truncate(&fs, ino, 0)) < 0)
+		return e;
+	files[idx] = (struct file){ .refs = 1, .ino = ino, .flags = (uint32_t)q.flags };
+	c->fd[fd] = (int16_t)idx;
+	return fd;
+}
+
+static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *out,
+		     uint32_t *outlen)
+{
+	struct fs_io_req q;
+	struct file *f;
+	int64_t n;
+
+	memcpy(&q, r->m.w, sizeof(q));
+	if (!(f = fd_file(c, q.fd)))
+		return -ERR_BADF;
+	if (q.count > FS_IO_MAX)
+		return -ERR_INVAL;
+	int acc = (int)(f->flags & FS_O_ACCMODE);
+	bool reading = label == FS_READ || label == FS_PREAD;
+	if (reading ? acc == FS_O_WRONLY : acc == FS_O_RDONLY)
+		return -ERR_BADF;
+	uint64_t off = (label == FS_PREAD || label == FS_PWRITE) ? q.offset : f->offset;
+	if ((int64_t)off < 0)
+		return -ERR_INVAL;
+	if (reading) {
+		n = ext2_read(&fs, f->ino, off, out, q.count);
+		if (n < 0)
+			return PARK(n);
+		*outlen = (uint32_t)n;
+	} else {
+		if (q.count != r->len)
+			return -ERR_INVAL;
+		if ((n = prefetch_range(f->ino, off, q.count)) < 0)
+			return n;
+		if (label == FS_WRITE && (f->flags & FS_O_APPEND)) {
+			struct ext2_stat st;
+			int e = ext2_stat(&fs, f->ino, &st);
+			if (e < 0)
+				return e;
+			off = st.size;
+		}
+		n = ext2_write(&fs, f->ino, off, r->data, q.count);
+		if (n < 0)
+			return n;
+	}
+	if (label == FS_READ || label == FS_WRITE)
+		f->offset = off + (uint64_t)n;
+	return n;
+}
+
+static int64_t do_seek(struct client *c, struct req *r)
+{
+	struct fs_seek_req q;
+	struct ext2_stat st;
+	struct file *f;
+	int64_t base;
+
+	memcpy(&q, r->m.w, sizeof(q));
+	if (!(f = fd_file(c, q.fd)))
+		return -ERR_BADF;
+	switch (q.whence) {
+	case FS_SEEK_SET:
+		base = 0;
+		break;
+	case FS_SEEK_CUR:
+		base = (int64_t)f->offset;
+		break;
+	case FS_SEEK_END: {
+		int e = ext2_stat(&fs, f->ino, &st);
+		if (e < 0)
+			return PARK(e);
+		base = (int64_t)st.size;
+		break;
+	}
+	default:
+		return -ERR_INVAL;
+	}
+	if ((q.offset > 0 && base > INT64_MAX - q.offset) || base + q.offset < 0)
+		return -ERR_INVAL;
+	f->offset = (uint64_t)(base + q.offset);
+	return (int64_t)f->offset;
+}
+
+static int64_t do_stat(uint32_t ino, uint8_t *out, uint32_t *outlen)
+{
+	struct ext2_stat st;
+	int e = ext2_stat(&fs, ino, &st);
+
+	if (e < 0)
+		return PARK(e);
+	to_fs_stat(&st, (struct fs_stat *)out);
+	*outlen = sizeof(struct fs_stat);
+	return 0;
+}
+
+static int64_t do_readdir(struct file *f, uint8_t *out, uint32_t *outlen)
+{
+	struct ext2_dirent d;
+	uint64_t cursor = f->offset;
+	int e = ext2_readdir(&fs, f->ino, &cursor, &d);
+
+	if (e <= 0)
+		return PARK(e);
+	struct fs_dirent *o = (struct fs_dirent *)out;
+	memset(o, 0, sizeof(*o));
+	o->ino = d.ino;
+	o->type = d.type;
+	o->name_len = d.name_len;
+	memcpy(o->name, d.name, d.name_len);
+	*outlen = sizeof(*o);
+	f->offset = cursor;
+	return 1;
+}
+
+/* fork, step 1 (the parent): a copy of its table, holding its files. */
+static int64_t snap_prepare(struct client *c)
+{
+	struct snapshot *free_one = NULL;
+	int mine = 0;
+
+	for (int i = 0; i < MAX_SNAPS; i++) {
+		if (!snaps[i].used)
+			free_one = free_one ? free_one : &snaps[i];
+		else if (snaps[i].owner == c->pid)
+			mine++;
+	}
+	if (mine >= FS_SNAP_MAX || !free_one)
+		return -ERR_AGAIN;	/* fork fails with EAGAIN */
+	*free_one = (struct snapshot){ .used = true, .owner = c->pid, .seq = ++snap_seq };
+	for (int k = 0; k < FS_FD_MAX; k++)
+		if ((free_one->fd[k] = c->fd[k]) >= 0)
+			files[c->fd[k]].refs++;
+	return (int64_t)free_one->seq;
+}
+
+static struct snapshot *snap_find(int64_t owner, int64_t seq)
+{
+	for (int i = 0; i < MAX_SNAPS; i++)
+		if (snaps[i].used && snaps[i].owner == owner && (int64_t)snaps[i].seq == seq)
+			return &snaps[i];
+	return NULL;
+}
+
+/* fork, last step (the child, first request): its parent's snapshot
+ * becomes its table. Only a child of the owner can name it: the badge
+ * says whose child the caller is. */
+static int64_t snap_claim(struct client *c, int64_t seq)
+{
+	struct snapshot *s = snap_find(c->ppid, seq);
+
+	if (!s)
+		return -ERR_NOENT;
+	for (int k = 0; k < FS_FD_MAX; k++)
+		if (c->fd[k] >= 0)
+			return -ERR_INVAL;	/* only a fresh table */
+	memcpy(c->fd, s->fd, sizeof(c->fd));
+	s->used = false;	/* its references move to the child */
+	return 0;
+}
+
+int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t *outlen)
+{
+	static char p1[FS_PATH_MAX + 1], p2[FS_PATH_MAX + 1];
+	uint64_t label = ipc_label(r->m.info);
+	int64_t pid = (int64_t)FS_BADGE_PID(r->m.badge);
+	struct fs_fd_req q;
+	struct client *c;
+	struct file *f;
+	uint32_t ino;
+	int64_t e;
+
+	c = client_find(pid);
+	if (!c && !(c = client_new(pid, (int64_t)FS_BADGE_PPID(r->m.badge), CLIENT_LIVE)))
+		return -ERR_NOSPC;
+	memcpy(&q, r->m.w, sizeof(q));
+	switch (label) {
+	case FS_OPEN:
+		return do_open(c, r);
+	case FS_CLOSE:
+		if (!fd_file(c, q.fd))
+			return -ERR_BADF;
+		fd_close(c, (int)q.fd);
+		return 0;
+	case FS_READ:
+	case FS_WRITE:
+	case FS_PREAD:
+	case FS_PWRITE:
+		return do_io(c, r, label, out, outlen);
+	case FS_LSEEK:
+		return do_seek(c, r);
+	case FS_FTRUNCATE: {
+		struct fs_io_req io;
+		memcpy(&io, r->m.w, sizeof(io));
+		if (!(f = fd_file(c, io.fd)))
+			return -ERR_BADF;
+		if ((f->flags & FS_O_ACCMODE) == FS_O_RDONLY || (int64_t)io.offset < 0)
+			return -ERR_INVAL;
+		return ext2_truncate(&fs, f->ino, io.offset);
+	}
+	case FS_FSTAT:
+		if (!(f = fd_file(c, q.fd)))
+			return -ERR_BADF;
+		return do_stat(f->ino, out, outlen);
+	case FS_STAT:
+		if ((e = get_path(r, p1, 0, r->len)) < 0)
+			return e;
+		if ((e = ext2_lookup(&fs, p1, &ino)) < 0)
+			return PARK(e);
+		return do_stat(ino, out, outlen);
+	case FS_UNLINK:
+		if ((e = get_path(r, p1, 0, r->len)) < 0 || (e = prefetch_path(p1)) < 0)
+			return e;
+		return ext2_unlink(&fs, p1);
+	case FS_MKDIR: {
+		struct fs_path_req pq;
+		memcpy(&pq, r->m.w, sizeof(pq));
+		if ((e = get_path(r, p1, 0, r->len)) < 0 || (e = prefetch_path(p1)) < 0)
+			return e;
+		return ext2_mkdir(&fs, p1, (uint16_t)(pq.mode & 0777), &ino);
+	}
+	case FS_RMDIR:
+		if ((e = get_path(r, p1, 0, r->len)) < 0 || (e = prefetch_path(p1)) < 0)
+			return e;
+		return ext2_rmdir(&fs, p1);
+	case FS_LINK:
+	case FS_RENAME:
+		if ((e = get_two_paths(r, p1, p2)) < 0 || (e = prefetch_path(p1)) < 0 ||
+		    (e = prefetch_path(p2)) < 0)
+			return e;
+		return label == FS_LINK ? ext2_link(&fs, p1, p2) : ext2_rename(&fs, p1, p2);
+	case FS_READDIR:
+		if (!(f = fd_file(c, q.fd)))
+			return -ERR_BADF;
+		return do_readdir(f, out, outlen);
+	case FS_FSYNC:
+		if (!(f = fd_file(c, q.fd)))
+			return -ERR_BADF;
+		return ext2_fsync(&fs, f->ino);
+	case FS_DUP:
+		if (!fd_file(c, q.fd))
+			return -ERR_BADF;
+		if ((e = fd_lowest(c)) < 0)
+			return e;
+		c->fd[e] = c->fd[q.fd];
+		files[c->fd[e]].refs++;
+		return e;
+	case FS_DUP2:
+		if (!fd_file(c, q.fd) || q.fd2 < 0 || q.fd2 >= FS_FD_MAX)
+			return -ERR_BADF;
+		if (q.fd2 == q.fd)
+			return q.fd2;
+		files[c->fd[q.fd]].refs++;	/* before the close: fd2 may share it */
+		fd_close(c, (int)q.fd2);
+		c->fd[q.fd2] = c->fd[q.fd];
+		return q.fd2;
+	case FS_FORK_PREPARE:
+		return snap_prepare(c);
+	case FS_FORK_BIND: {
+		struct snapshot *sn = snap_find(c->pid, q.fd);
+		if (!sn || q.fd2 <= 0)
+			return -ERR_INVAL;
+		if (!sn->child)
+			sn->child = q.fd2;
+		return 0;
+	}
+	case FS_FORK_CLAIM:
+		return snap_claim(c, q.fd);
+	case FS_FORK_CANCEL: {
+		struct snapshot *sn = snap_find(c->pid, q.fd);
+		if (!sn)
+			return -ERR_INVAL;
+		snap_drop(sn);
+		return 0;
+	}
+	case FS_DISKSTATS:
+		reply->w[1] = fs.blocks_read;
+		reply->w[2] = fs.blocks_written;
+		reply->w[3] = fs.dev_reads;
+		reply->w[4] = fs.dev_writes;
+		reply->w[5] = fs.flushes;
+		return 0;
+	case FS_SYNC:
+		return ext2_sync(&fs);
+	case FS_STATFS:
+		reply->w[1] = fs.sb.s_free_blocks_count;
+		reply->w[2] = fs.bsize;
+		reply->w[3] = stat_parked;
+		reply->w[4] = stat_answered_during_read;
+		reply->w[5] = 0;
+		for (int i = 0; i < MAX_FILES; i++)
+			reply->w[5] += files[i].refs != 0;
+		return 0;
+	}
+	return -ERR_NOSYS;
+}

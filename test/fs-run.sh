@@ -1,0 +1,79 @@
+#!/bin/sh
+# fs-run.sh MODE PRISTINE KERNEL BOOTIMG [NAME]
+# The file-server tests: boot test_fs MODE as init with a fresh copy of the
+# ext2 image PRISTINE (tools/mkfsimg.sh) as the virtio-blk disk, then check
+# the image on the host: e2fsck -fn must find it clean (exit 0 and no
+# question asked).
+#   calls, enospc  run-test.sh, then e2fsck
+#   durable        kill QEMU (SIGKILL) the moment the guest prints that
+#                  fsync returned; debugfs must show every byte of the file
+set -u
+mode=$1; pristine=$2; kernel=$3; bootimg=$4; name=${5:-fs.$mode}
+here=$(dirname "$0")
+img=$name.img
+drive="-drive if=none,id=hd0,format=raw,file=$img -device virtio-blk-device,drive=hd0"
+cp "$pristine" "$img" || exit 1
+
+fsck() {
+	out=$(e2fsck -fn "$img" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] || echo "$out" | grep -q '? no'; then
+		echo "FAILED: fs.$mode: e2fsck -fn $img is not clean (exit $rc):"
+		echo "$out"
+		exit 1
+	fi
+	echo "fs-run: e2fsck -fn $img clean"
+}
+
+case $mode in
+calls|enospc|shell)
+	sh "$here/run-test.sh" $name 120 "PASS: fs $mode" -a "init=test_fs $mode" \
+		-x "$drive" "$kernel" "$bootimg" || exit 1
+	if [ $mode = shell ]; then	# what the demo printed
+		for want in '^hello, disk' '^second line' '^hello from the disk: /bin/hello from-the-shell' \
+			'^ *24 greeting' '^copy' '^ *24 moved'; do
+			grep -aq -- "$want" $name.log || { echo "FAILED: $name: no \"$want\""; cat $name.log; exit 1; }
+		done
+	fi
+	fsck
+	;;
+durable)
+	log=fs.durable.log
+	: >"$log"	# before QEMU starts: a stale marker must not count
+	sh "$here/../tools/qemu.sh" -a "init=test_fs durable" -x "$drive" "$kernel" "$bootimg" \
+		</dev/null >"$log" 2>&1 &
+	qemu=$!
+	t=0
+	until grep -aq "^fs: fsync returned" "$log"; do
+		if [ $t -ge 900 ] || ! kill -0 $qemu 2>/dev/null; then
+			kill -9 $qemu 2>/dev/null
+			echo "FAILED: fs.durable: no \"fs: fsync returned\""
+			cat "$log"
+			exit 1
+		fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+	kill -9 $qemu
+	wait $qemu 2>/dev/null
+	echo "fs-run: QEMU killed after fsync returned"
+	if grep -aqE "KERNEL PANIC|kernel trap|the pager died|^FAIL" "$log"; then
+		echo "FAILED: fs.durable: failure reported on the console"
+		cat "$log"
+		exit 1
+	fi
+	awk 'BEGIN { for (i = 0; i < 3000; i++) printf "durable line %06d\n", i }' > "$img.want"
+	debugfs -R 'cat /durable.txt' "$img" 2>/dev/null > "$img.got"
+	if ! cmp "$img.got" "$img.want"; then
+		echo "FAILED: fs.durable: /durable.txt on the image is not what was written"
+		ls -l "$img.got" "$img.want"
+		exit 1
+	fi
+	echo "fs-run: debugfs shows all $(wc -c < "$img.want") bytes"
+	fsck
+	;;
+*)
+	echo "fs-run.sh: unknown mode $mode"
+	exit 2
+	;;
+esac
