@@ -164,6 +164,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	if (!pt)
 		boot_fail("kernel pool exhausted");
 	root_task = pt;
+	pt->kq.limit = kmem_total_pages() * PAGE_SIZE;	/* the pager's account: the pool */
 
 	win_pa = win_lo;
 	uint64_t entry = load_pager(&pt->as, P2V(initrd_pa), initrd_size);
@@ -199,7 +200,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	memcpy(bi->bootargs, dt.bootargs, sizeof(bi->bootargs));
 	bi->bootargs[BOOT_ARGS_MAX - 1] = 0;
 
-	struct thread *th = thread_create(pt, entry, PAGER_STACK_TOP, PAGER_BOOTINFO_VA);
+	struct thread *th = thread_create(pt, entry, PAGER_STACK_TOP, PAGER_BOOTINFO_VA, pt->as.kq);
 	if (!th || handle_install(pt, &pt->hdr, RIGHTS_ALL, 0) != H_SELF_TASK ||
 	    handle_install(pt, &th->hdr, RIGHTS_ALL, 0) != H_SELF_THREAD ||
 	    device_install_all(pt, bi) < 0)

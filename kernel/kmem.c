@@ -3,6 +3,8 @@
  * power-of-two size classes (64 B .. 4 KiB) carved from pool pages. A page
  * carved for a class stays with that class; the free-memory figure counts
  * free objects too, so a create/destroy cycle leaves it unchanged.
+ * Every allocation outside boot goes through the _q variants, which charge
+ * a task's kernel-memory account (struct kquota) first.
  */
 #include "kmem.h"
 #include "lib.h"
@@ -99,4 +101,52 @@ uint64_t kmem_free_pages(void)
 uint64_t kmem_total_pages(void)
 {
 	return ntotal_pages;
+}
+
+uint64_t kmem_cost(size_t size)
+{
+	return 64ul << size_class(size);
+}
+
+void kq_uncharge(struct kquota *q, uint64_t bytes)
+{
+	KASSERT(q->used >= bytes);
+	q->used -= bytes;
+	if (unlikely(q->orphan) && q->used == q->keep)
+		task_account_release(q);
+}
+
+void *kobj_alloc_q(struct kquota *q, size_t size)
+{
+	uint64_t cost = kmem_cost(size);
+	void *p;
+
+	if (kq_charge(q, cost) < 0)
+		return NULL;
+	if (!(p = kobj_alloc(size)))
+		q->used -= cost;	/* the pool is empty: nothing taken */
+	return p;
+}
+
+void kobj_free_q(struct kquota *q, void *p, size_t size)
+{
+	kobj_free(p, size);
+	kq_uncharge(q, kmem_cost(size));
+}
+
+void *kpage_alloc_q(struct kquota *q)
+{
+	void *p;
+
+	if (kq_charge(q, PAGE_SIZE) < 0)
+		return NULL;
+	if (!(p = kpage_alloc()))
+		q->used -= PAGE_SIZE;
+	return p;
+}
+
+void kpage_free_q(struct kquota *q, void *page)
+{
+	kpage_free(page);
+	kq_uncharge(q, PAGE_SIZE);
 }
