@@ -10,6 +10,7 @@
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
+#include "kquota.h"
 #include "pager.h"
 
 static int problems;
@@ -83,6 +84,7 @@ int64_t pager_check_all(void)
 	counts[page_pfn(ipcbuf())]++;	/* the pager's own IPC buffer */
 	if (anon_zero_pfn() != PAGEMAP_NONE)
 		counts[anon_zero_pfn()]++;	/* the shared zero page */
+	kquota_count_refs(counts);	/* frames given to the kernel pool */
 	for (uint64_t pfn = page_first(); pfn < end; pfn++) {
 		if (page_refcount(pfn) != counts[pfn] && problems++ < 10)
 			pager_log("check: frame %lu has %u references, %u found\n",

@@ -11,6 +11,7 @@
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
+#include "kquota.h"
 #include "pager.h"
 
 /* A parent object and its clone, so split VMAs sharing one object keep
@@ -87,6 +88,8 @@ int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 	if ((r = sys_task_create()) < 0)
 		goto fail;
 	c->task = (uint64_t)r;
+	if ((r = kquota_give(c->task, KQ_PROC_PAGES)) < 0)
+		goto fail;
 	c->ppid = p->pid;
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
