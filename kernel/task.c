@@ -128,6 +128,16 @@ static void task_done(struct task *t)
 
 	t->td_phase = TD_DONE;
 	t->parent = NULL;
+	/* Its handle table is empty now: it goes, so a struct that handles
+	 * elsewhere keep alive pins as little of its account as it can. */
+	if (t->nhandles == HANDLES_PER_PAGE) {
+		kpage_free(t->handles);
+		t->handles = NULL;
+		t->nhandles = 0;
+		if (t->as.kq == &t->kq)
+			t->kq.keep -= PAGE_SIZE;
+		kq_uncharge(t->as.kq, PAGE_SIZE);
+	}
 	if (p && --p->ndying == 0 && p->td_phase == TD_WAIT && !p->td_listed)
 		dying_push(p);
 	kobj_unref(&t->hdr);
@@ -226,9 +236,7 @@ void task_free(struct task *t)
 	ntasks--;
 	if (t->as.kq != &t->kq) {	/* charged to the account it shares */
 		struct kquota *q = t->as.kq;
-		uint64_t cost = self_cost(t);
-		if (t->nhandles == HANDLES_PER_PAGE)	/* not the boot-time table */
-			kpage_free(t->handles);
+		uint64_t cost = self_cost(t);	/* the table went in task_done */
 		kobj_free(t, sizeof(*t));
 		kq_uncharge(q, cost);
 		return;
@@ -237,6 +245,11 @@ void task_free(struct task *t)
 	 * (endpoints, threads, tasks others still hold): it goes, and its
 	 * carve returns to its parent, when the last of them goes. */
 	t->kq.orphan = true;
+	if (t->kq.limit > t->kq.used) {	/* keep only what is in use */
+		uint64_t spare = t->kq.limit - t->kq.used;
+		t->kq.limit = t->kq.used;
+		kq_uncharge(t->kq.parent, spare);
+	}
 	if (t->kq.used == t->kq.keep)
 		task_account_release(&t->kq);
 }
@@ -249,8 +262,6 @@ void task_account_release(struct kquota *q)
 		struct kquota *p = q->parent;
 		uint64_t carve = q->limit;
 
-		if (t->nhandles == HANDLES_PER_PAGE)
-			kpage_free(t->handles);
 		kobj_free(t, sizeof(*t));
 		KASSERT(p && p->used >= carve);
 		p->used -= carve;
