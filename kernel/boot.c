@@ -147,10 +147,15 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	if (win_hi < win_lo + MEGA)
 		boot_fail("no free memory left for the pager");
 
-	/* The pager's handle table comes first in the pool. */
+	/* The pager's handle table comes first in the pool, then kmem's
+	 * live-object counts (a byte per page of RAM). */
 	void *pager_handles = P2V(pool_pa);
 	memset(pager_handles, 0, PAGER_HANDLE_PAGES * PAGE_SIZE);
-	kmem_add(pool_pa + PAGER_HANDLE_PAGES * PAGE_SIZE, pool_pages - PAGER_HANDLE_PAGES);
+	uint64_t ram_pages = (mem_hi - dt.mem.base) / PAGE_SIZE;
+	uint64_t live_pages = ALIGN_UP(ram_pages, PAGE_SIZE) / PAGE_SIZE;
+	kmem_init(P2V(pool_pa + PAGER_HANDLE_PAGES * PAGE_SIZE), dt.mem.base, ram_pages);
+	kmem_add(pool_pa + (PAGER_HANDLE_PAGES + live_pages) * PAGE_SIZE,
+		 pool_pages - PAGER_HANDLE_PAGES - live_pages);
 	uint64_t slack = ALIGN_UP(initrd_pa + initrd_size, PAGE_SIZE);
 	if (win_lo > slack && win_lo - slack < MEGA)
 		kmem_add(slack, (win_lo - slack) / PAGE_SIZE);

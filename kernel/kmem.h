@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include "abi/kernel.h"
 
+/* Before the first kmem_add: the live-object counts, one byte for each
+ * of the npages physical pages from ram_base (every pool page, donated
+ * ones too, lies there). */
+void kmem_init(void *live_array, uint64_t ram_base, uint64_t npages);
 /* Give [pa, pa + npages pages) to the pool. */
 void kmem_add(uint64_t pa, uint64_t npages);
 /* A zeroed page (kernel virtual address), or NULL when the pool is empty. */
