@@ -139,3 +139,14 @@ int64_t kquota_give(uint64_t task, uint64_t pages)
 	r = sys_task_quota(task, (int64_t)pages, NULL);
 	return r < 0 ? r : 0;
 }
+
+uint64_t kquota_fork_pages(uint64_t parent_task)
+{
+	uint64_t limit = 0;
+	int64_t used = sys_task_quota(parent_task, -1, &limit);
+	uint64_t want = used > 0 ? (uint64_t)used + KQ_PROC_PAGES / 4 : KQ_PROC_PAGES;
+
+	if (want > limit)
+		want = limit;
+	return want > KQ_PROC_PAGES ? want : KQ_PROC_PAGES;
+}

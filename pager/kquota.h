@@ -14,6 +14,10 @@
 void kquota_init(void);
 /* Init's quota: 1/32 of the window's frames, at least 512 pages. */
 uint64_t kquota_init_pages(void);
+/* A forked child's quota: KQ_PROC_PAGES, or what its parent uses plus a
+ * quarter of that if more (its copied page tables must fit), at most the
+ * parent's limit. */
+uint64_t kquota_fork_pages(uint64_t parent_task);
 /* Give the task (a process we just created) a kernel-memory quota of its
  * own of `pages`, donating frames to the pool first if the pool's
  * uncommitted part is short. 0 or -ERR_NOMEM. */
