@@ -15,8 +15,13 @@
  *   fault     a child exhausts its quota, then faults in a region that
  *             needs a new page table: the pager's reply cannot be carried
  *             out, the process is ended (report line) and waitpid returns.
+ *   orphan    a child makes an endpoint, hands it to init and exits: the
+ *             endpoint outlives its creator (its account stays, pinned),
+ *             still works, and when init closes it the creator's account
+ *             and carve go back: the pool is where it started.
  *   donate N  (-m 2G) N live processes: the pager grows the kernel pool by
- *             donating frames (kmem_total_pages rises).
+ *             donating frames (kmem_total_pages rises). An ordinary
+ *             process may not donate (-ERR_PERM).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -289,6 +294,47 @@ static void fault(void)
 	normal_work();
 }
 
+static int orphan_child(uint64_t ep)
+{
+	struct ipc_msg m = { 0 };
+	int64_t h = sys_endpoint_create();
+
+	if (h < 0)
+		return 2;
+	m.info = ipc_info(1, 0, IPC_GRANT);
+	m.w[5] = (uint64_t)h;
+	return ipc_send(ep, &m) < 0 ? 3 : 0;
+}
+
+static void orphan(void)
+{
+	struct kernel_info k0;
+	struct ipc_msg m = { 0 };
+	const char *argv[] = { "test_quota", "orphan-child", NULL };
+	int64_t ep, pid, got;
+	int status = -1;
+
+	normal_work();
+	CHECK_EQ(sys_kernel_info(&k0), 0);
+	ep = sys_endpoint_create();
+	CHECK(ep > 0);
+	CHECK_EQ(sys_ipc_recv_slot(100), 0);
+	pid = spawn(argv, (uint64_t)ep);
+	CHECK(pid > 0);
+	CHECK_EQ(ipc_recv((uint64_t)ep, &m), 0);
+	got = (int64_t)m.w[5];
+	CHECK_EQ(got, 100);
+	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Its creator is gone; the endpoint is not (a copy can be minted). */
+	int64_t copy = sys_handle_grant(0, (uint64_t)got, 0, RIGHT_SEND);
+	CHECK(copy > 0);
+	CHECK_EQ(sys_handle_close((uint64_t)copy), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)got), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
+	pool_back(&k0);
+}
+
 static void donate(int n)
 {
 	struct kernel_info k0, k1;
@@ -296,6 +342,7 @@ static void donate(int n)
 	int status;
 
 	CHECK(n > 0 && n <= 200);
+	CHECK_EQ(sys_kmem_donate((uint64_t)src_page, 1), -ERR_PERM);	/* not the pager */
 	CHECK_EQ(sys_kernel_info(&k0), 0);
 	for (int i = 0; i < n; i++) {
 		pids[i] = fork();
@@ -326,17 +373,22 @@ int main(int argc, char **argv)
 		return attack(argv[2], libsys_start_info.granted);
 	if (!strcmp(what, "fault-child"))
 		return fault_nomem();
+	if (!strcmp(what, "orphan-child"))
+		return orphan_child(libsys_start_info.granted);
 	if (!strcmp(what, "objects"))
 		objects();
 	else if (!strcmp(what, "carve"))
 		carve();
 	else if (!strcmp(what, "fault"))
 		fault();
+	else if (!strcmp(what, "orphan"))
+		orphan();
 	else if (!strcmp(what, "donate"))
 		donate(argc > 2 ? atoi(argv[2]) : 64);
 	else
 		CHECK(!"unknown mode");
 	return t_done(!strcmp(what, "objects") ? "quota_objects" :
 		      !strcmp(what, "carve") ? "quota_carve" :
-		      !strcmp(what, "fault") ? "quota_fault" : "quota_donate");
+		      !strcmp(what, "fault") ? "quota_fault" :
+		      !strcmp(what, "orphan") ? "quota_orphan" : "quota_donate");
 }
