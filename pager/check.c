@@ -24,13 +24,14 @@ static void report(const char *what, long a, long b)
 /* Per-process: the tree's own invariants, the page total, VMA sanity. */
 static void check_vmas(struct proc *p, uint32_t mark)
 {
-	uint64_t pages = 0;
+	uint64_t pages = 0, count = 0;
 	int err = vma_tree_check(&p->vmas.tree);
 
 	if (err < 0)
-		report(vma_tree_check_name(-err), (long)p->pid, err);
+		report(vma_tree_check_name(err), (long)p->pid, err);
 	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
 		pages += vma_pages(v);
+		count++;
 		if (!v->obj || !v->obj->refs) {
 			report("VMA without a live object", (long)p->pid, (long)v->node.start);
 			continue;
@@ -43,6 +44,8 @@ static void check_vmas(struct proc *p, uint32_t mark)
 		}
 		v->obj->check_refs++;
 	}
+	if (count != vma_set_count(&p->vmas))
+		report("VMA count", (long)count, (long)vma_set_count(&p->vmas));
 	if (pages != vma_set_pages(&p->vmas))
 		report("VMA page total", (long)pages, (long)vma_set_pages(&p->vmas));
 }
@@ -51,7 +54,7 @@ int64_t pager_check_all(void)
 {
 	static uint32_t mark;
 	uint64_t end = page_end();
-	uint16_t *counts = calloc(end, sizeof(*counts));
+	uint32_t *counts = calloc(end, sizeof(*counts));
 	uint8_t *seen = calloc(end, 1);
 	uint64_t free_frames = 0;
 
@@ -84,6 +87,10 @@ int64_t pager_check_all(void)
 	counts[page_pfn(ipcbuf())]++;	/* the pager's own IPC buffer */
 	if (anon_zero_pfn() != PAGEMAP_NONE)
 		counts[anon_zero_pfn()]++;	/* the shared zero page */
+	uint64_t heap_lo, heap_hi;
+	page_heap_frames(&heap_lo, &heap_hi);
+	for (uint64_t pfn = heap_lo; pfn < heap_hi; pfn++)
+		counts[pfn]++;		/* the pager's heap, grown into frames */
 	kquota_count_refs(counts);	/* frames given to the kernel pool */
 	for (uint64_t pfn = page_first(); pfn < end; pfn++) {
 		if (page_refcount(pfn) != counts[pfn] && problems++ < 10)

@@ -6,6 +6,7 @@
  * objects are simply shared. The child's page tables start empty and fill
  * on demand. Its IPC buffer is a fresh page: the kernel writes there.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "abi/pager.h"
 #include "libsys.h"
@@ -14,69 +15,110 @@
 #include "kquota.h"
 #include "pager.h"
 
-/* A parent object and its clone, so split VMAs sharing one object keep
- * sharing one clone in the child. */
+/*
+ * Parent object -> its clone, so VMAs split from one object share one
+ * clone in the child (and can merge again there). An open-addressing
+ * table sized for every VMA of the parent, allocated per fork: no fixed
+ * number of objects (a table of 64 once made every piece past it a clone
+ * of its own).
+ */
 struct clone_pair {
 	struct memobj *from, *to;
 };
 
-#define MAX_PAIRS 64
+#define CLONE_MAP_SMALL 64	/* slots on the stack: forks of up to 32 VMAs */
 
-static struct memobj *child_object(struct vma *v, struct clone_pair *pairs, int *npairs)
+struct clone_map {
+	struct clone_pair *slot;
+	uint64_t mask;		/* slots - 1, a power of two minus one */
+	struct clone_pair small[CLONE_MAP_SMALL];
+};
+
+static int clone_map_init(struct clone_map *cm, uint64_t vmas)
 {
-	struct memobj *o;
+	uint64_t n = 16;
+
+	while (n < 2 * vmas)	/* at most half full: short probes */
+		n <<= 1;
+	cm->mask = n - 1;
+	if (n <= CLONE_MAP_SMALL) {
+		cm->slot = cm->small;
+		memset(cm->small, 0, n * sizeof(*cm->slot));
+		return 0;
+	}
+	cm->slot = calloc(n, sizeof(*cm->slot));
+	return cm->slot ? 0 : -ERR_NOMEM;
+}
+
+/* The slot for `from`: its pair, or the empty slot where it goes. */
+static struct clone_pair *clone_map_slot(struct clone_map *cm, const struct memobj *from)
+{
+	uint64_t h = ((uint64_t)from >> 4) * 0x9e3779b97f4a7c15ull;
+
+	for (uint64_t i = h >> 32;; i++) {
+		struct clone_pair *s = &cm->slot[i & cm->mask];
+		if (!s->from || s->from == from)
+			return s;
+	}
+}
+
+static struct memobj *child_object(struct vma *v, struct clone_map *cm)
+{
+	struct clone_pair *s;
 
 	if (v->flags & VMA_SHARED || !v->obj->ops->clone) {
 		memobj_ref(v->obj);
 		return v->obj;
 	}
-	for (int i = 0; i < *npairs; i++) {
-		if (pairs[i].from == v->obj) {
-			memobj_ref(pairs[i].to);
-			return pairs[i].to;
-		}
+	s = clone_map_slot(cm, v->obj);
+	if (s->from) {
+		memobj_ref(s->to);
+		return s->to;
 	}
-	if (!(o = v->obj->ops->clone(v->obj)))
+	if (!(s->to = v->obj->ops->clone(v->obj)))
 		return NULL;
-	if (*npairs < MAX_PAIRS) {
-		pairs[*npairs].from = v->obj;
-		pairs[(*npairs)++].to = o;
-	}
-	return o;
+	s->from = v->obj;
+	return s->to;
 }
 
 static int copy_vmas(struct proc *p, struct proc *c)
 {
-	struct clone_pair pairs[MAX_PAIRS];
-	int npairs = 0, err;
+	struct clone_map cm;
+	int err = clone_map_init(&cm, vma_set_count(&p->vmas));
 
+	if (err < 0)
+		return err;
 	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
 		struct memobj *o;
 		if (v->flags & VMA_IPCBUF) {
 			o = anon_create();
 		} else {
-			o = child_object(v, pairs, &npairs);
+			o = child_object(v, &cm);
 			/* Private and writable: the parent's next write copies. */
 			if (o && !(v->flags & VMA_SHARED) && (v->prot & MAP_W))
 				sys_protect(p->task, v->node.start, vma_pages(v), v->prot & ~MAP_W);
 		}
-		if (!o)
-			return -ERR_NOMEM;
+		if (!o) {
+			err = -ERR_NOMEM;
+			break;
+		}
 		struct vma *cv = vma_add(&c->vmas, v->node.start, v->node.end, v->prot,
 					 v->flags, o, v->obj_index, &err);
 		if (!cv) {
 			memobj_unref(o);
-			return err;
+			break;
 		}
 		if ((v->flags & VMA_IPCBUF) && (err = populate(c, cv, cv->node.start, cv->node.end)) < 0)
-			return err;
+			break;
 	}
-	return 0;
+	if (cm.slot != cm.small)
+		free(cm.slot);
+	return err;
 }
 
 int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 {
-	struct proc *c = proc_alloc();
+	struct proc *c = proc_alloc(p);
 	int64_t r;
 
 	if (!c)
@@ -93,7 +135,6 @@ int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 	c->ppid = p->pid;
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
-	c->limit_pages = p->limit_pages;
 	memcpy(c->name, p->name, sizeof(c->name));
 	/* The child's only handle is to us, in the slot its copy of
 	 * libsys_start_info names. */

@@ -9,9 +9,12 @@
  * So that the pool is not a fixed slice of RAM, the pager donates frames
  * to it (SYS_KMEM_DONATE) whenever the uncommitted part of its account
  * would drop below KQ_HEADROOM pages: at start for init and a few
- * processes, then at spawn and fork, in runs of KQ_CHUNK pages. Donated
- * frames never come back (the pool keeps its high-water mark), so the
- * total donated is capped at 1/8 of the window.
+ * processes, then at spawn and fork, KQ_CHUNK pages at a time, taken as
+ * the frame allocator hands them out (from the top of the window, away
+ * from the pager's heap, which grows upward into the frames after it) and
+ * given in contiguous runs. Donated frames never come back (the pool
+ * keeps its high-water mark), so the total donated is capped at 1/8 of
+ * the window.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,7 +25,7 @@
 #include "pager.h"
 
 #define KQ_HEADROOM	128	/* uncommitted pages kept for our own objects */
-#define KQ_CHUNK	512	/* pages per donation, when a run is free */
+#define KQ_CHUNK	512	/* pages per donation */
 #define KQ_START_PROCS	16	/* processes the start-up donation covers */
 
 static uint64_t donated;
@@ -32,29 +35,6 @@ static uint64_t donated;
 #define KQ_RUNS 256
 static struct { uint64_t pfn, n; } runs[KQ_RUNS];
 static int nruns;
-
-static bool run_extends(uint64_t pfn)
-{
-	return nruns && runs[nruns - 1].pfn + runs[nruns - 1].n == pfn;
-}
-
-/* Record a donated run (room checked first: run_extends or nruns < KQ_RUNS). */
-static void run_add(uint64_t pfn, uint64_t n)
-{
-	if (run_extends(pfn)) {
-		runs[nruns - 1].n += n;
-		return;
-	}
-	runs[nruns].pfn = pfn;
-	runs[nruns++].n = n;
-}
-
-void kquota_count_refs(uint16_t *counts)
-{
-	for (int i = 0; i < nruns; i++)
-		for (uint64_t j = 0; j < runs[i].n; j++)
-			counts[runs[i].pfn + j]++;
-}
 
 static uint64_t donate_cap(void)
 {
@@ -68,38 +48,77 @@ uint64_t kquota_init_pages(void)
 	return pages < 512 ? 512 : pages;
 }
 
-/* Donate n frames: one run if one is free, else frame by frame. */
-static int64_t donate(uint64_t n)
+/* Whether [pfn, pfn + n) joins the last recorded run. */
+static bool run_joins(uint64_t pfn, uint64_t n)
 {
-	int64_t pfn, r;
+	return nruns && (runs[nruns - 1].pfn + runs[nruns - 1].n == pfn ||
+			 pfn + n == runs[nruns - 1].pfn);
+}
 
-	if (nruns == KQ_RUNS)
-		return -ERR_NOMEM;
-	if ((pfn = page_alloc_run(n)) >= 0) {
-		if ((r = sys_kmem_donate((uint64_t)page_va((uint64_t)pfn), n)) < 0) {
-			for (uint64_t i = 0; i < n; i++)
-				page_unref((uint64_t)pfn + i);
-			return r;
+void kquota_count_refs(uint32_t *counts)
+{
+	for (int i = 0; i < nruns; i++)
+		for (uint64_t j = 0; j < runs[i].n; j++)
+			counts[runs[i].pfn + j]++;
+}
+
+/* Give the kernel n frames starting at pfn (ours, just allocated). */
+static int64_t donate_run(uint64_t pfn, uint64_t n)
+{
+	int64_t r = -ERR_NOMEM;
+
+	if ((nruns < KQ_RUNS || run_joins(pfn, n)) &&
+	    (r = sys_kmem_donate((uint64_t)page_va(pfn), n)) == 0) {
+		if (!run_joins(pfn, n)) {
+			runs[nruns].pfn = pfn;
+			runs[nruns++].n = 0;
 		}
+		if (runs[nruns - 1].pfn == pfn + n)
+			runs[nruns - 1].pfn = pfn;
+		runs[nruns - 1].n += n;
 		donated += n;
-		run_add((uint64_t)pfn, n);
 		return 0;
 	}
+	for (uint64_t i = 0; i < n; i++)
+		page_unref(pfn + i);
+	return r;
+}
+
+/* Donate n frames as the allocator hands them out (from the top of the
+ * window down, away from the heap's growth), in contiguous runs. */
+static int64_t donate(uint64_t n)
+{
+	uint64_t lo = 0, len = 0;
+	int64_t pfn = 0, r;
+
 	for (uint64_t i = 0; i < n; i++) {
 		if ((pfn = page_alloc()) < 0)
-			return pfn;
-		if (nruns == KQ_RUNS && !run_extends((uint64_t)pfn)) {
-			page_unref((uint64_t)pfn);
-			return -ERR_NOMEM;
+			break;
+		if (len == KMEM_DONATE_MAX) {	/* one call's worth */
+			if ((r = donate_run(lo, len)) < 0) {
+				page_unref((uint64_t)pfn);
+				return r;
+			}
+			len = 0;
 		}
-		if ((r = sys_kmem_donate((uint64_t)page_va((uint64_t)pfn), 1)) < 0) {
+		if (len && (uint64_t)pfn + 1 == lo) {
+			lo = (uint64_t)pfn;
+			len++;
+			continue;
+		}
+		if (len && (uint64_t)pfn == lo + len) {
+			len++;
+			continue;
+		}
+		if (len && (r = donate_run(lo, len)) < 0) {
 			page_unref((uint64_t)pfn);
 			return r;
 		}
-		run_add((uint64_t)pfn, 1);
-		donated++;
+		lo = (uint64_t)pfn;
+		len = 1;
 	}
-	return 0;
+	r = len ? donate_run(lo, len) : 0;
+	return r < 0 ? r : pfn < 0 ? pfn : 0;
 }
 
 /* Make our account's uncommitted part at least pages + KQ_HEADROOM. */
@@ -123,7 +142,9 @@ void kquota_init(void)
 {
 	uint64_t limit = 0;
 
-	if (ensure_room(kquota_init_pages() + KQ_START_PROCS * KQ_PROC_PAGES) < 0)
+	/* On a small machine the cap may allow only init's share. */
+	if (ensure_room(kquota_init_pages() + KQ_START_PROCS * KQ_PROC_PAGES) < 0 &&
+	    ensure_room(kquota_init_pages()) < 0)
 		pager_log("cannot grow the kernel pool\n");
 	sys_task_quota(0, -1, &limit);
 	pager_log("kernel pool %lu pages (%lu donated)\n", (unsigned long)limit,

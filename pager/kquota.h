@@ -24,6 +24,6 @@ uint64_t kquota_fork_pages(uint64_t parent_task);
 int64_t kquota_give(uint64_t task, uint64_t pages);
 
 /* The checker: count the donated frames' references (one each). */
-void kquota_count_refs(uint16_t *counts);
+void kquota_count_refs(uint32_t *counts);
 
 #endif

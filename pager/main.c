@@ -24,17 +24,48 @@ const void *initrd;
 bool fault_handle(struct ipc_msg *m);
 bool serve_request(struct ipc_msg *m);
 
-/* The pager's malloc heap is a reservation at the start of the window. */
+/* The pager's malloc heap starts as a small reservation at the front of
+ * the window and grows into the free frames after it (page_heap_grow), so
+ * pager metadata is limited by free memory, not by a fixed share of it. */
 static char *heap_base, *heap_brk, *heap_end;
 
 void *sbrk(ptrdiff_t incr)
 {
 	char *old = heap_brk;
 
-	if (incr < 0 || heap_end - heap_brk < incr)
+	if (incr < 0)
 		return (void *)-1;
+	if (heap_end - heap_brk < incr) {
+		uint64_t more = ((uint64_t)(incr - (heap_end - heap_brk)) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		if (page_heap_grow(more) < 0)
+			return (void *)-1;
+		heap_end += more << PAGE_SHIFT;
+	}
 	heap_brk += incr;
 	return old;
+}
+
+/*
+ * Before a fault is served: if frames are short, end the biggest
+ * unprotected process first (proc_oom_reclaim), so the fault does not fail
+ * and the process that merely faults next is not the one to die. Every
+ * RSS_CHECK_FAULTS faults, the faulting process is held to its resident
+ * limit. Cold: the common case is one comparison and one decrement.
+ */
+#define RSS_CHECK_FAULTS 256
+static unsigned rss_countdown = RSS_CHECK_FAULTS;
+
+static __attribute__((noinline, cold)) void memory_pressure(const struct ipc_msg *m)
+{
+	struct proc *p = proc_get(PAGER_BADGE_PID(m->badge));
+
+	if (!rss_countdown) {
+		rss_countdown = RSS_CHECK_FAULTS;
+		if (p && m->badge == PAGER_FAULT_BADGE(p->pid) && proc_rss_enforce(p))
+			return;
+	}
+	if (page_free_count() < OOM_RESERVE_FRAMES)
+		proc_oom_reclaim(OOM_RESERVE_FRAMES);
 }
 
 static void start_init(void)
@@ -64,7 +95,7 @@ static void start_init(void)
 _Noreturn void libsys_start(const struct boot_info *bi)
 {
 	struct ipc_msg m;
-	uint64_t heap_bytes = bi->ram_size / 64;
+	uint64_t heap_bytes = bi->ram_size / 256;	/* grows on demand */
 	int64_t r;
 	void *heap;
 
@@ -95,7 +126,14 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 
 	ipc_recv(pager_ep, &m);
 	for (;;) {
-		bool reply = (m.info & IPC_KERNEL) ? fault_handle(&m) : serve_request(&m);
+		bool reply;
+		if (m.info & IPC_KERNEL) {
+			if (__builtin_expect(page_nfree < OOM_RESERVE_FRAMES || !--rss_countdown, 0))
+				memory_pressure(&m);
+			reply = fault_handle(&m);
+		} else {
+			reply = serve_request(&m);
+		}
 		if (reply)
 			ipc_reply_recv(pager_ep, &m);
 		else

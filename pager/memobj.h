@@ -51,7 +51,10 @@ struct memobj_ops {
 
 struct memobj {
 	const struct memobj_ops *ops;
-	uint32_t refs;		/* VMAs using it */
+	/* VMAs using it: at most MAX_PROCS x the VMA cap (< 2^24), so 32 bits
+	 * cannot wrap; check_refs has the same bound. check_mark only has to
+	 * differ from the last walk's. */
+	uint32_t refs;
 	uint32_t check_mark;	/* for the sanity checker's walk */
 	uint32_t check_refs;
 	struct pagemap pages;	/* resident frames by page index */

@@ -97,18 +97,32 @@ int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-/* Where a mapping of len bytes goes without MAP_FIXED: the hint if that
- * range is free, else the highest free gap below PROC_MMAP_TOP. */
+/* Whether a hint [hint, hint + len) may be used as it is: in user space,
+ * not below PROC_MMAP_MIN (Linux's mmap_min_addr), free, and not in the
+ * guard gap below the stack, where the stack must be able to grow. */
+static bool hint_ok(struct proc *p, uint64_t hint, uint64_t len)
+{
+	struct vma *v;
+
+	if (!hint || hint < PROC_MMAP_MIN || !range_ok(hint, len))
+		return false;
+	v = vma_lower_bound(&p->vmas, hint);
+	if (!v)
+		return true;
+	if (v->flags & VMA_STACK)
+		return v->node.start >= PROC_STACK_GUARD &&
+		       hint + len <= v->node.start - PROC_STACK_GUARD;
+	return v->node.start >= hint + len;
+}
+
+/* Where a mapping of len bytes goes without MAP_FIXED: the hint if
+ * hint_ok, else the highest free gap below PROC_MMAP_TOP. */
 static int64_t place(struct proc *p, uint64_t hint, uint64_t len)
 {
 	uint64_t addr;
 
-	hint = page_up(hint);
-	if (hint && range_ok(hint, len)) {
-		struct vma *v = vma_lower_bound(&p->vmas, hint);
-		if (!v || v->node.start >= hint + len)
-			return (int64_t)hint;
-	}
+	if (hint <= UINT64_MAX - PAGE_MASK && hint_ok(p, page_up(hint), len))
+		return (int64_t)page_up(hint);
 	if (vma_tree_find_gap_top(&p->vmas.tree, len, PROC_TEXT_MIN, PROC_MMAP_TOP, &addr) < 0)
 		return -ERR_NOMEM;
 	return (int64_t)addr;
@@ -135,6 +149,8 @@ int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint
 	if (flags & (PMAP_FIXED | PMAP_FIXED_NOREPLACE)) {
 		if (hint & PAGE_MASK)
 			return -ERR_INVAL;
+		if (hint < PROC_MMAP_MIN)
+			return -ERR_PERM;	/* Linux's mmap_min_addr */
 		if (!range_ok(hint, len))
 			return -ERR_NOMEM;
 		addr = (int64_t)hint;
@@ -150,17 +166,27 @@ int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint
 	if (vma_set_pages(&p->vmas) - pages_in(p, (uint64_t)addr, (uint64_t)addr + len) +
 	    (len >> PAGE_SHIFT) > p->limit_pages)
 		return -ERR_NOMEM;
-	if ((flags & PMAP_FIXED) && (err = unmap_range(p, (uint64_t)addr, (uint64_t)addr + len, false)) < 0)
-		return err;
+	/* MAP_FIXED destroys what was there: everything that can fail is
+	 * checked first, so a failed mmap leaves the old mapping as it was.
+	 * POPULATE then fills best effort, as Linux does (pages it could not
+	 * fill fault in later); without FIXED it is all or nothing. */
+	if ((flags & (PMAP_FIXED | PMAP_POPULATE)) == (PMAP_FIXED | PMAP_POPULATE) && prot &&
+	    (len >> PAGE_SHIFT) + OOM_RESERVE_FRAMES > page_free_count())
+		return -ERR_NOMEM;
 	if (!(o = anon_create()))
 		return -ERR_NOMEM;
+	if ((flags & PMAP_FIXED) && (err = unmap_range(p, (uint64_t)addr, (uint64_t)addr + len, false)) < 0) {
+		memobj_unref(o);
+		return err;
+	}
 	v = vma_add(&p->vmas, (uint64_t)addr, (uint64_t)addr + len, prot_norm(prot),
 		    kind == PMAP_SHARED ? VMA_SHARED : 0, o, 0, &err);
 	if (!v) {
 		memobj_unref(o);
 		return err;
 	}
-	if ((flags & PMAP_POPULATE) && (err = populate(p, v, v->node.start, v->node.end)) < 0) {
+	if ((flags & PMAP_POPULATE) && (err = populate(p, v, v->node.start, v->node.end)) < 0 &&
+	    !(flags & PMAP_FIXED)) {
 		unmap_range(p, v->node.start, v->node.end, false);
 		return err;
 	}
@@ -184,6 +210,8 @@ static int64_t mapped_range(struct proc *p, uint64_t addr, uint64_t len, uint64_
 		return -ERR_INVAL;
 	if (!len)
 		return 0;
+	if (addr >= USER_TOP || len > USER_TOP - addr)
+		return -ERR_NOMEM;	/* checked before adding: no wrap */
 	*hi = addr + page_up(len);
 	if (!range_ok(addr, *hi - addr) || !vma_covered(&p->vmas, addr, *hi))
 		return -ERR_NOMEM;
@@ -278,25 +306,91 @@ static int grow_after(struct proc *p, struct vma *v, uint64_t from, uint64_t to)
 	return 0;
 }
 
+/* Move [old, old_end) (inside one VMA, not the stack, heap or IPC
+ * buffer) to addr, where [addr, addr + new_len) is free, growing it to
+ * new_len (>= old_len): the same object at the same pages, which follow
+ * on their next fault; no data is copied. The new mapping is complete
+ * before the old one goes: all or nothing. */
+static int64_t move_range(struct proc *p, uint64_t old, uint64_t old_end, uint64_t addr,
+			  uint64_t new_len)
+{
+	uint64_t grow = (new_len - (old_end - old)) >> PAGE_SHIFT;
+	struct vma *v, *moved;
+	int err;
+
+	if ((err = vma_isolate(&p->vmas, old, old_end)) < 0)
+		return err;
+	v = vma_find(&p->vmas, old);
+	bool whole = !grow || can_extend(v, grow);
+	uint64_t moved_end = addr + (whole ? new_len : old_end - old);
+	memobj_ref(v->obj);
+	moved = vma_add(&p->vmas, addr, moved_end, v->prot, v->flags, v->obj, v->obj_index, &err);
+	if (!moved) {
+		memobj_unref(v->obj);
+		return err;
+	}
+	if (!whole && (err = grow_after(p, moved, moved_end, addr + new_len)) < 0) {
+		vma_remove(&p->vmas, moved);
+		return err;
+	}
+	unmap_range(p, old, old_end, true);	/* keep the pages: moved uses them */
+	return (int64_t)addr;
+}
+
+/* MREMAP_FIXED: the destination [to, to + new_len) is replaced, as by
+ * MAP_FIXED; it may not overlap the old range. */
+static int64_t remap_fixed(struct proc *p, uint64_t old, uint64_t old_end, uint64_t new_len,
+			   uint64_t to)
+{
+	uint64_t to_end;
+	int err;
+
+	if ((to & PAGE_MASK) || !range_ok(to, new_len))
+		return -ERR_INVAL;
+	if (to < PROC_MMAP_MIN)
+		return -ERR_PERM;
+	to_end = to + new_len;
+	if (to < old_end && old < to_end)
+		return -ERR_INVAL;	/* overlapping ranges */
+	if (touches_ipcbuf(p, to, to_end))
+		return -ERR_ACCES;
+	if (vma_set_pages(&p->vmas) - pages_in(p, to, to_end) + (new_len >> PAGE_SHIFT) >
+	    p->limit_pages + ((old_end - old) >> PAGE_SHIFT))
+		return -ERR_NOMEM;
+	if (new_len < old_end - old) {	/* shrink first, then move what is left */
+		if ((err = unmap_range(p, old + new_len, old_end, false)) < 0)
+			return err;
+		old_end = old + new_len;
+	}
+	if ((err = unmap_range(p, to, to_end, false)) < 0)
+		return err;
+	return move_range(p, old, old_end, to, new_len);
+}
+
 int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_len,
-		  uint64_t flags)
+		  uint64_t flags, uint64_t new_addr)
 {
 	struct vma *v, *next;
 	uint64_t old_end, new_end;
 	int64_t addr;
 	int err;
 
-	if ((old & PAGE_MASK) || !new_len || (flags & ~(uint64_t)PREMAP_MAYMOVE) ||
+	if ((old & PAGE_MASK) || !new_len || (flags & ~(uint64_t)(PREMAP_MAYMOVE | PREMAP_FIXED)) ||
+	    ((flags & PREMAP_FIXED) && !(flags & PREMAP_MAYMOVE)) ||
 	    old_len > USER_TOP || new_len > USER_TOP)
 		return -ERR_INVAL;
 	old_len = page_up(old_len);
 	new_len = page_up(new_len);
+	if (old >= USER_TOP || old_len > USER_TOP - old)
+		return -ERR_FAULT;	/* no wrap in old_end */
 	old_end = old + old_len;
 	v = vma_find(&p->vmas, old);
 	if (!old_len || !v || old_end > v->node.end)
 		return -ERR_FAULT;	/* the old range must lie in one mapping */
 	if (v->flags & (VMA_STACK | VMA_IPCBUF | VMA_HEAP))
 		return -ERR_INVAL;
+	if (flags & PREMAP_FIXED)
+		return remap_fixed(p, old, old_end, new_len, new_addr);
 	if (new_len <= old_len)	/* shrink (or stay): drop the tail */
 		return (err = unmap_range(p, old + new_len, old_end, false)) < 0 ? err : (int64_t)old;
 	if (vma_set_pages(&p->vmas) + ((new_len - old_len) >> PAGE_SHIFT) > p->limit_pages)
@@ -310,58 +404,56 @@ int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_l
 	}
 	if (!(flags & PREMAP_MAYMOVE))
 		return -ERR_NOMEM;
-	/* Move: the same object at its same pages, at a new address; the
-	 * pages follow on their next fault, no data is copied. The new
-	 * mapping is complete before the old one goes: all or nothing. */
 	if ((addr = place(p, 0, new_len)) < 0)
 		return addr;
-	if ((err = vma_isolate(&p->vmas, old, old_end)) < 0)
-		return err;
-	v = vma_find(&p->vmas, old);
-	bool whole = can_extend(v, (new_len - old_len) >> PAGE_SHIFT);
-	uint64_t moved_end = (uint64_t)addr + (whole ? new_len : old_len);
-	memobj_ref(v->obj);
-	struct vma *moved = vma_add(&p->vmas, (uint64_t)addr, moved_end, v->prot,
-				    v->flags, v->obj, v->obj_index, &err);
-	if (!moved) {
-		memobj_unref(v->obj);
-		return err;
-	}
-	if (!whole && (err = grow_after(p, moved, moved_end, (uint64_t)addr + new_len)) < 0) {
-		vma_remove(&p->vmas, moved);
-		return err;
-	}
-	unmap_range(p, old, old_end, true);	/* keep the pages: moved uses them */
-	return addr;
+	return move_range(p, old, old_end, (uint64_t)addr, new_len);
 }
 
+/*
+ * brk works only on the heap: the VMAs marked VMA_HEAP in [brk_start,
+ * brk). Growing needs the whole new range free (ENOMEM otherwise, as on
+ * Linux: it never resizes whatever VMA happens to hold brk_start, which
+ * after mprotect, munmap or MAP_FIXED on a heap page may not be the heap);
+ * shrinking removes only heap VMAs. want is checked against USER_TOP
+ * before any rounding, so no computation wraps.
+ */
 int64_t mm_brk(struct proc *p, uint64_t want)
 {
-	uint64_t cur = page_up(p->brk), top = page_up(want);
-	struct vma *heap = p->brk > p->brk_start ? vma_find(&p->vmas, p->brk_start) : NULL;
-	struct vma *next;
+	uint64_t cur = page_up(p->brk), top;
+	struct vma *v, *next;
 	int err;
 
-	if (!want || want < p->brk_start)
-		return (int64_t)p->brk;	/* a query, or below the start: no change */
+	if (!want || want < p->brk_start || want > USER_TOP - PAGE_SIZE)
+		return (int64_t)p->brk;	/* a query, or out of range: no change */
+	top = page_up(want);
 	if (top > cur) {
+		uint64_t pages = (top - cur) >> PAGE_SHIFT;
 		next = vma_lower_bound(&p->vmas, cur);
 		if ((next && next->node.start < top) ||
-		    vma_set_pages(&p->vmas) + ((top - cur) >> PAGE_SHIFT) > p->limit_pages)
+		    vma_set_pages(&p->vmas) + pages > p->limit_pages)
 			return (int64_t)p->brk;
-		if (heap) {
-			vma_resize(&p->vmas, heap, heap->node.start, top);
+		v = cur > p->brk_start ? vma_find(&p->vmas, cur - PAGE_SIZE) : NULL;
+		if (v && (v->flags & VMA_HEAP) && v->prot == (MAP_R | MAP_W) && can_extend(v, pages)) {
+			vma_resize(&p->vmas, v, v->node.start, top);
 		} else {
 			struct memobj *o = anon_create();
-			if (!o || !vma_add(&p->vmas, p->brk_start, top, MAP_R | MAP_W, VMA_HEAP,
-					   o, 0, &err)) {
+			if (!o || !vma_add(&p->vmas, cur, top, MAP_R | MAP_W, VMA_HEAP, o, 0, &err)) {
 				if (o)
 					memobj_unref(o);
 				return (int64_t)p->brk;
 			}
 		}
-	} else if (top < cur && unmap_range(p, top, cur, false) < 0) {
-		return (int64_t)p->brk;
+	}
+	for (v = top < cur ? vma_lower_bound(&p->vmas, top) : NULL; v && v->node.start < cur; v = next) {
+		uint64_t lo = v->node.start > top ? v->node.start : top;
+		uint64_t hi = v->node.end < cur ? v->node.end : cur;
+		if (!(v->flags & VMA_HEAP)) {
+			next = vma_next(v);
+			continue;	/* not the heap's: brk leaves it alone */
+		}
+		if (unmap_range(p, lo, hi, false) < 0)
+			return (int64_t)p->brk;
+		next = vma_lower_bound(&p->vmas, hi);
 	}
 	p->brk = want;
 	return (int64_t)want;

@@ -12,8 +12,9 @@ int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint
 int64_t mm_munmap(struct proc *p, uint64_t addr, uint64_t len);
 int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice);
+/* new_addr: the destination with PREMAP_FIXED. */
 int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_len,
-		  uint64_t flags);
+		  uint64_t flags, uint64_t new_addr);
 int64_t mm_brk(struct proc *p, uint64_t want);
 /* Fault in and map the pages of v in [lo, hi) now. 0 or -ERR_NOMEM. */
 int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi);

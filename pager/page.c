@@ -2,38 +2,125 @@
  * The frame allocator: a free list threaded through the free frames
  * themselves (they are all mapped in the window), and a reference count per
  * frame. The first frames of the window are the pager's own image, stack
- * and boot information (boot_info.ram_used); a reservation after them is
- * the pager's heap.
+ * and boot information (boot_info.ram_used); then the counts, then the
+ * pager's heap, which grows upwards into free frames (page_heap_grow).
+ * Frames are handed out from the top of the window down, so the heap finds
+ * free frames above it for as long as memory is not all in use; the list
+ * is doubly linked so the heap can take a given frame out of it.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include "page.h"
 
-struct free_frame { struct free_frame *next; };
+/* prev is exact for every frame but the head, whose prev may be stale:
+ * page_alloc does not clear it (one store less per allocation), and
+ * free_unlink tests for the head by comparing with free_list. A freed
+ * frame in the low zone, the eighth of the window just after the heap,
+ * goes to the tail, so data keeps away from where the heap grows and
+ * those frames are handed out only when the others are gone. */
+struct free_frame { struct free_frame *next, *prev; };
 
-static struct free_frame *free_list;
-static uint64_t nfree, ntotal;
-static uint16_t *refcount;	/* one per frame in the window */
+static struct free_frame *free_list, *free_tail;
+static uint64_t low_zone_end;	/* frames below it are freed to the tail */
+uint64_t page_nfree;
+#define nfree page_nfree
+static uint64_t ntotal;
+/* One per frame in the window. 32 bits: a count is one per map whose
+ * root the frame is, plus one per node entry naming it (the pager's IPC
+ * buffer and heap frames have 1). Maps are objects: at most MAX_PROCS x
+ * the VMA cap, < 2^24. Entries are at most 512 per node frame, and node
+ * frames are at most all frames, so a count stays below 2^24 + 2^9 x
+ * frames: under 2^31 + 2^24 < 2^32 for RAM up to 16 GiB (2^22 frames), 8
+ * times what the tests boot with; page_init uses no more frames than that. A
+ * 16-bit count wrapped (issue 7). */
+static uint32_t *refcount;
+#define PAGE_MAX_FRAMES (1ul << 22)
 static uint64_t first_frame, end_frame;
+static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
+
+static void free_push(struct free_frame *f)
+{
+	f->next = free_list;
+	if (free_list)
+		free_list->prev = f;
+	else
+		free_tail = f;
+	free_list = f;
+	nfree++;
+}
+
+static void free_append(struct free_frame *f)
+{
+	if (!free_list) {
+		free_push(f);
+		return;
+	}
+	f->next = NULL;
+	f->prev = free_tail;
+	free_tail->next = f;
+	free_tail = f;
+	nfree++;
+}
+
+static void free_unlink(struct free_frame *f)
+{
+	bool head = f == free_list;
+
+	if (head)
+		free_list = f->next;
+	else
+		f->prev->next = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		free_tail = head ? NULL : f->prev;
+	nfree--;
+}
 
 void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserved)
 {
-	uint64_t nframes = bi->ram_size >> PAGE_SHIFT;
+	/* Frames past 2^22 (16 GiB) are left unused: that keeps every
+	 * reference count below 2^32 (see refcount above). */
+	uint64_t nframes = (bi->ram_size >> PAGE_SHIFT) < PAGE_MAX_FRAMES ?
+			   bi->ram_size >> PAGE_SHIFT : PAGE_MAX_FRAMES;
 	uint64_t first = (bi->ram_used + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
-	/* The reference counts, then the reservation, come off the front. */
+	/* The reference counts, then the heap's first part, come off the front. */
 	refcount = page_va(first);
-	first += (nframes * sizeof(uint16_t) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	first += (nframes * sizeof(uint32_t) + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	*reserved = page_va(first);
+	heap_lo = first;
 	first += (reserve_bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	heap_hi = first;
 	first_frame = first;
 	end_frame = nframes;
-	for (uint64_t pfn = nframes; pfn-- > first;) {
-		struct free_frame *f = page_va(pfn);
-		f->next = free_list;
-		free_list = f;
+	low_zone_end = first + (nframes - first) / 8;
+	for (uint64_t pfn = first; pfn < nframes; pfn++) {	/* the top ends first */
 		refcount[pfn] = 0;
+		free_push(page_va(pfn));
 	}
-	nfree = ntotal = nframes - first;
+	ntotal = nframes - first;
+}
+
+int page_heap_grow(uint64_t pages)
+{
+	if (pages > end_frame - heap_hi)
+		return -ERR_NOMEM;
+	for (uint64_t pfn = heap_hi; pfn < heap_hi + pages; pfn++)
+		if (refcount[pfn])
+			return -ERR_NOMEM;	/* in use: the heap cannot pass it */
+	for (uint64_t pfn = heap_hi; pfn < heap_hi + pages; pfn++) {
+		free_unlink(page_va(pfn));
+		refcount[pfn] = 1;	/* the heap's; page_heap_frames says which */
+	}
+	heap_hi += pages;
+	return 0;
+}
+
+void page_heap_frames(uint64_t *lo, uint64_t *hi)
+{
+	*lo = first_frame;	/* the first part was never a counted frame */
+	*hi = heap_hi;
 }
 
 int64_t page_alloc(void)
@@ -66,14 +153,12 @@ void page_ref(uint64_t pfn)
 
 void page_unref(uint64_t pfn)
 {
-	struct free_frame *f;
-
 	if (--refcount[pfn])
 		return;
-	f = page_va(pfn);
-	f->next = free_list;
-	free_list = f;
-	nfree++;
+	if (pfn < low_zone_end)
+		free_append(page_va(pfn));
+	else
+		free_push(page_va(pfn));
 }
 
 uint32_t page_refcount(uint64_t pfn)

@@ -23,7 +23,15 @@ void page_ref(uint64_t pfn);
 /* Drop a reference; the frame is free again when none remain. */
 void page_unref(uint64_t pfn);
 uint32_t page_refcount(uint64_t pfn);
+/* Grow the pager's heap (page_init's reservation) by `pages` frames, the
+ * ones just after it, if they are free: 0 or -ERR_NOMEM. Heap frames have
+ * count 1 and are not counted as free. */
+int page_heap_grow(uint64_t pages);
+/* The frames the heap took from the allocator so far: [*lo, *hi). */
+void page_heap_frames(uint64_t *lo, uint64_t *hi);
 uint64_t page_free_count(void);
+/* The same, for a check on the fault path without a call. */
+extern uint64_t page_nfree;
 /* Frames the allocator manages: [page_first(), page_end()). */
 uint64_t page_first(void);
 uint64_t page_end(void);

@@ -526,7 +526,7 @@ uint64_t pagemap_count_range(const struct pagemap *m, uint64_t lo, uint64_t hi)
 	return count_node(m->root, 2, 0, lo, hi, UINT64_MAX);
 }
 
-static void refs_node(const uint64_t *node, int l, uint16_t *counts, uint8_t *seen)
+static void refs_node(const uint64_t *node, int l, uint32_t *counts, uint8_t *seen)
 {
 	uint64_t pfn = page_pfn(node);
 
@@ -542,7 +542,7 @@ static void refs_node(const uint64_t *node, int l, uint16_t *counts, uint8_t *se
 	}
 }
 
-void pagemap_count_refs(const struct pagemap *m, uint16_t *counts, uint8_t *seen)
+void pagemap_count_refs(const struct pagemap *m, uint32_t *counts, uint8_t *seen)
 {
 	if (m->flat && m->flat->mark != check_gen) {
 		m->flat->mark = check_gen;

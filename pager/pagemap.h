@@ -94,6 +94,6 @@ uint64_t pagemap_flat_bytes(void);
  * pagemap_check_begin before the first map of each check. After all maps,
  * counts[pfn] == page_refcount(pfn) for their frames. */
 void pagemap_check_begin(void);
-void pagemap_count_refs(const struct pagemap *m, uint16_t *counts, uint8_t *seen);
+void pagemap_count_refs(const struct pagemap *m, uint32_t *counts, uint8_t *seen);
 
 #endif

@@ -17,6 +17,14 @@
 
 static struct proc procs[MAX_PROCS];
 static int64_t next_pid = 1;
+static int procs_used;	/* slots not PROC_FREE */
+
+/* Every change of a slot to PROC_FREE goes through here. */
+static void slot_free(struct proc *p)
+{
+	p->state = PROC_FREE;
+	procs_used--;
+}
 
 #define MAX_ARGS	32
 
@@ -38,13 +46,24 @@ struct proc *proc_get(uint64_t pid)
 	return (p->state != PROC_FREE && (uint64_t)p->pid == pid) ? p : NULL;
 }
 
+/* Like RLIMIT_AS's default (infinity): all of user space. Memory is
+ * guarded by the resident limit and the out-of-memory killer instead. */
 uint64_t proc_default_limit(void)
 {
-	return page_total_count() / 2;
+	return USER_TOP >> PAGE_SHIFT;
 }
 
-struct proc *proc_alloc(void)
+struct proc *proc_alloc(struct proc *parent)
 {
+	int children = 0;
+
+	if (parent && parent->pid != 1 && procs_used >= MAX_PROCS - PROC_RESERVED_SLOTS)
+		return NULL;
+	/* Children are counted only when there could be enough of them. */
+	for (int i = 0; parent && (uint64_t)procs_used >= parent->nproc_limit && i < MAX_PROCS; i++)
+		children += procs[i].state != PROC_FREE && procs[i].ppid == parent->pid;
+	if (parent && (uint64_t)children >= parent->nproc_limit)
+		return NULL;
 	for (int tries = 0; tries < MAX_PROCS; tries++, next_pid++) {
 		struct proc *p = &procs[next_pid % MAX_PROCS];
 		if (p->state != PROC_FREE)
@@ -52,8 +71,20 @@ struct proc *proc_alloc(void)
 		memset(p, 0, sizeof(*p));
 		p->pid = next_pid++;
 		p->state = PROC_LIVE;
-		p->limit_pages = proc_default_limit();
+		procs_used++;
 		vma_set_init(&p->vmas);
+		if (parent) {	/* limits are inherited, as rlimits are */
+			p->limit_pages = parent->limit_pages;
+			p->limit_pages_max = parent->limit_pages_max;
+			p->rss_limit = parent->rss_limit;
+			p->nproc_limit = parent->pid == 1 ? PROC_NPROC_DEFAULT : parent->nproc_limit;
+			p->vmas.max_count = parent->vmas.max_count;
+		} else {	/* init */
+			p->limit_pages = p->limit_pages_max = proc_default_limit();
+			p->rss_limit = page_total_count();
+			p->nproc_limit = MAX_PROCS;
+			p->oom_protected = true;
+		}
 		return p;
 	}
 	return NULL;
@@ -239,7 +270,7 @@ int64_t proc_spawn(struct proc *parent, const char *args, uint64_t len, uint64_t
 
 	if (argc < 0)
 		return argc;
-	if (!(p = proc_alloc()))
+	if (!(p = proc_alloc(parent)))
 		return -ERR_AGAIN;
 	r = spawn_into(p, parent, argc, argv, grant);
 	if (r < 0)
@@ -256,7 +287,7 @@ void proc_discard(struct proc *p)
 		sys_handle_close(p->task);
 	}
 	vma_set_clear(&p->vmas);
-	p->state = PROC_FREE;
+	slot_free(p);
 }
 
 static void reply_wait(struct proc *parent, struct proc *child)
@@ -264,7 +295,7 @@ static void reply_wait(struct proc *parent, struct proc *child)
 	struct ipc_msg m = { .info = 0, .w = { (uint64_t)child->pid, (uint64_t)child->status } };
 
 	parent->waiting = false;
-	child->state = PROC_FREE;
+	slot_free(child);
 	ipc_reply(parent->thread, &m);
 }
 
@@ -289,7 +320,7 @@ void proc_end(struct proc *p, int status)
 		if (c->state != PROC_ZOMBIE)
 			continue;
 		if (!init)
-			c->state = PROC_FREE;
+			slot_free(c);
 		else if (init->waiting && init->wait_pid == -1)
 			reply_wait(init, c);
 	}
@@ -299,7 +330,7 @@ void proc_end(struct proc *p, int status)
 		sys_shutdown(H_DEVCTL, status != 0);
 	}
 	if (!parent || parent->state != PROC_LIVE) {
-		p->state = PROC_FREE;
+		slot_free(p);
 		return;
 	}
 	if (parent->waiting && (parent->wait_pid == -1 || parent->wait_pid == p->pid))
@@ -328,7 +359,7 @@ bool proc_wait(struct proc *p, int64_t pid, int options, int64_t *pid_out, int *
 		if (c->state == PROC_ZOMBIE) {
 			*pid_out = c->pid;
 			*status_out = c->status;
-			c->state = PROC_FREE;
+			slot_free(c);
 			return true;
 		}
 	}

@@ -13,6 +13,15 @@
 #include "vma.h"
 
 #define MAX_PROCS 256
+/* Slots only init may take: however many processes the others make, init
+ * can still fork and spawn. */
+#define PROC_RESERVED_SLOTS 8
+/* The default limit on a process's live + unreaped children. */
+#define PROC_NPROC_DEFAULT 64
+/* Frames kept free for faults: below this, the next fault first ends the
+ * process with the most resident memory (a fault needs at most a data
+ * frame and three page-map nodes). */
+#define OOM_RESERVE_FRAMES 16
 
 enum proc_state { PROC_FREE, PROC_LIVE, PROC_ZOMBIE };
 
@@ -26,15 +35,35 @@ struct proc {
 	bool waiting;		/* blocked in PAGER_WAIT, reply deferred */
 	int64_t wait_pid;
 	uint64_t brk_start, brk;	/* the heap: [brk_start, brk) */
-	uint64_t limit_pages;	/* most pages its VMAs may cover */
+	uint64_t limit_pages;	/* most pages its VMAs may cover (RLIMIT_AS) */
+	uint64_t limit_pages_max;	/* what PAGER_SET_LIMIT may restore */
+	uint64_t rss_limit;	/* most resident pages (RLIMIT_RSS) */
+	uint64_t nproc_limit;	/* most live + unreaped children */
+	bool oom_protected;	/* init and servers: never the OOM victim */
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
 	char name[32];
 };
 
-/* The default limit on a process's mapped pages: half the frames. */
+/* The default limit on a process's mapped pages: all of user space. */
 uint64_t proc_default_limit(void);
-/* A free slot, marked live with a new pid, or NULL. */
-struct proc *proc_alloc(void);
+/* A free slot, marked live with a new pid and parent's limits, or NULL
+ * (-ERR_AGAIN): the table is full, parent has nproc_limit children, or
+ * only the slots reserved for init are left and parent is not init. */
+struct proc *proc_alloc(struct proc *parent);
+/* PAGER_SETRLIMIT / PAGER_GETRLIMIT on t by caller. */
+int64_t proc_setrlimit(struct proc *caller, struct proc *t, uint64_t res, uint64_t value);
+int64_t proc_getrlimit(struct proc *t, uint64_t res);
+/* Resident pages charged to p: the frames its VMAs' objects hold for
+ * their ranges plus its VMA metadata in the pager's heap, in pages.
+ * O(VMAs): for the out-of-memory choice. */
+uint64_t proc_resident(struct proc *p);
+/* Frames are short (fewer than `want` free): end the unprotected
+ * processes holding the most resident memory, one at a time, with a
+ * report line each, until `want` are free or none is left to end. */
+void proc_oom_reclaim(uint64_t want);
+/* p is over its resident limit (counted cheaply: pages in its page
+ * tables plus metadata): end it with a report. True if ended. */
+bool proc_rss_enforce(struct proc *p);
 /* Undo a proc_alloc whose set-up failed part way. */
 void proc_discard(struct proc *p);
 

@@ -134,7 +134,7 @@ bool serve_request(struct ipc_msg *m)
 		r = mm_madvise(p, w[0], w[1], w[2]);
 		break;
 	case PAGER_MREMAP:
-		r = mm_mremap(p, w[0], w[1], w[2], w[3]);
+		r = mm_mremap(p, w[0], w[1], w[2], w[3], w[4]);
 		break;
 	case PAGER_BRK:
 		r = mm_brk(p, w[0]);
@@ -151,7 +151,16 @@ bool serve_request(struct ipc_msg *m)
 		break;
 	case PAGER_SET_LIMIT:
 		r = 0;
-		p->limit_pages = w[0] && w[0] < proc_default_limit() ? w[0] : proc_default_limit();
+		/* Lower, or restore (0) up to what the parent allowed. */
+		p->limit_pages = w[0] && w[0] < p->limit_pages_max ? w[0] : p->limit_pages_max;
+		break;
+	case PAGER_SETRLIMIT:
+		if ((t = target(p, w[0], &r)))
+			r = proc_setrlimit(p, t, w[1], w[2]);
+		break;
+	case PAGER_GETRLIMIT:
+		if ((t = target(p, w[0], &r)))
+			r = proc_getrlimit(t, w[1]);
 		break;
 	case PAGER_DMA_ALLOC:
 		r = pager_dma_alloc(p, w[0], &w[1]);

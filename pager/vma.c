@@ -16,6 +16,8 @@ void vma_set_init(struct vma_set *s)
 {
 	vma_tree_init(&s->tree, PAGE_SIZE, USER_TOP);
 	s->pages = 0;
+	s->count = 0;
+	s->max_count = VMA_MAX_DEFAULT;
 }
 
 struct vma *vma_find(struct vma_set *s, uint64_t va)
@@ -46,7 +48,7 @@ struct vma *vma_prev(struct vma *v)
 struct vma *vma_add(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot,
 		    uint32_t flags, struct memobj *obj, uint64_t obj_index, int *err)
 {
-	struct vma *v = calloc(1, sizeof(*v));
+	struct vma *v = s->count < s->max_count ? calloc(1, sizeof(*v)) : NULL;
 
 	if (!v) {
 		*err = -ERR_NOMEM;
@@ -64,12 +66,14 @@ struct vma *vma_add(struct vma_set *s, uint64_t start, uint64_t end, uint32_t pr
 		return NULL;
 	}
 	s->pages += vma_pages(v);
+	s->count++;
 	return v;
 }
 
 void vma_remove(struct vma_set *s, struct vma *v)
 {
 	s->pages -= vma_pages(v);
+	s->count--;
 	vma_tree_remove(&s->tree, &v->node);
 	memobj_unref(v->obj);
 	free(v);

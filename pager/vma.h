@@ -26,9 +26,14 @@ struct vma {
 	uint64_t obj_index;	/* page index in obj of node.start */
 };
 
+/* Linux's default vm.max_map_count: the default cap on a process's VMAs. */
+#define VMA_MAX_DEFAULT	65530
+
 struct vma_set {
 	struct vma_tree tree;
 	uint64_t pages;		/* pages covered by all VMAs */
+	uint64_t count;		/* VMAs in the tree */
+	uint64_t max_count;	/* vma_add refuses more (-ERR_NOMEM) */
 };
 
 static inline uint64_t vma_pages(const struct vma *v)
@@ -51,7 +56,8 @@ struct vma *vma_next(struct vma *v);
 struct vma *vma_prev(struct vma *v);
 /* Add [start, end) backed by obj (whose reference passes to the VMA on
  * success). The new VMA, or NULL with *err = -ERR_EXIST (overlap),
- * -ERR_INVAL or -ERR_NOMEM. */
+ * -ERR_INVAL or -ERR_NOMEM (out of memory, or the set holds max_count
+ * VMAs already). */
 struct vma *vma_add(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot,
 		    uint32_t flags, struct memobj *obj, uint64_t obj_index, int *err);
 /* Unlink and free v, dropping its object reference. */
@@ -67,6 +73,8 @@ struct vma *vma_merge(struct vma_set *s, struct vma *v);
 bool vma_covered(struct vma_set *s, uint64_t lo, uint64_t hi);
 /* Remove every VMA, dropping their objects. */
 void vma_set_clear(struct vma_set *s);
+/* VMAs in the set. */
+static inline uint64_t vma_set_count(const struct vma_set *s) { return s->count; }
 /* Pages covered by all VMAs. */
 static inline uint64_t vma_set_pages(const struct vma_set *s) { return s->pages; }
 

@@ -208,5 +208,9 @@ int64_t pager_set_limit(uint64_t pages);
  * read/write. Returns its address, *pa the physical address of its first
  * byte; or a negated ERR_*. Freed by munmap or at exit. */
 int64_t dma_alloc(uint64_t len, uint64_t *pa);
+/* Set / read limit PRLIMIT_* of process pid (0: the caller; else one of
+ * its descendants). A limit may not go above the caller's own. */
+int64_t pager_setrlimit(int64_t pid, uint64_t resource, uint64_t value);
+int64_t pager_getrlimit(int64_t pid, uint64_t resource);
 
 #endif

@@ -47,11 +47,24 @@ int madvise(void *addr, size_t length, int advice)
 	return call(PAGER_MADVISE, (uint64_t)addr, length, (uint64_t)advice, 0) < 0 ? -1 : 0;
 }
 
+/* With MREMAP_FIXED the fifth argument is the new address. */
 void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...)
 {
-	int64_t r = call(PAGER_MREMAP, (uint64_t)old_address, old_size, new_size, (uint64_t)flags);
+	struct ipc_msg m = { .info = ipc_info(PAGER_MREMAP, 0, 0),
+			     .w = { (uint64_t)old_address, old_size, new_size, (uint64_t)flags } };
+	int64_t r;
 
-	return r < 0 ? MAP_FAILED : (void *)r;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		m.w[4] = (uint64_t)va_arg(ap, void *);
+		va_end(ap);
+	}
+	if ((r = pager_call(&m)) < 0) {
+		errno = (int)-r;
+		return MAP_FAILED;
+	}
+	return (void *)r;
 }
 
 int brk(void *addr)

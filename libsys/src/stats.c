@@ -80,3 +80,19 @@ int64_t dma_alloc(uint64_t len, uint64_t *pa)
 		*pa = m.w[1];
 	return r;
 }
+
+int64_t pager_setrlimit(int64_t pid, uint64_t resource, uint64_t value)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_SETRLIMIT, 0, 0),
+			     .w = { (uint64_t)pid, resource, value } };
+
+	return pager_call(&m);
+}
+
+int64_t pager_getrlimit(int64_t pid, uint64_t resource)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_GETRLIMIT, 0, 0),
+			     .w = { (uint64_t)pid, resource } };
+
+	return pager_call(&m);
+}

@@ -49,6 +49,8 @@ static void front_pager(uint64_t arg)
 			p_errors++;
 			continue;
 		}
+		if (ipc_label(m.info) == THREAD_EXIT_LABEL)
+			continue;	/* a guest's death message: nothing to answer */
 		int64_t h = sys_reply_save();
 		if (h < 0) {
 			p_errors++;

@@ -22,7 +22,7 @@
 #define FAKE_POISON_FREE 0x5a
 
 uint8_t *page_host_base;
-static uint16_t *refcount;
+static uint32_t *refcount;
 static uint64_t *free_q;	/* ring of free pfns */
 static uint64_t nframes, nfree, q_head;
 
@@ -97,7 +97,7 @@ void page_ref(uint64_t pfn)
 	check_pfn(pfn, "page_ref out of range");
 	if (!refcount[pfn])
 		fake_die("page_ref on a free frame", pfn);
-	if (refcount[pfn] == UINT16_MAX)
+	if (refcount[pfn] == UINT32_MAX)
 		fake_die("refcount overflow", pfn);
 	refcount[pfn]++;
 }

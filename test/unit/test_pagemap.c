@@ -429,7 +429,7 @@ static void check_map(const struct tmap *t, int full)
 static void check_refs(void)
 {
 	uint64_t n = page_total_count(), nodes = 0, data = 0;
-	uint16_t *counts = calloc(n, sizeof(*counts));
+	uint32_t *counts = calloc(n, sizeof(*counts));
 	uint8_t *seen = calloc(n, 1), *is_data = calloc(n, 1);
 	unsigned long bad = 0;
 

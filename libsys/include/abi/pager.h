@@ -47,6 +47,10 @@
  *  PAGER_DMA_ALLOC     w0 length in bytes (1 ..        w0 address, w1 physical address
  *                      PAGER_DMA_MAX_PAGES pages)      of its first byte: contiguous,
  *                                                      zeroed, mapped R/W now
+ *  PAGER_SETRLIMIT     w0 pid (0: the caller; else a  w0 0, -ERR_PERM above the
+ *                      descendant), w1 PRLIMIT_*,     caller's own limit
+ *                      w2 value
+ *  PAGER_GETRLIMIT     w0 pid (as above), w1 resource w0 the limit
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -75,6 +79,8 @@ enum pager_label {
 	PAGER_CHECK,
 	PAGER_SET_LIMIT,
 	PAGER_DMA_ALLOC,
+	PAGER_SETRLIMIT,
+	PAGER_GETRLIMIT,
 	PAGER_LABEL_COUNT
 };
 
@@ -104,6 +110,18 @@ enum pager_label {
 
 /* mremap flags. */
 #define PREMAP_MAYMOVE		1
+#define PREMAP_FIXED		2	/* move to w4 exactly (with PREMAP_MAYMOVE) */
+
+/* Resources of PAGER_SETRLIMIT / PAGER_GETRLIMIT (all counts). */
+#define PRLIMIT_AS		0	/* pages its VMAs may cover (RLIMIT_AS) */
+#define PRLIMIT_RSS		1	/* resident pages (RLIMIT_RSS) */
+#define PRLIMIT_NPROC		2	/* live + unreaped children (RLIMIT_NPROC) */
+#define PRLIMIT_VMAS		3	/* VMAs (vm.max_map_count) */
+#define PRLIMIT_OOM_PROTECT	4	/* 1: never the out-of-memory victim (init only) */
+#define PRLIMIT_COUNT		5
+
+/* The lowest address a mapping may have: Linux's default mmap_min_addr. */
+#define PROC_MMAP_MIN		0x10000ul
 
 /* One entry of PAGER_VMA_LIST. */
 struct pager_vma_info {

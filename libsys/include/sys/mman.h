@@ -31,6 +31,7 @@
 #define MADV_DONTNEED		PADV_DONTNEED
 
 #define MREMAP_MAYMOVE		PREMAP_MAYMOVE
+#define MREMAP_FIXED		PREMAP_FIXED
 
 void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
 int munmap(void *addr, size_t length);
