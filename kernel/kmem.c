@@ -71,16 +71,6 @@ void kpage_free(void *page)
 	nfree_pages++;
 }
 
-static inline int size_class(size_t size)
-{
-	/* The smallest c with 64 << c >= size (no clz without Zbb). */
-	int c = (size > 64) + (size > 128) + (size > 256) + (size > 512) + (size > 1024) +
-		(size > 2048) + (size > 4096);
-
-	KASSERT(c < NCLASS);
-	return c;
-}
-
 static uint8_t *live_count(void *obj)
 {
 	uint64_t i = (V2P(obj) - live_base) >> PAGE_SHIFT;
@@ -110,9 +100,9 @@ static void obj_unlink(int c, struct free_obj *o)
 	free_count[c]--;
 }
 
-void *kobj_alloc(size_t size)
+void *kobj_alloc_class(int c)
 {
-	int c = size_class(size);
+	KASSERT(c < NCLASS);
 	size_t sz = 64ul << c;
 	struct free_obj *n = free_objs[c];
 
@@ -133,16 +123,15 @@ void *kobj_alloc(size_t size)
 	return n;
 }
 
-void kobj_free(void *p, size_t size)
+void kobj_free_class(void *p, int c)
 {
-	int c = size_class(size);
 	size_t sz = 64ul << c;
 	uint8_t *page = (uint8_t *)((uint64_t)p & ~(PAGE_SIZE - 1)), *nlive = live_count(p);
 
 	obj_push(c, p);
 	free_obj_bytes += sz;
 	KASSERT(*nlive > 0);
-	if (--*nlive || free_count[c] <= 2 * (PAGE_SIZE / sz))
+	if (--*nlive || free_count[c] <= (128ul >> c))	/* two pages' worth */
 		return;
 	/* Empty, and the class has a page's worth free elsewhere: give it back. */
 	for (size_t off = 0; off < PAGE_SIZE; off += sz)
@@ -161,35 +150,12 @@ uint64_t kmem_total_pages(void)
 	return ntotal_pages;
 }
 
-uint64_t kmem_cost(size_t size)
-{
-	return 64ul << size_class(size);
-}
-
 void kq_uncharge(struct kquota *q, uint64_t bytes)
 {
 	KASSERT(q->used >= bytes);
 	q->used -= bytes;
 	if (unlikely(q->orphan) && q->used == q->keep)
 		task_account_release(q);
-}
-
-void *kobj_alloc_q(struct kquota *q, size_t size)
-{
-	uint64_t cost = kmem_cost(size);
-	void *p;
-
-	if (kq_charge(q, cost) < 0)
-		return NULL;
-	if (!(p = kobj_alloc(size)))
-		q->used -= cost;	/* the pool is empty: nothing taken */
-	return p;
-}
-
-void kobj_free_q(struct kquota *q, void *p, size_t size)
-{
-	kobj_free(p, size);
-	kq_uncharge(q, kmem_cost(size));
 }
 
 void *kpage_alloc_q(struct kquota *q)

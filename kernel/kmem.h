@@ -21,14 +21,24 @@ void kmem_add(uint64_t pa, uint64_t npages);
 /* A zeroed page (kernel virtual address), or NULL when the pool is empty. */
 void *kpage_alloc(void);
 void kpage_free(void *page);
+/* Size classes: class c holds objects of 64 << c bytes (c < 7). */
+static inline int kmem_class(size_t size)
+{
+	/* The smallest c with 64 << c >= size (no clz without Zbb); constant
+	 * for a constant size. */
+	return (size > 64) + (size > 128) + (size > 256) + (size > 512) + (size > 1024) +
+	       (size > 2048) + (size > 4096);	/* 7: too big, caught below */
+}
+void *kobj_alloc_class(int c);
+void kobj_free_class(void *p, int c);
 /* A zeroed object of `size` bytes (<= 4096), 64-byte aligned, or NULL. */
-void *kobj_alloc(size_t size);
-void kobj_free(void *p, size_t size);
+static inline void *kobj_alloc(size_t size) { return kobj_alloc_class(kmem_class(size)); }
+static inline void kobj_free(void *p, size_t size) { kobj_free_class(p, kmem_class(size)); }
 /* Free memory in pages: free pool pages plus free carved objects. */
 uint64_t kmem_free_pages(void);
 uint64_t kmem_total_pages(void);
 /* What an object of `size` bytes costs: its size class (a page: 4096). */
-uint64_t kmem_cost(size_t size);
+static inline uint64_t kmem_cost(size_t size) { return 64ul << kmem_class(size); }
 
 /*
  * A kernel-memory account (docs/architecture.md, Kernel-memory quotas).
@@ -62,8 +72,22 @@ void task_account_release(struct kquota *q);
 
 /* Allocate and charge q, all or nothing (NULL: over quota or pool empty);
  * free and uncharge. */
-void *kobj_alloc_q(struct kquota *q, size_t size);
-void kobj_free_q(struct kquota *q, void *p, size_t size);
+static inline void *kobj_alloc_q(struct kquota *q, size_t size)
+{
+	uint64_t cost = kmem_cost(size);
+	void *p;
+
+	if (kq_charge(q, cost) < 0)
+		return NULL;
+	if (!(p = kobj_alloc(size)))
+		q->used -= cost;	/* the pool is empty: nothing taken */
+	return p;
+}
+static inline void kobj_free_q(struct kquota *q, void *p, size_t size)
+{
+	kobj_free(p, size);
+	kq_uncharge(q, kmem_cost(size));
+}
 void *kpage_alloc_q(struct kquota *q);
 void kpage_free_q(struct kquota *q, void *page);
 
