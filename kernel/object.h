@@ -9,6 +9,9 @@
  *   endpoint  handles + threads whose pager it is
  *   notif     handles + IRQs bound to it
  *   reply     handles only (its client points back at it, weakly)
+ * Every object (and page table) was charged to a kernel-memory account
+ * when it was made (kmem.h; an object keeps a pointer to it) and is
+ * uncharged there when freed.
  * An object is freed when its count reaches zero. Freeing never recurses
  * into another task: a task whose count reaches zero, or that is
  * destroyed, joins the dying list (task.c), which is worked off in bounded
