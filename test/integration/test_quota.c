@@ -214,6 +214,16 @@ static void carve(void)
 	CHECK_EQ(sys_task_quota((uint64_t)g, (int64_t)(limit - (uint64_t)used0) + 1, NULL),
 		 -ERR_NOMEM);
 	CHECK_EQ(sys_task_quota(0, 1000, NULL), -ERR_PERM);
+	int64_t ep = sys_endpoint_create();	/* bad arguments */
+	CHECK_EQ(sys_task_quota((uint64_t)ep, -1, NULL), -ERR_BADF);
+	CHECK_EQ(sys_task_quota(9999, -1, NULL), -ERR_BADF);
+	CHECK_EQ(sys_task_quota((uint64_t)g, 1l << 50, NULL), -ERR_INVAL);
+	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
+	int64_t weak = sys_handle_grant(0, (uint64_t)g, 0, RIGHT_SEND);	/* no control */
+	CHECK(weak > 0);
+	CHECK_EQ(sys_task_quota((uint64_t)weak, 20, NULL), -ERR_PERM);
+	CHECK(sys_task_quota((uint64_t)weak, -1, NULL) > 0);	/* reading needs none */
+	CHECK_EQ(sys_handle_close((uint64_t)weak), 0);
 	CHECK_EQ(sys_task_quota((uint64_t)g, 1, NULL), -ERR_INVAL);
 	CHECK(sys_task_quota((uint64_t)g, 16, &glimit) > 0);
 	CHECK_EQ(glimit, 16);
