@@ -419,6 +419,20 @@ static int bench_revoke_none(void) { return revoke_loop(false); }
 
 /* ---- mappings ---- */
 
+/* mmap of 1 MiB with MAP_POPULATE (every page faulted in and mapped by the
+ * pager in runs) + munmap, in a fresh process. */
+static int bench_populate_1mib(void)
+{
+	for (int i = 0; i < 9; i++) {
+		MEASURE({
+			char *p = map_anon(256, MAP_POPULATE);
+			if (p)
+				munmap(p, 256 * PAGE_SIZE);
+		});
+	}
+	return 0;
+}
+
 static int bench_mmap_munmap(void)
 {
 	for (int i = 0; i < 500; i++) {
@@ -545,6 +559,7 @@ static const struct bench {
 	{ "reply_cap_roundtrip", bench_reply_cap_roundtrip, 0, "instructions" },
 	{ "revoke_derived", bench_revoke_derived, FRESH, "instructions" },
 	{ "revoke_none", bench_revoke_none, FRESH, "instructions" },
+	{ "populate_1mib", bench_populate_1mib, FRESH, "instructions" },
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 

@@ -14,6 +14,8 @@
 #include "object.h"
 #include "riscv.h"
 
+extern struct task *root_task;	/* the system pager's task (boot.c) */
+
 /* The endpoint behind handle h if it carries `right`, else NULL. */
 static inline struct endpoint *fast_endpoint(struct task *task, uint64_t h,
 					     uint64_t right, uint64_t *badge)
@@ -93,8 +95,10 @@ bool fastpath_reply_recv(struct thread *t)
 	if (c->fault_pending) {
 		/* Map and resume; anything else (or a bad map) goes the
 		 * general way, which also reports and stops the thread. */
+		/* The root task (the system pager) holds every task: no
+		 * walk up the faulting task's ancestors for it. */
 		if (unlikely(ipc_label(info) != FAULT_REPLY_MAP) ||
-		    unlikely(!task_within(c->task, t->task)) ||
+		    unlikely(t->task != root_task && !task_within(c->task, t->task)) ||
 		    unlikely(vm_map_from(&t->task->as, x[R_A2], &c->task->as,
 					 x[R_A2 + 1], x[R_A2 + 2]) != 0))
 			return false;

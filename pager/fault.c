@@ -4,14 +4,18 @@
  * the backing object for the frame, and reply with the mapping. A bad
  * access ends the process with SIGSEGV and a one-line report; running out
  * of memory ends it with SIGKILL and says so. The kernel's death message
- * (a thread exited or was killed) ends the process too.
+ * (a thread exited or was killed) ends the process too. A read or exec
+ * fault on a resident page also maps the resident pages around it, as the
+ * VMA's fault-around policy (policy.h) chooses.
  */
 #include <stdio.h>
 #include "abi/fault.h"
 #include "abi/pager.h"
 #include "libsys.h"
+#include "mmap.h"
 #include "page.h"
 #include "pager.h"
+#include "policy.h"
 #include "proc.h"
 
 static const char *access_name(uint64_t access)
@@ -47,6 +51,86 @@ int fault_in(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint32_
 }
 
 /*
+ * Fault-around: the read fault at page resolved to the resident frame at
+ * src with rights. Grow the reply into the run of resident pages around it
+ * (frames consecutive in our window) within the policy's window and the
+ * VMA; the object's resident_run says how far. The cost is a few
+ * instructions per page mapped, so a fault that finds no neighbours costs
+ * little. The window is aligned to MAP_RUN_MAX pages, so a run needs no
+ * more page-table pages than the faulting page alone. A private page that
+ * may be mapped writable (held by this object alone) is left alone: its
+ * neighbours would get fewer rights.
+ */
+static __attribute__((noinline)) void fault_around(struct vma *v, uint64_t page, uint64_t src,
+						   uint32_t rights, struct ipc_msg *m)
+{
+	const struct fault_policy *pol = fault_policy_for(v);
+	uint64_t pfn = page_pfn((void *)src), idx = vma_index(v, page), lo, hi, up, down;
+
+	if ((rights & MAP_W) && !(v->flags & VMA_SHARED))
+		return;
+	pol->window(v, page, &lo, &hi);
+	if (lo < v->node.start)
+		lo = v->node.start;
+	if (hi > v->node.end)
+		hi = v->node.end;
+	up = v->obj->ops->resident_run(v->obj, idx, pfn, 1, (hi - page - PAGE_SIZE) >> PAGE_SHIFT);
+	down = v->obj->ops->resident_run(v->obj, idx, pfn, -1, (page - lo) >> PAGE_SHIFT);
+	if (up + down == 0)
+		return;
+	m->info = ipc_info(FAULT_REPLY_MAP_RUN, 0, 0);
+	m->w[0] = src - down * PAGE_SIZE;
+	m->w[1] = page - down * PAGE_SIZE;
+	m->w[3] = 1 + up + down;
+}
+
+/* Map n pages from our window at src to va in p: a lone page with
+ * SYS_MAP, which is cheaper for one page than SYS_MAP_RUN. */
+static int map_run(struct proc *p, uint64_t src, uint64_t va, uint32_t rights, uint64_t n)
+{
+	return (int)(n == 1 ? sys_map(p->task, src, va, rights) :
+			      sys_map_run(p->task, src, va, rights, n));
+}
+
+/*
+ * MAP_POPULATE and MADV_WILLNEED: every page of [lo, hi) is asked for, so
+ * each is faulted in as a write (a writable VMA) or a read would be, and
+ * runs of consecutive frames with the same rights are mapped with one
+ * SYS_MAP_RUN each (frames that come off the free list in order make long
+ * runs; scattered ones cost one SYS_MAP a page, as before).
+ */
+int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
+{
+	uint64_t access = (v->prot & MAP_W) ? FAULT_WRITE : FAULT_READ, src;
+	uint64_t start = lo, first = 0, n = 0;
+	uint32_t rights, run_rights = 0;
+	int err = 0;
+
+	if (!v->prot)
+		return 0;
+	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+		if ((err = fault_in(v, va, access, &src, &rights)) < 0)
+			break;
+		if (n && src == first + n * PAGE_SIZE && rights == run_rights && n < MAP_RUN_MAX) {
+			n++;
+			continue;
+		}
+		if (n && (err = map_run(p, first, start, run_rights, n)) < 0)
+			return err;
+		start = va;
+		first = src;
+		run_rights = rights;
+		n = 1;
+	}
+	if (n) {
+		int r = map_run(p, first, start, run_rights, n);
+		if (r < 0 && err == 0)
+			err = r;
+	}
+	return err;
+}
+
+/*
  * A fault below the stack VMA: grow it down to the faulting page if that
  * stays within PROC_STACK_MAX of the top, PROC_STACK_GUARD clear of the
  * mapping below, and within the process's limit. The grown VMA or NULL.
@@ -67,12 +151,15 @@ static __attribute__((noinline, cold)) struct vma *stack_grow(struct proc *p, ui
 	return v;
 }
 
-static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struct fault_msg *f,
+/* The fault in m (its words, still as received) ends p. */
+static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struct ipc_msg *m,
 						      int sig, const char *why)
 {
+	const struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
+
 	pager_log("pid %ld (%s) killed by %s: %s at %p, pc %p: %s\n", (long)p->pid, p->name,
-		  sig == PAGER_SIGSEGV ? "SIGSEGV" : "SIGKILL", access_name(f->access),
-		  (void *)f->addr, (void *)f->pc, why);
+		  sig == PAGER_SIGSEGV ? "SIGSEGV" : "SIGKILL", access_name(f.access),
+		  (void *)f.addr, (void *)f.pc, why);
 	proc_end(p, sig);
 }
 
@@ -100,25 +187,27 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 	proc_end(p, PAGER_SIGKILL);
 }
 
+uint64_t fault_count;
+
 bool fault_handle(struct ipc_msg *m)
 {
-	struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
+	uint64_t addr = m->w[0], access = m->w[1], kind = m->w[3], badge = m->badge;
 	/* Only threads we made carry our fault badge; others are refused. */
-	struct proc *p = f.badge == PAGER_FAULT_BADGE(PAGER_BADGE_PID(f.badge)) ?
-			 proc_get(PAGER_BADGE_PID(f.badge)) : NULL;
+	struct proc *p = badge == PAGER_FAULT_BADGE(PAGER_BADGE_PID(badge)) ?
+			 proc_get(PAGER_BADGE_PID(badge)) : NULL;
 	uint64_t src;
 	uint32_t rights;
 	struct vma *v;
 	int err;
 
 	if (!p || p->state != PROC_LIVE) {
-		if (f.kind == FAULT_KIND_EXIT)	/* a death we caused: no reply */
+		if (kind == FAULT_KIND_EXIT)	/* a death we caused: no reply */
 			return false;
 		m->info = ipc_info(FAULT_REPLY_KILL, 0, 0);
 		return true;
 	}
-	if (f.kind != FAULT_KIND_PAGE) {	/* off the hot path */
-		if (f.kind == FAULT_KIND_EXIT && ipc_label(m->info) == THREAD_EXIT_LABEL) {
+	if (kind != FAULT_KIND_PAGE) {	/* off the hot path */
+		if (kind == FAULT_KIND_EXIT && ipc_label(m->info) == THREAD_EXIT_LABEL) {
 			death_handle(p, m);
 			return false;
 		}
@@ -128,27 +217,31 @@ bool fault_handle(struct ipc_msg *m)
 			[FAULT_KIND_BREAKPOINT] = "breakpoint",
 			[FAULT_KIND_ACCESS] = "access fault",
 		};
-		kill_for(p, &f, PAGER_SIGSEGV, f.kind < 6 && kinds[f.kind] ? kinds[f.kind] : "exception");
+		kill_for(p, m, PAGER_SIGSEGV, kind < 6 && kinds[kind] ? kinds[kind] : "exception");
 		return false;
 	}
-	v = vma_find(&p->vmas, f.addr);
-	if (!v && !(v = stack_grow(p, f.addr))) {
-		kill_for(p, &f, PAGER_SIGSEGV, "no mapping");
+	fault_count++;
+	v = vma_find(&p->vmas, addr);
+	if (!v && !(v = stack_grow(p, addr))) {
+		kill_for(p, m, PAGER_SIGSEGV, "no mapping");
 		return false;
 	}
-	if (f.access > FAULT_EXEC || !(v->prot & access_right[f.access])) {
-		kill_for(p, &f, PAGER_SIGSEGV, "protection");
+	if (access > FAULT_EXEC || !(v->prot & access_right[access])) {
+		kill_for(p, m, PAGER_SIGSEGV, "protection");
 		return false;
 	}
-	uint64_t page = f.addr & ~(PAGE_SIZE - 1);
-	err = fault_in_inline(v, page, f.access, &src, &rights);
+	uint64_t page = addr & ~(PAGE_SIZE - 1);
+	err = fault_in_inline(v, page, access, &src, &rights);
 	if (err < 0) {
-		kill_for(p, &f, PAGER_SIGKILL, err == -ERR_NOMEM ? "out of memory" : "I/O error");
+		kill_for(p, m, PAGER_SIGKILL, err == -ERR_NOMEM ? "out of memory" : "I/O error");
 		return false;
 	}
 	m->info = ipc_info(FAULT_REPLY_MAP, 0, 0);
 	m->w[0] = src;
 	m->w[1] = page;
 	m->w[2] = rights;
+	if (access != FAULT_WRITE && src != (uint64_t)page_va(anon_zero_frame) &&
+	    v->obj->ops->resident_run)
+		fault_around(v, page, src, rights, m);
 	return true;
 }

@@ -47,6 +47,13 @@ struct memobj_ops {
 	uint64_t (*resident)(struct memobj *o, uint64_t lo, uint64_t hi);
 	/* Last reference gone: free everything. */
 	void (*destroy)(struct memobj *o);
+	/* Fault-around: how many pages next to index (index + 1 upwards if
+	 * dir > 0, index - 1 downwards if dir < 0), at most max, are resident
+	 * in the frames that follow (precede) pfn one by one, and may be mapped
+	 * with the rights a read of index got (less W in a private VMA).
+	 * Allocates, copies and reads nothing. Optional (none: no
+	 * fault-around). */
+	uint64_t (*resident_run)(struct memobj *o, uint64_t index, uint64_t pfn, int dir, uint64_t max);
 };
 
 struct memobj {
@@ -70,5 +77,6 @@ int anon_insert(struct memobj *o, uint64_t index, uint64_t pfn);
 /* The shared zero page's frame (one reference, never freed), or
  * PAGEMAP_NONE if no read has needed it yet. */
 uint64_t anon_zero_pfn(void);
+extern uint64_t anon_zero_frame;	/* the same, for the fault path */
 
 #endif

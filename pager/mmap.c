@@ -83,18 +83,7 @@ static int unmap_range(struct proc *p, uint64_t lo, uint64_t hi, bool keep)
 
 int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 {
-	uint64_t access = (v->prot & MAP_W) ? FAULT_WRITE : FAULT_READ, src;
-	uint32_t rights;
-	int err;
-
-	if (!v->prot)
-		return 0;
-	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
-		if ((err = fault_in(v, va, access, &src, &rights)) < 0 ||
-		    (err = (int)sys_map(p->task, src, va, rights)) < 0)
-			return err;
-	}
-	return 0;
+	return fault_populate(p, v, lo, hi);	/* batched: fault.c */
 }
 
 /* Whether a hint [hint, hint + len) may be used as it is: in user space,

@@ -22,6 +22,11 @@ int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi);
 /* fault.c: the frame for page va of v as an access would get it: *src is
  * its address in our window, *rights what it may be mapped with. */
 int fault_in(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint32_t *rights);
+/* fault.c: page faults served so far, every process (PAGER_MEMINFO w5). */
+extern uint64_t fault_count;
+/* fault.c: populate's work: fault in [lo, hi) of v, mapping runs of
+ * consecutive frames with one SYS_MAP_RUN each. 0 or -ERR_*. */
+int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi);
 
 /* fork.c: a copy of p whose first thread starts at pc with sp and a0.
  * The child's pid or -ERR_*. */

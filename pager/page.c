@@ -4,7 +4,8 @@
  * frame. The first frames of the window are the pager's own image, stack
  * and boot information (boot_info.ram_used); then the counts, then the
  * pager's heap, which grows upwards into free frames (page_heap_grow).
- * Frames are handed out from the top of the window down, so the heap finds
+ * Frames are handed out from the top of the window down (2 MiB blocks, each
+ * in ascending order), so the heap finds
  * free frames above it for as long as memory is not all in use; the list
  * is doubly linked so the heap can take a given frame out of it.
  */
@@ -95,9 +96,18 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 	first_frame = first;
 	end_frame = nframes;
 	low_zone_end = first + (nframes - first) / 8;
-	for (uint64_t pfn = first; pfn < nframes; pfn++) {	/* the top ends first */
-		refcount[pfn] = 0;
-		free_push(page_va(pfn));
+	/* The top 2 MiB block is handed out first, each block in ascending
+	 * order: the heap keeps free frames above it, and pages touched in
+	 * sequence get consecutive frames, which fault-around maps as one run
+	 * (policy_resident.c). So push the blocks bottom first, each from its
+	 * top frame down. */
+	for (uint64_t blk = first & ~511ul; blk < nframes; blk += 512) {
+		uint64_t lo = blk < first ? first : blk;
+		uint64_t hi = blk + 512 < nframes ? blk + 512 : nframes;
+		for (uint64_t pfn = hi; pfn-- > lo;) {
+			refcount[pfn] = 0;
+			free_push(page_va(pfn));
+		}
 	}
 	ntotal = nframes - first;
 }

@@ -560,3 +560,27 @@ void pagemap_check_begin(void)
 {
 	check_gen++;
 }
+
+const uint64_t *pagemap_leaf(const struct pagemap *m, uint64_t idx, uint64_t *first, uint64_t *n)
+{
+	const uint64_t *node = m->root;
+
+	if (m->flat) {
+		if (idx >= m->flat->cap)
+			return NULL;
+		*first = 0;
+		*n = m->flat->cap;
+		return m->flat->slot;
+	}
+	if (!node || idx >= PAGEMAP_MAX_INDEX)
+		return NULL;
+	for (int l = 2; l > 0; l--) {
+		uint64_t e = node[LEVEL_IDX(idx, l)];
+		if (!e)
+			return NULL;
+		node = node_at(e);
+	}
+	*first = idx & ~(uint64_t)(FANOUT - 1);
+	*n = FANOUT;
+	return node;
+}

@@ -83,6 +83,11 @@ int pagemap_clear_range(struct pagemap *m, uint64_t lo, uint64_t hi, pagemap_fn 
 void pagemap_destroy(struct pagemap *m, pagemap_fn fn, void *arg);
 /* Entries present in [lo, hi). Cost: the nodes under that range. */
 uint64_t pagemap_count_range(const struct pagemap *m, uint64_t lo, uint64_t hi);
+/* Read only, never copies: the slot array holding idx (the flat array or
+ * a tree leaf; slots hold pfn + 1, 0 when empty), with *first the index of
+ * its slot 0 and *n its slots; NULL if there is none. Valid until m next
+ * changes. For scans of neighbouring pages (fault-around). */
+const uint64_t *pagemap_leaf(const struct pagemap *m, uint64_t idx, uint64_t *first, uint64_t *n);
 /* Frames currently used as nodes by all page maps. */
 uint64_t pagemap_node_frames(void);
 /* Bytes of pager heap currently used by flat maps (their arrays). */

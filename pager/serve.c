@@ -120,6 +120,7 @@ bool serve_request(struct ipc_msg *m)
 		w[2] = page_total_count();
 		w[3] = pagemap_node_frames();
 		w[4] = pagemap_flat_bytes();
+		w[5] = fault_count;
 		break;
 	case PAGER_MMAP:
 		r = mm_mmap(p, w[0], w[1], w[2], w[3]);

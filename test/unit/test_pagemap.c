@@ -13,7 +13,8 @@
  *     count, that the private hints are true, and that frames in use =
  *     node frames + data frames the models name;
  *   - the same with a tiny arena, where -ERR_NOMEM may happen anywhere and
- *     the maps must stay consistent.
+ *     the maps must stay consistent;
+ *   - with every lookup, pagemap_leaf's slot agreeing with pagemap_get.
  * Every phase ends with all maps destroyed and every frame free again.
  * Prints "N passed, M failed"; exits non-zero on any failure.
  */
@@ -403,10 +404,16 @@ static uint64_t model_count(const struct tmap *t, uint64_t lo, uint64_t hi)
 
 static int check_idx(const struct tmap *t, size_t k)
 {
-	uint64_t got = pagemap_get(&t->pm, idxs[k]);
+	uint64_t got = pagemap_get(&t->pm, idxs[k]), first = 0, n = 0;
+	const uint64_t *leaf = pagemap_leaf(&t->pm, idxs[k], &first, &n);
+	/* pagemap_leaf (fault-around's read-only scan) sees the same. */
+	uint64_t via_leaf = leaf && idxs[k] - first < n && leaf[idxs[k] - first] ?
+			    leaf[idxs[k] - first] - 1 : NONE;
 
 	CHECK(got == t->val[k], "map %d idx %" PRIu64 ": got %" PRIu64 " want %" PRIu64,
 	      (int)(t - maps), idxs[k], got, t->val[k]);
+	CHECK(via_leaf == got, "map %d idx %" PRIu64 ": leaf says %" PRIu64,
+	      (int)(t - maps), idxs[k], via_leaf);
 	if (got != NONE)
 		CHECK(tag_ok(got), "idx %" PRIu64 " frame %" PRIu64 " bad contents", idxs[k], got);
 	return got == t->val[k];

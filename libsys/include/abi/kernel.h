@@ -96,6 +96,14 @@ enum sys_number {
 #define ERR_NOSPC	28	/* a table is full */
 #define ERR_NOSYS	88	/* no such syscall / request */
 #define ERR_NOTSUP	134
+/* File-system errors (servers/fs), picolibc's values too. */
+#define ERR_NOTDIR	20	/* a path component is not a directory */
+#define ERR_ISDIR	21	/* a directory where a file was wanted */
+#define ERR_FBIG	27	/* file would pass the largest size */
+#define ERR_ROFS	30	/* file system mounted read-only */
+#define ERR_MLINK	31	/* too many links to an inode */
+#define ERR_NOTEMPTY	90	/* directory not empty */
+#define ERR_NAMETOOLONG	91	/* path or name component too long */
 
 /* Rights held by a handle, and rights of a mapping. */
 #define RIGHT_SEND	0x1u	/* endpoint: call/send; notification: notify */

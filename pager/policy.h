@@ -1,0 +1,35 @@
+/*
+ * Fault-around policies: which pages next to a resolved read fault are
+ * worth mapping in the same reply. A policy only chooses a window; the
+ * mechanism (fault.c, fault_around) clips it to the VMA and maps, in runs
+ * of FAULT_REPLY_MAP_RUN / SYS_MAP_RUN, only pages the memory object says
+ * are resident (ops->resident_run): fault-around never allocates, zeroes, copies
+ * or reads a page nobody touched. One file per policy (policy_*.c), each a
+ * const ops table, so a mapping can later name its own (madvise hints,
+ * file mappings); fault_policy_for picks one per VMA.
+ */
+#ifndef PAGER_POLICY_H
+#define PAGER_POLICY_H
+
+#include <stdint.h>
+#include "vma.h"
+
+struct fault_policy {
+	const char *name;
+	/* The window [*lo, *hi) of page addresses, containing page, that a
+	 * read or exec fault at page of v should map if resident; lo == page
+	 * and hi == page + PAGE_SIZE for none. Need not lie within v. */
+	void (*window)(const struct vma *v, uint64_t page, uint64_t *lo, uint64_t *hi);
+};
+
+extern const struct fault_policy fault_policy_none;	/* policy_none.c */
+extern const struct fault_policy fault_policy_resident;	/* policy_resident.c */
+
+/* The policy for faults in v: today one for every mapping. */
+static inline const struct fault_policy *fault_policy_for(const struct vma *v)
+{
+	(void)v;
+	return &fault_policy_resident;
+}
+
+#endif

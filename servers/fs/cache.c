@@ -1,0 +1,438 @@
+/*
+ * The block cache: up to EXT2_CACHE_MAX buffers of one block each, carved
+ * from the memory the engine's user gave at mount, found by a hash of the
+ * block number. An operation pins the buffers it uses (bget ... bput);
+ * an unpinned buffer is replaced least recently used first. Dirty buffers
+ * go to the disk in runs of consecutive blocks, one device request per
+ * run, when a dirty buffer must be replaced or on sync (the write-back
+ * order is by block number, never by use). Runs read from the disk go
+ * in adjacent buffers when it can be arranged. Asynchronous reads are
+ * async.c's; trials (trial.c) hook into get() and cache_forget().
+ */
+#include <string.h>
+#include "ext2_int.h"
+
+static uint32_t hash_of(uint64_t blk)
+{
+	return (uint32_t)(blk * 2654435761u) % EXT2_CACHE_HASH;
+}
+
+/* Carve the buffers from env.cache_mem. -ERR_NOMEM under EXT2_CACHE_MIN. */
+int cache_init(struct ext2_fs *fs)
+{
+	uintptr_t mem = ((uintptr_t)fs->env.cache_mem + 7) & ~(uintptr_t)7;
+	size_t lost = mem - (uintptr_t)fs->env.cache_mem;
+	size_t n = fs->env.cache_bytes > lost ?
+		   (fs->env.cache_bytes - lost) / fs->bsize : 0;
+
+	if (n > EXT2_CACHE_MAX)
+		n = EXT2_CACHE_MAX;
+	if (n < EXT2_CACHE_MIN)
+		return -ERR_NOMEM;
+	fs->nbufs = (uint32_t)n;
+	for (uint32_t i = 0; i < EXT2_CACHE_HASH; i++)
+		fs->hash[i] = -1;
+	for (uint32_t i = 0; i < fs->nbufs; i++) {
+		struct ext2_buf *b = &fs->bufs[i];
+
+		memset(b, 0, sizeof(*b));
+		b->data = (uint8_t *)mem + (size_t)i * fs->bsize;
+		b->hash_next = -1;
+	}
+	return 0;
+}
+
+static struct ext2_buf *lookup(struct ext2_fs *fs, uint64_t blk)
+{
+	for (int16_t i = fs->hash[hash_of(blk)]; i >= 0; i = fs->bufs[i].hash_next)
+		if (fs->bufs[i].blk == blk && fs->bufs[i].valid)
+			return &fs->bufs[i];
+	return NULL;
+}
+
+static void unhash(struct ext2_fs *fs, struct ext2_buf *b)
+{
+	int16_t *link = &fs->hash[hash_of(b->blk)];
+	int16_t self = (int16_t)(b - fs->bufs);
+
+	while (*link >= 0 && *link != self)
+		link = &fs->bufs[*link].hash_next;
+	if (*link == self)
+		*link = b->hash_next;
+	b->hash_next = -1;
+	b->valid = false;
+}
+
+static void rehash(struct ext2_fs *fs, struct ext2_buf *b, uint64_t blk)
+{
+	uint32_t h = hash_of(blk);
+
+	b->blk = blk;
+	b->valid = true;
+	b->dirty = false;
+	b->hash_next = fs->hash[h];
+	fs->hash[h] = (int16_t)(b - fs->bufs);
+}
+
+/* Write `count` buffers holding consecutive blocks in one request. */
+static int write_run(struct ext2_fs *fs, struct ext2_buf **run, uint32_t count)
+{
+	const void *bufs[CACHE_RUN_MAX];
+	int r;
+
+	for (uint32_t i = 0; i < count; i++)
+		bufs[i] = run[i]->data;
+	r = fs->env.dev->write(fs->env.dev_ctx, run[0]->blk, fs->bsize, count,
+			       bufs);
+	if (r < 0) {
+		fs_log(fs, "device write failed at block", run[0]->blk);
+		return r;
+	}
+	fs->dev_writes++;
+	fs->blocks_written += count;
+	for (uint32_t i = 0; i < count; i++)
+		run[i]->dirty = false;
+	return 0;
+}
+
+/* Every dirty buffer to the disk, in block order, consecutive blocks as
+ * one request. Does not flush the device. */
+int cache_write_back(struct ext2_fs *fs)
+{
+	struct ext2_buf **dirty = fs->writeback;	/* not 8 KiB of stack */
+	uint32_t n = 0;
+	int err = 0;
+
+	for (uint32_t i = 0; i < fs->nbufs; i++)
+		if (fs->bufs[i].valid && fs->bufs[i].dirty)
+			dirty[n++] = &fs->bufs[i];
+	/* Shell sort by block number. */
+	for (uint32_t gap = n / 2; gap > 0; gap /= 2)
+		for (uint32_t i = gap; i < n; i++)
+			for (uint32_t j = i; j >= gap &&
+			     dirty[j - gap]->blk > dirty[j]->blk; j -= gap) {
+				struct ext2_buf *t = dirty[j];
+
+				dirty[j] = dirty[j - gap];
+				dirty[j - gap] = t;
+			}
+	for (uint32_t i = 0; i < n;) {
+		uint32_t len = 1;
+		int r;
+
+		while (i + len < n && len < CACHE_RUN_MAX &&
+		       dirty[i + len]->blk == dirty[i]->blk + len)
+			len++;
+		r = write_run(fs, &dirty[i], len);
+		if (r < 0 && err == 0)
+			err = r;
+		i += len;
+	}
+	return err;
+}
+
+/* An unpinned buffer to reuse, written back first if dirty. */
+static int victim(struct ext2_fs *fs, struct ext2_buf **out)
+{
+	struct ext2_buf *best = NULL;
+
+	for (uint32_t i = 0; i < fs->nbufs; i++) {
+		struct ext2_buf *b = &fs->bufs[i];
+
+		if (b->refs)
+			continue;
+		if (!b->valid) {
+			best = b;
+			break;
+		}
+		if (!best || b->last_use < best->last_use)
+			best = b;
+	}
+	if (!best) {
+		fs_log(fs, "block cache: every buffer is pinned", fs->nbufs);
+		return -ERR_NOMEM;
+	}
+	if (best->valid && best->dirty) {
+		/* Write every dirty block now: one batch instead of one
+		 * request per replaced buffer. */
+		int r = cache_write_back(fs);
+
+		if (r < 0)
+			return r;
+	}
+	if (best->valid)
+		unhash(fs, best);
+	*out = best;
+	return 0;
+}
+
+/*
+ * Block blk-1 is cached: if the buffer after its buffer is free (unpinned,
+ * clean, older than it), take that one, so that blocks read or written in
+ * sequence sit in adjacent memory and their write-back run is one range.
+ */
+static struct ext2_buf *next_to_previous(struct ext2_fs *fs, uint64_t blk)
+{
+	struct ext2_buf *prev = blk > 0 ? lookup(fs, blk - 1) : NULL, *b;
+
+	if (!prev || prev + 1 >= fs->bufs + fs->nbufs)
+		return NULL;
+	b = prev + 1;
+	if (b->refs || b->in_flight || (b->valid &&
+	    (b->dirty || b->last_use > prev->last_use)))
+		return NULL;
+	if (b->valid)
+		unhash(fs, b);
+	return b;
+}
+
+static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
+	       struct ext2_buf **out)
+{
+	struct ext2_buf *b = lookup(fs, blk);
+	int r;
+
+	if (!fs_block_valid(fs, blk) && fs->sb.s_magic == EXT2_SUPER_MAGIC)
+		return fs_corrupt(fs, "block number out of range", blk);
+	if (!b && !zero && fs->nowait) {
+		fs->wanted_blk = blk;		/* the caller will fetch it */
+		fs->wanted_count = 1;
+		return -ERR_AGAIN;
+	}
+	if (b && fs->trial) {
+		r = trial_touch(fs, b, false);	/* saved before any change */
+		if (r < 0)
+			return r;
+	}
+	if (!b && fs->in_flight_count) {
+		/* This copy will be newer than an asynchronous read of the
+		 * same block still under way (which may even be overtaken by
+		 * our write-back): that one must not land in the cache. */
+		struct ext2_buf *f = cache_in_flight(fs, blk);
+
+		if (f)
+			f->stale = true;
+	}
+	if (!b) {
+		b = next_to_previous(fs, blk);
+		if (!b) {
+			r = victim(fs, &b);
+			if (r < 0)
+				return r;
+		}
+		if (!zero) {
+			void *bufs[1] = { b->data };
+
+			r = fs->env.dev->read(fs->env.dev_ctx, blk, fs->bsize,
+					      1, bufs);
+			if (r < 0) {
+				fs_log(fs, "device read failed at block", blk);
+				return r;
+			}
+			fs->dev_reads++;
+			fs->blocks_read++;
+		}
+		rehash(fs, b, blk);
+		if (fs->trial) {
+			r = trial_touch(fs, b, true);
+			if (r < 0) {
+				unhash(fs, b);
+				return r;
+			}
+		}
+	}
+	if (zero) {
+		memset(b->data, 0, fs->bsize);
+		b->dirty = true;
+	}
+	b->refs++;
+	b->last_use = ++fs->clock;
+	*out = b;
+	return 0;
+}
+
+/* The buffer of block blk, read from the disk if not cached; pinned. */
+int bget(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
+{
+	return get(fs, blk, false, out);
+}
+
+/* The buffer of a block about to be overwritten whole: zero-filled and
+ * dirty, never read. */
+int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
+{
+	return get(fs, blk, true, out);
+}
+
+/* Make buffer b hold block blk, valid and clean (async.c). */
+void cache_install(struct ext2_fs *fs, struct ext2_buf *b, uint64_t blk)
+{
+	rehash(fs, b, blk);
+	b->last_use = ++fs->clock;
+}
+
+/* Drop buffer b from the cache (its contents are not wanted). */
+void cache_drop(struct ext2_fs *fs, struct ext2_buf *b)
+{
+	if (b->valid)
+		unhash(fs, b);
+}
+
+/* Is block blk cached (no device request needed to bget it)? */
+bool cache_has(struct ext2_fs *fs, uint64_t blk)
+{
+	return lookup(fs, blk) != NULL;
+}
+
+void bput(struct ext2_fs *fs, struct ext2_buf *b)
+{
+	(void)fs;
+	if (b && b->refs)
+		b->refs--;
+}
+
+void bdirty(struct ext2_buf *b)
+{
+	b->dirty = true;
+}
+
+/* A freed block: its contents no longer matter, so never write them. */
+void cache_forget(struct ext2_fs *fs, uint64_t blk)
+{
+	struct ext2_buf *b = lookup(fs, blk);
+
+	/* In a trial the block may yet stay allocated: keep what undo needs
+	 * (if there is no room, keeping the stale copy is harmless). */
+	if (b && fs->trial && trial_touch(fs, b, false) < 0)
+		return;
+	if (b && b->refs == 0)
+		unhash(fs, b);
+	else if (b)
+		b->dirty = false;
+}
+
+/* n adjacent buffers, none pinned or in flight, the least recently used
+ * such window; -ERR_NOMEM if there is none. Written back first if dirty. */
+static int adjacent_victims(struct ext2_fs *fs, uint32_t n,
+			    struct ext2_buf **run)
+{
+	uint32_t best = 0, best_age = UINT32_MAX;
+	bool found = false, dirty = false;
+
+	for (uint32_t i = 0; i + n <= fs->nbufs; i++) {
+		uint32_t newest = 0, k;
+
+		for (k = 0; k < n; k++) {
+			struct ext2_buf *b = &fs->bufs[i + k];
+
+			if (b->refs || b->in_flight)
+				break;
+			if (b->valid && b->last_use > newest)
+				newest = b->last_use;
+		}
+		if (k < n) {
+			i += k;		/* no window holds buffer i + k */
+			continue;
+		}
+		if (!found || newest < best_age) {
+			found = true;
+			best = i;
+			best_age = newest;
+		}
+	}
+	if (!found)
+		return -ERR_NOMEM;
+	for (uint32_t k = 0; k < n; k++)
+		dirty |= fs->bufs[best + k].valid && fs->bufs[best + k].dirty;
+	if (dirty) {
+		int r = cache_write_back(fs);
+
+		if (r < 0)
+			return r;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		run[k] = &fs->bufs[best + k];
+		if (run[k]->valid)
+			unhash(fs, run[k]);
+	}
+	return 0;
+}
+
+/*
+ * Pinned buffers for blocks blk, blk+1, ... : as many of the first count
+ * as are neither cached nor being read, up to the first that is. Adjacent
+ * in memory if the cache has such a window free, so that a driver that
+ * reads into one contiguous range needs one request; else one by one.
+ * Returns how many (0: blk itself is cached or being read), or < 0.
+ */
+int cache_grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
+		   struct ext2_buf **run)
+{
+	uint32_t n = 0;
+	int r;
+
+	if (count > CACHE_RUN_MAX)
+		count = CACHE_RUN_MAX;
+	if (count > fs->nbufs / 4)
+		count = fs->nbufs / 4;
+	while (n < count && fs_block_valid(fs, blk + n) && !lookup(fs, blk + n) &&
+	       !cache_in_flight(fs, blk + n))
+		n++;
+	if (n == 0)
+		return 0;
+	if (n > 1 && adjacent_victims(fs, n, run) == 0) {
+		for (uint32_t i = 0; i < n; i++)
+			run[i]->refs = 1;
+		return (int)n;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		r = victim(fs, &run[i]);
+		if (r < 0) {
+			if (i == 0)
+				return r;
+			return (int)i;
+		}
+		run[i]->refs = 1;	/* keep it from being chosen again */
+	}
+	return (int)n;
+}
+
+/*
+ * Read the uncached blocks among [blk, blk+count) that follow blk
+ * (stopping at the first cached one) in one device request, so a
+ * sequential read costs one request per run instead of one per block.
+ */
+int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count)
+{
+	struct ext2_buf *run[CACHE_RUN_MAX];
+	void *bufs[CACHE_RUN_MAX];
+	int n, r;
+
+	if (fs->nowait) {
+		if (lookup(fs, blk))
+			return 0;
+		fs->wanted_blk = blk;
+		fs->wanted_count = count ? count : 1;
+		return -ERR_AGAIN;
+	}
+	n = cache_grab_run(fs, blk, count, run);
+	if (n <= 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		bufs[i] = run[i]->data;
+	r = fs->env.dev->read(fs->env.dev_ctx, blk, fs->bsize, (uint32_t)n, bufs);
+	if (r < 0) {
+		fs_log(fs, "device read failed at block", blk);
+	} else {
+		fs->dev_reads++;
+		fs->blocks_read += (uint32_t)n;
+	}
+	for (int i = 0; i < n; i++) {
+		run[i]->refs = 0;
+		if (r == 0) {
+			rehash(fs, run[i], blk + (uint64_t)i);
+			run[i]->last_use = ++fs->clock;
+		}
+	}
+	return r;
+}

@@ -1,0 +1,265 @@
+/*
+ * File contents by inode number: read and write at an offset, truncate,
+ * stat, fsync. Holes read as zeros; a block that a write or truncate makes
+ * part of the file is zero outside the written bytes, so the bytes past
+ * the end of a file are always zero on the disk and growing a file never
+ * shows old data. Access times are not updated on read (as with noatime).
+ */
+#include <string.h>
+#include "ext2_int.h"
+
+#define READ_AHEAD 32	/* blocks fetched in one request on a sequential miss */
+
+/* Count the file blocks after lblk (up to max) whose disk blocks follow
+ * pblk without a gap, to fetch them with one request. */
+static uint32_t contiguous_run(struct ext2_fs *fs, uint32_t ino,
+			       struct ext2_inode *in, uint64_t lblk,
+			       uint32_t pblk, uint32_t max)
+{
+	uint64_t wanted_blk = fs->wanted_blk;
+	uint32_t n = 1, next, wanted_count = fs->wanted_count;
+
+	while (n < max && bmap(fs, ino, in, lblk + n, false, &next, NULL) == 0 &&
+	       next == pblk + n)
+		n++;
+	/* An uncached indirect block here only ends the run. */
+	fs->wanted_blk = wanted_blk;
+	fs->wanted_count = wanted_count;
+	return n;
+}
+
+static int64_t read_data(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+			 void *buf, size_t len)
+{
+	struct ext2_inode in;
+	uint64_t size, done = 0;
+	int r = inode_load(fs, ino, &in);
+
+	if (r < 0)
+		return r;
+	if (is_dir(&in))
+		return -ERR_ISDIR;
+	size = inode_size(&in);
+	if (off >= size)
+		return 0;
+	if (len > size - off)
+		len = (size_t)(size - off);
+	if (!inode_has_blocks(&in)) {
+		/* A fast symbolic link: the target is in i_block itself. */
+		if ((in.i_mode & EXT2_S_IFMT) != EXT2_S_IFLNK)
+			return -ERR_INVAL;
+		memcpy(buf, (const uint8_t *)in.i_block + off, len);
+		return (int64_t)len;
+	}
+	while (done < len) {
+		uint64_t pos = off + done, lblk = pos / fs->bsize;
+		uint32_t boff = (uint32_t)(pos % fs->bsize), pblk;
+		size_t n = fs->bsize - boff;
+		struct ext2_buf *b;
+
+		if (n > len - done)
+			n = (size_t)(len - done);
+		r = bmap(fs, ino, &in, lblk, false, &pblk, NULL);
+		if (r < 0)
+			break;
+		if (pblk == 0) {
+			memset((uint8_t *)buf + done, 0, n);
+		} else {
+			uint64_t left = (len - done + boff + fs->bsize - 1) / fs->bsize;
+
+			if (left > 1 && !cache_has(fs, pblk)) {
+				uint32_t run = contiguous_run(fs, ino, &in, lblk, pblk,
+					left < READ_AHEAD ? (uint32_t)left : READ_AHEAD);
+
+				if (run > 1 &&
+				    cache_prefetch(fs, pblk, run) == -ERR_AGAIN) {
+					r = -ERR_AGAIN;
+					break;
+				}
+			}
+			r = bget(fs, pblk, &b);
+			if (r < 0)
+				break;
+			memcpy((uint8_t *)buf + done, b->data + boff, n);
+			bput(fs, b);
+		}
+		done += n;
+	}
+	/* nowait: a short count for what was cached, so that a read larger
+	 * than the cache still makes progress; -ERR_AGAIN if nothing was. */
+	return done > 0 ? (int64_t)done : r;
+}
+
+int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
+		  size_t len)
+{
+	int64_t r;
+
+	nowait_begin(fs);
+	r = read_data(fs, ino, off, buf, len);
+	nowait_end(fs);
+	return r;
+}
+
+static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+			const void *buf, size_t len)
+{
+	struct ext2_inode in;
+	uint64_t done = 0;
+	int r, r2;
+
+	if (fs->read_only)
+		return -ERR_ROFS;
+	r = inode_load(fs, ino, &in);
+	if (r < 0)
+		return r;
+	if (is_dir(&in))
+		return -ERR_ISDIR;
+	if ((in.i_mode & EXT2_S_IFMT) != EXT2_S_IFREG)
+		return -ERR_INVAL;
+	if (len == 0)
+		return 0;
+	if (off >= fs->max_size)
+		return -ERR_FBIG;
+	if (len > fs->max_size - off)
+		len = (size_t)(fs->max_size - off);
+	while (done < len) {
+		uint64_t pos = off + done, lblk = pos / fs->bsize;
+		uint32_t boff = (uint32_t)(pos % fs->bsize), pblk;
+		size_t n = fs->bsize - boff;
+		struct ext2_buf *b;
+		bool fresh;
+
+		if (n > len - done)
+			n = (size_t)(len - done);
+		r = bmap(fs, ino, &in, lblk, true, &pblk, &fresh);
+		if (r < 0)
+			break;
+		if (fresh || n == fs->bsize)
+			r = bget_zero(fs, pblk, &b);
+		else
+			r = bget(fs, pblk, &b);
+		if (r < 0)
+			break;
+		memcpy(b->data + boff, (const uint8_t *)buf + done, n);
+		bdirty(b);
+		bput(fs, b);
+		done += n;
+	}
+	/* Store even after an error: bmap may have added blocks. An indirect
+	 * block it added past the end without its data block goes again. */
+	if (off + done > inode_size(&in))
+		inode_set_size(fs, &in, off + done);
+	if (r < 0)
+		(void)bmap_truncate(fs, &in, (inode_size(&in) + fs->bsize - 1) /
+				    fs->bsize);
+	if (done > 0)
+		in.i_mtime = in.i_ctime = fs_now(fs);
+	r2 = inode_store(fs, ino, &in);
+	if (r2 < 0)
+		return r2;
+	return done > 0 ? (int64_t)done : r;
+}
+
+static int do_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
+{
+	struct ext2_inode in;
+	int r, r2;
+
+	if (fs->read_only)
+		return -ERR_ROFS;
+	r = inode_load(fs, ino, &in);
+	if (r < 0)
+		return r;
+	if (is_dir(&in))
+		return -ERR_ISDIR;
+	if ((in.i_mode & EXT2_S_IFMT) != EXT2_S_IFREG)
+		return -ERR_INVAL;
+	if (size > fs->max_size)
+		return -ERR_FBIG;
+	if (size < inode_size(&in)) {
+		uint32_t tail = (uint32_t)(size % fs->bsize), pblk;
+
+		r = bmap_truncate(fs, &in, (size + fs->bsize - 1) / fs->bsize);
+		if (r == 0 && tail)
+			r = bmap(fs, ino, &in, size / fs->bsize, false, &pblk, NULL);
+		if (r == 0 && tail && pblk) {
+			struct ext2_buf *b;
+
+			/* Zero the cut-off bytes of the last block, so a
+			 * later grow reads zeros there. */
+			r = bget(fs, pblk, &b);
+			if (r == 0) {
+				memset(b->data + tail, 0, fs->bsize - tail);
+				bdirty(b);
+				bput(fs, b);
+			}
+		}
+	}
+	/* After an error the size stays: blocks already freed are holes
+	 * inside the file, and a retry frees the rest. */
+	if (r == 0) {
+		inode_set_size(fs, &in, size);
+		in.i_mtime = in.i_ctime = fs_now(fs);
+	}
+	r2 = inode_store(fs, ino, &in);
+	return r < 0 ? r : r2;
+}
+
+int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st)
+{
+	struct ext2_inode in;
+	int r;
+
+	nowait_begin(fs);
+	r = inode_load(fs, ino, &in);
+	nowait_end(fs);
+	if (r < 0)
+		return r;
+	memset(st, 0, sizeof(*st));
+	st->ino = ino;
+	st->mode = in.i_mode;
+	st->nlink = in.i_links_count;
+	st->uid = in.i_uid;
+	st->gid = in.i_gid;
+	st->size = inode_size(&in);
+	st->blocks = in.i_blocks;
+	st->blksize = fs->bsize;
+	st->atime = in.i_atime;
+	st->mtime = in.i_mtime;
+	st->ctime = in.i_ctime;
+	return 0;
+}
+
+/* All dirty blocks, not only this file's, then a device flush: simple,
+ * and at least as strong as fsync asks. */
+int ext2_fsync(struct ext2_fs *fs, uint32_t ino)
+{
+	struct ext2_inode in;
+	int r = inode_load(fs, ino, &in);
+
+	if (r < 0)
+		return r;
+	return ext2_sync(fs);
+}
+
+int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+		   const void *buf, size_t len)
+{
+	bool trial = trial_begin(fs);
+	int64_t r = do_write(fs, ino, off, buf, len);
+
+	if (trial && trial_end(fs, r))
+		r = do_write(fs, ino, off, buf, len);	/* too big for a trial */
+	return r;
+}
+
+int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
+{
+	bool trial = trial_begin(fs);
+	int r = do_truncate(fs, ino, size);
+
+	if (trial && trial_end(fs, r))
+		r = do_truncate(fs, ino, size);	/* too big for a trial */
+	return r;
+}

@@ -1,0 +1,459 @@
+/*
+ * Two of the fuzzer's operation classes: random syscalls (FZ_SYSCALL) and
+ * random requests to the pager (FZ_PAGER). Each operation is one call with
+ * arguments from the pools in fuzz_values.c. The calls that could block
+ * this single thread forever (IPC on our own endpoints, a wait with no bit
+ * pending) get only handles on which they cannot; everything else is fair
+ * game. Every result must be >= 0 or a negated ERR_* code. Also here:
+ * FZ_EXHAUST's pool-emptying calls, FZ_BRK's requests near the break and
+ * FZ_DERIVED's watched page.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "abi/fault.h"
+#include "fuzz.h"
+
+#define OBJECT_CAP	48	/* objects a child keeps without FZ_EXHAUST */
+#define GROWTH_CAP	256	/* page-table-growing calls between task purges */
+
+static uint64_t growth;		/* SYS_MAP / SYS_THREAD_CREATE since the last purge */
+static uint64_t heap_top;	/* FZ_BRK: the break as the pager last said */
+
+/* FZ_BRK: an address near the break, where the heap grows and shrinks. */
+static uint64_t near_break(struct fz *f)
+{
+	if (!heap_top) {
+		struct ipc_msg q = { .info = ipc_info(PAGER_BRK, 0, 0) };
+		heap_top = pager_call(&q) > 0 ? q.w[0] : PROC_TEXT_MIN;
+	}
+	return ((heap_top + PAGE_SIZE * fz_below(f, 32)) & ~(PAGE_SIZE - 1)) - 16 * PAGE_SIZE +
+	       (fz_chance(f, 8) ? fz_below(f, PAGE_SIZE) : 0);
+}
+
+static const int64_t known_errors[] = {
+	ERR_PERM, ERR_NOENT, ERR_SRCH, ERR_IO, ERR_NOEXEC, ERR_BADF, ERR_CHILD, ERR_AGAIN,
+	ERR_NOMEM, ERR_ACCES, ERR_FAULT, ERR_BUSY, ERR_EXIST, ERR_NODEV, ERR_INVAL,
+	ERR_NOSPC, ERR_NOSYS, ERR_NOTSUP,
+};
+
+/* A result is a success or one of the documented error codes. */
+static void check_result(struct fz *f, const char *what, uint64_t nr, int64_t r)
+{
+	if (r >= 0)
+		return;
+	f->refused++;
+	for (unsigned i = 0; i < sizeof(known_errors) / sizeof(known_errors[0]); i++)
+		if (r == -known_errors[i])
+			return;
+	f->failed++;
+	printf("FAIL: fuzz: op %llu: %s %llu returned %lld\n", (unsigned long long)f->ops,
+	       what, (unsigned long long)nr, (long long)r);
+	fflush(stdout);
+}
+
+static void trace(struct fz *f, const char *what, uint64_t nr, const uint64_t *a, int n)
+{
+	if (!(f->classes & FZ_TRACE))
+		return;
+	printf("fuzz: op %llu %s %llu", (unsigned long long)f->ops, what, (unsigned long long)nr);
+	for (int i = 0; i < n; i++)
+		printf(" %#llx", (unsigned long long)a[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Make room for a new object: without FZ_EXHAUST a child holds a bounded
+ * number, so it cannot empty the kernel pool (issue 6, A.5). */
+static void make_room(struct fz *f)
+{
+	if (f->classes & FZ_EXHAUST)
+		return;
+	while (f->nobjects >= OBJECT_CAP) {
+		uint64_t h = 1 + fz_below(f, FZ_HANDLES - 1);
+		if (f->kind[h] == HK_EP || f->kind[h] == HK_NOTIF || f->kind[h] == HK_TASK ||
+		    f->kind[h] == HK_THREAD || f->kind[h] == HK_OTHER)
+			fz_close(f, h);
+		else if (f->kind[h] >= HK_GUEST_TASK && fz_chance(f, 4))
+			fz_close(f, h);	/* the fault class rebuilds */
+	}
+}
+
+/* Sparse maps and new threads grow page tables and thread objects in our
+ * tasks: every GROWTH_CAP of them, destroy our tasks (not the fault
+ * class's), unless FZ_EXHAUST. */
+static void count_growth(struct fz *f)
+{
+	if ((f->classes & FZ_EXHAUST) || ++growth < GROWTH_CAP)
+		return;
+	growth = 0;
+	for (uint64_t h = 1; h < FZ_HANDLES; h++)
+		if (f->kind[h] == HK_TASK || f->kind[h] == HK_THREAD)
+			fz_close(f, h);
+}
+
+/* A source page and rights for a mapping into a task whose threads may
+ * run it: executable only from pages that fault at once or run the guest
+ * loop, and never writable pages that another task could then fill. */
+void fz_map_args(struct fz *f, uint64_t *src, uint64_t *rights)
+{
+	*src = fz_src_page(f);
+	*rights = fz_rights(f);
+	if (*rights & MAP_X) {
+		static const char *const safe[] = { fz_zero_page, fz_ones_page, NULL };
+		uint64_t k = fz_below(f, 3);
+		*src = safe[k] ? (uint64_t)safe[k] : fz_guest_page();
+		if (fz_chance(f, 16))
+			*src += 1;	/* misaligned */
+	}
+	if ((*src & ~(PAGE_SIZE - 1)) == (uint64_t)fz_zero_page ||
+	    (*src & ~(PAGE_SIZE - 1)) == (uint64_t)fz_ones_page ||
+	    (*src & ~(PAGE_SIZE - 1)) == (uint64_t)fz_text)
+		*rights &= ~(uint64_t)MAP_W;
+}
+
+static int64_t ipc_any(uint64_t nr, uint64_t h, struct ipc_msg *m)
+{
+	switch (nr) {
+	case SYS_IPC_CALL: return ipc_call(h, m);
+	case SYS_IPC_SEND: return ipc_send(h, m);
+	case SYS_IPC_RECV: return ipc_recv(h, m);
+	case SYS_IPC_REPLY_RECV: return ipc_reply_recv(h, m);
+	default: return ipc_reply(h, m);
+	}
+}
+
+/* FZ_EXHAUST: what empties a kernel pool without quotas (issue 6, A.5):
+ * tasks, and sparse maps, each wanting new page-table pages. */
+static void grow(struct fz *f)
+{
+	uint64_t a[4] = { fz_handle_of(f, HK_TASK), (uint64_t)fz_scratch, 0, MAP_R };
+	int64_t r;
+
+	if (fz_chance(f, 8)) {
+		trace(f, "grow", SYS_TASK_CREATE, a, 0);
+		r = sys_task_create();
+		check_result(f, "sys", SYS_TASK_CREATE, r);
+		fz_track(f, r, HK_TASK);
+		return;
+	}
+	a[2] = (fz_below(f, USER_TOP >> 30) << 30) | (fz_below(f, 512) << 21);
+	trace(f, "grow", SYS_MAP, a, 4);
+	check_result(f, "sys", SYS_MAP, sys_map(a[0], a[1], a[2], a[3]));
+}
+
+void fz_syscall_op(struct fz *f)
+{
+	uint64_t nr = fz_chance(f, 32) ? fz_word(f) : fz_below(f, SYS_COUNT + 2);
+	uint64_t a[6] = { 0 };
+	struct ipc_msg m;
+	int64_t r;
+
+	if ((f->classes & FZ_EXHAUST) && fz_chance(f, 2)) {
+		grow(f);
+		return;
+	}
+	switch (nr) {
+	case SYS_DEBUG_WRITE:
+		a[0] = fz_rptr(f);
+		a[1] = fz_chance(f, 2) ? fz_below(f, 4) : fz_len(f);
+		if (a[0] >= (uint64_t)fz_text && a[0] < (uint64_t)fz_text + PAGE_SIZE &&
+		    a[1] <= PAGE_SIZE && !fz_chance(f, 64))
+			a[1] %= 4;	/* keep the console readable */
+		break;
+	case SYS_SHUTDOWN:
+		a[0] = fz_handle(f);	/* we hold no device-control handle */
+		a[1] = fz_word(f);
+		break;
+	case SYS_IPC_CALL: case SYS_IPC_SEND: case SYS_IPC_RECV: case SYS_IPC_REPLY_RECV:
+	case SYS_IPC_REPLY:
+		a[0] = nr == SYS_IPC_REPLY ? fz_handle_of(f, HK_THREAD) : fz_nonblocking_handle(f);
+		m.info = fz_info(f, 1);
+		for (int i = 0; i < IPC_WORDS; i++)
+			m.w[i] = fz_word(f);
+		a[1] = m.info;
+		trace(f, "ipc", nr, a, 2);
+		r = ipc_any(nr, a[0], &m);
+		check_result(f, "ipc", nr, r);
+		return;
+	case SYS_IPCBUF_SET:
+		a[0] = fz_page(f);
+		trace(f, "sys", nr, a, 1);
+		check_result(f, "sys", nr, sys_ipcbuf_set(a[0]));
+		sys_ipcbuf_set(PROC_IPCBUF_VA);	/* the pager calls need it back */
+		return;
+	case SYS_ENDPOINT_CREATE: case SYS_NOTIF_CREATE: case SYS_TASK_CREATE:
+		make_room(f);
+		trace(f, "sys", nr, a, 0);
+		r = syscall0(nr);
+		check_result(f, "sys", nr, r);
+		fz_track(f, r, nr == SYS_ENDPOINT_CREATE ? HK_EP :
+			       nr == SYS_NOTIF_CREATE ? HK_NOTIF : HK_TASK);
+		return;
+	case SYS_NOTIFY:
+		a[0] = fz_chance(f, 2) ? fz_handle_of(f, HK_NOTIF) : fz_handle(f);
+		break;
+	case SYS_WAIT:
+		/* Only on a handle with a bit just set, or one that is no
+		 * notification at all. */
+		a[0] = fz_chance(f, 2) ? fz_handle_of(f, HK_NOTIF) : fz_nonblocking_handle(f);
+		if (a[0] < FZ_HANDLES && f->kind[a[0]] == HK_NOTIF && sys_notify(a[0]) != 0)
+			return;
+		break;
+	case SYS_TASK_DESTROY:
+		a[0] = fz_chance(f, 4) ? fz_handle(f) : fz_handle_of(f, HK_TASK);
+		break;
+	case SYS_TASK_INFO:
+		a[0] = fz_handle(f);
+		a[1] = fz_wptr(f);
+		break;
+	case SYS_THREAD_CREATE:
+		make_room(f);
+		count_growth(f);
+		a[0] = fz_handle_of(f, HK_TASK);
+		a[1] = fz_page(f) + (fz_chance(f, 8) ? 2 : 0);
+		a[2] = fz_word(f);
+		a[3] = fz_word(f);
+		a[4] = fz_chance(f, 2) ? 0 : fz_handle(f);	/* may be our pager's */
+		a[5] = fz_rand(f);
+		trace(f, "sys", nr, a, 6);
+		r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		check_result(f, "sys", nr, r);
+		fz_track(f, r, HK_THREAD);
+		return;
+	case SYS_THREAD_EXIT:
+		if (!(f->classes & FZ_THREAD_EXIT) || !fz_chance(f, 64))
+			return;
+		trace(f, "sys", nr, a, 0);
+		sys_thread_exit();	/* the pager is not told: issue 6, A.6 */
+		return;
+	case SYS_HANDLE_CLOSE:
+		a[0] = fz_chance(f, 2) ? fz_handle_of(f, HK_NONE) : fz_handle(f);
+		if (a[0] < FZ_HANDLES && (f->kind[a[0]] == HK_PAGER || f->kind[a[0]] == HK_INHERITED))
+			return;	/* without the pager handle we could not even exit */
+		trace(f, "sys", nr, a, 1);
+		r = sys_handle_close(a[0]);
+		check_result(f, "sys", nr, r);
+		if (r == 0)
+			fz_forget(f, a[0]);
+		return;
+	case SYS_HANDLE_GRANT:
+		make_room(f);
+		a[0] = fz_chance(f, 2) ? 0 : fz_handle_of(f, HK_TASK);
+		a[1] = fz_handle(f);
+		a[2] = fz_chance(f, 2) ? 0 : fz_rand(f);
+		a[3] = fz_chance(f, 8) ? fz_rand(f) : fz_below(f, 16);
+		trace(f, "sys", nr, a, 4);
+		r = sys_handle_grant(a[0], a[1], a[2], a[3]);
+		check_result(f, "sys", nr, r);
+		if (a[0] == 0)
+			fz_track(f, r, HK_OTHER);
+		return;
+	case SYS_MAP:
+		count_growth(f);
+		a[0] = fz_handle_of(f, HK_TASK);
+		fz_map_args(f, &a[1], &a[3]);
+		a[2] = fz_page(f);
+		break;
+	case SYS_UNMAP: case SYS_PROTECT:
+		a[0] = fz_handle_of(f, HK_TASK);
+		a[1] = fz_page(f);
+		a[2] = fz_chance(f, 2) ? fz_below(f, 16) : fz_len(f);
+		a[3] = fz_rights(f);
+		break;
+	case SYS_MAP_DEVICE:
+		a[0] = fz_handle(f);
+		a[1] = fz_handle(f);
+		a[2] = fz_chance(f, 2) ? 0x10000000ul + PAGE_SIZE * fz_below(f, 16) : fz_page(f);
+		a[3] = fz_page(f);
+		a[4] = fz_rights(f);
+		break;
+	case SYS_IRQ_BIND: case SYS_IRQ_ACK:
+		a[0] = fz_handle(f);
+		a[1] = fz_chance(f, 2) ? fz_below(f, 130) : fz_word(f);
+		a[2] = fz_handle(f);
+		break;
+	case SYS_KERNEL_INFO:
+		a[0] = fz_wptr(f);
+		break;
+	case SYS_REPLY_SAVE:	/* would take the fault class's pending reply */
+		return;
+	default:
+		if (nr < SYS_COUNT)	/* SYS_YIELD, and calls newer than this file: no arguments */
+			break;
+		for (int i = 0; i < 6; i++)
+			a[i] = fz_word(f);
+		break;
+	}
+	trace(f, "sys", nr, a, 6);
+	r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	check_result(f, "sys", nr, r);
+}
+
+/* Does [addr, addr + len) touch what keeps this child running: its image
+ * and heap, the mmap area's top (the progress page), its stack, its IPC
+ * buffer? */
+static int hits_own(uint64_t addr, uint64_t len)
+{
+	static const uint64_t own[][2] = {
+		{ 0, 16ul << 20 },
+		{ PROC_MMAP_TOP - (16ul << 20), PROC_MMAP_TOP },
+		{ PROC_STACK_TOP - PROC_STACK_MAX - PROC_STACK_GUARD, PROC_IPCBUF_VA + PAGE_SIZE },
+	};
+	uint64_t end = addr + len < addr ? ~0ul : addr + len;
+
+	for (int i = 0; i < 3; i++)
+		if (addr < own[i][1] && end > own[i][0])
+			return 1;
+	return 0;
+}
+
+/* FZ_DERIVED: the source page our tasks may still map is gone. The pager
+ * hands out the frame it freed last first: take a new page at once, mark
+ * it, and watch it. Nothing else maps it, so if the marker changes, a
+ * guest wrote through a mapping that outlived its source (issue 6, A.1). */
+static void watch_reuse(struct fz *f)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_MMAP, 0, 0),
+			     .w = { 0, PAGE_SIZE, MAP_R | MAP_W,
+				    PMAP_PRIVATE | PMAP_ANONYMOUS | PMAP_POPULATE } };
+
+	f->given = 0;
+	if (f->watched || !f->given_at || pager_call(&m) < 0)
+		return;
+	f->watched = m.w[0];
+	f->marker = 0x5afe5afe00000000ul | f->ops;
+	f->probe_at = f->given_at;	/* the fault class sends a probe there */
+	((volatile uint64_t *)f->watched)[0] = f->marker;
+	((volatile uint64_t *)f->watched)[1] = f->marker;
+}
+
+void fz_derived_check(struct fz *f)
+{
+	volatile uint64_t *w = (volatile uint64_t *)f->watched;
+
+	if (!w || (w[0] == f->marker && w[1] == f->marker))
+		return;
+	f->failed++;
+	printf("FAIL: fuzz: op %llu: our page %#llx changed (%#llx) after the page given to "
+	       "our tasks was unmapped: a frame outlived its mapping\n",
+	       (unsigned long long)f->ops, (unsigned long long)f->watched,
+	       (unsigned long long)w[0]);
+	fflush(stdout);
+	f->watched = 0;
+}
+
+/* A request to the pager: random label, words, payload and (with
+ * FZ_PAGER_GRANT) a granted handle. Requests that would end this process
+ * are rare, so a child gets far. */
+void fz_pager_op(struct fz *f)
+{
+	uint64_t pager = libsys_start_info.pager, pid = libsys_start_info.pid;
+	uint64_t label = fz_chance(f, 16) ? fz_rand(f) >> 16 : fz_below(f, PAGER_LABEL_COUNT + 2);
+	struct ipc_msg m;
+	int64_t r;
+
+	for (int i = 0; i < IPC_WORDS; i++)
+		m.w[i] = fz_word(f);
+	switch (label) {
+	case PAGER_EXIT:
+		if (!fz_chance(f, 1024))
+			label = PAGER_GETPID;
+		if ((m.w[0] & 0xff) == 99)
+			m.w[0] = 0;	/* 99 means "failed" to the parent */
+		break;
+	case PAGER_KILL:
+		m.w[0] = fz_chance(f, 2) ? fz_below(f, 64) : fz_word(f);
+		if (m.w[0] == pid && !fz_chance(f, 1024))
+			m.w[0] = 1;
+		break;
+	case PAGER_WAIT:
+		m.w[0] = fz_chance(f, 2) ? (uint64_t)-1 : fz_below(f, 64);
+		m.w[1] = fz_chance(f, 2) ? WAIT_NOHANG : fz_word(f);
+		break;
+	case PAGER_SPAWN:
+		/* Random bytes: never a program's name. */
+		for (int i = 0; i < 64; i++)
+			((uint8_t *)ipcbuf())[i] = (uint8_t)(0x80 | fz_rand(f));
+		break;
+	case PAGER_FORK:
+		/* Costly (a copy of our space, a kill report): rarer. */
+		if (!fz_chance(f, 32))
+			label = PAGER_PROC_STATS;
+		m.w[0] = fz_page(f);	/* pc: never our code, so it dies */
+		break;
+	case PAGER_CHECK:	/* a walk over every frame: rarer */
+		if (!fz_chance(f, 32))
+			label = PAGER_MEMINFO;
+		break;
+	case PAGER_MMAP: case PAGER_MUNMAP: case PAGER_MPROTECT: case PAGER_MADVISE:
+	case PAGER_MREMAP:
+		m.w[0] = fz_page(f);
+		m.w[1] = fz_chance(f, 2) ? PAGE_SIZE * fz_below(f, 64) : fz_len(f);
+		/* Now and then at our own mappings (which ends us), else not. */
+		if (fz_chance(f, 4096))
+			m.w[0] = fz_chance(f, 2) ? PROC_TEXT_MIN : PROC_STACK_TOP - PAGE_SIZE;
+		else if ((f->classes & FZ_BRK) && fz_chance(f, 2))
+			m.w[0] = near_break(f);	/* the heap: brk's state and ours meet */
+		else if (hits_own(m.w[0], m.w[1]))
+			m.w[0] = FZ_ZONE + PAGE_SIZE * fz_below(f, FZ_ZONE_PAGES);
+		if (f->given && label != PAGER_MMAP && fz_chance(f, 4))
+			m.w[0] = f->given;	/* FZ_DERIVED: take back a mapped source */
+		m.w[2] = fz_chance(f, 2) ? fz_below(f, 8) : fz_word(f);
+		if (label == PAGER_MMAP) {
+			static const uint64_t fl[] = { PMAP_PRIVATE, PMAP_SHARED, PMAP_FIXED,
+				PMAP_ANONYMOUS, PMAP_POPULATE, PMAP_FIXED_NOREPLACE };
+			m.w[3] = 0;
+			for (int i = 0; i < 6; i++)
+				if (fz_chance(f, 2))
+					m.w[3] |= fl[i];
+			if (fz_chance(f, 16))
+				m.w[3] = fz_word(f);
+		} else {
+			m.w[3] = fz_chance(f, 2) ? fz_below(f, 4) : fz_word(f);
+		}
+		break;
+	case PAGER_BRK:
+		if (!(f->classes & FZ_BRK))
+			label = PAGER_GETPID;
+		else
+			m.w[0] = fz_chance(f, 4) ? fz_word(f) : near_break(f);
+		break;
+	case PAGER_SET_LIMIT:
+		if (!fz_chance(f, 256))
+			m.w[0] = 0;	/* a low limit ends us at the next fault */
+		break;
+	}
+	m.info = fz_info(f, f->classes & FZ_PAGER_GRANT) & ~(~0ul << IPC_LABEL_SHIFT);
+	m.info |= label << IPC_LABEL_SHIFT;
+	if (m.info & IPC_GRANT)
+		m.w[5] = fz_handle(f);
+	if (f->classes & FZ_TRACE) {
+		uint64_t a[7] = { m.info, m.w[0], m.w[1], m.w[2], m.w[3], m.w[4], m.w[5] };
+		trace(f, "pager", label, a, 7);
+	}
+	uint64_t req[4] = { m.w[0], m.w[1], m.w[2], m.w[3] };
+	/* A send now and then: the pager's answer then goes to no one. */
+	r = fz_chance(f, 32) ? ipc_send(pager, &m) : ipc_call(pager, &m);
+	check_result(f, "pager", label, r);
+	/* FZ_DERIVED: a fresh readable anonymous page, made present, becomes
+	 * a source for SYS_MAP and fault replies, and a target of munmap. */
+	if ((f->classes & FZ_DERIVED) && r == 0 && label == PAGER_MMAP && (int64_t)m.w[0] > 0 &&
+	    !(m.w[0] & (PAGE_SIZE - 1)) && m.w[0] < USER_TOP && !hits_own(m.w[0], PAGE_SIZE) &&
+	    (req[2] & MAP_R) && !(req[2] & ~7ul) && (req[3] & PMAP_ANONYMOUS) && req[1]) {
+		if (req[2] & MAP_W)
+			*(volatile char *)m.w[0] = 1;
+		else
+			(void)*(volatile char *)m.w[0];
+		f->given = m.w[0];
+	}
+	if ((f->classes & FZ_DERIVED) && r == 0 && label == PAGER_MUNMAP && f->given &&
+	    req[0] <= f->given && req[0] + req[1] > f->given && (int64_t)m.w[0] == 0)
+		watch_reuse(f);
+	if (r == 0 && label == PAGER_BRK && (int64_t)m.w[0] > 0)
+		heap_top = m.w[0];
+	if (r == 0 && label == PAGER_CHECK && (int64_t)m.w[0] == -ERR_IO) {
+		f->failed++;
+	printf("FAIL: fuzz: op %llu: the pager's check failed\n", (unsigned long long)f->ops);
+		fflush(stdout);
+	}
+}
