@@ -147,10 +147,15 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	if (win_hi < win_lo + MEGA)
 		boot_fail("no free memory left for the pager");
 
-	/* The pager's handle table comes first in the pool. */
+	/* The pager's handle table comes first in the pool, then kmem's
+	 * live-object counts (a byte per page of RAM). */
 	void *pager_handles = P2V(pool_pa);
 	memset(pager_handles, 0, PAGER_HANDLE_PAGES * PAGE_SIZE);
-	kmem_add(pool_pa + PAGER_HANDLE_PAGES * PAGE_SIZE, pool_pages - PAGER_HANDLE_PAGES);
+	uint64_t ram_pages = (mem_hi - dt.mem.base) / PAGE_SIZE;
+	uint64_t live_pages = ALIGN_UP(ram_pages, PAGE_SIZE) / PAGE_SIZE;
+	kmem_init(P2V(pool_pa + PAGER_HANDLE_PAGES * PAGE_SIZE), dt.mem.base, ram_pages);
+	kmem_add(pool_pa + (PAGER_HANDLE_PAGES + live_pages) * PAGE_SIZE,
+		 pool_pages - PAGER_HANDLE_PAGES - live_pages);
 	uint64_t slack = ALIGN_UP(initrd_pa + initrd_size, PAGE_SIZE);
 	if (win_lo > slack && win_lo - slack < MEGA)
 		kmem_add(slack, (win_lo - slack) / PAGE_SIZE);
@@ -164,6 +169,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	if (!pt)
 		boot_fail("kernel pool exhausted");
 	root_task = pt;
+	pt->kq.limit = kmem_total_pages() * PAGE_SIZE;	/* the pager's account: the pool */
 
 	win_pa = win_lo;
 	uint64_t entry = load_pager(&pt->as, P2V(initrd_pa), initrd_size);
@@ -199,7 +205,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	memcpy(bi->bootargs, dt.bootargs, sizeof(bi->bootargs));
 	bi->bootargs[BOOT_ARGS_MAX - 1] = 0;
 
-	struct thread *th = thread_create(pt, entry, PAGER_STACK_TOP, PAGER_BOOTINFO_VA);
+	struct thread *th = thread_create(pt, entry, PAGER_STACK_TOP, PAGER_BOOTINFO_VA, pt->as.kq);
 	if (!th || handle_install(pt, &pt->hdr, RIGHTS_ALL, 0) != H_SELF_TASK ||
 	    handle_install(pt, &th->hdr, RIGHTS_ALL, 0) != H_SELF_THREAD ||
 	    device_install_all(pt, bi) < 0)

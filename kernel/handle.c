@@ -11,7 +11,7 @@
 int handle_table_init(struct task *t, uint32_t nhandles, void *pages)
 {
 	if (!pages) {
-		pages = kpage_alloc();
+		pages = kpage_alloc_q(t->as.kq);
 		if (!pages)
 			return -ERR_NOMEM;
 		nhandles = HANDLES_PER_PAGE;

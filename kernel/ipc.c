@@ -27,12 +27,14 @@
 
 extern struct task *root_task;
 
-struct endpoint *endpoint_create(void)
+struct endpoint *endpoint_create(struct kquota *kq)
 {
-	struct endpoint *ep = kobj_alloc(sizeof(*ep));
+	struct endpoint *ep = kobj_alloc_q(kq, sizeof(*ep));
 
-	if (ep)
+	if (ep) {
 		ep->hdr.type = KOBJ_ENDPOINT;
+		ep->kq = kq;
+	}
 	return ep;
 }
 
@@ -86,7 +88,7 @@ void endpoint_free(struct endpoint *ep)
 		wake_error(t, -ERR_BADF);
 	while ((t = tq_pop(&ep->receivers)))
 		wake_error(t, -ERR_BADF);
-	kobj_free(ep, sizeof(*ep));
+	kobj_free_q(ep->kq, ep, sizeof(*ep));
 }
 
 /* The page behind a thread's IPC buffer with `need` PTE bits, or 0. */
@@ -175,15 +177,20 @@ static bool fault_resolve(struct thread *pager, struct thread *t)
 		tx[R_A2] = px[R_A2 + 5];
 		return true;
 	}
+	int r = -ERR_INVAL;
 	if (label == FAULT_REPLY_MAP && task_within(t->task, pager->task) &&
-	    vm_map_from(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2]) == 0)
+	    (r = vm_map_from(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1],
+			     px[R_A2 + 2])) == 0)
 		return true;
 	if (label == FAULT_REPLY_MAP_RUN && task_within(t->task, pager->task) &&
-	    vm_map_run(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2],
-		       px[R_A2 + 3]) == 0)
+	    (r = vm_map_run(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2],
+			    px[R_A2 + 3])) == 0)
 		return true;
-	/* Reported to the pager by the death message, not on the console. */
-	t->exit_reason = label == FAULT_REPLY_KILL ? THREAD_EXIT_FAULT_KILL : THREAD_EXIT_BAD_REPLY;
+	/* Reported to the pager by the death message, not on the console; a
+	 * map the target's kernel-memory quota (or the pool) cannot hold is
+	 * THREAD_EXIT_NOMEM, so the pager can say why the process ended. */
+	t->exit_reason = label == FAULT_REPLY_KILL ? THREAD_EXIT_FAULT_KILL :
+			 r == -ERR_NOMEM ? THREAD_EXIT_NOMEM : THREAD_EXIT_BAD_REPLY;
 	thread_kill(t);
 	return false;
 }

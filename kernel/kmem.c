@@ -1,8 +1,11 @@
 /*
  * Kernel memory pool. Pages come from a free list; objects come from
- * power-of-two size classes (64 B .. 4 KiB) carved from pool pages. A page
- * carved for a class stays with that class; the free-memory figure counts
- * free objects too, so a create/destroy cycle leaves it unchanged.
+ * power-of-two size classes (64 B .. 4 KiB) carved from pool pages; a
+ * class page whose objects are all free returns to the page list (below).
+ * The free-memory figure counts free objects too, so a create/destroy
+ * cycle leaves it unchanged.
+ * Every allocation outside boot goes through the _q variants, which charge
+ * a task's kernel-memory account (struct kquota) first.
  */
 #include "kmem.h"
 #include "lib.h"
@@ -14,9 +17,30 @@ struct free_node { struct free_node *next; };
 static struct free_node *free_pages;
 static uint64_t nfree_pages, ntotal_pages;
 
+/*
+ * Size classes. Free objects of a class are on a doubly linked list, and
+ * each pool page carved for a class counts its live objects (live[], one
+ * byte per physical page of RAM, from kmem_init): when a page's last
+ * object is freed and the class has another page's worth of free objects
+ * besides, the page goes back to the page list. So a class holds at most
+ * its pages in use plus about one, and memory a task freed in one class
+ * can serve another's page tables: what the quotas promise is there.
+ */
 #define NCLASS 7	/* 64 << 0 .. 64 << 6 = 4096 */
-static struct free_node *free_objs[NCLASS];
+struct free_obj { struct free_obj *next, *prev; };
+static struct free_obj *free_objs[NCLASS];
+static uint64_t free_count[NCLASS];
 static uint64_t free_obj_bytes;
+static uint8_t *live;
+static uint64_t live_base, live_npages;
+
+void kmem_init(void *live_array, uint64_t ram_base, uint64_t npages)
+{
+	live = live_array;
+	live_base = ram_base;
+	live_npages = npages;
+	memset(live, 0, npages);
+}
 
 void kmem_add(uint64_t pa, uint64_t npages)
 {
@@ -47,48 +71,73 @@ void kpage_free(void *page)
 	nfree_pages++;
 }
 
-static int size_class(size_t size)
+static uint8_t *live_count(void *obj)
 {
-	int c = 0;
+	uint64_t i = (V2P(obj) - live_base) >> PAGE_SHIFT;
 
-	while ((64ul << c) < size)
-		c++;
-	KASSERT(c < NCLASS);
-	return c;
+	KASSERT(i < live_npages);
+	return &live[i];
 }
 
-void *kobj_alloc(size_t size)
+static void obj_push(int c, struct free_obj *o)
 {
-	int c = size_class(size);
+	o->prev = NULL;
+	o->next = free_objs[c];
+	if (o->next)
+		o->next->prev = o;
+	free_objs[c] = o;
+	free_count[c]++;
+}
+
+static void obj_unlink(int c, struct free_obj *o)
+{
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		free_objs[c] = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	free_count[c]--;
+}
+
+void *kobj_alloc_class(int c)
+{
+	KASSERT(c < NCLASS);
 	size_t sz = 64ul << c;
-	struct free_node *n = free_objs[c];
+	struct free_obj *n = free_objs[c];
 
 	if (!n) {
 		uint8_t *page = kpage_alloc();
 		if (!page)
 			return NULL;
-		for (size_t off = PAGE_SIZE; off >= sz; off -= sz) {
-			struct free_node *o = (struct free_node *)(page + off - sz);
-			o->next = free_objs[c];
-			free_objs[c] = o;
-		}
+		for (size_t off = PAGE_SIZE; off >= sz; off -= sz)
+			obj_push(c, (struct free_obj *)(page + off - sz));
 		free_obj_bytes += PAGE_SIZE;
+		*live_count(page) = 0;
 		n = free_objs[c];
 	}
-	free_objs[c] = n->next;
+	obj_unlink(c, n);
+	(*live_count(n))++;
 	free_obj_bytes -= sz;
 	memset(n, 0, sz);
 	return n;
 }
 
-void kobj_free(void *p, size_t size)
+void kobj_free_class(void *p, int c)
 {
-	int c = size_class(size);
-	struct free_node *n = p;
+	size_t sz = 64ul << c;
+	uint8_t *page = (uint8_t *)((uint64_t)p & ~(PAGE_SIZE - 1)), *nlive = live_count(p);
 
-	n->next = free_objs[c];
-	free_objs[c] = n;
-	free_obj_bytes += 64ul << c;
+	obj_push(c, p);
+	free_obj_bytes += sz;
+	KASSERT(*nlive > 0);
+	if (--*nlive || free_count[c] <= (128ul >> c))	/* two pages' worth */
+		return;
+	/* Empty, and the class has a page's worth free elsewhere: give it back. */
+	for (size_t off = 0; off < PAGE_SIZE; off += sz)
+		obj_unlink(c, (struct free_obj *)(page + off));
+	free_obj_bytes -= PAGE_SIZE;
+	kpage_free(page);
 }
 
 uint64_t kmem_free_pages(void)
@@ -99,4 +148,29 @@ uint64_t kmem_free_pages(void)
 uint64_t kmem_total_pages(void)
 {
 	return ntotal_pages;
+}
+
+void kq_uncharge(struct kquota *q, uint64_t bytes)
+{
+	KASSERT(q->used >= bytes);
+	q->used -= bytes;
+	if (unlikely(q->orphan) && q->used == q->keep)
+		task_account_release(q);
+}
+
+void *kpage_alloc_q(struct kquota *q)
+{
+	void *p;
+
+	if (kq_charge(q, PAGE_SIZE) < 0)
+		return NULL;
+	if (!(p = kpage_alloc()))
+		q->used -= PAGE_SIZE;
+	return p;
+}
+
+void kpage_free_q(struct kquota *q, void *page)
+{
+	kpage_free(page);
+	kq_uncharge(q, PAGE_SIZE);
 }

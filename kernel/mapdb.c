@@ -66,12 +66,14 @@ static struct mapnode *node_find(const struct aspace *as, uint64_t va)
 }
 
 /*
- * The one place mapping records are allocated: a record is kernel memory
- * spent on behalf of the task making the mapping. NULL when out.
+ * The one place mapping records are allocated. A record is charged to the
+ * task of the space it will live in, `as` (a derived page's to the task
+ * that receives the mapping, a source root's to the task mapping from
+ * it), and uncharged there when freed (node_free). NULL when out.
  */
-static struct mapnode *node_alloc(void)
+static struct mapnode *node_alloc(struct aspace *as)
 {
-	return kobj_alloc(sizeof(struct mapnode));
+	return kobj_alloc_q(as->kq, sizeof(struct mapnode));
 }
 
 static void node_insert(struct mapnode *n, struct aspace *as, uint64_t va)
@@ -97,7 +99,7 @@ static void node_free(struct mapnode *n)
 	*p = n->hnext;
 	n->as->mdb_nodes--;
 	nnodes--;
-	kobj_free(n, sizeof(*n));
+	kobj_free_q(n->as->kq, n, sizeof(*n));
 }
 
 static void link_child(struct mapnode *parent, struct mapnode *c)
@@ -238,7 +240,7 @@ static uint64_t pin_sources(struct aspace *src, uint64_t src_va, uint64_t npages
 			s = node_find(src, va);
 			KASSERT(s);
 		} else {
-			if (!(s = node_alloc()))
+			if (!(s = node_alloc(src)))
 				return i;
 			node_insert(s, src, va);
 			*e |= PTE_MDB;
@@ -299,7 +301,7 @@ int mapdb_map(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	if (pinned < npages)
 		goto out;
 	for (uint64_t i = 0; i < npages; i++) {
-		if (!(n = node_alloc()))
+		if (!(n = node_alloc(dst)))
 			goto out;
 		n->hnext = spare;
 		spare = n;
@@ -325,7 +327,7 @@ out:
 	unpin_sources(src, src_va, pinned);
 	while ((n = spare)) {
 		spare = n->hnext;
-		kobj_free(n, sizeof(*n));
+		kobj_free_q(dst->kq, n, sizeof(*n));
 	}
 	return err;
 }
@@ -333,4 +335,9 @@ out:
 uint64_t mapdb_count(void)
 {
 	return nnodes;
+}
+
+uint64_t mapdb_record_cost(void)
+{
+	return kmem_cost(sizeof(struct mapnode));
 }

@@ -30,4 +30,7 @@ void mapdb_lower(struct aspace *as, uint64_t va, uint64_t removed);
 /* Records in the whole system (for tests and reports). */
 uint64_t mapdb_count(void);
 
+/* What one mapping record costs its task's account, in bytes. */
+uint64_t mapdb_record_cost(void);
+
 #endif

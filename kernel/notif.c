@@ -17,12 +17,14 @@ static volatile uint32_t *plic;
 static uint32_t plic_ctx;
 static struct { struct notif *n; uint64_t bits; bool claimed; } irqs[MAX_IRQ];
 
-struct notif *notif_create(void)
+struct notif *notif_create(struct kquota *kq)
 {
-	struct notif *n = kobj_alloc(sizeof(*n));
+	struct notif *n = kobj_alloc_q(kq, sizeof(*n));
 
-	if (n)
+	if (n) {
 		n->hdr.type = KOBJ_NOTIF;
+		n->kq = kq;
+	}
 	return n;
 }
 
@@ -32,7 +34,7 @@ void notif_free(struct notif *n)
 		n->waiter->regs.x[R_A0] = (uint64_t)-ERR_BADF;
 		sched_ready(n->waiter);
 	}
-	kobj_free(n, sizeof(*n));
+	kobj_free_q(n->kq, n, sizeof(*n));
 }
 
 void notif_signal(struct notif *n, uint64_t bits)

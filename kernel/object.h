@@ -9,6 +9,9 @@
  *   endpoint  handles + threads whose pager it is
  *   notif     handles + IRQs bound to it
  *   reply     handles only (its client points back at it, weakly)
+ * Every object (and page table) was charged to a kernel-memory account
+ * when it was made (kmem.h; an object keeps a pointer to it) and is
+ * uncharged there when freed.
  * An object is freed when its count reaches zero. Freeing never recurses
  * into another task: a task whose count reaches zero, or that is
  * destroyed, joins the dying list (task.c), which is worked off in bounded
@@ -20,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kmem.h"
 #include "vm.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - __builtin_offsetof(T, m)))
@@ -71,6 +75,10 @@ struct task {
 	uint32_t td_cursor;	/* next handle slot to close */
 	uint64_t ndying;	/* dead children not yet done */
 	struct task *td_next;	/* dying list link */
+	/* Its own kernel-memory account, once its parent gave it a limit
+	 * (as.kq then points here); until then as.kq is the account it was
+	 * created under. See task_quota_set. */
+	struct kquota kq;
 };
 
 /* Teardown phases, in order; a task is done when it reaches TD_DONE. */
@@ -78,6 +86,7 @@ enum { TD_LIVE, TD_THREADS, TD_CHILDREN, TD_HANDLES, TD_VM, TD_WAIT, TD_DONE };
 
 struct endpoint {
 	struct kobj hdr;
+	struct kquota *kq;		/* charged for it: its creator's account */
 	struct thread_queue senders;	/* blocked in send or call; dead threads
 					 * carrying their death message */
 	struct thread_queue receivers;	/* blocked in receive */
@@ -85,6 +94,7 @@ struct endpoint {
 
 struct notif {
 	struct kobj hdr;
+	struct kquota *kq;		/* charged for it */
 	uint64_t bits;
 	struct thread *waiter;
 };
@@ -111,6 +121,7 @@ enum thread_state {
  * caller once, from any thread that holds a handle to it. */
 struct reply {
 	struct kobj hdr;
+	struct kquota *kq;		/* charged for it: the saving task's account */
 	struct thread *client;	/* awaiting this reply; NULL once answered or dead */
 	bool used;		/* answered (as opposed to: client died) */
 };
@@ -140,6 +151,7 @@ struct thread {
 	bool suspended;			/* threadctl.c: kept from running */
 	uint64_t exit_reason;		/* THREAD_EXIT_* for its death message */
 	bool exit_pending;		/* dead; death message queued on pager */
+	struct kquota *kq;		/* charged for it: its creator's account */
 };
 
 /* handle.c */
@@ -170,6 +182,12 @@ void task_kill(struct task *t);
  * -ERR_AGAIN (call again). */
 int task_destroy(struct task *target, struct thread *self);
 void task_free(struct task *t);
+/* Give t (a child of `by`) a kernel-memory limit of its own of `limit`
+ * bytes, carved from by's account (the first time: t's page tables,
+ * records, struct and handle table move into it), or change it. 0,
+ * -ERR_NOMEM (the giver has not that much left), -ERR_INVAL (below what t
+ * already uses). */
+int task_quota_set(struct task *by, struct task *t, uint64_t limit);
 /* Teardown work: whether any is queued, and one bounded step of it. */
 extern struct task *dying_tasks;
 static inline bool teardown_pending(void) { return dying_tasks != NULL; }
@@ -184,7 +202,9 @@ bool preempt_pending(void);
 
 /* thread.c */
 extern struct thread *current;
-struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg);
+/* A ready thread in t, charged to account kq (its creator's). */
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
+			     struct kquota *kq);
 /* Kill t; its death message (reason t->exit_reason) goes to its pager. The
  * current thread stays allocated until the next schedule(). */
 void thread_kill(struct thread *t);
@@ -208,7 +228,7 @@ struct thread *tq_pop(struct thread_queue *q);
 void tq_remove(struct thread_queue *q, struct thread *t);
 
 /* ipc.c */
-struct endpoint *endpoint_create(void);
+struct endpoint *endpoint_create(struct kquota *kq);
 void endpoint_free(struct endpoint *ep);
 void ipc_call(struct thread *t, struct endpoint *ep, uint64_t badge);
 void ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge);
@@ -248,7 +268,7 @@ bool fastpath_reply_recv(struct thread *t);
 bool fastpath_fault(struct thread *t, uint64_t cause);
 
 /* notif.c */
-struct notif *notif_create(void);
+struct notif *notif_create(struct kquota *kq);
 void notif_free(struct notif *n);
 void notif_signal(struct notif *n, uint64_t bits);
 void notif_wait(struct thread *t, struct notif *n);

@@ -25,13 +25,14 @@ int64_t reply_save(struct thread *t)
 
 	if (!c)
 		return -ERR_SRCH;
-	r = kobj_alloc(sizeof(*r));
+	r = kobj_alloc_q(t->task->as.kq, sizeof(*r));
 	if (!r)
 		return -ERR_NOMEM;
 	r->hdr.type = KOBJ_REPLY;
+	r->kq = t->task->as.kq;
 	h = handle_install(t->task, &r->hdr, RIGHT_SEND | RIGHT_GRANT, 0);
 	if (h < 0) {
-		kobj_free(r, sizeof(*r));
+		kobj_free_q(r->kq, r, sizeof(*r));
 		return h;
 	}
 	t->reply_to = NULL;
@@ -80,5 +81,5 @@ void reply_free(struct reply *r)
 			sched_ready(c);
 		}
 	}
-	kobj_free(r, sizeof(*r));
+	kobj_free_q(r->kq, r, sizeof(*r));
 }

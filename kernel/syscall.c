@@ -156,7 +156,7 @@ static int64_t sys_thread_create(struct thread *t, const uint64_t *a)
 		return err;
 	if (a[1] >= USER_TOP || a[2] >= USER_TOP)
 		return -ERR_INVAL;
-	nt = thread_create(task, a[1], a[2], a[3]);
+	nt = thread_create(task, a[1], a[2], a[3], t->task->as.kq);	/* the caller pays */
 	if (!nt)
 		return -ERR_NOMEM;
 	/* A badged pager handle fixes the fault badge: nobody can make the
@@ -305,6 +305,11 @@ static int64_t sys_kernel_info(struct thread *t, const uint64_t *a)
 	return copy_to_user(&t->task->as, a[0], &ki, sizeof(ki));
 }
 
+static uint64_t pages_up(uint64_t bytes)
+{
+	return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
 static int64_t sys_task_info(struct thread *t, const uint64_t *a)
 {
 	int err = 0;
@@ -316,6 +321,9 @@ static int64_t sys_task_info(struct thread *t, const uint64_t *a)
 	ti.pt_pages = task->as.pt_pages;
 	ti.mapped_pages = task->as.mapped;
 	ti.nthreads = task->nthreads;
+	ti.quota_used = pages_up(task->as.kq->used);
+	ti.quota_limit = task->as.kq->limit / PAGE_SIZE;
+	ti.quota_own = task->as.kq == &task->kq;
 	return copy_to_user(&t->task->as, a[1], &ti, sizeof(ti));
 }
 
@@ -346,14 +354,14 @@ static int64_t sys_ipcbuf_set(struct thread *t, const uint64_t *a)
 static int64_t sys_endpoint_create(struct thread *t, const uint64_t *a)
 {
 	(void)a;
-	return install_new(t, (struct kobj *)endpoint_create(),
+	return install_new(t, (struct kobj *)endpoint_create(t->task->as.kq),
 			   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_endpoint);
 }
 
 static int64_t sys_notif_create(struct thread *t, const uint64_t *a)
 {
 	(void)a;
-	return install_new(t, (struct kobj *)notif_create(),
+	return install_new(t, (struct kobj *)notif_create(t->task->as.kq),
 			   RIGHT_SEND | RIGHT_RECV | RIGHT_GRANT, undo_notif);
 }
 
@@ -451,6 +459,72 @@ static int64_t sys_reply_save(struct thread *t, const uint64_t *a)
 	return reply_save(t);
 }
 
+/* Kernel-memory quotas and the pool (docs/architecture.md). */
+
+/* (task or 0 = self, new limit in pages or -1 to read) -> pages used (of
+ * the account the task charges), a1 = its limit in pages. Setting needs
+ * the task's control right and that the caller created it. */
+static int64_t sys_task_quota(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct task *task = a[0] ? (struct task *)GET(KOBJ_TASK, a[0], 0, NULL) : t->task;
+	struct kquota *q;
+
+	if (!task)
+		return err;
+	if (a[1] != ~0ul) {
+		if (!a[0] || !GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL))
+			return a[0] ? err : -ERR_PERM;
+		if (task->parent != t->task)
+			return -ERR_PERM;
+		if (task->dead)
+			return -ERR_SRCH;
+		if (a[1] > (1ul << 40))
+			return -ERR_INVAL;
+		if ((err = task_quota_set(t->task, task, a[1] * PAGE_SIZE)) < 0)
+			return err;
+	}
+	q = task->as.kq;
+	t->regs.x[R_A1] = q->limit / PAGE_SIZE;
+	return (int64_t)pages_up(q->used);
+}
+
+extern struct task *root_task;
+
+/* (va, npages): the pager gives pages of its own to the kernel pool. They
+ * are unmapped from it and never mapped anywhere again. Root task only;
+ * each page must be a present, writable RAM page of its space with no
+ * mapping records (so nothing was derived from it). All or nothing. */
+static int64_t sys_kmem_donate(struct thread *t, const uint64_t *a)
+{
+	struct aspace *as = &t->task->as;
+	uint64_t pa, flags;
+
+	if (t->task != root_task)
+		return -ERR_PERM;
+	if (!page_range_ok(a[0], a[1]) || a[1] == 0 || a[1] > KMEM_DONATE_MAX)
+		return -ERR_INVAL;
+	for (uint64_t i = 0; i < a[1]; i++) {
+		uint64_t va = a[0] + i * PAGE_SIZE;
+		if (!vm_lookup(as, va, &pa, &flags) || !phys_is_ram(pa) || (flags & PTE_MDB) ||
+		    (flags & (PTE_U | PTE_R | PTE_W)) != (PTE_U | PTE_R | PTE_W))
+			return -ERR_INVAL;
+	}
+	/* 4 KiB leaves to unmap: split the window's 2 MiB pages (at most
+	 * two partial ones per 2 MiB of the run). */
+	for (uint64_t i = 0; i < a[1]; i++)
+		if (vm_split_mega(as, a[0] + i * PAGE_SIZE) < 0)
+			return -ERR_NOMEM;
+	for (uint64_t i = 0; i < a[1]; i++) {
+		uint64_t va = a[0] + i * PAGE_SIZE;
+		vm_lookup(as, va, &pa, &flags);
+		vm_unmap(as, va, 1);
+		kmem_add(pa, 1);
+	}
+	t->task->kq.limit += a[1] * PAGE_SIZE;	/* the root's account is the pool */
+	return 0;
+}
+
 typedef int64_t (*syscall_fn)(struct thread *t, const uint64_t *a);
 
 static const syscall_fn syscalls[SYS_COUNT] = {
@@ -490,6 +564,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_THREAD_RESUME] = sys_thread_suspend,
 	[SYS_THREAD_SET_PAGER] = sys_thread_set_pager,
 	[SYS_MAP_RUN] = sys_map_run,
+	[SYS_TASK_QUOTA] = sys_task_quota,
+	[SYS_KMEM_DONATE] = sys_kmem_donate,
 };
 
 /*

@@ -8,10 +8,15 @@
  * from the idle loop. So teardown never recurses, never runs long with
  * interrupts off, and any graph of tasks and handles comes apart without
  * a hang. The task struct itself lives on while references name it.
+ *
+ * Also the kernel-memory accounts embedded in tasks: who is charged for a
+ * task, handing a child a limit of its own, and freeing an account only
+ * once nothing charged to it remains.
  */
 #include "abi/kernel.h"
 #include "kmem.h"
 #include "lib.h"
+#include "mapdb.h"
 #include "object.h"
 #include "riscv.h"
 
@@ -42,22 +47,42 @@ static void child_unlink(struct task *t)
 	t->sibling = t->sibling_prev = NULL;
 }
 
+/* What a task costs its account itself: the struct and its handle table
+ * (the root's boot-time table is outside the pool). */
+static uint64_t self_cost(const struct task *t)
+{
+	return kmem_cost(sizeof(*t)) + (t->nhandles == HANDLES_PER_PAGE ? PAGE_SIZE : 0);
+}
+
+/*
+ * A new task charges the account of its creator (parent->as.kq) for its
+ * struct, handle table and page tables, until its parent gives it one of
+ * its own (task_quota_set). The root (parent NULL, the pager) is its own
+ * account; boot.c sets its limit to the pool.
+ */
 struct task *task_create(struct task *parent, void *handle_pages, uint32_t nhandles)
 {
+	struct kquota *q = parent ? parent->as.kq : NULL;
 	struct task *t;
 
 	if (parent && parent->dead)
 		return NULL;
-	if (!(t = kobj_alloc(sizeof(*t))))
+	if (!(t = q ? kobj_alloc_q(q, sizeof(*t)) : kobj_alloc(sizeof(*t))))
 		return NULL;
+	if (!q) {
+		q = &t->kq;
+		q->limit = ~0ul;
+		q->used = kmem_cost(sizeof(*t));
+	}
+	t->as.kq = q;
 	t->hdr.type = KOBJ_TASK;
 	if (vm_create(&t->as) < 0) {
-		kobj_free(t, sizeof(*t));
+		kobj_free_q(q, t, sizeof(*t));
 		return NULL;
 	}
 	if (handle_table_init(t, nhandles, handle_pages) < 0) {
 		vm_destroy(&t->as);
-		kobj_free(t, sizeof(*t));
+		kobj_free_q(q, t, sizeof(*t));
 		return NULL;
 	}
 	if (parent)
@@ -103,6 +128,16 @@ static void task_done(struct task *t)
 
 	t->td_phase = TD_DONE;
 	t->parent = NULL;
+	/* Its handle table is empty now: it goes, so a struct that handles
+	 * elsewhere keep alive pins as little of its account as it can. */
+	if (t->nhandles == HANDLES_PER_PAGE) {
+		kpage_free(t->handles);
+		t->handles = NULL;
+		t->nhandles = 0;
+		if (t->as.kq == &t->kq)
+			t->kq.keep -= PAGE_SIZE;
+		kq_uncharge(t->as.kq, PAGE_SIZE);
+	}
 	if (p && --p->ndying == 0 && p->td_phase == TD_WAIT && !p->td_listed)
 		dying_push(p);
 	kobj_unref(&t->hdr);
@@ -198,10 +233,76 @@ void task_free(struct task *t)
 		return;
 	}
 	KASSERT(t->td_phase == TD_DONE && t->nthreads == 0 && !t->children);
-	if (t->nhandles == HANDLES_PER_PAGE)	/* not the boot-time table */
-		kpage_free(t->handles);
-	kobj_free(t, sizeof(*t));
 	ntasks--;
+	if (t->as.kq != &t->kq) {	/* charged to the account it shares */
+		struct kquota *q = t->as.kq;
+		uint64_t cost = self_cost(t);	/* the table went in task_done */
+		kobj_free(t, sizeof(*t));
+		kq_uncharge(q, cost);
+		return;
+	}
+	/* An account of its own stays while objects it paid for live on
+	 * (endpoints, threads, tasks others still hold): it goes, and its
+	 * carve returns to its parent, when the last of them goes. */
+	t->kq.orphan = true;
+	if (t->kq.limit > t->kq.used) {	/* keep only what is in use */
+		uint64_t spare = t->kq.limit - t->kq.used;
+		t->kq.limit = t->kq.used;
+		kq_uncharge(t->kq.parent, spare);
+	}
+	if (t->kq.used == t->kq.keep)
+		task_account_release(&t->kq);
+}
+
+/* A loop, not recursion: returning a carve can empty an orphan above. */
+void task_account_release(struct kquota *q)
+{
+	while (q && q->orphan && q->used == q->keep) {
+		struct task *t = container_of(q, struct task, kq);
+		struct kquota *p = q->parent;
+		uint64_t carve = q->limit;
+
+		kobj_free(t, sizeof(*t));
+		KASSERT(p && p->used >= carve);
+		p->used -= carve;
+		q = p;
+	}
+}
+
+int task_quota_set(struct task *by, struct task *t, uint64_t limit)
+{
+	struct kquota *from, *old = t->as.kq;
+
+	if (old != &t->kq) {
+		/* Its first own limit: what it has so far moves into it. */
+		uint64_t own = self_cost(t) + t->as.pt_pages * PAGE_SIZE +
+			       t->as.mdb_nodes * mapdb_record_cost();
+		from = by->as.kq;
+		if (limit < own)
+			return -ERR_INVAL;
+		if (limit > from->limit - from->used + (old == from ? own : 0))
+			return -ERR_NOMEM;
+		kq_uncharge(old, own);
+		from->used += limit;
+		t->kq.used = own;
+		t->kq.limit = limit;
+		t->kq.keep = self_cost(t);
+		t->kq.parent = from;
+		t->kq.orphan = false;
+		t->as.kq = &t->kq;
+		return 0;
+	}
+	from = t->kq.parent;
+	if (limit < t->kq.used)
+		return -ERR_INVAL;
+	if (limit > t->kq.limit) {
+		if (kq_charge(from, limit - t->kq.limit) < 0)
+			return -ERR_NOMEM;
+	} else {
+		kq_uncharge(from, t->kq.limit - limit);
+	}
+	t->kq.limit = limit;
+	return 0;
 }
 
 uint64_t task_count(void)

@@ -61,12 +61,14 @@ struct thread *tq_pop(struct thread_queue *q)
 	return t;
 }
 
-struct thread *thread_create(struct task *task, uint64_t pc, uint64_t sp, uint64_t arg)
+struct thread *thread_create(struct task *task, uint64_t pc, uint64_t sp, uint64_t arg,
+			     struct kquota *kq)
 {
-	struct thread *t = kobj_alloc(sizeof(*t));
+	struct thread *t = kobj_alloc_q(kq, sizeof(*t));
 
 	if (!t)
 		return NULL;
+	t->kq = kq;
 	t->hdr.type = KOBJ_THREAD;
 	t->hdr.refs = 1;	/* alive */
 	t->task = task;
@@ -160,7 +162,7 @@ void thread_kill(struct thread *t)
 void thread_free(struct thread *t)
 {
 	KASSERT(t->state == TS_DEAD);
-	kobj_free(t, sizeof(*t));
+	kobj_free_q(t->kq, t, sizeof(*t));
 }
 
 void sched_ready(struct thread *t)

@@ -28,7 +28,7 @@ int vm_create(struct aspace *as)
 
 	if (unlikely(!asid_probed))
 		asid_probe();
-	root = kpage_alloc();
+	root = kpage_alloc_q(as->kq);
 
 	if (!root)
 		return -ERR_NOMEM;
@@ -49,7 +49,7 @@ static void free_table(struct aspace *as, pte_t *table, int level)
 		if ((e & PTE_V) && !(e & PTE_LEAF) && level > 0)
 			free_table(as, P2V(PTE_PA(e)), level - 1);
 	}
-	kpage_free(table);
+	kpage_free_q(as->kq, table);
 	as->pt_pages--;
 }
 
@@ -68,7 +68,7 @@ void vm_destroy(struct aspace *as)
 		if ((e & PTE_V) && !(e & PTE_LEAF))
 			free_table(as, P2V(PTE_PA(e)), 1);
 	}
-	kpage_free(as->root);
+	kpage_free_q(as->kq, as->root);
 	as->root = NULL;
 	as->pt_pages = 0;
 	as->mapped = 0;
@@ -95,7 +95,7 @@ static __attribute__((noinline)) pte_t *walk(struct aspace *as, uint64_t va,
 		}
 		if (!alloc)
 			return NULL;
-		pte_t *next = kpage_alloc();
+		pte_t *next = kpage_alloc_q(as->kq);	/* the space's task pays */
 		if (!next)
 			return NULL;
 		as->pt_pages++;
@@ -162,6 +162,22 @@ int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 		return -ERR_NOMEM;
 	*e = PA_PTE(pa) | flags;
 	as->mapped += 512;
+	return 0;
+}
+
+int vm_split_mega(struct aspace *as, uint64_t va)
+{
+	pte_t *e = walk(as, va, 1, false), *table;
+
+	if (!e || (*e & (PTE_V | PTE_LEAF)) == PTE_V || !(*e & PTE_V))
+		return 0;	/* no 2 MiB leaf here */
+	if (!(table = kpage_alloc_q(as->kq)))
+		return -ERR_NOMEM;
+	for (int i = 0; i < 512; i++)
+		table[i] = *e + ((uint64_t)i << 10);	/* PPN += i */
+	as->pt_pages++;
+	*e = PA_PTE(V2P(table)) | PTE_V;
+	sfence_vma();
 	return 0;
 }
 
@@ -235,7 +251,7 @@ for_each_leaf(struct aspace *as, uint64_t va, uint64_t end,
 		/* An unmap over a leaf table's whole range frees the table. */
 		if (whole && (fn == leaf_clear || fn == leaf_clear_mdb)) {
 			*l1 = 0;
-			kpage_free(leaves);
+			kpage_free_q(as->kq, leaves);
 			as->pt_pages--;
 		}
 	}

@@ -23,6 +23,9 @@ struct aspace {
 	uint64_t mdb_nodes;	/* mapping records of pages in this space */
 	uint64_t satp;		/* with its ASID, valid in generation asid_gen */
 	uint64_t asid_gen;	/* see vm_activate; 0: no ASID yet */
+	struct kquota *kq;	/* charged for its page tables and mapping
+				 * records (its task's account); set before
+				 * vm_create */
 };
 
 /* 0, or -ERR_NOMEM. */
@@ -62,6 +65,9 @@ pte_t *vm_pte(struct aspace *as, uint64_t va);
 /* Make sure the leaf tables for [va, va + npages pages) exist: 0 or
  * -ERR_NOMEM (tables made so far stay, empty). */
 int vm_prepare(struct aspace *as, uint64_t va, uint64_t npages);
+/* Turn the 2 MiB leaf covering va (if any) into a table of 512 4 KiB
+ * leaves, so a page of it can be unmapped: 0 or -ERR_NOMEM. */
+int vm_split_mega(struct aspace *as, uint64_t va);
 /* Map one 2 MiB page (boot only: the pager's RAM window). */
 int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);
 /* Remove 4 KiB mappings in [va, va + n pages), and everything derived from

@@ -10,6 +10,7 @@
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
+#include "kquota.h"
 #include "pager.h"
 
 static int problems;
@@ -90,6 +91,7 @@ int64_t pager_check_all(void)
 	page_heap_frames(&heap_lo, &heap_hi);
 	for (uint64_t pfn = heap_lo; pfn < heap_hi; pfn++)
 		counts[pfn]++;		/* the pager's heap, grown into frames */
+	kquota_count_refs(counts);	/* frames given to the kernel pool */
 	for (uint64_t pfn = page_first(); pfn < end; pfn++) {
 		if (page_refcount(pfn) != counts[pfn] && problems++ < 10)
 			pager_log("check: frame %lu has %u references, %u found\n",

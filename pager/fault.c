@@ -178,11 +178,12 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 		[THREAD_EXIT_FAULT_KILL] = "fault reply kill",
 		[THREAD_EXIT_BAD_REPLY] = "bad fault reply",
 		[THREAD_EXIT_PAGER_GONE] = "pager gone",
+		[THREAD_EXIT_NOMEM] = "out of kernel memory (its quota)",
 	};
 	uint64_t why = m->w[0];
 
 	pager_log("pid %ld (%s) killed: %s, pc %p\n", (long)p->pid, p->name,
-		  why < 6 && reasons[why] ? reasons[why] : "thread died", (void *)m->w[1]);
+		  why < 7 && reasons[why] ? reasons[why] : "thread died", (void *)m->w[1]);
 	proc_end(p, PAGER_SIGKILL);
 }
 

@@ -12,6 +12,7 @@
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
+#include "kquota.h"
 #include "pager.h"
 
 /*
@@ -129,6 +130,8 @@ int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 	if ((r = sys_task_create()) < 0)
 		goto fail;
 	c->task = (uint64_t)r;
+	if ((r = kquota_give(c->task, kquota_fork_pages(p->task))) < 0)
+		goto fail;
 	c->ppid = p->pid;
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;

@@ -9,6 +9,7 @@
 #include "abi/fault.h"
 #include "abi/pager.h"
 #include "libsys.h"
+#include "kquota.h"
 #include "page.h"
 #include "pager.h"
 #include "proc.h"
@@ -120,6 +121,7 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 	}
 	pager_log("%lu pages free for programs\n", (unsigned long)page_free_count());
 	proc_init();
+	kquota_init();
 	start_init();
 
 	ipc_recv(pager_ep, &m);

@@ -13,6 +13,7 @@
 #include "page.h"
 #include "pager.h"
 #include "proc.h"
+#include "kquota.h"
 
 static struct proc procs[MAX_PROCS];
 static int64_t next_pid = 1;
@@ -214,6 +215,8 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	if ((r = sys_task_create()) < 0)
 		return r;
 	p->task = (uint64_t)r;
+	if ((r = kquota_give(p->task, parent ? KQ_PROC_PAGES : kquota_init_pages())) < 0)
+		return r;
 	if ((r = load_image(p, &f, &entry, &brk)) < 0)
 		return r;
 	/* The heap starts empty at the break; the stack starts small, its

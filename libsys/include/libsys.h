@@ -65,6 +65,26 @@ static inline int64_t sys_map(uint64_t task, uint64_t src, uint64_t dst, uint64_
 	return syscall4(SYS_MAP, task, src, dst, rights);
 }
 /* SYS_MAP of npages consecutive pages with one set of rights. */
+/* SYS_TASK_QUOTA: pages used by the account task charges (task 0: our
+ * own); *limit (if not NULL) gets its limit. new_limit -1 reads; else it
+ * sets the limit of a task we created (carved from our own account). */
+static inline int64_t sys_task_quota(uint64_t task, int64_t new_limit, uint64_t *limit)
+{
+	register uint64_t t0 __asm__("t0") = SYS_TASK_QUOTA;
+	register uint64_t r0 __asm__("a0") = task;
+	register uint64_t r1 __asm__("a1") = (uint64_t)new_limit;
+
+	__asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(t0) : SYSCALL_CLOBBERS);
+	if (limit && (int64_t)r0 >= 0)
+		*limit = r1;
+	return (int64_t)r0;
+}
+/* SYS_KMEM_DONATE: the pager's pages [va, va + npages pages) join the
+ * kernel pool (the pager only). */
+static inline int64_t sys_kmem_donate(uint64_t va, uint64_t npages)
+{
+	return syscall2(SYS_KMEM_DONATE, va, npages);
+}
 static inline int64_t sys_map_run(uint64_t task, uint64_t src, uint64_t dst, uint64_t rights,
 				  uint64_t npages)
 {

@@ -78,6 +78,8 @@
 #define THREAD_EXIT_FAULT_KILL	3	/* the pager replied FAULT_REPLY_KILL */
 #define THREAD_EXIT_BAD_REPLY	4	/* a malformed fault reply */
 #define THREAD_EXIT_PAGER_GONE	5	/* the pager thread holding its fault died */
+#define THREAD_EXIT_NOMEM	6	/* a fault reply's map did not fit the
+					   task's kernel-memory quota */
 
 struct fault_msg {
 	uint64_t addr;

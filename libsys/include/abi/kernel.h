@@ -65,6 +65,10 @@ enum sys_number {
 				   a badged pager handle's badge wins */
 	SYS_MAP_RUN,		/* (task, src va, dst va, rights, npages) -> 0: SYS_MAP
 				   of 1..MAP_RUN_MAX pages, all or nothing */
+	SYS_TASK_QUOTA,		/* (task or 0 = self, limit pages or -1 = read)
+				   -> pages used, a1 = limit; set: own child only */
+	SYS_KMEM_DONATE,	/* (va, npages) -> 0: the pager's pages join the
+				   kernel pool (root task only) */
 	SYS_COUNT
 };
 
@@ -114,6 +118,7 @@ enum sys_number {
 #define MAP_X		0x4u
 
 #define MAP_RUN_MAX	512	/* pages per SYS_MAP_RUN / FAULT_REPLY_MAP_RUN */
+#define KMEM_DONATE_MAX	4096	/* pages per SYS_KMEM_DONATE */
 
 /*
  * IPC message info word (register a1):
@@ -229,6 +234,11 @@ struct task_info {
 	uint64_t pt_pages;	/* page-table pages, root included */
 	uint64_t mapped_pages;	/* leaf mappings present */
 	uint64_t nthreads;
+	/* Kernel-memory quota, in pages, of the account the task charges:
+	 * its own (quota_own 1) or the one it was created under. */
+	uint64_t quota_used;	/* rounded up */
+	uint64_t quota_limit;
+	uint64_t quota_own;
 };
 
 /* SYS_KERNEL_INFO result. */
