@@ -201,33 +201,31 @@ void page_zero(void *va)
 
 int64_t page_alloc_run(uint64_t n)
 {
-	uint64_t start = first_frame, len = 0, pfn, taken = 0;
-	struct free_frame **link;
+	uint64_t start = 0, len = 0, pfn;
 
 	if (n == 0 || n > nfree)
 		return -ERR_NOMEM;
-	/* The lowest run of n free frames (free: reference count 0). */
-	for (pfn = first_frame; pfn < end_frame && len < n; pfn++) {
-		if (refcount[pfn]) {
+	/* The highest run of n free frames (free: reference count 0), never
+	 * one in the low zone: frames just after the heap are the ones it
+	 * grows into, and DMA frames can never move, so a run there would
+	 * stop the heap for good (one page of DMA memory did, issue 7). */
+	for (pfn = end_frame; pfn > low_zone_end && len < n; pfn--) {
+		if (refcount[pfn - 1]) {
 			len = 0;
-			start = pfn + 1;
 		} else {
 			len++;
+			start = pfn - 1;
 		}
 	}
 	if (len < n)
 		return -ERR_NOMEM;
-	/* Take them off the free list, in one pass over it. */
-	for (link = &free_list; *link && taken < n;) {
-		pfn = page_pfn(*link);
-		if (pfn >= start && pfn < start + n) {
-			*link = (*link)->next;
-			taken++;
-		} else
-			link = &(*link)->next;
-	}
-	for (pfn = start; pfn < start + n; pfn++)
+	/* Off the free list, keeping it doubly linked: a walk that only
+	 * fixed `next` left a stale tail (or prev) in the run, and the next
+	 * free_append or heap growth wrote the list link into the device's
+	 * memory (issue 7). */
+	for (pfn = start; pfn < start + n; pfn++) {
+		free_unlink(page_va(pfn));
 		refcount[pfn] = 1;
-	nfree -= n;
+	}
 	return (int64_t)start;
 }
