@@ -116,6 +116,26 @@ void proc_oom_reclaim(uint64_t want)
 	}
 }
 
+int64_t proc_oom_reclaim_meta(void)
+{
+	struct proc *victim = NULL;
+	int64_t pid;
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *p = proc_at(i);
+		if (p->state == PROC_LIVE && !p->oom_protected &&
+		    (!victim || vma_set_count(&p->vmas) > vma_set_count(&victim->vmas)))
+			victim = p;
+	}
+	if (!victim)
+		return 0;
+	pager_log("out of pager memory: killed pid %ld (%s), %lu VMAs\n", (long)victim->pid,
+		  victim->name, (unsigned long)vma_set_count(&victim->vmas));
+	pid = victim->pid;
+	proc_end(victim, PAGER_SIGKILL);
+	return pid;
+}
+
 bool proc_rss_enforce(struct proc *p)
 {
 	uint64_t rss;

@@ -37,6 +37,12 @@ static uint32_t *refcount;
 #define PAGE_MAX_FRAMES (1ul << 22)
 static uint64_t first_frame, end_frame;
 static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
+/* The most the heap may grow to. The heap never gives frames back (the
+ * allocator cannot shrink it), so without a cap a flood of metadata
+ * (processes at their VMA cap, forked again and again) turned almost all
+ * of RAM into heap for good: 166 frames of 30,509 were left once the
+ * processes had ended (issue 7). With it, data keeps at least 3/4. */
+static uint64_t heap_max;
 
 static void free_push(struct free_frame *f)
 {
@@ -94,6 +100,7 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 	heap_hi = first;
 	first_frame = first;
 	end_frame = nframes;
+	heap_max = heap_lo + (nframes - heap_lo) / PAGE_HEAP_SHARE;
 	low_zone_end = first + (nframes - first) / 8;
 	for (uint64_t pfn = first; pfn < nframes; pfn++) {	/* the top ends first */
 		refcount[pfn] = 0;
@@ -104,7 +111,7 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 
 int page_heap_grow(uint64_t pages)
 {
-	if (pages > end_frame - heap_hi)
+	if (pages > end_frame - heap_hi || heap_hi + pages > heap_max)
 		return -ERR_NOMEM;
 	for (uint64_t pfn = heap_hi; pfn < heap_hi + pages; pfn++)
 		if (refcount[pfn])
@@ -115,6 +122,11 @@ int page_heap_grow(uint64_t pages)
 	}
 	heap_hi += pages;
 	return 0;
+}
+
+uint64_t page_heap_cap(void)
+{
+	return (heap_max - heap_lo) << PAGE_SHIFT;
 }
 
 void page_heap_frames(uint64_t *lo, uint64_t *hi)

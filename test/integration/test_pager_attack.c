@@ -15,8 +15,9 @@
  *   dmatail    a page of DMA memory held while another child takes every
  *              free frame and gives them back: the page stays zero.
  *   metaflood  a process at its VMA cap forks children at the cap until
- *              refused, then all exit: the pager heap they grew must not
- *              leave the others without frames.
+ *              refused (or ended for it), then all exit: the pager heap
+ *              they grew (once nearly all of RAM, for good) stays within
+ *              its quarter, and init works while they hold it.
  *   willneed   a child takes every free frame with MADV_WILLNEED (no
  *              fault, so the fault path's out-of-memory killer never
  *              runs); init then forks and spawns.
@@ -412,19 +413,23 @@ static void attack_metaflood(void)
 	pid_t p = fork();
 	if (p == 0)
 		_exit(meta_parent());
-	wait_flag(2);
+	wait_flag_or_end(2, p, &st);	/* it may be the one ended */
 	CHECK_EQ(mem_info(&mi1), 0);
 	printf("metaflood: %llu VMAs, %llu forks; %llu of %llu frames free\n",
 	       (unsigned long long)shared[4], (unsigned long long)shared[5],
 	       (unsigned long long)mi1.free_pages, (unsigned long long)mi1.total_pages);
 	after_attack("metaflood (holding)");
 	shared[0] = 1;
-	CHECK_EQ(waitpid(p, &st, 0), p);
+	if (st == -1)
+		CHECK_EQ(waitpid(p, &st, 0), p);
+	while (waitpid(-1, &st, 0) > 0)	/* its children, if it went first */
+		;
 	CHECK_EQ(mem_info(&mi1), 0);
 	printf("metaflood: after, %llu frames free (were %llu)\n",
 	       (unsigned long long)mi1.free_pages, (unsigned long long)mi0.free_pages);
-	/* The metadata's frames came back, or most of them. */
-	CHECK(mi1.free_pages + mi0.total_pages / 8 >= mi0.free_pages);
+	/* The heap keeps what it grew to, but never more than a quarter of
+	 * the frames (PAGE_HEAP_SHARE): the rest came back. */
+	CHECK(mi1.free_pages + mi0.total_pages / 4 + 64 >= mi0.free_pages);
 	after_attack("metaflood");
 }
 
