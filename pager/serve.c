@@ -74,6 +74,7 @@ bool serve_request(struct ipc_msg *m)
 	uint64_t grant = (m->info & IPC_GRANT) && (int64_t)m->w[5] > 0 ? m->w[5] : 0;
 	uint64_t *w = m->w;
 	int64_t r = -ERR_NOSYS;
+	bool retried = false;
 
 	if (grant && label != PAGER_SPAWN) {	/* only spawn takes a handle */
 		sys_handle_close(grant);
@@ -83,6 +84,7 @@ bool serve_request(struct ipc_msg *m)
 		r = -ERR_SRCH;
 		goto reply;
 	}
+again:
 	switch (label) {
 	case PAGER_EXIT:
 		proc_end(p, (int)((w[0] & 0xff) << 8));
@@ -165,6 +167,18 @@ bool serve_request(struct ipc_msg *m)
 	case PAGER_DMA_ALLOC:
 		r = pager_dma_alloc(p, w[0], &w[1]);
 		break;
+	}
+	/* Out of frames in a request: as for a fault, the biggest process
+	 * ends (proc_oom_reclaim), and the request runs once more. A request
+	 * that fails with ENOMEM has undone its work, or left what a retry
+	 * redoes. Before, a spawn or fork failed while one process held every
+	 * frame, until somebody happened to fault (issue 7). */
+	if (r == -ERR_NOMEM && !retried && page_free_count() < 2 * OOM_RESERVE_FRAMES) {
+		retried = true;
+		proc_oom_reclaim(page_free_count() + OOM_RESERVE_FRAMES + 1);
+		if (p->state != PROC_LIVE)
+			return false;	/* the caller was the biggest */
+		goto again;
 	}
 reply:
 	if (grant)	/* given to a child by now, or refused */
