@@ -8,7 +8,8 @@
  *   badreq     every request label (and some past the end) with every word
  *              at an edge (0, -1, 2^63, USER_TOP +- 1, unaligned, lengths
  *              that wrap when rounded up), payloads of 0..8191 bytes, pids
- *              of self, parent, init, zombies and strangers: only errors.
+ *              of self, parent, init, zombies and strangers: only errors;
+ *              handles granted with requests that take none are closed.
  *   dmapin     one page of DMA memory (which took the lowest free run, the
  *              frame the pager's heap grows into next), then many VMAs:
  *              the heap must still grow, and init must still map.
@@ -250,10 +251,45 @@ static int badreq_fork(void)
 	return t_failures ? 1 : 0;
 }
 
+/* Handles granted with requests that take none (or a spawn that fails,
+ * or a bad handle index): the pager must close each, or its one receive
+ * slot stays taken and the next spawn's grant is lost. Then a spawn with
+ * a notification granted: the child signals it. */
+static int badreq_grants(void)
+{
+	static const uint64_t labels[] = { 0, PAGER_GETPID, PAGER_MEMINFO, PAGER_MMAP,
+					   PAGER_SPAWN, PAGER_CHECK, 0xffff };
+	static const uint64_t bad[] = { 0, ~0ul, 1ul << 63, 4095, 2047 };
+	int64_t n = sys_notif_create(), e = sys_endpoint_create();
+	char *buf = ipcbuf();
+
+	if (n <= 0 || e <= 0)
+		return 3;
+	for (int round = 0; round < 20; round++)
+		for (unsigned l = 0; l < sizeof(labels) / sizeof(labels[0]); l++) {
+			memcpy(buf, "no-such-program\0", 16);
+			struct ipc_msg m = { .info = ipc_info(labels[l], 16, IPC_GRANT),
+					     .w = { 0, 0, 0, 0, 0, (uint64_t)(round & 1 ? n : e) } };
+			pager_call(&m);
+			m.info = ipc_info(labels[l], 0, IPC_GRANT);
+			m.w[5] = bad[round % 5];
+			pager_call(&m);
+		}
+	const char *argv[] = { "test_child", "spin", NULL };
+	int64_t c = spawn(argv, (uint64_t)n);
+	if (c <= 0)
+		return 4;
+	sys_wait((uint64_t)n);	/* hangs (the test times out) if the grant was lost */
+	kill((pid_t)c, SIGKILL);
+	int st;
+	return waitpid((pid_t)c, &st, 0) == c && pager_check() == 0 ? 0 : 5;
+}
+
 static void attack_badreq(void)
 {
 	CHECK_EQ(in_child(badreq_words), 0);
 	CHECK_EQ(in_child(badreq_fork), 0);
+	CHECK_EQ(in_child(badreq_grants), 0);
 	after_attack("badreq");
 }
 
