@@ -24,6 +24,10 @@
  *              runs); init then forks and spawns.
  *   oomreq     the same, and init's first use of a frame after it is a
  *              request (spawn, fork), not a fault.
+ *   sparse     a child touching one page per 2 MiB (a page-map leaf frame
+ *              for each data page) and one holding more data pages but
+ *              fewer frames in all: when frames run out, the sparse one
+ *              is the biggest and must be the one ended.
  *   remapidx   mremap moves a one-page tail and grows it, over and over,
  *              pushing the object page index up: writes must still work.
  *   fixedloop  MAP_FIXED over one range 20,000 times and mprotect splits
@@ -563,6 +567,102 @@ static void attack_oomreq(void)
 	after_attack("oomreq");
 }
 
+/* ---- sparse ---- */
+
+/* Touch one page in every 2 MiB of a huge mapping: each costs a data
+ * frame and a page-map leaf (a frame too). The kernel's page tables cost
+ * the same per touch, and its pool is small, so the pages are touched
+ * 600 at a time by a chain of processes, each forking the next and
+ * exiting (its page tables go; the child's objects keep every frame and
+ * leaf, unmapped). The last one holds them all. */
+static int sparse_hog(uint64_t touches)
+{
+	stack_warm(8);
+	volatile char *m = mmap(NULL, touches << 21, RW, ANON_PRIV, -1, 0);
+	uint64_t i = 0;
+
+	if (m == MAP_FAILED)
+		return 3;
+	for (;;) {
+		for (uint64_t k = 0; k < 600 && i < touches; k++, i++)
+			m[i << 21] = 1;
+		if (i >= touches)
+			break;
+		fflush(stdout);
+		pid_t c = fork();
+		if (c < 0)
+			return 5;
+		if (c > 0)
+			_exit(0);	/* the child carries on */
+		stack_warm(8);
+	}
+	shared[13] = (uint64_t)getpid();
+	shared[11] = 1;
+	while (!shared[0])
+		sys_yield();
+	return 0;
+}
+
+/* Dense pages, the same count of frames in all as the sparse hog's
+ * data pages, a little more than its data alone. */
+static int dense_holder(uint64_t pages)
+{
+	stack_warm(8);
+	volatile char *m = mmap(NULL, pages * PS, RW, ANON_PRIV, -1, 0);
+
+	if (m == MAP_FAILED)
+		return 3;
+	for (uint64_t i = 0; i < pages; i++)
+		m[i * PS] = (char)(i + 1);
+	shared[12] = 1;
+	while (!shared[0])
+		sys_yield();
+	for (uint64_t i = 0; i < pages; i++)
+		if (m[i * PS] != (char)(i + 1))
+			return 4;
+	return 0;
+}
+
+/* Frames run out; the out-of-memory killer must choose the process that
+ * really holds the most (the sparse one: data plus as many page-map
+ * frames), not the one with the most data pages. */
+static void attack_sparse(void)
+{
+	uint64_t f = free_pages();
+	int st;
+
+	shared[0] = shared[11] = shared[12] = 0;
+	fflush(stdout);
+	pid_t s = fork();
+	if (s == 0)
+		_exit(sparse_hog(f * 22 / 100));	/* 44%: 22% data, 22% leaves */
+	for (long n = 0; !shared[11] && n < 20000000; n++) {
+		waitpid(-1, &st, WNOHANG);	/* the chain's links */
+		sys_yield();
+	}
+	s = (pid_t)shared[13];	/* the last link: init's child now */
+	pid_t d = fork();
+	if (d == 0)
+		_exit(dense_holder(f * 30 / 100));	/* 30% */
+	for (long n = 0; !shared[12] && n < 20000000; n++)
+		sys_yield();
+	/* Init takes 30% more: one of them must go. */
+	uint64_t n = f * 30 / 100;
+	volatile char *m = mmap(NULL, n * PS, RW, ANON_PRIV, -1, 0);
+	CHECK(m != MAP_FAILED);
+	for (uint64_t i = 0; m != MAP_FAILED && i < n; i++)
+		m[i * PS] = 1;
+	CHECK_EQ(waitpid(d, &st, WNOHANG), 0);	/* the dense one lives */
+	shared[0] = 1;
+	CHECK_EQ(waitpid(s, &st, 0), s);
+	CHECK(IS_KILL(st));	/* the sparse one, the real biggest */
+	CHECK_EQ(waitpid(d, &st, 0), d);
+	CHECK(IS_EXIT(st, 0));
+	if (m != MAP_FAILED)
+		CHECK_EQ(munmap((void *)m, n * PS), 0);
+	after_attack("sparse");
+}
+
 /* ---- remapidx ---- */
 
 static int remap_up(void)
@@ -830,6 +930,8 @@ int main(int argc, char **argv)
 		attack_willneed();
 	else if (!strcmp(mode, "oomreq"))
 		attack_oomreq();
+	else if (!strcmp(mode, "sparse"))
+		attack_sparse();
 	else if (!strcmp(mode, "remapidx"))
 		attack_remapidx();
 	else if (!strcmp(mode, "fixedloop"))
