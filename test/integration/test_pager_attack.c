@@ -24,6 +24,9 @@
  *              runs); init then forks and spawns.
  *   oomreq     the same, and init's first use of a frame after it is a
  *              request (spawn, fork), not a fault.
+ *   oomfork    the process holding every frame forks (a request): it is
+ *              itself the out-of-memory choice, gets no reply, and its
+ *              parent's wait is answered.
  *   sparse     a child touching one page per 2 MiB (a page-map leaf frame
  *              for each data page) and one holding more data pages but
  *              fewer frames in all: when frames run out, the sparse one
@@ -34,7 +37,8 @@
  *              and merges: no VMA, object or frame leaks.
  *   threadexit a process with a live child and a zombie child ends by
  *              SYS_THREAD_EXIT while its parent waits: the wait returns,
- *              the children go to init.
+ *              the children go to init; then one killed while its own
+ *              wait for its child is deferred.
  *   shadow     threads of a process's shadow task with its pager handle
  *              as their pager fault, exit and spin; then the main thread
  *              ends by SYS_THREAD_EXIT (they cannot send requests: the
@@ -663,6 +667,42 @@ static void attack_sparse(void)
 	after_attack("sparse");
 }
 
+/* The process holding every frame asks to fork (a request, no fault in
+ * between): the fork fails for want of a frame, the out-of-memory choice
+ * falls on the caller itself, which gets no reply and ends; its parent's
+ * wait, blocked meanwhile, is answered. */
+static int oom_forker(void)
+{
+	stack_warm(8);
+	shared[6] = 0;
+	sys_yield();
+	uint64_t n = free_pages() + 1000;
+	char *m = mmap(NULL, n * PS, RW, ANON_PRIV, -1, 0);
+
+	if (m == MAP_FAILED)
+		return 3;
+	call(PAGER_MADVISE, 0, (uint64_t)(uintptr_t)m, n * PS, PADV_WILLNEED, 0, 0);
+	int64_t r = call(PAGER_FORK, 0, (uint64_t)(uintptr_t)_exit, PROC_STACK_TOP - 0x10000, 6,
+			 0, 0);
+	shared[6] = (uint64_t)r;	/* not reached: we were the biggest */
+	return 4;
+}
+
+static void attack_oomfork(void)
+{
+	int st;
+
+	shared[6] = 0;
+	fflush(stdout);
+	pid_t p = fork();
+	if (p == 0)
+		_exit(oom_forker());
+	CHECK_EQ(waitpid(p, &st, 0), p);	/* deferred while it runs */
+	CHECK(IS_KILL(st));
+	CHECK_EQ(shared[6], 0);
+	after_attack("oomfork");
+}
+
 /* ---- remapidx ---- */
 
 static int remap_up(void)
@@ -767,6 +807,32 @@ static void attack_threadexit(void)
 	CHECK_EQ(waitpid((pid_t)shared[7], &st, 0), (pid_t)shared[7]);
 	CHECK(IS_EXIT(st, 9));
 	CHECK_EQ(waitpid((pid_t)shared[8], &st, 0), (pid_t)shared[8]);
+
+	/* Killed while its own wait is deferred: our wait is answered, its
+	 * child comes to us and its end reaches us, not the dead waiter. */
+	shared[0] = shared[7] = 0;
+	fflush(stdout);
+	p = fork();
+	if (p == 0) {
+		pid_t c = fork();
+		if (c == 0) {
+			wait_flag(0);
+			_exit(9);
+		}
+		shared[7] = (uint64_t)c;
+		waitpid(c, &st, 0);
+		_exit(3);
+	}
+	for (long n = 0; !shared[7] && n < 20000000; n++)
+		sys_yield();
+	for (long n = 0; n < 2000; n++)
+		sys_yield();	/* its wait is pending by now */
+	CHECK_EQ(kill(p, SIGKILL), 0);
+	CHECK_EQ(waitpid(p, &st, 0), p);
+	CHECK(IS_KILL(st));
+	shared[0] = 1;
+	CHECK_EQ(waitpid((pid_t)shared[7], &st, 0), (pid_t)shared[7]);
+	CHECK(IS_EXIT(st, 9));
 	after_attack("threadexit");
 }
 
@@ -932,6 +998,8 @@ int main(int argc, char **argv)
 		attack_oomreq();
 	else if (!strcmp(mode, "sparse"))
 		attack_sparse();
+	else if (!strcmp(mode, "oomfork"))
+		attack_oomfork();
 	else if (!strcmp(mode, "remapidx"))
 		attack_remapidx();
 	else if (!strcmp(mode, "fixedloop"))
