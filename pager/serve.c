@@ -176,8 +176,11 @@ again:
 	if (r == -ERR_NOMEM && !retried && page_free_count() < 2 * OOM_RESERVE_FRAMES) {
 		retried = true;
 		proc_oom_reclaim(page_free_count() + OOM_RESERVE_FRAMES + 1);
-		if (p->state != PROC_LIVE)
-			return false;	/* the caller was the biggest */
+		if (p->state != PROC_LIVE) {	/* the caller was the biggest */
+			if (grant)
+				sys_handle_close(grant);
+			return false;
+		}
 		goto again;
 	}
 reply:

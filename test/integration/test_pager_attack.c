@@ -24,9 +24,10 @@
  *              runs); init then forks and spawns.
  *   oomreq     the same, and init's first use of a frame after it is a
  *              request (spawn, fork), not a fault.
- *   oomfork    the process holding every frame forks (a request): it is
- *              itself the out-of-memory choice, gets no reply, and its
- *              parent's wait is answered.
+ *   oomfork    a process asks for every frame (MADV_WILLNEED, a request):
+ *              the request fails, the out-of-memory choice falls on the
+ *              caller itself, which gets no reply and ends; its parent's
+ *              wait is answered and later grants still land.
  *   sparse     a child touching one page per 2 MiB (a page-map leaf frame
  *              for each data page) and one holding more data pages but
  *              fewer frames in all: when frames run out, the sparse one
@@ -681,10 +682,17 @@ static int oom_forker(void)
 
 	if (m == MAP_FAILED)
 		return 3;
+	int64_t note = sys_notif_create();
+	memcpy(ipcbuf(), "test_child\0exit\0" "7\0", 18);
+	/* Every frame: the retry after the failure ends us, the biggest. */
 	call(PAGER_MADVISE, 0, (uint64_t)(uintptr_t)m, n * PS, PADV_WILLNEED, 0, 0);
-	int64_t r = call(PAGER_FORK, 0, (uint64_t)(uintptr_t)_exit, PROC_STACK_TOP - 0x10000, 6,
-			 0, 0);
-	shared[6] = (uint64_t)r;	/* not reached: we were the biggest */
+	/* A spawn granting a handle: the pager must close what it received
+	 * even though it ends us without a reply. */
+	struct ipc_msg sm = { .info = ipc_info(PAGER_SPAWN, 18, IPC_GRANT),
+			      .w = { 0, 0, 0, 0, 0, (uint64_t)note } };
+	int64_t r = pager_call(&sm);
+	shared[6] = (uint64_t)r + 1;	/* not reached: we were the biggest */
+	r = call(PAGER_FORK, 0, (uint64_t)(uintptr_t)_exit, PROC_STACK_TOP - 0x10000, 6, 0, 0);
 	return 4;
 }
 
@@ -700,6 +708,9 @@ static void attack_oomfork(void)
 	CHECK_EQ(waitpid(p, &st, 0), p);	/* deferred while it runs */
 	CHECK(IS_KILL(st));
 	CHECK_EQ(shared[6], 0);
+	while (waitpid(-1, &st, WNOHANG) > 0)	/* a spawned orphan, if any */
+		;
+	CHECK_EQ(in_child(badreq_grants), 0);	/* grants still land */
 	after_attack("oomfork");
 }
 
