@@ -19,11 +19,11 @@
  *              refused (or ended for it), then all exit: the pager heap
  *              they grew (once nearly all of RAM, for good) stays within
  *              its quarter, and init works while they hold it.
- *   willneed   a child takes every free frame with MADV_WILLNEED (no
- *              fault, so the fault path's out-of-memory killer never
- *              runs); init then forks and spawns.
- *   oomreq     the same, and init's first use of a frame after it is a
- *              request (spawn, fork), not a fault.
+ *   willneed   a child asks for every free frame with MADV_WILLNEED (a
+ *              request, not a fault); init then forks and spawns.
+ *   oomreq     a grandchild takes every frame once init's pages are
+ *              private again, so init's first need of a frame is a
+ *              request (spawn, fork), not a fault: it must still work.
  *   oomfork    a process asks for every frame (MADV_WILLNEED, a request):
  *              the request fails, the out-of-memory choice falls on the
  *              caller itself, which gets no reply and ends; its parent's
