@@ -74,6 +74,17 @@ static UNUSED void after_attack(const char *what)
 	printf("attack %s: done\n", what);
 }
 
+/* Map our whole image now (a read maps a page with its VMA's rights, X
+ * too): a process about to take every frame must not fault afterwards,
+ * not even to run code it has not run yet, or it is the out-of-memory
+ * victim at once. */
+extern char end[];	/* the end of the image (user.ld) */
+static UNUSED void image_warm(void)
+{
+	for (uintptr_t va = PROC_TEXT_MIN; va < (uintptr_t)end; va += PS)
+		(void)*(volatile const char *)va;
+}
+
 /* Run fn in a forked child; its exit status. */
 static UNUSED int in_child(int (*fn)(void))
 {
