@@ -172,8 +172,12 @@ again:
 	 * ends (proc_oom_reclaim), and the request runs once more. A request
 	 * that fails with ENOMEM has undone its work, or left what a retry
 	 * redoes. Before, a spawn or fork failed while one process held every
-	 * frame, until somebody happened to fault (issue 7). */
-	if (r == -ERR_NOMEM && !retried && page_free_count() < 2 * OOM_RESERVE_FRAMES) {
+	 * frame, until somebody happened to fault (issue 7). Not for MMAP and
+	 * MADVISE: their populate asks for any number of frames, and a small
+	 * process asking for more than there is would end the biggest one
+	 * each time; they fail with ENOMEM as they did. */
+	if (r == -ERR_NOMEM && !retried && label != PAGER_MMAP && label != PAGER_MADVISE &&
+	    page_free_count() < 2 * OOM_RESERVE_FRAMES) {
 		retried = true;
 		proc_oom_reclaim(page_free_count() + OOM_RESERVE_FRAMES + 1);
 		if (p->state != PROC_LIVE) {	/* the caller was the biggest */

@@ -19,12 +19,11 @@
  *   oomreq     a grandchild takes every frame once init's pages are
  *              private again, so init's first need of a frame is a
  *              request (spawn, fork), not a fault: it must still work.
- *              (Since requests too end the biggest process when frames
- *              run out, the hog's own request ends it first.)
- *   oomfork    a process asks for every frame (MADV_WILLNEED, a request):
- *              the request fails, the out-of-memory choice falls on the
- *              caller itself, which gets no reply and ends; its parent's
- *              wait is answered and later grants still land.
+ *   oomfork    the process holding every frame (MADV_WILLNEED) spawns,
+ *              granting a handle: the spawn fails, the out-of-memory
+ *              choice falls on the caller itself, which gets no reply and
+ *              ends; its parent's wait is answered, and the pager closed
+ *              the granted handle (later grants still land).
  *   sparse     a child touching one page per 2 MiB (a page-map leaf frame
  *              for each data page) and one holding more data pages but
  *              fewer frames in all: when frames run out, the sparse one
@@ -422,10 +421,11 @@ static int oom_forker(void)
 		return 3;
 	int64_t note = sys_notif_create();
 	memcpy(ipcbuf(), "test_child\0exit\0" "7\0", 18);
-	/* Every frame: the retry after the failure ends us, the biggest. */
+	/* Every frame we can get (MADVISE is not retried: we keep them). */
 	call(PAGER_MADVISE, 0, (uint64_t)(uintptr_t)m, n * PS, PADV_WILLNEED, 0, 0);
-	/* A spawn granting a handle: the pager must close what it received
-	 * even though it ends us without a reply. */
+	/* A spawn granting a handle: it fails for want of frames, and the
+	 * retry ends us (the biggest) without a reply; the pager must still
+	 * close what it received. */
 	struct ipc_msg sm = { .info = ipc_info(PAGER_SPAWN, 18, IPC_GRANT),
 			      .w = { 0, 0, 0, 0, 0, (uint64_t)note } };
 	int64_t r = pager_call(&sm);
