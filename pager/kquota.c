@@ -41,6 +41,11 @@ static uint64_t donate_cap(void)
 	return page_total_count() / 8;
 }
 
+uint64_t kquota_proc_pages(void)
+{
+	return 64 + (page_total_count() + 511) / 512;
+}
+
 uint64_t kquota_init_pages(void)
 {
 	uint64_t pages = page_total_count() / 32;
@@ -143,7 +148,7 @@ void kquota_init(void)
 	uint64_t limit = 0;
 
 	/* On a small machine the cap may allow only init's share. */
-	if (ensure_room(kquota_init_pages() + KQ_START_PROCS * KQ_PROC_PAGES) < 0 &&
+	if (ensure_room(kquota_init_pages() + KQ_START_PROCS * kquota_proc_pages()) < 0 &&
 	    ensure_room(kquota_init_pages()) < 0)
 		pager_log("cannot grow the kernel pool\n");
 	sys_task_quota(0, -1, &limit);
@@ -165,9 +170,9 @@ uint64_t kquota_fork_pages(uint64_t parent_task)
 {
 	uint64_t limit = 0;
 	int64_t used = sys_task_quota(parent_task, -1, &limit);
-	uint64_t want = used > 0 ? (uint64_t)used + KQ_PROC_PAGES / 4 : KQ_PROC_PAGES;
+	uint64_t want = used > 0 ? (uint64_t)used + kquota_proc_pages() / 4 : kquota_proc_pages();
 
 	if (want > limit)
 		want = limit;
-	return want > KQ_PROC_PAGES ? want : KQ_PROC_PAGES;
+	return want > kquota_proc_pages() ? want : kquota_proc_pages();
 }

@@ -7,14 +7,17 @@
 
 #include <stdint.h>
 
-/* Pages of kernel memory an ordinary process (spawned or forked) gets. */
-#define KQ_PROC_PAGES	64
+/* Pages of kernel memory an ordinary process (spawned or forked) gets:
+ * 64 for its objects, plus the leaf page tables that map every frame, so
+ * that any process may touch all of RAM (its RSS limit decides whether it
+ * may), as on Linux. */
+uint64_t kquota_proc_pages(void);
 
 /* At start: donate enough for init and a first few processes. */
 void kquota_init(void);
 /* Init's quota: 1/32 of the window's frames, at least 512 pages. */
 uint64_t kquota_init_pages(void);
-/* A forked child's quota: KQ_PROC_PAGES, or what its parent uses plus a
+/* A forked child's quota: kquota_proc_pages(), or what its parent uses plus a
  * quarter of that if more (its copied page tables must fit), at most the
  * parent's limit. */
 uint64_t kquota_fork_pages(uint64_t parent_task);

@@ -72,11 +72,16 @@ uint64_t proc_resident(struct proc *p)
 	uint64_t pages = (vma_set_count(&p->vmas) * VMA_META_BYTES) >> PAGE_SHIFT;
 
 	/* Frames in its objects, mapped or not: a PROT_NONE range still
-	 * holds its pages. Frames shared with a relative count for both. */
-	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v))
+	 * holds its pages. Frames shared with a relative count for both. The
+	 * page-map nodes under each range count too: one page touched per
+	 * 2 MiB costs a leaf frame as well, and a process holding twice the
+	 * frames of another was chosen after it (issue 7). */
+	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
+		uint64_t lo = v->obj_index, hi = v->obj_index + vma_pages(v);
 		if (v->obj->ops->resident)
-			pages += v->obj->ops->resident(v->obj, v->obj_index,
-						       v->obj_index + vma_pages(v));
+			pages += v->obj->ops->resident(v->obj, lo, hi);
+		pages += pagemap_nodes_range(&v->obj->pages, lo, hi);
+	}
 	return pages;
 }
 
@@ -114,6 +119,26 @@ void proc_oom_reclaim(uint64_t want)
 			  (unsigned long)page_free_count());
 		proc_end(victim, PAGER_SIGKILL);
 	}
+}
+
+int64_t proc_oom_reclaim_meta(void)
+{
+	struct proc *victim = NULL;
+	int64_t pid;
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *p = proc_at(i);
+		if (p->state == PROC_LIVE && !p->oom_protected &&
+		    (!victim || vma_set_count(&p->vmas) > vma_set_count(&victim->vmas)))
+			victim = p;
+	}
+	if (!victim)
+		return 0;
+	pager_log("out of pager memory: killed pid %ld (%s), %lu VMAs\n", (long)victim->pid,
+		  victim->name, (unsigned long)vma_set_count(&victim->vmas));
+	pid = victim->pid;
+	proc_end(victim, PAGER_SIGKILL);
+	return pid;
 }
 
 bool proc_rss_enforce(struct proc *p)

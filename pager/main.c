@@ -3,6 +3,7 @@
  * starts init from the boot image (bootargs "init=NAME ARGS..."), and then
  * serves page faults and process requests forever.
  */
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,11 @@ bool serve_request(struct ipc_msg *m);
  * the window and grows into the free frames after it (page_heap_grow), so
  * pager metadata is limited by free memory, not by a fixed share of it. */
 static char *heap_base, *heap_brk, *heap_end;
+/* The heap grew (or failed to) past 7/8 of its cap (page_heap_cap):
+ * once the message at hand is dealt with, heap_relieve checks how much
+ * of it is in use, and if that is most of the cap, ends the process with
+ * the most metadata, so that metadata cannot starve everyone else's. */
+static bool heap_pressure;
 
 void *sbrk(ptrdiff_t incr)
 {
@@ -37,7 +43,10 @@ void *sbrk(ptrdiff_t incr)
 		return (void *)-1;
 	if (heap_end - heap_brk < incr) {
 		uint64_t more = ((uint64_t)(incr - (heap_end - heap_brk)) + PAGE_SIZE - 1) >> PAGE_SHIFT;
-		if (page_heap_grow(more) < 0)
+		int err = page_heap_grow(more);
+		heap_pressure = (uint64_t)(heap_end - heap_base) + (more << PAGE_SHIFT) >=
+				page_heap_cap() / 8 * 7;
+		if (err < 0)
 			return (void *)-1;
 		heap_end += more << PAGE_SHIFT;
 	}
@@ -66,6 +75,21 @@ static __attribute__((noinline, cold)) void memory_pressure(const struct ipc_msg
 	}
 	if (page_free_count() < OOM_RESERVE_FRAMES)
 		proc_oom_reclaim(OOM_RESERVE_FRAMES);
+}
+
+/* After a message that left the heap past its mark: if 3/4 of the cap is
+ * in use (not merely free chunks of a heap that grew once), end the
+ * process with the most VMAs (not init or a protected server). True if
+ * that was the sender, which must then get no reply. */
+static __attribute__((noinline, cold)) bool heap_relieve(const struct ipc_msg *m)
+{
+	int64_t victim;
+
+	heap_pressure = false;
+	if (mallinfo().uordblks < page_heap_cap() / 4 * 3)
+		return false;
+	victim = proc_oom_reclaim_meta();
+	return victim > 0 && (uint64_t)victim == PAGER_BADGE_PID(m->badge);
 }
 
 static void start_init(void)
@@ -134,6 +158,8 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 		} else {
 			reply = serve_request(&m);
 		}
+		if (__builtin_expect(heap_pressure, 0) && heap_relieve(&m))
+			reply = false;
 		if (reply)
 			ipc_reply_recv(pager_ep, &m);
 		else

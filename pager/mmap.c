@@ -265,13 +265,16 @@ int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 }
 
 /* Whether v's object can take `pages` more pages after v's end: v is its
- * only user and nothing is there (a fork may have left pages of other
- * VMAs at those indices in a cloned object). */
+ * only user, nothing is there (a fork may have left pages of other VMAs
+ * at those indices in a cloned object), and the indices stay below
+ * PAGEMAP_MAX_INDEX. Without that bound, mremap moving a tail piece and
+ * growing it, again and again, pushed indices past what a page map can
+ * hold, and the next write was "out of memory" (issue 7). */
 static bool can_extend(const struct vma *v, uint64_t pages)
 {
 	uint64_t end = v->obj_index + vma_pages(v);
 
-	return v->obj->refs == 1 &&
+	return v->obj->refs == 1 && end + pages <= PAGEMAP_MAX_INDEX &&
 	       (!v->obj->ops->resident || !v->obj->ops->resident(v->obj, end, end + pages));
 }
 

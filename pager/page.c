@@ -38,6 +38,12 @@ static uint32_t *refcount;
 #define PAGE_MAX_FRAMES (1ul << 22)
 static uint64_t first_frame, end_frame;
 static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
+/* The most the heap may grow to. The heap never gives frames back (the
+ * allocator cannot shrink it), so without a cap a flood of metadata
+ * (processes at their VMA cap, forked again and again) turned almost all
+ * of RAM into heap for good: 166 frames of 30,509 were left once the
+ * processes had ended (issue 7). With it, data keeps at least 3/4. */
+static uint64_t heap_max;
 
 static void free_push(struct free_frame *f)
 {
@@ -95,6 +101,7 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 	heap_hi = first;
 	first_frame = first;
 	end_frame = nframes;
+	heap_max = heap_lo + (nframes - heap_lo) / PAGE_HEAP_SHARE;
 	low_zone_end = first + (nframes - first) / 8;
 	/* The top 2 MiB block is handed out first, each block in ascending
 	 * order: the heap keeps free frames above it, and pages touched in
@@ -114,7 +121,7 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 
 int page_heap_grow(uint64_t pages)
 {
-	if (pages > end_frame - heap_hi)
+	if (pages > end_frame - heap_hi || heap_hi + pages > heap_max)
 		return -ERR_NOMEM;
 	for (uint64_t pfn = heap_hi; pfn < heap_hi + pages; pfn++)
 		if (refcount[pfn])
@@ -125,6 +132,11 @@ int page_heap_grow(uint64_t pages)
 	}
 	heap_hi += pages;
 	return 0;
+}
+
+uint64_t page_heap_cap(void)
+{
+	return (heap_max - heap_lo) << PAGE_SHIFT;
 }
 
 void page_heap_frames(uint64_t *lo, uint64_t *hi)
@@ -211,33 +223,32 @@ void page_zero(void *va)
 
 int64_t page_alloc_run(uint64_t n)
 {
-	uint64_t start = first_frame, len = 0, pfn, taken = 0;
-	struct free_frame **link;
+	uint64_t start = 0, len = 0, pfn;
 
 	if (n == 0 || n > nfree)
 		return -ERR_NOMEM;
-	/* The lowest run of n free frames (free: reference count 0). */
-	for (pfn = first_frame; pfn < end_frame && len < n; pfn++) {
+	/* The lowest run of n free frames (free: reference count 0) above
+	 * the low zone: frames just after the heap are the ones it grows
+	 * into, and DMA frames can never move, so a run there would stop the
+	 * heap for good (one page of DMA memory did, issue 7). */
+	for (pfn = low_zone_end; pfn < end_frame && len < n; pfn++) {
 		if (refcount[pfn]) {
 			len = 0;
-			start = pfn + 1;
 		} else {
+			if (!len)
+				start = pfn;
 			len++;
 		}
 	}
 	if (len < n)
 		return -ERR_NOMEM;
-	/* Take them off the free list, in one pass over it. */
-	for (link = &free_list; *link && taken < n;) {
-		pfn = page_pfn(*link);
-		if (pfn >= start && pfn < start + n) {
-			*link = (*link)->next;
-			taken++;
-		} else
-			link = &(*link)->next;
-	}
-	for (pfn = start; pfn < start + n; pfn++)
+	/* Off the free list, keeping it doubly linked: a walk that only
+	 * fixed `next` left a stale tail (or prev) in the run, and the next
+	 * free_append or heap growth wrote the list link into the device's
+	 * memory (issue 7). */
+	for (pfn = start; pfn < start + n; pfn++) {
+		free_unlink(page_va(pfn));
 		refcount[pfn] = 1;
-	nfree -= n;
+	}
 	return (int64_t)start;
 }

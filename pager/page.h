@@ -7,6 +7,7 @@
 #ifndef PAGER_PAGE_H
 #define PAGER_PAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "abi/kernel.h"
 
@@ -24,9 +25,13 @@ void page_ref(uint64_t pfn);
 void page_unref(uint64_t pfn);
 uint32_t page_refcount(uint64_t pfn);
 /* Grow the pager's heap (page_init's reservation) by `pages` frames, the
- * ones just after it, if they are free: 0 or -ERR_NOMEM. Heap frames have
+ * ones just after it, if they are free and the heap stays within
+ * 1/PAGE_HEAP_SHARE of the frames: 0 or -ERR_NOMEM. Heap frames have
  * count 1 and are not counted as free. */
+#define PAGE_HEAP_SHARE 4
 int page_heap_grow(uint64_t pages);
+/* The most bytes the heap may span. */
+uint64_t page_heap_cap(void);
 /* The frames the heap took from the allocator so far: [*lo, *hi). */
 void page_heap_frames(uint64_t *lo, uint64_t *hi);
 uint64_t page_free_count(void);

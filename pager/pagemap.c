@@ -526,6 +526,33 @@ uint64_t pagemap_count_range(const struct pagemap *m, uint64_t lo, uint64_t hi)
 	return count_node(m->root, 2, 0, lo, hi, UINT64_MAX);
 }
 
+/* Node frames below node (level l > 0, first index base) whose first
+ * index lies in [lo, hi), the node itself not counted. */
+static uint64_t nodes_node(const uint64_t *node, int l, uint64_t base, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = 0;
+	unsigned i, end;
+
+	for (entry_range(l, base, lo, hi, &i, &end); i < end; i++) {
+		uint64_t first = base + ((uint64_t)i << (9 * l));
+		if (!node[i])
+			continue;
+		n += first >= lo;
+		if (l > 1)
+			n += nodes_node(node_at(node[i]), l - 1, first, lo, hi);
+	}
+	return n;
+}
+
+uint64_t pagemap_nodes_range(const struct pagemap *m, uint64_t lo, uint64_t hi)
+{
+	if (hi > PAGEMAP_MAX_INDEX)
+		hi = PAGEMAP_MAX_INDEX;
+	if (m->flat || !m->root || lo >= hi)
+		return 0;
+	return (lo == 0) + nodes_node(m->root, 2, 0, lo, hi);
+}
+
 static void refs_node(const uint64_t *node, int l, uint32_t *counts, uint8_t *seen)
 {
 	uint64_t pfn = page_pfn(node);

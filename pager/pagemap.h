@@ -88,6 +88,11 @@ uint64_t pagemap_count_range(const struct pagemap *m, uint64_t lo, uint64_t hi);
  * its slot 0 and *n its slots; NULL if there is none. Valid until m next
  * changes. For scans of neighbouring pages (fault-around). */
 const uint64_t *pagemap_leaf(const struct pagemap *m, uint64_t idx, uint64_t *first, uint64_t *n);
+/* Node frames of m's tree whose first index lies in [lo, hi) (the root's
+ * is 0), so that ranges which split an object count each node once; 0
+ * for a flat map. What a range costs in page-map frames, for the
+ * out-of-memory choice. Cost: the nodes under that range. */
+uint64_t pagemap_nodes_range(const struct pagemap *m, uint64_t lo, uint64_t hi);
 /* Frames currently used as nodes by all page maps. */
 uint64_t pagemap_node_frames(void);
 /* Bytes of pager heap currently used by flat maps (their arrays). */

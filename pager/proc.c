@@ -215,7 +215,7 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	if ((r = sys_task_create()) < 0)
 		return r;
 	p->task = (uint64_t)r;
-	if ((r = kquota_give(p->task, parent ? KQ_PROC_PAGES : kquota_init_pages())) < 0)
+	if ((r = kquota_give(p->task, parent ? kquota_proc_pages() : kquota_init_pages())) < 0)
 		return r;
 	if ((r = load_image(p, &f, &entry, &brk)) < 0)
 		return r;

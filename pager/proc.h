@@ -61,6 +61,10 @@ uint64_t proc_resident(struct proc *p);
  * processes holding the most resident memory, one at a time, with a
  * report line each, until `want` are free or none is left to end. */
 void proc_oom_reclaim(uint64_t want);
+/* The pager's heap is near its cap: end the unprotected process with the
+ * most VMAs (each holds a VMA, an object and page-map metadata there),
+ * with a report line. Its pid, or 0 if there was none to end. */
+int64_t proc_oom_reclaim_meta(void);
 /* p is over its resident limit (counted cheaply: pages in its page
  * tables plus metadata): end it with a report. True if ended. */
 bool proc_rss_enforce(struct proc *p);

@@ -74,6 +74,7 @@ bool serve_request(struct ipc_msg *m)
 	uint64_t grant = (m->info & IPC_GRANT) && (int64_t)m->w[5] > 0 ? m->w[5] : 0;
 	uint64_t *w = m->w;
 	int64_t r = -ERR_NOSYS;
+	bool retried = false;
 
 	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE) {	/* only spawn takes a handle */
 		sys_handle_close(grant);
@@ -83,6 +84,7 @@ bool serve_request(struct ipc_msg *m)
 		r = -ERR_SRCH;
 		goto reply;
 	}
+again:
 	switch (label) {
 	case PAGER_EXIT:
 		proc_end(p, (int)((w[0] & 0xff) << 8));
@@ -175,6 +177,25 @@ bool serve_request(struct ipc_msg *m)
 	case PAGER_FS_ALIVE:
 		r = fsconn_request(p, m);
 		break;
+	}
+	/* Out of frames in a request: as for a fault, the biggest process
+	 * ends (proc_oom_reclaim), and the request runs once more. A request
+	 * that fails with ENOMEM has undone its work, or left what a retry
+	 * redoes. Before, a spawn or fork failed while one process held every
+	 * frame, until somebody happened to fault (issue 7). Not for MMAP and
+	 * MADVISE: their populate asks for any number of frames, and a small
+	 * process asking for more than there is would end the biggest one
+	 * each time; they fail with ENOMEM as they did. */
+	if (r == -ERR_NOMEM && !retried && label != PAGER_MMAP && label != PAGER_MADVISE &&
+	    page_free_count() < 2 * OOM_RESERVE_FRAMES) {
+		retried = true;
+		proc_oom_reclaim(page_free_count() + OOM_RESERVE_FRAMES + 1);
+		if (p->state != PROC_LIVE) {	/* the caller was the biggest */
+			if (grant)
+				sys_handle_close(grant);
+			return false;
+		}
+		goto again;
 	}
 reply:
 	if (grant)	/* given to a child by now, or refused */
