@@ -120,6 +120,9 @@ bool serve_request(struct ipc_msg *m)
 		w[2] = page_total_count();
 		w[3] = pagemap_node_frames();
 		w[4] = pagemap_flat_bytes();
+		w[5] = 0;	/* processes in the table: live and zombie */
+		for (int i = 0; i < MAX_PROCS; i++)
+			w[5] += proc_at(i)->state != PROC_FREE;
 		break;
 	case PAGER_MMAP:
 		r = mm_mmap(p, w[0], w[1], w[2], w[3]);

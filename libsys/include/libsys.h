@@ -169,6 +169,7 @@ struct mem_info {
 	uint64_t total_pages;		/* frames the pager manages */
 	uint64_t node_pages;		/* frames used by page maps (not data) */
 	uint64_t map_heap_bytes;	/* pager heap used by small page maps */
+	uint64_t nprocs;		/* processes, live and zombie (not reaped) */
 };
 /* pid 0: the caller; else the caller or one of its descendants. */
 int64_t proc_stats(int64_t pid, struct proc_stats *st);

@@ -27,6 +27,7 @@ int64_t mem_info(struct mem_info *mi)
 		mi->total_pages = m.w[2];
 		mi->node_pages = m.w[3];
 		mi->map_heap_bytes = m.w[4];
+		mi->nprocs = m.w[5];
 	}
 	return r;
 }

@@ -25,7 +25,8 @@
  *                      the caller or a descendant)    pages, w3 page-table pages
  *  PAGER_MEMINFO       -                              w0 0, w1 free pages, w2 total pages,
  *                                                     w3 frames used by page-map nodes,
- *                                                     w4 heap bytes of flat page maps
+ *                                                     w4 heap bytes of flat page maps,
+ *                                                     w5 processes (live + zombie)
  *  PAGER_MMAP          w0 hint, w1 length, w2 prot,   w0 address
  *                      w3 flags (PMAP_*)
  *  PAGER_MUNMAP        w0 address, w1 length          w0 0
