@@ -88,12 +88,13 @@ static void make_room(struct fz *f)
 	}
 }
 
-/* Sparse maps and new threads grow page tables and thread objects in our
- * tasks: every GROWTH_CAP of them, destroy our tasks (not the fault
- * class's), unless FZ_EXHAUST. */
-static void count_growth(struct fz *f)
+/* Sparse maps and new threads grow page tables, mapping records and
+ * thread objects in our tasks: every GROWTH_CAP of them (a run of n pages
+ * counts 1 + n / 8), destroy our tasks (not the fault class's), unless
+ * FZ_EXHAUST. */
+static void count_growth(struct fz *f, uint64_t n)
 {
-	if ((f->classes & FZ_EXHAUST) || ++growth < GROWTH_CAP)
+	if ((f->classes & FZ_EXHAUST) || (growth += n) < GROWTH_CAP)
 		return;
 	growth = 0;
 	for (uint64_t h = 1; h < FZ_HANDLES; h++)
@@ -219,7 +220,7 @@ void fz_syscall_op(struct fz *f)
 		break;
 	case SYS_THREAD_CREATE:
 		make_room(f);
-		count_growth(f);
+		count_growth(f, 1);
 		a[0] = fz_handle_of(f, HK_TASK);
 		a[1] = fz_page(f) + (fz_chance(f, 8) ? 2 : 0);
 		a[2] = fz_word(f);
@@ -260,7 +261,7 @@ void fz_syscall_op(struct fz *f)
 			fz_track(f, r, HK_OTHER);
 		return;
 	case SYS_MAP:
-		count_growth(f);
+		count_growth(f, 1);
 		a[0] = fz_handle_of(f, HK_TASK);
 		fz_map_args(f, &a[1], &a[3]);
 		a[2] = fz_page(f);
@@ -322,11 +323,11 @@ void fz_syscall_op(struct fz *f)
 	case SYS_MAP_RUN: {
 		static const uint64_t counts[] = { 0, 1, 2, 3, 8, 16, 511, MAP_RUN_MAX,
 						   MAP_RUN_MAX + 1, ~0ul };
-		count_growth(f);
+		a[4] = fz_chance(f, 2) ? 1 + fz_below(f, 8) : counts[fz_below(f, 10)];
+		count_growth(f, 1 + (a[4] > MAP_RUN_MAX ? 0 : a[4] / 8));
 		a[0] = fz_handle_of(f, HK_TASK);
 		fz_map_args(f, &a[1], &a[3]);
 		a[2] = fz_page(f);
-		a[4] = fz_chance(f, 2) ? 1 + fz_below(f, 8) : counts[fz_below(f, 10)];
 		if (a[4] > 1)	/* a run from a safe page goes on into our code */
 			a[3] &= ~(uint64_t)MAP_X;
 		break;
@@ -491,8 +492,13 @@ void fz_pager_op(struct fz *f)
 		trace(f, "pager", label, a, 7);
 	}
 	uint64_t req[4] = { m.w[0], m.w[1], m.w[2], m.w[3] };
-	/* A send now and then: the pager's answer then goes to no one. */
-	r = fz_chance(f, 32) ? ipc_send(pager, &m) : ipc_call(pager, &m);
+	/* A send now and then: the pager's answer then goes to no one, and
+	 * m still holds our request. */
+	if (fz_chance(f, 32)) {
+		check_result(f, "pager", label, ipc_send(pager, &m));
+		return;
+	}
+	r = ipc_call(pager, &m);
 	check_result(f, "pager", label, r);
 	/* FZ_DERIVED: a fresh readable anonymous page, made present, becomes
 	 * a source for SYS_MAP and fault replies, and a target of munmap. */
