@@ -84,8 +84,14 @@ void endpoint_free(struct endpoint *ep)
 {
 	struct thread *t;
 
-	while ((t = tq_pop(&ep->senders)))
+	/* A sender is off the queue once popped: one killed here (a fault
+	 * queued before its thread was given another pager) must not be
+	 * taken off it again by the kill. It is woken or killed at once. */
+	while ((t = tq_pop(&ep->senders))) {
+		if (t->state == TS_SEND)
+			t->state = TS_SUSPENDED;
 		wake_error(t, -ERR_BADF);
+	}
 	while ((t = tq_pop(&ep->receivers)))
 		wake_error(t, -ERR_BADF);
 	kobj_free_q(ep->kq, ep, sizeof(*ep));

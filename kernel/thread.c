@@ -87,12 +87,17 @@ struct thread *thread_create(struct task *task, uint64_t pc, uint64_t sp, uint64
 
 void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge)
 {
-	if (t->pager)
-		kobj_unref(&t->pager->hdr);
-	t->pager = ep;
-	t->fault_badge = badge;
+	struct endpoint *old = t->pager;
+
+	/* The new pager first: dropping the old one may free it, which
+	 * kills t if its fault is still queued there (nobody can take it),
+	 * and the kill must see t's pager as the new one. */
 	if (ep)
 		kobj_ref(&ep->hdr);
+	t->pager = ep;
+	t->fault_badge = badge;
+	if (old)
+		kobj_unref(&old->hdr);
 }
 
 static struct thread *dying_self;	/* current thread killed in its syscall */

@@ -41,6 +41,11 @@ static uint64_t donate_cap(void)
 	return page_total_count() / 8;
 }
 
+uint64_t kquota_donated(void)
+{
+	return donated;
+}
+
 uint64_t kquota_proc_pages(void)
 {
 	return 64 + (page_total_count() + 511) / 512;

@@ -12,6 +12,8 @@
  * that any process may touch all of RAM (its RSS limit decides whether it
  * may), as on Linux. */
 uint64_t kquota_proc_pages(void);
+/* Frames given to the kernel pool so far (they never come back). */
+uint64_t kquota_donated(void);
 
 /* At start: donate enough for init and a first few processes. */
 void kquota_init(void);

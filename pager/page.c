@@ -139,6 +139,11 @@ uint64_t page_heap_cap(void)
 	return (heap_max - heap_lo) << PAGE_SHIFT;
 }
 
+uint64_t page_heap_pages(void)
+{
+	return heap_hi - first_frame;
+}
+
 void page_heap_frames(uint64_t *lo, uint64_t *hi)
 {
 	*lo = first_frame;	/* the first part was never a counted frame */

@@ -34,6 +34,8 @@ int page_heap_grow(uint64_t pages);
 uint64_t page_heap_cap(void);
 /* The frames the heap took from the allocator so far: [*lo, *hi). */
 void page_heap_frames(uint64_t *lo, uint64_t *hi);
+/* Frames the heap has grown into (it never gives them back). */
+uint64_t page_heap_pages(void);
 uint64_t page_free_count(void);
 /* The same, for a check on the fault path without a call. */
 extern uint64_t page_nfree;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "abi/pager.h"
 #include "dma.h"
+#include "kquota.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -117,7 +118,9 @@ again:
 			r = proc_stats_of(t, m);
 		break;
 	case PAGER_MEMINFO:
-		r = 0;
+		r = 0;	/* processes in the table, live and zombie */
+		for (int i = 0; i < MAX_PROCS; i++)
+			r += proc_at(i)->state != PROC_FREE;
 		w[1] = page_free_count();
 		w[2] = page_total_count();
 		w[3] = pagemap_node_frames();
@@ -151,6 +154,7 @@ again:
 		break;
 	case PAGER_CHECK:
 		r = pager_check_all();
+		w[1] = page_heap_pages() + kquota_donated();	/* kept for good */
 		break;
 	case PAGER_SET_LIMIT:
 		r = 0;

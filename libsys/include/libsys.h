@@ -190,6 +190,7 @@ struct mem_info {
 	uint64_t node_pages;		/* frames used by page maps (not data) */
 	uint64_t map_heap_bytes;	/* pager heap used by small page maps */
 	uint64_t page_faults;		/* page faults the pager served, all processes */
+	uint64_t nprocs;		/* processes, live and zombie (not reaped) */
 };
 /* pid 0: the caller; else the caller or one of its descendants. */
 int64_t proc_stats(int64_t pid, struct proc_stats *st);
@@ -202,6 +203,10 @@ int64_t vma_list(int64_t pid, uint64_t from, struct pager_vma_info *out, uint64_
 /* Run the pager's sanity checker over every process: 0, or -ERR_IO (the
  * pager prints what is wrong). */
 int64_t pager_check(void);
+/* The same; *kept: frames the pager keeps for good (its heap's growth,
+ * frames donated to the kernel pool), so that a leak check can tell them
+ * from leaked ones. */
+int64_t pager_check_kept(uint64_t *kept);
 /* Lower (or restore, with 0) the caller's limit on mapped pages. */
 int64_t pager_set_limit(uint64_t pages);
 /* Memory a device may reach by physical address: len bytes (whole pages,

@@ -28,8 +28,9 @@ int64_t mem_info(struct mem_info *mi)
 		mi->node_pages = m.w[3];
 		mi->map_heap_bytes = m.w[4];
 		mi->page_faults = m.w[5];
+		mi->nprocs = (uint64_t)r;
 	}
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int64_t vma_list(int64_t pid, uint64_t from, struct pager_vma_info *out, uint64_t max,
@@ -60,9 +61,17 @@ int64_t vma_list(int64_t pid, uint64_t from, struct pager_vma_info *out, uint64_
 
 int64_t pager_check(void)
 {
-	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };
+	return pager_check_kept(NULL);
+}
 
-	return pager_call(&m);
+int64_t pager_check_kept(uint64_t *kept)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };
+	int64_t r = pager_call(&m);
+
+	if (kept)
+		*kept = m.w[1];
+	return r;
 }
 
 int64_t pager_set_limit(uint64_t pages)

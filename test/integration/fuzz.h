@@ -28,8 +28,10 @@
 enum fz_kind {
 	HK_NONE, HK_PAGER, HK_EP, HK_NOTIF, HK_TASK, HK_THREAD, HK_OTHER,
 	HK_INHERITED,	/* in the table when the child started: never closed by us */
+	HK_REPLY,	/* a reply handle whose caller is no guest of ours */
 	/* The fault class's objects: the syscall class leaves them alone. */
 	HK_GUEST_TASK, HK_GUEST_EP, HK_GUEST_THREAD,
+	HK_GUEST_REPLY,	/* a reply handle for a guest's fault */
 };
 
 struct fz {
@@ -69,12 +71,15 @@ uint64_t fz_handle_of(struct fz *f, enum fz_kind k);	/* one of ours of kind k, o
 uint64_t fz_nonblocking_handle(struct fz *f);	/* IPC on it cannot block */
 uint64_t fz_ptr(struct fz *f);			/* any pointer */
 uint64_t fz_wptr(struct fz *f);			/* a pointer the kernel may write, or a bad one */
+uint64_t fz_wptr_n(struct fz *f, uint64_t n);	/* ... n bytes (fz_wptr: up to 64) */
 uint64_t fz_rptr(struct fz *f);			/* a readable harmless buffer, or a bad one */
 uint64_t fz_len(struct fz *f);
 uint64_t fz_word(struct fz *f);			/* anything */
 uint64_t fz_page(struct fz *f);			/* a page address: aligned or almost */
 uint64_t fz_src_page(struct fz *f);		/* a page of ours to map, or a bad one */
 uint64_t fz_rights(struct fz *f);
+uint64_t fz_free_slot(struct fz *f);		/* a slot we hold nothing in, or 0 */
+uint64_t fz_regs(struct fz *f);		/* a struct user_regs to write, or a bad pointer */
 uint64_t fz_info(struct fz *f, int grant);	/* random info word */
 void fz_values_init(struct fz *f);
 void fz_track(struct fz *f, int64_t h, enum fz_kind k);
@@ -87,7 +92,10 @@ void fz_pager_op(struct fz *f);
 void fz_derived_check(struct fz *f);
 void fz_fault_op(struct fz *f);
 void fz_fault_forget(uint64_t h);		/* a guest object's handle was closed */
-uint64_t fz_guest_page(void);		/* the guest loop's code page */
+void fz_fault_reply_saved(struct fz *f, int64_t h);	/* SYS_REPLY_SAVE's result */
+uint64_t fz_guest_page(void);		/* the guest loop's code page (fuzz_guest.c) */
+uint64_t fz_guest_probe(void);		/* FZ_DERIVED's probe: reads at a0 */
+extern int fz_guest_sys;		/* FZ_GUEST_SYS: the loop makes syscalls */
 void fz_map_args(struct fz *f, uint64_t *src, uint64_t *rights);
 
 /* Pages the pools point into (fuzz_values.c). */

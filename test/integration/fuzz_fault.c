@@ -3,18 +3,22 @@
  * and up to GUESTS threads in it whose pager endpoint it holds, and
  * answers their faults with random replies (maps of good and bad pages,
  * bad rights, resumes, kills, unknown labels, payloads, handle grants),
- * through SYS_IPC_REPLY_RECV, SYS_IPC_REPLY, or not at all (a deferred
- * caller left blocked until the task is destroyed).
+ * through SYS_IPC_REPLY_RECV, SYS_IPC_REPLY on the thread or on a reply
+ * handle saved with SYS_REPLY_SAVE, or not at all (a deferred caller left
+ * blocked until the task is destroyed). A quarter of its operations are
+ * thread control on a guest (guest_control): suspend, resume, registers,
+ * pager.
  *
- * The guest threads run guest_entry, a loop that loads, stores or jumps
- * at random in its data window and, at least every 8th iteration,
- * wherever it is entered, loads from a page it never touched (or runs an
- * illegal instruction, a dead end: a resumed thread runs it again, as it
- * does an ebreak, until it is killed): a live guest thread
+ * The guest threads run guest_entry (fuzz_guest.c), a loop that loads,
+ * stores or jumps at random in its data window and, at least every 8th
+ * iteration, wherever it is entered, loads from a page it never touched
+ * (or runs an illegal instruction, a dead end: a resumed thread runs it
+ * again, as it does an ebreak, until it is killed): a live guest thread
  * not waiting for us always faults soon. So we receive only while one is
- * (SYS_TASK_INFO's live-thread count minus those waiting), and never
- * block for good. With FZ_DERIVED a probe guest reads where the task
- * still maps a page we have unmapped (fuzz_sys.c, watch_reuse).
+ * (SYS_TASK_INFO's live-thread count minus those waiting, suspended or
+ * with no pager of ours), and never block for good. With FZ_DERIVED a
+ * probe guest reads where the task still maps a page we have unmapped
+ * (fuzz_sys.c, watch_reuse).
  */
 #include <stdio.h>
 #include "abi/fault.h"
@@ -23,134 +27,46 @@
 #define GUESTS		4
 #define GUEST_DATA	0x40000000ul	/* the guest's 64-page data window */
 
-/*
- * The guest loop, in two flavours: GUEST_LOOP(name, syscalls). A step is
- * a load, a store, a jump or a fourth kind: a breakpoint one time in
- * eight, else nothing, or with syscalls (FZ_GUEST_SYS) an ecall from a
- * table of calls that cannot block (no IPC, no wait, no
- * thread exit or creation, so the live count above stays true), on the
- * guest task's own handles and its data window: guests then make tasks,
- * grant handles between them and destroy them, deeper in the task tree
- * than this child can reach itself.
- */
-#define GUEST_LOOP(name, sys)							\
-	".pushsection .text.fuzzguest, \"ax\"\n"				\
-	".option push\n"							\
-	".option norvc\n"		/* every 4-byte step is an instruction */\
-	".option norelax\n"							\
-	".balign 4096\n"							\
-	".globl " name "\n"							\
-	name ":\n"								\
-	"	ori a0, a0, 1\n"	/* xorshift state: never 0 */		\
-	"1:	slli t0, a0, 13\n"						\
-	"	xor a0, a0, t0\n"						\
-	"	srli t0, a0, 7\n"						\
-	"	xor a0, a0, t0\n"						\
-	"	slli t0, a0, 17\n"						\
-	"	xor a0, a0, t0\n"						\
-	"	addi s1, s1, 1\n"						\
-	"	andi t0, s1, 7\n"						\
-	"	beqz t0, 9f\n"							\
-	"	srli t1, a0, 20\n"	/* page (a0 >> 20) & 63 of the window */\
-	"	andi t1, t1, 63\n"						\
-	"	slli t1, t1, 12\n"						\
-	"	li t2, 0x40000000\n"						\
-	"	add t1, t1, t2\n"						\
-	"	srli t2, a0, 40\n"	/* offset 0..7: misaligned at times */	\
-	"	andi t2, t2, 7\n"						\
-	"	andi t0, a0, 3\n"						\
-	"	beqz t0, 2f\n"							\
-	"	addi t0, t0, -1\n"						\
-	"	beqz t0, 3f\n"							\
-	"	addi t0, t0, -1\n"						\
-	"	beqz t0, 4f\n"							\
-	"	srli t0, a0, 61\n"	/* 1 in 8: a breakpoint, a dead end */	\
-	"	beqz t0, 8f\n"							\
-	"	li t0, " #sys "\n"						\
-	"	bnez t0, 5f\n"							\
-	"	j 1b\n"								\
-	"8:	ebreak\n"							\
-	"	j 1b\n"								\
-	"2:	add t1, t1, t2\n"						\
-	"	ld t3, 0(t1)\n"							\
-	"	j 1b\n"								\
-	"3:	sd a0, 0(t1)\n"	/* a page's first word, never 0: */	\
-	"	sd a0, 8(t1)\n"	/* a stray store shows */		\
-	"	j 1b\n"								\
-	"4:	andi t2, t2, 4\n"	/* a jump: to an instruction boundary */\
-	"	add t1, t1, t2\n"						\
-	"	jalr ra, 0(t1)\n"						\
-	"	j 1b\n"								\
-	"5:	mv s3, a0\n"							\
-	"	srli t0, a0, 24\n"						\
-	"	andi t0, t0, 15\n"						\
-	"	lla t2, 7f\n"		/* pc-relative: works at any address */\
-	"	add t2, t2, t0\n"						\
-	"	lbu t0, 0(t2)\n"						\
-	"	srli a1, s3, 40\n"	/* a second handle, or the window page */\
-	"	andi a1, a1, 127\n"						\
-	"	andi a2, s3, 64\n"						\
-	"	beqz a2, 6f\n"							\
-	"	mv a1, t1\n"							\
-	"6:	mv a2, t1\n"							\
-	"	srli a3, s3, 50\n"	/* rights: never MAP_X, so no guest */	\
-	"	andi a3, a3, 11\n"	/* runs a page it wrote */		\
-	"	srli a4, s3, 44\n"						\
-	"	andi a4, a4, 127\n"						\
-	"	mv a5, s3\n"							\
-	"	srli a0, s3, 32\n"	/* a handle of the guest task's */	\
-	"	andi a0, a0, 127\n"						\
-	"	ecall\n"							\
-	"	xor a0, a0, s3\n"						\
-	"	ori a0, a0, 1\n"						\
-	"	j 1b\n"								\
-	"9:	srli t0, a0, 58\n"	/* 1 in 8: an illegal instruction */	\
-	"	beqz t0, 10f\n"						\
-	"	srli t1, s1, 3\n"	/* else a page never touched before */	\
-	"	slli t1, t1, 44\n"						\
-	"	srli t1, t1, 32\n"	/* ((s1 >> 3) & 0xfffff) << 12 */	\
-	"	li t2, 0x100000000\n"						\
-	"	add t1, t1, t2\n"						\
-	"	ld t3, 0(t1)\n"							\
-	"	j 1b\n"								\
-	"10:	.word 0\n"							\
-	"	j 1b\n"								\
-	"7:	.byte 1, 9, 10, 11, 13, 13, 14, 15, 18, 19, 19, 20, 21, 22, 26, 14\n" \
-	".balign 4\n"								\
-	".globl " name "_probe\n"	/* FZ_DERIVED: read the word at a0, */	\
-	name "_probe:\n"		/* then fault at it */			\
-	"	ld t3, 0(a0)\n"							\
-	"	ld t4, 0(t3)\n"							\
-	"	.word 0\n"							\
-	".balign 4096\n"							\
-	".option pop\n"								\
-	".popsection\n"
-
-void guest_entry(void), guest_sys_entry(void), guest_entry_probe(void), guest_sys_entry_probe(void);
-__asm__(GUEST_LOOP("guest_entry", 0));
-__asm__(GUEST_LOOP("guest_sys_entry", 1));
-
-static int guest_sys;	/* FZ_GUEST_SYS: the guests run guest_sys_entry */
-
-uint64_t fz_guest_page(void) { return (uint64_t)(guest_sys ? guest_sys_entry : guest_entry); }
-
 enum { G_FREE, G_RUN, G_WAIT };
-static struct guest { int64_t th; int state, probe; uint64_t badge; } guests[GUESTS];
+/*
+ * A guest thread: G_RUN (running, or its fault not yet received: it
+ * faults soon, unless suspended or set to fault to no pager), or G_WAIT
+ * (we received its fault; the answer goes through reply_recv while linked,
+ * else through its thread handle or a reply handle we saved). Faults come
+ * with badge, or with old_badge if sent before a SYS_THREAD_SET_PAGER.
+ */
+static struct guest {
+	int64_t th, reply;
+	int state, probe, suspended, nopager;
+	uint64_t badge, old_badge;
+} guests[GUESTS];
 static int64_t gtask, gep;
 static int linked = -1;		/* the guest our last receive linked, or -1 */
 static int lost;		/* the task's or endpoint's handle was closed */
 
 void fz_fault_forget(uint64_t h)
 {
-	for (int i = 0; i < GUESTS; i++)
+	for (int i = 0; i < GUESTS; i++) {
 		if (guests[i].th == (int64_t)h)
 			guests[i].th = 0;	/* can no longer be replied to */
+		if (guests[i].reply == (int64_t)h)
+			guests[i].reply = 0;	/* the guest dies, unless a copy lives */
+	}
 	if ((int64_t)h == gtask || (int64_t)h == gep)
 		lost = 1;
 	if ((int64_t)h == gtask)
 		gtask = 0;
 	if ((int64_t)h == gep)
 		gep = 0;
+}
+
+static void free_guest(struct fz *f, int i)
+{
+	if (guests[i].th > 0)
+		fz_close(f, (uint64_t)guests[i].th);
+	if (guests[i].reply > 0)
+		fz_close(f, (uint64_t)guests[i].reply);
+	guests[i] = (struct guest){ 0 };
 }
 
 static void teardown(struct fz *f)
@@ -161,11 +77,8 @@ static void teardown(struct fz *f)
 	}
 	if (gep > 0)
 		fz_close(f, (uint64_t)gep);
-	for (int i = 0; i < GUESTS; i++) {
-		if (guests[i].th > 0)
-			fz_close(f, (uint64_t)guests[i].th);
-		guests[i] = (struct guest){ 0, G_FREE, 0, 0 };
-	}
+	for (int i = 0; i < GUESTS; i++)
+		free_guest(f, i);
 	gtask = gep = 0;
 	f->given_at = f->probe_at = 0;	/* the task with the copy is gone */
 	linked = -1;
@@ -240,7 +153,7 @@ static void new_guest(struct fz *f)
 		uint64_t pc = fz_guest_page(), arg = fz_rand(f);
 		int probe = 0;
 		if (f->probe_at && f->watched) {
-			pc = (uint64_t)(guest_sys ? guest_sys_entry_probe : guest_entry_probe);
+			pc = fz_guest_probe();
 			arg = f->probe_at;
 			f->probe_at = 0;
 			probe = 1;
@@ -252,7 +165,9 @@ static void new_guest(struct fz *f)
 			return;
 		}
 		fz_track(f, th, HK_GUEST_THREAD);
-		guests[i] = (struct guest){ th, G_RUN, probe, badge };
+		free_guest(f, i);	/* a killed guest's handles */
+		guests[i] = (struct guest){ .th = th, .state = G_RUN, .probe = probe,
+					    .badge = badge, .old_badge = badge };
 		return;
 	}
 	teardown(f);	/* every slot used and none running */
@@ -274,7 +189,17 @@ static int guest_of(uint64_t badge)
 {
 	int i = (int)(badge & 0xff) - 1;
 
-	return i >= 0 && i < GUESTS && guests[i].state == G_RUN && guests[i].badge == badge ? i : -1;
+	return i >= 0 && i < GUESTS && guests[i].state == G_RUN &&
+	       (guests[i].badge == badge || guests[i].old_badge == badge) ? i : -1;
+}
+
+/* The guest a death message names, in any state. */
+static int dead_guest(uint64_t badge)
+{
+	int i = (int)(badge & 0xff) - 1;
+
+	return i >= 0 && i < GUESTS && guests[i].state != G_FREE &&
+	       (guests[i].badge == badge || guests[i].old_badge == badge) ? i : -1;
 }
 
 static void ftrace(struct fz *f, const char *what, const struct ipc_msg *m, int i, int live)
@@ -300,27 +225,193 @@ static void check_fault(struct fz *f, const struct ipc_msg *m)
 	fflush(stdout);
 }
 
+/* Registers for a suspended guest: the loop's entry (either of its first
+ * two instructions: every register it reads it sets first), a page of the
+ * data window or anywhere (a page's start: the loop's, or one that
+ * faults), or a pc past user space; the rest random. */
+static uint64_t guest_regs(struct fz *f)
+{
+	static struct user_regs regs;
+
+	if (fz_chance(f, 16))
+		return fz_rptr(f);
+	for (int i = 1; i < 32; i++)
+		regs.x[i] = fz_word(f);
+	switch (fz_below(f, 6)) {
+	case 0: case 1:
+		regs.x[0] = fz_guest_page() + 4 * fz_below(f, 2);
+		break;
+	case 2:
+		regs.x[0] = GUEST_DATA + PAGE_SIZE * fz_below(f, 64);
+		break;
+	case 3:
+		regs.x[0] = fz_page(f) & ~(PAGE_SIZE - 1);
+		break;
+	case 4:
+		regs.x[0] = USER_TOP + PAGE_SIZE * fz_below(f, 2);
+		break;
+	default:
+		regs.x[0] = ~0ul - PAGE_SIZE + 1;
+		break;
+	}
+	return (uint64_t)&regs;
+}
+
+/*
+ * Thread control on a guest, running, faulting (its fault queued or
+ * received) or suspended: suspend, resume, read and write its registers,
+ * set its pager. What the live count needs is kept: a suspended running
+ * guest sends nothing; one with no pager (or a pager not ours) dies at
+ * its next fault, silently; a new badge only while no fault of the guest
+ * is queued with the old one (it waits for us, or is suspended, which
+ * takes a queued fault back).
+ */
+static void guest_control(struct fz *f)
+{
+	int i = (int)fz_below(f, GUESTS);
+	struct guest *g = &guests[i];
+	uint64_t a[3] = { (uint64_t)g->th, 0, 0 }, nr, badge = g->badge;
+	int64_t r;
+
+	if (g->state == G_FREE || g->th <= 0)
+		return;
+	switch (fz_below(f, 8)) {
+	case 0:
+		nr = SYS_THREAD_SUSPEND;
+		break;
+	case 1: case 2:
+		nr = SYS_THREAD_RESUME;
+		break;
+	case 3:
+		nr = SYS_THREAD_REGS_READ;
+		a[1] = fz_wptr_n(f, sizeof(struct user_regs));
+		break;
+	case 4: case 5:
+		nr = SYS_THREAD_REGS_WRITE;
+		a[1] = guest_regs(f);
+		break;
+	default:
+		nr = SYS_THREAD_SET_PAGER;
+		switch (fz_below(f, 4)) {
+		case 0:
+			a[1] = 0;
+			break;
+		case 1:
+			a[1] = fz_nonblocking_handle(f);	/* no endpoint: refused */
+			break;
+		default:
+			a[1] = (uint64_t)gep;
+			if ((g->state == G_WAIT || g->suspended) && fz_chance(f, 2))
+				badge = (fz_rand(f) << 8) | (uint64_t)(i + 1);
+			break;
+		}
+		a[2] = badge;
+		break;
+	}
+	if (f->classes & FZ_TRACE) {
+		printf("fuzz: op %llu guest %d state %d%s%s sys %llu %#llx %#llx %#llx\n",
+		       (unsigned long long)f->ops, i, g->state, g->suspended ? " suspended" : "",
+		       g->nopager ? " nopager" : "", (unsigned long long)nr,
+		       (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2]);
+		fflush(stdout);
+	}
+	r = syscall6(nr, a[0], a[1], a[2], 0, 0, 0);
+	if (r == -ERR_SRCH) {		/* dead: its death message may be gone with */
+		if (g->nopager)		/* its pager; a slot for a new one */
+			free_guest(f, i);
+		return;
+	}
+	if (r < 0 && r != -ERR_FAULT && r != -ERR_INVAL && r != -ERR_BUSY && r != -ERR_BADF) {
+		f->failed++;
+		printf("FAIL: fuzz: op %llu: thread control %llu of guest %d returned %lld\n",
+		       (unsigned long long)f->ops, (unsigned long long)nr, i, (long long)r);
+		fflush(stdout);
+	}
+	if (r < 0)
+		return;
+	if (nr == SYS_THREAD_SUSPEND)
+		g->suspended = 1;
+	else if (nr == SYS_THREAD_RESUME)
+		g->suspended = 0;
+	else if (nr == SYS_THREAD_SET_PAGER) {
+		g->nopager = a[1] != (uint64_t)gep;
+		g->old_badge = g->badge;
+		g->badge = badge;
+	}
+}
+
+/* A G_WAIT guest, answered through its thread handle or a reply handle we
+ * saved, or left to die by closing the reply handle. */
+static void answer_waiting(struct fz *f, int i, int live)
+{
+	struct guest *g = &guests[i];
+	struct ipc_msg m;
+	int64_t r;
+
+	if (g->reply > 0 && fz_chance(f, 8)) {
+		fz_close(f, (uint64_t)g->reply);	/* the guest dies (a copy may live) */
+		return;
+	}
+	random_reply(f, &m, GUEST_DATA);
+	ftrace(f, g->reply > 0 ? "reply(cap)" : "reply", &m, i, live);
+	if (g->reply > 0 && !fz_chance(f, 4))
+		r = ipc_reply((uint64_t)g->reply, &m);
+	else if (g->th > 0)
+		r = ipc_reply((uint64_t)g->th, &m);
+	else
+		return;
+	if (r == 0)
+		replied(i, m.info);
+	if (linked == i)
+		linked = -1;
+}
+
+/* SYS_REPLY_SAVE's result, from the syscall class or ours: the reply
+ * handle of the guest we are linked to, or of a caller that is none of
+ * ours (a thread the syscall class pointed at us). */
+void fz_fault_reply_saved(struct fz *f, int64_t h)
+{
+	if (h <= 0)
+		return;
+	if (linked < 0) {
+		fz_track(f, h, HK_REPLY);
+		return;
+	}
+	if (guests[linked].reply > 0)	/* spent: the guest was answered */
+		fz_close(f, (uint64_t)guests[linked].reply);
+	fz_track(f, h, HK_GUEST_REPLY);
+	guests[linked].reply = h;
+	linked = -1;
+}
+
 void fz_fault_op(struct fz *f)
 {
 	struct task_info ti;
 	struct ipc_msg m;
-	int waiting = 0, live, i;
+	int waiting = 0, quiet = 0, live, i;
 	int64_t r;
 
 	if (lost) {
 		teardown(f);
 		return;
 	}
-	guest_sys = (f->classes & FZ_GUEST_SYS) != 0;
+	fz_guest_sys = (f->classes & FZ_GUEST_SYS) != 0;
 	if (!gtask && setup(f) < 0)
 		return;
-	if ( sys_task_info((uint64_t)gtask, &ti) < 0 || fz_chance(f, 512)) {
+	if (sys_task_info((uint64_t)gtask, &ti) < 0 || fz_chance(f, 512)) {
 		teardown(f);	/* closed or destroyed by the syscall class, or now */
 		return;
 	}
-	for (i = 0; i < GUESTS; i++)
+	if (fz_chance(f, 4)) {
+		guest_control(f);
+		return;
+	}
+	for (i = 0; i < GUESTS; i++) {
 		waiting += guests[i].state == G_WAIT;
-	live = (int)ti.nthreads - waiting;	/* running guests: each faults soon */
+		quiet += guests[i].state == G_RUN && (guests[i].suspended || guests[i].nopager);
+	}
+	/* Running guests: each faults soon. */
+	live = (int)ti.nthreads - waiting - quiet;
 	if (f->probe_at) {
 		for (i = 0; i < GUESTS && guests[i].state != G_FREE; i++)
 			;
@@ -330,21 +421,21 @@ void fz_fault_op(struct fz *f)
 		}
 	}
 	if (live <= 0) {
-		for (i = 0; i < GUESTS && guests[i].state != G_WAIT; i++)
+		int start = (int)fz_below(f, GUESTS);
+		for (i = 0; i < GUESTS && guests[(start + i) % GUESTS].state != G_WAIT; i++)
 			;
-		if (i == GUESTS || !guests[i].th || fz_chance(f, 2)) {
+		if (i == GUESTS || fz_chance(f, 2)) {
 			ftrace(f, "new", &m, i, live);
 			new_guest(f);
 			return;
 		}
-		/* Answer a waiting guest through its thread handle. */
-		random_reply(f, &m, GUEST_DATA);
-		ftrace(f, "reply", &m, i, live);
-		r = ipc_reply((uint64_t)guests[i].th, &m);
-		if (r == 0)
-			replied(i, m.info);
-		if (linked == i)
-			linked = -1;
+		answer_waiting(f, (start + i) % GUESTS, live);
+		return;
+	}
+	if (linked >= 0 && fz_chance(f, 8)) {
+		ftrace(f, "save", &m, linked, live);
+		r = sys_reply_save();
+		fz_fault_reply_saved(f, r);
 		return;
 	}
 	if (linked >= 0 && fz_chance(f, 2)) {
@@ -365,25 +456,26 @@ void fz_fault_op(struct fz *f)
 		teardown(f);
 		return;
 	}
-	i = guest_of(m.badge);
-	ftrace(f, "got", &m, i, (int)m.badge);
-	/* A death message: no caller to answer. A
-	 * guest that a refused reply ended frees its slot here. */
+	if ((m.info & IPC_GRANT) && (int64_t)m.w[5] > 0)
+		fz_track(f, (int64_t)m.w[5], HK_OTHER);	/* SYS_IPC_RECV_SLOT let it in */
+	/* A death message: no caller to answer. A guest that a refused
+	 * reply or a closed reply handle ended frees its slot here. */
 	if ((m.info & IPC_KERNEL) && ipc_label(m.info) == THREAD_EXIT_LABEL) {
-		if (i >= 0) {
-			if (guests[i].th > 0)
-				fz_close(f, (uint64_t)guests[i].th);
-			guests[i] = (struct guest){ 0, G_FREE, 0, 0 };
-		}
+		i = dead_guest(m.badge);
+		ftrace(f, "death", &m, i, (int)m.badge);
+		if (i >= 0)
+			free_guest(f, i);
 		return;
 	}
+	i = guest_of(m.badge);
+	ftrace(f, "got", &m, i, (int)m.badge);
 	if (i < 0)
 		return;		/* a thread the syscall class pointed at us: left blocked */
 	check_fault(f, &m);
 	f->faults++;
 	if (guests[i].probe && f->watched && m.w[0] == f->marker) {
 		f->failed++;
-	printf("FAIL: fuzz: op %llu: a guest read our page %#llx through its mapping of "
+		printf("FAIL: fuzz: op %llu: a guest read our page %#llx through its mapping of "
 		       "the page we had given it and then unmapped: a frame outlived its "
 		       "mapping\n", (unsigned long long)f->ops, (unsigned long long)f->watched);
 		fflush(stdout);

@@ -4,7 +4,9 @@
  * arguments from the pools in fuzz_values.c. The calls that could block
  * this single thread forever (IPC on our own endpoints, a wait with no bit
  * pending) get only handles on which they cannot; everything else is fair
- * game. Every result must be >= 0 or a negated ERR_* code. Also here:
+ * game; thread control leaves the fault class's guests to that class, and
+ * a reply handle saved here for a guest's fault goes to it. Every result
+ * must be >= 0 or a negated ERR_* code. Also here:
  * FZ_EXHAUST's pool-emptying calls, FZ_BRK's requests near the break and
  * FZ_DERIVED's watched page.
  */
@@ -18,20 +20,28 @@
 
 static uint64_t growth;		/* SYS_MAP / SYS_THREAD_CREATE since the last purge */
 static uint64_t heap_top;	/* FZ_BRK: the break as the pager last said */
+static uint64_t heap_floor;	/* FZ_BRK: the break when the child started */
 
-/* FZ_BRK: an address near the break, where the heap grows and shrinks. */
+/* FZ_BRK: an address near the break, where the heap grows and shrinks;
+ * never below where the heap started: that is our data and bss, and an
+ * MADV_DONTNEED there would zero the fuzzer's own state (a child then
+ * waits for a guest it forgot). */
 static uint64_t near_break(struct fz *f)
 {
 	if (!heap_top) {
 		struct ipc_msg q = { .info = ipc_info(PAGER_BRK, 0, 0) };
 		heap_top = pager_call(&q) > 0 ? q.w[0] : PROC_TEXT_MIN;
+		heap_floor = (heap_top + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	}
-	return ((heap_top + PAGE_SIZE * fz_below(f, 32)) & ~(PAGE_SIZE - 1)) - 16 * PAGE_SIZE +
-	       (fz_chance(f, 8) ? fz_below(f, PAGE_SIZE) : 0);
+	uint64_t a = ((heap_top + PAGE_SIZE * fz_below(f, 32)) & ~(PAGE_SIZE - 1)) - 16 * PAGE_SIZE;
+
+	if (a < heap_floor)
+		a = heap_floor + PAGE_SIZE * fz_below(f, 16);
+	return a + (fz_chance(f, 8) ? fz_below(f, PAGE_SIZE) : 0);
 }
 
 static const int64_t known_errors[] = {
-	ERR_PERM, ERR_NOENT, ERR_SRCH, ERR_IO, ERR_NOEXEC, ERR_BADF, ERR_CHILD, ERR_AGAIN,
+	ERR_PERM, ERR_NOENT, ERR_SRCH, ERR_INTR, ERR_IO, ERR_NOEXEC, ERR_BADF, ERR_CHILD, ERR_AGAIN,
 	ERR_NOMEM, ERR_ACCES, ERR_FAULT, ERR_BUSY, ERR_EXIST, ERR_NODEV, ERR_INVAL,
 	ERR_NOSPC, ERR_NOSYS, ERR_NOTSUP,
 };
@@ -71,19 +81,20 @@ static void make_room(struct fz *f)
 	while (f->nobjects >= OBJECT_CAP) {
 		uint64_t h = 1 + fz_below(f, FZ_HANDLES - 1);
 		if (f->kind[h] == HK_EP || f->kind[h] == HK_NOTIF || f->kind[h] == HK_TASK ||
-		    f->kind[h] == HK_THREAD || f->kind[h] == HK_OTHER)
+		    f->kind[h] == HK_THREAD || f->kind[h] == HK_OTHER || f->kind[h] == HK_REPLY)
 			fz_close(f, h);
 		else if (f->kind[h] >= HK_GUEST_TASK && fz_chance(f, 4))
 			fz_close(f, h);	/* the fault class rebuilds */
 	}
 }
 
-/* Sparse maps and new threads grow page tables and thread objects in our
- * tasks: every GROWTH_CAP of them, destroy our tasks (not the fault
- * class's), unless FZ_EXHAUST. */
-static void count_growth(struct fz *f)
+/* Sparse maps and new threads grow page tables, mapping records and
+ * thread objects in our tasks: every GROWTH_CAP of them (a run of n pages
+ * counts 1 + n / 8), destroy our tasks (not the fault class's), unless
+ * FZ_EXHAUST. */
+static void count_growth(struct fz *f, uint64_t n)
 {
-	if ((f->classes & FZ_EXHAUST) || ++growth < GROWTH_CAP)
+	if ((f->classes & FZ_EXHAUST) || (growth += n) < GROWTH_CAP)
 		return;
 	growth = 0;
 	for (uint64_t h = 1; h < FZ_HANDLES; h++)
@@ -166,7 +177,8 @@ void fz_syscall_op(struct fz *f)
 		break;
 	case SYS_IPC_CALL: case SYS_IPC_SEND: case SYS_IPC_RECV: case SYS_IPC_REPLY_RECV:
 	case SYS_IPC_REPLY:
-		a[0] = nr == SYS_IPC_REPLY ? fz_handle_of(f, HK_THREAD) : fz_nonblocking_handle(f);
+		a[0] = nr != SYS_IPC_REPLY ? fz_nonblocking_handle(f) :
+		       fz_handle_of(f, fz_chance(f, 2) ? HK_REPLY : HK_THREAD);
 		m.info = fz_info(f, 1);
 		for (int i = 0; i < IPC_WORDS; i++)
 			m.w[i] = fz_word(f);
@@ -208,7 +220,7 @@ void fz_syscall_op(struct fz *f)
 		break;
 	case SYS_THREAD_CREATE:
 		make_room(f);
-		count_growth(f);
+		count_growth(f, 1);
 		a[0] = fz_handle_of(f, HK_TASK);
 		a[1] = fz_page(f) + (fz_chance(f, 8) ? 2 : 0);
 		a[2] = fz_word(f);
@@ -221,10 +233,10 @@ void fz_syscall_op(struct fz *f)
 		fz_track(f, r, HK_THREAD);
 		return;
 	case SYS_THREAD_EXIT:
-		if (!(f->classes & FZ_THREAD_EXIT) || !fz_chance(f, 64))
+		if (!(f->classes & FZ_THREAD_EXIT) || !fz_chance(f, 256))
 			return;
 		trace(f, "sys", nr, a, 0);
-		sys_thread_exit();	/* the pager is not told: issue 6, A.6 */
+		sys_thread_exit();	/* the pager hears of it (A.6) and ends us */
 		return;
 	case SYS_HANDLE_CLOSE:
 		a[0] = fz_chance(f, 2) ? fz_handle_of(f, HK_NONE) : fz_handle(f);
@@ -249,7 +261,7 @@ void fz_syscall_op(struct fz *f)
 			fz_track(f, r, HK_OTHER);
 		return;
 	case SYS_MAP:
-		count_growth(f);
+		count_growth(f, 1);
 		a[0] = fz_handle_of(f, HK_TASK);
 		fz_map_args(f, &a[1], &a[3]);
 		a[2] = fz_page(f);
@@ -275,8 +287,51 @@ void fz_syscall_op(struct fz *f)
 	case SYS_KERNEL_INFO:
 		a[0] = fz_wptr(f);
 		break;
-	case SYS_REPLY_SAVE:	/* would take the fault class's pending reply */
+	case SYS_DEVICE_INFO:	/* we hold no device handle: always refused */
+		a[0] = fz_handle(f);
+		a[1] = fz_wptr(f);
+		break;
+	case SYS_IPC_RECV_SLOT:
+		/* Only the fault class receives, and only faults and death
+		 * messages, which grant nothing; fz_fault_op tracks a grant
+		 * that lands all the same. */
+		a[0] = fz_chance(f, 4) ? 0 : fz_chance(f, 2) ? fz_free_slot(f) : fz_handle(f);
+		break;
+	case SYS_REPLY_SAVE:
+		/* Takes the fault class's pending caller if it has one: the
+		 * guest's reply handle goes to that class. */
+		make_room(f);
+		trace(f, "sys", nr, a, 0);
+		r = syscall0(nr);
+		check_result(f, "sys", nr, r);
+		fz_fault_reply_saved(f, r);
 		return;
+	case SYS_THREAD_REGS_READ: case SYS_THREAD_REGS_WRITE: case SYS_THREAD_SUSPEND:
+	case SYS_THREAD_RESUME: case SYS_THREAD_SET_PAGER:
+		/* Our threads (the fault class controls its guests itself),
+		 * other objects, free slots. */
+		a[0] = fz_chance(f, 4) ? fz_handle(f) : fz_handle_of(f, HK_THREAD);
+		if (a[0] < FZ_HANDLES && f->kind[a[0]] >= HK_GUEST_TASK)
+			a[0] = fz_handle_of(f, HK_THREAD);
+		if (a[0] < FZ_HANDLES && f->kind[a[0]] >= HK_GUEST_TASK)
+			a[0] = 0;
+		a[1] = nr == SYS_THREAD_REGS_READ ? fz_wptr_n(f, sizeof(struct user_regs)) :
+		       nr == SYS_THREAD_REGS_WRITE ? fz_regs(f) :
+		       fz_chance(f, 2) ? 0 : fz_handle(f);	/* a pager: may be ours */
+		a[2] = fz_rand(f);
+		break;
+	case SYS_MAP_RUN: {
+		static const uint64_t counts[] = { 0, 1, 2, 3, 8, 16, 511, MAP_RUN_MAX,
+						   MAP_RUN_MAX + 1, ~0ul };
+		a[4] = fz_chance(f, 2) ? 1 + fz_below(f, 8) : counts[fz_below(f, 10)];
+		count_growth(f, 1 + (a[4] > MAP_RUN_MAX ? 0 : a[4] / 8));
+		a[0] = fz_handle_of(f, HK_TASK);
+		fz_map_args(f, &a[1], &a[3]);
+		a[2] = fz_page(f);
+		if (a[4] > 1)	/* a run from a safe page goes on into our code */
+			a[3] &= ~(uint64_t)MAP_X;
+		break;
+	}
 	default:
 		if (nr < SYS_COUNT)	/* SYS_YIELD, and calls newer than this file: no arguments */
 			break;
@@ -392,12 +447,17 @@ void fz_pager_op(struct fz *f)
 		/* Now and then at our own mappings (which ends us), else not. */
 		if (fz_chance(f, 4096))
 			m.w[0] = fz_chance(f, 2) ? PROC_TEXT_MIN : PROC_STACK_TOP - PAGE_SIZE;
-		else if ((f->classes & FZ_BRK) && fz_chance(f, 2))
+		else if ((f->classes & FZ_BRK) && fz_chance(f, 2)) {
 			m.w[0] = near_break(f);	/* the heap: brk's state and ours meet */
-		else if (hits_own(m.w[0], m.w[1]))
+			if (m.w[1] > (64ul << 20))	/* not to our stack */
+				m.w[1] = PAGE_SIZE * fz_below(f, 64);
+		} else if (hits_own(m.w[0], m.w[1]))
 			m.w[0] = FZ_ZONE + PAGE_SIZE * fz_below(f, FZ_ZONE_PAGES);
-		if (f->given && label != PAGER_MMAP && fz_chance(f, 4))
+		if (f->given && label != PAGER_MMAP && fz_chance(f, 4)) {
 			m.w[0] = f->given;	/* FZ_DERIVED: take back a mapped source */
+			if (hits_own(m.w[0], m.w[1]))
+				m.w[1] = PAGE_SIZE * (1 + fz_below(f, 4));
+		}
 		m.w[2] = fz_chance(f, 2) ? fz_below(f, 8) : fz_word(f);
 		if (label == PAGER_MMAP) {
 			static const uint64_t fl[] = { PMAP_PRIVATE, PMAP_SHARED, PMAP_FIXED,
@@ -432,8 +492,13 @@ void fz_pager_op(struct fz *f)
 		trace(f, "pager", label, a, 7);
 	}
 	uint64_t req[4] = { m.w[0], m.w[1], m.w[2], m.w[3] };
-	/* A send now and then: the pager's answer then goes to no one. */
-	r = fz_chance(f, 32) ? ipc_send(pager, &m) : ipc_call(pager, &m);
+	/* A send now and then: the pager's answer then goes to no one, and
+	 * m still holds our request. */
+	if (fz_chance(f, 32)) {
+		check_result(f, "pager", label, ipc_send(pager, &m));
+		return;
+	}
+	r = ipc_call(pager, &m);
 	check_result(f, "pager", label, r);
 	/* FZ_DERIVED: a fresh readable anonymous page, made present, becomes
 	 * a source for SYS_MAP and fault replies, and a target of munmap. */

@@ -115,6 +115,27 @@ static uint64_t untracked_handle(struct fz *f)
 	return 0;
 }
 
+uint64_t fz_free_slot(struct fz *f)
+{
+	uint64_t h = untracked_handle(f);
+
+	return h < FZ_HANDLES ? h : 0;
+}
+
+/* Registers for SYS_THREAD_REGS_WRITE: random words, a pc anywhere in
+ * user space or past it. */
+uint64_t fz_regs(struct fz *f)
+{
+	static struct user_regs regs;
+
+	if (fz_chance(f, 8))
+		return fz_rptr(f);
+	for (int i = 0; i < 32; i++)
+		regs.x[i] = fz_word(f);
+	regs.x[0] = fz_chance(f, 8) ? fz_word(f) : fz_page(f);
+	return (uint64_t)&regs;
+}
+
 uint64_t fz_handle(struct fz *f)
 {
 	switch (fz_below(f, 4)) {
@@ -156,6 +177,15 @@ uint64_t fz_wptr(struct fz *f)
 	default:
 		return bad_ptrs[fz_below(f, NBAD)];
 	}
+}
+
+uint64_t fz_wptr_n(struct fz *f, uint64_t n)
+{
+	uint64_t p = fz_wptr(f), end = (uint64_t)fz_scratch + sizeof(fz_scratch);
+
+	if (p >= (uint64_t)fz_scratch && p < end && p + n > end)
+		p = end - n;	/* the kernel writes n bytes: all in fz_scratch */
+	return p;
 }
 
 uint64_t fz_rptr(struct fz *f)

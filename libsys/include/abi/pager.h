@@ -23,7 +23,8 @@
  *                      its descendants)
  *  PAGER_PROC_STATS    w0 pid (0: the caller; else    w0 0, w1 virtual pages, w2 resident
  *                      the caller or a descendant)    pages, w3 page-table pages
- *  PAGER_MEMINFO       -                              w0 0, w1 free pages, w2 total pages,
+ *  PAGER_MEMINFO       -                              w0 processes (live + zombie),
+ *                                                     w1 free pages, w2 total pages,
  *                                                     w3 frames used by page-map nodes,
  *                                                     w4 heap bytes of flat page maps,
  *                                                     w5 page faults served (all processes)
