@@ -29,15 +29,14 @@
 #include "t.h"
 
 /*
- * The classes the ctest run enables: all but FZ_EXHAUST, which still
- * breaks main: with no kernel-memory quota any task can empty the kernel
- * pool (issue 6, A.5), and a child takes it below half (FAIL). It builds
- * and runs (0x4ff); it joins the default once the quotas land.
- * (FZ_THREAD_EXIT, FZ_BRK and FZ_DERIVED joined once death messages,
- * the brk fixes and the mapping database were merged.)
+ * The classes the ctest run enables: all of them (0x4ff). FZ_THREAD_EXIT,
+ * FZ_BRK and FZ_DERIVED joined once death messages, the brk fixes and the
+ * mapping database were merged; FZ_EXHAUST once kernel-memory quotas
+ * were: a child that takes the kernel pool below half fails the run
+ * (before the quotas, any child emptied it).
  */
 #define DEFAULT_CLASSES	(FZ_SYSCALL | FZ_FAULT | FZ_PAGER | FZ_PAGER_GRANT | FZ_THREAD_EXIT | \
-			 FZ_BRK | FZ_GUEST_SYS | FZ_DERIVED)
+			 FZ_BRK | FZ_GUEST_SYS | FZ_DERIVED | FZ_EXHAUST)
 #define DEFAULT_SEED	0x5eedf00dul
 #define DEFAULT_COUNT	200000ul
 #define DEFAULT_PER_CHILD 10000ul
