@@ -198,32 +198,34 @@ static int64_t sys_handle_grant(struct thread *t, const uint64_t *a)
 	return handle_install(task, src->obj, src->rights & a[3], src->badge ? src->badge : a[2]);
 }
 
+/* The target task of SYS_MAP / SYS_MAP_RUN: a live task the caller holds
+ * with the control right, its own or one it created; else NULL, *err. */
+static struct task *map_target(struct thread *t, uint64_t h, int *err)
+{
+	struct task *task = (struct task *)handle_get(t->task, h, KOBJ_TASK, RIGHT_CONTROL,
+						      NULL, err);
+
+	if (task && task->dead)
+		*err = -ERR_SRCH, task = NULL;
+	else if (task && !task_within(task, t->task))
+		*err = -ERR_PERM, task = NULL;
+	return task;
+}
+
 static int64_t sys_map(struct thread *t, const uint64_t *a)
 {
 	int err = 0;
-	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+	struct task *task = map_target(t, a[0], &err);
 
-	if (!task)
-		return err;
-	if (task->dead)
-		return -ERR_SRCH;
-	if (!task_within(task, t->task))
-		return -ERR_PERM;
-	return vm_map_from(&t->task->as, a[1], &task->as, a[2], a[3]);
+	return task ? vm_map_from(&t->task->as, a[1], &task->as, a[2], a[3]) : err;
 }
 
 static int64_t sys_map_run(struct thread *t, const uint64_t *a)
 {
 	int err = 0;
-	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+	struct task *task = map_target(t, a[0], &err);
 
-	if (!task)
-		return err;
-	if (task->dead)
-		return -ERR_SRCH;
-	if (!task_within(task, t->task))
-		return -ERR_PERM;
-	return vm_map_run(&t->task->as, a[1], &task->as, a[2], a[3], a[4]);
+	return task ? vm_map_run(&t->task->as, a[1], &task->as, a[2], a[3], a[4]) : err;
 }
 
 static int64_t sys_range(struct thread *t, const uint64_t *a, bool protect)
