@@ -38,30 +38,9 @@ rw)
 	check_sectors written 1000 16
 	;;
 durable)
-	log=blk.durable.log
-	: >"$log"	# before QEMU starts: a stale marker must not count
-	sh "$here/../tools/qemu.sh" -a "init=test_blk durable" -x "$drive" "$kernel" "$bootimg" \
-		</dev/null >"$log" 2>&1 &
-	qemu=$!		# qemu.sh execs QEMU: this is QEMU's pid
-	t=0
-	until grep -aq "^blk: flush returned" "$log"; do
-		if [ $t -ge 600 ] || ! kill -0 $qemu 2>/dev/null; then
-			kill -9 $qemu 2>/dev/null
-			echo "FAILED: blk.durable: no \"blk: flush returned\""
-			cat "$log"
-			exit 1
-		fi
-		sleep 0.1
-		t=$((t + 1))
-	done
-	kill -9 $qemu
-	wait $qemu 2>/dev/null
-	echo "blk-run: QEMU killed after the flush"
-	if grep -aqE "KERNEL PANIC|kernel trap|the pager died|^FAIL" "$log"; then
-		echo "FAILED: blk.durable: failure reported on the console"
-		cat "$log"
-		exit 1
-	fi
+	sh "$here/kill-on-marker.sh" blk.durable blk.durable.log "blk: flush returned" 600 \
+		-a "init=test_blk durable" -x "$drive" \
+		"$kernel" "$bootimg" || exit 1
 	check_sectors durable 2000 64
 	sh "$here/run-test.sh" blk.durable_verify 60 "PASS: blk verify" -a "init=test_blk verify" \
 		-x "$drive" "$kernel" "$bootimg"

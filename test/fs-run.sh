@@ -38,30 +38,9 @@ calls|enospc|shell)
 	fsck
 	;;
 durable)
-	log=fs.durable.log
-	: >"$log"	# before QEMU starts: a stale marker must not count
-	sh "$here/../tools/qemu.sh" -a "init=test_fs durable" -x "$drive" "$kernel" "$bootimg" \
-		</dev/null >"$log" 2>&1 &
-	qemu=$!
-	t=0
-	until grep -aq "^fs: fsync returned" "$log"; do
-		if [ $t -ge 900 ] || ! kill -0 $qemu 2>/dev/null; then
-			kill -9 $qemu 2>/dev/null
-			echo "FAILED: fs.durable: no \"fs: fsync returned\""
-			cat "$log"
-			exit 1
-		fi
-		sleep 0.1
-		t=$((t + 1))
-	done
-	kill -9 $qemu
-	wait $qemu 2>/dev/null
-	echo "fs-run: QEMU killed after fsync returned"
-	if grep -aqE "KERNEL PANIC|kernel trap|the pager died|^FAIL" "$log"; then
-		echo "FAILED: fs.durable: failure reported on the console"
-		cat "$log"
-		exit 1
-	fi
+	sh "$here/kill-on-marker.sh" fs.durable fs.durable.log "fs: fsync returned" 900 \
+		-a "init=test_fs durable" -x "$drive" \
+		"$kernel" "$bootimg" || exit 1
 	awk 'BEGIN { for (i = 0; i < 3000; i++) printf "durable line %06d\n", i }' > "$img.want"
 	debugfs -R 'cat /durable.txt' "$img" 2>/dev/null > "$img.got"
 	if ! cmp "$img.got" "$img.want"; then
