@@ -1,80 +1,13 @@
 /*
- * Kernel support library: memory/string helpers, kprintf on the boot
+ * Kernel support library: string helpers, kprintf on the boot
  * console, panic.
  */
 #include <stdarg.h>
 #include "lib.h"
 #include "sbi.h"
 
-/*
- * memcpy and memset do whole pages most of the time (page-table pages,
- * kernel pool pages, page-sized IPC payloads): aligned words go 32 to an
- * iteration, so a 4 KiB page costs about 1.06 instructions a word instead
- * of 3. The attribute keeps GCC from turning these loops into calls to
- * themselves.
- */
-#define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
-
-NO_LIBCALL static void words_copy(uint64_t *d, const uint64_t *s, size_t nwords)
-{
-	for (; nwords >= 32; nwords -= 32, d += 32, s += 32) {
-#pragma GCC unroll 32
-		for (int i = 0; i < 32; i++)
-			d[i] = s[i];
-	}
-	while (nwords--)
-		*d++ = *s++;
-}
-
-NO_LIBCALL static void words_zero(uint64_t *d, size_t nwords)
-{
-	for (; nwords >= 32; nwords -= 32, d += 32) {
-#pragma GCC unroll 32
-		for (int i = 0; i < 32; i++)
-			d[i] = 0;
-	}
-	while (nwords--)
-		*d++ = 0;
-}
-
-NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	if ((((uintptr_t)d | (uintptr_t)s | n) & 7) == 0) {
-		words_copy(dst, src, n / 8);
-		return dst;
-	}
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
-NO_LIBCALL void *memmove(void *dst, const void *src, size_t n)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	if (d <= s || d >= s + n)
-		return memcpy(dst, src, n);
-	while (n--)
-		d[n] = s[n];
-	return dst;
-}
-
-NO_LIBCALL void *memset(void *dst, int c, size_t n)
-{
-	uint8_t *d = dst;
-
-	if (c == 0 && (((uintptr_t)d | n) & 7) == 0) {
-		words_zero(dst, n / 8);
-		return dst;
-	}
-	while (n--)
-		*d++ = (uint8_t)c;
-	return dst;
-}
+/* memset, memcpy and memmove: libsys/src/mem_words.c, shared with the
+ * pager and the file server. */
 
 int memcmp(const void *a, const void *b, size_t n)
 {

@@ -101,6 +101,25 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 	return r;
 }
 
+/* Inode ino for a change of its data: a regular file on a writable file
+ * system. 0, -ERR_ROFS, -ERR_ISDIR, -ERR_INVAL (not a regular file) or
+ * inode_load's error. */
+static int load_writable(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
+{
+	int r;
+
+	if (fs->read_only)
+		return -ERR_ROFS;
+	r = inode_load(fs, ino, in);
+	if (r < 0)
+		return r;
+	if (is_dir(in))
+		return -ERR_ISDIR;
+	if ((in->i_mode & EXT2_S_IFMT) != EXT2_S_IFREG)
+		return -ERR_INVAL;
+	return 0;
+}
+
 static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 			const void *buf, size_t len)
 {
@@ -108,15 +127,9 @@ static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 	uint64_t done = 0;
 	int r, r2;
 
-	if (fs->read_only)
-		return -ERR_ROFS;
-	r = inode_load(fs, ino, &in);
+	r = load_writable(fs, ino, &in);
 	if (r < 0)
 		return r;
-	if (is_dir(&in))
-		return -ERR_ISDIR;
-	if ((in.i_mode & EXT2_S_IFMT) != EXT2_S_IFREG)
-		return -ERR_INVAL;
 	if (len == 0)
 		return 0;
 	if (off >= fs->max_size)
@@ -166,15 +179,9 @@ static int do_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 	struct ext2_inode in;
 	int r, r2;
 
-	if (fs->read_only)
-		return -ERR_ROFS;
-	r = inode_load(fs, ino, &in);
+	r = load_writable(fs, ino, &in);
 	if (r < 0)
 		return r;
-	if (is_dir(&in))
-		return -ERR_ISDIR;
-	if ((in.i_mode & EXT2_S_IFMT) != EXT2_S_IFREG)
-		return -ERR_INVAL;
 	if (size > fs->max_size)
 		return -ERR_FBIG;
 	if (size < inode_size(&in)) {
