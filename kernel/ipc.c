@@ -80,21 +80,42 @@ static void wake_error(struct thread *t, int err)
 	sched_ready(t);
 }
 
+/*
+ * Freeing an endpoint kills the faulting threads queued on it, and a
+ * killed thread drops its reference on its own pager endpoint, which may
+ * be freed in turn: a user can chain any number of them (thread control
+ * gives a thread with a queued fault another pager). So endpoints to free
+ * go on a list that the outermost call works off: the kernel stack stays
+ * the same for a chain of any length.
+ */
+static struct endpoint *ep_free_list;
+static bool ep_freeing;
+
 void endpoint_free(struct endpoint *ep)
 {
 	struct thread *t;
 
-	/* A sender is off the queue once popped: one killed here (a fault
-	 * queued before its thread was given another pager) must not be
-	 * taken off it again by the kill. It is woken or killed at once. */
-	while ((t = tq_pop(&ep->senders))) {
-		if (t->state == TS_SEND)
-			t->state = TS_SUSPENDED;
-		wake_error(t, -ERR_BADF);
+	ep->free_next = ep_free_list;
+	ep_free_list = ep;
+	if (ep_freeing)
+		return;
+	ep_freeing = true;
+	while ((ep = ep_free_list)) {
+		ep_free_list = ep->free_next;
+		/* A sender is off the queue once popped: one killed here (a
+		 * fault queued before its thread was given another pager) must
+		 * not be taken off it again by the kill. It is woken or killed
+		 * at once. */
+		while ((t = tq_pop(&ep->senders))) {
+			if (t->state == TS_SEND)
+				t->state = TS_SUSPENDED;
+			wake_error(t, -ERR_BADF);
+		}
+		while ((t = tq_pop(&ep->receivers)))
+			wake_error(t, -ERR_BADF);
+		kobj_free_q(ep->kq, ep, sizeof(*ep));
 	}
-	while ((t = tq_pop(&ep->receivers)))
-		wake_error(t, -ERR_BADF);
-	kobj_free_q(ep->kq, ep, sizeof(*ep));
+	ep_freeing = false;
 }
 
 /* The page behind a thread's IPC buffer with `need` PTE bits, or 0. */

@@ -90,6 +90,7 @@ struct endpoint {
 	struct thread_queue senders;	/* blocked in send or call; dead threads
 					 * carrying their death message */
 	struct thread_queue receivers;	/* blocked in receive */
+	struct endpoint *free_next;	/* endpoint_free's list of endpoints to free */
 };
 
 struct notif {

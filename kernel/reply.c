@@ -10,6 +10,7 @@
  * The object holds no reference on its client: the client points back at
  * it (thread.reply_cap) and a dying client clears both links.
  */
+#include "abi/fault.h"
 #include "abi/kernel.h"
 #include "kmem.h"
 #include "lib.h"
@@ -74,6 +75,7 @@ void reply_free(struct reply *r)
 		c->reply_cap = NULL;
 		if (c->fault_pending) {
 			c->fault_pending = false;
+			c->exit_reason = THREAD_EXIT_FAULT_KILL;	/* as FAULT_REPLY_KILL */
 			thread_kill(c);
 		} else {
 			c->regs.x[R_A0] = (uint64_t)(int64_t)-ERR_SRCH;

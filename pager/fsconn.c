@@ -58,6 +58,7 @@ static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 	fs_notif = (uint64_t)notif;
 	fs_pid = p->pid;
 	dead_head = dead_count = 0;
+	dead_lost = false;
 	return 0;
 }
 

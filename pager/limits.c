@@ -117,7 +117,10 @@ void proc_oom_reclaim(uint64_t want)
 		pager_log("out of memory: killed pid %ld (%s), %lu resident pages, %lu free\n",
 			  (long)victim->pid, victim->name, (unsigned long)victim_rss,
 			  (unsigned long)page_free_count());
+		uint64_t before = page_free_count();
 		proc_end(victim, PAGER_SIGKILL);
+		if (page_free_count() <= before)
+			return;	/* its frames are shared with the living: killing on frees nothing */
 	}
 }
 

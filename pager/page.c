@@ -24,6 +24,7 @@ struct free_frame { struct free_frame *next, *prev; };
 static struct free_frame *free_list, *free_tail;
 static uint64_t low_zone_end;	/* frames below it are freed to the tail */
 uint64_t page_nfree;
+uint64_t page_alloc_failures;
 #define nfree page_nfree
 static uint64_t ntotal;
 /* One per frame in the window. 32 bits: a count is one per map whose
@@ -155,8 +156,10 @@ int64_t page_alloc(void)
 	struct free_frame *f = free_list;
 	uint64_t pfn;
 
-	if (!f)
+	if (!f) {
+		page_alloc_failures++;
 		return -ERR_NOMEM;
+	}
 	free_list = f->next;
 	nfree--;
 	pfn = page_pfn(f);
@@ -245,8 +248,10 @@ int64_t page_alloc_run(uint64_t n)
 			len++;
 		}
 	}
-	if (len < n)
+	if (len < n) {
+		page_alloc_failures++;
 		return -ERR_NOMEM;
+	}
 	/* Off the free list, keeping it doubly linked: a walk that only
 	 * fixed `next` left a stale tail (or prev) in the run, and the next
 	 * free_append or heap growth wrote the list link into the device's

@@ -39,6 +39,9 @@ uint64_t page_heap_pages(void);
 uint64_t page_free_count(void);
 /* The same, for a check on the fault path without a call. */
 extern uint64_t page_nfree;
+/* Allocations refused for want of frames, ever: tells a request's ENOMEM
+ * that frames ran out from one that hit a limit or found no address. */
+extern uint64_t page_alloc_failures;
 /* Frames the allocator manages: [page_first(), page_end()). */
 uint64_t page_first(void);
 uint64_t page_end(void);

@@ -19,6 +19,11 @@ static struct proc procs[MAX_PROCS];
 static int64_t next_pid = 1;
 static int procs_used;	/* slots not PROC_FREE */
 
+int proc_count(void)
+{
+	return procs_used;
+}
+
 /* Every change of a slot to PROC_FREE goes through here. */
 static void slot_free(struct proc *p)
 {

@@ -74,6 +74,8 @@ void proc_discard(struct proc *p);
 void proc_init(void);
 /* Slot i (0 <= i < MAX_PROCS) of the process table, for walks. */
 struct proc *proc_at(int i);
+/* Slots in use: live and zombie processes. */
+int proc_count(void);
 /* The live or zombie process with this pid, or NULL. */
 struct proc *proc_get(uint64_t pid);
 /* Start argv[0] from the boot image as a child of parent (NULL: none).

@@ -76,6 +76,7 @@ bool serve_request(struct ipc_msg *m)
 	uint64_t *w = m->w;
 	int64_t r = -ERR_NOSYS;
 	bool retried = false;
+	uint64_t alloc_failures = page_alloc_failures;
 
 	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE) {	/* only spawn takes a handle */
 		sys_handle_close(grant);
@@ -118,9 +119,7 @@ again:
 			r = proc_stats_of(t, m);
 		break;
 	case PAGER_MEMINFO:
-		r = 0;	/* processes in the table, live and zombie */
-		for (int i = 0; i < MAX_PROCS; i++)
-			r += proc_at(i)->state != PROC_FREE;
+		r = proc_count();	/* live and zombie */
 		w[1] = page_free_count();
 		w[2] = page_total_count();
 		w[3] = pagemap_node_frames();
@@ -189,9 +188,11 @@ again:
 	 * frame, until somebody happened to fault (issue 7). Not for MMAP and
 	 * MADVISE: their populate asks for any number of frames, and a small
 	 * process asking for more than there is would end the biggest one
-	 * each time; they fail with ENOMEM as they did. */
+	 * each time; they fail with ENOMEM as they did. Only when a frame
+	 * allocation failed: an ENOMEM from a limit, the VMA cap or a full
+	 * address range must not cost anyone else their life. */
 	if (r == -ERR_NOMEM && !retried && label != PAGER_MMAP && label != PAGER_MADVISE &&
-	    page_free_count() < 2 * OOM_RESERVE_FRAMES) {
+	    page_alloc_failures != alloc_failures && page_free_count() < 2 * OOM_RESERVE_FRAMES) {
 		retried = true;
 		proc_oom_reclaim(page_free_count() + OOM_RESERVE_FRAMES + 1);
 		if (p->state != PROC_LIVE) {	/* the caller was the biggest */

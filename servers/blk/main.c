@@ -248,7 +248,7 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w)
 	} else if (badge >= BLK_MAX_CLIENTS) {
 		r = -ERR_PERM;
 	} else if (label == BLK_SETUP_DEVICE || label == BLK_SETUP_IRQ || label == BLK_SETUP_POOL) {
-		if (started)
+		if (started || badge != 0)	/* setup is the starter's (badge 0) */
 			r = -ERR_PERM;	/* setup is closed once the device runs */
 		else if (label == BLK_SETUP_POOL)
 			r = setup_pool(m->w[0], m->w[1]);

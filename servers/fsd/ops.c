@@ -438,8 +438,8 @@ static int64_t snap_claim(struct client *c, int64_t seq)
 {
 	struct snapshot *s = snap_find(c->ppid, seq);
 
-	if (!s)
-		return -ERR_NOENT;
+	if (!s || (s->child && s->child != c->pid))
+		return -ERR_NOENT;	/* bound to a sibling: not ours to take */
 	for (int k = 0; k < FS_FD_MAX; k++)
 		if (c->fd[k] >= 0)
 			return -ERR_INVAL;	/* only a fresh table */

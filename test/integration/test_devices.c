@@ -344,5 +344,5 @@ int main(int argc, char **argv)
 	CHECK_EQ(sys_irq_bind(ps->devices[rng].irq, 0), 0);
 	printf("test_devices: rng slot %u at %p, DMA at pa %p\n", rng, (void *)di.pa,
 	       (void *)pa);
-	return t_done("devices");
+	return t_done("devices all");
 }

@@ -11,7 +11,15 @@
  * child does both (no device handle, only its pager's). Now the thread
  * is killed, as any thread whose fault can no longer be received: its
  * death message goes to its new pager.
+ *
+ * Chained, the same is an attack on the kernel stack: thread i's fault
+ * waits at endpoint E(i), its pager is then E(i+1), and only thread i
+ * holds E(i+1). Closing E(0) frees E(0), which kills thread 0, which
+ * drops E(1), which kills thread 1, ... Freeing was recursive, a few
+ * hundred bytes of the 16 KiB kernel stack a link; now the frees are a
+ * list worked off in a loop.
  */
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "abi/fault.h"
@@ -37,8 +45,45 @@ static int64_t orphan_fault(int64_t *task)
 	return th;
 }
 
+/* As many links as the child's kernel quota allows (hundreds). */
+static int chain(void)
+{
+	int64_t task = sys_task_create(), ep = sys_endpoint_create(), first = ep, th, next;
+	int n = 0;
+
+	CHECK(task > 0 && ep > 0);
+	th = sys_thread_create((uint64_t)task, BAD_VA, 0, 0, (uint64_t)ep, 1);
+	CHECK(th > 0);
+	for (; n < 2000; n++) {
+		for (int i = 0; i < 4; i++)
+			sys_yield();	/* thread n runs and faults: queued at ep */
+		if ((next = sys_endpoint_create()) < 0)
+			break;
+		CHECK_EQ(sys_thread_set_pager((uint64_t)th, (uint64_t)next, 1), 0);
+		CHECK_EQ(sys_handle_close((uint64_t)th), 0);
+		if (ep != first)
+			CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
+		ep = next;
+		if ((th = sys_thread_create((uint64_t)task, BAD_VA, 0, 0, (uint64_t)ep, 1)) < 0)
+			break;
+	}
+	if (th > 0)
+		sys_handle_close((uint64_t)th);
+	if (ep != first)
+		sys_handle_close((uint64_t)ep);
+	CHECK_EQ(sys_handle_close((uint64_t)first), 0);	/* the whole chain goes */
+	CHECK_EQ(sys_task_destroy((uint64_t)task), 0);
+	CHECK_EQ(sys_handle_close((uint64_t)task), 0);
+	return n;
+}
+
 static void child(void)
 {
+	int links = chain();
+
+	printf("set_pager_gone: a chain of %d endpoints freed\n", links);
+	CHECK(links > 100);
+
 	struct task_info ti;
 	struct ipc_msg m;
 	int64_t task, th, ep, ep2;
@@ -88,6 +133,7 @@ int main(void)
 	pid_t pid;
 
 	CHECK_EQ(sys_kernel_info(&k0), 0);
+	fflush(stdout);
 	pid = fork();
 	if (pid == 0)
 		child();
