@@ -55,6 +55,8 @@ enum fs_label {
 	FS_SYNC,	/* -                                  w0 0: everything on the disk */
 	FS_DISKSTATS,	/* -                                  w0 0, w1 blocks read, w2 blocks
 			   written, w3 device reads, w4 device writes, w5 flushes */
+	FS_MMAP,	/* fs_mmap_req: map the open file     w0 the address (the server checks
+			   the mode and asks the pager, PAGER_OBJ_MAP) */
 	FS_LABEL_COUNT
 };
 
@@ -128,6 +130,14 @@ struct fs_seek_req {
 	uint64_t unused[3];
 };
 
+struct fs_mmap_req {
+	int64_t fd;
+	uint64_t hint, length;
+	uint64_t prot;		/* MAP_R / MAP_W / MAP_X */
+	uint64_t flags;		/* PMAP_* */
+	uint64_t offset;
+};
+
 struct fs_stat {
 	uint64_t ino;
 	uint32_t mode;		/* S_IF* | permission bits (ext2's values = POSIX's) */
@@ -151,6 +161,7 @@ _Static_assert(sizeof(struct fs_path_req) == IPC_WORDS * 8, "fs_path_req is the 
 _Static_assert(sizeof(struct fs_fd_req) == IPC_WORDS * 8, "fs_fd_req is the words");
 _Static_assert(sizeof(struct fs_io_req) == IPC_WORDS * 8, "fs_io_req is the words");
 _Static_assert(sizeof(struct fs_seek_req) == IPC_WORDS * 8, "fs_seek_req is the words");
+_Static_assert(sizeof(struct fs_mmap_req) == IPC_WORDS * 8, "fs_mmap_req is the words");
 _Static_assert(sizeof(struct fs_stat) <= IPC_BUF_SIZE, "fs_stat fits the payload");
 _Static_assert(sizeof(struct fs_dirent) <= IPC_BUF_SIZE, "fs_dirent fits the payload");
 _Static_assert(2 * (FS_PATH_MAX + 1) <= IPC_BUF_SIZE, "two paths fit the payload");

@@ -54,8 +54,9 @@
  *                      w2 value
  *  PAGER_GETRLIMIT     w0 pid (as above), w1 resource w0 the limit
  *  PAGER_FS_REGISTER   w0 0 (the process init named,  w0 0, w1 endpoint, w2 notification
- *                      once): become the file server;  (handles granted into the caller)
- *                      from init, w0 pid: name it
+ *                      once): become the file server;  (handles granted into the caller),
+ *                      from init, w0 pid: name it      w3 the backing window's address
+ *                                                      (BACKING_WINDOW_PAGES pages)
  *  PAGER_FS_CONNECT    -                               w0 handle to the file server,
  *                                                      badged FS_BADGE(pid, ppid)
  *  PAGER_FS_DEAD       - (the file server only)        w0 n, w1..w5 pids of processes
@@ -67,6 +68,30 @@
  *                      and w1 length of the program's
  *                      ELF file in the caller's memory
  *                      (at most PAGER_IMAGE_MAX bytes)
+ *  PAGER_MSYNC         w0 address, w1 length,          w0 0 (MS_SYNC: when the disk has
+ *                      w2 PMS_* flags                  the range's dirty pages), -ERR_IO
+ *
+ * The backing-store protocol (file server only; pager/backing.c,
+ * docs/page-cache.md). The pager never waits on the server: it queues
+ * requests (struct pager_backing_req) and notifies the notification that
+ * PAGER_FS_REGISTER gave; the server fetches them and answers each.
+ *  PAGER_OBJ_MAP       payload struct pager_obj_map:   w0 address in the client,
+ *                      map a file into a client's      w1 1 if the pager made a new
+ *                      space (after the server checked object for the key (the
+ *                      the descriptor and its mode)    server then holds the inode
+ *                                                      until BACKING_RELEASE)
+ *  PAGER_OBJ_FETCH     -                               w0 n, payload n requests
+ *                                                      (0: none queued)
+ *  PAGER_OBJ_DONE      w0 token, w1 result (0, or      w0 0
+ *                      -ERR_IO, -ERR_NOSPC)
+ *  PAGER_OBJ_SIZE      w0 key, w1 new size in bytes    w0 0 (the cache follows: pages
+ *                      (ftruncate, a write past EOF)   past a shrunk end leave every
+ *                                                      mapping; the partial last page's
+ *                                                      tail is zeroed)
+ *  PAGER_OBJ_PEEK      w0 key, w1 first page index,    w0 bit i set: page w1+i is
+ *                      w2 pages (<= 64), w3 window     cached and mapped R/W at
+ *                      address (page-aligned, in the   w3 + i pages, until the server's
+ *                      server's window)                next PAGER_OBJ_* call
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -102,6 +127,12 @@ enum pager_label {
 	PAGER_FS_DEAD,
 	PAGER_SPAWN_IMAGE,
 	PAGER_FS_ALIVE,
+	PAGER_MSYNC,
+	PAGER_OBJ_MAP,		/* pager/backing.c, docs/page-cache.md */
+	PAGER_OBJ_FETCH,
+	PAGER_OBJ_DONE,
+	PAGER_OBJ_SIZE,
+	PAGER_OBJ_PEEK,
 	PAGER_LABEL_COUNT
 };
 
@@ -136,6 +167,50 @@ enum pager_label {
 #define PREMAP_MAYMOVE		1
 #define PREMAP_FIXED		2	/* move to w4 exactly (with PREMAP_MAYMOVE) */
 
+/* msync flags. */
+#define PMS_ASYNC		1
+#define PMS_INVALIDATE		2
+#define PMS_SYNC		4
+
+/*
+ * The backing-store protocol's messages. A request's pages are mapped in
+ * the server's window (PAGER_FS_REGISTER's w3, BACKING_WINDOW_PAGES long)
+ * from the moment PAGER_OBJ_FETCH returns it until PAGER_OBJ_DONE names its
+ * token: BACKING_FILL's read/write and zeroed (write the file's bytes
+ * there; the part past EOF stays zero), BACKING_WRITEBACK's read-only
+ * (write `bytes` bytes of them to the file at index * PAGE_SIZE).
+ * BACKING_SYNC: make everything written back for key durable (flush), then
+ * answer. BACKING_RELEASE: the pager dropped its object for key (no
+ * answer expected; the server may free an unlinked inode).
+ */
+#define BACKING_FILL		1
+#define BACKING_WRITEBACK	2
+#define BACKING_SYNC		3
+#define BACKING_RELEASE		4
+#define BACKING_WINDOW_PAGES	512
+#define BACKING_FILL_MAX	16	/* pages per BACKING_FILL */
+
+struct pager_backing_req {
+	uint32_t op;		/* BACKING_* */
+	uint32_t key;		/* the server's name for the file (its inode) */
+	uint64_t index;		/* first page */
+	uint32_t count;		/* pages (FILL, WRITEBACK) */
+	uint32_t token;		/* for PAGER_OBJ_DONE (RELEASE: 0) */
+	uint64_t window;	/* the pages' address in the server */
+	uint64_t bytes;		/* WRITEBACK: bytes to write; FILL: the size the pager knows */
+};
+#define PAGER_OBJ_FETCH_MAX	(IPC_BUF_SIZE / sizeof(struct pager_backing_req))
+
+struct pager_obj_map {
+	uint64_t pid;		/* the client (the server checked its descriptor) */
+	uint64_t key;		/* the inode */
+	uint64_t size;		/* the file's size now */
+	uint64_t hint, length;
+	uint32_t prot;		/* MAP_R / MAP_W / MAP_X */
+	uint32_t flags;		/* PMAP_* (SHARED or PRIVATE, FIXED, ...) */
+	uint64_t offset;	/* page-aligned */
+};
+
 /* Resources of PAGER_SETRLIMIT / PAGER_GETRLIMIT (all counts). */
 #define PRLIMIT_AS		0	/* pages its VMAs may cover (RLIMIT_AS) */
 #define PRLIMIT_RSS		1	/* resident pages (RLIMIT_RSS) */
@@ -160,8 +235,10 @@ struct pager_vma_info {
 #define PVMA_HEAP		4
 #define PVMA_STACK		5
 #define PVMA_IPCBUF		6
+#define PVMA_FILE		7	/* a file, shared or private */
 #define PVMA_LIST_MAX		(IPC_BUF_SIZE / sizeof(struct pager_vma_info))
 
+#define PAGER_SIGBUS	7
 #define PAGER_SIGKILL	9
 #define PAGER_SIGSEGV	11
 
