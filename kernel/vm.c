@@ -280,6 +280,8 @@ static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t va, uint64
 	pte_t old = *e;
 	if (!(old & PTE_WOK))
 		rwx &= ~PTE_W;
+	if ((rwx & PTE_X) && !phys_is_ram(PTE_PA(old)))	/* device registers never run */
+		rwx &= ~PTE_X;
 	*e = (old & ~(PTE_LEAF | PTE_D)) | rwx | ((rwx & PTE_W) ? PTE_D : 0);
 	return *e != old;
 }
@@ -365,6 +367,12 @@ static inline pte_t source_pte(struct aspace *src, uint64_t va, uint64_t rights,
 		return 0;
 	}
 	if ((rights & MAP_W) && !(e & PTE_W)) {
+		*err = -ERR_ACCES;
+		return 0;
+	}
+	/* A device page is never executable (SYS_MAP_DEVICE refuses X), so
+	 * no copy of it may be. The pager's pages are all RAM. */
+	if ((rights & MAP_X) && src != &root_task->as && !phys_is_ram(*pa)) {
 		*err = -ERR_ACCES;
 		return 0;
 	}

@@ -145,7 +145,15 @@ static int as_slot(void)
 	CHECK_EQ(sys_map_device(dev, 0, di.pa, va + 8, MAP_R), -ERR_INVAL);
 	/* A task we made may get it; one we did not (our pager's) may not. */
 	CHECK((task = sys_task_create()) > 0);
-	CHECK_EQ(sys_map_device(dev, (uint64_t)task, di.pa, va, MAP_R), 0);
+	CHECK_EQ(sys_map_device(dev, (uint64_t)task, di.pa, va, MAP_R | MAP_W), 0);
+	CHECK_EQ(sys_protect((uint64_t)task, va, 1, MAP_R), 1);
+	/* Nor can X reach a device page by another road (attack): protect
+	 * leaves it out, a copy of our mapping with X is refused. */
+	CHECK_EQ(sys_protect((uint64_t)task, va, 1, MAP_R | MAP_X), 0);
+	CHECK_EQ(sys_protect((uint64_t)task, va, 1, MAP_R | MAP_W | MAP_X), 1);	/* W only */
+	CHECK_EQ(sys_protect((uint64_t)task, va, 1, MAP_R | MAP_W), 0);
+	CHECK_EQ(sys_map((uint64_t)task, va, va + PAGE_SIZE, MAP_R | MAP_X), -ERR_ACCES);
+	CHECK_EQ(sys_map((uint64_t)task, va, va + PAGE_SIZE, MAP_R), 0);
 	CHECK_EQ(sys_task_destroy((uint64_t)task), 0);
 	CHECK_EQ(sys_map_device(dev, libsys_start_info.pager, di.pa, va, MAP_R), -ERR_BADF);
 	/* A device handle is not an IRQ handle, and we hold no IRQ. */
