@@ -11,7 +11,8 @@
  * A driver with DMA is trusted: QEMU virt has no IOMMU, so a device can be
  * told to read or write any physical address. Only a process that holds a
  * device capability can program a device; the physical address alone
- * gives nothing.
+ * gives nothing. Only processes started with PSPAWN_DMA (by init or
+ * another such process) and their forks may allocate DMA memory.
  */
 #include "dma.h"
 #include "libsys.h"
@@ -46,6 +47,10 @@ int64_t pager_dma_alloc(struct proc *p, uint64_t len, uint64_t *pa)
 	struct vma *v;
 	int err = 0;
 
+	/* Memory a device can reach is for drivers: no IOMMU stands between a
+	 * device and a frame that was freed to another process. */
+	if (!p->dma_ok)
+		return -ERR_PERM;
 	if (!len || len > PAGER_DMA_MAX_PAGES * PAGE_SIZE)
 		return -ERR_INVAL;
 	/* The mapping first: it checks the caller's limit and finds room. */

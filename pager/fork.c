@@ -133,6 +133,7 @@ int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 	if ((r = kquota_give(c->task, kquota_fork_pages(p->task))) < 0)
 		goto fail;
 	c->ppid = p->pid;
+	c->dma_ok = p->dma_ok;	/* the same program: a driver's fork is a driver */
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
 	memcpy(c->name, p->name, sizeof(c->name));

@@ -54,6 +54,23 @@ int64_t proc_setrlimit(struct proc *caller, struct proc *t, uint64_t res, uint64
 	return 0;
 }
 
+int64_t proc_spawn_flags_check(struct proc *caller, uint64_t flags)
+{
+	if (flags & ~(uint64_t)(PSPAWN_DMA | PSPAWN_OOM_PROTECT))
+		return -ERR_INVAL;
+	/* Nobody gives what they do not have; init alone protects. */
+	if (((flags & PSPAWN_DMA) && !caller->dma_ok) ||
+	    ((flags & PSPAWN_OOM_PROTECT) && caller->pid != 1))
+		return -ERR_PERM;
+	return 0;
+}
+
+void proc_spawn_flags_apply(struct proc *child, uint64_t flags)
+{
+	child->dma_ok = flags & PSPAWN_DMA;
+	child->oom_protected = flags & PSPAWN_OOM_PROTECT;
+}
+
 int64_t proc_getrlimit(struct proc *t, uint64_t res)
 {
 	uint64_t max, *lim;

@@ -89,6 +89,7 @@ struct proc *proc_alloc(struct proc *parent)
 			p->rss_limit = page_total_count();
 			p->nproc_limit = MAX_PROCS;
 			p->oom_protected = true;
+			p->dma_ok = true;
 		}
 		return p;
 	}

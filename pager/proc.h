@@ -40,6 +40,7 @@ struct proc {
 	uint64_t rss_limit;	/* most resident pages (RLIMIT_RSS) */
 	uint64_t nproc_limit;	/* most live + unreaped children */
 	bool oom_protected;	/* init and servers: never the OOM victim */
+	bool dma_ok;		/* may PAGER_DMA_ALLOC: init, drivers (PSPAWN_DMA), their forks */
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
 	char name[32];
 };
@@ -53,6 +54,10 @@ struct proc *proc_alloc(struct proc *parent);
 /* PAGER_SETRLIMIT / PAGER_GETRLIMIT on t by caller. */
 int64_t proc_setrlimit(struct proc *caller, struct proc *t, uint64_t res, uint64_t value);
 int64_t proc_getrlimit(struct proc *t, uint64_t res);
+/* PAGER_SPAWN's PSPAWN_* flags: 0 if caller may give them, and giving
+ * them to the new child (which has not run yet). */
+int64_t proc_spawn_flags_check(struct proc *caller, uint64_t flags);
+void proc_spawn_flags_apply(struct proc *child, uint64_t flags);
 /* Resident pages charged to p: the frames its VMAs' objects hold for
  * their ranges plus its VMA metadata in the pager's heap, in pages.
  * O(VMAs): for the out-of-memory choice. */

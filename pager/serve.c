@@ -92,7 +92,9 @@ again:
 		proc_end(p, (int)((w[0] & 0xff) << 8));
 		return false;
 	case PAGER_SPAWN:
-		r = proc_spawn(p, ipcbuf(), len, grant);
+		if ((r = proc_spawn_flags_check(p, w[0])) == 0 &&
+		    (r = proc_spawn(p, ipcbuf(), len, grant)) > 0)
+			proc_spawn_flags_apply(proc_get(r), w[0]);	/* before it runs */
 		break;
 	case PAGER_WAIT: {
 		int64_t pid;

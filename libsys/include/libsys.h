@@ -174,6 +174,8 @@ int64_t pager_call(struct ipc_msg *m);
  * (waitpid, getpid, kill and _exit are the POSIX ones, from <sys/wait.h>,
  * <unistd.h> and <signal.h>.) */
 int64_t spawn(const char *const argv[], uint64_t grant);
+/* The same with PSPAWN_* flags (abi/pager.h): for starting drivers. */
+int64_t spawn_flags(const char *const argv[], uint64_t grant, uint64_t flags);
 
 /* Set the program break (the end of the heap): 0, or -1 with ENOMEM. */
 int brk(void *addr);

@@ -32,7 +32,7 @@ int64_t blk_spawn(const struct proc_device *devs, uint64_t ndevs, int64_t *pid_o
 
 	if ((ep = sys_endpoint_create()) < 0)
 		return ep;
-	if ((pid = spawn(argv, (uint64_t)ep)) < 0) {
+	if ((pid = spawn_flags(argv, (uint64_t)ep, PSPAWN_DMA | PSPAWN_OOM_PROTECT)) < 0) {
 		sys_handle_close((uint64_t)ep);
 		return pid;
 	}

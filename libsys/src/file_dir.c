@@ -88,7 +88,7 @@ int64_t fs_start(const struct proc_device *devs, uint64_t n)
 	snprintf(now, sizeof(now), "%lu", (unsigned long)rtc_seconds(devs, n));
 	if (ep < 0)
 		return ep;
-	if ((pid = spawn(argv, (uint64_t)ep)) < 0)
+	if ((pid = spawn_flags(argv, (uint64_t)ep, PSPAWN_DMA | PSPAWN_OOM_PROTECT)) < 0)
 		return pid;
 	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0), .w = { (uint64_t)pid } };
 	if (pager_call(&m) < 0)	/* only that child may become the server */

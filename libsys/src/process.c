@@ -40,6 +40,11 @@ _Noreturn void _exit(int status)
 
 int64_t spawn(const char *const argv[], uint64_t grant)
 {
+	return spawn_flags(argv, grant, 0);
+}
+
+int64_t spawn_flags(const char *const argv[], uint64_t grant, uint64_t flags)
+{
 	char *buf = ipcbuf();
 	uint64_t len = 0;
 	struct ipc_msg m = { 0 };
@@ -52,6 +57,7 @@ int64_t spawn(const char *const argv[], uint64_t grant)
 		len += n;
 	}
 	m.info = ipc_info(PAGER_SPAWN, len, grant ? IPC_GRANT : 0);
+	m.w[0] = flags;
 	m.w[5] = grant;
 	return pager_call(&m);
 }

@@ -104,6 +104,15 @@ static int as_nocap(void)
 	struct device_info di;
 
 	CHECK(n > 0 && libsys_start_info.ndevices == 0 && libsys_start_info.devctl == 0);
+	/* Not started as a driver: no memory a device can reach, and no way
+	 * to start a driver or a protected process either. */
+	const char *argv[] = { "test_devices", "nocap", NULL };
+	uint64_t pa;
+	CHECK_EQ(dma_alloc(PAGE_SIZE, &pa), -ERR_PERM);
+	CHECK_EQ(spawn_flags(argv, 0, PSPAWN_DMA), -ERR_PERM);
+	CHECK_EQ(spawn_flags(argv, 0, PSPAWN_OOM_PROTECT), -ERR_PERM);
+	CHECK_EQ(spawn_flags(argv, 0, 4), -ERR_INVAL);
+	CHECK_EQ(spawn_flags(argv, 0, ~0ul), -ERR_INVAL);
 	for (uint64_t h = 0; h < NHANDLES; h++) {
 		for (unsigned i = 0; i < sizeof(pas) / sizeof(pas[0]); i++)
 			CHECK(sys_map_device(h, 0, pas[i], DEV_VA, MAP_R) < 0);
@@ -265,11 +274,11 @@ static int as_dma(void)
 }
 
 /* Run argv[0] with one handle; true if it passed (exited with 0). */
-static int run_child(const char *mode, uint64_t grant)
+static int run_child(const char *mode, uint64_t grant, uint64_t flags)
 {
 	const char *argv[] = { "test_devices", mode, NULL };
 	int status = -1;
-	int64_t pid = spawn(argv, grant);
+	int64_t pid = spawn_flags(argv, grant, flags);
 
 	CHECK(pid > 0);
 	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
@@ -329,10 +338,10 @@ int main(int argc, char **argv)
 
 	/* The attacks, each from a child holding at most one capability. */
 	CHECK_EQ(mem_info(&m0), 0);
-	run_child("nocap", 0);
-	run_child("slot", ps->devices[rng].device);
-	run_child("irq", ps->devices[rng].irq);
-	run_child("dma", 0);
+	run_child("nocap", 0, 0);
+	run_child("slot", ps->devices[rng].device, PSPAWN_DMA);	/* a driver: it uses DMA */
+	run_child("irq", ps->devices[rng].irq, PSPAWN_DMA);
+	run_child("dma", 0, PSPAWN_DMA);
 	CHECK_EQ(mem_info(&m1), 0);
 	CHECK_EQ(m1.free_pages, m0.free_pages);	/* DMA memory freed at exit */
 

@@ -16,7 +16,8 @@
  *  PAGER_SPAWN         buffer: argv as NUL-separated  w0 pid
  *                      strings, length = bytes;
  *                      grant flag: w5 a handle given
- *                      to the child (IPC_GRANT)
+ *                      to the child (IPC_GRANT);
+ *                      w0 PSPAWN_* flags
  *  PAGER_WAIT          w0 pid or -1, w1 WAIT_NOHANG   w0 pid (0: none yet), w1 status
  *  PAGER_GETPID        -                              w0 pid
  *  PAGER_KILL          w0 pid (the caller or one of   w0 0, -ERR_PERM for others
@@ -48,7 +49,8 @@
  *                      default)
  *  PAGER_DMA_ALLOC     w0 length in bytes (1 ..        w0 address, w1 physical address
  *                      PAGER_DMA_MAX_PAGES pages)      of its first byte: contiguous,
- *                                                      zeroed, mapped R/W now
+ *                      (PSPAWN_DMA processes only)     zeroed, mapped R/W now;
+ *                                                      -ERR_PERM for others
  *  PAGER_SETRLIMIT     w0 pid (0: the caller; else a  w0 0, -ERR_PERM above the
  *                      descendant), w1 PRLIMIT_*,     caller's own limit
  *                      w2 value
@@ -137,6 +139,13 @@ enum pager_label {
 };
 
 #define WAIT_NOHANG	1
+
+/* PAGER_SPAWN flags: what a driver needs. PSPAWN_DMA: the child may use
+ * PAGER_DMA_ALLOC (only from a process that may: init, its drivers, and
+ * their forks); PSPAWN_OOM_PROTECT: never the out-of-memory victim (init
+ * only, as PRLIMIT_OOM_PROTECT). Anything else: -ERR_INVAL. */
+#define PSPAWN_DMA		1
+#define PSPAWN_OOM_PROTECT	2
 
 /* The largest ELF file PAGER_SPAWN_IMAGE takes (the pager copies it). */
 #define PAGER_IMAGE_MAX		(1ul << 20)
