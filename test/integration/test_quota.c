@@ -250,6 +250,19 @@ static void carve(void)
 	CHECK(sys_task_quota((uint64_t)g, -1, &glimit) > 8);
 	CHECK_EQ(glimit, 16);
 	CHECK_EQ(sys_task_quota((uint64_t)g, 8, NULL), -ERR_INVAL);	/* below its use */
+	/* A process holding g with every right, but that did not make it,
+	 * may read its quota and not set it (attack: a sibling or child given
+	 * the handle would take our carve or starve g). */
+	int64_t full = sys_handle_grant(0, (uint64_t)g, 0, RIGHTS_ALL), pid;
+	const char *argv[] = { "test_quota", "carve-child", NULL };
+	int status = -1;
+	CHECK(full > 0);
+	CHECK((pid = spawn(argv, (uint64_t)full)) > 0);
+	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(sys_handle_close((uint64_t)full), 0);
+	CHECK(sys_task_quota((uint64_t)g, -1, &glimit) > 8);
+	CHECK_EQ(glimit, 16);
 	/* Destroying g gives its carve back. */
 	CHECK_EQ(sys_task_destroy((uint64_t)g), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)g), 0);
@@ -381,6 +394,13 @@ int main(int argc, char **argv)
 		return 0;
 	if (!strcmp(what, "attack") && argc > 2)
 		return attack(argv[2], libsys_start_info.granted);
+	if (!strcmp(what, "carve-child")) {	/* holds a task it did not make */
+		uint64_t g = libsys_start_info.granted, lim = 0;
+		return g && sys_task_quota(g, -1, &lim) > 0 && lim == 16 &&
+		       sys_task_quota(g, 20, NULL) == -ERR_PERM &&
+		       sys_task_quota(g, 1000000, NULL) == -ERR_PERM &&
+		       sys_task_quota(g, 16, NULL) == -ERR_PERM ? 0 : 1;
+	}
 	if (!strcmp(what, "fault-child"))
 		return fault_nomem();
 	if (!strcmp(what, "orphan-child"))
