@@ -58,16 +58,64 @@ uint64_t proc_default_limit(void)
 	return USER_TOP >> PAGE_SHIFT;
 }
 
+/*
+ * Whether a new child of parent would take parent, or any of its
+ * ancestors below init, past its NPROC limit: the live and unreaped
+ * processes under it, at any depth (a child's children count too, or a
+ * tree of forks, each within its own limit, would fill the table). One
+ * pass over the table: each process climbs to the nearest of parent's
+ * ancestors (marked), and is under that one and every one above it.
+ * O(processes x depth), only when the table holds enough processes to
+ * reach the smallest limit on the chain.
+ */
+static bool nproc_reached(struct proc *parent)
+{
+	static struct proc *chain[MAX_PROCS];
+	static uint32_t under[MAX_PROCS];
+	static uint32_t epoch;
+	uint64_t least = UINT64_MAX, sum = 0;
+	int n = 0;
+
+	for (struct proc *a = parent; a && a->pid != 1 && n < MAX_PROCS;
+	     a = a->ppid ? proc_get((uint64_t)a->ppid) : NULL) {
+		chain[n] = a;
+		under[n] = 0;
+		a->nproc_idx = (uint32_t)n++;
+		if (a->nproc_limit < least)
+			least = a->nproc_limit;
+	}
+	if ((uint64_t)procs_used < least)	/* cheap: the common case */
+		return false;
+	if (++epoch == 0)
+		epoch = 1;
+	for (int i = 0; i < n; i++)
+		chain[i]->nproc_mark = epoch;
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *q = &procs[i];
+		for (int depth = 0; q->state != PROC_FREE && q->ppid && depth < MAX_PROCS; depth++) {
+			struct proc *up = proc_get((uint64_t)q->ppid);
+			if (!up)
+				break;
+			if (up->nproc_mark == epoch) {
+				under[up->nproc_idx]++;
+				break;
+			}
+			q = up;
+		}
+	}
+	for (int i = 0; i < n; i++) {	/* chain[i] is under chain[i + 1] */
+		sum += under[i];
+		if (sum >= chain[i]->nproc_limit)
+			return true;
+	}
+	return false;
+}
+
 struct proc *proc_alloc(struct proc *parent)
 {
-	int children = 0;
-
 	if (parent && parent->pid != 1 && procs_used >= MAX_PROCS - PROC_RESERVED_SLOTS)
 		return NULL;
-	/* Children are counted only when there could be enough of them. */
-	for (int i = 0; parent && (uint64_t)procs_used >= parent->nproc_limit && i < MAX_PROCS; i++)
-		children += procs[i].state != PROC_FREE && procs[i].ppid == parent->pid;
-	if (parent && (uint64_t)children >= parent->nproc_limit)
+	if (parent && nproc_reached(parent))
 		return NULL;
 	for (int tries = 0; tries < MAX_PROCS; tries++, next_pid++) {
 		struct proc *p = &procs[next_pid % MAX_PROCS];

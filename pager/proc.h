@@ -38,7 +38,8 @@ struct proc {
 	uint64_t limit_pages;	/* most pages its VMAs may cover (RLIMIT_AS) */
 	uint64_t limit_pages_max;	/* what PAGER_SET_LIMIT may restore */
 	uint64_t rss_limit;	/* most resident pages (RLIMIT_RSS) */
-	uint64_t nproc_limit;	/* most live + unreaped children */
+	uint64_t nproc_limit;	/* most live + unreaped descendants */
+	uint32_t nproc_mark, nproc_idx;	/* nproc_reached's scratch */
 	bool oom_protected;	/* init and servers: never the OOM victim */
 	bool dma_ok;		/* may PAGER_DMA_ALLOC: init, drivers (PSPAWN_DMA), their forks */
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
@@ -48,7 +49,8 @@ struct proc {
 /* The default limit on a process's mapped pages: all of user space. */
 uint64_t proc_default_limit(void);
 /* A free slot, marked live with a new pid and parent's limits, or NULL
- * (-ERR_AGAIN): the table is full, parent has nproc_limit children, or
+ * (-ERR_AGAIN): the table is full, parent or an ancestor below init has
+ * nproc_limit descendants, or
  * only the slots reserved for init are left and parent is not init. */
 struct proc *proc_alloc(struct proc *parent);
 /* PAGER_SETRLIMIT / PAGER_GETRLIMIT on t by caller. */

@@ -12,7 +12,9 @@
  *    smaller one finishes intact, init survives. (Before, whoever faulted
  *    next died: init.)
  *  - process table: a child forks zombies until refused (its NPROC limit)
- *    and its children do the same; init's spawn and fork still work.
+ *    and its children do the same: the whole tree stays under its limit
+ *    (descendants count, not only children); init's spawn and fork still
+ *    work.
  *  - a parent's resident and address-space limits hold its child.
  */
 #include "t.h"
@@ -178,7 +180,11 @@ static int zombies(int me)
 static void procs_part(void)
 {
 	int *made = (int *)(shared + 1024);
+	struct mem_info m0;
 	int st;
+
+	CHECK_EQ(mem_info(&m0), 0);
+	uint64_t procs0 = m0.nprocs;
 
 	shared[0] = shared[5] = 0;
 	fflush(stdout);
@@ -201,6 +207,12 @@ static void procs_part(void)
 	wait_flag(5);
 	printf("starve: a child made %d children before refusal\n", made[0]);
 	CHECK(made[0] > 0 && made[0] <= 64);	/* the default NPROC limit */
+	/* Its 8 children flooded too: its whole tree stays under its limit. */
+	struct mem_info mi;
+	CHECK_EQ(mem_info(&mi), 0);
+	printf("starve: %lu processes with the flood (limit 64 under the flooder)\n",
+	       (unsigned long)mi.nprocs);
+	CHECK(mi.nprocs <= procs0 + 1 + 64);
 	/* The table is as full as others may make it; init still works. */
 	const char *argv[] = { "test_child", "exit", "7", NULL };
 	int64_t sp = spawn(argv, 0);

@@ -223,7 +223,7 @@ struct pager_obj_map {
 /* Resources of PAGER_SETRLIMIT / PAGER_GETRLIMIT (all counts). */
 #define PRLIMIT_AS		0	/* pages its VMAs may cover (RLIMIT_AS) */
 #define PRLIMIT_RSS		1	/* resident pages (RLIMIT_RSS) */
-#define PRLIMIT_NPROC		2	/* live + unreaped children (RLIMIT_NPROC) */
+#define PRLIMIT_NPROC		2	/* live + unreaped descendants (RLIMIT_NPROC) */
 #define PRLIMIT_VMAS		3	/* VMAs (vm.max_map_count) */
 #define PRLIMIT_OOM_PROTECT	4	/* 1: never the out-of-memory victim (init only) */
 #define PRLIMIT_COUNT		5
