@@ -182,7 +182,8 @@ void teardown_step(void)
 	case TD_VM:
 		if (!current)	/* its root may be the one satp still names */
 			vm_activate_kernel();
-		vm_destroy(&t->as);
+		if (!vm_destroy_step(&t->as))	/* bounded: big spaces take many steps */
+			return;
 		t->td_phase = TD_WAIT;
 		return;
 	case TD_WAIT:

@@ -39,39 +39,78 @@ int vm_create(struct aspace *as)
 	as->mapped = 0;
 	as->mdb_nodes = 0;
 	as->asid_gen = 0;	/* no ASID yet */
+	as->destroy_next = 0;
+	as->destroy_tables = false;
 	return 0;
 }
 
-static void free_table(struct aspace *as, pte_t *table, int level)
-{
-	for (int i = 0; i < 512; i++) {
-		pte_t e = table[i];
-		if ((e & PTE_V) && !(e & PTE_LEAF) && level > 0)
-			free_table(as, P2V(PTE_PA(e)), level - 1);
-	}
-	kpage_free_q(as->kq, table);
-	as->pt_pages--;
-}
+/* Page-table pages one vm_destroy_step frees at most, and entries it
+ * looks at for records at most. */
+#define DESTROY_STEP_TABLES 8
+#define DESTROY_STEP_SCAN 4096
 
-void vm_destroy(struct aspace *as)
+bool vm_destroy_step(struct aspace *as)
 {
+	unsigned budget = DESTROY_STEP_TABLES;
+
 	if (!as->root)
-		return;
+		return true;
 	if (as->root == active_root)
 		vm_activate_kernel();
-	/* Records first: revoking may clear entries anywhere in this space. */
-	if (as->mdb_nodes)
-		vm_unmap(as, 0, USER_TOP >> PAGE_SHIFT);
-	KASSERT(as->mdb_nodes == 0);
-	for (int i = 0; i < KERNEL_HALF; i++) {
-		pte_t e = as->root[i];
-		if ((e & PTE_V) && !(e & PTE_LEAF))
-			free_table(as, P2V(PTE_PA(e)), 1);
+	/* Records first, 2 MiB per step (destroy_next counts them):
+	 * revoking may clear entries anywhere in this space. */
+	for (unsigned scan = 0; !as->destroy_tables; scan++) {
+		uint32_t u = as->destroy_next;
+		if (u == KERNEL_HALF * 512 || !as->mdb_nodes) {
+			KASSERT(as->mdb_nodes == 0);
+			as->destroy_tables = true;
+			as->destroy_next = 0;
+			break;
+		}
+		if (scan == DESTROY_STEP_SCAN)
+			return false;
+		pte_t top = as->root[u >> 9];
+		if (!(top & PTE_V)) {
+			as->destroy_next = (u | 511) + 1;
+			continue;
+		}
+		as->destroy_next++;
+		if ((top & PTE_LEAF) || (((pte_t *)P2V(PTE_PA(top)))[u & 511] & PTE_V)) {
+			vm_unmap(as, (uint64_t)u << 21, 512);
+			return false;
+		}
+	}
+	/* Then the tables, leaves first; an emptied entry is cleared, so the
+	 * next step rescans at most one middle table. */
+	for (; as->destroy_next < KERNEL_HALF; as->destroy_next++) {
+		pte_t *top = &as->root[as->destroy_next];
+		if (!(*top & PTE_V) || (*top & PTE_LEAF))
+			continue;
+		pte_t *mid = P2V(PTE_PA(*top));
+		for (int j = 0; j < 512; j++) {
+			if (!(mid[j] & PTE_V) || (mid[j] & PTE_LEAF))
+				continue;
+			if (budget-- == 0)
+				return false;
+			kpage_free_q(as->kq, P2V(PTE_PA(mid[j])));
+			as->pt_pages--;
+			mid[j] = 0;
+		}
+		kpage_free_q(as->kq, mid);
+		as->pt_pages--;
+		*top = 0;
 	}
 	kpage_free_q(as->kq, as->root);
 	as->root = NULL;
 	as->pt_pages = 0;
 	as->mapped = 0;
+	return true;
+}
+
+void vm_destroy(struct aspace *as)
+{
+	while (!vm_destroy_step(as))
+		;
 }
 
 /*

@@ -26,6 +26,8 @@ struct aspace {
 	struct kquota *kq;	/* charged for its page tables and mapping
 				 * records (its task's account); set before
 				 * vm_create */
+	uint32_t destroy_next;	/* vm_destroy_step: the next root entry */
+	bool destroy_tables;	/* vm_destroy_step: records done, freeing tables */
 };
 
 /* 0, or -ERR_NOMEM. */
@@ -34,6 +36,9 @@ int vm_create(struct aspace *as);
  * space's mapping records (and so revoking what was derived from its
  * pages). Frees no mapped page. */
 void vm_destroy(struct aspace *as);
+/* The same in bounded pieces (a gigabyte's records, or a few page-table
+ * pages, per call), for task teardown: true once it is all done. */
+bool vm_destroy_step(struct aspace *as);
 /* Map one 4 KiB page; replaces an existing mapping (revoking what was
  * derived from it). 0 or -ERR_NOMEM. */
 int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t pte_flags);

@@ -9,6 +9,9 @@
  *            spinner in another task keeps running: the destroy is
  *            preemptible, so the spinner is never kept off the CPU for
  *            long, and the kernel's counts come back to where they were.
+ *   wide N   one task with N page-table pages and as many mapping records,
+ *            destroyed while the spinner runs: a space goes in bounded
+ *            steps too.
  *   pagers N  a chain of N pager threads, each holding the fault of the one
  *            before it and faulting itself: destroying their task kills
  *            the chain in a loop (each death frees the next one's fault),
@@ -85,21 +88,15 @@ static void hang(void)
 	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
 }
 
-static void chain(uint64_t n)
+/* Destroy root while a spinner in another task counts its turns: the
+ * destroy must be preemptible, letting the spinner back again and again. */
+static void destroy_watched(int64_t root)
 {
-	int64_t root = sys_task_create(), spin = sys_task_create(), th, sth;
-	struct kernel_info k;
+	int64_t spin = sys_task_create(), sth;
 
-	CHECK(root > 0 && spin > 0);
-	CHECK_EQ(guest_map((uint64_t)root), 0);
+	CHECK(spin > 0);
 	CHECK_EQ(guest_map((uint64_t)spin), 0);
-	th = sys_thread_create((uint64_t)root, (uint64_t)guest_chain, 0, n - 1, 0, 0);
-	CHECK(th > 0);
-	wait_count(n);
-	CHECK_EQ(sys_kernel_info(&k), 0);
-	printf("teardown: a chain of %lu tasks built; %lu tasks, %lu free kernel pages\n",
-	       (unsigned long)n, (unsigned long)k.ntasks, (unsigned long)k.kmem_free_pages);
-
+	guest_page[8] = 0;
 	sth = sys_thread_create((uint64_t)spin, (uint64_t)guest_spin, 0, 0, 0, 0);
 	CHECK(sth > 0);
 	while (!guest_page[8])
@@ -123,8 +120,46 @@ static void chain(uint64_t n)
 	CHECK_EQ(sys_task_destroy((uint64_t)spin), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)root), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)spin), 0);
-	CHECK_EQ(sys_handle_close((uint64_t)th), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)sth), 0);
+}
+
+static void chain(uint64_t n)
+{
+	int64_t root = sys_task_create(), th;
+	struct kernel_info k;
+
+	CHECK(root > 0);
+	CHECK_EQ(guest_map((uint64_t)root), 0);
+	th = sys_thread_create((uint64_t)root, (uint64_t)guest_chain, 0, n - 1, 0, 0);
+	CHECK(th > 0);
+	wait_count(n);
+	CHECK_EQ(sys_kernel_info(&k), 0);
+	printf("teardown: a chain of %lu tasks built; %lu tasks, %lu free kernel pages\n",
+	       (unsigned long)n, (unsigned long)k.ntasks, (unsigned long)k.kmem_free_pages);
+	destroy_watched(root);
+	CHECK_EQ(sys_handle_close((uint64_t)th), 0);
+}
+
+/* One task with n page-table pages (a page of ours mapped every 2 MiB,
+ * each map a mapping record): its address space goes in bounded steps,
+ * records first, while the spinner keeps running (the old kernel freed
+ * every table of a space in one step). */
+static void wide(uint64_t n)
+{
+	static volatile uint64_t src[512] __attribute__((aligned(4096)));
+	int64_t t = sys_task_create(), r = 0;
+	uint64_t made = 0;
+
+	src[0] = 1;
+	CHECK(t > 0);
+	CHECK(sys_task_quota((uint64_t)t, (int64_t)n + 64, NULL) > 0);
+	for (; made < n; made++)
+		if ((r = sys_map((uint64_t)t, (uint64_t)src, (1ul << 30) + (made << 21), MAP_R)) < 0)
+			break;
+	printf("teardown: %lu sparse pages mapped into one task (%ld)\n", (unsigned long)made,
+	       (long)r);
+	CHECK(made > n / 2);
+	destroy_watched(t);
 }
 
 static void pagers(int n)
@@ -262,6 +297,8 @@ int main(int argc, char **argv)
 			random_round();
 	} else if (!strcmp(what, "chain")) {
 		chain(argc > 2 ? strtoul(argv[2], NULL, 0) : 2000);
+	} else if (!strcmp(what, "wide")) {
+		wide(argc > 2 ? strtoul(argv[2], NULL, 0) : 1000);
 	} else {
 		printf("FAIL: test_teardown: unknown mode \"%s\"\n", what);
 		return 1;
@@ -269,5 +306,6 @@ int main(int argc, char **argv)
 	counts_back(&k0);
 	return t_done(!strcmp(what, "hang") ? "teardown_hang" :
 		      !strcmp(what, "random") ? "teardown_random" :
-		      !strcmp(what, "pagers") ? "teardown_pagers" : "teardown_chain");
+		      !strcmp(what, "pagers") ? "teardown_pagers" :
+		      !strcmp(what, "wide") ? "teardown_wide" : "teardown_chain");
 }
