@@ -220,7 +220,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	csr_write(scounteren, 7);
 	timer_quantum = dt.timebase_hz / 100;
 	csr_set(sie, SIE_STIE);
-	sbi_set_timer(csr_read(time) + timer_quantum);
+	timer_start(dt.timebase_hz);
 	irq_init(dt.plic_base, hartid);
 	schedule();
 	user_return(&current->regs);

@@ -30,6 +30,7 @@ struct notif *notif_create(struct kquota *kq)
 
 void notif_free(struct notif *n)
 {
+	timer_cancel(n);
 	if (n->waiter) {
 		n->waiter->regs.x[R_A0] = (uint64_t)-ERR_BADF;
 		sched_ready(n->waiter);

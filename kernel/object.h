@@ -98,6 +98,11 @@ struct notif {
 	struct kquota *kq;		/* charged for it */
 	uint64_t bits;
 	struct thread *waiter;
+	/* Its timer (timer.c): the deadline (0: not armed), the bits it ORs
+	 * in, and its links in the tree of armed timers. */
+	uint64_t timer_at;
+	uint64_t timer_bits;
+	struct notif *timer_left, *timer_right;
 };
 
 /* Register indices in struct regs (x[0] holds the pc). */
@@ -277,5 +282,16 @@ void irq_init(uint64_t plic_pa, uint64_t hartid);
 int irq_bind(uint32_t irq, struct notif *n, uint64_t bits);
 int irq_ack(uint32_t irq);
 void irq_handle(void);
+
+/* timer.c */
+/* Program the first tick; at boot, once timer_quantum is known. */
+void timer_start(uint64_t hz);
+extern uint64_t timebase_hz;	/* `time` ticks per second */
+/* The timer interrupt: fire due timers (*fired: some did); true if the
+ * scheduler's quantum is over. */
+bool timer_interrupt(bool *fired);
+/* Disarm n's timer, if armed (notif_free does). */
+void timer_cancel(struct notif *n);
+int64_t sys_timer_set(struct thread *t, const uint64_t *a);
 
 #endif

@@ -302,6 +302,7 @@ static int64_t sys_kernel_info(struct thread *t, const uint64_t *a)
 		.nthreads = thread_count(),
 		.ntasks = task_count(),
 		.mapping_records = mapdb_count(),
+		.timebase_hz = timebase_hz,
 	};
 
 	return copy_to_user(&t->task->as, a[0], &ki, sizeof(ki));
@@ -568,6 +569,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_MAP_RUN] = sys_map_run,
 	[SYS_TASK_QUOTA] = sys_task_quota,
 	[SYS_KMEM_DONATE] = sys_kmem_donate,
+	[SYS_TIMER_SET] = sys_timer_set,	/* timer.c */
 };
 
 /*

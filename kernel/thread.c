@@ -234,8 +234,9 @@ static void idle(void)
 			wfi();
 		}
 		uint64_t sip = csr_read(sip);
+		bool fired;
 		if (sip & SIP_STIP)
-			sbi_set_timer(csr_read(time) + timer_quantum);
+			timer_interrupt(&fired);	/* wakes sleepers */
 		if (sip & SIP_SEIP)
 			irq_handle();
 	}
@@ -266,10 +267,14 @@ void sched_yield(void)
 
 void sched_timer_tick(void)
 {
-	sbi_set_timer(csr_read(time) + timer_quantum);
-	for (int n = 0; n < TICK_TEARDOWN_STEPS && teardown_pending(); n++)
-		teardown_step();
-	if (current)
+	bool fired, tick = timer_interrupt(&fired);
+
+	if (tick) {
+		for (int n = 0; n < TICK_TEARDOWN_STEPS && teardown_pending(); n++)
+			teardown_step();
+	}
+	/* A timer that woke a thread lets it run soon, not a quantum later. */
+	if (current && (tick || fired))
 		sched_yield();
 }
 

@@ -85,6 +85,20 @@ static inline int64_t sys_kmem_donate(uint64_t va, uint64_t npages)
 {
 	return syscall2(SYS_KMEM_DONATE, va, npages);
 }
+/* SYS_TIMER_SET: arm notif's one-shot timer for `deadline` (`time` CSR
+ * ticks, see sys_time); 0 cancels. A deadline already past notifies now. */
+static inline int64_t sys_timer_set(uint64_t notif, uint64_t deadline)
+{
+	return syscall2(SYS_TIMER_SET, notif, deadline);
+}
+/* The `time` CSR: ticks since boot (kernel_info.timebase_hz per second). */
+static inline uint64_t sys_time(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
 static inline int64_t sys_map_run(uint64_t task, uint64_t src, uint64_t dst, uint64_t rights,
 				  uint64_t npages)
 {

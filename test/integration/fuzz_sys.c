@@ -332,6 +332,15 @@ void fz_syscall_op(struct fz *f)
 			a[3] &= ~(uint64_t)MAP_X;
 		break;
 	}
+	case SYS_TIMER_SET: {
+		/* Cancel, past, soon (fires during the run), far, the top. */
+		uint64_t now = sys_time();
+		uint64_t when[] = { 0, 1, now, now + fz_below(f, 200000), now + fz_rand(f),
+				    ~0ul, fz_word(f) };
+		a[0] = fz_chance(f, 4) ? fz_handle(f) : fz_handle_of(f, HK_NOTIF);
+		a[1] = when[fz_below(f, sizeof(when) / sizeof(when[0]))];
+		break;
+	}
 	default:
 		if (nr < SYS_COUNT)	/* SYS_YIELD, and calls newer than this file: no arguments */
 			break;

@@ -69,6 +69,8 @@ enum sys_number {
 				   -> pages used, a1 = limit; set: own child only */
 	SYS_KMEM_DONATE,	/* (va, npages) -> 0: the pager's pages join the
 				   kernel pool (root task only) */
+	SYS_TIMER_SET,		/* (notif, deadline in time ticks or 0 = cancel)
+				   -> 0: one-shot, notifies at the deadline */
 	SYS_COUNT
 };
 
@@ -248,6 +250,7 @@ struct kernel_info {
 	uint64_t nthreads;
 	uint64_t ntasks;
 	uint64_t mapping_records;	/* mapping database nodes (derived mappings) */
+	uint64_t timebase_hz;		/* `time` CSR ticks per second */
 };
 
 #endif
