@@ -143,16 +143,21 @@ void timer_cancel(struct notif *n)
 	}
 }
 
+#define TIMER_BATCH 64
+
 /* The timer interrupt (or a pending one seen while idle): fire what is
- * due; true if the scheduler's quantum is over. *fired: whether any timer
- * fired. Bounded by the timers due, each of which it disarms. */
+ * due, up to TIMER_BATCH; true if the scheduler's quantum is over.
+ * *fired: whether any timer fired. */
 bool timer_interrupt(bool *fired)
 {
 	uint64_t t = now();
 	bool tick = false;
 
 	*fired = false;
-	while (first && first->timer_at <= t) {
+	/* At most TIMER_BATCH per interrupt: a task with a thousand timers
+	 * due at once (within its quota) gets them over several interrupts,
+	 * the hardware timer set in the past between them. */
+	for (unsigned n_fired = 0; first && first->timer_at <= t && n_fired < TIMER_BATCH; n_fired++) {
 		struct notif *n = first;
 		uint64_t bits = n->timer_bits;
 		remove(n);
