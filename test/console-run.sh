@@ -150,11 +150,15 @@ expect 'nosuch arg' 'sh: /bin/nosuch: No such file or directory'
 expect '/no/such/path' 'sh: /no/such/path: No such file or directory'
 expect 'echo still here' 'still here'
 # Line editing: Backspace (DEL and ^H) erases, Ctrl-U kills the line, an
-# arrow key's escape sequence is ignored.
+# arrow key's escape sequence is ignored, Ctrl-C drops the line.
 expect "$(printf 'echo abX\177c')" 'abc'
 expect "$(printf 'echo xy\010\010ok')" 'ok'
 expect "$(printf 'rm /f\025echo clean')" 'clean'
 expect "$(printf 'echo \033[Aup')" 'up'
+printf 'rm /f\003' >&3		# Ctrl-C drops the line (no Enter): /f stays
+n=$((n + 1))
+wait_prompt $n
+expect 'cat /f' "$(printf 'hi\ntwo')"
 expect 'echo a > /d/e' 'sh: echo > /d/e: Is a directory'
 expect 'hello > /f' 'sh: hello: redirection works with echo only'
 # A flood: a command, then 64 KiB typed while it runs (the driver's ring
