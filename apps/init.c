@@ -18,11 +18,11 @@ static void console_shell(void)
 {
 	const struct proc_start *ps = &libsys_start_info;
 	const char *sh[] = { "/bin/sh", NULL };
-	int64_t ep = console_spawn(ps->devices, ps->ndevices, NULL), client, pid;
+	int64_t ep = console_spawn(ps->devices, ps->ndevices, NULL), client = ep, pid;
 	int status;
 
 	if (ep < 0 || (client = console_client((uint64_t)ep, 1)) < 0) {
-		printf("init: no console input (%ld)\n", (long)ep);
+		printf("init: no console input (%ld)\n", (long)client);
 		return;
 	}
 	if ((pid = spawn_path(sh, (uint64_t)client)) < 0) {

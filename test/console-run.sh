@@ -173,6 +173,7 @@ for want in 'hello from the disk: /bin/hello flood' 'sh: line too long' '^after 
 	printf '%s\n' "$out" | grep -qE -- "$want" || fail "after the flood: no \"$want\""
 done
 expect 'cat /f' "$(printf 'hi\ntwo')"
+expect "$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "z"; printf "\025echo recovered" }')" 'recovered'
 
 # exit ends the shell; init ends and the machine powers off.
 printf 'exit\r' >&3

@@ -9,9 +9,9 @@
  * commands as programs too (/bin/cp ...).
  */
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,9 +276,10 @@ static int read_line(char *buf)
 				len--;
 				echo_str("\b \b");
 			}
-		} else if (c == 0x15) {		/* Ctrl-U */
-			for (; len && !overflow; len--)
+		} else if (c == 0x15) {		/* Ctrl-U: a fresh start, even past the limit */
+			for (; len; len--)
 				echo_str("\b \b");
+			overflow = false;
 		} else if (c == 0x03) {		/* Ctrl-C */
 			echo_str("^C\n");
 			buf[0] = 0;
