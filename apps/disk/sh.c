@@ -1,14 +1,17 @@
 /*
  * A tiny shell on the disk (/bin/sh): runs commands from a script file
- * (sh FILE) or its arguments (sh -c "cmd; cmd"), one per line or ';'.
- * Builtins: echo (with > and >> redirection), cd-less file commands (ls,
- * cat, mkdir, rm, rmdir, mv, cp, stat) and exit; any other word is a
- * program run from the disk by path (/bin/NAME if it has no '/'),
- * waited for. The console has no input yet, hence no prompt.
+ * (sh FILE), its arguments (sh -c "cmd; cmd"), one per line or ';', or,
+ * started with a console handle (init grants one; abi/console.h) and no
+ * arguments, lines typed at its prompt. Builtins: echo (with > and >>
+ * redirection), cd-less file commands (ls, cat, mkdir, rm, rmdir, mv, cp,
+ * stat), help and exit; any other word is a program run from the disk by
+ * path (/bin/NAME if it has no '/'), waited for. The disk has the file
+ * commands as programs too (/bin/cp ...).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +20,14 @@
 #include <unistd.h>
 #include "libsys.h"
 #include "libsys_file.h"
+#include "abi/console.h"
 
 #define MAX_WORDS 16
+#define LINE_MAX_LEN 255	/* typed characters per line */
+#define PROMPT "sh$ "
 
 static char iobuf[4096];
+static bool interactive;
 
 static int complain(const char *what, const char *path)
 {
@@ -102,6 +109,18 @@ static int run(char **w, int n)
 
 	if (!strcmp(w[0], "echo"))
 		return echo(w, n);
+	for (int i = 1; i < n; i++) {
+		if (!strcmp(w[i], ">") || !strcmp(w[i], ">>")) {
+			printf("sh: %s: redirection works with echo only\n", w[0]);
+			return 2;
+		}
+	}
+	if (!strcmp(w[0], "help")) {
+		printf("builtins: echo [WORD...] [> FILE | >> FILE], cat FILE, ls [DIR], mkdir DIR,\n"
+		       "  rmdir DIR, rm FILE, mv FROM TO, cp FROM TO, stat PATH, help, exit [N]\n"
+		       "programs: NAME runs /bin/NAME (ls /bin), PATH runs PATH\n");
+		return 0;
+	}
 	if (!strcmp(w[0], "exit"))
 		exit(n > 1 ? atoi(w[1]) : 0);
 	if (!strcmp(w[0], "cat"))
@@ -143,14 +162,21 @@ static int line(char *s)
 	char *w[MAX_WORDS + 1];
 	int n = 0;
 
-	for (char *t = strtok(s, " \t\r\n"); t && n < MAX_WORDS; t = strtok(NULL, " \t\r\n"))
+	for (char *t = strtok(s, " \t\r\n"); t; t = strtok(NULL, " \t\r\n")) {
+		if (n == MAX_WORDS) {
+			printf("sh: more than %d words\n", MAX_WORDS);
+			return 2;
+		}
 		w[n++] = t;
+	}
 	w[n] = NULL;
 	if (n == 0 || w[0][0] == '#')
 		return 0;
-	printf("$ ");
-	for (int i = 0; i < n; i++)
-		printf("%s%s", w[i], i + 1 < n ? " " : "\n");
+	if (!interactive) {	/* a script shows what it runs */
+		printf("$ ");
+		for (int i = 0; i < n; i++)
+			printf("%s%s", w[i], i + 1 < n ? " " : "\n");
+	}
 	return run(w, n);
 }
 
@@ -165,16 +191,152 @@ static int script(char *text)
 	return r;
 }
 
+/* --- The prompt: lines typed on the console, edited as they come --- */
+
+static uint64_t console;	/* our handle to the console driver */
+static char echo_out[256];	/* what to echo, written before we wait */
+static unsigned echo_len;
+
+static void echo_flush(void)
+{
+	if (echo_len)
+		write(1, echo_out, echo_len);
+	echo_len = 0;
+}
+
+static void echo_str(const char *s)
+{
+	for (; *s; s++) {
+		if (echo_len == sizeof(echo_out))
+			echo_flush();
+		echo_out[echo_len++] = *s;
+	}
+}
+
+/* The next input byte, or -1 when the console fails us. */
+static int getch(void)
+{
+	static uint8_t in[CONSOLE_READ_MAX];
+	static int64_t n, pos;
+
+	if (pos == n) {
+		echo_flush();
+		n = console_read(console, in, sizeof(in), CONSOLE_MODE_BYTES);
+		pos = 0;
+		if (n <= 0) {
+			n = 0;
+			return -1;
+		}
+	}
+	return in[pos++];
+}
+
+/*
+ * One line into buf (at most LINE_MAX_LEN characters): its length, or -1
+ * at Ctrl-D on an empty line or a console error. Editing: Backspace or
+ * Delete erases a character, Ctrl-U the line, Ctrl-C drops it; other
+ * control characters and escape sequences (arrow keys) are ignored. A
+ * longer line is refused whole, with a message, and never overruns.
+ */
+static int read_line(char *buf)
+{
+	static bool after_cr;
+	unsigned len = 0, esc = 0;
+	bool overflow = false;
+	char c1[2] = { 0, 0 };
+
+	for (;;) {
+		int c = getch();
+		if (c < 0)
+			return -1;
+		if (c == '\n' && after_cr) {	/* CR LF: one line end */
+			after_cr = false;
+			continue;
+		}
+		after_cr = c == '\r';
+		if (esc == 1) {
+			esc = c == '[' || c == 'O' ? 2 : 0;
+			continue;
+		}
+		if (esc == 2) {
+			esc = c >= 0x40 && c <= 0x7e ? 0 : 2;	/* the final byte ends it */
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			echo_str("\n");
+			buf[overflow ? 0 : len] = 0;
+			if (!overflow)
+				return (int)len;
+			echo_flush();
+			printf("sh: line too long (more than %d characters): ignored\n", LINE_MAX_LEN);
+			return 0;
+		}
+		if (c == 0x7f || c == '\b') {
+			if (len && !overflow) {
+				len--;
+				echo_str("\b \b");
+			}
+		} else if (c == 0x15) {		/* Ctrl-U: a fresh start, even past the limit */
+			for (; len; len--)
+				echo_str("\b \b");
+			overflow = false;
+		} else if (c == 0x03) {		/* Ctrl-C */
+			echo_str("^C\n");
+			buf[0] = 0;
+			return 0;
+		} else if (c == 0x04) {		/* Ctrl-D */
+			if (len == 0 && !overflow) {
+				echo_str("exit\n");
+				return -1;
+			}
+		} else if (c == 0x1b) {
+			esc = 1;
+		} else if (c >= 0x20) {
+			if (len < LINE_MAX_LEN && !overflow) {
+				buf[len++] = (char)c;
+				c1[0] = (char)c;
+				echo_str(c1);
+			} else {
+				overflow = true;	/* no more echo until the line ends */
+			}
+		}
+	}
+}
+
+static int prompt_loop(void)
+{
+	static char buf[LINE_MAX_LEN + 1];
+	int r = 0;
+
+	interactive = true;
+	printf("sh: type help for the commands; exit or Ctrl-D ends the shell\n");
+	for (;;) {
+		echo_str(PROMPT);
+		if (read_line(buf) < 0)
+			break;
+		echo_flush();
+		r = script(buf);
+	}
+	echo_flush();
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static char text[16384];
+	struct console_info ci;
 
 	if (argc > 2 && !strcmp(argv[1], "-c")) {
 		snprintf(text, sizeof(text), "%s", argv[2]);
 		return script(text);
 	}
+	if (argc < 2 && libsys_start_info.granted &&
+	    console_info(libsys_start_info.granted, &ci) == 0) {
+		console = libsys_start_info.granted;
+		return prompt_loop();
+	}
 	if (argc < 2) {
-		printf("usage: sh FILE | sh -c COMMANDS\n");
+		printf("usage: sh FILE | sh -c COMMANDS | sh (with a console handle)\n");
 		return 2;
 	}
 	int fd = open(argv[1], O_RDONLY);
