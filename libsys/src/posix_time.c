@@ -162,13 +162,11 @@ int clock_nanosleep(clockid_t id, int flags, const struct timespec *rq, struct t
 	if (!known_clock(id) || !ts_ok(rq))
 		return EINVAL;
 	if (flags & TIMER_ABSTIME) {
-		int64_t off = realtime(id) ? realtime_offset_ns : 0;
-		int64_t ns_since_boot = (int64_t)((uint64_t)rq->tv_sec * NSEC +
-						  (uint64_t)rq->tv_nsec) - off;
-		if (ns_since_boot <= 0)
+		__int128 off = realtime(id) ? realtime_offset_ns : 0;
+		__int128 ns = (__int128)rq->tv_sec * NSEC + rq->tv_nsec - off;	/* since boot */
+		if (ns <= 0)
 			return 0;
-		deadline = deadline_after(0, (uint64_t)ns_since_boot / NSEC,
-					  (uint64_t)ns_since_boot % NSEC);
+		deadline = deadline_after(0, (uint64_t)(ns / NSEC), (uint64_t)(ns % NSEC));
 	} else {
 		deadline = deadline_after(now, (uint64_t)rq->tv_sec, (uint64_t)rq->tv_nsec);
 	}
