@@ -16,6 +16,7 @@
 #include "abi/fs.h"
 #include "libsys.h"
 #include "libsys_file.h"
+#include "libsys_posix.h"
 
 static uint64_t fs_handle;
 static uint64_t fs_handle_pid;	/* the pid that connected: a fork child reconnects */
@@ -92,17 +93,15 @@ int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len)
 	return (int64_t)m->w[0];
 }
 
+/* A relative path is made absolute against our current directory
+ * (posix_env.c) on its way into the request. */
 static int64_t path_call(uint64_t label, const char *path, struct ipc_msg *m)
 {
-	size_t n;
+	int64_t n = posix_path_into(ipcbuf(), path);
 
-	if (!path)
-		return -ERR_FAULT;
-	n = strlen(path);
-	if (n > FS_PATH_MAX)
-		return -ERR_NAMETOOLONG;
-	memcpy(ipcbuf(), path, n);
-	return fs_call(label, m, n);
+	if (n < 0)
+		return n;
+	return fs_call(label, m, (uint64_t)n);
 }
 
 static int64_t sfd(int fd)
@@ -301,19 +300,16 @@ static int two_paths(uint64_t label, const char *a, const char *b)
 {
 	struct fs_path_req q = { 0 };
 	struct ipc_msg m = { 0 };
-	size_t la, lb;
+	int64_t la, lb;
 
-	if (!a || !b)
-		return (int)fail(-ERR_FAULT);
-	la = strlen(a);
-	lb = strlen(b);
-	if (la > FS_PATH_MAX || lb > FS_PATH_MAX)
-		return (int)fail(-ERR_NAMETOOLONG);
-	memcpy(ipcbuf(), a, la + 1);
-	memcpy((char *)ipcbuf() + la + 1, b, lb);
-	q.old_len = la;
+	if ((la = posix_path_into(ipcbuf(), a)) < 0)
+		return (int)fail(la);
+	((char *)ipcbuf())[la] = '\0';
+	if ((lb = posix_path_into((char *)ipcbuf() + la + 1, b)) < 0)
+		return (int)fail(lb);
+	q.old_len = (uint64_t)la;
 	memcpy(m.w, &q, sizeof(q));
-	int64_t r = fs_call(label, &m, la + 1 + lb);
+	int64_t r = fs_call(label, &m, (uint64_t)(la + 1 + lb));
 	return r < 0 ? (int)fail(r) : 0;
 }
 

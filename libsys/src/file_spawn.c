@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "libsys.h"
 #include "libsys_file.h"
+#include "libsys_posix.h"
 
 int64_t spawn_path(const char *const argv[], uint64_t grant)
 {
@@ -55,6 +56,11 @@ int64_t spawn_path(const char *const argv[], uint64_t grant)
 		memcpy(buf + len, argv[i], k);
 		len += k;
 	}
+	if ((r = posix_spawn_extra(buf, len, PROC_SPAWN_ARGS_MAX)) < 0) {
+		free(image);
+		return r;
+	}
+	len = (uint64_t)r;
 	m.info = ipc_info(PAGER_SPAWN_IMAGE, len, grant ? IPC_GRANT : 0);
 	m.w[0] = (uint64_t)image;
 	m.w[1] = (uint64_t)st.st_size;

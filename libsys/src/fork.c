@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "libsys.h"
 #include "libsys_file.h"
+#include "libsys_posix.h"
 
 void fork_child_entry(void);	/* fork_entry.S */
 
@@ -20,8 +21,11 @@ _Noreturn void fork_child_start(jmp_buf *jb)
 {
 	struct ipc_msg m = { .info = ipc_info(PAGER_GETPID, 0, 0) };
 
+	uint64_t parent = libsys_start_info.pid;
+
 	sys_ipcbuf_set(libsys_start_info.ipcbuf);
 	libsys_start_info.pid = (uint64_t)pager_call(&m);
+	posix_fork_child(parent);	/* getppid (posix_env.c) */
 	libsys_start_info.granted = 0;
 	libsys_start_info.devctl = 0;
 	libsys_start_info.ndevices = 0;	/* handles are not inherited */

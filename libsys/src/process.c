@@ -12,6 +12,9 @@
 
 struct proc_start libsys_start_info;
 
+/* Ordinary programs have it; the pager, which links this file too, not. */
+int64_t posix_spawn_extra(char *buf, uint64_t len, uint64_t max) __attribute__((weak));
+
 int64_t pager_call(struct ipc_msg *m)
 {
 	int64_t r = ipc_call(libsys_start_info.pager, m);
@@ -55,6 +58,12 @@ int64_t spawn_flags(const char *const argv[], uint64_t grant, uint64_t flags)
 			return -ERR_INVAL;
 		memcpy(buf + len, argv[i], n);
 		len += n;
+	}
+	if (posix_spawn_extra) {	/* what the child inherits (posix_env.c) */
+		int64_t r = posix_spawn_extra(buf, len, PROC_SPAWN_ARGS_MAX);
+		if (r < 0)
+			return r;
+		len = (uint64_t)r;
 	}
 	m.info = ipc_info(PAGER_SPAWN, len, grant ? IPC_GRANT : 0);
 	m.w[0] = flags;

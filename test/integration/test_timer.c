@@ -135,6 +135,29 @@ static void precise(int64_t n)
 	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
 }
 
+/* Instructions (rdinstret) per arm-and-cancel, beside `others` armed
+ * timers: printed, not judged. */
+static void cost(int64_t n, int others)
+{
+	int64_t o[64];
+	uint64_t far = sys_time() + 1000 * hz, i0;
+
+	for (int i = 0; i < others; i++) {
+		o[i] = sys_notif_create();
+		CHECK(o[i] > 0);
+		CHECK_EQ(sys_timer_set((uint64_t)o[i], far + rnd() % hz), 0);
+	}
+	i0 = rdinstret();
+	for (int i = 0; i < 1000; i++) {
+		sys_timer_set((uint64_t)n, far + rnd() % hz);
+		sys_timer_set((uint64_t)n, 0);
+	}
+	printf("timer: arm + cancel beside %d armed: %lu instructions\n", others,
+	       (unsigned long)((rdinstret() - i0) / 1000));
+	for (int i = 0; i < others; i++)
+		CHECK_EQ(sys_handle_close((uint64_t)o[i]), 0);
+}
+
 static void basic(void)
 {
 	int64_t n = sys_notif_create(), m = sys_notif_create(), ep = sys_endpoint_create();
@@ -198,6 +221,8 @@ static void basic(void)
 	sleep_until(m, sys_time() + ms(5));
 	expect_bits(n, 0);
 	many();
+	cost(m, 0);
+	cost(m, 64);
 	precise(m);
 	CHECK_EQ(sys_handle_close((uint64_t)sendonly), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)recvonly), 0);
