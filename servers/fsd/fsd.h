@@ -82,5 +82,8 @@ void fsd_sweep_clients(void);
 /* main.c: pid ended: its parked and queued requests, then its state. */
 void fsd_drop_pid(int64_t pid);
 bool fsd_is_open(void *ctx, uint32_t ino);
+/* Open-file descriptions the server hands out (argv "files=N" lowers it
+ * so that a test can fill the table). */
+extern unsigned fsd_files_max;
 
 #endif
