@@ -46,6 +46,9 @@ struct snapshot {
 
 static struct file files[MAX_FILES];
 unsigned fsd_files_max = MAX_FILES;	/* a smaller table: fsd's "files=N" (tests) */
+/* Every description in use is below files_hi: open takes the lowest free
+ * one, so the walks below (one per last close) stay short. */
+static int files_hi;
 static struct client clients[MAX_CLIENTS];
 static struct snapshot snaps[MAX_SNAPS];
 static uint64_t snap_seq;
@@ -53,7 +56,7 @@ static uint64_t snap_seq;
 bool fsd_is_open(void *ctx, uint32_t ino)
 {
 	(void)ctx;
-	for (int i = 0; i < MAX_FILES; i++)
+	for (int i = 0; i < files_hi; i++)
 		if (files[i].refs && files[i].ino == ino)
 			return true;
 	return false;
@@ -93,6 +96,8 @@ static void file_put(int idx)
 
 	if (--f->refs)
 		return;
+	while (files_hi > 0 && !files[files_hi - 1].refs)
+		files_hi--;
 	if (!fsd_is_open(NULL, f->ino))
 		ext2_inode_release(&fs, f->ino);	/* frees it if unlinked */
 }
@@ -306,6 +311,8 @@ static int64_t do_open(struct client *c, struct req *r)
 	    (e = ext2_truncate(&fs, ino, 0)) < 0)
 		return e;
 	files[idx] = (struct file){ .refs = 1, .ino = ino, .flags = (uint32_t)q.flags };
+	if (idx >= files_hi)
+		files_hi = idx + 1;
 	c->fd[fd] = (int16_t)idx;
 	return fd;
 }
@@ -614,7 +621,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		reply->w[3] = stat_parked;
 		reply->w[4] = stat_answered_during_read;
 		reply->w[5] = 0;
-		for (int i = 0; i < MAX_FILES; i++)
+		for (int i = 0; i < files_hi; i++)
 			reply->w[5] += files[i].refs != 0;
 		return 0;
 	}
