@@ -30,7 +30,7 @@ static struct req *queue[SLOTS];	/* received while the engine waited, FIFO */
 static unsigned nqueue;
 static struct req *parked[SLOTS];	/* waiting for a disk read */
 static unsigned nparked;
-static uint8_t out[IPC_BUF_SIZE];
+static uint8_t out[IPC_BUF_SIZE] __attribute__((aligned(8)));	/* word copies */
 uint64_t stat_parked, stat_answered_during_read;
 
 /* The clock: the RTC's reading at our start (argv[1], from init, which
