@@ -589,8 +589,17 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		struct snapshot *sn = snap_find(c->pid, q.fd);
 		if (!sn || q.fd2 <= 0 || sn->child)
 			return -ERR_INVAL;
-		/* One snapshot per child: a bound one outlives its owner, so
-		 * binding many to one long-lived process must not pile up. */
+		/* A bound snapshot outlives its owner: only to the owner's own
+		 * child (the pager says whose child it is), and one per child,
+		 * so that none piles up on a long-lived process. */
+		struct ipc_msg pm = { .info = ipc_info(PAGER_FS_ALIVE, 0, 0), .w = { (uint64_t)q.fd2 } };
+		int64_t alive = pager_call(&pm);
+		if (alive == 0) {
+			snap_drop(sn);	/* the child ended already: nobody to claim it */
+			return -ERR_SRCH;
+		}
+		if (alive < 0 || (int64_t)pm.w[1] != c->pid)
+			return -ERR_INVAL;
 		for (int i = 0; i < MAX_SNAPS; i++)
 			if (snaps[i].used && snaps[i].child == q.fd2)
 				return -ERR_EXIST;

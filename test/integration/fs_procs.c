@@ -130,10 +130,18 @@ int child_attacker(void)
 		bad |= 16;
 	/* Snapshots without forking: a few, then refused. */
 	int made = 0;
+	int64_t mine = 0, got;
 	for (i = 0; i < 20; i++)
-		made += fs_fork_prepare() > 0;
+		if ((got = fs_fork_prepare()) > 0)
+			made++, mine = got;
 	if (made != FS_SNAP_MAX)
 		bad |= 32;
+	/* Our own snapshot bound to a process that is not our child (init):
+	 * refused, so no snapshot outlives us bound to a long-lived
+	 * stranger, nor takes a binding meant for another's child. */
+	m = (struct ipc_msg){ .w = { (uint64_t)mine, 1 } };
+	if (fs_call(FS_FORK_BIND, &m, 0) != -ERR_INVAL)
+		bad |= 4096;
 	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0) };
 	if (pager_call(&m) != -ERR_EXIST)
 		bad |= 64;
@@ -279,10 +287,10 @@ int child_orphaner(void)
 	/* Only ours, not in the snapshot: its close says we ended. */
 	if (open("/data/big.bin", O_RDONLY) < 0)
 		return 2;
+	uint64_t before = open_descriptions();	/* big.bin's among them */
 	if (setjmp(jb)) {
 		/* The child: wait until the server has closed our parent's
 		 * files, then claim. */
-		uint64_t before = open_descriptions();
 		for (int i = 0; i < 20000 && open_descriptions() >= before; i++)
 			sys_yield();
 		if (open_descriptions() >= before)
