@@ -317,6 +317,26 @@ static int64_t do_open(struct client *c, struct req *r)
 	return fd;
 }
 
+/*
+ * Read-ahead for a stream of FS_READs. The engine fetches a run of
+ * contiguous blocks (up to 32) only within the span of one call, and a
+ * call is at most 4 KiB, so a cold sequential read waited for the disk at
+ * every 4 KiB block (4,101 disk requests for 16 MiB). On a miss, a nowait
+ * read of the next READAHEAD bytes names the run the engine would fetch
+ * (ext2_wanted) and copies nothing, because its first block is not cached
+ * (probe_buf is never written: its pages are never touched); the request
+ * parks and run() starts reading that whole run (137 requests for 16 MiB).
+ * (Starting the next run early, without a miss, gained nothing measurable.)
+ */
+#define READAHEAD	(128u << 10)
+static uint8_t probe_buf[READAHEAD];
+
+static void read_ahead(uint32_t ino, uint64_t off)
+{
+	if (fs.nowait_wanted)	/* else synchronous: a probe would wait for the disk */
+		(void)ext2_read(&fs, ino, off, probe_buf, READAHEAD);
+}
+
 static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *out,
 		     uint32_t *outlen)
 {
@@ -338,9 +358,12 @@ static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *o
 		return -ERR_INVAL;
 	if (reading) {
 		n = ext2_read(&fs, f->ino, off, out, q.count);
+		if (n == -ERR_AGAIN && label == FS_READ)
+			read_ahead(f->ino, off);	/* the park reads the whole run */
 		if (n < 0)
 			return PARK(n);
 		*outlen = (uint32_t)n;
+
 	} else {
 		if (q.count != r->len)
 			return -ERR_INVAL;

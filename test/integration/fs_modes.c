@@ -109,12 +109,15 @@ int run_shell(void)
  * while the host does the disk's I/O: the cold and fsync figures count
  * that wait (docs/benchmarks.md).
  */
+static uint64_t disk_requests;	/* device reads and writes, as of the last disk_bytes() */
+
 static uint64_t disk_bytes(void)
 {
 	struct ipc_msg m = { 0 }, s = { 0 };
 
 	fs_call(FS_DISKSTATS, &m, 0);
 	fs_call(FS_STATFS, &s, 0);
+	disk_requests = m.w[3] + m.w[4];
 	return (m.w[1] + m.w[2]) * s.w[2];
 }
 
@@ -135,6 +138,8 @@ static void bench_ops(const char *name, uint64_t *t, int n, uint64_t disk, const
 	       (unsigned long)t[0], (unsigned long)t[n - 1], (unsigned long)(disk / (uint64_t)n));
 }
 
+static uint64_t pass_requests;	/* the disk requests of the last read_pass */
+
 /* One sequential read of path with a 64 KiB buffer: instructions per
  * 4 KiB page; *disk: the bytes the disk moved. */
 static uint64_t read_pass(const char *path, long *bytes, uint64_t *disk)
@@ -143,11 +148,12 @@ static uint64_t read_pass(const char *path, long *bytes, uint64_t *disk)
 	long n = 0;
 	ssize_t r;
 
-	uint64_t d0 = disk_bytes(), t0 = rdinstret();
+	uint64_t d0 = disk_bytes(), q0 = disk_requests, t0 = rdinstret();
 	while ((r = read(fd, buf, 65536)) > 0)
 		n += r;
 	uint64_t t1 = rdinstret();
 	*disk = disk_bytes() - d0;
+	pass_requests = disk_requests - q0;
 	close(fd);
 	*bytes = n;
 	return n >= 4096 ? (t1 - t0) / (uint64_t)(n / 4096) : 0;
@@ -159,8 +165,9 @@ static void bench_read(const char *name, const char *path, const char *what)
 	long n;
 	uint64_t per = read_pass(path, &n, &disk);
 
-	printf("bench: %s %lu instructions per 4 KiB page (%s; %ld bytes, disk moved %lu bytes)\n",
-	       name, (unsigned long)per, what, n, (unsigned long)disk);
+	printf("bench: %s %lu instructions per 4 KiB page (%s; %ld bytes, disk moved %lu bytes "
+	       "in %lu requests)\n", name, (unsigned long)per, what, n, (unsigned long)disk,
+	       (unsigned long)pass_requests);
 }
 
 int run_bench(void)

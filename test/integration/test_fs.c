@@ -420,7 +420,7 @@ static int run_calls(void)
 		{ "basics", basics }, { "errors", errors }, { "names", names },
 		{ "unlink_open", unlink_open }, { "fork_shared", fork_shared },
 		{ "two_procs", two_procs }, { "death_closes", death_closes },
-		{ "attacks", attacks }, { "not_blocked", not_blocked },
+		{ "attacks", attacks }, { "not_blocked", not_blocked }, { "readahead", readahead },
 		{ "from_disk", from_disk }, { "malformed", malformed },
 		{ "orphan_claim", orphan_claim },
 	};
