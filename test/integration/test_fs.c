@@ -170,6 +170,14 @@ static void errors(void)
 	CHECK(fd >= 0);
 	close(fd);
 	ERRNO(open("/data/writeonly.txt", O_RDONLY), EACCES);
+	/* A file created read-only is opened for writing by its creator
+	 * (POSIX); a second open for writing is refused. */
+	fd = open("/created-ro", O_RDWR | O_CREAT | O_EXCL, 0444);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "x", 1), 1);
+	close(fd);
+	ERRNO(open("/created-ro", O_RDWR), EACCES);
+	CHECK_EQ(unlink("/created-ro"), 0);
 	memset(longname, 'n', sizeof(longname));
 	longname[0] = '/';
 	longname[257] = 0;
