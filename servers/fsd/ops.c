@@ -14,7 +14,11 @@
  * limits can take a slot another needs. */
 #define MAX_CLIENTS	256
 #define MAX_SNAPS	(MAX_CLIENTS * (FS_SNAP_MAX + 1))	/* + one bound to each child */
-#define MAX_FILES	(256 * FS_FD_MAX)
+/* Descriptions: a process holds at most its table's, its unclaimed
+ * snapshots' and one snapshot bound to it, each FS_FD_MAX, so the table
+ * cannot fill while every process keeps within that (walks stop at
+ * files_hi, so its size costs nothing but untouched memory). */
+#define MAX_FILES	(MAX_CLIENTS * FS_FD_MAX * (FS_SNAP_MAX + 2))
 #define ERR_MFILE	24	/* EMFILE: the client's table is full */
 #define ERR_NFILE	23	/* ENFILE: the server's table is full */
 
@@ -30,7 +34,7 @@ enum { CLIENT_FREE, CLIENT_LIVE };
 struct client {
 	int state;
 	int64_t pid, ppid;
-	int16_t fd[FS_FD_MAX];	/* index into files, or -1 */
+	int32_t fd[FS_FD_MAX];	/* index into files, or -1 */
 };
 
 /* A copy of a client's table made for a child it is forking: claimed by
@@ -41,7 +45,7 @@ struct snapshot {
 	bool used;
 	int64_t owner, child;	/* child: 0 until FS_FORK_BIND; owner: 0 once it ended */
 	uint64_t seq;
-	int16_t fd[FS_FD_MAX];
+	int32_t fd[FS_FD_MAX];
 };
 
 static struct file files[MAX_FILES];
@@ -313,7 +317,7 @@ static int64_t do_open(struct client *c, struct req *r)
 	files[idx] = (struct file){ .refs = 1, .ino = ino, .flags = (uint32_t)q.flags };
 	if (idx >= files_hi)
 		files_hi = idx + 1;
-	c->fd[fd] = (int16_t)idx;
+	c->fd[fd] = idx;
 	return fd;
 }
 
