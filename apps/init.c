@@ -1,10 +1,11 @@
 /*
- * The default first program: says hello, then runs pmap to show its own
- * address space, as the pager sees it. With a virtio-blk disk holding the
- * build's ext2 image (cmake --build build --target run_disk), it then
- * starts the file server, runs the shell's demo script from the disk,
- * then starts the console driver (servers/console) and the shell on it,
- * interactive, until it exits.
+ * The default first program, the only one in the product's boot image
+ * besides the pager, the drivers and the file server: says hello, starts
+ * the disk (the blk driver and fsd), then runs every other program from
+ * it by path: /bin/pmap, which shows its own address space as the pager
+ * sees it, and the shell's demo script; then it starts the console driver
+ * (servers/console) and the shell on it, interactive, until it exits
+ * (cmake --build build --target run boots it with the build's ext2 image).
  */
 #include <stdio.h>
 #include <sys/wait.h>
@@ -33,32 +34,38 @@ static void console_shell(void)
 	waitpid((pid_t)pid, &status, 0);
 }
 
-static void disk_demo(void)
+/* Run argv from the disk and wait: its exit status, or -1. */
+static int run(const char **argv)
 {
-	const struct proc_start *ps = &libsys_start_info;
-	const char *sh[] = { "/bin/sh", "/etc/demo.sh", NULL };
-	int status;
+	int status = 0;
+	int64_t pid = spawn_path(argv, 0);
 
-	if (fs_start(ps->devices, ps->ndevices) < 0)
-		return;	/* no disk */
-	int64_t pid = spawn_path(sh, 0);
-	if (pid > 0)
-		waitpid((pid_t)pid, &status, 0);
-	console_shell();
+	if (pid < 0) {
+		printf("init: cannot start %s: error %ld\n", argv[0], (long)-pid);
+		return -1;
+	}
+	if (waitpid((pid_t)pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 int main(int argc, char **argv)
 {
-	const char *pmap[] = { "pmap", NULL };
-	int64_t pid;
-	int status = 0;
+	const struct proc_start *ps = &libsys_start_info;
+	const char *pmap[] = { "/bin/pmap", NULL };
+	const char *sh[] = { "/bin/sh", "/etc/demo.sh", NULL };
+	int64_t r;
 
 	(void)argc;
-	printf("init: hello from user space (pid %lu, %s)\n",
-	       (unsigned long)libsys_start_info.pid, argv[0]);
-	pid = spawn(pmap, 0);
-	if (pid > 0)
-		waitpid((pid_t)pid, &status, 0);
-	disk_demo();
-	return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	printf("init: hello from user space (pid %lu, %s)\n", (unsigned long)ps->pid, argv[0]);
+	if ((r = fs_start(ps->devices, ps->ndevices)) < 0) {
+		printf("init: no disk (error %ld): every program but init is on it; "
+		       "boot with one (cmake --build build --target run)\n", (long)-r);
+		return 1;
+	}
+	int st = run(pmap);
+	run(sh);
+	printf("init: done\n");
+	console_shell();
+	return st == 0 ? 0 : 1;
 }

@@ -88,13 +88,16 @@ static int64_t fs_dead(struct proc *p, struct ipc_msg *m)
 	return n;
 }
 
-static int64_t fs_alive(struct proc *p, uint64_t pid)
+static int64_t fs_alive(struct proc *p, struct ipc_msg *m)
 {
-	struct proc *q = proc_get(pid);
+	struct proc *q = proc_get(m->w[0]);
 
 	if (p->pid != fs_pid)
 		return -ERR_PERM;
-	return q && q->state == PROC_LIVE;
+	if (!q || q->state != PROC_LIVE)
+		return 0;
+	m->w[1] = (uint64_t)q->ppid;	/* whose child: a fork snapshot's binding */
+	return 1;
 }
 
 int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
@@ -107,7 +110,7 @@ int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
 	case PAGER_FS_DEAD:
 		return fs_dead(p, m);
 	case PAGER_FS_ALIVE:
-		return fs_alive(p, m->w[0]);
+		return fs_alive(p, m);
 	}
 	return -ERR_NOSYS;
 }

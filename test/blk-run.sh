@@ -11,6 +11,7 @@
 #            sector 90's writes with EIO
 #   readonly the disk read-only (readonly=on)
 #   nodisk   no disk at all
+#   otherdev another virtio device offered to the driver before the disk
 set -u
 mode=$1; pristine=$2; kernel=$3; bootimg=$4
 here=$(dirname "$0")
@@ -68,6 +69,10 @@ readonly)
 		-x "-drive if=none,id=hd0,format=raw,file=$img,readonly=on -device virtio-blk-device,drive=hd0" \
 		"$kernel" "$bootimg" || exit 1
 	cmp "$img" "$pristine" || { echo "FAILED: blk.readonly: the image changed"; exit 1; }
+	;;
+otherdev)
+	sh "$here/run-test.sh" blk.otherdev 60 "PASS: blk rw" -a "init=test_blk rw" \
+		-x "-device virtio-rng-device -device virtio-rng-device $drive" "$kernel" "$bootimg"
 	;;
 nodisk)
 	sh "$here/run-test.sh" blk.nodisk 60 "PASS: blk nodisk" -a "init=test_blk nodisk" \

@@ -5,6 +5,7 @@
 # the image on the host: e2fsck -fn must find it clean (exit 0 and no
 # question asked).
 #   calls, enospc  run-test.sh, then e2fsck
+#   notext2        a disk that is not ext2: fs_start fails, leaving no process
 #   durable        kill QEMU (SIGKILL) the moment the guest prints that
 #                  fsync returned; debugfs must show every byte of the file
 set -u
@@ -26,7 +27,7 @@ fsck() {
 }
 
 case $mode in
-calls|enospc|shell)
+calls|enospc|shell|nfile)
 	sh "$here/run-test.sh" $name 120 "PASS: fs $mode" -a "init=test_fs $mode" \
 		-x "$drive" "$kernel" "$bootimg" || exit 1
 	if [ $mode = shell ]; then	# what the demo printed
@@ -50,6 +51,10 @@ durable)
 	fi
 	echo "fs-run: debugfs shows all $(wc -c < "$img.want") bytes"
 	fsck
+	;;
+notext2)	# PRISTINE is not an ext2 image: the start fails and leaves nothing
+	sh "$here/run-test.sh" $name 60 "PASS: fs notext2" -a "init=test_fs notext2" \
+		-x "$drive" "$kernel" "$bootimg"
 	;;
 *)
 	echo "fs-run.sh: unknown mode $mode"

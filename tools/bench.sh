@@ -1,9 +1,22 @@
 #!/bin/sh
-# bench.sh KERNEL BOOTIMG: run apps/microbench under -icount shift=0 and print
-# its "bench: <name> <value> <unit>" lines; fail if it did not finish.
+# bench.sh KERNEL BOOTIMG [FSIMG]: run apps/microbench under -icount shift=0
+# and print its "bench: <name> <value> <unit>" lines; fail if it did not
+# finish. With FSIMG (the bench disk image, mkfsimg.sh --bench), then boot
+# "test_fs bench" with a copy of it as the virtio-blk disk and print the
+# file server's lines (issue 9's figures, docs/fs-protocol.md).
 set -u
 here=$(dirname "$0")
 out=$(timeout 300 sh "$here/qemu.sh" -m 512M -i -a init=microbench "$1" "$2" </dev/null 2>&1)
 printf '%s\n' "$out" | grep -a '^bench: ' | grep -v '^bench: done'
 printf '%s\n' "$out" | grep -aq '^bench: done' || {
 	echo "bench: did not finish; console:"; printf '%s\n' "$out"; exit 1; }
+[ $# -ge 3 ] || exit 0
+img=$(dirname "$3")/bench-run.img
+cp "$3" "$img" || exit 1
+out=$(timeout 300 sh "$here/qemu.sh" -m 512M -i -a "init=test_fs bench" \
+	-x "-drive if=none,format=raw,file=$img,id=hd0 -device virtio-blk-device,drive=hd0" \
+	"$1" "$2" </dev/null 2>&1)
+printf '%s\n' "$out" | grep -a '^bench: ' | grep -v '^bench: fs done'
+printf '%s\n' "$out" | grep -aq '^bench: fs done' || {
+	echo "bench: the file server's benchmarks did not finish; console:"; printf '%s\n' "$out"; exit 1; }
+rm -f "$img"

@@ -21,6 +21,9 @@ struct proc_device;
  * and wait until the server has mounted the disk and registered. Returns
  * fsd's pid or -ERR_*. */
 int64_t fs_start(const struct proc_device *devs, uint64_t n);
+/* The same, with option as fsd's argv[2] ("files=N": a smaller open-file
+ * table, for tests). */
+int64_t fs_start_with(const struct proc_device *devs, uint64_t n, const char *option);
 
 /* Start the program at path argv[0] on the disk with arguments argv
  * (NULL-terminated); grant as spawn's. Returns the pid or -ERR_*

@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "libsys.h"
 #include "abi/blk.h"
 
@@ -42,6 +43,7 @@ int64_t blk_spawn(const struct proc_device *devs, uint64_t ndevs, int64_t *pid_o
 		r = setup_grant((uint64_t)ep, BLK_SETUP_IRQ, devs[i - 1].irq);
 	if (r < 0) {
 		kill((int)pid, SIGKILL);
+		waitpid((pid_t)pid, NULL, 0);	/* reaped: no process left behind */
 		sys_handle_close((uint64_t)ep);
 		return r;
 	}
@@ -66,6 +68,7 @@ int64_t blk_start(const struct proc_device *devs, uint64_t ndevs, uint64_t pool_
 		return ep;
 	if ((r = blk_set_pool((uint64_t)ep, pool_pa, pool_len)) < 0) {
 		kill((int)pid, SIGKILL);
+		waitpid((pid_t)pid, NULL, 0);
 		sys_handle_close((uint64_t)ep);
 		return r;
 	}

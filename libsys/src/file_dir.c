@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,22 +78,46 @@ static uint64_t rtc_seconds(const struct proc_device *devs, uint64_t n)
 	return 0;
 }
 
+/* Undo a start that failed: the driver (and fsd, if spawned) killed and
+ * reaped, the driver's endpoint closed. */
+static int64_t start_failed(int64_t r, int64_t blk_pid, int64_t fsd_pid, int64_t ep)
+{
+	int status;
+
+	if (fsd_pid > 0) {
+		kill((pid_t)fsd_pid, SIGKILL);
+		waitpid((pid_t)fsd_pid, &status, 0);
+	}
+	if (blk_pid > 0) {
+		kill((pid_t)blk_pid, SIGKILL);
+		waitpid((pid_t)blk_pid, &status, 0);
+	}
+	if (ep > 0)
+		sys_handle_close((uint64_t)ep);
+	return r;
+}
+
 int64_t fs_start(const struct proc_device *devs, uint64_t n)
 {
-	int64_t blk_pid, ep = blk_spawn(devs, n, &blk_pid), pid;
+	return fs_start_with(devs, n, NULL);
+}
+
+int64_t fs_start_with(const struct proc_device *devs, uint64_t n, const char *option)
+{
+	int64_t blk_pid = 0, ep = blk_spawn(devs, n, &blk_pid), pid;
 	char now[24];
-	const char *argv[] = { "fsd", now, NULL };
+	const char *argv[] = { "fsd", now, option, NULL };
 	struct ipc_msg m = { 0 };
 	int status;
 
 	snprintf(now, sizeof(now), "%lu", (unsigned long)rtc_seconds(devs, n));
 	if (ep < 0)
-		return ep;
+		return ep;	/* blk_spawn cleaned up after itself */
 	if ((pid = spawn_flags(argv, (uint64_t)ep, PSPAWN_DMA | PSPAWN_OOM_PROTECT)) < 0)
-		return pid;
+		return start_failed(pid, blk_pid, 0, ep);
 	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0), .w = { (uint64_t)pid } };
 	if (pager_call(&m) < 0)	/* only that child may become the server */
-		return -ERR_PERM;
+		return start_failed(-ERR_PERM, blk_pid, pid, ep);
 	m = (struct ipc_msg){ 0 };
 	sys_handle_close((uint64_t)ep);	/* the driver's clients: fsd alone */
 	/* Until fsd registers with the pager, connecting fails; then the
@@ -104,9 +129,9 @@ int64_t fs_start(const struct proc_device *devs, uint64_t n)
 			return pid;
 		}
 		if (r != -ERR_NOSYS)
-			return r;
+			return start_failed(r, blk_pid, pid, 0);
 		if (waitpid((pid_t)pid, &status, WNOHANG) == pid)
-			return -ERR_IO;
+			return start_failed(-ERR_IO, blk_pid, 0, 0);
 		sys_yield();
 	}
 	return pid;

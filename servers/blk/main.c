@@ -38,6 +38,9 @@ static uint64_t pool_pa, pool_len;
 static bool started;
 static struct vblk vblk;
 static struct client clients[BLK_MAX_CLIENTS];
+/* Requests one client may have in flight: its share of the device's
+ * slots, so that every client can always have one (BLK_INFO says it). */
+static unsigned client_limit;
 static struct slot slots[BLK_SLOTS];
 
 /* --- Setup ------------------------------------------------------------ */
@@ -55,8 +58,10 @@ static int64_t setup_device(uint64_t h)
 		return -ERR_NODEV;
 	if ((r = sys_map_device(h, 0, di.pa, DEV_VA, MAP_R | MAP_W)) < 0)
 		return r;
-	if (!vblk_is_block((volatile uint32_t *)DEV_VA))
+	if (!vblk_is_block((volatile uint32_t *)DEV_VA)) {
+		sys_unmap(0, DEV_VA, 1);	/* the next device offered goes here */
 		return -ERR_NODEV;
+	}
 	printf("blk: virtio-blk (legacy virtio-mmio) at %p, IRQ %u\n", (void *)di.pa,
 	       (unsigned)di.irq);
 	dev_handle = h;
@@ -68,13 +73,20 @@ static int64_t setup_device(uint64_t h)
  * badged so that no client can pass for it. */
 static int64_t start_irq_thread(void)
 {
-	int64_t notif, relay;
+	int64_t notif, relay, r;
 
 	if ((notif = sys_notif_create()) < 0)
 		return notif;
-	if ((relay = blk_relay_start((uint64_t)notif, ep, BLK_IRQ_BADGE, BLK_IRQ)) < 0)
+	if ((relay = blk_relay_start((uint64_t)notif, ep, BLK_IRQ_BADGE, BLK_IRQ)) < 0) {
+		sys_handle_close((uint64_t)notif);
 		return relay;
-	return sys_irq_bind(irq_handle, (uint64_t)notif);
+	}
+	if ((r = sys_irq_bind(irq_handle, (uint64_t)notif)) < 0) {
+		sys_task_destroy((uint64_t)relay);	/* the relay thread with it */
+		sys_handle_close((uint64_t)relay);
+		sys_handle_close((uint64_t)notif);
+	}
+	return r;
 }
 
 static int64_t setup_pool(uint64_t pa, uint64_t len)
@@ -86,17 +98,27 @@ static int64_t setup_pool(uint64_t pa, uint64_t len)
 	if ((pa & (PAGE_SIZE - 1)) || len == 0 || len > BLK_POOL_MAX || pa + len < pa)
 		return -ERR_INVAL;
 	if ((r = vblk_init(&vblk, (volatile uint32_t *)DEV_VA)) < 0)
-		return r;
+		return r;	/* the device is left reset (a retry starts again) */
+	if (vblk.nslots < BLK_MAX_CLIENTS) {
+		printf("blk: a queue of %u is too small for %u clients\n", vblk.qsize,
+		       BLK_MAX_CLIENTS);
+		vblk_reset(&vblk);
+		return -ERR_NODEV;
+	}
 	if ((r = start_irq_thread()) < 0) {
 		printf("blk: no interrupt thread (%ld)\n", (long)r);
+		vblk_reset(&vblk);
 		return r;
 	}
+	client_limit = vblk.nslots / BLK_MAX_CLIENTS;
+	if (client_limit > BLK_CLIENT_INFLIGHT)
+		client_limit = BLK_CLIENT_INFLIGHT;
 	pool_pa = pa;
 	pool_len = len;
 	started = true;
-	printf("blk: %lu sectors%s, queue of %u, %u requests in flight\n",
+	printf("blk: %lu sectors%s, queue of %u, %u requests in flight, %u per client\n",
 	       (unsigned long)vblk.capacity, vblk.read_only ? " (read-only)" : "",
-	       vblk.qsize, vblk.nslots);
+	       vblk.qsize, vblk.nslots, client_limit);
 	return 0;
 }
 
@@ -127,7 +149,7 @@ static int64_t on_irq(void)
 /* A free slot for client c, within its limit: the slot, or -ERR_AGAIN. */
 static int64_t take_slot(unsigned c)
 {
-	if (__builtin_popcount(clients[c].owned) >= BLK_CLIENT_INFLIGHT)
+	if ((unsigned)__builtin_popcount(clients[c].owned) >= client_limit)
 		return -ERR_AGAIN;
 	for (unsigned i = 0; i < vblk.nslots; i++) {
 		if (!slots[i].busy) {
@@ -196,7 +218,7 @@ static int64_t reap(unsigned c, uint64_t *w)
 static int64_t info(uint64_t *w)
 {
 	struct blk_info bi = { .capacity = vblk.capacity, .pool_len = pool_len,
-			       .inflight = BLK_CLIENT_INFLIGHT, .read_only = vblk.read_only };
+			       .inflight = client_limit, .read_only = vblk.read_only };
 
 	memcpy(w, &bi, sizeof(bi));
 	return 0;

@@ -6,6 +6,7 @@
  * not a client's claim); the data buffers are in the client's pool.
  */
 #include <stdio.h>
+#include <string.h>
 #include "libsys.h"
 #include "abi/blk.h"
 #include "vblk.h"
@@ -69,12 +70,16 @@ int vblk_init(struct vblk *d, volatile uint32_t *regs)
 	for (d->qsize = QSIZE_MAX; d->qsize > max; d->qsize /= 2)
 		;
 	d->nslots = d->qsize / 3 < BLK_SLOTS ? d->qsize / 3 : BLK_SLOTS;
-	if ((va = dma_alloc(DMA_PAGES * PAGE_SIZE, &pa)) < 0) {
+	/* A setup tried again after a failure reuses its memory. */
+	if (!d->mem && (va = dma_alloc(DMA_PAGES * PAGE_SIZE, &pa)) < 0) {
 		printf("blk: no DMA memory (%ld)\n", (long)va);
 		goto fail;
 	}
-	d->mem = (uint8_t *)va;
-	d->pa = pa;
+	if (!d->mem) {
+		d->mem = (uint8_t *)va;
+		d->pa = pa;
+	}
+	memset(d->mem, 0, DMA_PAGES * PAGE_SIZE);
 	d->desc = (struct virtq_desc *)d->mem;
 	d->avail = (volatile struct virtq_avail *)(d->mem + 16ul * d->qsize);
 	d->used = (volatile struct virtq_used *)(d->mem + used_offset(d->qsize));
@@ -83,7 +88,7 @@ int vblk_init(struct vblk *d, volatile uint32_t *regs)
 	d->last_used = 0;
 	reg_set(d, VIRTIO_MMIO_QUEUE_NUM, d->qsize);
 	reg_set(d, VIRTIO_MMIO_QUEUE_ALIGN, PAGE_SIZE);
-	reg_set(d, VIRTIO_MMIO_QUEUE_PFN, (uint32_t)(pa >> PAGE_SHIFT));
+	reg_set(d, VIRTIO_MMIO_QUEUE_PFN, (uint32_t)(d->pa >> PAGE_SHIFT));
 
 	/* 5.2.4 Device configuration layout: capacity, in 512-byte sectors,
 	 * little-endian at the start of the config space. */
@@ -149,4 +154,9 @@ void vblk_collect(struct vblk *d, void (*done)(unsigned slot, int result))
 		unsigned slot = id / 3;
 		done(slot, d->status[slot] == VIRTIO_BLK_S_OK ? 0 : -ERR_IO);
 	}
+}
+
+void vblk_reset(struct vblk *d)
+{
+	reg_set(d, VIRTIO_MMIO_STATUS, 0);	/* legacy: also forgets the queue */
 }

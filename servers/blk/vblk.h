@@ -35,6 +35,8 @@ int vblk_init(struct vblk *d, volatile uint32_t *regs);
  * address data_pa (len 0 for a flush). */
 void vblk_submit(struct vblk *d, unsigned slot, uint32_t type, uint64_t sector,
 		 uint64_t data_pa, uint32_t len);
+/* Reset the device (a setup that failed after vblk_init). */
+void vblk_reset(struct vblk *d);
 /* Acknowledge the device's interrupt condition. */
 void vblk_irq_clear(struct vblk *d);
 /* Call done(slot, result) for every request the device has completed

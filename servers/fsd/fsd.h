@@ -22,7 +22,9 @@ struct req {
 	uint64_t reply;			/* reply handle (SYS_REPLY_SAVE) */
 	uint32_t len;			/* payload bytes */
 	bool in_use;
-	uint8_t data[IPC_BUF_SIZE];
+	/* Aligned as the IPC buffer and the cache are, so that the word-loop
+	 * memcpy (mem_words.c) copies a payload 8 bytes a step. */
+	uint8_t data[IPC_BUF_SIZE] __attribute__((aligned(8)));
 };
 
 /* A handler's result when the request must wait for a disk block (the
@@ -82,5 +84,8 @@ void fsd_sweep_clients(void);
 /* main.c: pid ended: its parked and queued requests, then its state. */
 void fsd_drop_pid(int64_t pid);
 bool fsd_is_open(void *ctx, uint32_t ino);
+/* Open-file descriptions the server hands out (argv "files=N" lowers it
+ * so that a test can fill the table). */
+extern unsigned fsd_files_max;
 
 #endif

@@ -30,7 +30,7 @@ static struct req *queue[SLOTS];	/* received while the engine waited, FIFO */
 static unsigned nqueue;
 static struct req *parked[SLOTS];	/* waiting for a disk read */
 static unsigned nparked;
-static uint8_t out[IPC_BUF_SIZE];
+static uint8_t out[IPC_BUF_SIZE] __attribute__((aligned(8)));	/* word copies */
 uint64_t stat_parked, stat_answered_during_read;
 
 /* The clock: the RTC's reading at our start (argv[1], from init, which
@@ -237,10 +237,18 @@ static void reap_deaths(void)
 	}
 }
 
+/*
+ * Mount first, then register: until the pager hands out our endpoint no
+ * client can call, so a disk that does not mount ends us before anyone
+ * waits on us (a call queued on the endpoint of a server that died would
+ * wait forever: fs_start's first request, test fs.notext2). The engine's
+ * device reads wait for completions on an endpoint of our own meanwhile;
+ * then that relay is replaced by one to the registered endpoint.
+ */
 static int setup(uint64_t blk_ep)
 {
 	struct ipc_msg m = { .info = ipc_info(PAGER_FS_REGISTER, 0, 0) };
-	int64_t va, r;
+	int64_t va, r, mount_ep, relay;
 
 	if ((va = dma_alloc(pool_len, &pool_pa)) < 0)
 		return (int)va;
@@ -252,8 +260,16 @@ static int setup(uint64_t blk_ep)
 		.cache_mem = pool, .cache_bytes = cache_bytes,
 		.log = log_line, .is_open = fsd_is_open, .now = now,
 	};
-	/* The engine's device calls receive on our endpoint while they wait;
-	 * it must exist first, so register before mounting. */
+	if ((mount_ep = sys_endpoint_create()) < 0)
+		return (int)mount_ep;
+	fs_ep = (uint64_t)mount_ep;
+	if ((relay = blk_relay_start(blk_notif, fs_ep, FS_RELAY_BLK, FS_RELAY_LABEL)) < 0)
+		return (int)relay;
+	if ((r = ext2_mount(&fs, &env, 0)) < 0)
+		return (int)r;
+	sys_task_destroy((uint64_t)relay);	/* no read is in flight: nothing lost */
+	sys_handle_close((uint64_t)relay);
+	sys_handle_close((uint64_t)mount_ep);
 	/* init names us to the pager right after spawning us: until it has,
 	 * registering is refused, so wait for it a while. */
 	for (int tries = 0; (r = pager_call(&m)) == -ERR_PERM && tries < 10000; tries++) {
@@ -266,8 +282,6 @@ static int setup(uint64_t blk_ep)
 	uint64_t death_notif = m.w[2];
 	if ((r = blk_relay_start(blk_notif, fs_ep, FS_RELAY_BLK, FS_RELAY_LABEL)) < 0 ||
 	    (r = blk_relay_start(death_notif, fs_ep, FS_RELAY_DEATH, FS_RELAY_LABEL)) < 0)
-		return (int)r;
-	if ((r = ext2_mount(&fs, &env, 0)) < 0)
 		return (int)r;
 	printf("fsd: mounted ext2, %u-byte blocks, %u groups%s\n", fs.bsize, fs.groups,
 	       fs.read_only ? ", read-only" : "");
@@ -282,6 +296,8 @@ int main(int argc, char **argv)
 	boot_ticks = ticks();
 	if (argc > 1)
 		boot_seconds = strtoul(argv[1], NULL, 10);
+	if (argc > 2 && !strncmp(argv[2], "files=", 6))
+		fsd_files_max = (unsigned)strtoul(argv[2] + 6, NULL, 10);
 	if (!libsys_start_info.granted) {
 		printf("fsd: no block driver endpoint\n");
 		return 1;

@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -128,10 +130,18 @@ int child_attacker(void)
 		bad |= 16;
 	/* Snapshots without forking: a few, then refused. */
 	int made = 0;
+	int64_t mine = 0, got;
 	for (i = 0; i < 20; i++)
-		made += fs_fork_prepare() > 0;
+		if ((got = fs_fork_prepare()) > 0)
+			made++, mine = got;
 	if (made != FS_SNAP_MAX)
 		bad |= 32;
+	/* Our own snapshot bound to a process that is not our child (init):
+	 * refused, so no snapshot outlives us bound to a long-lived
+	 * stranger, nor takes a binding meant for another's child. */
+	m = (struct ipc_msg){ .w = { (uint64_t)mine, 1 } };
+	if (fs_call(FS_FORK_BIND, &m, 0) != -ERR_INVAL)
+		bad |= 4096;
 	m = (struct ipc_msg){ .info = ipc_info(PAGER_FS_REGISTER, 0, 0) };
 	if (pager_call(&m) != -ERR_EXIST)
 		bad |= 64;
@@ -227,4 +237,180 @@ int child_cold(void)
 		total += n;
 	}
 	return total == 65536 * 64 ? 0 : 2;
+}
+
+static uint64_t open_descriptions(void)
+{
+	struct ipc_msg m = { 0 };
+
+	return fs_call(FS_STATFS, &m, 0) == 0 ? m.w[5] : 0;
+}
+
+/* A forked child keeps its descriptors when its parent ends before the
+ * child's first request (FS_FORK_CLAIM): the snapshot bound to it
+ * outlives the parent. child-orphaner forks by hand, as libsys's fork
+ * does, so that its child claims only once the server has seen the
+ * parent end; the orphan, given to init (us), is waited for here. */
+void orphan_claim(void)
+{
+	const char *argv[] = { "test_fs", "child-orphaner", NULL };
+	int status = -1;
+	uint64_t open0 = open_descriptions();
+
+	int64_t pid = spawn(argv, 0);
+	CHECK(pid > 0);
+	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	CHECK_EQ(status, 0);
+	pid_t orphan = waitpid(-1, &status, 0);	/* the grandchild, now ours */
+	CHECK(orphan > 0);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	if (WEXITSTATUS(status))
+		printf("FAIL: orphan: %d\n", WEXITSTATUS(status));
+	for (int i = 0; i < 100 && open_descriptions() != open0; i++)
+		sys_yield();
+	CHECK_EQ(open_descriptions(), open0);
+}
+
+void fork_child_entry(void);	/* libsys's fork_entry.S */
+
+int child_orphaner(void)
+{
+	jmp_buf jb;
+	uint64_t sp;
+	char b[8];
+	int fd = open("/data/hello.txt", O_RDONLY);
+	int64_t snap = fs_fork_prepare();
+
+	if (fd < 0 || snap <= 0)
+		return 1;
+	/* Only ours, not in the snapshot: its close says we ended. */
+	if (open("/data/big.bin", O_RDONLY) < 0)
+		return 2;
+	uint64_t before = open_descriptions();	/* big.bin's among them */
+	if (setjmp(jb)) {
+		/* The child: wait until the server has closed our parent's
+		 * files, then claim. */
+		for (int i = 0; i < 20000 && open_descriptions() >= before; i++)
+			sys_yield();
+		if (open_descriptions() >= before)
+			_exit(3);
+		struct ipc_msg m = { .w = { (uint64_t)snap } };
+		if (fs_call(FS_FORK_CLAIM, &m, 0) != 0)
+			_exit(4);
+		if (read(fd, b, 6) != 6 || memcmp(b, "hello\n", 6))
+			_exit(5);
+		_exit(0);
+	}
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
+			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb } };
+	int64_t r = pager_call(&m);
+	fs_fork_parent(snap, r);
+	return r > 0 ? 0 : 6;	/* ends at once, before the child claims */
+}
+
+/*
+ * An open refused with ENFILE (the server's open-file table full) leaves
+ * no file behind, even with O_CREAT. The server runs with a table of 400
+ * ("files=400"); children fill it: each holds its 32 descriptors and 4
+ * fork snapshots' worth (FS_FORK_PREPARE without forking), 160
+ * descriptions, until the server has no more.
+ */
+static void nfile(void);
+
+int run_nfile(void)
+{
+	const struct proc_start *ps = &libsys_start_info;
+
+	CHECK(fs_start_with(ps->devices, ps->ndevices, "files=400") > 0);
+	if (t_failures == 0)
+		nfile();
+	return t_done("fs nfile");
+}
+
+static void nfile(void)
+{
+	const char *argv[] = { "test_fs", "child-fill", NULL };
+	int64_t kids[80];
+	int nkids = 0, fd = -1, status;
+	struct stat st;
+
+	unlink("/nfile");
+	while (nkids < 80) {
+		fd = open("/nfile", O_RDWR | O_CREAT | O_EXCL, 0644);
+		if (fd < 0)
+			break;
+		close(fd);
+		unlink("/nfile");
+		uint64_t before = open_descriptions(), now = before;
+		if ((kids[nkids] = spawn(argv, 0)) <= 0) {
+			printf("FAIL: nfile: spawn: %ld\n", (long)kids[nkids]);
+			break;
+		}
+		nkids++;
+		/* Until it holds its 160, or stalls (the table is full). */
+		for (int still = 0; still < 300 && now < before + 5 * FS_FD_MAX; ) {
+			sys_yield();
+			uint64_t n = open_descriptions();
+			still = n == now ? still + 1 : 0;
+			now = n;
+		}
+	}
+	CHECK_EQ(fd, -1);
+	CHECK_EQ(errno, ENFILE);
+	printf("fs: %d children filled the open-file table\n", nkids);
+	ERRNO(stat("/nfile", &st), ENOENT);	/* not created */
+	ERRNO(open("/data/hello.txt", O_RDONLY), ENFILE);
+	for (int i = 0; i < nkids; i++) {
+		kill((pid_t)kids[i], SIGKILL);
+		CHECK_EQ(waitpid((pid_t)kids[i], &status, 0), kids[i]);
+	}
+	for (int i = 0; i < 1000; i++) {
+		if ((fd = open("/data/hello.txt", O_RDONLY)) >= 0)
+			break;
+		sys_yield();
+	}
+	CHECK(fd >= 0);
+	close(fd);
+}
+
+int child_fill(void)
+{
+	for (int round = 0; round <= FS_SNAP_MAX; round++) {
+		int n = 0;
+		while (n < FS_FD_MAX && open("/data/hello.txt", O_RDONLY) >= 0)
+			n++;
+		if (n < FS_FD_MAX || round == FS_SNAP_MAX || fs_fork_prepare() <= 0)
+			break;	/* the table is full, or we hold our share */
+		for (int k = 0; k < FS_FD_MAX; k++)
+			close(FD_BASE + k);
+	}
+	for (;;)
+		sys_yield();	/* until killed */
+}
+
+/* A cold sequential read in 4 KiB read()s is read from the disk in runs
+ * (the server reads ahead on a miss), not one request a call: the first
+ * MiB of /data/cold.bin, out of the cache since not_blocked's child read
+ * all 4 MiB through the 2 MiB cache. */
+void readahead(void)
+{
+	struct ipc_msg m = { 0 };
+	int fd = open("/data/cold.bin", O_RDONLY);
+	long total = 0;
+
+	CHECK(fd >= 0);
+	CHECK_EQ(fs_call(FS_DISKSTATS, &m, 0), 0);
+	uint64_t reads0 = m.w[3], blocks0 = m.w[1];
+	while (total < (1l << 20) && read(fd, buf, 4096) == 4096)
+		total += 4096;
+	close(fd);
+	CHECK_EQ(total, 1l << 20);
+	memset(&m, 0, sizeof(m));
+	CHECK_EQ(fs_call(FS_DISKSTATS, &m, 0), 0);
+	printf("fs: 1 MiB read cold in 4 KiB calls: %lu blocks in %lu disk requests\n",
+	       (unsigned long)(m.w[1] - blocks0), (unsigned long)(m.w[3] - reads0));
+	CHECK(m.w[1] - blocks0 >= 200);		/* it was not cached */
+	CHECK(m.w[3] - reads0 <= 48);		/* 256 calls, runs of 32 blocks */
 }

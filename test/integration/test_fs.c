@@ -170,6 +170,14 @@ static void errors(void)
 	CHECK(fd >= 0);
 	close(fd);
 	ERRNO(open("/data/writeonly.txt", O_RDONLY), EACCES);
+	/* A file created read-only is opened for writing by its creator
+	 * (POSIX); a second open for writing is refused. */
+	fd = open("/created-ro", O_RDWR | O_CREAT | O_EXCL, 0444);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "x", 1), 1);
+	close(fd);
+	ERRNO(open("/created-ro", O_RDWR), EACCES);
+	CHECK_EQ(unlink("/created-ro"), 0);
 	memset(longname, 'n', sizeof(longname));
 	longname[0] = '/';
 	longname[257] = 0;
@@ -420,14 +428,29 @@ static int run_calls(void)
 		{ "basics", basics }, { "errors", errors }, { "names", names },
 		{ "unlink_open", unlink_open }, { "fork_shared", fork_shared },
 		{ "two_procs", two_procs }, { "death_closes", death_closes },
-		{ "attacks", attacks }, { "not_blocked", not_blocked },
+		{ "attacks", attacks }, { "not_blocked", not_blocked }, { "readahead", readahead },
 		{ "from_disk", from_disk }, { "malformed", malformed },
+		{ "orphan_claim", orphan_claim },
 	};
 	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		printf("fs: %s\n", parts[i].name);
 		parts[i].run();
 	}
 	return t_done("fs calls");
+}
+
+/* A disk that is not ext2: fs_start fails, and leaves neither the file
+ * server nor the block driver behind (both ended and reaped). */
+static int run_notext2(void)
+{
+	const struct proc_start *ps = &libsys_start_info;
+	int status;
+
+	CHECK(fs_start(ps->devices, ps->ndevices) < 0);
+	errno = 0;
+	CHECK_EQ(waitpid(-1, &status, WNOHANG), -1);
+	CHECK_EQ(errno, ECHILD);
+	return t_done("fs notext2");
 }
 
 int main(int argc, char **argv)
@@ -440,10 +463,18 @@ int main(int argc, char **argv)
 		return child_attacker();
 	if (!strcmp(mode, "child-victim"))
 		return child_victim();
+	if (!strcmp(mode, "child-orphaner"))
+		return child_orphaner();
+	if (!strcmp(mode, "child-fill"))
+		return child_fill();
 	if (!strcmp(mode, "child-cold"))
 		return child_cold();
 	if (!strcmp(mode, "child-hog"))
 		return child_hog(argc > 2 ? argv[2] : "");
+	if (!strcmp(mode, "nfile"))
+		return run_nfile();
+	if (!strcmp(mode, "notext2"))
+		return run_notext2();
 	if (!strcmp(mode, "enospc"))
 		return run_enospc();
 	if (!strcmp(mode, "bench"))

@@ -65,7 +65,8 @@
  *                                                      that ended; -ERR_NOSPC once if
  *                                                      the queue overflowed (then ask
  *                                                      PAGER_FS_ALIVE about each client)
- *  PAGER_FS_ALIVE      w0 pid (the file server only)   w0 1 if the process lives, else 0
+ *  PAGER_FS_ALIVE      w0 pid (the file server only)   w0 1 if the process lives (w1 its
+ *                                                      parent's pid), else 0
  *  PAGER_SPAWN_IMAGE   as PAGER_SPAWN, plus w0 address w0 pid
  *                      and w1 length of the program's
  *                      ELF file in the caller's memory
