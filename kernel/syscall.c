@@ -568,6 +568,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_MAP_RUN] = sys_map_run,
 	[SYS_TASK_QUOTA] = sys_task_quota,
 	[SYS_KMEM_DONATE] = sys_kmem_donate,
+	[SYS_IDLE_NOTIFY] = sys_idle_notify,	/* idle.c */
 };
 
 /*

@@ -69,6 +69,9 @@ enum sys_number {
 				   -> pages used, a1 = limit; set: own child only */
 	SYS_KMEM_DONATE,	/* (va, npages) -> 0: the pager's pages join the
 				   kernel pool (root task only) */
+	SYS_IDLE_NOTIFY,	/* (endpoint or 0, label) -> 0: one kernel message
+				   to a receiver there when the hart next idles
+				   (root task only) */
 	SYS_COUNT
 };
 
