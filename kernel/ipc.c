@@ -410,6 +410,29 @@ bool ipc_death_post(struct thread *t, struct endpoint *ep)
 	return true;
 }
 
+/* A message from the kernel itself, with no sender thread: delivered only
+ * to a thread already waiting to receive on ep (nothing is queued), as
+ * IPC_KERNEL with `label`, badge 0 and every word 0. False if no thread
+ * waits. Used by the idle message (idle.c). */
+bool ipc_kernel_post(struct endpoint *ep, uint64_t label)
+{
+	struct thread *r = ep->receivers.head;
+	uint64_t *rx;
+
+	if (!r)
+		return false;
+	tq_remove(&ep->receivers, r);
+	reply_detach(r);	/* nobody to answer */
+	rx = r->regs.x;
+	rx[R_A0] = 0;
+	rx[R_A1] = ipc_info(label, 0, IPC_KERNEL);
+	for (int i = 0; i < IPC_WORDS; i++)
+		rx[R_A2 + i] = 0;
+	rx[R_T1] = 0;
+	sched_ready(r);
+	return true;
+}
+
 struct thread *ipc_thread_unlink(struct thread *t)
 {
 	struct thread *orphan = NULL;

@@ -251,6 +251,12 @@ struct thread *ipc_thread_unlink(struct thread *t);
 /* A dead thread: deliver its death message to a receiver on its pager
  * endpoint, or queue t there as the message. False if not posted. */
 bool ipc_death_post(struct thread *t, struct endpoint *pager);
+bool ipc_kernel_post(struct endpoint *ep, uint64_t label);
+/* idle.c */
+int64_t sys_idle_notify(struct thread *t, const uint64_t *a);
+/* From the idle loop: deliver the armed idle message; true if a thread
+ * became ready. */
+bool idle_message(void);
 
 /* Deliver server's reply (its registers) to client; true if the client
  * may run now (not yet queued). */

@@ -570,6 +570,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_TASK_QUOTA] = sys_task_quota,
 	[SYS_KMEM_DONATE] = sys_kmem_donate,
 	[SYS_TIMER_SET] = sys_timer_set,	/* timer.c */
+	[SYS_IDLE_NOTIFY] = sys_idle_notify,	/* idle.c */
 };
 
 /*

@@ -230,7 +230,7 @@ static void idle(void)
 		} else if (nthreads == 0) {
 			kprintf("kernel: no threads left; shutting down\n");
 			sbi_shutdown(0);
-		} else {
+		} else if (!idle_message()) {	/* the pager's deferred work first */
 			wfi();
 		}
 		uint64_t sip = csr_read(sip);

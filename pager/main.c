@@ -14,6 +14,7 @@
 #include "page.h"
 #include "pager.h"
 #include "proc.h"
+#include "zeropool.h"
 
 /* The last of the 2048 handles the kernel gives the pager (kernel/boot.c). */
 #define PAGER_RECV_SLOT 2047
@@ -147,11 +148,15 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 	proc_init();
 	kquota_init();
 	start_init();
+	zeropool_arm();
 
 	ipc_recv(pager_ep, &m);
 	for (;;) {
 		bool reply;
-		if (m.info & IPC_KERNEL) {
+		if (__builtin_expect(m.info == PAGER_IDLE_INFO, 0)) {
+			zeropool_idle();	/* the hart is idle: nobody waits */
+			reply = false;
+		} else if (m.info & IPC_KERNEL) {
 			if (__builtin_expect(page_nfree < OOM_RESERVE_FRAMES || !--rss_countdown, 0))
 				memory_pressure(&m);
 			reply = fault_handle(&m);

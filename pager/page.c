@@ -8,10 +8,17 @@
  * in ascending order), so the heap finds
  * free frames above it for as long as memory is not all in use; the list
  * is doubly linked so the heap can take a given frame out of it.
+ *
+ * A free frame is on that list or in the zeroed pool: frames zeroed ahead
+ * of need while the hart was idle (zeropool.c), in a ring that hands them
+ * out in the order they left the list, so pages touched in sequence still
+ * get ascending frames. Pool frames count as free (reference count 0,
+ * page_free_count) and go to any allocation once the list is empty.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include "page.h"
+#include "zeropool.h"
 
 /* prev is exact for every frame but the head, whose prev may be stale:
  * page_alloc does not clear it (one store less per allocation), and
@@ -45,6 +52,10 @@ static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
  * of RAM into heap for good: 166 frames of 30,509 were left once the
  * processes had ended (issue 7). With it, data keeps at least 3/4. */
 static uint64_t heap_max;
+
+/* The zeroed pool: a ring of pfns, zp_n of them from zp_head. */
+static uint32_t zp_ring[PAGE_ZEROED_MAX];
+static uint32_t zp_head, zp_n;
 
 static void free_push(struct free_frame *f)
 {
@@ -83,6 +94,39 @@ static void free_unlink(struct free_frame *f)
 	else
 		free_tail = head ? NULL : f->prev;
 	nfree--;
+}
+
+static uint64_t zp_take(void)
+{
+	uint64_t pfn = zp_ring[zp_head];
+
+	zp_head = (zp_head + 1) % PAGE_ZEROED_MAX;
+	zp_n--;
+	nfree--;
+	return pfn;
+}
+
+/* Take pfn out of the pool if it is there (the heap or a DMA run wants
+ * that very frame): true if it was. The last frame fills its slot. */
+static bool zp_remove(uint64_t pfn)
+{
+	for (uint32_t i = 0; i < zp_n; i++) {
+		uint32_t slot = (zp_head + i) % PAGE_ZEROED_MAX;
+		if (zp_ring[slot] == pfn) {
+			zp_ring[slot] = zp_ring[(zp_head + zp_n - 1) % PAGE_ZEROED_MAX];
+			zp_n--;
+			nfree--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Off the free list or out of the pool, wherever the free frame is. */
+static void free_take(uint64_t pfn)
+{
+	if (!zp_n || !zp_remove(pfn))
+		free_unlink(page_va(pfn));
 }
 
 void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserved)
@@ -128,7 +172,7 @@ int page_heap_grow(uint64_t pages)
 		if (refcount[pfn])
 			return -ERR_NOMEM;	/* in use: the heap cannot pass it */
 	for (uint64_t pfn = heap_hi; pfn < heap_hi + pages; pfn++) {
-		free_unlink(page_va(pfn));
+		free_take(pfn);
 		refcount[pfn] = 1;	/* the heap's; page_heap_frames says which */
 	}
 	heap_hi += pages;
@@ -157,6 +201,11 @@ int64_t page_alloc(void)
 	uint64_t pfn;
 
 	if (!f) {
+		if (zp_n) {	/* the last free frames are zeroed ones */
+			pfn = zp_take();
+			refcount[pfn] = 1;
+			return (int64_t)pfn;
+		}
 		page_alloc_failures++;
 		return -ERR_NOMEM;
 	}
@@ -169,11 +218,43 @@ int64_t page_alloc(void)
 
 int64_t page_alloc_zeroed(void)
 {
-	int64_t pfn = page_alloc();
+	struct free_frame *f;
+	int64_t pfn;
 
-	if (pfn >= 0)
-		page_zero(page_va((uint64_t)pfn));
+	if (zp_n) {
+		pfn = (int64_t)zp_take();
+		refcount[pfn] = 1;
+	} else if ((f = free_list)) {		/* page_alloc's pop, inline: the cold fault's path */
+		free_list = f->next;
+		nfree--;
+		pfn = (int64_t)page_pfn(f);
+		refcount[pfn] = 1;
+		page_zero(f);
+	} else {
+		pfn = page_alloc();	/* fails: nothing free */
+	}
+	zeropool_used();
 	return pfn;
+}
+
+bool page_zero_one(void)
+{
+	struct free_frame *f = free_list;
+	uint64_t pfn;
+
+	if (!f || zp_n == PAGE_ZEROED_MAX)
+		return false;
+	free_list = f->next;
+	pfn = page_pfn(f);
+	page_zero(f);
+	zp_ring[(zp_head + zp_n) % PAGE_ZEROED_MAX] = (uint32_t)pfn;
+	zp_n++;
+	return true;
+}
+
+uint64_t page_zeroed_count(void)
+{
+	return zp_n;
 }
 
 void page_ref(uint64_t pfn)
@@ -220,9 +301,10 @@ uint64_t page_total_count(void)
  * so the loop overhead is kept to 1/32 of the stores. */
 void page_zero(void *va)
 {
-	uint64_t *p = va, *end = p + PAGE_SIZE / 8;
+	uint64_t *p = va;
 
-	for (; p < end; p += 64) {
+	/* A count, not an end pointer: GCC then adds no overlap test. */
+	for (unsigned n = PAGE_SIZE / 512; n; n--, p += 64) {
 #pragma GCC unroll 64
 		for (int i = 0; i < 64; i++)
 			p[i] = 0;
@@ -257,7 +339,7 @@ int64_t page_alloc_run(uint64_t n)
 	 * free_append or heap growth wrote the list link into the device's
 	 * memory (issue 7). */
 	for (pfn = start; pfn < start + n; pfn++) {
-		free_unlink(page_va(pfn));
+		free_take(pfn);
 		refcount[pfn] = 1;
 	}
 	return (int64_t)start;

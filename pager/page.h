@@ -18,8 +18,15 @@ int64_t page_alloc(void);
  * undefined: the first pfn, or -ERR_NOMEM. Walks the frames: for the rare
  * DMA allocation, not for faults. */
 int64_t page_alloc_run(uint64_t n);
-/* A zero-filled frame, or -ERR_NOMEM. */
+/* A zero-filled frame, or -ERR_NOMEM: from the zeroed pool if it has
+ * one, else zeroed now. */
 int64_t page_alloc_zeroed(void);
+/* The zeroed pool (zeropool.c fills it at idle): at most PAGE_ZEROED_MAX
+ * free frames known to hold zeros. page_zero_one zeroes the free list's
+ * next frame into it: false if the list is empty or the pool full. */
+#define PAGE_ZEROED_MAX 256
+bool page_zero_one(void);
+uint64_t page_zeroed_count(void);
 void page_ref(uint64_t pfn);
 /* Drop a reference; the frame is free again when none remain. */
 void page_unref(uint64_t pfn);

@@ -11,6 +11,7 @@
 #include "mmap.h"
 #include "page.h"
 #include "pager.h"
+#include "zeropool.h"
 
 /* The process a request names (0: the caller), if the caller may look. */
 static struct proc *target(struct proc *p, uint64_t pid, int64_t *err)
@@ -127,6 +128,10 @@ again:
 		w[3] = pagemap_node_frames();
 		w[4] = pagemap_flat_bytes();
 		w[5] = fault_count;
+		break;
+	case PAGER_ZEROPOOL:
+		zeropool_stats(w);
+		r = (int64_t)w[0];
 		break;
 	case PAGER_MMAP:
 		r = mm_mmap(p, w[0], w[1], w[2], w[3]);

@@ -99,6 +99,12 @@ static inline uint64_t sys_time(void)
 	__asm__ volatile("rdtime %0" : "=r"(t));
 	return t;
 }
+/* SYS_IDLE_NOTIFY: one message (IPC_KERNEL, `label`) to a receiver on ep
+ * when the hart next has nothing to run; ep 0 disarms (the pager only). */
+static inline int64_t sys_idle_notify(uint64_t ep, uint64_t label)
+{
+	return syscall2(SYS_IDLE_NOTIFY, ep, label);
+}
 static inline int64_t sys_map_run(uint64_t task, uint64_t src, uint64_t dst, uint64_t rights,
 				  uint64_t npages)
 {

@@ -71,6 +71,9 @@ enum sys_number {
 				   kernel pool (root task only) */
 	SYS_TIMER_SET,		/* (notif, deadline in time ticks or 0 = cancel)
 				   -> 0: one-shot, notifies at the deadline */
+	SYS_IDLE_NOTIFY,	/* (endpoint or 0, label) -> 0: one kernel message
+				   to a receiver there when the hart next idles
+				   (root task only) */
 	SYS_COUNT
 };
 

@@ -29,6 +29,12 @@
  *                                                     w3 frames used by page-map nodes,
  *                                                     w4 heap bytes of flat page maps,
  *                                                     w5 page faults served (all processes)
+ *  PAGER_ZEROPOOL      -                              w0 zeroed free frames now, w1
+ *                                                     frames zeroed at idle ever, w2 idle
+ *                                                     messages, w3 instructions the pager
+ *                                                     spent in them, w4 least instructions
+ *                                                     from a batch's end to the next idle
+ *                                                     message (the kernel's round)
  *  PAGER_MMAP          w0 hint, w1 length, w2 prot,   w0 address
  *                      w3 flags (PMAP_*)
  *  PAGER_MUNMAP        w0 address, w1 length          w0 0
@@ -136,6 +142,7 @@ enum pager_label {
 	PAGER_OBJ_DONE,
 	PAGER_OBJ_SIZE,
 	PAGER_OBJ_PEEK,
+	PAGER_ZEROPOOL,		/* pager/zeropool.c, docs/benchmarks.md */
 	PAGER_LABEL_COUNT
 };
 
