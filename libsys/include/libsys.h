@@ -241,4 +241,17 @@ int64_t dma_alloc(uint64_t len, uint64_t *pa);
 int64_t pager_setrlimit(int64_t pid, uint64_t resource, uint64_t value);
 int64_t pager_getrlimit(int64_t pid, uint64_t resource);
 
+/* The receive loop of a small driver server (libsys/src/server_loop.c):
+ * serve fills the reply words (w[0] becomes its result) and the reply
+ * payload's length (the bytes already in the IPC buffer), or returns
+ * SERVER_DEFERRED to answer later; replied (optional) runs after each
+ * answer. Faults of threads clients made on our endpoint are refused.
+ * Returns (1) only when the endpoint is gone. */
+#define SERVER_DEFERRED	INT64_MIN
+struct server_ops {
+	int64_t (*serve)(struct ipc_msg *m, uint64_t *w, uint64_t *len);
+	void (*replied)(int64_t result, uint64_t len);
+};
+int server_run(const char *name, uint64_t ep, const struct server_ops *ops);
+
 #endif

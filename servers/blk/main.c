@@ -256,13 +256,14 @@ static void landing_set(void)
 /* Serve one message into *m's reply words; returns the result word. A
  * handle granted with a message that does not keep it is closed, so a
  * client cannot fill our handle table. */
-static int64_t serve(struct ipc_msg *m, uint64_t *w)
+static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 {
 	uint64_t label = ipc_label(m->info), badge = m->badge;
 	bool grant = m->info & IPC_GRANT;
 	int64_t granted = grant ? (int64_t)m->w[5] : 0, r;
 	bool kept = false;
 
+	(void)len;	/* no payload in our replies */
 	if (ipc_len(m->info)) {
 		r = -ERR_INVAL;		/* no request carries a payload */
 	} else if (badge == BLK_IRQ_BADGE && label == BLK_IRQ) {
@@ -326,33 +327,15 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w)
 	return r;
 }
 
+static const struct server_ops blk_server = { .serve = serve };
+
 int main(void)
 {
-	struct ipc_msg m = { 0 };
-	int64_t r;
-
 	ep = libsys_start_info.granted;
 	if (!ep) {
 		printf("blk: started without an endpoint; see docs/blk-protocol.md\n");
 		return 1;
 	}
 	landing_set();
-	r = ipc_recv(ep, &m);
-	while (r == 0) {
-		uint64_t w[IPC_WORDS] = { 0 };
-		if (m.info & IPC_KERNEL) {
-			/* A fault of a thread some client made with our endpoint
-			 * as its pager: we page nothing; it is stopped. */
-			m.info = ipc_info(FAULT_REPLY_KILL, 0, 0);
-			r = ipc_reply_recv(ep, &m);
-			continue;
-		}
-		r = serve(&m, w);
-		w[0] = (uint64_t)r;
-		m.info = ipc_info(0, 0, 0);
-		memcpy(m.w, w, sizeof(w));
-		r = ipc_reply_recv(ep, &m);
-	}
-	printf("blk: endpoint gone (%ld); stopping\n", (long)r);
-	return 1;
+	return server_run("blk", ep, &blk_server);
 }

@@ -48,7 +48,7 @@ static unsigned ring_head, ring_len;	/* oldest byte, bytes held */
 static uint64_t received, refused, seq;
 static struct reader readers[CONSOLE_MAX_CLIENTS];
 
-#define DEFERRED	INT64_MIN	/* serve(): answered later, not now */
+#define DEFERRED	SERVER_DEFERRED	/* serve(): answered later, not now */
 
 /* --- The input ring ----------------------------------------------------- */
 
@@ -250,7 +250,7 @@ static void landing_set(void)
 /* Serve one message: the result word, its payload's length in *len, or
  * DEFERRED. A handle granted with a message that does not keep it is
  * closed, so a client cannot fill our handle table. */
-static int64_t serve(const struct ipc_msg *m, uint64_t *w, uint64_t *len)
+static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 {
 	uint64_t label = ipc_label(m->info), badge = m->badge;
 	bool grant = m->info & IPC_GRANT;
@@ -290,44 +290,27 @@ static int64_t serve(const struct ipc_msg *m, uint64_t *w, uint64_t *len)
 	return r;
 }
 
+/* After an answer went out: count refusals; bytes a read delivered leave
+ * the ring, and with room again more input may flow. */
+static void replied(int64_t res, uint64_t len)
+{
+	if (res < 0)
+		refused++;
+	if (len)
+		ring_drop(len);
+	if (len && rx_stopped)
+		serve_waiting();
+}
+
+static const struct server_ops console_server = { .serve = serve, .replied = replied };
+
 int main(void)
 {
-	struct ipc_msg m = { 0 };
-	int64_t r;
-
 	ep = libsys_start_info.granted;
 	if (!ep) {
 		printf("console: started without an endpoint; see docs/console-protocol.md\n");
 		return 1;
 	}
 	landing_set();
-	r = ipc_recv(ep, &m);
-	while (r == 0) {
-		uint64_t w[IPC_WORDS] = { 0 }, len = 0;
-		if (m.info & IPC_KERNEL) {
-			/* A fault of a thread some client made with our endpoint
-			 * as its pager: we page nothing; it is stopped. */
-			m.info = ipc_info(FAULT_REPLY_KILL, 0, 0);
-			r = ipc_reply_recv(ep, &m);
-			continue;
-		}
-		int64_t res = serve(&m, w, &len);
-		if (res == DEFERRED) {
-			m = (struct ipc_msg){ 0 };
-			r = ipc_recv(ep, &m);
-			continue;
-		}
-		if (res < 0)
-			refused++;
-		w[0] = (uint64_t)res;
-		m.info = ipc_info(0, len, 0);
-		memcpy(m.w, w, sizeof(w));
-		r = ipc_reply_recv(ep, &m);
-		if (len)
-			ring_drop(len);
-		if (len && rx_stopped)
-			serve_waiting();	/* room again: more input may flow */
-	}
-	printf("console: endpoint gone (%ld); stopping\n", (long)r);
-	return 1;
+	return server_run("console", ep, &console_server);
 }
