@@ -241,7 +241,15 @@ int64_t dma_alloc(uint64_t len, uint64_t *pa);
 int64_t pager_setrlimit(int64_t pid, uint64_t resource, uint64_t value);
 int64_t pager_getrlimit(int64_t pid, uint64_t resource);
 
-/* The receive loop of a small driver server (libsys/src/server_loop.c):
+/* Start driver `name` from the boot image with PSPAWN_* flags and give it
+ * the first of devs it accepts (device_label, the capability granted;
+ * -ERR_NODEV: not its kind), then that device's IRQ (irq_label). Its
+ * endpoint (*pid_out: its pid), or an error with nothing left behind
+ * (libsys/src/driver.c). */
+int64_t driver_spawn(const char *name, const struct proc_device *devs, uint64_t ndevs,
+		     uint64_t device_label, uint64_t irq_label, uint64_t flags, int64_t *pid_out);
+
+/* The receive loop of a small driver server (libsys/src/driver.c):
  * serve fills the reply words (w[0] becomes its result) and the reply
  * payload's length (the bytes already in the IPC buffer), or returns
  * SERVER_DEFERRED to answer later; replied (optional) runs after each

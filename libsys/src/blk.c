@@ -17,39 +17,10 @@ static int64_t blk_call(uint64_t ep, struct ipc_msg *m)
 	return r < 0 ? r : (int64_t)m->w[0];
 }
 
-static int64_t setup_grant(uint64_t ep, uint64_t label, uint64_t h)
-{
-	struct ipc_msg m = { .info = ipc_info(label, 0, IPC_GRANT) };
-
-	m.w[5] = h;
-	return blk_call(ep, &m);
-}
-
 int64_t blk_spawn(const struct proc_device *devs, uint64_t ndevs, int64_t *pid_out)
 {
-	const char *argv[] = { "blk", NULL };
-	int64_t ep, pid, r = -ERR_NODEV;
-	uint64_t i;
-
-	if ((ep = sys_endpoint_create()) < 0)
-		return ep;
-	if ((pid = spawn_flags(argv, (uint64_t)ep, PSPAWN_DMA | PSPAWN_OOM_PROTECT)) < 0) {
-		sys_handle_close((uint64_t)ep);
-		return pid;
-	}
-	for (i = 0; i < ndevs && r == -ERR_NODEV; i++)
-		r = setup_grant((uint64_t)ep, BLK_SETUP_DEVICE, devs[i].device);
-	if (r == 0)
-		r = setup_grant((uint64_t)ep, BLK_SETUP_IRQ, devs[i - 1].irq);
-	if (r < 0) {
-		kill((int)pid, SIGKILL);
-		waitpid((pid_t)pid, NULL, 0);	/* reaped: no process left behind */
-		sys_handle_close((uint64_t)ep);
-		return r;
-	}
-	if (pid_out)
-		*pid_out = pid;
-	return ep;
+	return driver_spawn("blk", devs, ndevs, BLK_SETUP_DEVICE, BLK_SETUP_IRQ,
+			    PSPAWN_DMA | PSPAWN_OOM_PROTECT, pid_out);
 }
 
 int64_t blk_set_pool(uint64_t ep, uint64_t pool_pa, uint64_t pool_len)

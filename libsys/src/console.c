@@ -3,7 +3,6 @@
  * with the UART's capabilities, minting client handles, reading input.
  * A read blocks in the call until the driver has input for it.
  */
-#include <signal.h>
 #include <string.h>
 #include "libsys.h"
 #include "abi/console.h"
@@ -15,39 +14,10 @@ static int64_t console_call(uint64_t ep, struct ipc_msg *m)
 	return r < 0 ? r : (int64_t)m->w[0];
 }
 
-static int64_t setup_grant(uint64_t ep, uint64_t label, uint64_t h)
-{
-	struct ipc_msg m = { .info = ipc_info(label, 0, IPC_GRANT) };
-
-	m.w[5] = h;
-	return console_call(ep, &m);
-}
-
 int64_t console_spawn(const struct proc_device *devs, uint64_t ndevs, int64_t *pid_out)
 {
-	const char *argv[] = { "console", NULL };
-	int64_t ep, pid, r = -ERR_NODEV;
-	uint64_t i;
-
-	if ((ep = sys_endpoint_create()) < 0)
-		return ep;
-	if ((pid = spawn(argv, (uint64_t)ep)) < 0) {
-		sys_handle_close((uint64_t)ep);
-		return pid;
-	}
-	for (i = 0; i < ndevs && r == -ERR_NODEV; i++)
-		r = setup_grant((uint64_t)ep, CONSOLE_SETUP_DEVICE, devs[i].device);
-	if (r == 0)
-		r = devs[i - 1].irq ? setup_grant((uint64_t)ep, CONSOLE_SETUP_IRQ, devs[i - 1].irq) :
-				      -ERR_NODEV;
-	if (r < 0) {
-		kill((int)pid, SIGKILL);
-		sys_handle_close((uint64_t)ep);
-		return r;
-	}
-	if (pid_out)
-		*pid_out = pid;
-	return ep;
+	return driver_spawn("console", devs, ndevs, CONSOLE_SETUP_DEVICE, CONSOLE_SETUP_IRQ, 0,
+			    pid_out);
 }
 
 int64_t console_client(uint64_t ep, uint64_t badge)
