@@ -1,6 +1,7 @@
 /*
  * Process calls to the pager: the generic request helper, spawn, and the
- * POSIX ones (_exit, waitpid, getpid, kill), which set errno.
+ * POSIX ones (_exit, waitpid, getpid, kill), which set errno. The rest
+ * of signals is in signal.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -78,11 +79,19 @@ pid_t getpid(void)
 	return (pid_t)libsys_start_info.pid;
 }
 
+/* Signal 0 only checks (PKILL_PROBE); the rest are the pager's to
+ * deliver (docs/signals.md). pid 0 and negative pids (process groups)
+ * name no process: ESRCH. */
 int kill(pid_t pid, int sig)
 {
-	struct ipc_msg m = { .info = ipc_info(PAGER_KILL, 0, 0), .w = { (uint64_t)(int64_t)pid } };
+	struct ipc_msg m = { .info = ipc_info(PAGER_KILL, 0, 0),
+			     .w = { (uint64_t)(int64_t)pid, (uint64_t)sig, sig ? 0 : PKILL_PROBE } };
 
-	if (sig != SIGKILL && sig != SIGTERM)
+	if (sig < 0 || sig >= NSIG)
 		return (int)posix_result(-ERR_INVAL);
+	if (sig == 0)
+		m.w[1] = SIGKILL;	/* a probe names some signal; w1 0 is the old SIGKILL */
+	if (pid <= 0)
+		return (int)posix_result(-ERR_SRCH);
 	return (int)posix_result(pager_call(&m));
 }
