@@ -15,8 +15,14 @@ struct proc_start libsys_start_info;
 
 int64_t pager_call(struct ipc_msg *m)
 {
-	int64_t r = ipc_call(libsys_start_info.pager, m);
+	uint64_t info = m->info;
+	int64_t r;
 
+	/* -ERR_INTR from the kernel: a signal's delivery suspended us while
+	 * the call waited for the pager, which never saw it
+	 * (docs/signals.md): send it again. The cut call zeroed the info. */
+	while ((r = ipc_call(libsys_start_info.pager, m)) == -ERR_INTR)
+		m->info = info;
 	return r < 0 ? r : (int64_t)m->w[0];
 }
 

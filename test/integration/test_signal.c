@@ -35,6 +35,9 @@
  *                    returns; signal() returns the old handler
  *   fpregs           a handler using the FP registers leaves the
  *                    interrupted code's FP registers intact
+ *   no_spurious_eintr  signals flooding a process busy with pager calls:
+ *                    no call fails (a call cut short by the delivery before
+ *                    the pager received it is sent again by libsys)
  * Attacks (each must end only the attacker, or fail with an error):
  *   attack_frame     sigreturn with garbage, a forged cookie, a pc past
  *                    USER_TOP, sp past USER_TOP: SIGSEGV each
@@ -776,6 +779,58 @@ static int attack_flood(void)
 	return PASS;
 }
 
+static int busy_child(void)
+{
+	long errors = 0, calls = 0;
+	sigset_t p;
+
+	if (catch(SIGUSR1, on_info, 0) != 0)
+		return UNRESOLVED;
+	shared[0] = 1;	/* ready */
+	while (!shared[1]) {
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		int e1 = m == MAP_FAILED ? errno : 0, e2 = 0, e3 = 0;
+		if (m != MAP_FAILED && munmap(m, 4096) != 0)
+			e2 = errno;
+		if (sigpending(&p) != 0)
+			e3 = errno;
+		if (e1 || e2 || e3) {
+			printf("signal: call %ld failed: mmap %d munmap %d sigpending %d\n", calls,
+			       e1, e2, e3);
+			errors++;
+		}
+		calls += 3;
+	}
+	printf("signal: %ld pager calls beside %d handler runs, %ld failed\n", calls, hits, errors);
+	return errors == 0 && hits > 0 ? PASS : FAIL;
+}
+
+static int no_spurious_eintr(void)
+{
+	int st;
+
+	shared = (volatile uint64_t *)mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SETUP(shared != MAP_FAILED);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(busy_child());
+	SETUP(pid > 0);
+	for (long n = 0; !shared[0] && n < 2000000; n++)
+		sys_yield();
+	SETUP(shared[0]);
+	for (int i = 0; i < 5000; i++) {
+		EXPECT(kill(pid, SIGUSR1) == 0);
+		if (i % 8 == 0)
+			sys_yield();	/* let it run, and be caught in its calls */
+	}
+	shared[1] = 1;
+	EXPECT(waitpid(pid, &st, 0) == pid);
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == PASS);
+	return PASS;
+}
+
 static const struct mode {
 	const char *name;
 	int (*fn)(void);
@@ -793,7 +848,7 @@ static const struct mode {
 	{ "signal_raise", signal_raise }, { "fpregs", fpregs },
 	{ "attack_frame", attack_frame }, { "attack_handler", attack_handler },
 	{ "attack_stack", attack_stack }, { "attack_perm", attack_perm },
-	{ "attack_flood", attack_flood },
+	{ "attack_flood", attack_flood }, { "no_spurious_eintr", no_spurious_eintr },
 };
 
 int main(int argc, char **argv)
