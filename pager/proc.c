@@ -400,9 +400,10 @@ void proc_end(struct proc *p, int status)
 		return;
 	}
 	int64_t pid = p->pid;
+	int status_now = p->status;
 	if (parent->waiting && (parent->wait_pid == -1 || parent->wait_pid == p->pid))
 		reply_wait(parent, p);	/* p's slot is free now */
-	signal_child_ended(parent, pid);
+	signal_child_ended(parent, pid, status_now);
 }
 
 bool proc_is_descendant(const struct proc *p, const struct proc *ancestor)

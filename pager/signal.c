@@ -184,6 +184,11 @@ static bool deliver_async(struct proc *t, int sig, const struct ipc_msg *reply, 
 
 	if (sig == PSIG_ALRM && info.pid == 0)
 		info.code = PSI_KERNEL;
+	if (sig == PSIG_CHLD) {	/* status as POSIX's si_status: code or signal */
+		int st = t->sig.chld_status;
+		info.code = (st & 0x7f) ? PCLD_KILLED : PCLD_EXITED;
+		info.status = (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff;
+	}
 	if (sys_thread_suspend(t->thread) < 0)
 		return false;
 	if (sys_thread_regs_read(t->thread, &regs) < 0)
@@ -248,8 +253,10 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 		}
 		reply = NULL;	/* answered now, whatever happens */
 		if (!deliver_async(t, sig, r, restart, old_mask)) {
-			if (sig == PSIG_CHLD)	/* only news; never kills (docs/signals.md) */
+			if (sig == PSIG_CHLD) {	/* only news; never kills (docs/signals.md) */
+				t->sig.blocked = old_mask;	/* sigsuspend's is over too */
 				continue;
+			}
 			pager_log("pid %ld (%s) killed by SIGSEGV: signal %d undeliverable\n",
 				  (long)t->pid, t->name, sig);
 			proc_end(t, PAGER_SIGSEGV);
@@ -537,10 +544,6 @@ int64_t signal_kill(struct proc *caller, struct proc *t, uint64_t sig, uint64_t 
 void signal_inherit(struct proc *child, const struct proc *parent)
 {
 	memset(&child->sig, 0, sizeof(child->sig));
-	/* The timer relay starts with init, so that its kernel objects are
-	 * there from boot, not charged to whoever calls alarm() first. */
-	if (!parent && timer_start() < 0)
-		pager_log("no timer relay: alarm() will fail\n");
 	if (parent) {
 		memcpy(child->sig.act, parent->sig.act, sizeof(child->sig.act));
 		child->sig.blocked = parent->sig.blocked;
@@ -560,8 +563,10 @@ void signal_exec(struct proc *p)
 	p->sig.entry = p->sig.ret = 0;
 }
 
-void signal_child_ended(struct proc *parent, int64_t child_pid)
+void signal_child_ended(struct proc *parent, int64_t child_pid, int status)
 {
-	if (parent->state == PROC_LIVE)
-		signal_post(parent, PSIG_CHLD, (int32_t)child_pid);
+	if (parent->state != PROC_LIVE || ignored(parent, PSIG_CHLD))
+		return;
+	parent->sig.chld_status = status;	/* the last child's, as signals merge */
+	signal_post(parent, PSIG_CHLD, (int32_t)child_pid);
 }

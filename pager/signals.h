@@ -26,6 +26,7 @@ struct proc_signals {
 	int32_t sender[PSIG_COUNT];	/* who sent each pending signal (si_pid) */
 	uint32_t blocked, pending;
 	uint32_t suspend_mask;	/* the mask sigsuspend replaced */
+	int chld_status;	/* wait status of the child a pending SIGCHLD is about */
 	bool suspended;		/* in PAGER_SIGSUSPEND, reply deferred */
 	uint64_t entry, ret;	/* libsys's frame entry and sigreturn point */
 	uint64_t cookie;	/* written in every frame, checked at sigreturn */
@@ -64,7 +65,7 @@ void signal_timer(void);
  * signals back to their default), and p's end (SIGCHLD to parent). */
 void signal_inherit(struct proc *child, const struct proc *parent);
 void signal_exec(struct proc *p);
-void signal_child_ended(struct proc *parent, int64_t child_pid);
+void signal_child_ended(struct proc *parent, int64_t child_pid, int status);
 /* Post sig from sender to t and deliver what is ready. */
 void signal_post(struct proc *t, int sig, int32_t sender);
 

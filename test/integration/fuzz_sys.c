@@ -490,6 +490,9 @@ void fz_pager_op(struct fz *f)
 	case PAGER_SIGSUSPEND:	/* waits for a signal nobody sends: stuck */
 		label = PAGER_SIGPENDING;
 		break;
+	case PAGER_ALARM:	/* the first alarm makes the pager's timer relay, for good */
+		m.w[0] = 0;
+		break;
 	case PAGER_SIGACTION:	/* a handler needs w4/w5: mostly refused, not random code */
 		if (!fz_chance(f, 64))
 			m.w[4] = m.w[5] = 0;

@@ -74,6 +74,7 @@ static volatile uintptr_t null_addr = 8;
 static volatile int hits, last_sig, last_code, nested, max_nested;
 static volatile void *last_addr;
 static volatile pid_t last_pid;
+static volatile int last_status;
 static volatile sigset_t mask_in_handler;
 static sigjmp_buf jb;
 static char *page;
@@ -111,6 +112,7 @@ static void on_info(int sig, siginfo_t *si, void *uc)
 	last_code = si->si_code;
 	last_addr = si->si_addr;
 	last_pid = si->si_pid;
+	last_status = si->si_status;
 	sigprocmask(SIG_BLOCK, NULL, (sigset_t *)&mask_in_handler);
 }
 
@@ -364,27 +366,36 @@ static int nodefer(void)
 
 /* ---- asynchronous ---- */
 
+static volatile int want_sig;
+static volatile pid_t sender_pid;	/* the parent, as the child's copy says */
+
 static int pause_child(void)
 {
 	int r = pause();
 
-	return r == -1 && errno == EINTR && hits == 1 && last_sig == SIGUSR1 ? PASS : FAIL;
+	return r == -1 && errno == EINTR && hits == 1 && last_sig == want_sig &&
+	       last_code == SI_USER && last_pid == sender_pid ? PASS : FAIL;
 }
 
 static int kill_handler(void)
 {
+	static const int sigs[] = { SIGUSR1, SIGTERM, SIGUSR2, SIGINT };
 	int st;
 
-	SETUP(catch(SIGUSR1, on_info, 0) == 0);	/* the child inherits it */
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(pause_child());
-	SETUP(pid > 0);
-	for (int i = 0; i < 100; i++)	/* let it reach pause (or not: then it's pending) */
-		sys_yield();
-	EXPECT(kill(pid, SIGUSR1) == 0);
-	EXPECT(waitpid(pid, &st, 0) == pid);
-	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == PASS);
+	sender_pid = getpid();
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		want_sig = sigs[i];
+		SETUP(catch(sigs[i], on_info, 0) == 0);	/* the child inherits it */
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(pause_child());
+		SETUP(pid > 0);
+		for (int n = 0; n < 100; n++)	/* let it reach pause (or not: pending) */
+			sys_yield();
+		EXPECT(kill(pid, sigs[i]) == 0);
+		EXPECT(waitpid(pid, &st, 0) == pid);
+		EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == PASS);
+	}
 	return PASS;
 }
 
@@ -537,6 +548,7 @@ static int sigchld(void)
 	SETUP(pid > 0);
 	EXPECT(sigsuspend(&empty) == -1 && errno == EINTR);
 	EXPECT(hits == 1 && last_sig == SIGCHLD && last_pid == pid);
+	EXPECT(last_code == CLD_EXITED && last_status == 3);
 	EXPECT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 3);
 	return PASS;
 }
