@@ -135,7 +135,7 @@ int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
  * stays within PROC_STACK_MAX of the top, PROC_STACK_GUARD clear of the
  * mapping below, and within the process's limit. The grown VMA or NULL.
  */
-static __attribute__((noinline, cold)) struct vma *stack_grow(struct proc *p, uint64_t addr)
+__attribute__((noinline, cold)) struct vma *stack_grow(struct proc *p, uint64_t addr)
 {
 	struct vma *v = vma_lower_bound(&p->vmas, addr), *below;
 	uint64_t start = addr & ~(PAGE_SIZE - 1);
@@ -157,6 +157,8 @@ static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struc
 {
 	const struct fault_msg f = { m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->badge };
 
+	if (signal_fault(p, m, sig))	/* a handler runs instead (signal.c) */
+		return;
 	pager_log("pid %ld (%s) killed by %s: %s at %p, pc %p: %s\n", (long)p->pid, p->name,
 		  sig == PAGER_SIGSEGV ? "SIGSEGV" : "SIGKILL", access_name(f.access),
 		  (void *)f.addr, (void *)f.pc, why);

@@ -126,6 +126,7 @@ struct proc *proc_alloc(struct proc *parent)
 		p->state = PROC_LIVE;
 		procs_used++;
 		vma_set_init(&p->vmas);
+		signal_inherit(p, parent);	/* fork keeps it; spawn: signal_exec */
 		if (parent) {	/* limits are inherited, as rlimits are */
 			p->limit_pages = parent->limit_pages;
 			p->limit_pages_max = parent->limit_pages_max;
@@ -314,6 +315,7 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	p->thread = (uint64_t)r;
 	snprintf(p->name, sizeof(p->name), "%s", argv[0]);
 	p->ppid = parent ? parent->pid : 0;
+	signal_exec(p);	/* a new program: caught signals back to the default */
 	return p->pid;
 }
 
@@ -372,6 +374,7 @@ void proc_end(struct proc *p, int status)
 	vma_set_clear(&p->vmas);
 	p->status = status;
 	p->state = PROC_ZOMBIE;
+	p->sig.alarm_at = 0;
 	fsconn_proc_ended(p);
 
 	struct proc *init = p->pid != 1 ? proc_get(1) : NULL;
@@ -396,8 +399,11 @@ void proc_end(struct proc *p, int status)
 		slot_free(p);
 		return;
 	}
+	int64_t pid = p->pid;
+	int status_now = p->status;
 	if (parent->waiting && (parent->wait_pid == -1 || parent->wait_pid == p->pid))
-		reply_wait(parent, p);
+		reply_wait(parent, p);	/* p's slot is free now */
+	signal_child_ended(parent, pid, status_now);
 }
 
 bool proc_is_descendant(const struct proc *p, const struct proc *ancestor)

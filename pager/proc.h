@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "abi/kernel.h"
+#include "signals.h"
 #include "vma.h"
 
 #define MAX_PROCS 256
@@ -44,6 +45,7 @@ struct proc {
 	bool dma_ok;		/* may PAGER_DMA_ALLOC: init, drivers (PSPAWN_DMA), their forks */
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
 	char name[32];
+	struct proc_signals sig;	/* signal.c */
 };
 
 /* The default limit on a process's mapped pages: all of user space. */

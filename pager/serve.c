@@ -12,6 +12,7 @@
 #include "page.h"
 #include "pager.h"
 #include "zeropool.h"
+#include "signals.h"
 
 /* The process a request names (0: the caller), if the caller may look. */
 static struct proc *target(struct proc *p, uint64_t pid, int64_t *err)
@@ -69,7 +70,7 @@ static int64_t vma_list_of(struct proc *t, uint64_t from, struct ipc_msg *m, uin
 	return (int64_t)n;
 }
 
-bool serve_request(struct ipc_msg *m)
+static bool serve_one(struct ipc_msg *m)
 {
 	struct proc *p = proc_get(m->badge), *t;
 	uint64_t label = ipc_label(m->info), len = ipc_len(m->info), out_len = 0;
@@ -78,7 +79,13 @@ bool serve_request(struct ipc_msg *m)
 	int64_t r = -ERR_NOSYS;
 	bool retried = false;
 	uint64_t alloc_failures = page_alloc_failures;
+	bool defer;
 
+	if (m->badge == PAGER_TIMER_BADGE) {	/* our timer relay: alarms due */
+		signal_timer();
+		m->info = ipc_info(0, 0, 0);
+		return true;
+	}
 	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE) {	/* only spawn takes a handle */
 		sys_handle_close(grant);
 		grant = 0;
@@ -87,6 +94,7 @@ bool serve_request(struct ipc_msg *m)
 		r = -ERR_SRCH;
 		goto reply;
 	}
+	signal_caller = p;	/* its own signals wait for the reply */
 again:
 	switch (label) {
 	case PAGER_EXIT:
@@ -110,12 +118,19 @@ again:
 		r = p->pid;
 		break;
 	case PAGER_KILL:
-		if (!(t = target(p, w[0] ? w[0] : UINT64_MAX, &r)))
-			break;
-		proc_end(t, PAGER_SIGKILL);
-		if (t == p)
+		if ((t = target(p, w[0] ? w[0] : UINT64_MAX, &r)))
+			r = signal_kill(p, t, w[1], w[2]);
+		break;
+	case PAGER_SIGACTION:
+	case PAGER_SIGPROCMASK:
+	case PAGER_SIGPENDING:
+	case PAGER_SIGSUSPEND:
+	case PAGER_ALARM:
+		r = signal_request(p, m, &defer);
+		if (defer) {
+			signal_caller = NULL;
 			return false;
-		r = 0;
+		}
 		break;
 	case PAGER_PROC_STATS:
 		if ((t = target(p, w[0], &r)))
@@ -214,5 +229,20 @@ reply:
 		sys_handle_close(grant);
 	m->info = ipc_info(0, out_len, 0);
 	w[0] = (uint64_t)r;
-	return true;
+	if (!p || signal_caller != p)	/* not a live caller: the error reply */
+		return true;
+	signal_caller = NULL;
+	if (p->state != PROC_LIVE)	/* it ended itself (a signal, PAGER_KILL) */
+		return false;
+	/* A signal for the caller (raise, an unblocking sigprocmask): the
+	 * reply goes out with its handler set to run first. */
+	return !signal_reply(p, m);
+}
+
+bool serve_request(struct ipc_msg *m)
+{
+	bool reply = serve_one(m);
+
+	signal_caller = NULL;
+	return reply;
 }

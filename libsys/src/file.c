@@ -82,7 +82,12 @@ int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len)
 	memcpy(w, m->w, sizeof(w));
 	for (;;) {
 		m->info = ipc_info(label, len, 0);
-		if ((r = ipc_call((uint64_t)h, m)) < 0)
+		r = ipc_call((uint64_t)h, m);
+		if (r == -ERR_INTR) {	/* cut short by a signal before the server saw it */
+			memcpy(m->w, w, sizeof(w));
+			continue;
+		}
+		if (r < 0)
 			return r;
 		if (ipc_label(m->info) != FS_REPLY_BUSY)
 			break;

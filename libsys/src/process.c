@@ -1,6 +1,7 @@
 /*
  * Process calls to the pager: the generic request helper, spawn, and the
- * POSIX ones (_exit, waitpid, getpid, kill), which set errno.
+ * POSIX ones (_exit, waitpid, getpid, kill), which set errno. The rest
+ * of signals is in signal.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,8 +18,14 @@ int64_t posix_spawn_extra(char *buf, uint64_t len, uint64_t max) __attribute__((
 
 int64_t pager_call(struct ipc_msg *m)
 {
-	int64_t r = ipc_call(libsys_start_info.pager, m);
+	uint64_t info = m->info;
+	int64_t r;
 
+	/* -ERR_INTR from the kernel: a signal's delivery suspended us while
+	 * the call waited for the pager, which never saw it
+	 * (docs/signals.md): send it again. The cut call zeroed the info. */
+	while ((r = ipc_call(libsys_start_info.pager, m)) == -ERR_INTR)
+		m->info = info;
 	return r < 0 ? r : (int64_t)m->w[0];
 }
 
@@ -87,11 +94,19 @@ pid_t getpid(void)
 	return (pid_t)libsys_start_info.pid;
 }
 
+/* Signal 0 only checks (PKILL_PROBE); the rest are the pager's to
+ * deliver (docs/signals.md). pid 0 and negative pids (process groups)
+ * name no process: ESRCH. */
 int kill(pid_t pid, int sig)
 {
-	struct ipc_msg m = { .info = ipc_info(PAGER_KILL, 0, 0), .w = { (uint64_t)(int64_t)pid } };
+	struct ipc_msg m = { .info = ipc_info(PAGER_KILL, 0, 0),
+			     .w = { (uint64_t)(int64_t)pid, (uint64_t)sig, sig ? 0 : PKILL_PROBE } };
 
-	if (sig != SIGKILL && sig != SIGTERM)
+	if (sig < 0 || sig >= NSIG)
 		return (int)posix_result(-ERR_INVAL);
+	if (sig == 0)
+		m.w[1] = SIGKILL;	/* a probe names some signal; w1 0 is the old SIGKILL */
+	if (pid <= 0)
+		return (int)posix_result(-ERR_SRCH);
 	return (int)posix_result(pager_call(&m));
 }

@@ -487,6 +487,16 @@ void fz_pager_op(struct fz *f)
 		else
 			m.w[0] = fz_chance(f, 4) ? fz_word(f) : near_break(f);
 		break;
+	case PAGER_SIGSUSPEND:	/* waits for a signal nobody sends: stuck */
+		label = PAGER_SIGPENDING;
+		break;
+	case PAGER_ALARM:	/* the first alarm makes the pager's timer relay, for good */
+		m.w[0] = 0;
+		break;
+	case PAGER_SIGACTION:	/* a handler needs w4/w5: mostly refused, not random code */
+		if (!fz_chance(f, 64))
+			m.w[4] = m.w[5] = 0;
+		break;
 	case PAGER_SET_LIMIT:
 		if (!fz_chance(f, 256))
 			m.w[0] = 0;	/* a low limit ends us at the next fault */

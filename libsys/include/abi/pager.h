@@ -20,8 +20,11 @@
  *                      w0 PSPAWN_* flags
  *  PAGER_WAIT          w0 pid or -1, w1 WAIT_NOHANG   w0 pid (0: none yet), w1 status
  *  PAGER_GETPID        -                              w0 pid
- *  PAGER_KILL          w0 pid (the caller or one of   w0 0, -ERR_PERM for others
- *                      its descendants)
+ *  PAGER_KILL          w0 pid (the caller or one of   w0 0, -ERR_PERM for others,
+ *                      its descendants), w1 signal     -ERR_INVAL for a bad signal
+ *                      (PSIG_*, abi/signal.h; 0 is
+ *                      SIGKILL, the old form), w2
+ *                      PKILL_PROBE: only check (kill(pid, 0))
  *  PAGER_PROC_STATS    w0 pid (0: the caller; else    w0 0, w1 virtual pages, w2 resident
  *                      the caller or a descendant)    pages, w3 page-table pages
  *  PAGER_MEMINFO       -                              w0 processes (live + zombie),
@@ -79,6 +82,24 @@
  *                      (at most PAGER_IMAGE_MAX bytes)
  *  PAGER_MSYNC         w0 address, w1 length,          w0 0 (MS_SYNC: when the disk has
  *                      w2 PMS_* flags                  the range's dirty pages), -ERR_IO
+ *
+ * Signals (pager/signal.c, docs/signals.md; numbers and flags in
+ * abi/signal.h). A handler runs on the process's stack from a frame the
+ * pager writes; it returns through libsys's sigreturn point, an `ebreak`
+ * the pager recognizes (a breakpoint at the registered address), not a
+ * request: a reply would overwrite a0..a7.
+ *  PAGER_SIGACTION     w0 signal | PSIGACT_SET to     w0 0, w1 old handler, w2 old
+ *                      change (else only read), w1    flags, w3 old mask; -ERR_INVAL
+ *                      handler (PSIG_DFL, PSIG_IGN or for SIGKILL, SIGSTOP, a bad
+ *                      an address), w2 PSA_* flags,    number or unknown flags
+ *                      w3 mask, w4 libsys's frame
+ *                      entry, w5 its sigreturn point
+ *  PAGER_SIGPROCMASK   w0 PSIG_BLOCK / UNBLOCK /       w0 0, w1 old mask
+ *                      SETMASK / PSIG_QUERY, w1 set
+ *  PAGER_SIGPENDING    -                               w0 0, w1 pending signals
+ *  PAGER_SIGSUSPEND    w0 mask while waiting           w0 -ERR_INTR, once a handler
+ *                                                      has run (deferred until then)
+ *  PAGER_ALARM         w0 seconds (0 cancels)          w0 seconds left of the old one
  *
  * The backing-store protocol (file server only; pager/backing.c,
  * docs/page-cache.md). The pager never waits on the server: it queues
@@ -143,6 +164,11 @@ enum pager_label {
 	PAGER_OBJ_SIZE,
 	PAGER_OBJ_PEEK,
 	PAGER_ZEROPOOL,		/* pager/zeropool.c, docs/benchmarks.md */
+	PAGER_SIGACTION,	/* pager/signal.c, docs/signals.md */
+	PAGER_SIGPROCMASK,
+	PAGER_SIGPENDING,
+	PAGER_SIGSUSPEND,
+	PAGER_ALARM,
 	PAGER_LABEL_COUNT
 };
 
@@ -255,9 +281,19 @@ struct pager_vma_info {
 #define PVMA_FILE		7	/* a file, shared or private */
 #define PVMA_LIST_MAX		(IPC_BUF_SIZE / sizeof(struct pager_vma_info))
 
-#define PAGER_SIGBUS	7
+/* Wait statuses of processes the pager ends: picolibc's numbers, as
+ * abi/signal.h's (SIGBUS is 10 there, not Linux's 7). */
+#define PAGER_SIGBUS	10
 #define PAGER_SIGKILL	9
 #define PAGER_SIGSEGV	11
+
+/* PAGER_KILL w2, PAGER_SIGACTION w0, PAGER_SIGPROCMASK w0. */
+#define PKILL_PROBE	1
+#define PSIGACT_SET	0x100
+#define PSIG_SETMASK	0	/* picolibc's SIG_SETMASK, SIG_BLOCK, SIG_UNBLOCK */
+#define PSIG_BLOCK	1
+#define PSIG_UNBLOCK	2
+#define PSIG_QUERY	3
 
 #define PROC_MAX_DEVICES	BOOT_MAX_DEVICES
 

@@ -1,0 +1,572 @@
+/*
+ * Signals (docs/signals.md). The pager decides: per process the actions,
+ * the blocked and pending sets, the alarm. The kernel's thread control
+ * carries out a delivery: the pager writes a frame (struct psig_frame,
+ * abi/signal.h) on the process's stack through its own window, as it owns
+ * the memory, and starts the thread at libsys's frame entry with sp at the
+ * frame:
+ *   - a fault (SIGSEGV, SIGBUS) is answered FAULT_REPLY_REGS;
+ *   - a thread blocked in a call to us (PAGER_WAIT, PAGER_SIGSUSPEND, the
+ *     request being served) is suspended, its registers written with the
+ *     call's outcome in the frame, answered, resumed;
+ *   - any other thread is suspended, written and resumed; the frame is
+ *     marked PSIGF_LIVE, as a reply from another server may still land in
+ *     a0..a7 and t1 before it runs.
+ * The handler returns to libsys's sigreturn point, an `ebreak` at the
+ * address the process registered: the breakpoint fault brings the thread
+ * here, the frame is checked and its registers written back whole (a fault
+ * reply FAULT_REPLY_RESUME leaves every register as written; a request's
+ * reply would overwrite a0..a7). A frame that cannot be written, a handler
+ * or entry not in executable memory, or a bad frame at sigreturn ends the
+ * process with SIGSEGV.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "abi/fault.h"
+#include "abi/pager.h"
+#include "libsys.h"
+#include "mmap.h"
+#include "page.h"
+#include "pager.h"
+#include "proc.h"
+
+struct proc *signal_caller;
+
+/* Signals whose default action is to do nothing (no job control: the
+ * stop signals are ignored too). Every other one ends the process. */
+#define DEFAULT_IGNORED	(PSIG_BIT(PSIG_CHLD) | PSIG_BIT(PSIG_URG) | PSIG_BIT(PSIG_WINCH) | \
+			 PSIG_BIT(PSIG_CONT) | PSIG_BIT(PSIG_STOP) | PSIG_BIT(PSIG_TSTP) | \
+			 PSIG_BIT(PSIG_TTIN) | PSIG_BIT(PSIG_TTOU) | PSIG_BIT(PSIG_IO))
+#define VALID_MASK	(~1u)	/* bits 1 .. 31 */
+
+#define R_PC	0
+#define R_RA	1
+#define R_SP	2
+#define R_T1	6
+#define R_A0	10
+
+static bool ignored(const struct proc *p, int sig)
+{
+	uint64_t h = p->sig.act[sig].handler;
+
+	return h == PSIG_IGN || (h == PSIG_DFL && (DEFAULT_IGNORED & PSIG_BIT(sig)));
+}
+
+static uint64_t cookie_next(uint64_t pid)
+{
+	static uint64_t state;
+	uint64_t z = (state += 0x9e3779b97f4a7c15ul) ^ sys_time() ^ (pid << 32);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ul;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebul;
+	return z ^ (z >> 31);
+}
+
+/* ---- the process's memory, through our window ---- */
+
+/* Where byte va of p is in our window: the page faulted in as a write
+ * (and mapped in p, so p sees what we write: a copy-on-write break gives
+ * a new frame) or a read would have it. */
+static uint8_t *user_byte(struct proc *p, uint64_t va, bool write)
+{
+	uint64_t page = va & ~(PAGE_SIZE - 1), src;
+	uint32_t rights;
+	struct vma *v = vma_find(&p->vmas, page);
+
+	if (!v && write)
+		v = stack_grow(p, page);
+	if (!v || !(v->prot & (write ? MAP_W : MAP_R)))
+		return NULL;
+	if (fault_in(v, page, write ? FAULT_WRITE : FAULT_READ, &src, &rights) != 0)
+		return NULL;
+	if (write && sys_map(p->task, src, page, rights) < 0)
+		return NULL;
+	return (uint8_t *)src + (va & (PAGE_SIZE - 1));
+}
+
+static int copy_user(struct proc *p, uint64_t va, void *buf, uint64_t len, bool write)
+{
+	uint8_t *b = buf;
+
+	if (va >= USER_TOP || len > USER_TOP - va)
+		return -ERR_FAULT;
+	while (len) {
+		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		uint8_t *u = user_byte(p, va, write);
+		if (n > len)
+			n = len;
+		if (!u)
+			return -ERR_FAULT;
+		if (write)
+			memcpy(u, b, n);
+		else
+			memcpy(b, u, n);
+		va += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static bool executable(struct proc *p, uint64_t pc)
+{
+	struct vma *v = pc < USER_TOP ? vma_find(&p->vmas, pc) : NULL;
+
+	return v && (v->prot & MAP_X);
+}
+
+/* ---- delivery ---- */
+
+/*
+ * Write the frame for sig below regs' sp, with uc holding regs and
+ * old_mask. The frame's address, or 0 (the reason logged) if the handler
+ * cannot run: the handler or libsys's entry not executable, or the stack
+ * not writable.
+ */
+static uint64_t frame_push(struct proc *p, int sig, const struct psig_info *info,
+			   const struct user_regs *regs, uint32_t old_mask, uint64_t flags)
+{
+	const struct proc_sigaction *a = &p->sig.act[sig];
+	uint64_t sp = regs->x[R_SP], fsp;
+	struct psig_frame f;
+
+	if (!executable(p, a->handler) || !executable(p, p->sig.entry) ||
+	    !executable(p, p->sig.ret)) {
+		pager_log("pid %ld (%s): signal %d: handler %p not executable\n", (long)p->pid,
+			  p->name, sig, (void *)a->handler);
+		return 0;
+	}
+	fsp = (sp - sizeof(f)) & ~15ul;
+	memset(&f, 0, sizeof(f));
+	f.handler = a->handler;
+	f.signo = (uint64_t)sig;
+	f.flags = flags;
+	f.cookie = p->sig.cookie;
+	f.info = *info;
+	f.uc.sigmask = old_mask;
+	memcpy(f.uc.gregs, regs->x, sizeof(f.uc.gregs));
+	if (sp > USER_TOP || sp < sizeof(f) + PAGE_SIZE ||
+	    copy_user(p, fsp, &f, sizeof(f), true) < 0) {
+		pager_log("pid %ld (%s): signal %d: no room for its frame below sp %p\n",
+			  (long)p->pid, p->name, sig, (void *)sp);
+		return 0;
+	}
+	return fsp;
+}
+
+/* The handler for sig has been entered: its mask applies. */
+static void handler_entered(struct proc *p, int sig)
+{
+	struct proc_sigaction *a = &p->sig.act[sig];
+
+	p->sig.pending &= ~PSIG_BIT(sig);
+	p->sig.blocked |= a->mask | ((a->flags & PSA_NODEFER) ? 0 : PSIG_BIT(sig));
+	p->sig.blocked &= ~PSIG_UNBLOCKABLE & VALID_MASK;
+	if (a->flags & PSA_RESETHAND) {
+		a->handler = PSIG_DFL;
+		a->flags &= ~PSA_SIGINFO;
+	}
+}
+
+/*
+ * Start t's handler for sig asynchronously. reply: t is blocked in a call
+ * to us, to be answered with *reply (restart: re-issue the call instead,
+ * SA_RESTART); NULL: t is anywhere else. False if the frame could not be
+ * set up: t then runs on as it was (its call answered with *reply).
+ */
+static bool deliver_async(struct proc *t, int sig, const struct ipc_msg *reply, bool restart,
+			  uint32_t old_mask)
+{
+	struct psig_info info = { .signo = sig, .code = PSI_USER, .pid = t->sig.sender[sig] };
+	struct ipc_msg r = reply ? *reply : (struct ipc_msg){ 0 };
+	struct user_regs regs;
+	uint64_t fsp = 0;
+
+	if (sig == PSIG_ALRM && info.pid == 0)
+		info.code = PSI_KERNEL;
+	if (sig == PSIG_CHLD) {	/* status as POSIX's si_status: code or signal */
+		int st = t->sig.chld_status;
+		info.code = (st & 0x7f) ? PCLD_KILLED : PCLD_EXITED;
+		info.status = (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff;
+	}
+	if (sys_thread_suspend(t->thread) < 0)
+		return false;
+	if (sys_thread_regs_read(t->thread, &regs) < 0)
+		goto out;
+	if (reply && restart) {
+		regs.x[R_PC] -= 4;	/* the ecall again, its registers unchanged */
+	} else if (reply) {	/* the reply as ipc_call would have received it */
+		regs.x[R_A0] = 0;
+		regs.x[R_A0 + 1] = r.info;
+		for (int i = 0; i < IPC_WORDS; i++)
+			regs.x[R_A0 + 2 + i] = r.w[i];
+		regs.x[R_T1] = 0;
+	}
+	fsp = frame_push(t, sig, &info, &regs, old_mask, reply ? 0 : PSIGF_LIVE);
+	if (fsp) {
+		regs.x[R_PC] = t->sig.entry;
+		regs.x[R_SP] = fsp;
+		if (sys_thread_regs_write(t->thread, &regs) < 0)
+			fsp = 0;
+	}
+out:
+	if (reply)
+		ipc_reply(t->thread, &r);
+	sys_thread_resume(t->thread);
+	if (fsp)
+		handler_entered(t, sig);
+	return fsp != 0;
+}
+
+/*
+ * Deliver t's pending, unblocked signals, lowest number first: default
+ * actions, or handlers, nested one frame each. reply: t is the caller of
+ * the request being served, to be answered with it.
+ */
+static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
+{
+	uint32_t ready;
+
+	while (t->state == PROC_LIVE && (ready = t->sig.pending & ~t->sig.blocked)) {
+		int sig = __builtin_ctz(ready);
+		const struct proc_sigaction *a = &t->sig.act[sig];
+		struct ipc_msg intr = { .info = 0, .w = { (uint64_t)-ERR_INTR } };
+		const struct ipc_msg *r = reply;
+		uint32_t old_mask = t->sig.blocked;
+		bool restart = false;
+
+		t->sig.pending &= ~PSIG_BIT(sig);
+		if (ignored(t, sig))
+			continue;
+		if (a->handler == PSIG_DFL) {
+			proc_end(t, sig);
+			return;
+		}
+		if (!r && t->waiting) {	/* PAGER_WAIT: EINTR, or again */
+			t->waiting = false;
+			r = &intr;
+			restart = a->flags & PSA_RESTART;
+		} else if (!r && t->sig.suspended) {	/* sigsuspend returns EINTR */
+			t->sig.suspended = false;
+			old_mask = t->sig.suspend_mask;
+			r = &intr;
+		}
+		reply = NULL;	/* answered now, whatever happens */
+		if (!deliver_async(t, sig, r, restart, old_mask)) {
+			if (sig == PSIG_CHLD) {	/* only news; never kills (docs/signals.md) */
+				t->sig.blocked = old_mask;	/* sigsuspend's is over too */
+				continue;
+			}
+			pager_log("pid %ld (%s) killed by SIGSEGV: signal %d undeliverable\n",
+				  (long)t->pid, t->name, sig);
+			proc_end(t, PAGER_SIGSEGV);
+			return;
+		}
+	}
+	if (reply && t->state == PROC_LIVE)	/* nothing was delivered after all */
+		ipc_reply(t->thread, (struct ipc_msg *)reply);
+}
+
+void signal_post(struct proc *t, int sig, int32_t sender)
+{
+	if (t->state != PROC_LIVE)
+		return;
+	if (sig == PSIG_KILL) {
+		proc_end(t, PAGER_SIGKILL);
+		return;
+	}
+	if (ignored(t, sig))	/* discarded, blocked or not */
+		return;
+	t->sig.pending |= PSIG_BIT(sig);
+	t->sig.sender[sig] = sender;
+	if (t != signal_caller)	/* the caller's wait for signal_reply */
+		deliver_pending(t, NULL);
+}
+
+bool signal_reply(struct proc *p, struct ipc_msg *m)
+{
+	if (p->state != PROC_LIVE || !(p->sig.pending & ~p->sig.blocked))
+		return false;
+	deliver_pending(p, m);
+	return true;
+}
+
+/* ---- synchronous signals and sigreturn ---- */
+
+static void bad_frame(struct proc *p, uint64_t sp)
+{
+	pager_log("pid %ld (%s) killed by SIGSEGV: bad signal frame at %p\n", (long)p->pid,
+		  p->name, (void *)sp);
+	proc_end(p, PAGER_SIGSEGV);
+}
+
+/* The thread stopped at its sigreturn point with sp at a frame. */
+static void sigreturn(struct proc *p)
+{
+	struct ipc_msg r = { .info = ipc_info(FAULT_REPLY_RESUME, 0, 0) };
+	struct user_regs regs;
+	struct psig_frame f;
+	uint64_t sp;
+
+	if (sys_thread_regs_read(p->thread, &regs) < 0) {
+		bad_frame(p, 0);
+		return;
+	}
+	sp = regs.x[R_SP];
+	if ((sp & 15) || copy_user(p, sp, &f, sizeof(f), false) < 0 ||
+	    f.cookie != p->sig.cookie || f.signo == 0 || f.signo >= PSIG_COUNT ||
+	    f.uc.gregs[R_PC] >= USER_TOP) {
+		bad_frame(p, sp);
+		return;
+	}
+	memcpy(regs.x, f.uc.gregs, sizeof(regs.x));
+	if (sys_thread_suspend(p->thread) < 0 || sys_thread_regs_write(p->thread, &regs) < 0) {
+		sys_thread_resume(p->thread);
+		bad_frame(p, sp);
+		return;
+	}
+	p->sig.blocked = (uint32_t)f.uc.sigmask & ~PSIG_UNBLOCKABLE & VALID_MASK;
+	ipc_reply(p->thread, &r);
+	sys_thread_resume(p->thread);
+	deliver_pending(p, NULL);	/* what the restored mask lets through */
+}
+
+bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)
+{
+	uint64_t addr = m->w[0], kind = m->w[3];
+	struct psig_info info = { .signo = sig, .addr = addr };
+	struct user_regs regs;
+	struct ipc_msg r;
+	uint64_t fsp;
+
+	if (kind == FAULT_KIND_BREAKPOINT && p->sig.ret && addr == p->sig.ret) {
+		sigreturn(p);
+		return true;
+	}
+	if (kind != FAULT_KIND_PAGE || (sig != PSIG_SEGV && sig != PSIG_BUS))
+		return false;
+	if (p->sig.act[sig].handler <= PSIG_IGN || (p->sig.blocked & PSIG_BIT(sig)))
+		return false;	/* a fault ignored or blocked cannot go on: it ends p */
+	if (sig == PSIG_SEGV)
+		info.code = vma_find(&p->vmas, addr) ? PSEGV_ACCERR : PSEGV_MAPERR;
+	else
+		info.code = PBUS_ADRERR;
+	if (sys_thread_regs_read(p->thread, &regs) < 0 ||
+	    !(fsp = frame_push(p, sig, &info, &regs, p->sig.blocked, 0)))
+		return false;
+	r.info = ipc_info(FAULT_REPLY_REGS, 0, 0);
+	r.w[0] = p->sig.entry;
+	r.w[1] = fsp;
+	r.w[2] = regs.x[R_RA];
+	r.w[3] = regs.x[R_A0];
+	r.w[4] = regs.x[R_A0 + 1];
+	r.w[5] = regs.x[R_A0 + 2];
+	if (ipc_reply(p->thread, &r) < 0)
+		return false;
+	handler_entered(p, sig);
+	return true;
+}
+
+/* ---- alarm(): one kernel timer for every process ---- */
+
+extern const char blk_relay_thread[], blk_relay_thread_end[];
+static uint64_t timer_notif;
+
+/* A notification whose timer the earliest alarm arms, and a relay thread
+ * (libsys's blk_relay.S, in a task of its own) that turns each wake-up
+ * into a call to us with PAGER_TIMER_BADGE: we wait on nobody. */
+static int timer_start(void)
+{
+	uint64_t code = (uint64_t)blk_relay_thread;
+	int64_t notif, task, h_notif, h_ep, th;
+
+	if (timer_notif)
+		return 0;
+	if ((code & (PAGE_SIZE - 1)) || blk_relay_thread_end - blk_relay_thread > (long)PAGE_SIZE)
+		return -ERR_INVAL;
+	if ((notif = sys_notif_create()) < 0)
+		return (int)notif;
+	if ((task = sys_task_create()) < 0) {
+		sys_handle_close((uint64_t)notif);
+		return (int)task;
+	}
+	if ((h_notif = sys_handle_grant((uint64_t)task, (uint64_t)notif, 0, RIGHT_RECV)) < 0 ||
+	    (h_ep = sys_handle_grant((uint64_t)task, pager_ep, PAGER_TIMER_BADGE, RIGHT_SEND)) < 0 ||
+	    sys_map((uint64_t)task, code, code, MAP_R | MAP_X) < 0 ||
+	    (th = sys_thread_create((uint64_t)task, code, 0,
+				    (uint64_t)h_notif | (uint64_t)h_ep << 16 |
+				    (uint64_t)PAGER_ALARM << 32, 0, 0)) < 0) {
+		sys_task_destroy((uint64_t)task);
+		sys_handle_close((uint64_t)task);
+		sys_handle_close((uint64_t)notif);
+		return -ERR_NOMEM;
+	}
+	sys_handle_close((uint64_t)th);
+	timer_notif = (uint64_t)notif;
+	return 0;
+}
+
+static void timer_arm(void)
+{
+	uint64_t first = 0;
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *q = proc_at(i);
+		if (q->state == PROC_LIVE && q->sig.alarm_at && (!first || q->sig.alarm_at < first))
+			first = q->sig.alarm_at;
+	}
+	if (timer_notif)
+		sys_timer_set(timer_notif, first);
+}
+
+void signal_timer(void)
+{
+	uint64_t now = sys_time();
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *q = proc_at(i);
+		if (q->state == PROC_LIVE && q->sig.alarm_at && q->sig.alarm_at <= now) {
+			q->sig.alarm_at = 0;
+			signal_post(q, PSIG_ALRM, 0);
+		}
+	}
+	timer_arm();
+}
+
+static int64_t alarm_set(struct proc *p, uint64_t secs)
+{
+	uint64_t now = sys_time(), hz = boot->timebase_hz ? boot->timebase_hz : 10000000;
+	uint64_t left = 0;
+	int err;
+
+	if (secs > 0xffffffffu)
+		return -ERR_INVAL;
+	if (secs && (err = timer_start()) < 0)
+		return err;
+	if (p->sig.alarm_at > now)
+		left = (p->sig.alarm_at - now + hz - 1) / hz;
+	p->sig.alarm_at = secs ? now + secs * hz : 0;
+	timer_arm();
+	return (int64_t)left;
+}
+
+/* ---- requests ---- */
+
+static int64_t sigaction_request(struct proc *p, struct ipc_msg *m)
+{
+	uint64_t w[IPC_WORDS], sig = m->w[0] & ~(uint64_t)PSIGACT_SET;
+	struct proc_sigaction *a;
+
+	memcpy(w, m->w, sizeof(w));	/* the reply's words replace them */
+	if (sig == 0 || sig >= PSIG_COUNT || (w[0] & ~(uint64_t)(PSIGACT_SET | 0xff)))
+		return -ERR_INVAL;
+	a = &p->sig.act[sig];
+	m->w[1] = a->handler;
+	m->w[2] = a->flags;
+	m->w[3] = a->mask;
+	if (!(w[0] & PSIGACT_SET))
+		return 0;
+	if ((PSIG_UNBLOCKABLE & PSIG_BIT(sig)) || w[1] >= USER_TOP)
+		return -ERR_INVAL;
+	if (w[1] > PSIG_IGN && (!w[4] || !w[5] || w[4] >= USER_TOP || w[5] >= USER_TOP))
+		return -ERR_INVAL;	/* a handler needs libsys's entry and return */
+	a->handler = w[1];
+	a->flags = (uint32_t)w[2] & PSA_KNOWN;
+	a->mask = (uint32_t)w[3] & ~PSIG_UNBLOCKABLE & VALID_MASK;
+	if (w[1] > PSIG_IGN) {
+		p->sig.entry = w[4];
+		p->sig.ret = w[5];
+	}
+	if (ignored(p, (int)sig))	/* POSIX: pending ones are discarded */
+		p->sig.pending &= ~PSIG_BIT(sig);
+	return 0;
+}
+
+static int64_t sigprocmask_request(struct proc *p, uint64_t how, uint64_t set)
+{
+	uint32_t s = (uint32_t)set & ~PSIG_UNBLOCKABLE & VALID_MASK;
+
+	switch (how) {
+	case PSIG_BLOCK: p->sig.blocked |= s; break;
+	case PSIG_UNBLOCK: p->sig.blocked &= ~s; break;
+	case PSIG_SETMASK: p->sig.blocked = s; break;
+	case PSIG_QUERY: break;
+	default: return -ERR_INVAL;
+	}
+	return 0;
+}
+
+int64_t signal_request(struct proc *p, struct ipc_msg *m, bool *defer)
+{
+	uint64_t *w = m->w;
+	uint32_t old = p->sig.blocked;
+	int64_t r;
+
+	*defer = false;
+	switch (ipc_label(m->info)) {
+	case PAGER_SIGACTION:
+		return sigaction_request(p, m);
+	case PAGER_SIGPROCMASK:
+		if ((r = sigprocmask_request(p, w[0], w[1])) == 0)
+			w[1] = old;
+		return r;
+	case PAGER_SIGPENDING:
+		w[1] = p->sig.pending;
+		return 0;
+	case PAGER_SIGSUSPEND:
+		/* Wait with the given mask until a handler has run; then
+		 * EINTR, and the old mask once the handler returns. */
+		p->sig.suspend_mask = old;
+		p->sig.blocked = (uint32_t)w[0] & ~PSIG_UNBLOCKABLE & VALID_MASK;
+		p->sig.suspended = true;
+		*defer = true;
+		signal_caller = NULL;
+		deliver_pending(p, NULL);
+		return 0;
+	case PAGER_ALARM:
+		return alarm_set(p, w[0]);
+	}
+	return -ERR_NOSYS;
+}
+
+int64_t signal_kill(struct proc *caller, struct proc *t, uint64_t sig, uint64_t flags)
+{
+	if (sig >= PSIG_COUNT || (flags & ~(uint64_t)PKILL_PROBE))
+		return -ERR_INVAL;
+	if (flags & PKILL_PROBE)
+		return 0;
+	signal_post(t, sig ? (int)sig : PSIG_KILL, (int32_t)caller->pid);
+	return 0;
+}
+
+/* ---- process life ---- */
+
+void signal_inherit(struct proc *child, const struct proc *parent)
+{
+	memset(&child->sig, 0, sizeof(child->sig));
+	if (parent) {
+		memcpy(child->sig.act, parent->sig.act, sizeof(child->sig.act));
+		child->sig.blocked = parent->sig.blocked;
+		child->sig.entry = parent->sig.entry;
+		child->sig.ret = parent->sig.ret;
+	}
+	child->sig.cookie = cookie_next((uint64_t)child->pid);
+}
+
+void signal_exec(struct proc *p)
+{
+	for (int i = 0; i < PSIG_COUNT; i++) {
+		struct proc_sigaction *a = &p->sig.act[i];
+		if (a->handler != PSIG_IGN)
+			*a = (struct proc_sigaction){ 0 };
+	}
+	p->sig.entry = p->sig.ret = 0;
+}
+
+void signal_child_ended(struct proc *parent, int64_t child_pid, int status)
+{
+	if (parent->state != PROC_LIVE || ignored(parent, PSIG_CHLD))
+		return;
+	parent->sig.chld_status = status;	/* the last child's, as signals merge */
+	signal_post(parent, PSIG_CHLD, (int32_t)child_pid);
+}
