@@ -13,6 +13,18 @@
 #include "libsys_file.h"
 #include "abi/console.h"
 
+/* Wait for pid, reaping on the way every orphan that came to us: a
+ * zombie init never reaps keeps its slot in the process table, and
+ * counts under the ancestors it had (PRLIMIT_NPROC, docs/pager.md). */
+static pid_t wait_for(int64_t pid, int *status)
+{
+	pid_t r;
+
+	while ((r = waitpid(-1, status, 0)) > 0 && r != pid)
+		;
+	return r;
+}
+
 /* The shell on the console: the driver gets the UART, the shell a
  * client handle (badge 1) to read its input with. */
 static void console_shell(void)
@@ -31,7 +43,7 @@ static void console_shell(void)
 		return;
 	}
 	sys_handle_close((uint64_t)client);
-	waitpid((pid_t)pid, &status, 0);
+	wait_for(pid, &status);
 }
 
 /* Run argv from the disk and wait: its exit status, or -1. */
@@ -44,7 +56,7 @@ static int run(const char **argv)
 		printf("init: cannot start %s: error %ld\n", argv[0], (long)-pid);
 		return -1;
 	}
-	if (waitpid((pid_t)pid, &status, 0) != pid || !WIFEXITED(status))
+	if (wait_for(pid, &status) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
 }

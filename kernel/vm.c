@@ -312,15 +312,25 @@ uint64_t vm_unmap(struct aspace *as, uint64_t va, uint64_t npages)
 	return n;
 }
 
-/* Set R/W/X, never W where the page's source did not allow it. */
-static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
+/* The rights a protect to rwx gives the page old maps: never W where the
+ * page's source did not allow it, never X on device registers. */
+static inline uint64_t protect_rights(pte_t old, uint64_t rwx)
 {
-	(void)as, (void)va;
-	pte_t old = *e;
 	if (!(old & PTE_WOK))
 		rwx &= ~PTE_W;
 	if ((rwx & PTE_X) && !phys_is_ram(PTE_PA(old)))	/* device registers never run */
 		rwx &= ~PTE_X;
+	return rwx;
+}
+
+/* Set R/W/X. A page left with none (X alone on a device page) is
+ * unmapped, as a protect to no rights is: a 4 KiB PTE with V and no
+ * R/W/X would be a pointer to a table that is not there. */
+static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
+{
+	pte_t old = *e;
+	if (!(rwx = protect_rights(old, rwx)))
+		return leaf_clear(as, e, va, 0);
 	*e = (old & ~(PTE_LEAF | PTE_D)) | rwx | ((rwx & PTE_W) ? PTE_D : 0);
 	return *e != old;
 }
@@ -330,6 +340,8 @@ static inline bool leaf_protect(struct aspace *as, pte_t *e, uint64_t va, uint64
 static inline bool leaf_protect_mdb(struct aspace *as, pte_t *e, uint64_t va, uint64_t rwx)
 {
 	pte_t old = *e;
+	if (!protect_rights(old, rwx))
+		return leaf_clear_mdb(as, e, va, 0);	/* its record and copies go */
 	bool changed = leaf_protect(as, e, va, rwx);
 	uint64_t lost = old & ~*e & PTE_LEAF;
 

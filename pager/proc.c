@@ -62,8 +62,9 @@ uint64_t proc_default_limit(void)
  * Whether a new child of parent would take parent, or any of its
  * ancestors below init, past its NPROC limit: the live and unreaped
  * processes under it, at any depth (a child's children count too, or a
- * tree of forks, each within its own limit, would fill the table). One
- * pass over the table: each process climbs to the nearest of parent's
+ * tree of forks, each within its own limit, would fill the table; and
+ * orphans, so that a child's end frees no slot: the climb is by nproc_up,
+ * not ppid). One pass over the table: each process climbs to the nearest of parent's
  * ancestors (marked), and is under that one and every one above it.
  * O(processes x depth), only when the table holds enough processes to
  * reach the smallest limit on the chain.
@@ -77,7 +78,7 @@ static bool nproc_reached(struct proc *parent)
 	int n = 0;
 
 	for (struct proc *a = parent; a && a->pid != 1 && n < MAX_PROCS;
-	     a = a->ppid ? proc_get((uint64_t)a->ppid) : NULL) {
+	     a = a->nproc_up ? proc_get((uint64_t)a->nproc_up) : NULL) {
 		chain[n] = a;
 		under[n] = 0;
 		a->nproc_idx = (uint32_t)n++;
@@ -92,8 +93,8 @@ static bool nproc_reached(struct proc *parent)
 		chain[i]->nproc_mark = epoch;
 	for (int i = 0; i < MAX_PROCS; i++) {
 		struct proc *q = &procs[i];
-		for (int depth = 0; q->state != PROC_FREE && q->ppid && depth < MAX_PROCS; depth++) {
-			struct proc *up = proc_get((uint64_t)q->ppid);
+		for (int depth = 0; q->state != PROC_FREE && q->nproc_up && depth < MAX_PROCS; depth++) {
+			struct proc *up = proc_get((uint64_t)q->nproc_up);
 			if (!up)
 				break;
 			if (up->nproc_mark == epoch) {
@@ -127,6 +128,7 @@ struct proc *proc_alloc(struct proc *parent)
 		procs_used++;
 		vma_set_init(&p->vmas);
 		signal_inherit(p, parent);	/* fork keeps it; spawn: signal_exec */
+		p->nproc_up = parent ? parent->pid : 0;
 		if (parent) {	/* limits are inherited, as rlimits are */
 			p->limit_pages = parent->limit_pages;
 			p->limit_pages_max = parent->limit_pages_max;
@@ -380,6 +382,8 @@ void proc_end(struct proc *p, int status)
 	struct proc *init = p->pid != 1 ? proc_get(1) : NULL;
 	for (int i = 0; i < MAX_PROCS; i++) {	/* orphans: to init, or reaped */
 		struct proc *c = &procs[i];
+		if (c->state != PROC_FREE && c->nproc_up == p->pid)
+			c->nproc_up = p->nproc_up;	/* still under p's ancestors */
 		if (c->state == PROC_FREE || c->ppid != p->pid)
 			continue;
 		c->ppid = init ? 1 : 0;

@@ -40,6 +40,11 @@ struct proc {
 	uint64_t limit_pages_max;	/* what PAGER_SET_LIMIT may restore */
 	uint64_t rss_limit;	/* most resident pages (RLIMIT_RSS) */
 	uint64_t nproc_limit;	/* most live + unreaped descendants */
+	/* Whom it counts under for NPROC: its parent, and once that ended,
+	 * that one's (an orphan goes to init for wait, but still counts
+	 * under the ancestors it had, or ending a child would free the
+	 * slots of all its children). */
+	int64_t nproc_up;
 	uint32_t nproc_mark, nproc_idx;	/* nproc_reached's scratch */
 	bool oom_protected;	/* init and servers: never the OOM victim */
 	bool dma_ok;		/* may PAGER_DMA_ALLOC: init, drivers (PSPAWN_DMA), their forks */

@@ -372,11 +372,20 @@ void fs_fork_parent(int64_t snap, int64_t child)
 	fs_call(child > 0 ? FS_FORK_BIND : FS_FORK_CANCEL, &m, 0);
 }
 
+/* The claim waits for our parent's FS_FORK_BIND (-ERR_AGAIN until then:
+ * an unbound snapshot could be named by any child of its owner). A
+ * parent that never binds (it ended, or forks by hand) leaves us without
+ * its descriptors after a while, as a parent that ended unbound does. */
+#define CLAIM_TRIES	100000
+
 void fs_fork_child(int64_t snap)
 {
-	struct ipc_msg m = { .w = { (uint64_t)snap } };
-
-	fs_call(FS_FORK_CLAIM, &m, 0);
+	for (int i = 0; i < CLAIM_TRIES; i++) {
+		struct ipc_msg m = { .w = { (uint64_t)snap } };
+		if (fs_call(FS_FORK_CLAIM, &m, 0) != -ERR_AGAIN)
+			return;
+		sys_yield();
+	}
 }
 
 int64_t fs_readdir_raw(int fd, struct fs_dirent *d)

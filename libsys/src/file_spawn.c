@@ -58,7 +58,7 @@ static void image_put(void)
 int64_t spawn_path(const char *const argv[], uint64_t grant)
 {
 	struct ipc_msg m = { 0 };
-	struct stat st;
+	struct stat st = { 0 };		/* read below even if fstat fails */
 	uint64_t len = 0;
 	uint8_t *image;
 	int fd;

@@ -483,30 +483,36 @@ static struct snapshot *snap_find(int64_t owner, int64_t seq)
 	return NULL;
 }
 
-/* The snapshot seq that the caller may claim: one bound to its pid (its
- * parent may have ended since, and the caller been given to init), or
- * one not bound yet whose owner the badge names as the caller's parent. */
-static struct snapshot *snap_for_child(struct client *c, int64_t seq)
+/* The snapshot seq that the caller may claim: only one bound to its pid
+ * (its parent may have ended since, and the caller been given to init).
+ * One not bound yet whose owner the badge names as the caller's parent
+ * may be for the caller or for a sibling (any child of the owner could
+ * name it): *wait says to ask again once the owner has bound it. */
+static struct snapshot *snap_for_child(struct client *c, int64_t seq, bool *wait)
 {
+	*wait = false;
 	for (int i = 0; i < MAX_SNAPS; i++) {
 		struct snapshot *s = &snaps[i];
 		if (!s->used || (int64_t)s->seq != seq)
 			continue;
-		if (s->child ? s->child == c->pid : s->owner > 0 && s->owner == c->ppid)
+		if (s->child == c->pid)
 			return s;
+		*wait = !s->child && s->owner > 0 && s->owner == c->ppid;
 	}
 	return NULL;
 }
 
 /* fork, last step (the child, first request): its parent's snapshot
- * becomes its table. Only the child it is bound to, or before binding a
- * child of its owner, can take it: the badge says who the caller is. */
+ * becomes its table. Only the child it is bound to can take it: the
+ * badge says who the caller is. Before the binding, -ERR_AGAIN (libsys
+ * asks again; if the owner ends unbound, the snapshot goes: -ERR_NOENT). */
 static int64_t snap_claim(struct client *c, int64_t seq)
 {
-	struct snapshot *s = snap_for_child(c, seq);
+	bool wait;
+	struct snapshot *s = snap_for_child(c, seq, &wait);
 
 	if (!s)
-		return -ERR_NOENT;	/* bound to a sibling: not ours to take */
+		return wait ? -ERR_AGAIN : -ERR_NOENT;	/* bound to a sibling: not ours */
 	for (int k = 0; k < FS_FD_MAX; k++)
 		if (c->fd[k] >= 0)
 			return -ERR_INVAL;	/* only a fresh table */

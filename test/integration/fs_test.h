@@ -24,6 +24,7 @@ int child_attacker(void);
 int child_hog(const char *how);
 int child_cold(void);
 void orphan_claim(void);
+void sibling_claim(void);
 void readahead(void);
 int child_orphaner(void);
 int run_nfile(void);

@@ -163,6 +163,16 @@ static int as_slot(void)
 	CHECK_EQ(sys_protect((uint64_t)task, va, 1, MAP_R | MAP_W), 0);
 	CHECK_EQ(sys_map((uint64_t)task, va, va + PAGE_SIZE, MAP_R | MAP_X), -ERR_ACCES);
 	CHECK_EQ(sys_map((uint64_t)task, va, va + PAGE_SIZE, MAP_R), 0);
+	/* X alone leaves a device page no right: it is unmapped, as a
+	 * protect to no rights is, not left valid with none (a 4 KiB PTE
+	 * with V and no R/W/X is a pointer to a table that is not there). */
+	struct task_info ti;
+	CHECK_EQ(sys_task_info((uint64_t)task, &ti), 0);
+	uint64_t mapped = ti.mapped_pages;
+	CHECK_EQ(sys_protect((uint64_t)task, va, 1, MAP_X), 1);
+	CHECK_EQ(sys_task_info((uint64_t)task, &ti), 0);
+	CHECK_EQ(ti.mapped_pages, mapped - 1);
+	CHECK_EQ(sys_protect((uint64_t)task, va, 1, MAP_R), 0);	/* nothing there */
 	CHECK_EQ(sys_task_destroy((uint64_t)task), 0);
 	CHECK_EQ(sys_map_device(dev, libsys_start_info.pager, di.pa, va, MAP_R), -ERR_BADF);
 	/* A device handle is not an IRQ handle, and we hold no IRQ. */

@@ -430,7 +430,7 @@ static int run_calls(void)
 		{ "two_procs", two_procs }, { "death_closes", death_closes },
 		{ "attacks", attacks }, { "not_blocked", not_blocked }, { "readahead", readahead },
 		{ "from_disk", from_disk }, { "malformed", malformed },
-		{ "orphan_claim", orphan_claim },
+		{ "orphan_claim", orphan_claim }, { "sibling_claim", sibling_claim },
 	};
 	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		printf("fs: %s\n", parts[i].name);

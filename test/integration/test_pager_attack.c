@@ -26,6 +26,10 @@
  *   forkchain  a chain of processes each forking the next until refused,
  *              then killed from the top while the bottom waits.
  *   rlimits    limits at 0, 2^63 and 2^64 - 1, on self, parent, children.
+ *   orphans    a process with PRLIMIT_NPROC 8 forks a child that forks
+ *              until refused and ends, so its children go to init; round
+ *              after round. Orphans still count under the ancestors they
+ *              had: the whole flood stays under 8 (it made 26 before).
  */
 #include "attack.h"
 #include "shadow.h"
@@ -443,6 +447,64 @@ static void attack_rlimits(void)
 	after_attack("rlimits");
 }
 
+/* ---- orphans ---- */
+
+#define ORPHAN_LIMIT	8
+#define ORPHAN_ROUNDS	5
+#define ORPHAN_PIDS	64	/* shared[64..]: the pids made */
+
+/* The attacker: limit ORPHAN_LIMIT on itself, then rounds of a child
+ * that forks sleepers until refused and ends. */
+static int orphan_attacker(void)
+{
+	int st;
+
+	if (pager_setrlimit(0, PRLIMIT_NPROC, ORPHAN_LIMIT) < 0)
+		return 3;
+	for (int round = 0; round < ORPHAN_ROUNDS; round++) {
+		fflush(stdout);
+		pid_t b = fork();
+		if (b < 0)
+			break;		/* refused: the limit holds */
+		if (b == 0) {
+			for (;;) {
+				pid_t g = fork();
+				if (g == 0) {	/* sleeps for good */
+					int64_t n = sys_notif_create();
+					for (;;)
+						sys_wait((uint64_t)n);
+				}
+				if (g < 0)
+					break;
+				if (shared[3] < PS / 8 - ORPHAN_PIDS)
+					shared[ORPHAN_PIDS + shared[3]] = (uint64_t)g;
+				shared[3]++;
+			}
+			_exit(0);	/* its children go to init */
+		}
+		if (waitpid(b, &st, 0) != b)
+			return 4;
+	}
+	return 0;
+}
+
+static void attack_orphans(void)
+{
+	int st;
+
+	shared[3] = 0;
+	int a = in_child(orphan_attacker);	/* CHECK may evaluate twice */
+	CHECK(IS_EXIT(a, 0));
+	printf("orphans: %llu processes made under a limit of %d\n",
+	       (unsigned long long)shared[3], ORPHAN_LIMIT);
+	CHECK(shared[3] < ORPHAN_LIMIT);
+	for (uint64_t i = 0; i < shared[3] && i < PS / 8 - ORPHAN_PIDS; i++)
+		kill((pid_t)shared[ORPHAN_PIDS + i], SIGKILL);
+	while (waitpid(-1, &st, 0) > 0)	/* the orphans came to us */
+		;
+	after_attack("orphans");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -464,6 +526,8 @@ int main(int argc, char **argv)
 		attack_forkchain();
 	else if (!strcmp(mode, "rlimits"))
 		attack_rlimits();
+	else if (!strcmp(mode, "orphans"))
+		attack_orphans();
 	else
 		CHECK(!"unknown mode");
 	char name[48];
