@@ -197,9 +197,9 @@ static int64_t info(uint64_t *w)
 	return 0;
 }
 
-/* CONSOLE_READ from client c: n bytes now (in the IPC buffer, *len = n),
- * or DEFERRED with the call parked. */
-static int64_t read_req(unsigned c, uint64_t count, uint64_t mode, uint64_t *len)
+/* CONSOLE_READ from client c: answered now through a saved reply, or
+ * parked; either way DEFERRED (or an error to answer at once). */
+static int64_t read_req(unsigned c, uint64_t count, uint64_t mode)
 {
 	struct reader *rd = &readers[c];
 	uint64_t n;
@@ -211,9 +211,18 @@ static int64_t read_req(unsigned c, uint64_t count, uint64_t mode, uint64_t *len
 		return -ERR_AGAIN;
 	serve_waiting();	/* input goes to those waiting longer first */
 	if ((n = readable(count, mode)) > 0) {
+		/* Through a saved reply, as for a parked read: the bytes leave
+		 * the ring only if the reader was alive to take them (a reply on
+		 * the receive link cannot tell). Console input is slow; the cost
+		 * of a reply object does not matter. */
+		if ((reply = sys_reply_save()) < 0)
+			return reply;
+		struct reader now = { .reply = (uint64_t)reply };
 		ring_peek(ipcbuf(), n);
-		*len = n;
-		return (int64_t)n;	/* dropped from the ring once the reply is sent */
+		reader_answer(&now, (int64_t)n, n);
+		if (rx_stopped)
+			serve_waiting();	/* room again: more input may flow */
+		return DEFERRED;
 	}
 	if (mode & CONSOLE_MODE_NOWAIT)
 		return -ERR_AGAIN;
@@ -247,11 +256,13 @@ static void landing_set(void)
 	}
 }
 
-/* Serve one message: the result word, its payload's length in *len, or
- * DEFERRED. A handle granted with a message that does not keep it is
- * closed, so a client cannot fill our handle table. */
+/* Serve one message: the result word, or DEFERRED (no reply of ours
+ * carries a payload: reads answer through saved replies). A handle
+ * granted with a message that does not keep it is closed, so a client
+ * cannot fill our handle table. */
 static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 {
+	(void)len;
 	uint64_t label = ipc_label(m->info), badge = m->badge;
 	bool grant = m->info & IPC_GRANT;
 	int64_t granted = grant ? (int64_t)m->w[5] : 0, r;
@@ -277,7 +288,7 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 	} else if (grant) {
 		r = -ERR_INVAL;		/* nothing else carries a handle */
 	} else if (label == CONSOLE_READ) {
-		r = read_req((unsigned)badge, m->w[0], m->w[1], len);
+		r = read_req((unsigned)badge, m->w[0], m->w[1]);
 	} else if (label == CONSOLE_INFO) {
 		r = info(w);
 	} else {
@@ -290,16 +301,12 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 	return r;
 }
 
-/* After an answer went out: count refusals; bytes a read delivered leave
- * the ring, and with room again more input may flow. */
+/* After an answer went out: count refusals. */
 static void replied(int64_t res, uint64_t len)
 {
+	(void)len;
 	if (res < 0)
 		refused++;
-	if (len)
-		ring_drop(len);
-	if (len && rx_stopped)
-		serve_waiting();
 }
 
 static const struct server_ops console_server = { .serve = serve, .replied = replied };
