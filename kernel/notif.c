@@ -38,17 +38,18 @@ void notif_free(struct notif *n)
 	kobj_free_q(n->kq, n, sizeof(*n));
 }
 
-void notif_signal(struct notif *n, uint64_t bits)
+bool notif_signal(struct notif *n, uint64_t bits)
 {
 	struct thread *w = n->waiter;
 
 	n->bits |= bits;
 	if (!w)
-		return;
+		return false;
 	n->waiter = NULL;
 	w->regs.x[R_A0] = n->bits;
 	n->bits = 0;
 	sched_ready(w);
+	return true;
 }
 
 void notif_wait(struct thread *t, struct notif *n)

@@ -282,7 +282,7 @@ bool fastpath_fault(struct thread *t, uint64_t cause);
 /* notif.c */
 struct notif *notif_create(struct kquota *kq);
 void notif_free(struct notif *n);
-void notif_signal(struct notif *n, uint64_t bits);
+bool notif_signal(struct notif *n, uint64_t bits);	/* true: it woke a waiter */
 void notif_wait(struct thread *t, struct notif *n);
 void irq_init(uint64_t plic_pa, uint64_t hartid);
 int irq_bind(uint32_t irq, struct notif *n, uint64_t bits);

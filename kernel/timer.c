@@ -147,7 +147,8 @@ void timer_cancel(struct notif *n)
 
 /* The timer interrupt (or a pending one seen while idle): fire what is
  * due, up to TIMER_BATCH; true if the scheduler's quantum is over.
- * *fired: whether any timer fired. */
+ * *fired: whether a timer woke a thread (one that woke nobody must not
+ * cut the running thread's turn short). */
 bool timer_interrupt(bool *fired)
 {
 	uint64_t t = now();
@@ -161,8 +162,8 @@ bool timer_interrupt(bool *fired)
 		struct notif *n = first;
 		uint64_t bits = n->timer_bits;
 		remove(n);
-		notif_signal(n, bits);
-		*fired = true;
+		if (notif_signal(n, bits))
+			*fired = true;	/* only a woken thread is worth a yield */
 	}
 	if (t >= tick_at) {
 		tick_at = t + timer_quantum;
