@@ -189,6 +189,10 @@ enum pager_label {
 #define BACKING_RELEASE		4
 #define BACKING_WINDOW_PAGES	512
 #define BACKING_FILL_MAX	16	/* pages per BACKING_FILL */
+/* The window's last BACKING_PEEK_PAGES pages are the server's for
+ * PAGER_OBJ_PEEK (w3 and its w2 pages must lie there); the pager hands
+ * out only the pages before them to requests. */
+#define BACKING_PEEK_PAGES	64
 
 struct pager_backing_req {
 	uint32_t op;		/* BACKING_* */
