@@ -51,6 +51,8 @@ static uint64_t snap_seq;
 bool fsd_is_open(void *ctx, uint32_t ino)
 {
 	(void)ctx;
+	if (backing_holds(ino))	/* mapped: the pager's object holds it */
+		return true;
 	for (int i = 0; i < MAX_FILES; i++)
 		if (files[i].refs && files[i].ino == ino)
 			return true;
@@ -288,6 +290,8 @@ static int64_t do_open(struct client *c, struct req *r)
 	if ((q.flags & FS_O_TRUNC) && acc != FS_O_RDONLY && st.size &&
 	    (e = ext2_truncate(&fs, ino, 0)) < 0)
 		return e;
+	if ((q.flags & FS_O_TRUNC) && acc != FS_O_RDONLY && st.size)
+		backing_resized(ino);
 	files[idx] = (struct file){ .refs = 1, .ino = ino, .flags = (uint32_t)q.flags };
 	c->fd[fd] = (int16_t)idx;
 	return fd;
@@ -313,7 +317,8 @@ static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *o
 	if ((int64_t)off < 0)
 		return -ERR_INVAL;
 	if (reading) {
-		n = ext2_read(&fs, f->ino, off, out, q.count);
+		n = backing_holds(f->ino) ? backing_read(f->ino, off, out, q.count)
+					   : ext2_read(&fs, f->ino, off, out, q.count);
 		if (n < 0)
 			return PARK(n);
 		*outlen = (uint32_t)n;
@@ -332,6 +337,7 @@ static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *o
 		n = ext2_write(&fs, f->ino, off, r->data, q.count);
 		if (n < 0)
 			return n;
+		backing_wrote(f->ino, off, r->data, (uint64_t)n);
 	}
 	if (label == FS_READ || label == FS_WRITE)
 		f->offset = off + (uint64_t)n;
@@ -485,7 +491,16 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 			return -ERR_BADF;
 		if ((f->flags & FS_O_ACCMODE) == FS_O_RDONLY || (int64_t)io.offset < 0)
 			return -ERR_INVAL;
-		return ext2_truncate(&fs, f->ino, io.offset);
+		if ((e = ext2_truncate(&fs, f->ino, io.offset)) == 0)
+			backing_resized(f->ino);
+		return e;
+	}
+	case FS_MMAP: {
+		struct fs_mmap_req mq;
+		memcpy(&mq, r->m.w, sizeof(mq));
+		if (!(f = fd_file(c, mq.fd)))
+			return -ERR_BADF;
+		return backing_mmap(pid, f->ino, f->flags, &mq, reply);
 	}
 	case FS_FSTAT:
 		if (!(f = fd_file(c, q.fd)))
