@@ -58,8 +58,8 @@ static uint64_t window;		/* the backing window (PAGER_FS_REGISTER's w3), 0: none
 static uint64_t req_area_end;	/* requests' pages lie in [window, req_area_end) */
 static uint64_t peek_area;	/* our pages for PAGER_OBJ_PEEK */
 
-/* Counters for the tests (FS_STATFS does not carry them; the log does). */
-uint64_t backing_fills, backing_writebacks;
+/* FS_MAPSTATS: requests run and pages moved. */
+static uint64_t fills, pages_filled, writebacks, pages_written;
 
 void backing_init(uint64_t win)
 {
@@ -250,8 +250,15 @@ static void size_update(struct hold *h, uint32_t ino)
 
 	if (ext2_stat(&fs, ino, &st) < 0 || st.size == h->size_told)
 		return;
+	uint64_t old = h->size_told, tail = old & (PAGE_SIZE - 1);
 	h->size_told = st.size;
 	obj_call(PAGER_OBJ_SIZE, ino, st.size, 0, 0);
+	/* Grown: stores through a mapping past the old end, in the old last
+	 * page, never reached the file; the cache must read zero there too. */
+	if (st.size > old && tail && (peek(ino, old >> PAGE_SHIFT, 1) & 1)) {
+		uint64_t end = st.size - (old & ~(PAGE_SIZE - 1));
+		memset((uint8_t *)peek_area + tail, 0, (end < PAGE_SIZE ? end : PAGE_SIZE) - tail);
+	}
 }
 
 /* write()/pwrite() wrote data[0..n) at off to the block cache: the
@@ -304,7 +311,8 @@ static int64_t run_fill(const struct pager_backing_req *q)
 	 * zero: the pager gave zeroed pages, but a restart may have copied
 	 * bytes past today's end. */
 	memset(dst + done, 0, len - done);
-	backing_fills++;
+	fills++;
+	pages_filled += q->count;
 	return 0;
 }
 
@@ -335,7 +343,8 @@ static int64_t run_writeback(const struct pager_backing_req *q)
 	n = ext2_write(&fs, q->key, off, (const void *)q->window, bytes);
 	if (n < 0)
 		return n == -ERR_NOSPC ? n : -ERR_IO;
-	backing_writebacks++;
+	writebacks++;
+	pages_written += q->count;
 	return (uint64_t)n < bytes ? -ERR_NOSPC : 0;
 }
 
@@ -435,4 +444,14 @@ void backing_fetch(void)
 bool backing_wants_fetch(void)
 {
 	return backing_more && BREQ_MAX - nbreqs >= PAGER_OBJ_FETCH_MAX;
+}
+
+int64_t backing_stats(struct ipc_msg *reply)
+{
+	reply->w[1] = fills;
+	reply->w[2] = pages_filled;
+	reply->w[3] = writebacks;
+	reply->w[4] = pages_written;
+	reply->w[5] = nholds;
+	return 0;
 }

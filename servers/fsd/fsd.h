@@ -94,5 +94,6 @@ void backing_resized(uint32_t ino);
 void backing_fetch(void);
 void backing_retry(void);
 bool backing_wants_fetch(void);
+int64_t backing_stats(struct ipc_msg *reply);
 
 #endif
