@@ -2,7 +2,8 @@
 # mkfsimg.sh OUT SIZE BSIZE [PROGRAM...] : the ext2 disk image. The
 # programs (stripped) go in /bin; /data holds the test data the fs tests
 # expect (test/integration/test_fs.c). The feature list is explicit:
-# filetype, sparse_super, large_file, nothing else (docs/ext2.md).
+# filetype, sparse_super, large_file, nothing else (docs/ext2.md). With
+# FSIMG_BENCH=1, also the benchmarks' big files.
 set -eu
 out=$1; size=$2; bsize=$3; shift 3
 stage=$out.d
@@ -16,6 +17,12 @@ printf 'hello\n' > "$stage/data/hello.txt"
 awk 'BEGIN { for (i = 0; i < 300000; i++) printf "%c", 65 + i % 23 }' > "$stage/data/big.bin"
 # 4 MiB, more than the server's cache: reading it keeps the disk busy.
 awk 'BEGIN { for (i = 0; i < 65536; i++) printf "cold %058d\n", i }' > "$stage/data/cold.bin"
+# The bench image (FSIMG_BENCH=1, tools/bench.sh): two 16 MiB files for
+# the file-mapping benchmarks, read cold from the disk.
+if [ -n "${FSIMG_BENCH:-}" ]; then
+	awk 'BEGIN { for (i = 0; i < 262144; i++) printf "seq %059d\n", i }' > "$stage/data/seq16.bin"
+	awk 'BEGIN { for (i = 0; i < 262144; i++) printf "c16 %059d\n", i }' > "$stage/data/cold16.bin"
+fi
 printf 'read only\n' > "$stage/data/readonly.txt"
 chmod 0444 "$stage/data/readonly.txt"
 printf 'write only\n' > "$stage/data/writeonly.txt"

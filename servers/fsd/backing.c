@@ -54,6 +54,7 @@ static struct breq *bparked[BREQ_MAX];
 static unsigned nbreqs, nbparked;
 
 bool backing_more;		/* fetch again: the last fetch did not drain the queue */
+static bool draining;		/* backing_drain: run everything synchronously */
 static uint64_t window;		/* the backing window (PAGER_FS_REGISTER's w3), 0: none */
 static uint64_t req_area_end;	/* requests' pages lie in [window, req_area_end) */
 static uint64_t peek_area;	/* our pages for PAGER_OBJ_PEEK */
@@ -153,8 +154,9 @@ int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs
 		return -ERR_INVAL;
 	if (q->length > USER_TOP)
 		return -ERR_NOMEM;
-	if (q->offset > UINT64_MAX - USER_TOP)
-		return -ERR_OVERFLOW;	/* offset + length would wrap */
+	/* Past the largest file offset (Linux: MAX_LFS_FILESIZE), or wrapping. */
+	if (q->offset > (1ul << 63) - ((q->length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
+		return -ERR_OVERFLOW;
 	if ((e = ext2_stat(&fs, ino, &st)) < 0)
 		return e == -ERR_AGAIN ? FSD_PARK_DISK : e;
 	if ((st.mode & S_IFMT) != S_IFREG)
@@ -385,12 +387,17 @@ static void breq_run(struct breq *b)
 		return;
 	}
 	/* Nowait: a block not cached parks the request while the disk
-	 * reads it (the fill's data; the write-back's block map). */
-	ext2_set_nowait(&fs, nbparked < BREQ_MAX);
+	 * reads it (the fill's data; the write-back's block map). Not while
+	 * draining for a sync: that waits for everything anyway. */
+	bool was = fs.nowait_wanted;
+	ext2_set_nowait(&fs, !draining && nbparked < BREQ_MAX);
 	r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
-	ext2_set_nowait(&fs, false);
-	if (r == -ERR_AGAIN && disk_start_async() < 0)
-		r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);	/* wait here */
+	ext2_set_nowait(&fs, was);
+	if (r == -ERR_AGAIN && disk_start_async() < 0) {
+		ext2_set_nowait(&fs, false);	/* wait here */
+		r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
+		ext2_set_nowait(&fs, was);
+	}
 	if (r == -ERR_AGAIN) {
 		bparked[nbparked++] = b;
 		return;
@@ -438,6 +445,23 @@ void backing_fetch(void)
 		}
 	}
 	backing_more = true;	/* no room now: fetch when some are answered */
+}
+
+/*
+ * Before FS_SYNC and FS_FSYNC: run every backing request the pager has
+ * queued, and the parked ones, waiting for the disk. A process's exit or
+ * munmap queues the write-back of its dirty pages and then the release
+ * of the file; init's sync at shutdown must find them done, or the
+ * stores and an unlinked file's freeing would be lost.
+ */
+void backing_drain(void)
+{
+	if (!nholds && !nbreqs)
+		return;		/* no file object: nothing can be queued */
+	draining = true;
+	backing_retry();
+	backing_fetch();
+	draining = false;
 }
 
 /* Whether the main loop has backing work to do. */

@@ -93,6 +93,7 @@ void backing_wrote(uint32_t ino, uint64_t off, const uint8_t *data, uint64_t n);
 void backing_resized(uint32_t ino);
 void backing_fetch(void);
 void backing_retry(void);
+void backing_drain(void);
 bool backing_wants_fetch(void);
 int64_t backing_stats(struct ipc_msg *reply);
 

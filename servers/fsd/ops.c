@@ -540,6 +540,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	case FS_FSYNC:
 		if (!(f = fd_file(c, q.fd)))
 			return -ERR_BADF;
+		backing_drain();
 		return ext2_fsync(&fs, f->ino);
 	case FS_DUP:
 		if (!fd_file(c, q.fd))
@@ -585,6 +586,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		reply->w[5] = fs.flushes;
 		return 0;
 	case FS_SYNC:
+		backing_drain();
 		return ext2_sync(&fs);
 	case FS_MAPSTATS:
 		return backing_stats(reply);
