@@ -32,4 +32,22 @@ static inline const struct fault_policy *fault_policy_for(const struct vma *v)
 	return &fault_policy_resident;
 }
 
+/*
+ * Backing-store policies (policy_backing.c): how many pages a fill brings
+ * in for a fault (read-around), and when and how much background
+ * write-back does. One table now; the values may be changed at run time.
+ */
+struct backing_policy {
+	const char *name;
+	/* Pages a fill for a fault at object index idx of v asks for,
+	 * from idx up (1 .. BACKING_FILL_MAX; the mechanism stops at the
+	 * VMA's end, EOF and pages already there). */
+	uint64_t (*fill_pages)(const struct vma *v, uint64_t idx);
+	uint64_t dirty_expire;		/* rdtime ticks a page may stay dirty */
+	uint64_t writeback_batch;	/* pages per background pass, at most */
+};
+
+extern struct backing_policy backing_policy_default;
+extern struct backing_policy *backing_policy;
+
 #endif

@@ -42,6 +42,13 @@ struct proc {
 	bool oom_protected;	/* init and servers: never the OOM victim */
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
 	char name[32];
+	/* A fault suspended on a file page's fill (backing.c): its saved
+	 * reply (0: none), address and access, the page's record, and the
+	 * next process waiting on the same page. */
+	uint64_t wait_reply;
+	uint64_t wait_va, wait_access;
+	struct fpage *wait_page;
+	struct proc *wait_next;
 };
 
 /* The default limit on a process's mapped pages: all of user space. */

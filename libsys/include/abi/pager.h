@@ -88,10 +88,15 @@
  *                      (ftruncate, a write past EOF)   past a shrunk end leave every
  *                                                      mapping; the partial last page's
  *                                                      tail is zeroed)
- *  PAGER_OBJ_PEEK      w0 key, w1 first page index,    w0 bit i set: page w1+i is
+ *  PAGER_OBJ_PEEK      w0 key, w1 first page index,    w0 (and w1) bit i set: page w1+i is
  *                      w2 pages (<= 64), w3 window     cached and mapped R/W at
  *                      address (page-aligned, in the   w3 + i pages, until the server's
- *                      server's window)                next PAGER_OBJ_* call
+ *                      window's last BACKING_PEEK_     next PAGER_OBJ_* call
+ *                      PAGES pages)
+ * Every PAGER_OBJ_* from another process: -ERR_PERM. Each PAGER_OBJ_MAP
+ * reply with w1 = 1 pairs with exactly one later BACKING_RELEASE for the
+ * key (holds are counted). An extending write sends PAGER_OBJ_SIZE before
+ * it writes peeked pages.
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -188,11 +193,12 @@ enum pager_label {
 #define BACKING_SYNC		3
 #define BACKING_RELEASE		4
 #define BACKING_WINDOW_PAGES	512
-#define BACKING_FILL_MAX	16	/* pages per BACKING_FILL */
+#define BACKING_FILL_MAX	16	/* pages per BACKING_FILL (and WRITEBACK) */
 /* The window's last BACKING_PEEK_PAGES pages are the server's for
  * PAGER_OBJ_PEEK (w3 and its w2 pages must lie there); the pager hands
- * out only the pages before them to requests. */
+ * out only the first BACKING_REQ_PAGES to requests. */
 #define BACKING_PEEK_PAGES	64
+#define BACKING_REQ_PAGES	(BACKING_WINDOW_PAGES - BACKING_PEEK_PAGES)
 
 struct pager_backing_req {
 	uint32_t op;		/* BACKING_* */
