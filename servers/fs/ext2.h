@@ -48,6 +48,12 @@ struct ext2_blockdev_ops {
 	int (*write)(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count,
 		     const void *const bufs[]);
 	int (*flush)(void *ctx);
+	/* Optional (NULL: none). Around a write-back of many buffers that
+	 * the engine leaves untouched until batch_end: writes in between
+	 * may return before they complete; batch_end waits for all of them
+	 * and returns the first error, or 0. */
+	void (*batch_begin)(void *ctx);
+	int (*batch_end)(void *ctx);
 };
 
 /* What the user of the engine provides at mount. */

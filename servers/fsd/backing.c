@@ -186,12 +186,16 @@ int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs
  * PAGER_OBJ_* call. */
 static uint64_t peek(uint32_t ino, uint64_t first, uint64_t n)
 {
-	int64_t r;
+	struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_PEEK, 0, 0),
+			     .w = { ino, first, n, peek_area } };
 
 	if (!window || !n || n > BACKING_PEEK_PAGES)
 		return 0;
-	r = obj_call(PAGER_OBJ_PEEK, ino, first, n, peek_area);
-	return r < 0 ? 0 : (uint64_t)r;
+	/* The mask is also in w1: with bit 63 set, w0 reads as negative. */
+	int64_t r = pager_call(&m);
+	if (r < 0 && r > -4096)
+		return 0;	/* an error: nothing peeked */
+	return m.w[1] & (n == 64 ? ~0ul : (1ul << n) - 1);
 }
 
 /* Copy between buf and the cached pages of [off, off+n): into the cache

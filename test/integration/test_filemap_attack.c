@@ -268,6 +268,7 @@ static void fsd_dies(void)
 	fflush(stdout);
 	pid_t later = fork();
 	if (later == 0) {
+		flags[3] = 1;	/* past fork's last call to the server */
 		while (!flags[2])
 			sys_yield();
 		_exit(p[3 * PS] == 0x7f ? 3 : 0);	/* missing, no server: SIGBUS */
@@ -277,7 +278,7 @@ static void fsd_dies(void)
 	pid_t f = fork();
 	if (f == 0)
 		_exit(cold_reader(0));
-	while (!flags[0])
+	while (!flags[0] || !flags[3])
 		sys_yield();
 	CHECK_EQ(kill((pid_t)fsd_pid, SIGKILL), 0);
 	CHECK_EQ(waitpid((pid_t)fsd_pid, &status, 0), fsd_pid);
