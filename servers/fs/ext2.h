@@ -240,6 +240,10 @@ int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 		       void *bufs[]);
 void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 			 int status);
+/* Read-ahead (file.c): in nowait mode, -ERR_AGAIN and ext2_wanted name
+ * the first uncached run of ino's blocks in [off, off+len) (nothing is
+ * copied); the server reads it asynchronously as in step 2. 0: none. */
+int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len);
 
 /* check.c: recount bitmaps, free counts and directories per group; 0 if
  * they all agree, else -ERR_IO and a log line naming the first mismatch. */

@@ -37,6 +37,8 @@ struct hold {
 	uint32_t ino;		/* 0: free */
 	uint32_t objects;
 	uint64_t size_told;
+	uint64_t ra_next;	/* read-ahead: the page a sequential fill starts at */
+	uint64_t ra_until;	/* pages before this are read or being read */
 	int16_t next;		/* hash chain: index, or -1 */
 };
 static struct hold holds[HOLDS_MAX];
@@ -354,6 +356,39 @@ static int64_t run_writeback(const struct pager_backing_req *q)
 	return (uint64_t)n < bytes ? -ERR_NOSPC : 0;
 }
 
+/*
+ * Read-ahead for fills that follow each other (the pager's read-around is
+ * BACKING_FILL_MAX pages a fault): keep the next READAHEAD_PAGES of the
+ * file being read into the block cache while the pager maps these, so a
+ * sequential scan finds the disk's data there or on its way, in larger
+ * requests. Started when a fill comes within half the window of its end.
+ */
+#define READAHEAD_PAGES	64
+
+static void readahead(const struct pager_backing_req *q)
+{
+	struct hold *h = hold_find(q->key);
+	uint64_t end = q->index + q->count;
+
+	if (!h)
+		return;
+	if (q->index != h->ra_next && end != h->ra_next) {
+		h->ra_next = end;	/* not sequential: start over from here */
+		h->ra_until = end;
+		return;
+	}
+	h->ra_next = end;
+	if (end + READAHEAD_PAGES / 2 < h->ra_until)
+		return;
+	uint64_t from = h->ra_until > end ? h->ra_until : end, to = end + READAHEAD_PAGES;
+	bool was = fs.nowait_wanted;
+	ext2_set_nowait(&fs, true);
+	if (ext2_readahead(&fs, q->key, from << PAGE_SHIFT, (to - from) << PAGE_SHIFT) == -ERR_AGAIN)
+		disk_start_async();	/* nobody waits on it: failing is fine */
+	ext2_set_nowait(&fs, was);
+	h->ra_until = to;
+}
+
 static void breq_free(struct breq *b)
 {
 	b->used = false;
@@ -402,6 +437,8 @@ static void breq_run(struct breq *b)
 		r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
 		ext2_set_nowait(&fs, was);
 	}
+	if (q->op == BACKING_FILL && !draining && r != -ERR_AGAIN)
+		readahead(q);
 	if (r == -ERR_AGAIN) {
 		bparked[nbparked++] = b;
 		return;
