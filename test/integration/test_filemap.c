@@ -18,7 +18,7 @@
  *   waits       a fault waiting on the disk does not stop another
  *               process's anonymous faults; two processes faulting on
  *               one missing page cause one read
- *   errors, attacks, fsd_dies, durable, exit   test_filemap_attack.c
+ *   errors, attacks, enospc, fsd_dies, durable, exit   test_filemap_attack.c
  *   bench                                      test_filemap_bench.c
  */
 #include <errno.h>

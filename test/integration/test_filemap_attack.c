@@ -6,6 +6,8 @@
  *             huge lengths, wrapping offsets, bad flags; PAGER_OBJ_* from
  *             a client (-ERR_PERM); processes killed while their faults
  *             wait on the disk; nothing leaks, the pager's check passes
+ *   enospc    stores into a sparse mapping larger than the disk's room:
+ *             msync fails (EIO), the disk stays consistent and usable
  *   fsd_dies  the file server is killed: resident pages stay readable,
  *             a missing page is SIGBUS, a fault waiting then is SIGBUS
  *   durable   stores through MAP_SHARED, msync(MS_SYNC), a marker line:
@@ -301,6 +303,44 @@ static void fsd_dies(void)
 	CHECK_EQ(pager_check(), 0);
 }
 
+/* ---- enospc ---- */
+
+/* Stores into a sparse mapped file larger than the free space: the
+ * write-backs that find no room fail, msync says EIO, what was written
+ * reads back, and the disk is consistent and usable afterwards. */
+static void enospc(void)
+{
+	struct ipc_msg m = { 0 };
+	int fd = open("/sparse", O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	CHECK_EQ(fs_call(FS_STATFS, &m, 0), 0);
+	uint64_t room = m.w[1] * m.w[2], size = (room + (2u << 20)) & ~(PS - 1);
+	CHECK_EQ(ftruncate(fd, (off_t)size), 0);
+	volatile char *p = mmap(NULL, size, RW, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return;
+	for (uint64_t i = 0; i < size; i += PS)
+		p[i] = 'n';
+	errno = 0;
+	CHECK_EQ(msync((void *)p, size, MS_SYNC), -1);
+	CHECK(errno == EIO || errno == ENOSPC);
+	printf("filemap: %lu bytes stored, %lu free: msync errno %d\n", (unsigned long)size,
+	       (unsigned long)room, errno);
+	CHECK_EQ(p[0], 'n');
+	char c = 0;
+	CHECK_EQ(pread(fd, &c, 1, 0), 1);
+	CHECK_EQ(c, 'n');
+	CHECK_EQ(munmap((void *)p, size), 0);
+	close(fd);
+	CHECK_EQ(unlink("/sparse"), 0);
+	sync();
+	/* Room again. */
+	fd = make_file("/after", 3 * PS, 13);
+	CHECK_EQ(fsync(fd), 0);
+	close(fd);
+}
+
 /* ---- durability ---- */
 
 static uint64_t lines(volatile char *p, const char *word, int n)
@@ -374,7 +414,7 @@ int run_filemap_attack(const char *mode)
 {
 	static const struct { const char *name; void (*run)(void); } modes[] = {
 		{ "errors", errors }, { "attacks", attacks }, { "fsd_dies", fsd_dies },
-		{ "exit", exits },
+		{ "exit", exits }, { "enospc", enospc },
 	};
 	char name[64];
 
