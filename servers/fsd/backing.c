@@ -142,15 +142,13 @@ static int64_t obj_call(uint64_t label, uint64_t a, uint64_t b, uint64_t c, uint
 }
 
 /* FS_MMAP on an open file (ino, opened with oflags) for client pid. */
-int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs_mmap_req *q,
-		     struct ipc_msg *reply)
+int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs_mmap_req *q)
 {
 	uint64_t kind = q->flags & (PMAP_SHARED | PMAP_PRIVATE);
 	int acc = (int)(oflags & FS_O_ACCMODE);
 	struct ext2_stat st;
 	int e;
 
-	(void)reply;
 	if (!q->length || (q->flags & PMAP_ANONYMOUS) ||
 	    (kind != PMAP_SHARED && kind != PMAP_PRIVATE) || (q->offset & (PAGE_SIZE - 1)))
 		return -ERR_INVAL;
@@ -200,12 +198,12 @@ static uint64_t peek(uint32_t ino, uint64_t first, uint64_t n)
 	return m.w[1] & (n == 64 ? ~0ul : (1ul << n) - 1);
 }
 
-/* Copy between buf and the cached pages of [off, off+n): into the cache
- * (a write) or out of it (a read). Returns the bitmask of pages found. */
-static uint64_t cache_copy(uint32_t ino, uint64_t off, uint8_t *buf, uint64_t n, bool to_cache)
+/* Copy between buf and the peeked pages (mask, from page first) of
+ * [off, off+n): into the cache (a write) or out of it (a read). */
+static void copy_peeked(uint64_t mask, uint64_t first, uint64_t off, uint8_t *buf, uint64_t n,
+			bool to_cache)
 {
-	uint64_t first = off >> PAGE_SHIFT, last = (off + n - 1) >> PAGE_SHIFT;
-	uint64_t mask = peek(ino, first, last - first + 1);
+	uint64_t last = (off + n - 1) >> PAGE_SHIFT;
 
 	for (uint64_t p = first; mask && p <= last; p++) {
 		if (!(mask & (1ul << (p - first))))
@@ -221,6 +219,15 @@ static uint64_t cache_copy(uint32_t ino, uint64_t off, uint8_t *buf, uint64_t n,
 		else
 			memcpy(buf + (lo - off), w, hi - lo);
 	}
+}
+
+/* Peek the pages of [off, off+n) and copy as copy_peeked; the mask. */
+static uint64_t cache_copy(uint32_t ino, uint64_t off, uint8_t *buf, uint64_t n, bool to_cache)
+{
+	uint64_t first = off >> PAGE_SHIFT, last = (off + n - 1) >> PAGE_SHIFT;
+	uint64_t mask = peek(ino, first, last - first + 1);
+
+	copy_peeked(mask, first, off, buf, n, to_cache);
 	return mask;
 }
 
@@ -241,12 +248,15 @@ int64_t backing_read(uint32_t ino, uint64_t off, uint8_t *out, uint64_t count)
 		return 0;
 	if (count > st.size - off)
 		count = st.size - off;
-	uint64_t pages = ((off + count - 1) >> PAGE_SHIFT) - (off >> PAGE_SHIFT) + 1;
-	if (cache_copy(ino, off, out, count, false) == (1ul << pages) - 1)
+	uint64_t first = off >> PAGE_SHIFT, pages = ((off + count - 1) >> PAGE_SHIFT) - first + 1;
+	uint64_t mask = cache_copy(ino, off, out, count, false);
+	if (mask == (1ul << pages) - 1)
 		return (int64_t)count;
 	if ((n = ext2_read(&fs, ino, off, out, count)) <= 0)
 		return n;
-	cache_copy(ino, off, out, (uint64_t)n, false);
+	/* The peeked pages stay mapped until our next call to the pager,
+	 * and the read made none: lay them over the block cache's bytes. */
+	copy_peeked(mask, first, off, out, (uint64_t)n, false);
 	return n;
 }
 

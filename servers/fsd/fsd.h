@@ -86,8 +86,7 @@ bool fsd_is_open(void *ctx, uint32_t ino);
 /* backing.c: file-backed mappings (docs/page-cache.md). */
 void backing_init(uint64_t window);
 bool backing_holds(uint32_t ino);
-int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs_mmap_req *q,
-		     struct ipc_msg *reply);
+int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs_mmap_req *q);
 int64_t backing_read(uint32_t ino, uint64_t off, uint8_t *out, uint64_t count);
 void backing_wrote(uint32_t ino, uint64_t off, const uint8_t *data, uint64_t n);
 void backing_resized(uint32_t ino);

@@ -500,7 +500,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		memcpy(&mq, r->m.w, sizeof(mq));
 		if (!(f = fd_file(c, mq.fd)))
 			return -ERR_BADF;
-		return backing_mmap(pid, f->ino, f->flags, &mq, reply);
+		return backing_mmap(pid, f->ino, f->flags, &mq);
 	}
 	case FS_FSTAT:
 		if (!(f = fd_file(c, q.fd)))

@@ -201,6 +201,21 @@ static void coherence(void)
 	p[PS - 1] = 'E';
 	CHECK_EQ(pread(fd, buf, 2, PS - 1), 2);
 	CHECK(buf[0] == 'E' && buf[1] == 'w');
+	/* A read() over a page the pager has (dirty) and one it has not. */
+	int fd3 = make_file("/m1b", 3 * PS, 3);
+	volatile char *h = mmap(NULL, 3 * PS, RW, MAP_SHARED, fd3, 0);
+	CHECK(h != MAP_FAILED);
+	if (h != MAP_FAILED) {
+		CHECK_EQ(madvise((void *)h, 3 * PS, MADV_RANDOM), 0);	/* no read-around */
+		h[PS - 2] = 'H';
+		CHECK_EQ(pread(fd3, buf, PS, PS - 2048), (ssize_t)PS);
+		CHECK_EQ(buf[2046], 'H');
+		CHECK(is_pat(buf, PS - 2048, 2046, 3));
+		CHECK(is_pat(buf + 2047, PS - 2048 + 2047, PS - 2047, 3));
+		munmap((void *)h, 3 * PS);
+	}
+	close(fd3);
+	unlink("/m1b");
 	/* The stores reach the file: after msync and a new open the disk
 	 * side agrees (the page cache is dropped by munmap of the last
 	 * mapping and a later read()). */
