@@ -469,17 +469,24 @@ void backing_retry(void)
 }
 
 /* The pager notified us (or an earlier fetch left requests queued):
- * fetch and run until its queue is empty or our table is full. */
-void backing_fetch(void)
+ * fetch and run until its queue is empty or our table is full. Returns
+ * whether the pager has process ends for PAGER_FS_DEAD (FETCH's w1; 1
+ * too when we did not ask). */
+bool backing_fetch(void)
 {
 	struct pager_backing_req batch[PAGER_OBJ_FETCH_MAX];
+	bool ends = true;
 
 	backing_more = false;
 	while (BREQ_MAX - nbreqs >= PAGER_OBJ_FETCH_MAX) {
-		struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_FETCH, 0, 0) };
+		/* w1 = 1: a pager that leaves w1 as it came says "ask". */
+		struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_FETCH, 0, 0), .w = { 0, 1 } };
 		int64_t n = pager_call(&m);
-		if (n <= 0)
-			return;
+		if (n < 0)
+			return true;
+		ends = m.w[1] != 0;
+		if (n == 0)
+			return ends;
 		if ((uint64_t)n > PAGER_OBJ_FETCH_MAX)
 			n = PAGER_OBJ_FETCH_MAX;
 		if (ipc_len(m.info) < (uint64_t)n * sizeof(batch[0]))
@@ -496,6 +503,7 @@ void backing_fetch(void)
 		}
 	}
 	backing_more = true;	/* no room now: fetch when some are answered */
+	return ends;
 }
 
 /*

@@ -90,7 +90,7 @@ int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs
 int64_t backing_read(uint32_t ino, uint64_t off, uint8_t *out, uint64_t count);
 void backing_wrote(uint32_t ino, uint64_t off, const uint8_t *data, uint64_t n);
 void backing_resized(uint32_t ino);
-void backing_fetch(void);
+bool backing_fetch(void);
 void backing_retry(void);
 void backing_drain(void);
 bool backing_wants_fetch(void);

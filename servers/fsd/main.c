@@ -303,10 +303,13 @@ int main(int argc, char **argv)
 		}
 		if (disk_finish_async())
 			fsd_retry_parked();
-		/* The pager's one notification: deaths and backing requests. */
+		/* The pager's one notification: deaths and backing requests.
+		 * FETCH says whether there are deaths to ask for: a wake for
+		 * a fill costs one call, not two. */
 		if (deaths_pending) {
-			reap_deaths();
-			backing_fetch();
+			deaths_pending = false;
+			if (backing_fetch())
+				reap_deaths();
 		} else if (backing_wants_fetch()) {
 			backing_fetch();
 		}
