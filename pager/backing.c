@@ -57,6 +57,7 @@ static struct { uint64_t pfn, va; } pins[64];
 static unsigned npins;
 
 void fsconn_kick(void);
+uint64_t fsconn_deaths_pending(void);
 void backing_orphan_all(void);
 
 static void enqueue(struct breq *b)
@@ -82,12 +83,18 @@ static struct breq *dequeue(void)
 	return b;
 }
 
-/* n consecutive free window pages: the first, or -1. */
+/* n consecutive free window pages: the first, or -1. Whole words in
+ * use are skipped, so a full window costs 7 steps. */
 static int64_t slots_take(uint32_t n)
 {
 	uint32_t run = 0;
 
 	for (uint32_t i = 0; i < BACKING_REQ_PAGES; i++) {
+		if (!(i % 64) && slot_bits[i / 64] == ~0ul) {
+			run = 0;
+			i += 63;
+			continue;
+		}
 		if ((slot_bits[i / 64] >> (i % 64)) & 1) {
 			run = 0;
 			continue;
@@ -183,6 +190,8 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
 		max = BACKING_FILL_MAX;
 	if (!max || !(b = calloc(1, sizeof(*b))))
 		return -ERR_NOMEM;
+	/* Zeroed, though the server writes every byte of a fill: a freed
+	 * frame's old contents (some ended process's) are nobody's to see. */
 	for (n = 0; n < max; n++) {
 		uint64_t i = idx + n;
 		int64_t pfn;
@@ -197,7 +206,6 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
 			break;
 		}
 		fp->flags |= FP_BUSY;
-		fp->pfn = (uint64_t)pfn;
 		b->pg[n] = fp;
 		b->pfn[n] = (uint64_t)pfn;
 	}
@@ -205,6 +213,16 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
 		free(b);
 		return -ERR_NOMEM;
 	}
+	/* Ascending frames for ascending pages (the allocator hands them
+	 * out downwards): fault-around then maps the fill in one run. */
+	for (uint64_t k = 1; k < n; k++)
+		for (uint64_t j = k; j && b->pfn[j - 1] > b->pfn[j]; j--) {
+			uint64_t t = b->pfn[j];
+			b->pfn[j] = b->pfn[j - 1];
+			b->pfn[j - 1] = t;
+		}
+	for (uint64_t k = 0; k < n; k++)
+		b->pg[k]->pfn = b->pfn[k];
 	fo->nbusy += n;
 	b->fo = fo;
 	b->r = (struct pager_backing_req){ .op = BACKING_FILL, .key = fo->key, .index = idx,
@@ -630,6 +648,7 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 	case PAGER_OBJ_MAP:
 		return obj_map(p, m);
 	case PAGER_OBJ_FETCH:
+		w[1] = fsconn_deaths_pending();
 		return obj_fetch(out_len);
 	case PAGER_OBJ_DONE:
 		return obj_done(w[0], w[1]);

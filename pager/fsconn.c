@@ -121,6 +121,13 @@ int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
 	return -ERR_NOSYS;
 }
 
+/* Ends the server has not fetched yet (PAGER_OBJ_FETCH's w1: on a wake
+ * with none, the server need not call PAGER_FS_DEAD). */
+uint64_t fsconn_deaths_pending(void)
+{
+	return dead_count + dead_lost;
+}
+
 /* Tell the server there are backing requests (backing.c): the same
  * notification as deaths; on any wake it asks for both. */
 void fsconn_kick(void)

@@ -12,6 +12,7 @@
 #define PAGER_POLICY_H
 
 #include <stdint.h>
+#include "abi/pager.h"
 #include "vma.h"
 
 struct fault_policy {
@@ -25,11 +26,11 @@ struct fault_policy {
 extern const struct fault_policy fault_policy_none;	/* policy_none.c */
 extern const struct fault_policy fault_policy_resident;	/* policy_resident.c */
 
-/* The policy for faults in v: today one for every mapping. */
+/* The policy for faults in v: none under madvise(MADV_RANDOM) (as it
+ * turns off read-around), else resident. */
 static inline const struct fault_policy *fault_policy_for(const struct vma *v)
 {
-	(void)v;
-	return &fault_policy_resident;
+	return v->advice == PADV_RANDOM ? &fault_policy_none : &fault_policy_resident;
 }
 
 /*

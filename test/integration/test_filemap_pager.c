@@ -10,9 +10,22 @@
  *            PAGER_MSYNC checks its arguments as POSIX says (EINVAL for an
  *            unaligned address, MS_SYNC|MS_ASYNC or unknown flags, ENOMEM
  *            for a range not mapped) and does nothing on anonymous memory.
+ *   waitdie  (with the file server and a disk) processes killed while
+ *            their faults wait for fills, alone and among others waiting
+ *            on the same pages: the others get the right bytes, the
+ *            checker finds every frame accounted for, and once the file is
+ *            unmapped everywhere its cache is gone (PAGER_VMA_LIST shows
+ *            no file VMA left, the free frames come back).
+ *   oomcache (with the file server) a file read through a mapping fills
+ *            the cache; a child then touches more anonymous memory than is
+ *            free: the cache's clean pages are dropped instead of anyone
+ *            being killed, and the mapping reads the file again after.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include "attack.h"
+#include "libsys_file.h"
 
 static const uint64_t obj_labels[] = {
 	PAGER_OBJ_MAP, PAGER_OBJ_FETCH, PAGER_OBJ_DONE, PAGER_OBJ_SIZE, PAGER_OBJ_PEEK,
@@ -100,12 +113,176 @@ static int run_perm(void)
 	return t_done("filemap_pager_perm");
 }
 
+/* ---- waitdie ---- */
+
+#define WD_PAGES	1024	/* a 4 MiB file */
+
+static char wd_pat(uint64_t i)
+{
+	return (char)('A' + (i * 13 + i / PS) % 23);
+}
+
+/* Map the file and read pages from `first` on, `step` apart (RANDOM:
+ * one page per fill, so every fault waits), checking each; flags[slot]
+ * set once mapped. 0 if every byte was right. */
+static int wd_reader(uint64_t first, uint64_t step, int slot)
+{
+	int fd = open("/wd", O_RDONLY);
+	volatile char *p = fd < 0 ? MAP_FAILED : mmap(NULL, WD_PAGES * PS, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return 1;
+	madvise((void *)p, WD_PAGES * PS, MADV_RANDOM);
+	shared[slot] = 1;
+	for (uint64_t i = first; i < WD_PAGES; i += step) {
+		uint64_t off = i * PS + (i * 31) % PS;
+		if (p[off] != wd_pat(off))
+			return 2;
+	}
+	return 0;
+}
+
+static void wd_make(void);
+
+static int wd_pid_status(pid_t pid)
+{
+	int st = -1;
+
+	return waitpid(pid, &st, 0) == pid ? st : -1;
+}
+
+static int run_waitdie(void)
+{
+	struct mem_info m0, m1;
+
+	shared = mmap(NULL, PS, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(fs_start(libsys_start_info.devices, libsys_start_info.ndevices) > 0);
+	wd_make();
+	CHECK_EQ(mem_info(&m0), 0);
+	/* One reader killed at a different moment each round. */
+	for (int round = 0; round < 12; round++) {
+		shared[1] = 0;
+		fflush(stdout);
+		pid_t c = fork();
+		if (c == 0)
+			_exit(wd_reader((uint64_t)round * 7, 3, 1));
+		while (!shared[1])
+			sys_yield();
+		for (int i = 0; i < round * 5; i++)
+			sys_yield();
+		kill(c, SIGKILL);
+		int st = wd_pid_status(c);
+		CHECK(st == SIGKILL || IS_EXIT(st, 0));
+		CHECK_EQ(pager_check(), 0);
+	}
+	/* Three readers on the same pages, the middle one killed: the
+	 * others' waits (and the fills) go on. */
+	for (int round = 0; round < 4; round++) {
+		pid_t r[3];
+		for (int k = 0; k < 3; k++) {
+			shared[2 + k] = 0;
+			fflush(stdout);
+			r[k] = fork();
+			if (r[k] == 0)
+				_exit(wd_reader((uint64_t)round, 5, 2 + k));
+		}
+		for (int k = 0; k < 3; k++)
+			while (r[k] > 0 && !shared[2 + k])
+				sys_yield();
+		for (int i = 0; i < 3 + round * 7; i++)
+			sys_yield();
+		kill(r[1], SIGKILL);
+		int st = wd_pid_status(r[1]);
+		CHECK(st == SIGKILL || IS_EXIT(st, 0));
+		st = wd_pid_status(r[0]);
+		CHECK_EQ(st, 0);
+		st = wd_pid_status(r[2]);
+		CHECK_EQ(st, 0);
+		CHECK_EQ(pager_check(), 0);
+	}
+	/* Nobody maps the file now: its object and cache are gone. */
+	CHECK_EQ(mem_info(&m1), 0);
+	printf("filemap_pager: free frames %lu before, %lu after\n", (unsigned long)m0.free_pages,
+	       (unsigned long)m1.free_pages);
+	CHECK(m1.free_pages + 64 >= m0.free_pages);
+	after_attack("filemap_pager_waitdie");
+	return t_done("filemap_pager_waitdie");
+}
+
+/* ---- oomcache ---- */
+
+static uint64_t hog_pages;
+
+static int hog(void)
+{
+	volatile char *m = mmap(NULL, hog_pages * PS, RW, ANON_PRIV, -1, 0);
+
+	if (m == MAP_FAILED)
+		return 1;
+	for (uint64_t i = 0; i < hog_pages; i++)
+		m[i * PS] = 1;
+	return 0;
+}
+
+static void wd_make(void)
+{
+	static char buf[PS];
+	int fd = open("/wd", O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	CHECK(fd >= 0);
+	for (uint64_t pg = 0; fd >= 0 && pg < WD_PAGES; pg++) {
+		for (uint64_t i = 0; i < PS; i++)
+			buf[i] = wd_pat(pg * PS + i);
+		CHECK_EQ(write(fd, buf, PS), PS);
+	}
+	CHECK_EQ(fsync(fd), 0);
+	close(fd);
+}
+
+static int run_oomcache(void)
+{
+	struct mem_info mi;
+	int fd, st;
+
+	shared = mmap(NULL, PS, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(fs_start(libsys_start_info.devices, libsys_start_info.ndevices) > 0);
+	wd_make();
+	fd = open("/wd", O_RDONLY);
+	volatile char *p = mmap(NULL, WD_PAGES * PS, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return t_done("filemap_pager_oomcache");
+	for (uint64_t i = 0; i < WD_PAGES; i++)
+		CHECK_EQ(p[i * PS + 7], wd_pat(i * PS + 7));
+	image_warm();
+	CHECK_EQ(mem_info(&mi), 0);
+	/* More than is free, less than free plus the cache. */
+	hog_pages = mi.free_pages + WD_PAGES / 2;
+	printf("filemap_pager: %lu free, the hog touches %lu pages\n", (unsigned long)mi.free_pages,
+	       (unsigned long)hog_pages);
+	st = in_child(hog);
+	CHECK_EQ(st, 0);	/* not the out-of-memory victim */
+	for (uint64_t i = 0; i < WD_PAGES; i++)	/* read again from the file */
+		if (p[i * PS + 11] != wd_pat(i * PS + 11)) {
+			CHECK_EQ(p[i * PS + 11], wd_pat(i * PS + 11));
+			break;
+		}
+	CHECK_EQ(munmap((void *)p, WD_PAGES * PS), 0);
+	close(fd);
+	after_attack("filemap_pager_oomcache");
+	return t_done("filemap_pager_oomcache");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "perm";
 
 	if (!strcmp(mode, "perm"))
 		return run_perm();
+	if (!strcmp(mode, "waitdie"))
+		return run_waitdie();
+	if (!strcmp(mode, "oomcache"))
+		return run_oomcache();
 	printf("FAIL: unknown mode %s\n", mode);
 	return 1;
 }

@@ -81,7 +81,9 @@
  *                      the descriptor and its mode)    server then holds the inode
  *                                                      until BACKING_RELEASE)
  *  PAGER_OBJ_FETCH     -                               w0 n, payload n requests
- *                                                      (0: none queued)
+ *                                                      (0: none queued); w1 ends
+ *                                                      PAGER_FS_DEAD would report now
+ *                                                      (0: no need to call it)
  *  PAGER_OBJ_DONE      w0 token, w1 result (0, or      w0 0
  *                      -ERR_IO, -ERR_NOSPC)
  *  PAGER_OBJ_SIZE      w0 key, w1 new size in bytes    w0 0 (the cache follows: pages
