@@ -189,7 +189,7 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 			status = (int)t;
 			break;
 		}
-		if (plug && label == BLK_WRITE) {	/* waited for by the flush */
+		if (plug && label == BLK_WRITE) {	/* waited for by batch_end */
 			tags[t].plugged = true;
 			nplugged++;
 		} else {

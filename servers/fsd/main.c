@@ -223,7 +223,6 @@ void fsd_drop_pid(int64_t pid)
  * If its queue overflowed, ask it about every client we know. */
 static void reap_deaths(void)
 {
-	deaths_pending = false;
 	for (;;) {
 		struct ipc_msg m = { .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
 		int64_t n = pager_call(&m);
@@ -305,7 +304,8 @@ int main(int argc, char **argv)
 			fsd_retry_parked();
 		/* The pager's one notification: deaths and backing requests.
 		 * FETCH says whether there are deaths to ask for: a wake for
-		 * a fill costs one call, not two. */
+		 * a fill costs one call, not two. A wake that comes while
+		 * these run (a disk wait receives) sets the flag again. */
 		if (deaths_pending) {
 			deaths_pending = false;
 			if (backing_fetch())
