@@ -173,6 +173,14 @@ int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs
 	/* Guard the conversions: the pager sees exactly what was asked. */
 	if (om.prot != q->prot || om.flags != q->flags)
 		return -ERR_INVAL;
+#ifdef PMAP_FILE_RDONLY
+	/* Only we say a descriptor cannot write; a shared mapping of one
+	 * must never become writable (mprotect: EACCES). */
+	if (q->flags & PMAP_FILE_RDONLY)
+		return -ERR_INVAL;
+	if (kind == PMAP_SHARED && acc == FS_O_RDONLY)
+		om.flags |= PMAP_FILE_RDONLY;
+#endif
 	struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_MAP, sizeof(om), 0) };
 	memcpy(ipcbuf(), &om, sizeof(om));
 	int64_t r = pager_call(&m);

@@ -161,6 +161,23 @@ static int attacker(void *arg)
 		memcpy(ipcbuf(), &om, sizeof(om));
 		EXPECT(pager_call(&m), -ERR_PERM);
 	}
+	/* A file it may only read, mapped shared: it cannot be made
+	 * writable (Linux: EACCES, VM_MAYWRITE), so its stores could never
+	 * reach the file; a private mapping may (copy-on-write). */
+#ifdef PMAP_FILE_RDONLY
+	int ro = open("/data/readonly.txt", O_RDONLY);
+	void *r = mmap(NULL, PS, PROT_READ, MAP_SHARED, ro, 0);
+	if (r == MAP_FAILED)
+		bad++;
+	else if (mprotect(r, PS, PROT_READ | PROT_WRITE) == 0 || errno != EACCES) {
+		printf("filemap: attack: mprotect made a read-only file's shared mapping writable\n");
+		bad++;
+	}
+	void *rp = mmap(NULL, PS, PROT_READ, MAP_PRIVATE, ro, 0);
+	if (rp == MAP_FAILED || mprotect(rp, PS, PROT_READ | PROT_WRITE) != 0)
+		bad++;
+	EXPECT(raw_mmap(ro - FD_BASE, 0, PS, MAP_R, PMAP_SHARED | PMAP_FILE_RDONLY, 0), -ERR_INVAL);
+#endif
 	/* Still a working client. */
 	volatile char *p = mmap(NULL, PS, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED || p[0] != pat(0, 11))
