@@ -197,12 +197,12 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 /* The object could not give the page: a file page to wait for (the fault
  * is suspended), past EOF (SIGBUS), or out of memory / I/O (SIGKILL).
  * Whether to reply now. */
-static __attribute__((noinline, cold)) bool fault_failed(struct proc *p, struct vma *v,
-							  uint64_t page, uint64_t access,
-							  int err, struct ipc_msg *m)
+static __attribute__((noinline, cold)) bool fault_failed(struct proc *p, struct ipc_msg *m, int err)
 {
+	/* Found again rather than passed: fewer live values on the hot path. */
 	if (err == MEMOBJ_SUSPEND)
-		return backing_fault_missing(p, v, page, access, m);
+		return backing_fault_missing(p, vma_find(&p->vmas, m->w[0]), m->w[0] & ~(PAGE_SIZE - 1),
+					     m->w[1], m);
 	if (err == MEMOBJ_SIGBUS)
 		kill_for(p, m, PAGER_SIGBUS, "past the end of the file");
 	else
@@ -274,7 +274,7 @@ bool fault_handle(struct ipc_msg *m)
 	uint64_t page = addr & ~(PAGE_SIZE - 1);
 	err = fault_in_inline(v, page, access, &src, &rights);
 	if (err < 0)
-		return fault_failed(p, v, page, access, err, m);
+		return fault_failed(p, m, err);
 	m->info = ipc_info(FAULT_REPLY_MAP, 0, 0);
 	m->w[0] = src;
 	m->w[1] = page;

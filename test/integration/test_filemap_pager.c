@@ -20,6 +20,11 @@
  *            the cache; a child then touches more anonymous memory than is
  *            free: the cache's clean pages are dropped instead of anyone
  *            being killed, and the mapping reads the file again after.
+ *   expire   (with the file server) a store through MAP_SHARED that nobody
+ *            msyncs or unmaps reaches the file server by background
+ *            write-back once the page has been dirty for the policy's
+ *            5 s, and no sooner than that (FS_MAPSTATS counts it), while
+ *            requests reach the pager (backing_poll).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -273,6 +278,61 @@ static int run_oomcache(void)
 	return t_done("filemap_pager_oomcache");
 }
 
+/* ---- expire ---- */
+
+static uint64_t pages_written_back(void)
+{
+	struct ipc_msg m = { 0 };
+
+	CHECK_EQ(fs_call(FS_MAPSTATS, &m, 0), 0);
+	return m.w[4];
+}
+
+static uint64_t now_ticks(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+static int run_expire(void)
+{
+	const uint64_t hz = 10000000;	/* QEMU virt's timebase */
+	uint64_t w0, t0, t;
+	int fd;
+
+	shared = mmap(NULL, PS, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(fs_start(libsys_start_info.devices, libsys_start_info.ndevices) > 0);
+	wd_make();
+	fd = open("/wd", O_RDWR);
+	volatile char *p = mmap(NULL, 4 * PS, RW, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return t_done("filemap_pager_expire");
+	CHECK_EQ(p[PS], wd_pat(PS));
+	w0 = pages_written_back();
+	p[PS + 3] = '!';		/* dirty from now */
+	t0 = now_ticks();
+	/* Requests to the pager keep coming: each is a chance for it to
+	 * look (a timer will call backing_tick on an idle system). */
+	do {
+		struct mem_info mi;
+		t = now_ticks();
+		mem_info(&mi);
+	} while (pages_written_back() == w0 && t - t0 < 15 * hz);
+	printf("filemap_pager: written back after %lu ms\n", (unsigned long)((t - t0) / (hz / 1000)));
+	CHECK(pages_written_back() > w0);
+	CHECK(t - t0 >= 4 * hz);	/* not before it was due (less a margin) */
+	char c = 0;
+	CHECK_EQ(pread(fd, &c, 1, PS + 3), 1);
+	CHECK_EQ(c, '!');
+	CHECK_EQ(munmap((void *)p, 4 * PS), 0);
+	close(fd);
+	after_attack("filemap_pager_expire");
+	return t_done("filemap_pager_expire");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "perm";
@@ -283,6 +343,8 @@ int main(int argc, char **argv)
 		return run_waitdie();
 	if (!strcmp(mode, "oomcache"))
 		return run_oomcache();
+	if (!strcmp(mode, "expire"))
+		return run_expire();
 	printf("FAIL: unknown mode %s\n", mode);
 	return 1;
 }
