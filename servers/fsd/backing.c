@@ -173,13 +173,23 @@ int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs
 	/* Guard the conversions: the pager sees exactly what was asked. */
 	if (om.prot != q->prot || om.flags != q->flags)
 		return -ERR_INVAL;
+	/* A descriptor that cannot write: no store through its mapping may
+	 * ever reach the file, even after mprotect adds PROT_WRITE. */
 #ifdef PMAP_FILE_RDONLY
-	/* Only we say a descriptor cannot write; a shared mapping of one
-	 * must never become writable (mprotect: EACCES). */
+	/* Only we say so; the pager keeps the mapping from becoming
+	 * writable (mprotect: EACCES, as Linux). */
 	if (q->flags & PMAP_FILE_RDONLY)
 		return -ERR_INVAL;
 	if (kind == PMAP_SHARED && acc == FS_O_RDONLY)
 		om.flags |= PMAP_FILE_RDONLY;
+#else
+	/* The pager has no "may not write" mark: map it private. Until a
+	 * page is written, a private mapping's page is the file's cached
+	 * page itself (later changes seen, one copy in memory), so a
+	 * read-only shared mapping behaves the same; a store after mprotect
+	 * stays in the process (Linux refuses that mprotect instead). */
+	if (kind == PMAP_SHARED && acc == FS_O_RDONLY)
+		om.flags = (om.flags & ~(uint32_t)PMAP_SHARED) | PMAP_PRIVATE;
 #endif
 	struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_MAP, sizeof(om), 0) };
 	memcpy(ipcbuf(), &om, sizeof(om));

@@ -161,11 +161,26 @@ static int attacker(void *arg)
 		memcpy(ipcbuf(), &om, sizeof(om));
 		EXPECT(pager_call(&m), -ERR_PERM);
 	}
-	/* A file it may only read, mapped shared: it cannot be made
-	 * writable (Linux: EACCES, VM_MAYWRITE), so its stores could never
-	 * reach the file; a private mapping may (copy-on-write). */
-#ifdef PMAP_FILE_RDONLY
+	/* A file it may only read, mapped shared and then mprotect'ed
+	 * writable: no store reaches the file (read() would show it). */
 	int ro = open("/data/readonly.txt", O_RDONLY);
+	volatile char *rs = mmap(NULL, PS, PROT_READ, MAP_SHARED, ro, 0);
+	char c = 0;
+	if (rs == MAP_FAILED || rs[0] != 'r') {
+		bad++;
+	} else if (mprotect((void *)rs, PS, PROT_READ | PROT_WRITE) == 0) {
+		rs[0] = 'X';
+		msync((void *)rs, PS, MS_SYNC);
+		if (pread(ro, &c, 1, 0) != 1 || c != 'r') {
+			printf("filemap: attack: a store reached a file opened read-only\n");
+			bad++;
+		}
+	} else if (errno != EACCES) {
+		bad++;
+	}
+	/* (With the pager's mark, the mprotect itself is refused, as Linux;
+	 * a private mapping may become writable, copy-on-write.) */
+#ifdef PMAP_FILE_RDONLY
 	void *r = mmap(NULL, PS, PROT_READ, MAP_SHARED, ro, 0);
 	if (r == MAP_FAILED)
 		bad++;
@@ -218,6 +233,12 @@ static void attacks(void)
 	close(fd);
 	status = in_child(attacker, NULL);
 	CHECK_EQ(status, 0);
+	/* The read-only file as it was, after the attacker's end. */
+	fd = open("/data/readonly.txt", O_RDONLY);
+	char ro[16] = { 0 };
+	CHECK_EQ(read(fd, ro, sizeof(ro)), 10);
+	CHECK(!memcmp(ro, "read only\n", 10));
+	close(fd);
 	/* Killed while their faults wait on the disk: forked, and spawned. */
 	flags = shared_page();
 	mapstats(m0);
