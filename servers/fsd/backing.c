@@ -31,11 +31,13 @@
  * and make a new one for the same inode before we fetch the release),
  * and the size we last told the pager.
  */
-#define HOLDS_MAX	1024
-#define HOLD_HASH	256
+#define HOLDS_MAX	4096
+#define HOLD_HASH	1024
+#define HOLDS_PER_CLIENT	256	/* objects one process's mappings made and keep */
 struct hold {
 	uint32_t ino;		/* 0: free */
 	uint32_t objects;
+	int64_t maker;		/* the pid whose FS_MMAP made the first object */
 	uint64_t size_told;
 	uint64_t ra_next;	/* read-ahead: the page a sequential fill starts at */
 	uint64_t ra_until;	/* pages before this are read or being read */
@@ -44,6 +46,30 @@ struct hold {
 static struct hold holds[HOLDS_MAX];
 static int16_t hold_hash[HOLD_HASH];
 static unsigned nholds;
+
+/*
+ * Holds charged to the process that made them: one process cannot take
+ * the whole table (it could map thousands of files, closing each
+ * descriptor after mmap). A hold is charged until its release, even past
+ * its maker's end (its mappings are gone then, so the release follows).
+ */
+#define MAKERS	256
+static struct maker { int64_t pid; uint32_t holds; } makers[MAKERS];
+
+static struct maker *maker_of(int64_t pid, bool make)
+{
+	struct maker *free_one = NULL;
+
+	for (int i = 0; i < MAKERS; i++) {
+		if (makers[i].holds && makers[i].pid == pid)
+			return &makers[i];
+		if (!makers[i].holds && !free_one)
+			free_one = &makers[i];
+	}
+	if (make && free_one)
+		free_one->pid = pid;
+	return make ? free_one : NULL;
+}
 
 /* Backing requests being run (fetched, not yet answered). */
 #define BREQ_MAX	(2 * PAGER_OBJ_FETCH_MAX)
@@ -90,23 +116,38 @@ bool backing_holds(uint32_t ino)
 	return hold_find(ino) != NULL;
 }
 
-static bool hold_room(uint32_t ino)
+/* Room for a new hold of ino made by pid: 0, -ERR_NFILE (the table is
+ * full) or -ERR_NOMEM (pid's share is used up, as Linux's mmap past
+ * vm.max_map_count). */
+static int hold_room(uint32_t ino, int64_t pid)
 {
-	return nholds < HOLDS_MAX || hold_find(ino);
+	struct maker *mk;
+
+	if (hold_find(ino))
+		return 0;
+	if (nholds >= HOLDS_MAX)
+		return -ERR_NFILE;
+	if (!(mk = maker_of(pid, true)) || mk->holds >= HOLDS_PER_CLIENT)
+		return -ERR_NOMEM;
+	return 0;
 }
 
-static void hold_get(uint32_t ino, uint64_t size)
+static void hold_get(uint32_t ino, uint64_t size, int64_t pid)
 {
 	struct hold *h = hold_find(ino);
 
 	if (!h) {
+		struct maker *mk = maker_of(pid, true);
+		if (!mk)
+			return;	/* hold_room said there was room: cannot happen */
 		int i = 0;
 		while (i < HOLDS_MAX && holds[i].ino)
 			i++;
 		if (i == HOLDS_MAX)
 			return;	/* hold_room said there was room: cannot happen */
 		h = &holds[i];
-		*h = (struct hold){ .ino = ino, .next = hold_hash[ino % HOLD_HASH] };
+		*h = (struct hold){ .ino = ino, .maker = pid, .next = hold_hash[ino % HOLD_HASH] };
+		mk->holds++;
 		hold_hash[ino % HOLD_HASH] = (int16_t)i;
 		nholds++;
 	}
@@ -128,6 +169,9 @@ static void hold_put(uint32_t ino)
 			*p = h->next;
 			break;
 		}
+	struct maker *mk = maker_of(h->maker, false);
+	if (mk)
+		mk->holds--;
 	h->ino = 0;
 	nholds--;
 	if (!fsd_is_open(NULL, ino))
@@ -163,8 +207,8 @@ int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs
 		return -ERR_NODEV;	/* a directory (or anything but a file) */
 	if (acc == FS_O_WRONLY || (kind == PMAP_SHARED && (q->prot & MAP_W) && acc == FS_O_RDONLY))
 		return -ERR_ACCES;
-	if (!hold_room(ino))
-		return -ERR_NFILE;
+	if ((e = hold_room(ino, pid)) < 0)
+		return e;
 	struct pager_obj_map om = {
 		.pid = (uint64_t)pid, .key = ino, .size = st.size, .hint = q->hint,
 		.length = q->length, .prot = (uint32_t)q->prot, .flags = (uint32_t)q->flags,
@@ -195,7 +239,7 @@ int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs
 	memcpy(ipcbuf(), &om, sizeof(om));
 	int64_t r = pager_call(&m);
 	if (r >= 0 && m.w[1] == 1)
-		hold_get(ino, st.size);
+		hold_get(ino, st.size, pid);
 	return r;
 }
 

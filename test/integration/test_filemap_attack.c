@@ -4,7 +4,8 @@
  *   errors    every error code of mmap of a file and of msync
  *   attacks   from an unprivileged child: FS_MMAP with bad descriptors,
  *             huge lengths, wrapping offsets, bad flags; PAGER_OBJ_* from
- *             a client (-ERR_PERM); processes killed while their faults
+ *             a client (-ERR_PERM); one process mapping more files than its
+ *             share of the server's holds; processes killed while their faults
  *             wait on the disk; nothing leaks, the pager's check passes
  *   enospc    stores into a sparse mapping larger than the disk's room:
  *             msync fails (EIO), the disk stays consistent and usable
@@ -224,6 +225,70 @@ int child_dies_waiting(void)
 	return cold_reader(0);
 }
 
+/* One process maps more files than its share of the server's holds
+ * (closing each descriptor): past its share mmap is ENOMEM, and another
+ * process can still map a new file. */
+#define HOG_FILES	(256 + 4)
+
+static int hold_hog(void *arg)
+{
+	char path[32];
+	int ok = 0, refused = 0;
+
+	(void)arg;
+	for (int i = 0; i < HOG_FILES; i++) {
+		snprintf(path, sizeof(path), "/hog/f%03d", i);
+		int fd = open(path, O_RDONLY);
+		void *p = fd < 0 ? MAP_FAILED : mmap(NULL, PS, PROT_READ, MAP_SHARED, fd, 0);
+		if (p != MAP_FAILED)
+			ok++;
+		else if (errno == ENOMEM)
+			refused++;
+		close(fd);
+	}
+	printf("filemap: hog: %d files mapped, %d refused\n", ok, refused);
+	flags[1] = 1;
+	while (!flags[2])	/* holds kept while the parent maps */
+		sys_yield();
+	return ok == 256 && refused == HOG_FILES - 256 ? 0 : 1;
+}
+
+static void hold_share(void)
+{
+	char path[32];
+	int status = -1;
+
+	CHECK_EQ(mkdir("/hog", 0755), 0);
+	for (int i = 0; i < HOG_FILES; i++) {
+		snprintf(path, sizeof(path), "/hog/f%03d", i);
+		close(make_file(path, 10, (unsigned)i));
+	}
+	flags[1] = flags[2] = 0;
+	fflush(stdout);
+	pid_t f = fork();
+	if (f == 0)
+		_exit(hold_hog(NULL));
+	while (!flags[1])
+		sys_yield();
+	int fd = make_file("/hog-other", PS, 14);
+	volatile char *p = mmap(NULL, PS, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	if (p != MAP_FAILED) {
+		CHECK_EQ(p[1], pat(1, 14));
+		munmap((void *)p, PS);
+	}
+	close(fd);
+	flags[2] = 1;
+	CHECK_EQ(waitpid(f, &status, 0), f);
+	CHECK_EQ(status, 0);
+	for (int i = 0; i < HOG_FILES; i++) {
+		snprintf(path, sizeof(path), "/hog/f%03d", i);
+		unlink(path);
+	}
+	CHECK_EQ(rmdir("/hog"), 0);
+	unlink("/hog-other");
+}
+
 static void attacks(void)
 {
 	const char *argv[] = { "test_filemap", "child-dies", NULL };
@@ -242,6 +307,8 @@ static void attacks(void)
 	/* Killed while their faults wait on the disk: forked, and spawned. */
 	flags = shared_page();
 	mapstats(m0);
+	if (flags)
+		hold_share();
 	for (int round = 0; round < 8 && flags; round++) {
 		flags[0] = 0;
 		fflush(stdout);
