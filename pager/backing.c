@@ -56,9 +56,6 @@ static uint32_t inflight_cursor;
 static struct { uint64_t pfn, va; } pins[64];
 static unsigned npins;
 
-void fsconn_kick(void);
-uint64_t fsconn_deaths_pending(void);
-void backing_orphan_all(void);
 
 static void enqueue(struct breq *b)
 {

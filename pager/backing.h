@@ -115,6 +115,9 @@ uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi);
 /* Free fo if nothing holds it (no VMA, no private object, no work in
  * flight); queue the write-back of its dirty pages if only they do. */
 void file_maybe_free(struct file_obj *fo);
+/* The server ended: every object leaves the key table (it stays for its
+ * mappers; a new server's mappings make new objects). */
+void backing_orphan_all(void);
 /* For walks: every file object, hashed or not. */
 struct file_obj *file_first(void);
 struct file_obj *file_next(struct file_obj *fo);

@@ -460,7 +460,6 @@ uint64_t file_reclaim(uint64_t want)
 	return freed;
 }
 
-void backing_orphan_all(void);
 /* The server ended: every object stays for its mappers, but is no longer
  * found by key (and never sends RELEASE). */
 void backing_orphan_all(void)

@@ -1,6 +1,7 @@
 /*
- * Memory objects: what backs a VMA. Each kind of backing (anonymous now;
- * file and external pagers later) is one file providing a const ops table,
+ * Memory objects: what backs a VMA. Each kind of backing (anonymous:
+ * mem_anon.c; files and private file mappings: mem_file.c; external
+ * pagers later) is one file providing a const ops table,
  * as NetBSD UVM's pager ops and Minix 3 VM's memory types do. Generic code
  * (fault.c, mmap.c, fork.c) only calls through the table and checks
  * optional entries for NULL.

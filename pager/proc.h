@@ -110,5 +110,9 @@ int64_t spawn_image_request(struct proc *p, struct ipc_msg *m, uint64_t grant);
  * and the news of their end (docs/fs-protocol.md). */
 int64_t fsconn_request(struct proc *p, struct ipc_msg *m);
 void fsconn_proc_ended(struct proc *p);
+/* Signal the server's notification: backing requests are queued. */
+void fsconn_kick(void);
+/* Ends PAGER_FS_DEAD would report now (PAGER_OBJ_FETCH's w1). */
+uint64_t fsconn_deaths_pending(void);
 
 #endif
