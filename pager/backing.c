@@ -555,6 +555,22 @@ static int64_t obj_size(uint64_t key, uint64_t size)
 	return 0;
 }
 
+/* fsync: every dirty page of key's object to the server now. */
+static int64_t obj_flush(uint64_t key)
+{
+	struct file_obj *fo;
+	uint64_t n;
+	int err;
+
+	if (!key || key > UINT32_MAX)
+		return -ERR_INVAL;
+	if (!(fo = file_lookup((uint32_t)key)) || !(n = fo->ndirty))
+		return 0;
+	if ((err = backing_writeback_all(fo)) < 0)
+		return err;
+	return (int64_t)n;
+}
+
 static int64_t obj_peek(struct ipc_msg *m)
 {
 	uint64_t key = m->w[0], first = m->w[1], n = m->w[2], va = m->w[3], mask = 0;
@@ -585,7 +601,7 @@ static int64_t obj_peek(struct ipc_msg *m)
 static int64_t obj_map(struct proc *srv, struct ipc_msg *m)
 {
 	const uint64_t known = PMAP_SHARED | PMAP_PRIVATE | PMAP_FIXED | PMAP_POPULATE |
-			       PMAP_FIXED_NOREPLACE;
+			       PMAP_FIXED_NOREPLACE | PMAP_FILE_RDONLY;
 	struct pager_obj_map a;
 	struct file_obj *fo;
 	struct memobj *o;
@@ -605,6 +621,8 @@ static int64_t obj_map(struct proc *srv, struct ipc_msg *m)
 	    !a.length || (a.flags & ~known) || (kind != PMAP_SHARED && kind != PMAP_PRIVATE) ||
 	    (a.prot & ~(uint32_t)(MAP_R | MAP_W | MAP_X)))
 		return -ERR_INVAL;
+	if (kind == PMAP_SHARED && (a.flags & PMAP_FILE_RDONLY) && (a.prot & MAP_W))
+		return -ERR_ACCES;
 	if (a.length > USER_TOP)
 		return -ERR_NOMEM;
 	pages = (a.length + PAGE_MASK) >> PAGE_SHIFT;
@@ -624,8 +642,10 @@ static int64_t obj_map(struct proc *srv, struct ipc_msg *m)
 		file_maybe_free(fo);
 		return -ERR_NOMEM;
 	}
-	r = mm_map_object(c, a.hint, a.length, a.prot, a.flags, o, a.offset >> PAGE_SHIFT,
-			  VMA_FILE | (kind == PMAP_SHARED ? VMA_SHARED : 0));
+	r = mm_map_object(c, a.hint, a.length, a.prot, a.flags & ~(uint64_t)PMAP_FILE_RDONLY, o,
+			  a.offset >> PAGE_SHIFT,
+			  VMA_FILE | (kind == PMAP_SHARED ? VMA_SHARED : 0) |
+			  (kind == PMAP_SHARED && (a.flags & PMAP_FILE_RDONLY) ? VMA_NOWRITE : 0));
 	if (r < 0)
 		return r;	/* mm_map_object dropped o: a fresh fo is gone */
 	if (fresh)
@@ -653,6 +673,8 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 		return obj_size(w[0], w[1]);
 	case PAGER_OBJ_PEEK:
 		return obj_peek(m);
+	case PAGER_OBJ_FLUSH:
+		return obj_flush(w[0]);
 	}
 	return -ERR_NOSYS;
 }

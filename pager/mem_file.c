@@ -532,6 +532,30 @@ static int fpriv_fault(struct memobj *o, struct fault_req *req)
 	return 0;
 }
 
+/* Fault-around for a private mapping: a page it has not written is the
+ * file's, so the run follows its own page or else the file's, whichever
+ * the page would map (read-only either way: the faulting page's rights
+ * in a private VMA have no W here). Looked up one by one. */
+static uint64_t fpriv_resident_run(struct memobj *o, uint64_t index, uint64_t pfn, int dir,
+				   uint64_t max)
+{
+	struct file_obj *fo = fpriv_of(o)->fo;
+	uint64_t n = 0, end = file_pages(fo);
+
+	for (; n < max; n++) {
+		uint64_t idx = dir > 0 ? index + 1 + n : index - 1 - n;
+		uint64_t want = dir > 0 ? pfn + 1 + n : pfn - 1 - n, got;
+		if ((dir < 0 && index < 1 + n) || (dir < 0 && pfn < 1 + n) || idx >= end)
+			break;
+		got = pagemap_get(&o->pages, idx);
+		if (got == PAGEMAP_NONE)
+			got = pagemap_get(&fo->obj.pages, idx);
+		if (got != want)
+			break;
+	}
+	return n;
+}
+
 static void fpriv_discard(struct memobj *o, uint64_t lo, uint64_t hi)
 {
 	pagemap_clear_range(&o->pages, lo, hi, NULL, NULL);
@@ -580,7 +604,7 @@ const struct memobj_ops fpriv_ops = {
 	.clone = fpriv_clone,
 	.resident = fpriv_resident,
 	.destroy = fpriv_destroy,
-	.resident_run = pagemap_resident_run,
+	.resident_run = fpriv_resident_run,
 	.link = fpriv_link,
 	.unlink = fpriv_unlink,
 };

@@ -262,6 +262,10 @@ int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
 		return r;
 	if (touches_ipcbuf(p, addr, hi))
 		return -ERR_ACCES;
+	/* A shared mapping of a file its descriptor could not write. */
+	for (v = vma_find(&p->vmas, addr); (prot & MAP_W) && v && v->node.start < hi; v = vma_next(v))
+		if (v->flags & VMA_NOWRITE)
+			return -ERR_ACCES;
 	if ((err = vma_isolate(&p->vmas, addr, hi)) < 0)
 		return err;
 	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = next) {

@@ -186,6 +186,7 @@ again:
 	case PAGER_OBJ_DONE:
 	case PAGER_OBJ_SIZE:
 	case PAGER_OBJ_PEEK:
+	case PAGER_OBJ_FLUSH:
 		r = backing_request(p, m, &out_len);
 		break;
 	case PAGER_FS_REGISTER:

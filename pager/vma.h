@@ -19,6 +19,7 @@
 #define VMA_IPCBUF	0x10u	/* the IPC buffer: always mapped, never shared */
 #define VMA_FILE	0x20u	/* a file (shared: the file object; private: fpriv) */
 #define VMA_WINDOW	0x40u	/* the file server's backing window: never faults */
+#define VMA_NOWRITE	0x80u	/* a shared file mapping that may never get W */
 
 struct vma_set;
 

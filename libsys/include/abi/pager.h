@@ -95,6 +95,8 @@
  *                      address (page-aligned, in the   w3 + i pages, until the server's
  *                      window's last BACKING_PEEK_     next PAGER_OBJ_* call
  *                      PAGES pages)
+ *  PAGER_OBJ_FLUSH     w0 key: queue the write-back    w0 pages queued (0: none
+ *                      of every dirty page (fsync)     dirty, or no object)
  * Every PAGER_OBJ_* from another process: -ERR_PERM. Each PAGER_OBJ_MAP
  * reply with w1 = 1 pairs with exactly one later BACKING_RELEASE for the
  * key (holds are counted). An extending write sends PAGER_OBJ_SIZE before
@@ -140,6 +142,7 @@ enum pager_label {
 	PAGER_OBJ_DONE,
 	PAGER_OBJ_SIZE,
 	PAGER_OBJ_PEEK,
+	PAGER_OBJ_FLUSH,
 	PAGER_LABEL_COUNT
 };
 
@@ -162,6 +165,10 @@ enum pager_label {
 #define PMAP_ANONYMOUS		0x20
 #define PMAP_POPULATE		0x8000
 #define PMAP_FIXED_NOREPLACE	0x100000
+/* PAGER_OBJ_MAP only (the server's word, never a client's): the
+ * descriptor cannot write, so a MAP_SHARED mapping may never get MAP_W:
+ * mprotect adding it is -ERR_ACCES, as Linux's VM_MAYWRITE. */
+#define PMAP_FILE_RDONLY	0x40000000
 
 /* madvise advice. */
 #define PADV_NORMAL		0
