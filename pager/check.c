@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "backing.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -50,6 +51,33 @@ static void check_vmas(struct proc *p, uint32_t mark)
 		report("VMA page total", (long)pages, (long)vma_set_pages(&p->vmas));
 }
 
+/* File objects: those no VMA reached have no VMA references; every
+ * object's page records agree with its counts and its reverse map with
+ * the VMAs; frames held by requests and peeks are counted. */
+static void check_files(uint32_t *counts, uint8_t *seen, uint32_t mark)
+{
+	for (struct file_obj *fo = file_first(); fo; fo = file_next(fo)) {
+		uint64_t dirty = 0, mapped = 0;
+		if (fo->obj.check_mark == mark + 1) {
+			if (fo->obj.refs)
+				report("file object references, no VMA", (long)fo->key, (long)fo->obj.refs);
+			fo->obj.check_mark = mark - 1;
+			pagemap_count_refs(&fo->obj.pages, counts, seen);
+		}
+		for (struct fpage *fp = fo->dirty; fp; fp = fp->dnext, dirty++)
+			if (!(fp->flags & FP_DIRTY) || fp->fo != fo || fpage_find(fo, fp->index) != fp)
+				report("file dirty list", (long)fo->key, (long)fp->index);
+		if (dirty != fo->ndirty)
+			report("file dirty count", (long)dirty, (long)fo->ndirty);
+		for (struct vma *v = fo->mappers; v; v = v->rnext, mapped++)
+			if (!(v->flags & VMA_FILE) || file_of(v->obj) != fo)
+				report("file reverse map", (long)fo->key, (long)v->node.start);
+		if (mapped != fo->obj.refs + 0 && !fo->priv_refs)
+			report("file mappers", (long)mapped, (long)fo->obj.refs);
+	}
+	backing_count_refs(counts);
+}
+
 int64_t pager_check_all(void)
 {
 	static uint32_t mark;
@@ -65,6 +93,10 @@ int64_t pager_check_all(void)
 		return -ERR_NOMEM;
 	}
 	mark++;
+	/* File objects may live with no VMA (write-back in flight, or
+	 * mapped only privately): marked unseen, and walked below. */
+	for (struct file_obj *fo = file_first(); fo; fo = file_next(fo))
+		fo->obj.check_mark = mark + 1;
 	for (int i = 0; i < MAX_PROCS; i++)
 		if (proc_at(i)->state == PROC_LIVE)
 			check_vmas(proc_at(i), mark);
@@ -84,6 +116,7 @@ int64_t pager_check_all(void)
 			pagemap_count_refs(&o->pages, counts, seen);
 		}
 	}
+	check_files(counts, seen, mark);
 	counts[page_pfn(ipcbuf())]++;	/* the pager's own IPC buffer */
 	if (anon_zero_pfn() != PAGEMAP_NONE)
 		counts[anon_zero_pfn()]++;	/* the shared zero page */

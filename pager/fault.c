@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "abi/fault.h"
 #include "abi/pager.h"
+#include "backing.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -101,7 +102,9 @@ static int map_run(struct proc *p, uint64_t src, uint64_t va, uint32_t rights, u
  */
 int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 {
-	uint64_t access = (v->prot & MAP_W) ? FAULT_WRITE : FAULT_READ, src;
+	/* A file's pages are read, not written: populating must not make
+	 * them dirty. */
+	uint64_t access = (v->prot & MAP_W) && !(v->flags & VMA_FILE) ? FAULT_WRITE : FAULT_READ, src;
 	uint64_t start = lo, first = 0, n = 0;
 	uint32_t rights, run_rights = 0;
 	int err = 0;
@@ -109,8 +112,11 @@ int fault_populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi)
 	if (!v->prot)
 		return 0;
 	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
-		if ((err = fault_in(v, va, access, &src, &rights)) < 0)
+		if ((err = fault_in(v, va, access, &src, &rights)) < 0) {
+			if (err == MEMOBJ_SUSPEND || err == MEMOBJ_SIGBUS)
+				err = 0;	/* a file page not cached (or past EOF): faults later */
 			break;
+		}
 		if (n && src == first + n * PAGE_SIZE && rights == run_rights && n < MAP_RUN_MAX) {
 			n++;
 			continue;
@@ -160,7 +166,8 @@ static __attribute__((noinline, cold)) void kill_for(struct proc *p, const struc
 	if (signal_fault(p, m, sig))	/* a handler runs instead (signal.c) */
 		return;
 	pager_log("pid %ld (%s) killed by %s: %s at %p, pc %p: %s\n", (long)p->pid, p->name,
-		  sig == PAGER_SIGSEGV ? "SIGSEGV" : "SIGKILL", access_name(f.access),
+		  sig == PAGER_SIGSEGV ? "SIGSEGV" : sig == PAGER_SIGBUS ? "SIGBUS" : "SIGKILL",
+		  access_name(f.access),
 		  (void *)f.addr, (void *)f.pc, why);
 	proc_end(p, sig);
 }
@@ -187,6 +194,40 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 	pager_log("pid %ld (%s) killed: %s, pc %p\n", (long)p->pid, p->name,
 		  why < 7 && reasons[why] ? reasons[why] : "thread died", (void *)m->w[1]);
 	proc_end(p, PAGER_SIGKILL);
+}
+
+/* The object could not give the page: a file page to wait for (the fault
+ * is suspended), past EOF (SIGBUS), or out of memory / I/O (SIGKILL).
+ * Whether to reply now. */
+static __attribute__((noinline, cold)) bool fault_failed(struct proc *p, struct ipc_msg *m, int err)
+{
+	/* Found again rather than passed: fewer live values on the hot path. */
+	if (err == MEMOBJ_SUSPEND)
+		return backing_fault_missing(p, vma_find(&p->vmas, m->w[0]), m->w[0] & ~(PAGE_SIZE - 1),
+					     m->w[1], m);
+	if (err == MEMOBJ_SIGBUS)
+		kill_for(p, m, PAGER_SIGBUS, "past the end of the file");
+	else
+		kill_for(p, m, PAGER_SIGKILL, err == -ERR_NOMEM ? "out of memory" : "I/O error");
+	return false;
+}
+
+void fault_reanswer(struct proc *p, uint64_t va, uint64_t access, struct ipc_msg *m)
+{
+	struct vma *v = vma_find(&p->vmas, va);
+	uint64_t src;
+	uint32_t rights;
+
+	m->info = ipc_info(FAULT_REPLY_RESUME, 0, 0);
+	if (!v || access > FAULT_EXEC || !(v->prot & access_right[access]) ||
+	    fault_in(v, va, access, &src, &rights) < 0)
+		return;	/* it faults again, and that fault decides */
+	m->info = ipc_info(FAULT_REPLY_MAP, 0, 0);
+	m->w[0] = src;
+	m->w[1] = va;
+	m->w[2] = rights;
+	if (access != FAULT_WRITE && v->obj->ops->resident_run)
+		fault_around(v, va, src, rights, m);
 }
 
 uint64_t fault_count;
@@ -234,10 +275,8 @@ bool fault_handle(struct ipc_msg *m)
 	}
 	uint64_t page = addr & ~(PAGE_SIZE - 1);
 	err = fault_in_inline(v, page, access, &src, &rights);
-	if (err < 0) {
-		kill_for(p, m, PAGER_SIGKILL, err == -ERR_NOMEM ? "out of memory" : "I/O error");
-		return false;
-	}
+	if (err < 0)
+		return fault_failed(p, m, err);
 	m->info = ipc_info(FAULT_REPLY_MAP, 0, 0);
 	m->w[0] = src;
 	m->w[1] = page;

@@ -90,6 +90,8 @@ static int copy_vmas(struct proc *p, struct proc *c)
 		return err;
 	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
 		struct memobj *o;
+		if (v->flags & VMA_WINDOW)
+			continue;	/* the file server's window is its own */
 		if (v->flags & VMA_IPCBUF) {
 			o = anon_create();
 		} else {
@@ -108,6 +110,7 @@ static int copy_vmas(struct proc *p, struct proc *c)
 			memobj_unref(o);
 			break;
 		}
+		cv->advice = v->advice;
 		if ((v->flags & VMA_IPCBUF) && (err = populate(c, cv, cv->node.start, cv->node.end)) < 0)
 			break;
 	}

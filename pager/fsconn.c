@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include "abi/fs.h"
 #include "abi/pager.h"
+#include "backing.h"
 #include "libsys.h"
 #include "pager.h"
 #include "proc.h"
@@ -46,11 +47,19 @@ static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 		sys_handle_close((uint64_t)ep);
 		return notif;
 	}
+	/* The backing window (w3): where the pager maps the pages of the
+	 * requests the server fetches (backing.c). */
+	if ((r = backing_server_up(p, &m->w[3])) < 0) {
+		sys_handle_close((uint64_t)ep);
+		sys_handle_close((uint64_t)notif);
+		return r;
+	}
 	if ((r = sys_handle_grant(p->task, (uint64_t)ep, 0, RIGHTS_ALL)) < 0 ||
 	    (m->w[1] = (uint64_t)r, r = sys_handle_grant(p->task, (uint64_t)notif, 0,
 							 RIGHTS_ALL)) < 0) {
 		sys_handle_close((uint64_t)ep);
 		sys_handle_close((uint64_t)notif);
+		backing_server_gone();
 		return r;
 	}
 	m->w[2] = (uint64_t)r;
@@ -115,6 +124,21 @@ int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
 	return -ERR_NOSYS;
 }
 
+/* Ends the server has not fetched yet (PAGER_OBJ_FETCH's w1: on a wake
+ * with none, the server need not call PAGER_FS_DEAD). */
+uint64_t fsconn_deaths_pending(void)
+{
+	return dead_count + dead_lost;
+}
+
+/* Tell the server there are backing requests (backing.c): the same
+ * notification as deaths; on any wake it asks for both. */
+void fsconn_kick(void)
+{
+	if (fs_notif)
+		sys_notify(fs_notif);
+}
+
 void fsconn_proc_ended(struct proc *p)
 {
 	if (fs_ep && p->pid == fs_pid) {
@@ -124,6 +148,8 @@ void fsconn_proc_ended(struct proc *p)
 		sys_handle_close(fs_notif);
 		fs_ep = fs_notif = 0;
 		fs_pid = 0;
+		/* Faults waiting on it get SIGBUS; cached pages stay. */
+		backing_server_gone();
 		return;
 	}
 	/* Every end, not only of connected processes: a forked child holds

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include "abi/pager.h"
+#include "backing.h"
 #include "libsys.h"
 #include "page.h"
 #include "pager.h"
@@ -113,6 +114,9 @@ static uint64_t proc_mapped(struct proc *p)
 
 void proc_oom_reclaim(uint64_t want)
 {
+	/* Clean cached file pages first: they can be read again. */
+	if (page_free_count() < want)
+		file_reclaim(want);
 	while (page_free_count() < want) {
 		struct proc *victim = NULL;
 		uint64_t worst = 0, victim_rss = 0;

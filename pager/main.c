@@ -9,6 +9,7 @@
 #include <string.h>
 #include "abi/fault.h"
 #include "abi/pager.h"
+#include "backing.h"
 #include "libsys.h"
 #include "kquota.h"
 #include "page.h"
@@ -60,7 +61,8 @@ void *sbrk(ptrdiff_t incr)
  * unprotected process first (proc_oom_reclaim), so the fault does not fail
  * and the process that merely faults next is not the one to die. Every
  * RSS_CHECK_FAULTS faults, the faulting process is held to its resident
- * limit. Cold: the common case is one comparison and one decrement.
+ * limit, and background write-back gets its look (backing_poll). Cold:
+ * the common case is one comparison and one decrement.
  */
 #define RSS_CHECK_FAULTS 256
 static unsigned rss_countdown = RSS_CHECK_FAULTS;
@@ -71,6 +73,7 @@ static __attribute__((noinline, cold)) void memory_pressure(const struct ipc_msg
 
 	if (!rss_countdown) {
 		rss_countdown = RSS_CHECK_FAULTS;
+		backing_poll();	/* background write-back, for faults alone too */
 		if (p && m->badge == PAGER_FAULT_BADGE(p->pid) && proc_rss_enforce(p))
 			return;
 	}

@@ -23,7 +23,7 @@
 #include "page.h"
 
 /* 4 KiB copied 32 words per iteration (a COW fault's main cost). */
-static __attribute__((noinline)) void page_copy(void *dst, const void *src)
+__attribute__((noinline)) void page_copy(void *dst, const void *src)
 {
 	uint64_t *d = dst;
 	const uint64_t *s = src, *end = s + PAGE_SIZE / 8;
@@ -54,8 +54,8 @@ uint64_t anon_zero_frame = PAGEMAP_NONE;	/* made with the first object, kept */
 /* For fault-around: a scan of the page map's slots, a leaf at a time
  * (slots hold pfn + 1). Any resident anonymous page may be mapped without
  * W, and with the VMA's rights in a shared one. */
-static uint64_t anon_resident_run(struct memobj *o, uint64_t index, uint64_t pfn, int dir,
-				  uint64_t max)
+uint64_t pagemap_resident_run(struct memobj *o, uint64_t index, uint64_t pfn, int dir,
+			      uint64_t max)
 {
 	uint64_t n = 0;
 
@@ -265,7 +265,7 @@ static const struct memobj_ops anon_ops = {
 	.clone = anon_clone,
 	.resident = anon_resident,
 	.destroy = anon_destroy,
-	.resident_run = anon_resident_run,
+	.resident_run = pagemap_resident_run,
 };
 
 struct memobj *anon_create(void)

@@ -1,6 +1,7 @@
 /*
- * Memory objects: what backs a VMA. Each kind of backing (anonymous now;
- * file and external pagers later) is one file providing a const ops table,
+ * Memory objects: what backs a VMA. Each kind of backing (anonymous:
+ * mem_anon.c; files and private file mappings: mem_file.c; external
+ * pagers later) is one file providing a const ops table,
  * as NetBSD UVM's pager ops and Minix 3 VM's memory types do. Generic code
  * (fault.c, mmap.c, fork.c) only calls through the table and checks
  * optional entries for NULL.
@@ -24,6 +25,7 @@
 #include "pagemap.h"
 
 struct memobj;
+struct vma;
 
 struct fault_req {
 	uint64_t index;		/* page index within the object */
@@ -54,7 +56,17 @@ struct memobj_ops {
 	 * Allocates, copies and reads nothing. Optional (none: no
 	 * fault-around). */
 	uint64_t (*resident_run)(struct memobj *o, uint64_t index, uint64_t pfn, int dir, uint64_t max);
+	/* VMA v now uses / no longer uses the object (vma_add, vma_remove):
+	 * file objects keep their reverse map with these. Optional. */
+	void (*link)(struct memobj *o, struct vma *v);
+	void (*unlink)(struct memobj *o, struct vma *v);
 };
+
+/* ops->fault's results besides 0 and -ERR_NOMEM (file objects): the page
+ * is not in memory yet (the fault waits for a fill, backing.c), or lies
+ * wholly past the end of the file (SIGBUS). */
+#define MEMOBJ_SUSPEND	(-ERR_AGAIN)
+#define MEMOBJ_SIGBUS	(-ERR_FAULT)
 
 struct memobj {
 	const struct memobj_ops *ops;
@@ -78,5 +90,10 @@ int anon_insert(struct memobj *o, uint64_t index, uint64_t pfn);
  * PAGEMAP_NONE if no read has needed it yet. */
 uint64_t anon_zero_pfn(void);
 extern uint64_t anon_zero_frame;	/* the same, for the fault path */
+/* mem_anon.c's helpers that other kinds share: copy a page; fault-around
+ * runs over a page map's slots (ops->resident_run). */
+void page_copy(void *dst, const void *src);
+uint64_t pagemap_resident_run(struct memobj *o, uint64_t index, uint64_t pfn, int dir,
+			      uint64_t max);
 
 #endif

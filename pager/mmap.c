@@ -36,15 +36,18 @@ static uint32_t prot_norm(uint64_t prot)
  * VMA's pages get W only through a write fault (copy-on-write). */
 static uint32_t pt_rights(const struct vma *v)
 {
-	return (v->flags & VMA_SHARED) ? v->prot : v->prot & ~MAP_W;
+	/* A shared file page gets W only through a write fault too: that
+	 * fault is what marks it dirty. */
+	return (v->flags & (VMA_SHARED | VMA_FILE)) == VMA_SHARED ? v->prot : v->prot & ~MAP_W;
 }
 
 /* Whether [lo, hi) touches the IPC buffer, which must stay mapped as it
- * is: the kernel copies message payloads straight into it. */
+ * is: the kernel copies message payloads straight into it; or the file
+ * server's backing window, which only the pager maps. */
 static bool touches_ipcbuf(struct proc *p, uint64_t lo, uint64_t hi)
 {
 	for (struct vma *v = vma_lower_bound(&p->vmas, lo); v && v->node.start < hi; v = vma_next(v))
-		if (v->flags & VMA_IPCBUF)
+		if (v->flags & (VMA_IPCBUF | VMA_WINDOW))
 			return true;
 	return false;
 }
@@ -123,60 +126,99 @@ int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint
 			       PMAP_POPULATE | PMAP_FIXED_NOREPLACE;
 	uint64_t kind = flags & (PMAP_SHARED | PMAP_PRIVATE);
 	struct memobj *o;
-	struct vma *v;
-	int64_t addr;
-	int err;
 
 	if (!len || (flags & ~known) || (kind != PMAP_SHARED && kind != PMAP_PRIVATE) ||
 	    (prot & ~(uint64_t)(MAP_R | MAP_W | MAP_X)))
 		return -ERR_INVAL;
 	if (!(flags & PMAP_ANONYMOUS))
-		return -ERR_NOTSUP;	/* no files yet */
+		return -ERR_NOTSUP;	/* files: FS_MMAP to the file server */
 	if (len > USER_TOP)
 		return -ERR_NOMEM;
+	if (!(o = anon_create()))
+		return -ERR_NOMEM;
+	return mm_map_object(p, hint, len, prot, flags, o, 0, kind == PMAP_SHARED ? VMA_SHARED : 0);
+}
+
+int64_t mm_map_object(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint64_t flags,
+		      struct memobj *o, uint64_t obj_index, uint32_t vma_flags)
+{
+	struct vma *v;
+	int64_t addr;
+	int err;
+
+	if (len > USER_TOP) {
+		err = -ERR_NOMEM;
+		goto fail;
+	}
 	len = page_up(len);
 	if (flags & (PMAP_FIXED | PMAP_FIXED_NOREPLACE)) {
+		err = -ERR_INVAL;
 		if (hint & PAGE_MASK)
-			return -ERR_INVAL;
+			goto fail;
+		err = -ERR_PERM;	/* Linux's mmap_min_addr */
 		if (hint < PROC_MMAP_MIN)
-			return -ERR_PERM;	/* Linux's mmap_min_addr */
+			goto fail;
+		err = -ERR_NOMEM;
 		if (!range_ok(hint, len))
-			return -ERR_NOMEM;
+			goto fail;
 		addr = (int64_t)hint;
 		v = vma_lower_bound(&p->vmas, hint);
+		err = -ERR_EXIST;
 		if ((flags & PMAP_FIXED_NOREPLACE) && v && v->node.start < hint + len)
-			return -ERR_EXIST;
+			goto fail;
 	} else if ((addr = place(p, hint, len)) < 0) {
-		return addr;
+		err = (int)addr;
+		goto fail;
 	}
+	err = -ERR_ACCES;
 	if ((flags & PMAP_FIXED) && touches_ipcbuf(p, (uint64_t)addr, (uint64_t)addr + len))
-		return -ERR_ACCES;
+		goto fail;
 	/* What MAP_FIXED replaces does not count against the limit. */
+	err = -ERR_NOMEM;
 	if (vma_set_pages(&p->vmas) - pages_in(p, (uint64_t)addr, (uint64_t)addr + len) +
 	    (len >> PAGE_SHIFT) > p->limit_pages)
-		return -ERR_NOMEM;
+		goto fail;
 	/* MAP_FIXED destroys what was there: everything that can fail is
 	 * checked first, so a failed mmap leaves the old mapping as it was.
 	 * POPULATE then fills best effort, as Linux does (pages it could not
 	 * fill fault in later); without FIXED it is all or nothing. */
 	if ((flags & (PMAP_FIXED | PMAP_POPULATE)) == (PMAP_FIXED | PMAP_POPULATE) && prot &&
 	    (len >> PAGE_SHIFT) + OOM_RESERVE_FRAMES > page_free_count())
-		return -ERR_NOMEM;
-	if (!(o = anon_create()))
-		return -ERR_NOMEM;
-	if ((flags & PMAP_FIXED) && (err = unmap_range(p, (uint64_t)addr, (uint64_t)addr + len, false)) < 0) {
-		memobj_unref(o);
-		return err;
-	}
-	v = vma_add(&p->vmas, (uint64_t)addr, (uint64_t)addr + len, prot_norm(prot),
-		    kind == PMAP_SHARED ? VMA_SHARED : 0, o, 0, &err);
-	if (!v) {
-		memobj_unref(o);
-		return err;
-	}
+		goto fail;
+	if ((flags & PMAP_FIXED) && (err = unmap_range(p, (uint64_t)addr, (uint64_t)addr + len, false)) < 0)
+		goto fail;
+	v = vma_add(&p->vmas, (uint64_t)addr, (uint64_t)addr + len, prot_norm(prot), vma_flags, o,
+		    obj_index, &err);
+	if (!v)
+		goto fail;
 	if ((flags & PMAP_POPULATE) && (err = populate(p, v, v->node.start, v->node.end)) < 0 &&
 	    !(flags & PMAP_FIXED)) {
 		unmap_range(p, v->node.start, v->node.end, false);
+		return err;
+	}
+	return addr;
+fail:
+	memobj_unref(o);
+	return err;
+}
+
+int64_t mm_map_window(struct proc *p, uint64_t pages)
+{
+	struct memobj *o = anon_create();
+	int64_t addr;
+	int err;
+
+	if (!o)
+		return -ERR_NOMEM;
+	if ((addr = place(p, 0, pages << PAGE_SHIFT)) < 0) {
+		memobj_unref(o);
+		return addr;
+	}
+	/* No rights: a fault there (the server touching a page the pager
+	 * has not mapped for it) is SIGSEGV. */
+	if (!vma_add(&p->vmas, (uint64_t)addr, (uint64_t)addr + (pages << PAGE_SHIFT), 0,
+		     VMA_WINDOW, o, 0, &err)) {
+		memobj_unref(o);
 		return err;
 	}
 	return addr;
@@ -220,6 +262,10 @@ int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
 		return r;
 	if (touches_ipcbuf(p, addr, hi))
 		return -ERR_ACCES;
+	/* A shared mapping of a file its descriptor could not write. */
+	for (v = vma_find(&p->vmas, addr); (prot & MAP_W) && v && v->node.start < hi; v = vma_next(v))
+		if (v->flags & VMA_NOWRITE)
+			return -ERR_ACCES;
 	if ((err = vma_isolate(&p->vmas, addr, hi)) < 0)
 		return err;
 	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = next) {
@@ -242,8 +288,17 @@ int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 		return -ERR_INVAL;
 	if ((r = mapped_range(p, addr, len, &hi)) <= 0)
 		return r;
-	if (advice != PADV_WILLNEED && advice != PADV_DONTNEED)
-		return 0;	/* NORMAL, RANDOM, SEQUENTIAL: noted, nothing to do */
+	if (advice != PADV_WILLNEED && advice != PADV_DONTNEED) {
+		/* NORMAL, RANDOM, SEQUENTIAL: noted on the VMAs (the
+		 * read-around policy reads it for file mappings). */
+		if ((err = vma_isolate(&p->vmas, addr, hi)) < 0)
+			return err;
+		for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v)) {
+			v->advice = (uint32_t)advice;
+			v = vma_merge(&p->vmas, v);
+		}
+		return 0;
+	}
 	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v)) {
 		uint64_t lo = v->node.start > addr ? v->node.start : addr;
 		uint64_t end = v->node.end < hi ? v->node.end : hi;
@@ -255,7 +310,7 @@ int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 		/* DONTNEED: private pages are dropped (read back as zero);
 		 * shared ones only leave this page table; the IPC buffer
 		 * stays as it is. */
-		if (v->flags & VMA_IPCBUF)
+		if (v->flags & (VMA_IPCBUF | VMA_WINDOW))
 			continue;
 		sys_unmap(p->task, lo, (end - lo) >> PAGE_SHIFT);
 		if (!(v->flags & (VMA_SHARED | VMA_IPCBUF)) && v->obj->ops->discard)
@@ -274,6 +329,8 @@ static bool can_extend(const struct vma *v, uint64_t pages)
 {
 	uint64_t end = v->obj_index + vma_pages(v);
 
+	if (v->flags & VMA_FILE)	/* the file's next pages, whoever maps them */
+		return end + pages <= PAGEMAP_MAX_INDEX;
 	return v->obj->refs == 1 && end + pages <= PAGEMAP_MAX_INDEX &&
 	       (!v->obj->ops->resident || !v->obj->ops->resident(v->obj, end, end + pages));
 }
@@ -379,7 +436,7 @@ int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_l
 	v = vma_find(&p->vmas, old);
 	if (!old_len || !v || old_end > v->node.end)
 		return -ERR_FAULT;	/* the old range must lie in one mapping */
-	if (v->flags & (VMA_STACK | VMA_IPCBUF | VMA_HEAP))
+	if (v->flags & (VMA_STACK | VMA_IPCBUF | VMA_HEAP | VMA_WINDOW))
 		return -ERR_INVAL;
 	if (flags & PREMAP_FIXED)
 		return remap_fixed(p, old, old_end, new_len, new_addr);

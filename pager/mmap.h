@@ -19,6 +19,18 @@ int64_t mm_brk(struct proc *p, uint64_t want);
 /* Fault in and map the pages of v in [lo, hi) now. 0 or -ERR_NOMEM. */
 int populate(struct proc *p, struct vma *v, uint64_t lo, uint64_t hi);
 
+/* Map o (whose reference passes to the mapping, or is dropped on
+ * failure) at page obj_index into p as mmap would (hint, FIXED,
+ * FIXED_NOREPLACE, POPULATE, limits): the address or -ERR_*. */
+int64_t mm_map_object(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint64_t flags,
+		      struct memobj *o, uint64_t obj_index, uint32_t vma_flags);
+/* The file server's backing window: `pages` pages nobody may fault on,
+ * change or unmap (VMA_WINDOW). Its address or -ERR_*. */
+int64_t mm_map_window(struct proc *p, uint64_t pages);
+
+/* fault.c: answer a suspended fault whose page came in: m gets the
+ * mapping, or FAULT_REPLY_RESUME (the thread faults again). */
+void fault_reanswer(struct proc *p, uint64_t va, uint64_t access, struct ipc_msg *m);
 /* fault.c: the frame for page va of v as an access would get it: *src is
  * its address in our window, *rights what it may be mapped with. */
 int fault_in(struct vma *v, uint64_t va, uint64_t access, uint64_t *src, uint32_t *rights);

@@ -12,6 +12,7 @@
 #define PAGER_POLICY_H
 
 #include <stdint.h>
+#include "abi/pager.h"
 #include "vma.h"
 
 struct fault_policy {
@@ -25,11 +26,29 @@ struct fault_policy {
 extern const struct fault_policy fault_policy_none;	/* policy_none.c */
 extern const struct fault_policy fault_policy_resident;	/* policy_resident.c */
 
-/* The policy for faults in v: today one for every mapping. */
+/* The policy for faults in v: none under madvise(MADV_RANDOM) (as it
+ * turns off read-around), else resident. */
 static inline const struct fault_policy *fault_policy_for(const struct vma *v)
 {
-	(void)v;
-	return &fault_policy_resident;
+	return v->advice == PADV_RANDOM ? &fault_policy_none : &fault_policy_resident;
 }
+
+/*
+ * Backing-store policies (policy_backing.c): how many pages a fill brings
+ * in for a fault (read-around), and when and how much background
+ * write-back does. One table now; the values may be changed at run time.
+ */
+struct backing_policy {
+	const char *name;
+	/* Pages a fill for a fault at object index idx of v asks for,
+	 * from idx up (1 .. BACKING_FILL_MAX; the mechanism stops at the
+	 * VMA's end, EOF and pages already there). */
+	uint64_t (*fill_pages)(const struct vma *v, uint64_t idx);
+	uint64_t dirty_expire;		/* rdtime ticks a page may stay dirty */
+	uint64_t writeback_batch;	/* pages per background pass, at most */
+};
+
+extern struct backing_policy backing_policy_default;
+extern struct backing_policy *backing_policy;
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "abi/pager.h"
+#include "backing.h"
 #include "cpio.h"
 #include "dma.h"
 #include "elf_image.h"
@@ -371,6 +372,7 @@ void proc_end(struct proc *p, int status)
 
 	/* Tables first, so no frame is still mapped when it is freed. */
 	sys_task_destroy(p->task);
+	backing_proc_ended(p);	/* a suspended fault or msync: its reply goes */
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);
 	vma_set_clear(&p->vmas);

@@ -51,6 +51,13 @@ struct proc {
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
 	char name[32];
 	struct proc_signals sig;	/* signal.c */
+	/* A fault suspended on a file page's fill (backing.c): its saved
+	 * reply (0: none), address and access, the page's record, and the
+	 * next process waiting on the same page. */
+	uint64_t wait_reply;
+	uint64_t wait_va, wait_access;
+	struct fpage *wait_page;
+	struct proc *wait_next;
 };
 
 /* The default limit on a process's mapped pages: all of user space. */
@@ -117,5 +124,9 @@ int64_t spawn_image_request(struct proc *p, struct ipc_msg *m, uint64_t grant);
  * and the news of their end (docs/fs-protocol.md). */
 int64_t fsconn_request(struct proc *p, struct ipc_msg *m);
 void fsconn_proc_ended(struct proc *p);
+/* Signal the server's notification: backing requests are queued. */
+void fsconn_kick(void);
+/* Ends PAGER_FS_DEAD would report now (PAGER_OBJ_FETCH's w1). */
+uint64_t fsconn_deaths_pending(void);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include "abi/pager.h"
+#include "backing.h"
 #include "dma.h"
 #include "kquota.h"
 #include "libsys.h"
@@ -47,6 +48,7 @@ static uint32_t vma_kind(const struct vma *v)
 {
 	return v->flags & VMA_IPCBUF ? PVMA_IPCBUF : v->flags & VMA_STACK ? PVMA_STACK :
 	       v->flags & VMA_HEAP ? PVMA_HEAP : v->flags & VMA_IMAGE ? PVMA_IMAGE :
+	       v->flags & VMA_FILE ? PVMA_FILE :
 	       v->flags & VMA_SHARED ? PVMA_SHARED : PVMA_ANON;
 }
 
@@ -95,6 +97,7 @@ static bool serve_one(struct ipc_msg *m)
 		goto reply;
 	}
 	signal_caller = p;	/* its own signals wait for the reply */
+	backing_poll();		/* background write-back, if a page is due */
 again:
 	switch (label) {
 	case PAGER_EXIT:
@@ -195,6 +198,18 @@ again:
 		break;
 	case PAGER_SPAWN_IMAGE:
 		r = spawn_image_request(p, m, grant);
+		break;
+	case PAGER_MSYNC:
+		if (msync_request(p, m, &r))
+			return false;	/* answered when the disk has it */
+		break;
+	case PAGER_OBJ_MAP:
+	case PAGER_OBJ_FETCH:
+	case PAGER_OBJ_DONE:
+	case PAGER_OBJ_SIZE:
+	case PAGER_OBJ_PEEK:
+	case PAGER_OBJ_FLUSH:
+		r = backing_request(p, m, &out_len);
 		break;
 	case PAGER_FS_REGISTER:
 	case PAGER_FS_CONNECT:

@@ -60,6 +60,7 @@ struct vma *vma_add(struct vma_set *s, uint64_t start, uint64_t end, uint32_t pr
 	v->flags = flags;
 	v->obj = obj;
 	v->obj_index = obj_index;
+	v->set = s;
 	*err = vma_tree_insert(&s->tree, &v->node);
 	if (*err < 0) {
 		free(v);
@@ -67,6 +68,8 @@ struct vma *vma_add(struct vma_set *s, uint64_t start, uint64_t end, uint32_t pr
 	}
 	s->pages += vma_pages(v);
 	s->count++;
+	if (obj->ops->link)
+		obj->ops->link(obj, v);
 	return v;
 }
 
@@ -75,6 +78,8 @@ void vma_remove(struct vma_set *s, struct vma *v)
 	s->pages -= vma_pages(v);
 	s->count--;
 	vma_tree_remove(&s->tree, &v->node);
+	if (v->obj->ops->unlink)
+		v->obj->ops->unlink(v->obj, v);
 	memobj_unref(v->obj);
 	free(v);
 }
@@ -98,11 +103,13 @@ static int vma_split(struct vma_set *s, struct vma *v, uint64_t addr)
 
 	vma_tree_resize(&s->tree, &v->node, v->node.start, addr);
 	memobj_ref(v->obj);
-	if (!vma_add(s, addr, end, v->prot, v->flags, v->obj, vma_index(v, addr), &err)) {
+	struct vma *tail = vma_add(s, addr, end, v->prot, v->flags, v->obj, vma_index(v, addr), &err);
+	if (!tail) {
 		memobj_unref(v->obj);
 		vma_tree_resize(&s->tree, &v->node, v->node.start, end);
 		return err;
 	}
+	tail->advice = v->advice;
 	s->pages -= (end - addr) >> 12;	/* vma_add counted the tail again */
 	return 0;
 }
@@ -124,7 +131,7 @@ static bool alike(const struct vma *a, const struct vma *b)
 {
 	return a->node.end == b->node.start && a->obj == b->obj &&
 	       vma_index(a, a->node.end) == b->obj_index &&
-	       a->prot == b->prot && a->flags == b->flags;
+	       a->prot == b->prot && a->flags == b->flags && a->advice == b->advice;
 }
 
 struct vma *vma_merge(struct vma_set *s, struct vma *v)

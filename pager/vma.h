@@ -17,6 +17,11 @@
 #define VMA_IMAGE	0x4u	/* from the program file */
 #define VMA_SHARED	0x8u	/* MAP_SHARED: never copied on write */
 #define VMA_IPCBUF	0x10u	/* the IPC buffer: always mapped, never shared */
+#define VMA_FILE	0x20u	/* a file (shared: the file object; private: fpriv) */
+#define VMA_WINDOW	0x40u	/* the file server's backing window: never faults */
+#define VMA_NOWRITE	0x80u	/* a shared file mapping that may never get W */
+
+struct vma_set;
 
 struct vma {
 	struct vma_node node;	/* start, end */
@@ -24,6 +29,9 @@ struct vma {
 	uint32_t flags;		/* VMA_* */
 	struct memobj *obj;	/* one reference held */
 	uint64_t obj_index;	/* page index in obj of node.start */
+	struct vma_set *set;	/* the set it is in (its process) */
+	struct vma *rnext, *rprev;	/* a file object's reverse map */
+	uint32_t advice;	/* PADV_NORMAL / RANDOM / SEQUENTIAL */
 };
 
 /* Linux's default vm.max_map_count: the default cap on a process's VMAs. */

@@ -8,6 +8,9 @@
 #   notext2        a disk that is not ext2: fs_start fails, leaving no process
 #   durable        kill QEMU (SIGKILL) the moment the guest prints that
 #                  fsync returned; debugfs must show every byte of the file
+#   map-MODE       test_filemap MODE (file mappings); map-durable kills QEMU
+#                  when msync returned; remap, eof, exit and durable compare
+#                  files on the image with what the guest wrote (debugfs)
 set -u
 mode=$1; pristine=$2; kernel=$3; bootimg=$4; name=${5:-fs.$mode}
 here=$(dirname "$0")
@@ -19,11 +22,36 @@ fsck() {
 	out=$(e2fsck -fn "$img" 2>&1)
 	rc=$?
 	if [ $rc -ne 0 ] || echo "$out" | grep -q '? no'; then
-		echo "FAILED: fs.$mode: e2fsck -fn $img is not clean (exit $rc):"
+		echo "FAILED: $name: e2fsck -fn $img is not clean (exit $rc):"
 		echo "$out"
 		exit 1
 	fi
 	echo "fs-run: e2fsck -fn $img clean"
+}
+
+# The host's view of a file: it must be exactly $img.want.
+same() {
+	debugfs -R "cat $1" "$img" 2>/dev/null > "$img.got"
+	if ! cmp "$img.got" "$img.want"; then
+		echo "FAILED: $name: $1 on the image is not what was written"
+		ls -l "$img.got" "$img.want"
+		exit 1
+	fi
+	echo "fs-run: debugfs shows all $(wc -c < "$img.want") bytes of $1"
+}
+# test_filemap's contents: N bytes of pat(i, SEED); N lines "WORD line %06d".
+# pattern N SEED [OFFSET=CHAR]...: with those bytes replaced.
+pattern() {
+	n=$1; s=$2; shift 2
+	awk -v n=$n -v s=$s -v set="$*" 'BEGIN {
+		k = split(set, kv, " ")
+		for (j = 1; j <= k; j++) { split(kv[j], a, "="); at[a[1]] = a[2] }
+		for (i = 0; i < n; i++)
+			if (i in at) printf "%s", at[i]; else printf "%c", 97 + (i * 7 + s) % 26
+	}'
+}
+want_lines() {
+	awk -v w=$1 -v n=$2 'BEGIN { for (i = 0; i < n; i++) printf "%s line %06d\n", w, i }'
 }
 
 case $mode in
@@ -55,6 +83,32 @@ durable)
 notext2)	# PRISTINE is not an ext2 image: the start fails and leaves nothing
 	sh "$here/run-test.sh" $name 60 "PASS: fs notext2" -a "init=test_fs notext2" \
 		-x "$drive" "$kernel" "$bootimg"
+	;;
+map-durable)
+	sh "$here/kill-on-marker.sh" $name $name.log "filemap: msync returned" 900 \
+		-a "init=test_filemap durable" -x "$drive" "$kernel" "$bootimg" || exit 1
+	want_lines mapped 2000 > "$img.want"
+	same /mapped.txt
+	fsck
+	;;
+map-*)
+	sub=${mode#map-}
+	sh "$here/run-test.sh" $name 100 "PASS: filemap $sub" -a "init=test_filemap $sub" \
+		-x "$drive" "$kernel" "$bootimg" || exit 1
+	case $sub in
+	remap)	# the pattern, with the two bytes stored after MS_ASYNC
+		pattern 17384 3 5=! 6=? > "$img.want"
+		same /m3 ;;
+	eof)	# the size unchanged, the store before the end, none past it
+		pattern 5000 4 4000=U > "$img.want"
+		same /tail ;;
+	exit)
+		want_lines exitun 2000 > "$img.want"
+		same /exited.txt
+		want_lines exited 2000 > "$img.want"
+		same /exited2.txt ;;
+	esac
+	fsck
 	;;
 *)
 	echo "fs-run.sh: unknown mode $mode"

@@ -3,7 +3,8 @@
 # and print its "bench: <name> <value> <unit>" lines; fail if it did not
 # finish. With FSIMG (the bench disk image, mkfsimg.sh --bench), then boot
 # "test_fs bench" with a copy of it as the virtio-blk disk and print the
-# file server's lines (issue 9's figures, docs/fs-protocol.md).
+# file server's lines (issue 9's figures, docs/fs-protocol.md), then the
+# file-mapping ones (issue 10's, docs/page-cache.md).
 set -u
 here=$(dirname "$0")
 out=$(timeout 300 sh "$here/qemu.sh" -m 512M -i -a init=microbench "$1" "$2" </dev/null 2>&1)
@@ -20,3 +21,13 @@ printf '%s\n' "$out" | grep -a '^bench: ' | grep -v '^bench: fs done'
 printf '%s\n' "$out" | grep -aq '^bench: fs done' || {
 	echo "bench: the file server's benchmarks did not finish; console:"; printf '%s\n' "$out"; exit 1; }
 rm -f "$img"
+# Then the file-mapping benchmarks (test_filemap bench, docs/page-cache.md)
+# over a fresh copy of the same image.
+cp "$3" "$img" || exit 1
+out=$(timeout 600 sh "$here/qemu.sh" -m 512M -i -a "init=test_filemap bench" \
+	-x "-drive if=none,id=hd0,format=raw,file=$img -device virtio-blk-device,drive=hd0" \
+	"$1" "$2" </dev/null 2>&1)
+rm -f "$img"
+printf '%s\n' "$out" | grep -a '^bench: ' | grep -v '^bench: done'
+printf '%s\n' "$out" | grep -aq '^bench: done' || {
+	echo "bench: the file-mapping benchmarks did not finish; console:"; printf '%s\n' "$out"; exit 1; }

@@ -1,9 +1,11 @@
 #!/bin/sh
 # mkfsimg.sh OUT SIZE BSIZE [--bench] [PROGRAM...] : the ext2 disk image.
 # The programs (stripped) go in /bin; /data holds the test data the fs
-# tests expect (test/integration/test_fs.c); --bench adds
-# /data/16mib.bin for the bench target's reads. The feature list is
-# explicit: filetype, sparse_super, large_file, nothing else (docs/ext2.md).
+# tests expect (test/integration/test_fs.c); --bench adds the bench
+# target's big files: /data/16mib.bin for the file server's reads,
+# /data/seq16.bin and /data/cold16.bin for the file-mapping benchmarks.
+# The feature list is explicit: filetype, sparse_super, large_file,
+# nothing else (docs/ext2.md).
 set -eu
 out=$1; size=$2; bsize=$3; shift 3
 bench=0
@@ -13,6 +15,8 @@ rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/data/dir/sub" "$stage/tmp"
 if [ $bench = 1 ]; then
 	# 16 MiB of lines "16mib %057d\n" (64 bytes each).
 	awk 'BEGIN { for (i = 0; i < 262144; i++) printf "16mib %057d\n", i }' > "$stage/data/16mib.bin"
+	awk 'BEGIN { for (i = 0; i < 262144; i++) printf "seq %059d\n", i }' > "$stage/data/seq16.bin"
+	awk 'BEGIN { for (i = 0; i < 262144; i++) printf "c16 %059d\n", i }' > "$stage/data/cold16.bin"
 fi
 for f in "$@"; do
 	riscv64-unknown-elf-strip -o "$stage/bin/$(basename "$f" .elf)" "$f"

@@ -1,13 +1,16 @@
 /*
- * <sys/mman.h> and brk/sbrk: each a call to the pager (abi/pager.h), with
- * POSIX's return convention (-1 or MAP_FAILED, and errno).
+ * <sys/mman.h> and brk/sbrk: each a call to the pager (abi/pager.h), but
+ * mmap of a file, which the file server checks first (abi/fs.h); POSIX's
+ * return convention (-1 or MAP_FAILED, and errno).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "libsys.h"
+#include "libsys_file.h"
 
 static int64_t call(uint64_t label, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
@@ -19,17 +22,49 @@ static int64_t call(uint64_t label, uint64_t a, uint64_t b, uint64_t c, uint64_t
 	return r;
 }
 
+/*
+ * A file mapping (no MAP_ANONYMOUS) goes to the file server, which
+ * checks the descriptor and its mode and has the pager map the file
+ * (FS_MMAP); anonymous memory goes to the pager. Without a file server
+ * no descriptor is open: EBADF.
+ */
 void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 {
 	int64_t r;
 
-	(void)fd;
-	if (offset & (PAGE_SIZE - 1)) {	/* anonymous: otherwise ignored */
+	if (offset < 0 || (offset & (PAGE_SIZE - 1))) {
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
+	if (!(flags & MAP_ANONYMOUS)) {
+		struct fs_mmap_req q = { .fd = fd - FD_BASE, .hint = (uint64_t)addr, .length = length,
+					 .prot = (uint64_t)(unsigned)prot,
+					 .flags = (uint64_t)(unsigned)flags, .offset = (uint64_t)offset };
+		struct ipc_msg m = { 0 };
+		if (fd < 0) {
+			errno = EBADF;
+			return MAP_FAILED;
+		}
+		if (fd < FD_BASE) {
+			errno = ENODEV;	/* the console cannot be mapped */
+			return MAP_FAILED;
+		}
+		memcpy(m.w, &q, sizeof(q));
+		r = fs_conn() < 0 ? -ERR_BADF : fs_call(FS_MMAP, &m, 0);	/* no server: nothing open */
+		if (r < 0) {
+			errno = (int)-r;
+			return MAP_FAILED;
+		}
+		return (void *)r;
+	}
 	r = call(PAGER_MMAP, (uint64_t)addr, length, (uint64_t)prot, (uint64_t)flags);
 	return r < 0 ? MAP_FAILED : (void *)r;
+}
+
+/* MS_SYNC returns once the disk has the range's dirty pages. */
+int msync(void *addr, size_t length, int flags)
+{
+	return call(PAGER_MSYNC, (uint64_t)addr, length, (uint64_t)(unsigned)flags, 0) < 0 ? -1 : 0;
 }
 
 int munmap(void *addr, size_t length)

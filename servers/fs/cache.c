@@ -116,6 +116,10 @@ int cache_write_back(struct ext2_fs *fs)
 				dirty[j] = dirty[j - gap];
 				dirty[j - gap] = t;
 			}
+	/* The runs in flight together where the device can (batch_*): no
+	 * buffer here changes until the batch ends. */
+	if (n && fs->env.dev->batch_begin)
+		fs->env.dev->batch_begin(fs->env.dev_ctx);
 	for (uint32_t i = 0; i < n;) {
 		uint32_t len = 1;
 		int r;
@@ -127,6 +131,13 @@ int cache_write_back(struct ext2_fs *fs)
 		if (r < 0 && err == 0)
 			err = r;
 		i += len;
+	}
+	if (n && fs->env.dev->batch_end) {
+		int r = fs->env.dev->batch_end(fs->env.dev_ctx);
+		if (r < 0 && err == 0) {
+			fs_log(fs, "device write failed in a batch", 0);
+			err = r;
+		}
 	}
 	return err;
 }

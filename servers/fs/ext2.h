@@ -48,6 +48,12 @@ struct ext2_blockdev_ops {
 	int (*write)(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count,
 		     const void *const bufs[]);
 	int (*flush)(void *ctx);
+	/* Optional (NULL: none). Around a write-back of many buffers that
+	 * the engine leaves untouched until batch_end: writes in between
+	 * may return before they complete; batch_end waits for all of them
+	 * and returns the first error, or 0. */
+	void (*batch_begin)(void *ctx);
+	int (*batch_end)(void *ctx);
 };
 
 /* What the user of the engine provides at mount. */
@@ -234,6 +240,10 @@ int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 		       void *bufs[]);
 void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 			 int status);
+/* Read-ahead (file.c): in nowait mode, -ERR_AGAIN and ext2_wanted name
+ * the first uncached run of ino's blocks in [off, off+len) (nothing is
+ * copied); the server reads it asynchronously as in step 2. 0: none. */
+int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len);
 
 /* check.c: recount bitmaps, free counts and directories per group; 0 if
  * they all agree, else -ERR_IO and a log line naming the first mismatch. */

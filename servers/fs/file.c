@@ -101,6 +101,47 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 	return r;
 }
 
+/*
+ * Read-ahead in nowait mode: -ERR_AGAIN names (ext2_wanted) the first run
+ * of ino's blocks in [off, off+len) that is not cached, up to
+ * CACHE_RUN_MAX blocks consecutive on the disk, for the caller to read
+ * asynchronously; nothing is copied. 0 if there is none (cached, holes,
+ * past the end) or nowait is off.
+ */
+int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len)
+{
+	struct ext2_inode in;
+	uint64_t size;
+	uint32_t pblk;
+	int r;
+
+	if (!fs->nowait_wanted || !len)
+		return 0;
+	nowait_begin(fs);
+	r = inode_load(fs, ino, &in);
+	if (r < 0 || is_dir(&in) || !inode_has_blocks(&in) || off >= (size = inode_size(&in)))
+		goto out;
+	if (len > size - off)
+		len = size - off;
+	for (uint64_t lblk = off / fs->bsize, last = (off + len - 1) / fs->bsize; lblk <= last;
+	     lblk++) {
+		if ((r = bmap(fs, ino, &in, lblk, false, &pblk, NULL)) < 0)
+			break;
+		if (!pblk || cache_has(fs, pblk))
+			continue;
+		uint64_t left = last - lblk + 1;
+		uint32_t run = contiguous_run(fs, ino, &in, lblk, pblk,
+					      left < CACHE_RUN_MAX ? (uint32_t)left : CACHE_RUN_MAX);
+		fs->wanted_blk = pblk;
+		fs->wanted_count = run;
+		r = -ERR_AGAIN;
+		break;
+	}
+out:
+	nowait_end(fs);
+	return r;
+}
+
 /* Inode ino for a change of its data: a regular file on a writable file
  * system. 0, -ERR_ROFS, -ERR_ISDIR, -ERR_INVAL (not a regular file) or
  * inode_load's error. */

@@ -22,9 +22,16 @@ bool deaths_pending;
 static struct {
 	uint8_t kind;
 	bool done;
+	bool plugged;		/* a write of a batch: batch_end waits for it */
 	int8_t op;
 	int32_t status;
 } tags[BLK_SLOTS];
+
+/* Between the engine's batch_begin and batch_end, writes are submitted
+ * and not waited for one by one. */
+static bool plug;
+static unsigned nplugged;
+static int plug_status;
 
 /* An asynchronous read of blocks [blk, blk+count): its pieces in flight. */
 static struct aop {
@@ -55,7 +62,13 @@ static void collect(void)
 	while ((t = blk_poll(&bc, &res)) >= 0) {
 		if (t >= BLK_SLOTS)
 			continue;
-		if (tags[t].kind == TAG_SYNC) {
+		if (tags[t].kind == TAG_SYNC && tags[t].plugged) {
+			if (res < 0 && !plug_status)
+				plug_status = res;
+			tags[t].kind = TAG_FREE;
+			tags[t].plugged = false;
+			nplugged--;
+		} else if (tags[t].kind == TAG_SYNC) {
 			tags[t].done = true;
 			tags[t].status = res;
 		} else if (tags[t].kind == TAG_ASYNC) {
@@ -103,6 +116,7 @@ static int64_t submit(uint64_t label, uint64_t sector, uint64_t count, uint64_t 
 		if (t >= 0 && t < BLK_SLOTS) {
 			tags[t].kind = (uint8_t)kind;
 			tags[t].done = false;
+			tags[t].plugged = false;
 			tags[t].op = (int8_t)op;
 			tags[t].status = 0;
 			return t;
@@ -175,7 +189,12 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 			status = (int)t;
 			break;
 		}
-		mask |= 1u << t;
+		if (plug && label == BLK_WRITE) {	/* waited for by batch_end */
+			tags[t].plugged = true;
+			nplugged++;
+		} else {
+			mask |= 1u << t;
+		}
 		i += n;
 	}
 	int r = wait_tags(mask);
@@ -195,6 +214,28 @@ static int dev_write(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count,
 	return dev_io(BLK_WRITE, blk, bsize, count, (void *const *)bufs);
 }
 
+/* The engine writes its dirty buffers back (and touches none of them
+ * until it is done): submit them all, then wait for them all, instead of
+ * a round trip each. */
+static void dev_batch_begin(void *ctx)
+{
+	(void)ctx;
+	plug = true;
+}
+
+static int dev_batch_end(void *ctx)
+{
+	int r;
+
+	(void)ctx;
+	plug = false;
+	for (collect(); nplugged; collect())
+		wait_event();
+	r = plug_status;
+	plug_status = 0;
+	return r;
+}
+
 static int dev_flush(void *ctx)
 {
 	(void)ctx;
@@ -203,7 +244,10 @@ static int dev_flush(void *ctx)
 	return t < 0 ? (int)t : wait_tags(1u << t);
 }
 
-const struct ext2_blockdev_ops fsd_blockdev = { dev_read, dev_write, dev_flush };
+const struct ext2_blockdev_ops fsd_blockdev = {
+	.read = dev_read, .write = dev_write, .flush = dev_flush,
+	.batch_begin = dev_batch_begin, .batch_end = dev_batch_end,
+};
 
 int disk_start_async(void)
 {

@@ -88,4 +88,17 @@ bool fsd_is_open(void *ctx, uint32_t ino);
  * so that a test can fill the table). */
 extern unsigned fsd_files_max;
 
+/* backing.c: file-backed mappings (docs/page-cache.md). */
+void backing_init(uint64_t window);
+bool backing_holds(uint32_t ino);
+int64_t backing_mmap(int64_t pid, uint32_t ino, uint32_t oflags, const struct fs_mmap_req *q);
+int64_t backing_read(uint32_t ino, uint64_t off, uint8_t *out, uint64_t count);
+void backing_wrote(uint32_t ino, uint64_t off, const uint8_t *data, uint64_t n);
+void backing_resized(uint32_t ino);
+bool backing_fetch(void);
+void backing_retry(void);
+void backing_drain(void);
+bool backing_wants_fetch(void);
+int64_t backing_stats(struct ipc_msg *reply);
+
 #endif

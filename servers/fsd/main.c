@@ -199,6 +199,7 @@ void fsd_retry_parked(void)
 	nparked = 0;
 	for (unsigned i = 0; i < n; i++)
 		run(again[i]);
+	backing_retry();
 }
 
 void fsd_drop_pid(int64_t pid)
@@ -228,7 +229,6 @@ void fsd_drop_pid(int64_t pid)
  * If its queue overflowed, ask it about every client we know. */
 static void reap_deaths(void)
 {
-	deaths_pending = false;
 	for (;;) {
 		struct ipc_msg m = { .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
 		int64_t n = pager_call(&m);
@@ -286,6 +286,7 @@ static int setup(uint64_t blk_ep)
 		return (int)r;
 	fs_ep = m.w[1];
 	uint64_t death_notif = m.w[2];
+	backing_init(m.w[3]);
 	if ((r = blk_relay_start(blk_notif, fs_ep, FS_RELAY_BLK, FS_RELAY_LABEL)) < 0 ||
 	    (r = blk_relay_start(death_notif, fs_ep, FS_RELAY_DEATH, FS_RELAY_LABEL)) < 0)
 		return (int)r;
@@ -313,7 +314,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (;;) {
-		if (reply_pending && (nqueue || disk_async_ready() || deaths_pending))
+		if (reply_pending && (nqueue || disk_async_ready() || deaths_pending ||
+				      backing_wants_fetch()))
 			fsd_unlink_caller();	/* the other work may use the IPC buffer */
 		while (nqueue) {
 			struct req *r0 = queue[0];
@@ -322,8 +324,17 @@ int main(int argc, char **argv)
 		}
 		if (disk_finish_async())
 			fsd_retry_parked();
-		if (deaths_pending)
-			reap_deaths();
+		/* The pager's one notification: deaths and backing requests.
+		 * FETCH says whether there are deaths to ask for: a wake for
+		 * a fill costs one call, not two. A wake that comes while
+		 * these run (a disk wait receives) sets the flag again. */
+		if (deaths_pending) {
+			deaths_pending = false;
+			if (backing_fetch())
+				reap_deaths();
+		} else if (backing_wants_fetch()) {
+			backing_fetch();
+		}
 		if (nqueue || deaths_pending)
 			continue;
 		if (reply_pending) {

@@ -60,6 +60,8 @@ static uint64_t snap_seq;
 bool fsd_is_open(void *ctx, uint32_t ino)
 {
 	(void)ctx;
+	if (backing_holds(ino))	/* mapped: the pager's object holds it */
+		return true;
 	for (int i = 0; i < files_hi; i++)
 		if (files[i].refs && files[i].ino == ino)
 			return true;
@@ -314,6 +316,8 @@ static int64_t do_open(struct client *c, struct req *r)
 	if ((q.flags & FS_O_TRUNC) && acc != FS_O_RDONLY && st.size &&
 	    (e = ext2_truncate(&fs, ino, 0)) < 0)
 		return e;
+	if ((q.flags & FS_O_TRUNC) && acc != FS_O_RDONLY && st.size)
+		backing_resized(ino);
 	files[idx] = (struct file){ .refs = 1, .ino = ino, .flags = (uint32_t)q.flags };
 	if (idx >= files_hi)
 		files_hi = idx + 1;
@@ -325,20 +329,18 @@ static int64_t do_open(struct client *c, struct req *r)
  * Read-ahead for a stream of FS_READs. The engine fetches a run of
  * contiguous blocks (up to 32) only within the span of one call, and a
  * call is at most 4 KiB, so a cold sequential read waited for the disk at
- * every 4 KiB block (4,101 disk requests for 16 MiB). On a miss, a nowait
- * read of the next READAHEAD bytes names the run the engine would fetch
- * (ext2_wanted) and copies nothing, because its first block is not cached
- * (probe_buf is never written: its pages are never touched); the request
- * parks and run() starts reading that whole run (137 requests for 16 MiB).
- * (Starting the next run early, without a miss, gained nothing measurable.)
+ * every 4 KiB block (4,101 disk requests for 16 MiB). On a miss,
+ * ext2_readahead names the first uncached run of the next READAHEAD bytes
+ * (copying nothing); the request parks and run() starts reading that
+ * whole run (137 requests for 16 MiB). (Starting the next run early,
+ * without a miss, gained nothing measurable.)
  */
 #define READAHEAD	(128u << 10)
-static uint8_t probe_buf[READAHEAD];
 
 static void read_ahead(uint32_t ino, uint64_t off)
 {
-	if (fs.nowait_wanted)	/* else synchronous: a probe would wait for the disk */
-		(void)ext2_read(&fs, ino, off, probe_buf, READAHEAD);
+	if (fs.nowait_wanted)	/* else synchronous: it would wait for the disk */
+		(void)ext2_readahead(&fs, ino, off, READAHEAD);
 }
 
 static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *out,
@@ -361,7 +363,8 @@ static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *o
 	if ((int64_t)off < 0)
 		return -ERR_INVAL;
 	if (reading) {
-		n = ext2_read(&fs, f->ino, off, out, q.count);
+		n = backing_holds(f->ino) ? backing_read(f->ino, off, out, q.count)
+					   : ext2_read(&fs, f->ino, off, out, q.count);
 		if (n == -ERR_AGAIN && label == FS_READ)
 			read_ahead(f->ino, off);	/* the park reads the whole run */
 		if (n < 0)
@@ -383,6 +386,7 @@ static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *o
 		n = ext2_write(&fs, f->ino, off, r->data, q.count);
 		if (n < 0)
 			return n;
+		backing_wrote(f->ino, off, r->data, (uint64_t)n);
 	}
 	if (label == FS_READ || label == FS_WRITE)
 		f->offset = off + (uint64_t)n;
@@ -558,7 +562,16 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 			return -ERR_BADF;
 		if ((f->flags & FS_O_ACCMODE) == FS_O_RDONLY || (int64_t)io.offset < 0)
 			return -ERR_INVAL;
-		return ext2_truncate(&fs, f->ino, io.offset);
+		if ((e = ext2_truncate(&fs, f->ino, io.offset)) == 0)
+			backing_resized(f->ino);
+		return e;
+	}
+	case FS_MMAP: {
+		struct fs_mmap_req mq;
+		memcpy(&mq, r->m.w, sizeof(mq));
+		if (!(f = fd_file(c, mq.fd)))
+			return -ERR_BADF;
+		return backing_mmap(pid, f->ino, f->flags, &mq);
 	}
 	case FS_FSTAT:
 		if (!(f = fd_file(c, q.fd)))
@@ -598,6 +611,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	case FS_FSYNC:
 		if (!(f = fd_file(c, q.fd)))
 			return -ERR_BADF;
+		backing_drain();
 		return ext2_fsync(&fs, f->ino);
 	case FS_DUP:
 		if (!fd_file(c, q.fd))
@@ -656,7 +670,10 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		reply->w[5] = fs.flushes;
 		return 0;
 	case FS_SYNC:
+		backing_drain();
 		return ext2_sync(&fs);
+	case FS_MAPSTATS:
+		return backing_stats(reply);
 	case FS_STATFS:
 		reply->w[1] = fs.sb.s_free_blocks_count;
 		reply->w[2] = fs.bsize;

@@ -9,7 +9,8 @@
  * a block read synchronously by a write while its asynchronous read is in
  * flight keeps the newer copy; changing calls still work; with room for
  * trials, changing calls in nowait mode are undone on a miss and retried;
- * no pins leak.
+ * read-ahead names runs without copying; a device's batch around the
+ * write-back of a sync; no pins leak.
  */
 #include "ext2_host.h"
 #include "ext2_int.h"
@@ -54,6 +55,24 @@ static void check_async(const char *img, unsigned bsize)
 	/* A big sequential read arrives in runs. */
 	rounds = 0;
 	CHECK(SERVE(&m, ext2_lookup(m.fs, "/big.bin", &ino)) == 0);
+	{
+		/* Read-ahead (a file server's, for mapped files): it names
+		 * uncached runs and copies nothing, so once served the read
+		 * needs no round; with nowait off it does nothing. */
+		unsigned before = rounds;
+		uint64_t off = BIG_SIZE / 2, len = 32 * bsize;
+
+		ext2_set_nowait(m.fs, false);
+		CHECK(ext2_readahead(m.fs, ino, off, len) == 0 && sync_reads == 0);
+		ext2_set_nowait(m.fs, true);
+		CHECK(SERVE(&m, ext2_readahead(m.fs, ino, off, len)) == 0);
+		CHECK(rounds > before && rounds <= before + 4);
+		before = rounds;
+		CHECK(ext2_read(m.fs, ino, off, buf, len) == (int64_t)len && rounds == before);
+		CHECK(is_pat(buf, off, len, 1));
+		CHECK(ext2_readahead(m.fs, ino, BIG_SIZE + 10, 100) == 0);	/* past the end */
+		CHECK(ext2_readahead(m.fs, ino, off, len) == 0);		/* all cached */
+	}
 	CHECK(read_all(&m, ino, buf, sizeof(buf)) == BIG_SIZE);
 	CHECK(is_pat(buf, 0, BIG_SIZE, 1));
 	CHECK(longest_run > 8 && rounds < BIG_SIZE / bsize / 4 + 4);
@@ -178,6 +197,69 @@ static void check_trials(const char *img, unsigned bsize)
 	}
 }
 
+/* The device's optional batch around a write-back: every write of a sync
+ * comes between batch_begin and batch_end, and batch_end's error is the
+ * sync's. */
+static unsigned batch_depth, batches, writes_in_batch, writes_outside;
+static int batch_result;
+
+static int batch_write(void *ctx, uint64_t blk, uint32_t bsize, uint32_t count,
+		       const void *const bufs[])
+{
+	if (batch_depth)
+		writes_in_batch++;
+	else
+		writes_outside++;
+	return fd_write(ctx, blk, bsize, count, bufs);
+}
+
+static void batch_begin(void *ctx)
+{
+	(void)ctx;
+	batch_depth++;
+	batches++;
+}
+
+static int batch_end(void *ctx)
+{
+	(void)ctx;
+	batch_depth--;
+	return batch_result;
+}
+
+static const struct ext2_blockdev_ops batched = {
+	.read = fd_read, .write = batch_write, .flush = fd_flush,
+	.batch_begin = batch_begin, .batch_end = batch_end,
+};
+
+static void check_batch(const char *img)
+{
+	static uint8_t buf[8192];
+	struct mnt m;
+	uint32_t ino;
+
+	CHECK(mount_img(&m, img, 0, 256 * 1024) == 0);
+	if (!m.fs)
+		return;
+	m.fs->env.dev = &batched;
+	memset(buf, 'b', sizeof(buf));
+	CHECK(ext2_create(m.fs, "/batch-a", 0644, true, &ino) == 0);
+	CHECK(ext2_write(m.fs, ino, 0, buf, sizeof(buf)) == (int64_t)sizeof(buf));
+	CHECK(ext2_write(m.fs, ino, 100000, buf, 10) == 10);	/* a second run */
+	CHECK(ext2_sync(m.fs) == 0);
+	CHECK(batches == 1 && batch_depth == 0 && writes_in_batch >= 2 && writes_outside == 0);
+	CHECK(ext2_write(m.fs, ino, 0, "x", 1) == 1);
+	batch_result = -ERR_IO;
+	CHECK(ext2_sync(m.fs) == -ERR_IO);
+	CHECK(logged("failed in a batch"));
+	batch_result = 0;
+	CHECK(ext2_sync(m.fs) == 0);		/* nothing dirty: no batch */
+	CHECK(batches == 2);
+	m.fs->env.dev = &filedev_ops;
+	CHECK(umount_img(&m) == 0);
+	CHECK(fsck_clean(img));
+}
+
 int main(int argc, char **argv)
 {
 	if (!tools_found(argc, argv))
@@ -191,5 +273,7 @@ int main(int argc, char **argv)
 	check_trials("trial1024.img", 1024);
 	CHECK(make_image("trial4096.img", 4096, 8192, NULL, "tree"));
 	check_trials("trial4096.img", 4096);
+	CHECK(make_image("batch1024.img", 1024, 8192, NULL, "tree"));
+	check_batch("batch1024.img");
 	return check_report();
 }

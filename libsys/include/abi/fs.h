@@ -57,6 +57,9 @@ enum fs_label {
 			   written, w3 device reads, w4 device writes, w5 flushes */
 	FS_MMAP,	/* fs_mmap_req: map the open file     w0 the address (the server checks
 			   the mode and asks the pager, PAGER_OBJ_MAP) */
+	FS_MAPSTATS,	/* -                                  w0 0, w1 fills run, w2 pages
+			   filled, w3 write-backs run, w4 pages written back,
+			   w5 inodes held for the pager's file objects */
 	FS_LABEL_COUNT
 };
 

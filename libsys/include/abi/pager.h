@@ -111,17 +111,26 @@
  *                      the descriptor and its mode)    server then holds the inode
  *                                                      until BACKING_RELEASE)
  *  PAGER_OBJ_FETCH     -                               w0 n, payload n requests
- *                                                      (0: none queued)
+ *                                                      (0: none queued); w1 ends
+ *                                                      PAGER_FS_DEAD would report now
+ *                                                      (0: no need to call it)
  *  PAGER_OBJ_DONE      w0 token, w1 result (0, or      w0 0
  *                      -ERR_IO, -ERR_NOSPC)
  *  PAGER_OBJ_SIZE      w0 key, w1 new size in bytes    w0 0 (the cache follows: pages
  *                      (ftruncate, a write past EOF)   past a shrunk end leave every
  *                                                      mapping; the partial last page's
  *                                                      tail is zeroed)
- *  PAGER_OBJ_PEEK      w0 key, w1 first page index,    w0 bit i set: page w1+i is
+ *  PAGER_OBJ_PEEK      w0 key, w1 first page index,    w0 (and w1) bit i set: page w1+i is
  *                      w2 pages (<= 64), w3 window     cached and mapped R/W at
  *                      address (page-aligned, in the   w3 + i pages, until the server's
- *                      server's window)                next PAGER_OBJ_* call
+ *                      window's last BACKING_PEEK_     next PAGER_OBJ_* call
+ *                      PAGES pages)
+ *  PAGER_OBJ_FLUSH     w0 key: queue the write-back    w0 pages queued (0: none
+ *                      of every dirty page (fsync)     dirty, or no object)
+ * Every PAGER_OBJ_* from another process: -ERR_PERM. Each PAGER_OBJ_MAP
+ * reply with w1 = 1 pairs with exactly one later BACKING_RELEASE for the
+ * key (holds are counted). An extending write sends PAGER_OBJ_SIZE before
+ * it writes peeked pages.
  *
  * Exit status (as wait sees it, POSIX-shaped): exited normally with code c
  * -> (c & 0xff) << 8; killed by signal s -> s.
@@ -169,6 +178,7 @@ enum pager_label {
 	PAGER_SIGPENDING,
 	PAGER_SIGSUSPEND,
 	PAGER_ALARM,
+	PAGER_OBJ_FLUSH,
 	PAGER_LABEL_COUNT
 };
 
@@ -198,6 +208,10 @@ enum pager_label {
 #define PMAP_ANONYMOUS		0x20
 #define PMAP_POPULATE		0x8000
 #define PMAP_FIXED_NOREPLACE	0x100000
+/* PAGER_OBJ_MAP only (the server's word, never a client's): the
+ * descriptor cannot write, so a MAP_SHARED mapping may never get MAP_W:
+ * mprotect adding it is -ERR_ACCES, as Linux's VM_MAYWRITE. */
+#define PMAP_FILE_RDONLY	0x40000000
 
 /* madvise advice. */
 #define PADV_NORMAL		0
@@ -231,7 +245,12 @@ enum pager_label {
 #define BACKING_SYNC		3
 #define BACKING_RELEASE		4
 #define BACKING_WINDOW_PAGES	512
-#define BACKING_FILL_MAX	16	/* pages per BACKING_FILL */
+#define BACKING_FILL_MAX	16	/* pages per BACKING_FILL (and WRITEBACK) */
+/* The window's last BACKING_PEEK_PAGES pages are the server's for
+ * PAGER_OBJ_PEEK (w3 and its w2 pages must lie there); the pager hands
+ * out only the first BACKING_REQ_PAGES to requests. */
+#define BACKING_PEEK_PAGES	64
+#define BACKING_REQ_PAGES	(BACKING_WINDOW_PAGES - BACKING_PEEK_PAGES)
 
 struct pager_backing_req {
 	uint32_t op;		/* BACKING_* */

@@ -1,6 +1,7 @@
 /*
  * <sys/mman.h> for programs (picolibc has none): POSIX memory-mapping calls,
- * served by the pager (libsys/src/mman.c). The values are the pager
+ * served by the pager (libsys/src/mman.c); mmap of a file goes through
+ * the file server first, which checks the descriptor. The values are the pager
  * protocol's (abi/pager.h), which are Linux's.
  */
 #ifndef LIBSYS_SYS_MMAN_H
@@ -30,6 +31,10 @@
 #define MADV_WILLNEED		PADV_WILLNEED
 #define MADV_DONTNEED		PADV_DONTNEED
 
+#define MS_ASYNC		PMS_ASYNC
+#define MS_INVALIDATE		PMS_INVALIDATE
+#define MS_SYNC			PMS_SYNC
+
 #define MREMAP_MAYMOVE		PREMAP_MAYMOVE
 #define MREMAP_FIXED		PREMAP_FIXED
 
@@ -37,6 +42,7 @@ void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 int munmap(void *addr, size_t length);
 int mprotect(void *addr, size_t length, int prot);
 int madvise(void *addr, size_t length, int advice);
+int msync(void *addr, size_t length, int flags);
 void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
 
 #endif

@@ -1,0 +1,176 @@
+/*
+ * File-backed memory: the page cache (file objects, pager/mem_file.c) and
+ * the backing-store protocol with the file server (pager/backing.c,
+ * pager/msync.c). docs/page-cache.md describes the design.
+ *
+ * A file object is a memory object of kind "file", one per key (the
+ * server's inode number). Its page map is THE page cache: every MAP_SHARED
+ * mapping of the file maps those frames, and a MAP_PRIVATE mapping's
+ * object (kind "fpriv") reads through to them until it writes. Pages with
+ * more state than "resident and clean" have a record (struct fpage): a
+ * fill in flight (busy, with the faults waiting for it) or dirty. The
+ * object knows every VMA that maps it (the reverse map), shared or
+ * private, to write-protect or unmap a page everywhere.
+ *
+ * The pager never waits on the server: a fault on a missing page is
+ * suspended (its reply saved with SYS_REPLY_SAVE), a request is queued and
+ * the server notified; the answer comes with PAGER_OBJ_DONE.
+ */
+#ifndef PAGER_BACKING_H
+#define PAGER_BACKING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "abi/kernel.h"
+#include "memobj.h"
+#include "proc.h"
+
+struct file_obj;
+struct msync_wait;
+
+#define FP_BUSY		0x1u	/* a fill in flight: the frame is not in the cache yet */
+#define FP_DIRTY	0x2u	/* written through a mapping since its last write-back */
+#define FP_STALE	0x4u	/* busy, but dropped meanwhile (shrink): discard at DONE */
+
+struct fpage {
+	struct fpage *hnext;		/* hash chain (mem_file.c) */
+	struct file_obj *fo;
+	uint64_t index;
+	uint32_t flags;			/* FP_* */
+	uint64_t pfn;			/* FP_BUSY: the frame being filled */
+	uint64_t since;			/* FP_DIRTY: rdtime when it became dirty */
+	struct fpage *dnext, *dprev;	/* the object's dirty pages */
+	struct fpage *gnext, *gprev;	/* every dirty page, oldest first */
+	struct proc *waiters;		/* FP_BUSY: suspended faults (proc.wait_next) */
+};
+
+/* msync(MS_SYNC) waiting for an object's write-back to drain. */
+struct sync_link {
+	struct sync_link *next;
+	struct msync_wait *w;
+};
+
+struct file_obj {
+	struct memobj obj;		/* first; obj.pages is the cache */
+	struct file_obj *hnext;		/* the key table's chain */
+	uint32_t key;
+	bool hashed;			/* in the key table (new mappings find it) */
+	bool announced;			/* the server took a hold: RELEASE at the end */
+	bool unsynced;			/* written back since the last BACKING_SYNC */
+	bool wb_error;			/* a write-back failed since the last msync saw it */
+	uint32_t gen;			/* the server generation that made it */
+	uint64_t size;			/* bytes */
+	uint32_t priv_refs;		/* fpriv objects backed by it */
+	uint32_t sync_inflight;		/* BACKING_SYNCs queued or in flight */
+	uint64_t ndirty;		/* dirty pages (records on `dirty`) */
+	uint64_t nbusy;			/* fills in flight, pages */
+	uint64_t nwb;			/* pages in write-back requests */
+	struct fpage *dirty;		/* its dirty pages */
+	struct vma *mappers;		/* the reverse map (vma.rnext) */
+	struct sync_link *syncs;	/* msync(MS_SYNC)s waiting for nwb == 0 */
+};
+
+/* A private file mapping's object: anonymous pages over the file's. */
+struct fpriv_obj {
+	struct memobj obj;
+	struct file_obj *fo;		/* a priv_refs reference */
+};
+
+/* mem_file.c: file objects and the cache. */
+extern const struct memobj_ops file_ops, fpriv_ops;
+static inline bool memobj_is_file(const struct memobj *o)
+{
+	return o->ops == &file_ops || o->ops == &fpriv_ops;
+}
+/* The file object behind a file-backed VMA's object. */
+struct file_obj *file_of(struct memobj *o);
+struct file_obj *file_lookup(uint32_t key);
+/* A new object for key (hashed, no VMA), or NULL. */
+struct file_obj *file_create(uint32_t key, uint64_t size);
+struct memobj *fpriv_create(struct file_obj *fo);
+static inline uint64_t file_pages(const struct file_obj *fo)
+{
+	return (fo->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+struct fpage *fpage_find(struct file_obj *fo, uint64_t index);
+/* The record for index, made if absent: NULL out of memory. */
+struct fpage *fpage_get(struct file_obj *fo, uint64_t index);
+/* Free fp if it carries no state any more. */
+void fpage_put(struct fpage *fp);
+void fpage_set_dirty(struct fpage *fp);
+void fpage_clear_dirty(struct fpage *fp);
+/* The oldest dirty page anywhere, or NULL. */
+extern struct fpage *dirty_oldest;
+/* Reverse map: every mapper of [lo, hi) (object indices) unmaps those
+ * pages / loses W on them (shared mappers; private ones never have W on
+ * a file frame). */
+void rmap_unmap(struct file_obj *fo, uint64_t lo, uint64_t hi);
+void rmap_protect(struct file_obj *fo, uint64_t lo, uint64_t hi);
+/* Apply a new size: shrink drops pages past the end everywhere, grow
+ * zeroes the old last page's tail. */
+void file_set_size(struct file_obj *fo, uint64_t size);
+/* Drop clean, unpinned cached pages of [lo, hi) (unmapped everywhere
+ * first). Pages dropped. */
+uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi);
+/* Free fo if nothing holds it (no VMA, no private object, no work in
+ * flight); queue the write-back of its dirty pages if only they do. */
+void file_maybe_free(struct file_obj *fo);
+/* The server ended: every object leaves the key table (it stays for its
+ * mappers; a new server's mappings make new objects). */
+void backing_orphan_all(void);
+/* For walks: every file object, hashed or not. */
+struct file_obj *file_first(void);
+struct file_obj *file_next(struct file_obj *fo);
+/* Drop clean cached pages nobody pins until `want` frames are free.
+ * Frames freed. */
+uint64_t file_reclaim(uint64_t want);
+
+/* backing.c */
+/* The registered server's process (NULL: none) and generation. */
+extern struct proc *backing_server;
+extern uint32_t backing_gen;
+/* PAGER_FS_REGISTER: make p's window; its address in *window. */
+int backing_server_up(struct proc *p, uint64_t *window);
+/* The server ended: fail everything in flight (SIGBUS for waiting faults). */
+void backing_server_gone(void);
+/* PAGER_OBJ_* requests. out_len: reply payload bytes. */
+int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len);
+/* A fault found its file page missing: start or join the page's fill and
+ * suspend the thread. True: m holds a reply to send now. */
+bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
+			   struct ipc_msg *m);
+/* p ends: its suspended fault and its waiting msyncs are forgotten. */
+void backing_proc_ended(struct proc *p);
+/* Queue the write-back of dirty page records (each cleared and
+ * write-protected), batched into runs; fo's pages. 0 or -ERR_IO (no
+ * server) / -ERR_NOMEM. */
+int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n);
+/* Write back every dirty page of fo. */
+int backing_writeback_all(struct file_obj *fo);
+/* Queue a BACKING_SYNC for fo with its waiting msyncs. */
+void backing_queue_sync(struct file_obj *fo);
+/* Queue BACKING_RELEASE for key. */
+void backing_queue_release(uint32_t key);
+/* Background write-back: dirty pages older than the policy's expiry. */
+void backing_tick(void);
+static inline void backing_poll(void)
+{
+	if (__builtin_expect(dirty_oldest != NULL, 0))
+		backing_tick();
+}
+/* PAGER_CHECK: references the backing layer holds on frames. */
+void backing_count_refs(uint32_t *counts);
+/* msync.c: PAGER_MSYNC: true if the reply is deferred, else *r is it. */
+bool msync_request(struct proc *p, struct ipc_msg *m, int64_t *r);
+/* A SYNC for the waiters in links finished with err (0 or -ERR_IO). */
+void msync_sync_done(struct sync_link *links, int err);
+void msync_proc_ended(struct proc *p);
+
+static inline uint64_t rd_time(void)
+{
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+#endif
