@@ -40,6 +40,7 @@
 
 static const uint64_t obj_labels[] = {
 	PAGER_OBJ_MAP, PAGER_OBJ_FETCH, PAGER_OBJ_DONE, PAGER_OBJ_SIZE, PAGER_OBJ_PEEK,
+	PAGER_OBJ_FLUSH,
 };
 static const uint64_t words[] = { 0, 1, 2, PS, 1ul << 31, 1ul << 32, 1ul << 63, ~0ul };
 #define NWORDS (sizeof(words) / sizeof(words[0]))
