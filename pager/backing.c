@@ -456,6 +456,11 @@ void backing_queue_release(uint32_t key)
 	enqueue(b);
 }
 
+uint64_t backing_next_due(void)
+{
+	return dirty_oldest ? dirty_oldest->since + backing_policy->dirty_expire : 0;
+}
+
 void backing_tick(void)
 {
 	uint64_t now = rd_time(), done = 0;

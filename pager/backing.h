@@ -153,6 +153,8 @@ void backing_queue_sync(struct file_obj *fo);
 void backing_queue_release(uint32_t key);
 /* Background write-back: dirty pages older than the policy's expiry. */
 void backing_tick(void);
+/* When the oldest dirty page is due for it (rdtime), 0 if none is dirty. */
+uint64_t backing_next_due(void);
 static inline void backing_poll(void)
 {
 	if (__builtin_expect(dirty_oldest != NULL, 0))

@@ -25,6 +25,7 @@
 #include "page.h"
 #include "pager.h"
 #include "proc.h"
+#include "ptimer.h"
 
 #define PAGE_MASK (PAGE_SIZE - 1)
 
@@ -187,10 +188,12 @@ void fpage_set_dirty(struct fpage *fp)
 	fo->ndirty++;
 	fp->gnext = NULL;	/* newest last: the list stays in age order */
 	fp->gprev = dirty_newest;
-	if (dirty_newest)
+	if (dirty_newest) {
 		dirty_newest->gnext = fp;
-	else
+	} else {
 		dirty_oldest = fp;
+		ptimer_arm();	/* the first dirty page: write-back on time, idle or not */
+	}
 	dirty_newest = fp;
 }
 

@@ -13,6 +13,7 @@
 #include "page.h"
 #include "pager.h"
 #include "zeropool.h"
+#include "ptimer.h"
 #include "signals.h"
 
 /* The process a request names (0: the caller), if the caller may look. */
@@ -83,8 +84,8 @@ static bool serve_one(struct ipc_msg *m)
 	uint64_t alloc_failures = page_alloc_failures;
 	bool defer;
 
-	if (m->badge == PAGER_TIMER_BADGE) {	/* our timer relay: alarms due */
-		signal_timer();
+	if (m->badge == PAGER_TIMER_BADGE) {	/* our timer relay: alarms, write-back */
+		ptimer_fire();
 		m->info = ipc_info(0, 0, 0);
 		return true;
 	}

@@ -29,6 +29,7 @@
 #include "page.h"
 #include "pager.h"
 #include "proc.h"
+#include "ptimer.h"
 
 struct proc *signal_caller;
 
@@ -367,62 +368,36 @@ bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)
 	return true;
 }
 
-/* ---- alarm(): one kernel timer for every process ---- */
+/* ---- alarm(): on the pager's timer (ptimer.c) ---- */
 
-extern const char blk_relay_thread[], blk_relay_thread_end[];
-static uint64_t timer_notif;
+/* The earliest alarm_at of a live process, kept by alarm_first_find
+ * whenever alarms change (alarm(), delivery); a process that ends with
+ * one set leaves it here until the next delivery finds it gone (one wake
+ * too many, no more). */
+static uint64_t alarm_first;
 
-/* A notification whose timer the earliest alarm arms, and a relay thread
- * (libsys's blk_relay.S, in a task of its own) that turns each wake-up
- * into a call to us with PAGER_TIMER_BADGE: we wait on nobody. */
-static int timer_start(void)
+static void alarm_first_find(void)
 {
-	uint64_t code = (uint64_t)blk_relay_thread;
-	int64_t notif, task, h_notif, h_ep, th;
-
-	if (timer_notif)
-		return 0;
-	if ((code & (PAGE_SIZE - 1)) || blk_relay_thread_end - blk_relay_thread > (long)PAGE_SIZE)
-		return -ERR_INVAL;
-	if ((notif = sys_notif_create()) < 0)
-		return (int)notif;
-	if ((task = sys_task_create()) < 0) {
-		sys_handle_close((uint64_t)notif);
-		return (int)task;
-	}
-	if ((h_notif = sys_handle_grant((uint64_t)task, (uint64_t)notif, 0, RIGHT_RECV)) < 0 ||
-	    (h_ep = sys_handle_grant((uint64_t)task, pager_ep, PAGER_TIMER_BADGE, RIGHT_SEND)) < 0 ||
-	    sys_map((uint64_t)task, code, code, MAP_R | MAP_X) < 0 ||
-	    (th = sys_thread_create((uint64_t)task, code, 0,
-				    (uint64_t)h_notif | (uint64_t)h_ep << 16 |
-				    (uint64_t)PAGER_ALARM << 32, 0, 0)) < 0) {
-		sys_task_destroy((uint64_t)task);
-		sys_handle_close((uint64_t)task);
-		sys_handle_close((uint64_t)notif);
-		return -ERR_NOMEM;
-	}
-	sys_handle_close((uint64_t)th);
-	timer_notif = (uint64_t)notif;
-	return 0;
-}
-
-static void timer_arm(void)
-{
-	uint64_t first = 0;
-
+	alarm_first = 0;
 	for (int i = 0; i < MAX_PROCS; i++) {
 		struct proc *q = proc_at(i);
-		if (q->state == PROC_LIVE && q->sig.alarm_at && (!first || q->sig.alarm_at < first))
-			first = q->sig.alarm_at;
+		if (q->state == PROC_LIVE && q->sig.alarm_at &&
+		    (!alarm_first || q->sig.alarm_at < alarm_first))
+			alarm_first = q->sig.alarm_at;
 	}
-	if (timer_notif)
-		sys_timer_set(timer_notif, first);
 }
 
-void signal_timer(void)
+uint64_t signal_next_alarm(void)
+{
+	return alarm_first;
+}
+
+void signal_alarms_due(void)
 {
 	uint64_t now = sys_time();
 
+	if (!alarm_first || alarm_first > now)
+		return;
 	for (int i = 0; i < MAX_PROCS; i++) {
 		struct proc *q = proc_at(i);
 		if (q->state == PROC_LIVE && q->sig.alarm_at && q->sig.alarm_at <= now) {
@@ -430,7 +405,7 @@ void signal_timer(void)
 			signal_post(q, PSIG_ALRM, 0);
 		}
 	}
-	timer_arm();
+	alarm_first_find();
 }
 
 static int64_t alarm_set(struct proc *p, uint64_t secs)
@@ -441,12 +416,15 @@ static int64_t alarm_set(struct proc *p, uint64_t secs)
 
 	if (secs > 0xffffffffu)
 		return -ERR_INVAL;
-	if (secs && (err = timer_start()) < 0)
-		return err;
 	if (p->sig.alarm_at > now)
 		left = (p->sig.alarm_at - now + hz - 1) / hz;
 	p->sig.alarm_at = secs ? now + secs * hz : 0;
-	timer_arm();
+	alarm_first_find();
+	if ((err = ptimer_arm()) < 0 && secs) {
+		p->sig.alarm_at = 0;
+		alarm_first_find();
+		return err;
+	}
 	return (int64_t)left;
 }
 

@@ -57,8 +57,10 @@ int64_t signal_kill(struct proc *caller, struct proc *t, uint64_t sig, uint64_t 
  * now with the handler set to run after it (or p ends). True if so (the
  * caller must not reply). */
 bool signal_reply(struct proc *p, struct ipc_msg *m);
-/* The timer relay woke us: alarms due are delivered. */
-void signal_timer(void);
+/* The earliest alarm deadline of any process (0: none), and delivering
+ * those that are due (ptimer.c calls both). */
+uint64_t signal_next_alarm(void);
+void signal_alarms_due(void);
 
 /* proc.c: a new process's signal state from its parent (fork: all of
  * it but pending signals and the alarm), exec-like start (caught

@@ -25,6 +25,8 @@
  *            write-back once the page has been dirty for the policy's
  *            5 s, and no sooner than that (FS_MAPSTATS counts it), while
  *            requests reach the pager (backing_poll).
+ *   expire_idle  the same with no request reaching the pager meanwhile:
+ *            its timer (ptimer.c) wakes it.
  *   rmap     (with the file server) the reverse map follows split
  *            (mprotect), merge, mremap (moved and grown), fork and a
  *            partial munmap: a shrinking ftruncate then takes the pages
@@ -303,7 +305,7 @@ static uint64_t now_ticks(void)
 	return t;
 }
 
-static int run_expire(void)
+static int run_expire(bool idle)
 {
 	const uint64_t hz = 10000000;	/* QEMU virt's timebase */
 	uint64_t w0, t0, t;
@@ -316,19 +318,25 @@ static int run_expire(void)
 	volatile char *p = mmap(NULL, 4 * PS, RW, MAP_SHARED, fd, 0);
 	CHECK(p != MAP_FAILED);
 	if (p == MAP_FAILED)
-		return t_done("filemap_pager_expire");
+		return t_done(idle ? "filemap_pager_expire_idle" : "filemap_pager_expire");
 	CHECK_EQ(p[PS], wd_pat(PS));
 	w0 = pages_written_back();
 	p[PS + 3] = '!';		/* dirty from now */
 	t0 = now_ticks();
-	/* Requests to the pager keep coming: each is a chance for it to
-	 * look (a timer will call backing_tick on an idle system). */
+	/* Requests to the pager keep coming, each a chance for it to look
+	 * (backing_poll); or none at all (idle: we sleep on our own kernel
+	 * timer and ask only the file server), and the pager's timer
+	 * (ptimer.c) must wake it. */
 	do {
 		struct mem_info mi;
 		t = now_ticks();
-		mem_info(&mi);
+		if (idle)
+			usleep(100000);
+		else
+			mem_info(&mi);
 	} while (pages_written_back() == w0 && t - t0 < 15 * hz);
-	printf("filemap_pager: written back after %lu ms\n", (unsigned long)((t - t0) / (hz / 1000)));
+	printf("filemap_pager: written back after %lu ms%s\n", (unsigned long)((t - t0) / (hz / 1000)),
+	       idle ? " (the pager idle)" : "");
 	CHECK(pages_written_back() > w0);
 	CHECK(t - t0 >= 4 * hz);	/* not before it was due (less a margin) */
 	char c = 0;
@@ -336,8 +344,8 @@ static int run_expire(void)
 	CHECK_EQ(c, '!');
 	CHECK_EQ(munmap((void *)p, 4 * PS), 0);
 	close(fd);
-	after_attack("filemap_pager_expire");
-	return t_done("filemap_pager_expire");
+	after_attack(idle ? "filemap_pager_expire_idle" : "filemap_pager_expire");
+	return t_done(idle ? "filemap_pager_expire_idle" : "filemap_pager_expire");
 }
 
 /* ---- rmap ---- */
@@ -441,7 +449,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "oomcache"))
 		return run_oomcache();
 	if (!strcmp(mode, "expire"))
-		return run_expire();
+		return run_expire(false);
+	if (!strcmp(mode, "expire_idle"))
+		return run_expire(true);
 	if (!strcmp(mode, "rmap"))
 		return run_rmap();
 	printf("FAIL: unknown mode %s\n", mode);
