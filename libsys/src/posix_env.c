@@ -33,6 +33,7 @@ static uint64_t ppid;
 /* The extra argument: this marker, then fields separated by
  * POSIX_EXTRA_SEP: the parent's pid, the directory, one field per
  * environment string. */
+#define ENV_SMALL	32	/* variables kept without malloc */
 #define EXTRA_MARK	"\x1b" "posix:"
 #define EXTRA_SEP	'\x1e'
 
@@ -104,7 +105,12 @@ int posix_start(int argc, char **argv)
 		return argc;
 	for (char *p = f + 1; p; p = strchr(p, EXTRA_SEP))
 		nenv++, p++;
-	if (!(env = malloc(sizeof(char *) * (size_t)(nenv + 1))))
+	/* A usual environment fits a static table: no malloc (its first
+	 * call grows the heap, a pager call and a fault) at every start. */
+	static char *env_small[ENV_SMALL + 1];
+	if (nenv <= ENV_SMALL)
+		env = env_small;
+	else if (!(env = malloc(sizeof(char *) * (size_t)(nenv + 1))))
 		return argc;	/* keep the default */
 	nenv = 0;
 	for (s = f + 1; s; s = f) {
