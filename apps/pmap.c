@@ -17,6 +17,7 @@ static const char *kind_name(uint32_t kind)
 	case PVMA_HEAP: return "heap";
 	case PVMA_STACK: return "stack";
 	case PVMA_IPCBUF: return "ipcbuf";
+	case PVMA_FILE: return "file";
 	default: return "?";
 	}
 }
