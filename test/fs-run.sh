@@ -84,9 +84,12 @@ notext2)	# PRISTINE is not an ext2 image: the start fails and leaves nothing
 	sh "$here/run-test.sh" $name 60 "PASS: fs notext2" -a "init=test_fs notext2" \
 		-x "$drive" "$kernel" "$bootimg"
 	;;
-map-durable)
-	sh "$here/kill-on-marker.sh" $name $name.log "filemap: msync returned" 900 \
-		-a "init=test_filemap durable" -x "$drive" "$kernel" "$bootimg" || exit 1
+map-durable|map-durable_fsync)
+	sub=${mode#map-}
+	marker="filemap: msync returned"
+	[ "$sub" = durable_fsync ] && marker="filemap: fsync returned"
+	sh "$here/kill-on-marker.sh" $name $name.log "$marker" 900 \
+		-a "init=test_filemap $sub" -x "$drive" "$kernel" "$bootimg" || exit 1
 	want_lines mapped 2000 > "$img.want"
 	same /mapped.txt
 	fsck

@@ -585,6 +585,15 @@ void backing_drain(void)
 	draining = false;
 }
 
+/* FS_FSYNC of a mapped file: the pages dirtied through mappings are part
+ * of the file's data, so the pager queues their write-back first (the
+ * drain that follows runs it). */
+void backing_flush(uint32_t ino)
+{
+	if (backing_holds(ino))
+		(void)obj_call(PAGER_OBJ_FLUSH, ino, 0, 0, 0);
+}
+
 /* Whether the main loop has backing work to do. */
 bool backing_wants_fetch(void)
 {

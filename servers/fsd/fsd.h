@@ -98,6 +98,8 @@ void backing_resized(uint32_t ino);
 bool backing_fetch(void);
 void backing_retry(void);
 void backing_drain(void);
+/* FS_FSYNC: the pager queues the write-back of ino's mapped dirty pages. */
+void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);
 int64_t backing_stats(struct ipc_msg *reply);
 

@@ -611,6 +611,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	case FS_FSYNC:
 		if (!(f = fd_file(c, q.fd)))
 			return -ERR_BADF;
+		backing_flush(f->ino);
 		backing_drain();
 		return ext2_fsync(&fs, f->ino);
 	case FS_DUP:

@@ -13,6 +13,7 @@
  *             a missing page is SIGBUS, a fault waiting then is SIGBUS
  *   durable   stores through MAP_SHARED, msync(MS_SYNC), a marker line:
  *             fs-run.sh kills QEMU then and checks the image (debugfs)
+ *   durable_fsync  the same with fsync(fd) in place of msync
  *   exit      stores, then munmap and exit (and exit alone): after a
  *             clean shutdown the image has them
  */
@@ -476,18 +477,22 @@ static volatile char *map_new(const char *path, uint64_t size, int *fdp)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static int durable(void)
+static int durable(bool by_fsync)
 {
+	const char *name = by_fsync ? "filemap durable_fsync" : "filemap durable";
 	int fd;
 	volatile char *p = map_new("/mapped.txt", 19 * DURABLE_LINES, &fd);
 
 	if (!p)
-		return t_done("filemap durable");
+		return t_done(name);
 	CHECK_EQ(lines(p, "mapped", DURABLE_LINES), 19 * DURABLE_LINES);
-	CHECK_EQ(msync((void *)p, 19 * DURABLE_LINES, MS_SYNC), 0);
+	if (by_fsync)	/* fsync covers pages dirtied through mappings too */
+		CHECK_EQ(fsync(fd), 0);
+	else
+		CHECK_EQ(msync((void *)p, 19 * DURABLE_LINES, MS_SYNC), 0);
 	if (t_failures)
-		return t_done("filemap durable");
-	printf("filemap: msync returned\n");
+		return t_done(name);
+	printf(by_fsync ? "filemap: fsync returned\n" : "filemap: msync returned\n");
 	for (;;)
 		sys_yield();
 }
@@ -529,7 +534,9 @@ int run_filemap_attack(const char *mode)
 	if (fsd_pid <= 0)
 		return t_done(name);
 	if (!strcmp(mode, "durable"))
-		return durable();
+		return durable(false);
+	if (!strcmp(mode, "durable_fsync"))
+		return durable(true);
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(mode, modes[i].name))
 			continue;
