@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -195,6 +196,52 @@ static void inheritance(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* mlock & co. and posix_madvise, with their errors (POSIX's lists). */
+static void memlock(void)
+{
+	const size_t ps = 4096;
+	struct proc_stats s0, s1;
+	char *p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return;
+#if !defined(_POSIX_MEMLOCK) || !defined(_POSIX_MEMLOCK_RANGE) || !defined(_POSIX_ADVISORY_INFO)
+	CHECK(!"the memlock and advisory options are defined");
+#endif
+	CHECK_EQ(proc_stats(0, &s0), 0);
+	CHECK_EQ(mlock(p, 4 * ps), 0);		/* faulted in, and kept */
+	CHECK_EQ(proc_stats(0, &s1), 0);
+	CHECK(s1.resident_pages >= s0.resident_pages + 4);
+	CHECK_EQ(mlock(p + 1, ps), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(mlock(p, 0), 0);
+	CHECK_EQ(mlock(p, ~(size_t)0), -1);
+	CHECK_EQ(errno, EINVAL);
+	p[ps] = 'x';
+	CHECK_EQ(posix_madvise(p, 4 * ps, POSIX_MADV_DONTNEED), 0);
+	CHECK_EQ(p[ps], 'x');			/* advice only: nothing lost */
+	CHECK_EQ(posix_madvise(p, ps, POSIX_MADV_SEQUENTIAL), 0);
+	CHECK_EQ(posix_madvise(p, ps, 99), EINVAL);
+	CHECK_EQ(posix_madvise(p + 1, ps, POSIX_MADV_NORMAL), EINVAL);
+	CHECK_EQ(munmap(p + 2 * ps, ps), 0);	/* a hole */
+	CHECK_EQ(mlock(p, 4 * ps), -1);
+	CHECK_EQ(errno, ENOMEM);
+	CHECK_EQ(munlock(p, 4 * ps), -1);
+	CHECK_EQ(errno, ENOMEM);
+	CHECK_EQ(posix_madvise(p, 4 * ps, POSIX_MADV_WILLNEED), ENOMEM);
+	CHECK_EQ(munlock(p, 2 * ps), 0);
+	CHECK_EQ(munlock(p + 1, ps), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(mlockall(0), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(mlockall(8), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(mlockall(MCL_CURRENT | MCL_FUTURE), 0);
+	CHECK_EQ(munlockall(), 0);
+	CHECK_EQ(munmap(p, 4 * ps), 0);
+}
+
 static void api(void)
 {
 	CHECK_EQ(sysconf(_SC_PAGESIZE), 4096);
@@ -207,6 +254,7 @@ static void api(void)
 	clocks();
 	directories();
 	inheritance();
+	memlock();
 }
 
 int main(int argc, char **argv)

@@ -17,6 +17,9 @@
 #define _POSIX_SYNCHRONIZED_IO		200809L	/* fdatasync, msync */
 #define _POSIX_MAPPED_FILES		200809L	/* mmap of files */
 #define _POSIX_MEMORY_PROTECTION	200809L	/* mprotect */
+#define _POSIX_MEMLOCK			200809L	/* mlockall */
+#define _POSIX_MEMLOCK_RANGE		200809L	/* mlock */
+#define _POSIX_ADVISORY_INFO		200809L	/* posix_madvise */
 #define _POSIX_TIMERS			200809L	/* clock_gettime, nanosleep */
 #define _POSIX_MONOTONIC_CLOCK		200809L	/* CLOCK_MONOTONIC */
 #define _POSIX_CLOCK_SELECTION		200809L	/* clock_nanosleep */

@@ -38,11 +38,30 @@
 #define MREMAP_MAYMOVE		PREMAP_MAYMOVE
 #define MREMAP_FIXED		PREMAP_FIXED
 
+/* posix_madvise's advice (POSIX's names, the same values). */
+#define POSIX_MADV_NORMAL	PADV_NORMAL
+#define POSIX_MADV_RANDOM	PADV_RANDOM
+#define POSIX_MADV_SEQUENTIAL	PADV_SEQUENTIAL
+#define POSIX_MADV_WILLNEED	PADV_WILLNEED
+#define POSIX_MADV_DONTNEED	PADV_DONTNEED
+
+/* mlockall flags (Linux's values). */
+#define MCL_CURRENT		1
+#define MCL_FUTURE		2
+#define MCL_ONFAULT		4
+
 void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
 int munmap(void *addr, size_t length);
 int mprotect(void *addr, size_t length, int prot);
 int madvise(void *addr, size_t length, int advice);
 int msync(void *addr, size_t length, int flags);
 void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
+/* Nothing is ever paged out: locking faults the range in and checks it
+ * (libsys/src/mman_lock.c). */
+int mlock(const void *addr, size_t len);
+int munlock(const void *addr, size_t len);
+int mlockall(int flags);
+int munlockall(void);
+int posix_madvise(void *addr, size_t len, int advice);
 
 #endif
