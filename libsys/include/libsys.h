@@ -249,6 +249,11 @@ int64_t pager_getrlimit(int64_t pid, uint64_t resource);
 int64_t driver_spawn(const char *name, const struct proc_device *devs, uint64_t ndevs,
 		     uint64_t device_label, uint64_t irq_label, uint64_t flags, int64_t *pid_out);
 
+/* In the driver: if handle h names a device of `kind` (DEV_*), map its
+ * registers read/write at va (*di: what it is); -ERR_NODEV if it is
+ * another kind (the starter offers the next one). */
+int64_t driver_map_device(uint64_t h, uint32_t kind, uint64_t va, struct device_info *di);
+
 /* The receive loop of a small driver server (libsys/src/driver.c):
  * serve fills the reply words (w[0] becomes its result) and the reply
  * payload's length (the bytes already in the IPC buffer), or returns

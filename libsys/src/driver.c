@@ -1,6 +1,8 @@
 /*
  * Small driver servers (servers/blk, servers/console), both sides of what
- * they share. driver_spawn: start one and hand it its device: each device
+ * they share. driver_map_device: in the driver, take a device capability
+ * if it is the right kind and map its registers. driver_spawn: start one
+ * and hand it its device: each device
  * capability is offered until the driver takes one (the others are
  * -ERR_NODEV to it), then that device's IRQ; on any failure the driver is
  * killed and reaped. server_run: the driver's receive loop: refuse faults
@@ -24,6 +26,17 @@ static int64_t setup_grant(uint64_t ep, uint64_t label, uint64_t h)
 	m.w[5] = h;
 	r = ipc_call(ep, &m);
 	return r < 0 ? r : (int64_t)m.w[0];
+}
+
+int64_t driver_map_device(uint64_t h, uint32_t kind, uint64_t va, struct device_info *di)
+{
+	int64_t r;
+
+	if ((r = sys_device_info(h, di)) < 0)
+		return r;
+	if (di->kind != kind)
+		return -ERR_NODEV;
+	return sys_map_device(h, 0, di->pa, va, MAP_R | MAP_W);
 }
 
 int64_t driver_spawn(const char *name, const struct proc_device *devs, uint64_t ndevs,

@@ -142,11 +142,7 @@ static int64_t setup_device(uint64_t h)
 
 	if (dev_handle)
 		return -ERR_EXIST;
-	if ((r = sys_device_info(h, &di)) < 0)
-		return r;
-	if (di.kind != DEV_UART)
-		return -ERR_NODEV;
-	if ((r = sys_map_device(h, 0, di.pa, DEV_VA, MAP_R | MAP_W)) < 0)
+	if ((r = driver_map_device(h, DEV_UART, DEV_VA, &di)) < 0)
 		return r;
 	uart = (volatile uint8_t *)DEV_VA;
 	dev_handle = h;
