@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include "libsys.h"
 #include "shadow.h"
+#include "pool.h"
 #include "t.h"
 
 static uint8_t src_page[4096] __attribute__((aligned(4096)));
@@ -157,25 +158,6 @@ static void normal_work(void)
 		CHECK_EQ(sys_handle_close((uint64_t)eps[i]), 0);
 }
 
-/* The pool's free pages and the task count back at their start values
- * (teardown may finish at the next ticks). */
-static void pool_back(const struct kernel_info *k0)
-{
-	struct kernel_info k;
-
-	for (int i = 0; i < 1000; i++) {
-		CHECK_EQ(sys_kernel_info(&k), 0);
-		if (k.kmem_free_pages == k0->kmem_free_pages && k.ntasks == k0->ntasks)
-			break;
-		sys_yield();
-	}
-	printf("quota: free kernel pages %lu, tasks %lu (were %lu, %lu)\n",
-	       (unsigned long)k.kmem_free_pages, (unsigned long)k.ntasks,
-	       (unsigned long)k0->kmem_free_pages, (unsigned long)k0->ntasks);
-	CHECK_EQ(k.kmem_free_pages, k0->kmem_free_pages);
-	CHECK_EQ(k.ntasks, k0->ntasks);
-}
-
 static void objects(void)
 {
 	static const char *const kinds[] = { "endpoint", "notif", "task", "reply", "maps" };
@@ -197,7 +179,7 @@ static void objects(void)
 		CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
 		CHECK(WIFSIGNALED(status));
 		CHECK_EQ(sys_handle_close((uint64_t)ready), 0);
-		pool_back(&k0);
+		pool_back("quota", &k0);
 	}
 }
 
@@ -313,7 +295,7 @@ static void fault(void)
 	printf("quota: fault child: %s %d\n", WIFSIGNALED(status) ? "killed by" : "exited",
 	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	pool_back(&k0);
+	pool_back("quota", &k0);
 	normal_work();
 }
 
@@ -355,7 +337,7 @@ static void orphan(void)
 	CHECK_EQ(sys_handle_close((uint64_t)copy), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)got), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
-	pool_back(&k0);
+	pool_back("quota", &k0);
 }
 
 static void donate(int n)

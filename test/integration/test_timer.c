@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "libsys.h"
+#include "pool.h"
 #include "t.h"
 
 static uint64_t hz;
@@ -232,25 +233,6 @@ static void basic(void)
 	CHECK_EQ(sys_handle_close((uint64_t)ep), 0);
 }
 
-/* The pool's free pages and the task count back at their start values
- * (teardown may finish at the next ticks). */
-static void pool_back(const struct kernel_info *k0)
-{
-	struct kernel_info k;
-
-	for (int i = 0; i < 1000; i++) {
-		CHECK_EQ(sys_kernel_info(&k), 0);
-		if (k.kmem_free_pages == k0->kmem_free_pages && k.ntasks == k0->ntasks)
-			break;
-		sys_yield();
-	}
-	printf("timer: free kernel pages %lu, tasks %lu (were %lu, %lu)\n",
-	       (unsigned long)k.kmem_free_pages, (unsigned long)k.ntasks,
-	       (unsigned long)k0->kmem_free_pages, (unsigned long)k0->ntasks);
-	CHECK_EQ(k.kmem_free_pages, k0->kmem_free_pages);
-	CHECK_EQ(k.ntasks, k0->ntasks);
-}
-
 /* A child holding armed timers, killed: argv[2] "hold". */
 static int hold(uint64_t ready)
 {
@@ -302,7 +284,7 @@ static void teardown(void)
 		/* Past every near deadline: nothing fires on freed objects. */
 		sleep_until(m, sys_time() + ms(150));
 		if (round > 0)
-			pool_back(&k0);
+			pool_back("timer", &k0);
 	}
 	CHECK_EQ(sys_handle_close((uint64_t)ready), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)m), 0);
@@ -400,7 +382,7 @@ static void attack(void)
 	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
 	CHECK(WIFSIGNALED(status));
 	sleep_until(m, sys_time() + ms(20));
-	pool_back(&k0);
+	pool_back("timer", &k0);
 	CHECK_EQ(sys_handle_close((uint64_t)ready), 0);
 	CHECK_EQ(sys_handle_close((uint64_t)m), 0);
 }
