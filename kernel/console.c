@@ -1,8 +1,8 @@
 /*
  * The kernel's debug console: a polled NS16550 UART found in the device
  * tree, reached through the physical-memory map. Until it is known, output
- * goes through the SBI legacy console. (A user-level UART driver will own
- * input later; the kernel only writes.)
+ * goes through the SBI legacy console. The kernel only writes: input is
+ * the user-level driver's (servers/console).
  */
 #include "lib.h"
 #include "riscv.h"

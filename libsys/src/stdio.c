@@ -1,6 +1,7 @@
 /*
  * picolibc's stdin/stdout/stderr: output goes to the kernel debug console,
- * a line at a time; there is no input yet.
+ * a line at a time. stdin reads nothing: console input is the console
+ * driver's, for the programs given a client handle (servers/console).
  */
 #include <stdio.h>
 #include "libsys.h"
