@@ -27,7 +27,14 @@ static char env_tmpdir[] = "TMPDIR=/tmp";
 static char *default_env[] = { env_path, env_home, env_tmpdir, NULL };
 char **environ = default_env;	/* in place of picolibc's empty one */
 
-static char cwd[FS_PATH_MAX + 1] = "/";
+/* The working directory; empty means "/" (so it is zero-filled memory,
+ * not a 1 KiB data page every program's start must load). */
+static char cwd_buf[FS_PATH_MAX + 1];
+
+static const char *cwd_now(void)
+{
+	return cwd_buf[0] ? cwd_buf : "/";
+}
 static uint64_t ppid;
 
 /* The extra argument: this marker, then fields separated by
@@ -71,7 +78,7 @@ int64_t posix_spawn_extra(char *buf, uint64_t len, uint64_t max)
 	}
 	char sep = EXTRA_SEP;
 	PUT(&sep, 1);
-	PUT(cwd, strlen(cwd));
+	PUT(cwd_now(), strlen(cwd_now()));
 	for (char **e = environ; e && *e; e++) {
 		if (strchr(*e, EXTRA_SEP))
 			continue;	/* cannot be carried: left out */
@@ -100,7 +107,7 @@ int posix_start(int argc, char **argv)
 	if (f)
 		*f = '\0';
 	if (s[0] == '/' && strlen(s) <= FS_PATH_MAX)
-		strcpy(cwd, s);
+		strcpy(cwd_buf, s);
 	if (!f)
 		return argc;
 	for (char *p = f + 1; p; p = strchr(p, EXTRA_SEP))
@@ -136,6 +143,7 @@ int64_t posix_path_into(char *out, const char *path)
 		memcpy(out, path, n);
 		return (int64_t)n;
 	}
+	const char *cwd = cwd_now();
 	c = strlen(cwd);
 	if (c + 1 + n > FS_PATH_MAX)
 		return -ERR_NAMETOOLONG;
@@ -195,12 +203,13 @@ int chdir(const char *path)
 		return -1;
 	}
 	normalize(buf);
-	strcpy(cwd, buf);
+	strcpy(cwd_buf, buf);
 	return 0;
 }
 
 char *getcwd(char *buf, size_t size)
 {
+	const char *cwd = cwd_now();
 	size_t n = strlen(cwd) + 1;
 
 	if (!buf) {	/* the common extension: allocate (size 0: as needed) */
