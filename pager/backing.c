@@ -235,7 +235,7 @@ int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 	struct fpage *fp = fpage_find(fo, idx);
 
 	if (fp && (fp->flags & FP_BUSY))
-		return 0;
+		return 1;
 	if (!backing_server || fo->gen != backing_gen || p == backing_server)
 		return -ERR_IO;
 	return fill_start(fo, v, idx);

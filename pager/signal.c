@@ -275,10 +275,12 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 		uint64_t miss = 0;
 		reply = NULL;	/* answered now, whatever happens */
 		if (!deliver_async(t, sig, r, restart, old_mask, &miss)) {
-			/* Bounded: a fill that keeps failing ends t. */
-			if (miss && t->sig.refetches < 8 &&
-			    backing_fetch(t, vma_find(&t->vmas, miss), miss) == 0) {
-				t->sig.refetches++;
+			/* Bounded: a fill that keeps failing ends t
+			 * (joining one in flight is not counted). */
+			int f = miss && t->sig.refetches < 8 ?
+				backing_fetch(t, vma_find(&t->vmas, miss), miss) : -1;
+			if (f >= 0) {
+				t->sig.refetches += f == 0;
 				/* Again once the frame's file page is in
 				 * (signal_refetch); the call as it was. */
 				t->sig.pending |= PSIG_BIT(sig);
