@@ -228,6 +228,19 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
 	return 0;
 }
 
+int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
+{
+	struct file_obj *fo = file_of(v->obj);
+	uint64_t idx = vma_index(v, page);
+	struct fpage *fp = fpage_find(fo, idx);
+
+	if (fp && (fp->flags & FP_BUSY))
+		return 1;
+	if (!backing_server || fo->gen != backing_gen || p == backing_server)
+		return -ERR_IO;
+	return fill_start(fo, v, idx);
+}
+
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
 			   struct ipc_msg *m)
 {
@@ -300,6 +313,7 @@ static void done_fill(struct breq *b, int err)
 	/* A failed read ends its waiters (SIGBUS); otherwise each fault is
 	 * resolved again (a page dropped meanwhile makes it fault anew). */
 	waiters_answer(ready, err != 0);
+	signal_refetch();
 }
 
 static void done_writeback(struct breq *b, int err)

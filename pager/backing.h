@@ -135,6 +135,10 @@ int backing_server_up(struct proc *p, uint64_t *window);
 void backing_server_gone(void);
 /* PAGER_OBJ_* requests. out_len: reply payload bytes. */
 int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len);
+/* Start the fill of v's missing file page (no fault waits on it: a
+ * signal frame goes there, signal.c): 0, 1 if one is in flight already,
+ * or <0 if it cannot come (the server gone, out of memory). */
+int backing_fetch(struct proc *p, struct vma *v, uint64_t page);
 /* A fault found its file page missing: start or join the page's fill and
  * suspend the thread. True: m holds a reply to send now. */
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,

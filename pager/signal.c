@@ -24,6 +24,7 @@
 #include <string.h>
 #include "abi/fault.h"
 #include "abi/pager.h"
+#include "backing.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -67,25 +68,31 @@ static uint64_t cookie_next(uint64_t pid)
 
 /* Where byte va of p is in our window: the page faulted in as a write
  * (and mapped in p, so p sees what we write: a copy-on-write break gives
- * a new frame) or a read would have it. */
-static uint8_t *user_byte(struct proc *p, uint64_t va, bool write)
+ * a new frame) or a read would have it. A file page not resident is
+ * NULL with *miss set to it: we cannot wait for its fill. */
+static uint8_t *user_byte(struct proc *p, uint64_t va, bool write, uint64_t *miss)
 {
 	uint64_t page = va & ~(PAGE_SIZE - 1), src;
 	uint32_t rights;
 	struct vma *v = vma_find(&p->vmas, page);
+	int err;
 
 	if (!v && write)
 		v = stack_grow(p, page);
 	if (!v || !(v->prot & (write ? MAP_W : MAP_R)))
 		return NULL;
-	if (fault_in(v, page, write ? FAULT_WRITE : FAULT_READ, &src, &rights) != 0)
+	if ((err = fault_in(v, page, write ? FAULT_WRITE : FAULT_READ, &src, &rights)) != 0) {
+		if (err == MEMOBJ_SUSPEND && (v->flags & VMA_FILE))
+			*miss = page;
 		return NULL;
+	}
 	if (write && sys_map(p->task, src, page, rights) < 0)
 		return NULL;
 	return (uint8_t *)src + (va & (PAGE_SIZE - 1));
 }
 
-static int copy_user(struct proc *p, uint64_t va, void *buf, uint64_t len, bool write)
+static int copy_user(struct proc *p, uint64_t va, void *buf, uint64_t len, bool write,
+		     uint64_t *miss)
 {
 	uint8_t *b = buf;
 
@@ -93,7 +100,7 @@ static int copy_user(struct proc *p, uint64_t va, void *buf, uint64_t len, bool 
 		return -ERR_FAULT;
 	while (len) {
 		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-		uint8_t *u = user_byte(p, va, write);
+		uint8_t *u = user_byte(p, va, write, miss);
 		if (n > len)
 			n = len;
 		if (!u)
@@ -122,10 +129,12 @@ static bool executable(struct proc *p, uint64_t pc)
  * Write the frame for sig below regs' sp, with uc holding regs and
  * old_mask. The frame's address, or 0 (the reason logged) if the handler
  * cannot run: the handler or libsys's entry not executable, or the stack
- * not writable.
+ * not writable; or 0 with *miss set: the stack is a file page that is not
+ * resident (written in part maybe, below sp: nothing anyone keeps there).
  */
 static uint64_t frame_push(struct proc *p, int sig, const struct psig_info *info,
-			   const struct user_regs *regs, uint32_t old_mask, uint64_t flags)
+			   const struct user_regs *regs, uint32_t old_mask, uint64_t flags,
+			   uint64_t *miss)
 {
 	const struct proc_sigaction *a = &p->sig.act[sig];
 	uint64_t sp = regs->x[R_SP], fsp;
@@ -147,7 +156,9 @@ static uint64_t frame_push(struct proc *p, int sig, const struct psig_info *info
 	f.uc.sigmask = old_mask;
 	memcpy(f.uc.gregs, regs->x, sizeof(f.uc.gregs));
 	if (sp > USER_TOP || sp < sizeof(f) + PAGE_SIZE ||
-	    copy_user(p, fsp, &f, sizeof(f), true) < 0) {
+	    copy_user(p, fsp, &f, sizeof(f), true, miss) < 0) {
+		if (*miss)
+			return 0;
 		pager_log("pid %ld (%s): signal %d: no room for its frame below sp %p\n",
 			  (long)p->pid, p->name, sig, (void *)sp);
 		return 0;
@@ -161,6 +172,7 @@ static void handler_entered(struct proc *p, int sig)
 	struct proc_sigaction *a = &p->sig.act[sig];
 
 	p->sig.pending &= ~PSIG_BIT(sig);
+	p->sig.refetches = 0;
 	p->sig.blocked |= a->mask | ((a->flags & PSA_NODEFER) ? 0 : PSIG_BIT(sig));
 	p->sig.blocked &= ~PSIG_UNBLOCKABLE & VALID_MASK;
 	if (a->flags & PSA_RESETHAND) {
@@ -173,10 +185,12 @@ static void handler_entered(struct proc *p, int sig)
  * Start t's handler for sig asynchronously. reply: t is blocked in a call
  * to us, to be answered with *reply (restart: re-issue the call instead,
  * SA_RESTART); NULL: t is anywhere else. False if the frame could not be
- * set up: t then runs on as it was (its call answered with *reply).
+ * set up: t then runs on as it was (its call answered with *reply); or
+ * with *miss set, the frame's file page not resident: t runs on, its call
+ * not answered.
  */
 static bool deliver_async(struct proc *t, int sig, const struct ipc_msg *reply, bool restart,
-			  uint32_t old_mask)
+			  uint32_t old_mask, uint64_t *miss)
 {
 	struct psig_info info = { .signo = sig, .code = PSI_USER, .pid = t->sig.sender[sig] };
 	struct ipc_msg r = reply ? *reply : (struct ipc_msg){ 0 };
@@ -203,7 +217,11 @@ static bool deliver_async(struct proc *t, int sig, const struct ipc_msg *reply, 
 			regs.x[R_A0 + 2 + i] = r.w[i];
 		regs.x[R_T1] = 0;
 	}
-	fsp = frame_push(t, sig, &info, &regs, old_mask, reply ? 0 : PSIGF_LIVE);
+	fsp = frame_push(t, sig, &info, &regs, old_mask, reply ? 0 : PSIGF_LIVE, miss);
+	if (*miss) {
+		sys_thread_resume(t->thread);
+		return false;
+	}
 	if (fsp) {
 		regs.x[R_PC] = t->sig.entry;
 		regs.x[R_SP] = fsp;
@@ -234,7 +252,7 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 		struct ipc_msg intr = { .info = 0, .w = { (uint64_t)-ERR_INTR } };
 		const struct ipc_msg *r = reply;
 		uint32_t old_mask = t->sig.blocked;
-		bool restart = false;
+		bool restart = false, was_waiting = false;
 
 		t->sig.pending &= ~PSIG_BIT(sig);
 		if (ignored(t, sig))
@@ -245,6 +263,7 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 		}
 		if (!r && t->waiting) {	/* PAGER_WAIT: EINTR, or again */
 			t->waiting = false;
+			was_waiting = true;
 			r = &intr;
 			restart = a->flags & PSA_RESTART;
 		} else if (!r && t->sig.suspended) {	/* sigsuspend returns EINTR */
@@ -252,8 +271,28 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 			old_mask = t->sig.suspend_mask;
 			r = &intr;
 		}
+		const struct ipc_msg *req = reply;
+		uint64_t miss = 0;
 		reply = NULL;	/* answered now, whatever happens */
-		if (!deliver_async(t, sig, r, restart, old_mask)) {
+		if (!deliver_async(t, sig, r, restart, old_mask, &miss)) {
+			/* Bounded: a fill that keeps failing ends t
+			 * (joining one in flight is not counted). */
+			int f = miss && t->sig.refetches < 8 ?
+				backing_fetch(t, vma_find(&t->vmas, miss), miss) : -1;
+			if (f >= 0) {
+				t->sig.refetches += f == 0;
+				/* Again once the frame's file page is in
+				 * (signal_refetch); the call as it was. */
+				t->sig.pending |= PSIG_BIT(sig);
+				t->sig.refetch = true;
+				if (r == &intr && was_waiting)
+					t->waiting = true;
+				else if (r == &intr)
+					t->sig.suspended = true;
+				else if (req)
+					ipc_reply(t->thread, (struct ipc_msg *)req);
+				return;
+			}
 			if (sig == PSIG_CHLD) {	/* only news; never kills (docs/signals.md) */
 				t->sig.blocked = old_mask;	/* sigsuspend's is over too */
 				continue;
@@ -266,6 +305,18 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 	}
 	if (reply && t->state == PROC_LIVE)	/* nothing was delivered after all */
 		ipc_reply(t->thread, (struct ipc_msg *)reply);
+}
+
+void signal_refetch(void)
+{
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *q = proc_at(i);
+		if (!q->sig.refetch)
+			continue;
+		q->sig.refetch = false;
+		if (q->state == PROC_LIVE && q != signal_caller)
+			deliver_pending(q, NULL);
+	}
 }
 
 void signal_post(struct proc *t, int sig, int32_t sender)
@@ -314,7 +365,9 @@ static void sigreturn(struct proc *p)
 		return;
 	}
 	sp = regs.x[R_SP];
-	if ((sp & 15) || copy_user(p, sp, &f, sizeof(f), false) < 0 ||
+	uint64_t miss = 0;
+
+	if ((sp & 15) || copy_user(p, sp, &f, sizeof(f), false, &miss) < 0 ||
 	    f.cookie != p->sig.cookie || f.signo == 0 || f.signo >= PSIG_COUNT ||
 	    f.uc.gregs[R_PC] >= USER_TOP) {
 		bad_frame(p, sp);
@@ -338,7 +391,7 @@ bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)
 	struct psig_info info = { .signo = sig, .addr = addr };
 	struct user_regs regs;
 	struct ipc_msg r;
-	uint64_t fsp;
+	uint64_t fsp, miss = 0;
 
 	if (kind == FAULT_KIND_BREAKPOINT && p->sig.ret && addr == p->sig.ret) {
 		sigreturn(p);
@@ -352,9 +405,17 @@ bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)
 		info.code = vma_find(&p->vmas, addr) ? PSEGV_ACCERR : PSEGV_MAPERR;
 	else
 		info.code = PBUS_ADRERR;
-	if (sys_thread_regs_read(p->thread, &regs) < 0 ||
-	    !(fsp = frame_push(p, sig, &info, &regs, p->sig.blocked, 0)))
+	if (sys_thread_regs_read(p->thread, &regs) < 0)
 		return false;
+	if (!(fsp = frame_push(p, sig, &info, &regs, p->sig.blocked, 0, &miss))) {
+		/* The frame's file page is not resident: the fault waits
+		 * for its fill as a fault on it would, then happens again. */
+		if (!miss)
+			return false;
+		if (backing_fault_missing(p, vma_find(&p->vmas, miss), miss, FAULT_WRITE, &r))
+			ipc_reply(p->thread, &r);
+		return true;
+	}
 	r.info = ipc_info(FAULT_REPLY_REGS, 0, 0);
 	r.w[0] = p->sig.entry;
 	r.w[1] = fsp;

@@ -28,6 +28,8 @@ struct proc_signals {
 	uint32_t suspend_mask;	/* the mask sigsuspend replaced */
 	int chld_status;	/* wait status of the child a pending SIGCHLD is about */
 	bool suspended;		/* in PAGER_SIGSUSPEND, reply deferred */
+	bool refetch;		/* a frame waits for a file page's fill */
+	uint8_t refetches;	/* fills waited for since the last delivery */
 	uint64_t entry, ret;	/* libsys's frame entry and sigreturn point */
 	uint64_t cookie;	/* written in every frame, checked at sigreturn */
 	uint64_t alarm_at;	/* `time` deadline of alarm(), 0: none */
@@ -70,5 +72,8 @@ void signal_exec(struct proc *p);
 void signal_child_ended(struct proc *parent, int64_t child_pid, int status);
 /* Post sig from sender to t and deliver what is ready. */
 void signal_post(struct proc *t, int sig, int32_t sender);
+/* backing.c, after a fill: deliver again the signals whose frame went
+ * to a file page that was not resident (signal.c started its fill). */
+void signal_refetch(void);
 
 #endif
