@@ -475,7 +475,7 @@ uint64_t backing_next_due(void)
 	return dirty_oldest ? dirty_oldest->since + backing_policy->dirty_expire : 0;
 }
 
-void backing_tick(void)
+uint64_t backing_tick(void)
 {
 	uint64_t now = rd_time(), done = 0;
 	struct fpage *batch[64];
@@ -488,9 +488,10 @@ void backing_tick(void)
 			if (now - fp->since >= backing_policy->dirty_expire)
 				batch[n++] = fp;
 		if (backing_writeback(fo, batch, n) < 0)
-			return;	/* no server, or no memory: later */
+			return done;	/* no server, or no memory: later */
 		done += n;
 	}
+	return done;
 }
 
 /* ---- the server's calls ---- */

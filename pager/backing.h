@@ -155,8 +155,9 @@ int backing_writeback_all(struct file_obj *fo);
 void backing_queue_sync(struct file_obj *fo);
 /* Queue BACKING_RELEASE for key. */
 void backing_queue_release(uint32_t key);
-/* Background write-back: dirty pages older than the policy's expiry. */
-void backing_tick(void);
+/* Background write-back: dirty pages older than the policy's expiry.
+ * The pages queued (0: none due, or no server or memory to queue them). */
+uint64_t backing_tick(void);
 /* When the oldest dirty page is due for it (rdtime), 0 if none is dirty. */
 uint64_t backing_next_due(void);
 static inline void backing_poll(void)

@@ -17,6 +17,10 @@
 extern const char blk_relay_thread[], blk_relay_thread_end[];
 static uint64_t timer_notif;
 static uint64_t armed_for;	/* the deadline set now, 0: none */
+/* Write-back due but impossible (no file server, no memory): look again
+ * this much later, not at once (a timer in the past would spin). */
+#define WRITEBACK_RETRY	10000000ul	/* 1 s at QEMU virt's 10 MHz */
+static uint64_t writeback_retry_at;
 
 static int ptimer_start(void)
 {
@@ -54,6 +58,8 @@ int ptimer_arm(void)
 	uint64_t first = signal_next_alarm(), due = backing_next_due();
 	int err;
 
+	if (due && due < writeback_retry_at)
+		due = writeback_retry_at;
 	if (due && (!first || due < first))
 		first = due;
 	/* What is armed comes first anyway (and arms again when it fires):
@@ -72,8 +78,12 @@ int ptimer_arm(void)
 
 void ptimer_fire(void)
 {
+	uint64_t now = sys_time(), due;
+
 	armed_for = 0;	/* it fired: whatever is due now is set again */
 	signal_alarms_due();
-	backing_tick();
+	writeback_retry_at = 0;
+	if (!backing_tick() && (due = backing_next_due()) && due <= now)
+		writeback_retry_at = now + WRITEBACK_RETRY;
 	ptimer_arm();
 }
