@@ -254,6 +254,11 @@ int64_t driver_spawn(const char *name, const struct proc_device *devs, uint64_t 
  * another kind (the starter offers the next one). */
 int64_t driver_map_device(uint64_t h, uint32_t kind, uint64_t va, struct device_info *di);
 
+/* In the driver: IRQ handle irq's interrupts become calls on ep with
+ * `badge` (no client has it) and `label`, through a notification and a
+ * relay thread (blk_relay_start); 0, or an error with nothing left. */
+int64_t driver_irq_relay(uint64_t irq, uint64_t ep, uint64_t badge, uint64_t label);
+
 /* The receive loop of a small driver server (libsys/src/driver.c):
  * serve fills the reply words (w[0] becomes its result) and the reply
  * payload's length (the bytes already in the IPC buffer), or returns

@@ -1,7 +1,8 @@
 /*
  * Small driver servers (servers/blk, servers/console), both sides of what
  * they share. driver_map_device: in the driver, take a device capability
- * if it is the right kind and map its registers. driver_spawn: start one
+ * if it is the right kind and map its registers; driver_irq_relay: its
+ * interrupts as badged calls on the driver's endpoint. driver_spawn: start one
  * and hand it its device: each device
  * capability is offered until the driver takes one (the others are
  * -ERR_NODEV to it), then that device's IRQ; on any failure the driver is
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "abi/blk.h"
 #include "abi/fault.h"
 #include "libsys.h"
 
@@ -37,6 +39,24 @@ int64_t driver_map_device(uint64_t h, uint32_t kind, uint64_t va, struct device_
 	if (di->kind != kind)
 		return -ERR_NODEV;
 	return sys_map_device(h, 0, di->pa, va, MAP_R | MAP_W);
+}
+
+int64_t driver_irq_relay(uint64_t irq, uint64_t ep, uint64_t badge, uint64_t label)
+{
+	int64_t notif, relay, r;
+
+	if ((notif = sys_notif_create()) < 0)
+		return notif;
+	if ((relay = blk_relay_start((uint64_t)notif, ep, badge, label)) < 0) {
+		sys_handle_close((uint64_t)notif);
+		return relay;
+	}
+	if ((r = sys_irq_bind(irq, (uint64_t)notif)) < 0) {
+		sys_task_destroy((uint64_t)relay);	/* the relay thread with it */
+		sys_handle_close((uint64_t)relay);
+		sys_handle_close((uint64_t)notif);
+	}
+	return r;
 }
 
 int64_t driver_spawn(const char *name, const struct proc_device *devs, uint64_t ndevs,

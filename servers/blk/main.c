@@ -64,27 +64,6 @@ static int64_t setup_device(uint64_t h)
 	return 0;
 }
 
-/* The interrupt thread: a relay (libsys blk_relay_start) from a
- * notification the IRQ is bound to into BLK_IRQ calls on our endpoint,
- * badged so that no client can pass for it. */
-static int64_t start_irq_thread(void)
-{
-	int64_t notif, relay, r;
-
-	if ((notif = sys_notif_create()) < 0)
-		return notif;
-	if ((relay = blk_relay_start((uint64_t)notif, ep, BLK_IRQ_BADGE, BLK_IRQ)) < 0) {
-		sys_handle_close((uint64_t)notif);
-		return relay;
-	}
-	if ((r = sys_irq_bind(irq_handle, (uint64_t)notif)) < 0) {
-		sys_task_destroy((uint64_t)relay);	/* the relay thread with it */
-		sys_handle_close((uint64_t)relay);
-		sys_handle_close((uint64_t)notif);
-	}
-	return r;
-}
-
 static int64_t setup_pool(uint64_t pa, uint64_t len)
 {
 	int64_t r;
@@ -101,7 +80,8 @@ static int64_t setup_pool(uint64_t pa, uint64_t len)
 		vblk_reset(&vblk);
 		return -ERR_NODEV;
 	}
-	if ((r = start_irq_thread()) < 0) {
+	/* BLK_IRQ calls, badged so that no client can pass for them. */
+	if ((r = driver_irq_relay(irq_handle, ep, BLK_IRQ_BADGE, BLK_IRQ)) < 0) {
 		printf("blk: no interrupt thread (%ld)\n", (long)r);
 		vblk_reset(&vblk);
 		return r;

@@ -155,16 +155,12 @@ static int64_t setup_device(uint64_t h)
  * then the UART's receive interrupt on. */
 static int64_t setup_irq(uint64_t h)
 {
-	int64_t notif, r;
+	int64_t r;
 
 	if (!dev_handle)
 		return -ERR_AGAIN;
-	if ((notif = sys_notif_create()) < 0)
-		return notif;
-	if ((r = blk_relay_start((uint64_t)notif, ep, CONSOLE_IRQ_BADGE, CONSOLE_IRQ)) < 0)
-		return r;
-	if ((r = sys_irq_bind(h, (uint64_t)notif)) < 0)
-		return r;
+	if ((r = driver_irq_relay(h, ep, CONSOLE_IRQ_BADGE, CONSOLE_IRQ)) < 0)
+		return r;	/* nothing left behind: a retry starts again */
 	irq_handle = h;
 	uart[UART_FCR] = FCR_FIFO;
 	uart[UART_MCR] |= MCR_OUT2;
