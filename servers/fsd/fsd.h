@@ -98,6 +98,7 @@ void backing_resized(uint32_t ino);
 bool backing_fetch(void);
 void backing_retry(void);
 void backing_drain(void);
+void fsd_reap_deaths(void);
 /* FS_FSYNC: the pager queues the write-back of ino's mapped dirty pages. */
 void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);

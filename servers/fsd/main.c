@@ -227,7 +227,7 @@ void fsd_drop_pid(int64_t pid)
 
 /* The pager says clients ended: fetch their pids and drop their state.
  * If its queue overflowed, ask it about every client we know. */
-static void reap_deaths(void)
+void fsd_reap_deaths(void)
 {
 	for (;;) {
 		struct ipc_msg m = { .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
 		if (deaths_pending) {
 			deaths_pending = false;
 			if (backing_fetch())
-				reap_deaths();
+				fsd_reap_deaths();
 		} else if (backing_wants_fetch()) {
 			backing_fetch();
 		}

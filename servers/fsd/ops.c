@@ -671,7 +671,12 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		reply->w[5] = fs.flushes;
 		return 0;
 	case FS_SYNC:
+		/* Ended clients' descriptors close first: a file unlinked
+		 * while a dead child had it open is freed now, not after the
+		 * power goes (init's sync at exit; filemap.sigbus). */
+		fsd_reap_deaths();
 		backing_drain();
+		fsd_reap_deaths();
 		return ext2_sync(&fs);
 	case FS_MAPSTATS:
 		return backing_stats(reply);
