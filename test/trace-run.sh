@@ -9,6 +9,9 @@
 #   disk   tools/trace.sh on the product (boot image BOOTIMG, a copy of
 #          the ext2 image DISK) with /bin/hello: the documented command
 #          works for a program from the disk
+#   fill   boot `test_taskpager fill` with a copy of DISK: a per-task
+#          child's faults on a file's pages not cached wait for their read
+#          (PFWD_FILL) and are answered when it is done
 set -u
 mode=$1; kernel=$2; bootimg=$3; tracesvg=$4; disk=${5:-}
 here=$(dirname "$0")
@@ -32,6 +35,11 @@ disk)
 	grep -aq '^hello from the disk: /bin/hello traced' "$log" || fail "hello did not run"
 	grep -aq '^trace: end [0-9]* status 1792 ' "$log" || fail "no end line with hello's status 7"
 	;;
+fill)
+	cp "$disk" "$name.img" || fail "no disk image"
+	exec sh "$here/run-test.sh" pager.taskpager_fill 60 "PASS: taskpager_fill" -a "init=test_taskpager fill" \
+		-x "-drive if=none,id=hd0,format=raw,file=$name.img -device virtio-blk-device,drive=hd0" \
+		"$kernel" "$bootimg" ;;
 *)
 	echo "trace-run.sh: unknown mode $mode"; exit 2 ;;
 esac

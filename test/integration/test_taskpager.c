@@ -16,14 +16,18 @@
  *   attack_forged  a reply handle of another thread (our own task's)
  *                  forwarded for the child: nothing maps into that task
  *   holder_dies    the holder dies holding a fault: its child ends
+ *   fill           (with the disk) the child maps a file: faults on pages
+ *                  not cached wait for their fill and are answered then
  *   bench          instructions per page: forwarded vs direct faults
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "libsys.h"
+#include "libsys_file.h"
 #include "taskpager.h"
 #include "t.h"
 
@@ -57,6 +61,29 @@ static int touch(int argc, char **argv)
 		printf("bench: %s %lu instructions\n", name, (unsigned long)((t1 - t0) / (uint64_t)n));
 	printf("touch: %d pages at %p-%p\n", n, (void *)p, (void *)(p + (size_t)n * PS));
 	return 0;
+}
+
+/* The child's part for fill: read n pages of /data/cold.bin (64-byte
+ * lines "cold %058d\n", the number the line's offset / 64) through a
+ * shared mapping, then write one page of a private one. */
+static int mapread(int n)
+{
+	int fd = open("/data/cold.bin", O_RDONLY);
+	char *p = fd < 0 ? MAP_FAILED : mmap(NULL, (size_t)n * PS, PROT_READ, MAP_SHARED, fd, 0);
+	char *q = fd < 0 ? MAP_FAILED : mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
+	if (p == MAP_FAILED || q == MAP_FAILED)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		if (memcmp(p + (size_t)i * PS, "cold ", 5) ||
+		    atoi(p + (size_t)i * PS + 5) != i * (int)(PS / 64))
+			return 2;
+	}
+	if (q[0] != 'c')
+		return 3;
+	q[0] = 'X';	/* a private copy of the file's page */
+	printf("mapread: %d pages of /data/cold.bin as they are on the disk\n", n);
+	return q[0] == 'X' && p[0] == 'c' ? 0 : 4;
 }
 
 struct served {
@@ -316,6 +343,23 @@ static void mode_holder_dies(uint64_t ep)
 	CHECK_EQ(wait_status(pid), 0);
 }
 
+static void mode_fill(uint64_t ep)
+{
+	const char *argv[] = { "test_taskpager", "mapread", "32", NULL };
+	struct served s = { 0 };
+
+	CHECK(fs_start(libsys_start_info.devices, libsys_start_info.ndevices) > 0);
+	int64_t pid = taskpager_start(argv, ep);
+	CHECK(pid > 0);
+	serve(ep, pid, &s);
+	printf("fill: %d faults: mapped %d zero %d copy %d fill %d\n", s.faults, s.how[PFWD_MAPPED],
+	       s.how[PFWD_ZERO], s.how[PFWD_COPY], s.how[PFWD_FILL]);
+	CHECK_EQ(wait_status(pid), 0);
+	CHECK_EQ(s.errors, 0);
+	CHECK(s.how[PFWD_FILL] >= 1);	/* cold pages: answered after their read */
+	CHECK(s.how[PFWD_COPY] >= 1);	/* the private page written */
+}
+
 static void mode_bench(uint64_t ep)
 {
 	const char *plain[] = { "test_taskpager", "touch", "256", "anon_fault_direct", NULL };
@@ -336,12 +380,14 @@ int main(int argc, char **argv)
 		{ "forward", mode_forward }, { "kill_self", mode_kill_self },
 		{ "attack_pid", mode_attack_pid }, { "attack_reuse", mode_attack_reuse },
 		{ "attack_forged", mode_attack_forged }, { "holder_dies", mode_holder_dies },
-		{ "bench", mode_bench },
+		{ "fill", mode_fill }, { "bench", mode_bench },
 	};
 	char name[48];
 
 	if (argc > 1 && !strcmp(argv[1], "touch"))
 		return touch(argc, argv);
+	if (argc > 2 && !strcmp(argv[1], "mapread"))
+		return mapread(atoi(argv[2]));
 	for (unsigned i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(argv[1], modes[i].name))
 			continue;
