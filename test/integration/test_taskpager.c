@@ -34,10 +34,20 @@
 #define PS 4096ul
 #define SUB_BADGE 0x77
 
+/* touch's "segv": a store to a PROT_NONE page runs the handler, which
+ * opens the page; the store then goes through (a sigreturn). */
+static char *guard;
+
+static void open_guard(int sig)
+{
+	(void)sig;
+	mprotect(guard, PS, PROT_READ | PROT_WRITE);
+}
+
 static int touch(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 8;
-	const char *name = argc > 3 && strcmp(argv[3], "fork") ? argv[3] : NULL;
+	const char *name = argc > 3 && strcmp(argv[3], "fork") && strcmp(argv[3], "segv") ? argv[3] : NULL;
 	bool cow = argc > 3 && !strcmp(argv[argc - 1], "fork");
 	char *p = mmap(NULL, (size_t)n * PS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -56,6 +66,15 @@ static int touch(int argc, char **argv)
 			p[(size_t)i * PS] = 2;
 		if (k < 0 || kill(k, SIGKILL) < 0 || waitpid(k, NULL, 0) != k)
 			return 1;
+	}
+	if (argc > 3 && !strcmp(argv[argc - 1], "segv")) {
+		guard = mmap(NULL, PS, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (guard == MAP_FAILED || signal(SIGSEGV, open_guard) == SIG_ERR)
+			return 1;
+		*(volatile char *)guard = 5;
+		if (*(volatile char *)guard != 5)
+			return 1;
+		name = NULL;
 	}
 	if (name)
 		printf("bench: %s %lu instructions\n", name, (unsigned long)((t1 - t0) / (uint64_t)n));
@@ -160,6 +179,15 @@ static void mode_forward(uint64_t ep)
 	CHECK(s.how[PFWD_COPY] >= 16);		/* touched again after fork */
 	/* The pager counted them as its own faults (and the fork's). */
 	CHECK(mi1.page_faults - mi0.page_faults >= (uint64_t)s.faults);
+
+	/* A SIGSEGV handler runs (the pager enters it), and its return (a
+	 * breakpoint the pager knows) comes to us and goes on too. */
+	struct served g = { 0 };
+	pid = start(ep, "4", "segv");
+	serve(ep, pid, &g);
+	CHECK_EQ(wait_status(pid), 0);
+	CHECK_EQ(g.errors, 0);
+	CHECK_EQ(g.how[PFWD_SIGNAL], 2);
 }
 
 static void mode_kill_self(uint64_t ep)
