@@ -24,6 +24,11 @@
 
 bool fault_handle(struct ipc_msg *m);
 
+/* Forwarded faults between two checks of the child's resident limit
+ * (main.c's RSS_CHECK_FAULTS, for faults that come to us directly). */
+#define RSS_CHECK_FORWARDS 256
+static unsigned rss_countdown = RSS_CHECK_FORWARDS;
+
 /* The PSPAWN_PAGER spawn being served: its holder and the endpoint. */
 static const struct proc *spawn_holder;
 static uint64_t spawn_ep;
@@ -119,8 +124,14 @@ int64_t forward_resolve(struct proc *c, struct ipc_msg *f, uint64_t reply, uint6
 	*saved = 0;
 	if (c->wait_reply)
 		return -ERR_BUSY;	/* its thread already waits on a fill */
-	if (page_nfree < OOM_RESERVE_FRAMES)	/* as main.c does before a fault */
+	/* What main.c does before a fault: frames first, and now and then
+	 * the process's resident limit (forwarded faults must not escape it). */
+	if (page_nfree < OOM_RESERVE_FRAMES)
 		proc_oom_reclaim(OOM_RESERVE_FRAMES);
+	if (!--rss_countdown) {
+		rss_countdown = RSS_CHECK_FORWARDS;
+		proc_rss_enforce(c);
+	}
 	bool now = c->state == PROC_LIVE && fault_handle(f);
 
 	if (c->state != PROC_LIVE) {

@@ -16,6 +16,8 @@
  *   attack_forged  a reply handle of another thread (our own task's)
  *                  forwarded for the child: nothing maps into that task
  *   holder_dies    the holder dies holding a fault: its child ends
+ *   attack_rss     a child over its resident limit is ended though its
+ *                  faults come forwarded
  *   fill           (with the disk) the child maps a file: faults on pages
  *                  not cached wait for their fill and are answered then
  *   bench          instructions per page: forwarded vs direct faults
@@ -371,6 +373,18 @@ static void mode_holder_dies(uint64_t ep)
 	CHECK_EQ(wait_status(pid), 0);
 }
 
+static void mode_attack_rss(uint64_t ep)
+{
+	struct served s = { 0 };
+	int64_t pid = start(ep, "1024", NULL);
+
+	CHECK_EQ(pager_setrlimit(pid, PRLIMIT_RSS, 64), 0);
+	serve(ep, pid, &s);
+	CHECK_EQ(wait_status(pid), SIGKILL);
+	CHECK(s.faults < 1024);
+	CHECK(s.how[PFWD_ENDED] == 1 || s.errors == 0);
+}
+
 static void mode_fill(uint64_t ep)
 {
 	const char *argv[] = { "test_taskpager", "mapread", "32", NULL };
@@ -412,7 +426,7 @@ int main(int argc, char **argv)
 		{ "forward", mode_forward }, { "kill_self", mode_kill_self },
 		{ "attack_pid", mode_attack_pid }, { "attack_reuse", mode_attack_reuse },
 		{ "attack_forged", mode_attack_forged }, { "holder_dies", mode_holder_dies },
-		{ "fill", mode_fill }, { "bench", mode_bench },
+		{ "attack_rss", mode_attack_rss }, { "fill", mode_fill }, { "bench", mode_bench },
 	};
 	char name[48];
 
