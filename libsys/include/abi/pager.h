@@ -363,12 +363,13 @@ struct proc_start {
  * handle is not given to the child. The caller (the child's holder) answers
  * each fault itself (FAULT_REPLY_KILL; it cannot map into the child) or
  * forwards it to us:
- *  PAGER_FAULT_FORWARD w0 address, w1 access, w2 pc,  w0 PFWD_*: how it was
- *                      w3 kind (the fault's words),   resolved (the thread is
- *                      w4 the child's pid, w5 the      answered through the
- *                      fault's reply handle           handle, or later for
- *                      (SYS_REPLY_SAVE, IPC_GRANT)     PFWD_FILL); w1 the wait
- *                                                      status for PFWD_ENDED
+ *  PAGER_FAULT_FORWARD w0 address, w1 access,       w0 PFWD_*: how it was
+ *                      w2 pc, w3 kind (the fault's    resolved (the thread is
+ *                      words), w4 the child's pid,    answered through the
+ *                      w5 the fault's reply handle    handle, or for PFWD_FILL
+ *                      (SYS_REPLY_SAVE, IPC_GRANT)    when the page is in);
+ *                                                     w1 the wait status for
+ *                                                     PFWD_ENDED
  * A forwarded death message (kind FAULT_KIND_EXIT, no handle) ends the
  * child. -ERR_PERM: not the caller's per-task child; -ERR_SRCH: it ended;
  * -ERR_INVAL: no reply handle, a bad kind, or a handle that answers no one;
