@@ -21,6 +21,7 @@
 #define HIST 200
 #define TIME_BINS 120
 #define CELL_H 6
+#define MIN_ROWS 4		/* room for a band's two label lines */
 #define MAX_ROWS 32
 #define BAND_GAP 10
 #define TOP 64
@@ -55,7 +56,7 @@ static int region_rows(const struct trace_region *r)
 {
 	uint64_t p = region_pages(r);
 
-	return p < 2 ? 2 : p > MAX_ROWS ? MAX_ROWS : (int)p;
+	return p < MIN_ROWS ? MIN_ROWS : p > MAX_ROWS ? MAX_ROWS : (int)p;
 }
 
 /* One band: its cells from the faults in it. */
@@ -128,7 +129,7 @@ static void histogram(FILE *o, const struct trace_region *r, int y, int h, uint6
 static void render(FILE *o, const struct trace *t)
 {
 	uint64_t t0 = UINT64_MAX, t1 = 0, most = 0, totals[HOW_COUNT] = { 0 };
-	int height = TOP + 70;
+	int height = TOP + 84;
 
 	for (size_t i = 0; i < t->nevents; i++) {
 		if (t->events[i].time < t0)
@@ -166,22 +167,33 @@ static void render(FILE *o, const struct trace *t)
 		int h = region_rows(r) * CELL_H;
 		fprintf(o, "<g class=\"region\" data-kind=\"");
 		escaped(o, r->kind);
-		fprintf(o, "\" data-start=\"%#llx\" data-end=\"%#llx\" data-faults=\"%llu\">\n"
-			   "<title>%s %#llx-%#llx: %llu faults</title>\n",
+		fprintf(o, "\" data-start=\"%#llx\" data-end=\"%#llx\" data-faults=\"%llu\">\n<title>",
 			(unsigned long long)r->start, (unsigned long long)r->end,
-			(unsigned long long)r->faults, "region", (unsigned long long)r->start,
+			(unsigned long long)r->faults);
+		escaped(o, r->kind);
+		fprintf(o, " %#llx-%#llx: %llu faults</title>\n", (unsigned long long)r->start,
 			(unsigned long long)r->end, (unsigned long long)r->faults);
 		fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f4f4f4\" "
 			   "stroke=\"#cccccc\"/>\n", LEFT, y, PLOT, h);
 		fprintf(o, "<text x=\"10\" y=\"%d\">", y + 11);
 		escaped(o, r->kind);
-		fprintf(o, " %#llx</text>\n<text x=\"10\" y=\"%d\" class=\"n\">%llu pages</text>\n",
-			(unsigned long long)r->start, y + 22, (unsigned long long)region_pages(r));
+		uint64_t pages = region_pages(r);
+		fprintf(o, " %#llx</text>\n<text x=\"10\" y=\"%d\" class=\"n\">%llu page%s</text>\n",
+			(unsigned long long)r->start, y + 22, (unsigned long long)pages,
+			pages == 1 ? "" : "s");
 		band(o, t, (int)k, y, t0, span);
 		histogram(o, r, y, h < 14 ? h : 14, most);
 		fputs("</g>\n", o);
 		y += h + BAND_GAP;
 	}
+	for (int q = 0; q <= 4; q++) {	/* the time axis */
+		int tx = LEFT + q * PLOT / 4;
+		fprintf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888888\"/>"
+			   "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"n\">%llu</text>\n",
+			tx, y - BAND_GAP, tx, y - BAND_GAP + 4, tx, y + 6,
+			(unsigned long long)(t0 + (span - 1) / 4 * (uint64_t)q));
+	}
+	y += 14;
 	int x = 10;
 	for (int k = 0; k < HOW_COUNT; k++) {
 		if (!totals[k])
