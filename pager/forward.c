@@ -50,15 +50,27 @@ int64_t forward_spawn_begin(struct proc *p, uint64_t flags, uint64_t grant, uint
 void forward_spawn_end(int64_t pid)
 {
 	struct proc *c = pid > 0 && spawn_holder ? proc_get((uint64_t)pid) : NULL;
+	int64_t ep;
 
-	if (c)
+	if (c) {
 		c->pager_holder = spawn_holder->pid;
+		/* Kept for threads made for it later (forward_thread_pager);
+		 * without it, those would fault to us: a lesser harm than
+		 * failing a spawn that has run. */
+		if ((ep = sys_handle_grant(0, spawn_ep, 0, RIGHT_SEND)) > 0)
+			c->fwd_ep = (uint64_t)ep;
+	}
 	spawn_holder = NULL;
 }
 
 uint64_t forward_child_pager(const struct proc *parent)
 {
 	return parent && parent == spawn_holder ? spawn_ep : pager_ep;
+}
+
+uint64_t forward_thread_pager(const struct proc *p)
+{
+	return p->fwd_ep ? p->fwd_ep : pager_ep;
 }
 
 /* The frame the object held for the page before the fault, to tell a
@@ -216,6 +228,10 @@ void forward_proc_ended(struct proc *p)
 	if (p->fwd_reply) {
 		sys_handle_close(p->fwd_reply);	/* answered, or refused with it */
 		p->fwd_reply = 0;
+	}
+	if (p->fwd_ep) {
+		sys_handle_close(p->fwd_ep);
+		p->fwd_ep = 0;
 	}
 	for (int i = 0; i < MAX_PROCS; i++) {
 		struct proc *c = proc_at(i);
