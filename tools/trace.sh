@@ -46,7 +46,7 @@ exec 3> "$tmp/in"	# QEMU's stdin stays open while we type
 until_seen() {	# PATTERN SECONDS
 	i=0
 	while [ $i -lt $(($2 * 10)) ]; do
-		grep -aq -- "$1" "$log" && return 0
+		grep -aqE -- "$1" "$log" && return 0
 		kill -0 $qemu 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
@@ -56,7 +56,9 @@ until_seen() {	# PATTERN SECONDS
 rc=0
 if until_seen 'sh\$ ' 60; then
 	printf 'trace %s\r' "$*" >&3
-	until_seen '^trace: end ' "$wait" || { echo "trace.sh: no end line within ${wait}s"; rc=1; }
+	until_seen '^(trace: end |trace: cannot start|usage: trace)' "$wait" ||
+		{ echo "trace.sh: no end line within ${wait}s"; rc=1; }
+	grep -aq '^trace: end ' "$log" || rc=1
 	printf 'exit\r' >&3
 else
 	echo "trace.sh: the shell's prompt never came"; rc=1
