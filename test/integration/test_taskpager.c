@@ -400,6 +400,18 @@ static void mode_fill(uint64_t ep)
 	CHECK_EQ(s.errors, 0);
 	CHECK(s.how[PFWD_FILL] >= 1);	/* cold pages: answered after their read */
 	CHECK(s.how[PFWD_COPY] >= 1);	/* the private page written */
+
+	/* A program from the disk (PAGER_SPAWN_IMAGE's w2 flags). */
+	const char *hello[] = { "/bin/hello", "per-task", NULL };
+	struct served h = { 0 };
+	CHECK_EQ(spawn_path_flags(hello, ep, 8), -ERR_INVAL);
+	CHECK_EQ(spawn_path_flags(hello, 0, PSPAWN_PAGER), -ERR_INVAL);
+	pid = taskpager_start(hello, ep);
+	CHECK(pid > 0);
+	serve(ep, pid, &h);
+	CHECK_EQ(wait_status(pid), 7 << 8);
+	CHECK(h.faults >= 1);
+	CHECK_EQ(h.errors, 0);
 }
 
 static void mode_bench(uint64_t ep)
