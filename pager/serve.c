@@ -89,7 +89,8 @@ static bool serve_one(struct ipc_msg *m)
 		m->info = ipc_info(0, 0, 0);
 		return true;
 	}
-	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE) {	/* only spawn takes a handle */
+	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE &&
+	    label != PAGER_SPAWN_FILE) {	/* only spawn takes a handle */
 		sys_handle_close(grant);
 		grant = 0;
 	}
@@ -200,6 +201,18 @@ again:
 	case PAGER_SPAWN_IMAGE:
 		r = spawn_image_request(p, m, grant);
 		break;
+	case PAGER_SPAWN_FILE:
+	case PAGER_EXEC: {
+		bool answer;
+		r = exec_request(p, m, grant, &answer);
+		if (!answer) {	/* its image was replaced, or it ended */
+			signal_caller = NULL;
+			if (grant)
+				sys_handle_close(grant);
+			return false;
+		}
+		break;
+	}
 	case PAGER_MSYNC:
 		if (msync_request(p, m, &r))
 			return false;	/* answered when the disk has it */

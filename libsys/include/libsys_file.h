@@ -30,6 +30,26 @@ int64_t fs_start_with(const struct proc_device *devs, uint64_t n, const char *op
  * (ENOENT, EACCES for a directory, ENOEXEC for what the pager cannot load). */
 int64_t spawn_path(const char *const argv[], uint64_t grant);
 
+/* A program file opened for PAGER_SPAWN_FILE / PAGER_EXEC (exec_file.c):
+ * its descriptor, its whole length mapped private and read-only, and the
+ * segments its ELF header names. */
+#include "elf_image.h"
+struct exec_file {
+	int fd;
+	uint8_t *map;
+	uint64_t size;
+	struct elf_image img;
+};
+/* Open and check path (ENOENT, EACCES for what is not a regular file,
+ * ENOEXEC for what elf_parse refuses) and map it: 0 or -ERR_*. */
+int64_t exec_file_open(const char *path, struct exec_file *x);
+void exec_file_close(struct exec_file *x);
+/* Send label (PAGER_SPAWN_FILE: the pid; PAGER_EXEC: returns only on an
+ * error) with argv, and envp and parent as the environment and the
+ * parent's pid the new image inherits (with our working directory). */
+int64_t exec_file_call(uint64_t label, const struct exec_file *x, const char *const argv[],
+		       char *const envp[], uint64_t parent, uint64_t flags, uint64_t grant);
+
 /* Our handle to the file server (connecting on first use), or -ERR_*. */
 int64_t fs_conn(void);
 int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len);

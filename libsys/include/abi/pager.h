@@ -179,6 +179,8 @@ enum pager_label {
 	PAGER_SIGSUSPEND,
 	PAGER_ALARM,
 	PAGER_OBJ_FLUSH,
+	PAGER_SPAWN_FILE,	/* pager/exec.c, docs/pager-protocol.md */
+	PAGER_EXEC,
 	PAGER_LABEL_COUNT
 };
 
@@ -352,5 +354,34 @@ struct proc_start {
 #define PROC_STACK_GUARD	(1ul << 20)
 #define PROC_IPCBUF_VA		0x3fff800000ul
 #define PROC_SPAWN_ARGS_MAX	1024
+
+/*
+ * Programs demand-paged from a file (pager/exec.c, docs/pager-protocol.md).
+ * The caller maps the program file (mmap of its descriptor from offset 0;
+ * the file server checked the descriptor), reads the ELF header itself and
+ * names the PT_LOAD segments; the pager checks them again against the
+ * file object and maps them from it: text and data copy-on-write over the
+ * page cache (two processes share text frames), bss anonymous. It reads
+ * no file data, except that the page holding the end of a segment with
+ * bss after it must be cached (the caller touched it): its tail past the
+ * file bytes is zeroed in a private copy.
+ *  PAGER_SPAWN_FILE    w0 address of the mapping, w1   w0 pid; -ERR_NOEXEC for bad
+ *                      entry, w2 segments, w3 PSPAWN_* segments, -ERR_AGAIN if a
+ *                      flags, w5 grant (IPC_GRANT);    segment end page is not cached
+ *                      buffer: the segments (struct    (touch it and ask again)
+ *                      pager_exec_seg), then argv as
+ *                      PAGER_SPAWN's
+ *  PAGER_EXEC          as PAGER_SPAWN_FILE (w3, w5     no reply on success: the caller
+ *                      unused): replace the caller's  runs the new program (same pid,
+ *                      image                           parent, signal mask, pending
+ *                                                      signals; caught ones to default);
+ *                                                      an error leaves the image as it was
+ */
+struct pager_exec_seg {
+	uint64_t vaddr, memsz;	/* [vaddr, vaddr + memsz) in the new space */
+	uint64_t offset, filesz;	/* file bytes at vaddr; the rest is zero */
+	uint64_t prot;		/* MAP_R | MAP_W | MAP_X */
+};
+#define PAGER_EXEC_SEGS_MAX	8
 
 #endif
