@@ -390,6 +390,7 @@ int64_t proc_exec(struct proc *p, const char *args, uint64_t len, proc_loader lo
 		return argc;
 	*gone = true;
 	sys_task_destroy(p->task);
+	p->exec_deaths++;	/* its thread's death message comes later */
 	backing_proc_ended(p);
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);

@@ -49,6 +49,9 @@ struct proc {
 	bool oom_protected;	/* init and servers: never the OOM victim */
 	bool dma_ok;		/* may PAGER_DMA_ALLOC: init, drivers (PSPAWN_DMA), their forks */
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
+	/* Main threads of images exec replaced whose death messages
+	 * (THREAD_EXIT_KILLED) are still to come: not the process's end. */
+	uint32_t exec_deaths;
 	char name[32];
 	struct proc_signals sig;	/* signal.c */
 	/* A fault suspended on a file page's fill (backing.c): its saved

@@ -1,0 +1,117 @@
+/*
+ * /bin/xprobe: what test_exec runs from the disk. argv[1] says what to do:
+ *   check PID PPID FD   after an execve: the pid and parent are PID and
+ *                       PPID, FD is still open with "exec-fd" at its start,
+ *                       SIGUSR1 (caught before) is back to the default,
+ *                       SIGINT (ignored before) still ignored, SIGUSR2
+ *                       blocked and pending, XTEST=yes in the environment,
+ *                       argv as given, nothing mapped at 0x2000000000;
+ *                       exits 0, or the number of the first check that failed
+ *   hold                touch every page of its table, make /tmp/ready.PID,
+ *                       then wait for a kill
+ *   touch N             read page N of its big table, exit 0
+ *   sig DFL|IGN         SIGINT's handler is that and SIGUSR2 blocked iff
+ *                       argv[3] is "masked": exit 0, else 1
+ *   write FD CLOSED     write "spawned" to FD; CLOSED must not be open
+ *   reexec N            exec /bin/xprobe exit N
+ *   exit N              exit with N
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "libsys.h"
+
+#define BIG_PAGES	256
+
+/* In the text segment (read-only data): 1 MiB of the file that a
+ * process touching one page of must not read whole. */
+static const uint8_t big[BIG_PAGES * 4096] = { 1, 2, 3 };
+#define BIG(i)	(((const volatile uint8_t *)big)[i])
+
+static int check(int argc, char **argv)
+{
+	struct sigaction sa;
+	sigset_t set;
+	char buf[8] = { 0 };
+	int fd;
+
+	if (argc != 5)
+		return 1;
+	if (getpid() != atoi(argv[2]))
+		return 2;
+	if (getppid() != atoi(argv[3]))
+		return 3;
+	fd = atoi(argv[4]);
+	if (pread(fd, buf, 7, 0) != 7 || strcmp(buf, "exec-fd") != 0)
+		return 4;
+	if (sigaction(SIGUSR1, NULL, &sa) < 0 || sa.sa_handler != SIG_DFL)
+		return 5;
+	if (sigaction(SIGINT, NULL, &sa) < 0 || sa.sa_handler != SIG_IGN)
+		return 6;
+	if (sigprocmask(SIG_BLOCK, NULL, &set) < 0 || sigismember(&set, SIGUSR2) != 1)
+		return 7;
+	if (sigpending(&set) < 0 || sigismember(&set, SIGUSR2) != 1)
+		return 8;
+	if (!getenv("XTEST") || strcmp(getenv("XTEST"), "yes") != 0)
+		return 9;
+	struct ipc_msg m = { .info = ipc_info(PAGER_VMA_LIST, 0, 0), .w = { 0x2000000000ul, 0 } };
+	int64_t n = pager_call(&m);
+	const struct pager_vma_info *v = ipcbuf();
+	if (n < 0 || (n > 0 && v[0].start <= 0x2000000000ul))
+		return 10;	/* the old image's mapping is still there */
+	return 0;
+}
+
+static int sigs(int argc, char **argv)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	if (argc != 4 || sigaction(SIGINT, NULL, &sa) < 0 || sigprocmask(SIG_BLOCK, NULL, &set) < 0)
+		return 1;
+	if ((sa.sa_handler == SIG_IGN) != !strcmp(argv[2], "IGN"))
+		return 1;
+	if ((sigismember(&set, SIGUSR2) == 1) != !strcmp(argv[3], "masked"))
+		return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	unsigned sum = 0;
+
+	if (!strcmp(what, "check"))
+		return check(argc, argv);
+	if (!strcmp(what, "sig"))
+		return sigs(argc, argv);
+	if (!strcmp(what, "hold")) {
+		char ready[32];
+		for (int i = 0; i < BIG_PAGES; i++)
+			sum += BIG(i * 4096);
+		snprintf(ready, sizeof(ready), "/tmp/ready.%d", (int)getpid());
+		close(open(ready, O_WRONLY | O_CREAT, 0644));	/* for the test to see */
+		for (;;)
+			pause();
+	}
+	if (!strcmp(what, "touch") && argc > 2)
+		return BIG(atoi(argv[2]) % BIG_PAGES * 4096) == (atoi(argv[2]) ? 0 : 1) ? 0 : 1;
+	if (!strcmp(what, "write") && argc > 3) {
+		struct stat st;
+		if (write(atoi(argv[2]), "spawned", 7) != 7)
+			return 1;
+		return fstat(atoi(argv[3]), &st) < 0 && errno == EBADF ? 0 : 2;
+	}
+	if (!strcmp(what, "reexec") && argc > 2) {
+		execl("/bin/xprobe", "xprobe", "exit", argv[2], (char *)NULL);
+		return 99;
+	}
+	if (!strcmp(what, "exit") && argc > 2)
+		return atoi(argv[2]);
+	return 100 + (int)(sum & 1);
+}
