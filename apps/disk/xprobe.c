@@ -1,7 +1,8 @@
 /*
  * /bin/xprobe: what test_exec runs from the disk. argv[1] says what to do:
- *   check PID PPID FD   after an execve: the pid and parent are PID and
+ *   check PID PPID FD N after an execve: the pid and parent are PID and
  *                       PPID, FD is still open with "exec-fd" at its start,
+ *                       N descriptors are open (none more: not the program's),
  *                       SIGUSR1 (caught before) is back to the default,
  *                       SIGINT (ignored before) still ignored, SIGUSR2
  *                       blocked and pending, XTEST=yes in the environment,
@@ -33,6 +34,17 @@
 static const uint8_t big[BIG_PAGES * 4096] = { 1, 2, 3 };
 #define BIG(i)	(((const volatile uint8_t *)big)[i])
 
+/* Descriptors open beyond the console's. */
+static int count_fds(void)
+{
+	struct stat st;
+	int n = 0;
+
+	for (int fd = 3; fd < 64; fd++)
+		n += fstat(fd, &st) == 0;
+	return n;
+}
+
 static int check(int argc, char **argv)
 {
 	struct sigaction sa;
@@ -40,8 +52,10 @@ static int check(int argc, char **argv)
 	char buf[8] = { 0 };
 	int fd;
 
-	if (argc != 5)
+	if (argc != 6)
 		return 1;
+	if (count_fds() != atoi(argv[5]))
+		return 11;	/* one lost, or the program file's leaked */
 	if (getpid() != atoi(argv[2]))
 		return 2;
 	if (getppid() != atoi(argv[3]))

@@ -31,8 +31,9 @@ int64_t fs_start_with(const struct proc_device *devs, uint64_t n, const char *op
 int64_t spawn_path(const char *const argv[], uint64_t grant);
 
 /* A program file opened for PAGER_SPAWN_FILE / PAGER_EXEC (exec_file.c):
- * its descriptor, its whole length mapped private and read-only, and the
- * segments its ELF header names. */
+ * its whole length mapped private and read-only (the descriptor is
+ * closed once it is mapped: fd is -1), and the segments its ELF header
+ * names. */
 #include "elf_image.h"
 struct exec_file {
 	int fd;

@@ -21,7 +21,7 @@
 #include "libsys_file.h"
 #include "libsys_posix.h"
 
-#define HDR_READ	1024	/* ELF header and program headers: at most this */
+#define HDR_READ	512	/* ELF header and 8 program headers */
 #define EHDR_SIZE	64
 #define PHDR_SIZE	56
 #define AGAIN_TRIES	4	/* -ERR_AGAIN: a touched page evicted meanwhile */
@@ -83,6 +83,10 @@ int64_t exec_file_open(const char *path, struct exec_file *x)
 		goto fail;
 	}
 	x->map = map;
+	/* The mapping outlives the descriptor, which an exec'd image must
+	 * not inherit (the file server keeps our table across PAGER_EXEC). */
+	close(x->fd);
+	x->fd = -1;
 	return 0;
 fail:
 	close(x->fd);

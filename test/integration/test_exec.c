@@ -187,7 +187,7 @@ static void exec_keeps(void)
 	int64_t c = fork();
 
 	if (c == 0) {
-		char pid[24], ppid[24], fds[24];
+		char pid[24], ppid[24], fds[24], nfds[24];
 		int fd = open("/tmp/xfd", O_RDWR | O_CREAT | O_TRUNC, 0644);
 		if (fd < 0 || write(fd, "exec-fd", 7) != 7)
 			_exit(50);
@@ -204,7 +204,12 @@ static void exec_keeps(void)
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
 		snprintf(ppid, sizeof(ppid), "%d", (int)getppid());
 		snprintf(fds, sizeof(fds), "%d", fd);
-		char *argv[] = { "xprobe", "check", pid, ppid, fds, NULL };
+		struct stat st;
+		int n = 0;
+		for (int k = 3; k < 64; k++)
+			n += fstat(k, &st) == 0;
+		snprintf(nfds, sizeof(nfds), "%d", n);
+		char *argv[] = { "xprobe", "check", pid, ppid, fds, nfds, NULL };
 		execve(PROBE, argv, xenv);
 		_exit(52);
 	}
