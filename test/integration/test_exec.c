@@ -12,6 +12,8 @@
  *           leave the caller running as it was; execv, execl, execvp's
  *           PATH search
  *   spawn   posix_spawn/posix_spawnp with file actions and attributes
+ *   posix   /bin/pexec, a plain POSIX program (apps/disk/pexec.c) that
+ *           uses posix_spawnp, fork + execvp and execl
  *   attack  malformed ELF files on the disk (ENOEXEC from spawn_path and
  *           execve), and raw PAGER_SPAWN_FILE / PAGER_EXEC requests with
  *           lying segment lists the pager must refuse; PAGER_CHECK after
@@ -384,6 +386,11 @@ int main(int argc, char **argv)
 		exec_family();
 	} else if (!strcmp(what, "spawn")) {
 		spawn_tests();
+	} else if (!strcmp(what, "posix")) {
+		const char *argv[] = { "/bin/pexec", NULL };
+		int64_t pid = spawn_path(argv, 0);
+		CHECK(pid > 0);
+		CHECK_EQ(exit_status(pid), 0);
 	} else if (!strcmp(what, "attack")) {
 		exec_attacks();
 	} else if (!strcmp(what, "race")) {
