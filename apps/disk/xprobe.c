@@ -15,6 +15,7 @@
  *                       argv[3] is "masked": exit 0, else 1
  *   write FD CLOSED     write "spawned" to FD; CLOSED must not be open
  *   reexec N            exec /bin/xprobe exit N
+ *   loop N              exec itself with N - 1, down to 0: exit 0
  *   exit N              exit with N
  */
 #include <errno.h>
@@ -120,6 +121,15 @@ int main(int argc, char **argv)
 		if (write(atoi(argv[2]), "spawned", 7) != 7)
 			return 1;
 		return fstat(atoi(argv[3]), &st) < 0 && errno == EBADF ? 0 : 2;
+	}
+	if (!strcmp(what, "loop") && argc > 2) {	/* exec ourselves N times */
+		char next[16];
+		int n = atoi(argv[2]);
+		if (n <= 0)
+			return 0;
+		snprintf(next, sizeof(next), "%d", n - 1);
+		execl("/bin/xprobe", "xprobe", "loop", next, (char *)NULL);
+		return 99;
 	}
 	if (!strcmp(what, "reexec") && argc > 2) {
 		execl("/bin/xprobe", "xprobe", "exit", argv[2], (char *)NULL);

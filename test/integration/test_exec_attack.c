@@ -274,8 +274,37 @@ static void spin(int n)
 
 static void on_usr1(int sig) { (void)sig; }
 
+static uint64_t free_frames(void)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_MEMINFO, 0, 0) };
+
+	pager_call(&m);
+	return m.w[1];
+}
+
+/* A process that execs itself n times, to its end. */
+static void exec_loop(const char *n)
+{
+	const char *argv[] = { "/bin/xprobe", "loop", n, NULL };
+	int64_t pid = spawn_path(argv, 0);
+
+	CHECK(pid > 0);
+	CHECK_EQ(status_of(pid), 0);
+}
+
 int exec_races(void)
 {
+	/* Nothing an exec leaves behind: 40 execs in one process give back
+	 * every frame (the old images, their stacks and page tables, the
+	 * private copies of data pages). */
+	exec_loop("3");		/* warm: the program's pages in the cache */
+	uint64_t free0 = free_frames();
+	exec_loop("40");
+	uint64_t free1 = free_frames();
+	printf("exec: free frames before 40 execs %lu, after %lu\n", (unsigned long)free0,
+	       (unsigned long)free1);
+	CHECK(free1 + 4 >= free0);
+
 	/* The parent's kill lands before, during or after the exec: the
 	 * child always ends by a signal, and waitpid always answers. */
 	for (int i = 0; i < 40; i++) {
@@ -296,6 +325,16 @@ int exec_races(void)
 		}
 		int st = status_of(c);
 		CHECK(WIFSIGNALED(st) && (WTERMSIG(st) == SIGKILL || WTERMSIG(st) == SIGUSR1));
+	}
+	/* Killed in the middle of a chain of execs. */
+	for (int i = 0; i < 20; i++) {
+		const char *argv[] = { "/bin/xprobe", "loop", "1000", NULL };
+		int64_t c = spawn_path(argv, 0);
+		CHECK(c > 0);
+		spin(2000 + i * 7919);
+		kill((pid_t)c, SIGKILL);
+		int st = status_of(c);
+		CHECK((WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) || (WIFEXITED(st) && !WEXITSTATUS(st)));
 	}
 
 	/* Exec of a file being rewritten with garbage: each start runs,
