@@ -17,14 +17,17 @@
  *   reexec N            exec /bin/xprobe exit N
  *   loop N              exec itself with N - 1, down to 0: exit 0
  *   exit N              exit with N
+ *   bench               the exec_hello and spawn_hello_posix figures
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "libsys.h"
 
@@ -96,6 +99,53 @@ static int sigs(int argc, char **argv)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *name, uint64_t *t, int n, const char *what)
+{
+	qsort(t, (size_t)n, sizeof(t[0]), cmp_u64);
+	printf("bench: %s %lu instructions (%s; median of %d, spread %lu - %lu)\n", name,
+	       (unsigned long)t[n / 2], what, n, (unsigned long)t[0], (unsigned long)t[n - 1]);
+}
+
+/* fork + exec and posix_spawn of /bin/hello from a small program (this
+ * one: its table is never touched here), to exit and wait. */
+static int bench(void)
+{
+	char *argv[] = { "hello", NULL };
+	uint64_t t[9], t0;
+	pid_t pid;
+	int st, bad = 0;
+
+	for (int i = 0; i < 9; i++) {
+		t0 = rdinstret();
+		if ((pid = fork()) == 0) {
+			execv("/bin/hello", argv);
+			_exit(99);
+		}
+		waitpid(pid, &st, 0);
+		t[i] = rdinstret() - t0;
+		bad += !WIFEXITED(st) || WEXITSTATUS(st) != 7;
+	}
+	report("exec_hello", t, 9, "fork, execv of /bin/hello from the disk, exit, waitpid; "
+	       "from a small program");
+	for (int i = 0; i < 9; i++) {
+		t0 = rdinstret();
+		bad += posix_spawn(&pid, "/bin/hello", NULL, NULL, argv, NULL) != 0;
+		waitpid(pid, &st, 0);
+		t[i] = rdinstret() - t0;
+		bad += !WIFEXITED(st) || WEXITSTATUS(st) != 7;
+	}
+	report("spawn_hello_posix", t, 9, "posix_spawn of /bin/hello, exit, waitpid; "
+	       "from a small program");
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -103,6 +153,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(what, "check"))
 		return check(argc, argv);
+	if (!strcmp(what, "bench"))
+		return bench();
 	if (!strcmp(what, "sig"))
 		return sigs(argc, argv);
 	if (!strcmp(what, "hold")) {

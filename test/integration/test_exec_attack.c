@@ -416,7 +416,8 @@ int exec_bench(void)
 		t[i] = rdinstret() - t0;
 		CHECK_EQ(WEXITSTATUS(st), 7);
 	}
-	report("fork_exec_hello", t, 9, "fork, execv of /bin/hello from the disk, exit, waitpid");
+	report("fork_exec_hello", t, 9, "fork, execv of /bin/hello from the disk, exit, waitpid; "
+	       "from test_exec");
 	for (int i = 0; i < 9; i++) {
 		t0 = rdinstret();
 		CHECK_EQ(posix_spawn(&pid, HELLO, NULL, NULL, argv, NULL), 0);
@@ -432,5 +433,11 @@ int exec_bench(void)
 		CHECK_EQ(WEXITSTATUS(st), 7);
 	}
 	report("spawn_path_hello", t, 9, "spawn_path (PAGER_SPAWN_FILE) of /bin/hello, exit, waitpid");
+	/* The same from a small program: test_exec's own fork and its
+	 * teardown at exec cost with its size. */
+	const char *b[] = { "/bin/xprobe", "bench", NULL };
+	int64_t small = spawn_path(b, 0);
+	CHECK(small > 0);
+	CHECK_EQ(status_of(small), 0);
 	return 0;
 }
