@@ -45,6 +45,9 @@ struct exec_file {
  * ENOEXEC for what elf_parse refuses) and map it: 0 or -ERR_*. */
 int64_t exec_file_open(const char *path, struct exec_file *x);
 void exec_file_close(struct exec_file *x);
+/* exec_file_open of file, or with no '/' in it of the first directory of
+ * PATH that has it (execvp's search, exec.c). */
+int64_t exec_file_find(const char *file, struct exec_file *x);
 /* Send label (PAGER_SPAWN_FILE: the pid; PAGER_EXEC: returns only on an
  * error) with argv, and envp and parent as the environment and the
  * parent's pid the new image inherits (with our working directory). */

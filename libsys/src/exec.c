@@ -43,19 +43,17 @@ int execv(const char *path, char *const argv[])
 	return execve(path, argv, environ);
 }
 
-/* The directories of PATH in turn for a file name without '/'. */
-int execvpe(const char *file, char *const argv[], char *const envp[])
+int64_t exec_file_find(const char *file, struct exec_file *x)
 {
 	const char *path, *dir, *end;
 	char buf[FS_PATH_MAX + 1];
 	bool denied = false;
+	int64_t r;
 
-	if (!file || !*file) {
-		errno = ENOENT;
-		return -1;
-	}
+	if (!file || !*file)
+		return -ENOENT;
 	if (strchr(file, '/'))
-		return execve(file, argv, envp);
+		return exec_file_open(file, x);
 	if (!(path = getenv("PATH")))
 		path = "/bin:/usr/bin";
 	for (dir = path; ; dir = end + 1) {
@@ -68,16 +66,33 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 			memcpy(buf, dir, dl);
 			buf[dl] = '/';
 			memcpy(buf + dl + 1, file, fl + 1);
-			execve(buf, argv, envp);
-			if (errno == EACCES)
+			if ((r = exec_file_open(buf, x)) == 0)
+				return 0;
+			if (r == -EACCES)
 				denied = true;
-			else if (errno != ENOENT && errno != ENOTDIR && errno != ENAMETOOLONG)
-				return -1;	/* found, but it cannot run */
+			else if (r != -ENOENT && r != -ENOTDIR && r != -ENAMETOOLONG)
+				return r;	/* found, but it cannot run */
 		}
 		if (!end)
 			break;
 	}
-	errno = denied ? EACCES : ENOENT;
+	return denied ? -EACCES : -ENOENT;
+}
+
+/* The directories of PATH in turn for a file name without '/'. */
+int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	const char *only[2] = { file, NULL };
+	const char *const *args = argv && argv[0] ? (const char *const *)argv : only;
+	struct exec_file x;
+	int64_t r;
+
+	if ((r = exec_file_find(file, &x)) == 0) {
+		fflush(stdout);
+		r = exec_file_call(PAGER_EXEC, &x, args, envp, (uint64_t)getppid(), 0, 0);
+		exec_file_close(&x);
+	}
+	errno = (int)-r;
 	return -1;
 }
 

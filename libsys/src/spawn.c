@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "libsys.h"
 #include "libsys_file.h"
+#include "libsys_posix.h"
 
 #define FD_MAX_SPAWN	(FD_BASE + FS_FD_MAX)	/* descriptors a process can have */
 
@@ -272,6 +274,49 @@ static int child_setup(const posix_spawn_file_actions_t *fa, const posix_spawnat
 	return 0;
 }
 
+/*
+ * Without file actions or attributes that need the child's own code
+ * (SETSIGDEF), no fork: PAGER_SPAWN_FILE starts the program, which gets
+ * our signal mask (or the attribute's: ours meanwhile) and ignored
+ * signals from the pager, our directory and envp through the inherited
+ * string, and our descriptors through a file-server snapshot it claims
+ * at its start, as a fork child would. Errors (ENOENT, ENOEXEC, ...) are
+ * returned here.
+ */
+static int spawn_direct(pid_t *pid, const char *path, const posix_spawnattr_t *at,
+			char *const argv[], char *const envp[], bool search)
+{
+	const sigset_t *mask = at && *at && ((*at)->flags & POSIX_SPAWN_SETSIGMASK) ?
+			       &(*at)->mask : NULL;
+	const char *only[2] = { path, NULL };
+	struct exec_file x;
+	sigset_t old;
+	int64_t r, snap = 0;
+
+	if ((r = search ? exec_file_find(path, &x) : exec_file_open(path, &x)) < 0)
+		return (int)-r;
+	if (fs_connected() && (snap = fs_fork_prepare()) < 0) {
+		exec_file_close(&x);
+		return (int)-snap;	/* the file server keeps no more copies */
+	}
+	if (mask && sigprocmask(SIG_SETMASK, mask, &old) < 0)
+		mask = NULL;
+	posix_spawn_snapshot = snap;
+	r = exec_file_call(PAGER_SPAWN_FILE, &x, argv[0] ? (const char *const *)argv : only,
+			   envp ? envp : environ, libsys_start_info.pid, 0, 0);
+	posix_spawn_snapshot = 0;
+	if (snap > 0)
+		fs_fork_parent(snap, r);	/* bound to the child, or cancelled */
+	if (mask)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	exec_file_close(&x);
+	if (r < 0)
+		return (int)-r;
+	if (pid)
+		*pid = (pid_t)r;
+	return 0;
+}
+
 static int spawn_common(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			const posix_spawnattr_t *at, char *const argv[], char *const envp[],
 			bool search)
@@ -282,6 +327,9 @@ static int spawn_common(pid_t *pid, const char *path, const posix_spawn_file_act
 		return ENOSYS;
 	if (!path || !argv)
 		return EINVAL;
+	if ((!fa || !*fa || !(*fa)->n) &&
+	    !(at && *at && ((*at)->flags & POSIX_SPAWN_SETSIGDEF)))
+		return spawn_direct(pid, path, at, argv, envp, search);
 	if ((c = fork()) < 0)
 		return errno;
 	if (c == 0) {

@@ -356,10 +356,42 @@ static void spawn_tests(void)
 	posix_spawnattr_destroy(&at);
 	signal(SIGINT, SIG_DFL);
 
-	/* A program that is not there: the child ends with 127. */
+	/* Without file actions there is no fork (spawn_direct): the child
+	 * still has our descriptors (a file-server snapshot it claims), the
+	 * mask the attribute gives, our ignored signals; an error comes back
+	 * from the call itself. */
+	int k = open("/tmp/sp2.out", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char ks[8];
+	CHECK(k >= 0);
+	snprintf(ks, sizeof(ks), "%d", k);
+	char *w2[] = { "xprobe", "write", ks, "30", NULL };
+	CHECK_EQ(posix_spawn(&pid, PROBE, NULL, NULL, w2, xenv), 0);
+	CHECK_EQ(WEXITSTATUS(exit_status(pid)), 0);
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ(pread(k, buf, sizeof(buf), 0), 7);
+	CHECK(!strcmp(buf, "spawned"));
+	close(k);
+	CHECK_EQ(posix_spawnattr_init(&at), 0);
+	CHECK_EQ(posix_spawnattr_setsigmask(&at, &mask), 0);
+	CHECK_EQ(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK), 0);
+	signal(SIGINT, SIG_IGN);
+	char *s3[] = { "xprobe", "sig", "IGN", "masked", NULL };
+	CHECK_EQ(posix_spawnp(&pid, "xprobe", NULL, &at, s3, xenv), 0);
+	CHECK_EQ(WEXITSTATUS(exit_status(pid)), 0);
+	sigset_t now;
+	CHECK_EQ(sigprocmask(SIG_BLOCK, NULL, &now), 0);
+	CHECK_EQ(sigismember(&now, SIGUSR2), 0);	/* ours is as it was */
+	signal(SIGINT, SIG_DFL);
+	posix_spawnattr_destroy(&at);
 	char *n[] = { "nope", NULL };
-	CHECK_EQ(posix_spawn(&pid, "/bin/nope", NULL, NULL, n, xenv), 0);
+	CHECK_EQ(posix_spawn(&pid, "/bin/nope", NULL, NULL, n, xenv), ENOENT);
+	CHECK_EQ(posix_spawnp(&pid, "nope", NULL, NULL, n, xenv), ENOENT);
+	/* Through a fork (a file action): the child ends with 127. */
+	CHECK_EQ(posix_spawn_file_actions_init(&fa), 0);
+	CHECK_EQ(posix_spawn_file_actions_addclose(&fa, 20), 0);
+	CHECK_EQ(posix_spawn(&pid, "/bin/nope", &fa, NULL, n, xenv), 0);
 	CHECK_EQ(WEXITSTATUS(exit_status(pid)), 127);
+	posix_spawn_file_actions_destroy(&fa);
 	/* A failing file action too. */
 	CHECK_EQ(posix_spawn_file_actions_init(&fa), 0);
 	CHECK_EQ(posix_spawn_file_actions_addopen(&fa, 5, "/no/such/dir/f", O_RDONLY, 0), 0);
