@@ -17,6 +17,8 @@
  *   reexec N            exec /bin/xprobe exit N
  *   loop N              exec itself with N - 1, down to 0: exit 0
  *   exit N              exit with N
+ *   waitany N           wait for a child (forked before the exec), which
+ *                       must exit with N: exit 0
  *   bench               the exec_hello and spawn_hello_posix figures
  */
 #include <errno.h>
@@ -189,5 +191,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(what, "exit") && argc > 2)
 		return atoi(argv[2]);
+	if (!strcmp(what, "waitany") && argc > 2) {	/* a child from before our exec */
+		int st;
+		return wait(&st) > 0 && WIFEXITED(st) && WEXITSTATUS(st) == atoi(argv[2]) ? 0 : 1;
+	}
 	return 100 + (int)(sum & 1);
 }

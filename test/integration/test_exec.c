@@ -8,7 +8,7 @@
  *           makes the server fill far fewer pages than the file has
  *   exec    execve keeps pid, parent, descriptors, ignored signals, mask
  *           and pending; resets caught ones; argv and envp arrive; old
- *           mappings are gone; errors (ENOENT, EACCES, ENOEXEC, E2BIG)
+ *           mappings are gone; children stay; errors (ENOENT, EACCES, ENOEXEC, E2BIG)
  *           leave the caller running as it was; execv, execl, execvp's
  *           PATH search
  *   spawn   posix_spawn/posix_spawnp with file actions and attributes
@@ -302,6 +302,15 @@ static void exec_family(void)
 		_exit(99);
 	}
 	CHECK_EQ(WEXITSTATUS(exit_status(c)), 26);
+	/* Children stay ours across exec: the new program waits for one
+	 * forked before it. */
+	if ((c = fork()) == 0) {
+		if (fork() == 0)
+			_exit(5);
+		execl(PROBE, "xprobe", "waitany", "5", (char *)NULL);
+		_exit(99);
+	}
+	CHECK_EQ(WEXITSTATUS(exit_status(c)), 0);
 }
 
 /* ---- spawn ---- */
