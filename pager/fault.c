@@ -191,6 +191,10 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 	};
 	uint64_t why = m->w[0];
 
+	if (p->exec_deaths) {	/* the thread of an image exec replaced (proc_exec) */
+		p->exec_deaths--;
+		return;
+	}
 	pager_log("pid %ld (%s) killed: %s, pc %p\n", (long)p->pid, p->name,
 		  why < 7 && reasons[why] ? reasons[why] : "thread died", (void *)m->w[1]);
 	proc_end(p, PAGER_SIGKILL);

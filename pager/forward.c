@@ -63,9 +63,13 @@ void forward_spawn_end(int64_t pid)
 	spawn_holder = NULL;
 }
 
-uint64_t forward_child_pager(const struct proc *parent)
+/* The pager endpoint for p's new thread: its holder's after an exec,
+ * the endpoint a PSPAWN_PAGER spawn is giving it, else ours. */
+uint64_t forward_new_thread_pager(const struct proc *p)
 {
-	return parent && parent == spawn_holder ? spawn_ep : pager_ep;
+	if (p->fwd_ep)
+		return p->fwd_ep;
+	return spawn_holder ? spawn_ep : pager_ep;
 }
 
 uint64_t forward_thread_pager(const struct proc *p)
@@ -180,6 +184,10 @@ int64_t forward_resolve(struct proc *c, struct ipc_msg *f, uint64_t reply, uint6
  * process whose thread died. */
 static int64_t forward_death(struct proc *c, uint64_t *status)
 {
+	if (c->exec_deaths) {	/* the thread of the image exec replaced */
+		c->exec_deaths--;
+		return PFWD_RESUMED;
+	}
 	pager_log("pid %ld (%s) killed: its thread died under its pager (pid %ld)\n",
 		  (long)c->pid, c->name, (long)c->pager_holder);
 	proc_end(c, PAGER_SIGKILL);

@@ -19,7 +19,7 @@ int64_t forward_spawn_begin(struct proc *p, uint64_t flags, uint64_t grant, uint
 void forward_spawn_end(int64_t pid);
 /* spawn's hook: the endpoint child's thread faults to (ours, or the
  * holder's while a PSPAWN_PAGER spawn by parent runs). */
-uint64_t forward_child_pager(const struct proc *parent);
+uint64_t forward_new_thread_pager(const struct proc *p);
 /* The endpoint a new thread of existing process p faults to (an exec's,
  * say): its holder's for a per-task child, else ours. */
 uint64_t forward_thread_pager(const struct proc *p);

@@ -257,26 +257,34 @@ static uint64_t build_stack(uint8_t *page, int argc, const char *const argv[],
 	return base + off;
 }
 
-static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const char *argv[],
-			  uint64_t grant, const struct cpio_file *image)
+/* The boot image's or a read file's ELF (a struct cpio_file), copied in. */
+static int load_cpio(struct proc *p, void *src, uint64_t *entry, uint64_t *brk)
 {
-	struct cpio_file f;
+	return load_image(p, src, entry, brk);
+}
+
+/*
+ * Give p (no task yet, no VMAs) a new image: task, kernel quota, the
+ * program's VMAs (load), heap, stack, IPC buffer, its handles, and a
+ * thread at the entry with argv on the stack. init (is_init) gets its
+ * quota and the devices. On failure p holds whatever was made (the
+ * caller discards or ends it).
+ */
+static int64_t image_build(struct proc *p, bool is_init, int argc, const char *argv[],
+			   uint64_t grant, proc_loader load, void *src)
+{
 	struct proc_start ps = { .pid = (uint64_t)p->pid, .ipcbuf = PROC_IPCBUF_VA };
 	uint64_t entry, brk, ps_va, sp;
 	struct memobj *stack = NULL, *ipc = NULL;
 	int64_t r, pfn;
 	uint8_t *top;
 
-	if (image)	/* an ELF file the parent read (spawn_image.c) */
-		f = *image;
-	else if (cpio_find(initrd, boot->initrd_size, argv[0], &f) < 0)
-		return -ERR_NOENT;
 	if ((r = sys_task_create()) < 0)
 		return r;
 	p->task = (uint64_t)r;
-	if ((r = kquota_give(p->task, parent ? kquota_proc_pages() : kquota_init_pages())) < 0)
+	if ((r = kquota_give(p->task, is_init ? kquota_init_pages() : kquota_proc_pages())) < 0)
 		return r;
-	if ((r = load_image(p, &f, &entry, &brk)) < 0)
+	if ((r = load(p, src, &entry, &brk)) < 0)
 		return r;
 	/* The heap starts empty at the break; the stack starts small, its
 	 * object indexed from the lowest address it may grow to. */
@@ -302,7 +310,7 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 			return r;
 		ps.granted = (uint64_t)r;
 	}
-	if (!parent) {	/* init: the trusted first program gets the devices */
+	if (is_init) {	/* init: the trusted first program gets the devices */
 		if ((r = sys_handle_grant(p->task, H_POWER, 0, RIGHTS_ALL)) < 0)
 			return r;
 		ps.devctl = (uint64_t)r;
@@ -313,12 +321,11 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	if (!top)
 		return -ERR_NOMEM;
 	sp = build_stack(top, argc, argv, &ps, &ps_va);
-	if ((r = sys_thread_create(p->task, entry, sp, ps_va, forward_child_pager(parent),
+	if ((r = sys_thread_create(p->task, entry, sp, ps_va, forward_new_thread_pager(p),
 				   PAGER_FAULT_BADGE(p->pid))) < 0)
 		return r;
 	p->thread = (uint64_t)r;
 	snprintf(p->name, sizeof(p->name), "%s", argv[0]);
-	p->ppid = parent ? parent->pid : 0;
 	signal_exec(p);	/* a new program: caught signals back to the default */
 	return p->pid;
 }
@@ -333,6 +340,22 @@ int64_t proc_spawn_image(struct proc *parent, const char *args, uint64_t len, ui
 {
 	const char *argv[MAX_ARGS];
 	int argc = split_args(args, len, argv);
+	struct cpio_file f;
+
+	if (argc < 0)
+		return argc;
+	if (image)	/* an ELF file the parent read (spawn_image.c) */
+		f = *image;
+	else if (cpio_find(initrd, boot->initrd_size, argv[0], &f) < 0)
+		return -ERR_NOENT;
+	return proc_spawn_with(parent, args, len, grant, load_cpio, &f);
+}
+
+int64_t proc_spawn_with(struct proc *parent, const char *args, uint64_t len, uint64_t grant,
+			proc_loader load, void *src)
+{
+	const char *argv[MAX_ARGS];
+	int argc = split_args(args, len, argv);
 	struct proc *p;
 	int64_t r;
 
@@ -340,9 +363,49 @@ int64_t proc_spawn_image(struct proc *parent, const char *args, uint64_t len, ui
 		return argc;
 	if (!(p = proc_alloc(parent)))
 		return -ERR_AGAIN;
-	r = spawn_into(p, parent, argc, argv, grant, image);
-	if (r < 0)
+	r = image_build(p, !parent, argc, argv, grant, load, src);
+	if (r < 0) {
 		proc_discard(p);
+		return r;
+	}
+	p->ppid = parent ? parent->pid : 0;
+	return r;
+}
+
+/*
+ * The point of no return of exec: everything the old image had goes
+ * (tables, thread, handles, VMAs, a suspended fault or msync), as at
+ * the end of a process, but the pid, parent, limits, signal mask and
+ * pending signals stay. Then the new image is built in p. A failure now
+ * (out of memory) can only end p. Returns the pid, or <0 if p ended.
+ */
+int64_t proc_exec(struct proc *p, const char *args, uint64_t len, proc_loader load, void *src,
+		  bool *gone)
+{
+	const char *argv[MAX_ARGS];
+	int argc = split_args(args, len, argv);
+	int64_t r;
+
+	*gone = false;
+	if (argc < 0)
+		return argc;
+	*gone = true;
+	sys_task_destroy(p->task);
+	p->exec_deaths++;	/* its thread's death message comes later */
+	backing_proc_ended(p);
+	sys_handle_close(p->thread);
+	sys_handle_close(p->task);
+	p->task = p->thread = 0;
+	vma_set_clear(&p->vmas);
+	p->sig.suspended = false;
+	p->sig.refetch = false;
+	p->sig.refetches = 0;
+	r = image_build(p, false, argc, argv, 0, load, src);
+	if (r < 0) {
+		pager_log("exec of %s in pid %ld failed (%ld): it ends\n", argv[0],
+			  (long)p->pid, (long)r);
+		proc_end(p, PAGER_SIGKILL);
+	}
 	return r;
 }
 

@@ -49,6 +49,9 @@ struct proc {
 	bool oom_protected;	/* init and servers: never the OOM victim */
 	bool dma_ok;		/* may PAGER_DMA_ALLOC: init, drivers (PSPAWN_DMA), their forks */
 	uint64_t pager_handle;	/* its handle to us (the same in a fork) */
+	/* Main threads of images exec replaced whose death messages
+	 * (THREAD_EXIT_KILLED) are still to come: not the process's end. */
+	uint32_t exec_deaths;
 	char name[32];
 	struct proc_signals sig;	/* signal.c */
 	/* A fault suspended on a file page's fill (backing.c): its saved
@@ -124,6 +127,21 @@ int64_t proc_spawn_image(struct proc *parent, const char *args, uint64_t len, ui
 			 const struct cpio_file *image);
 /* PAGER_SPAWN_IMAGE (pager/spawn_image.c). */
 int64_t spawn_image_request(struct proc *p, struct ipc_msg *m, uint64_t grant);
+/* Puts a program's segments into p (VMAs only; p's task exists): the
+ * entry and the first address past them (the break), 0 or -ERR_*. */
+typedef int (*proc_loader)(struct proc *p, void *src, uint64_t *entry, uint64_t *brk);
+/* proc_spawn with the image from load(src). */
+int64_t proc_spawn_with(struct proc *parent, const char *args, uint64_t len, uint64_t grant,
+			proc_loader load, void *src);
+/* Replace p's image by load(src)'s with argv from args (len bytes): the
+ * pid, or -ERR_INVAL for bad args (p untouched, *gone false); once args
+ * are good p's old image is gone (*gone true), and a failure after that
+ * ends p (<0 returned). */
+int64_t proc_exec(struct proc *p, const char *args, uint64_t len, proc_loader load, void *src,
+		  bool *gone);
+/* PAGER_SPAWN_FILE and PAGER_EXEC (pager/exec.c). *reply: false when the
+ * caller is not to be answered (its image was replaced, or it ended). */
+int64_t exec_request(struct proc *p, struct ipc_msg *m, uint64_t grant, bool *reply);
 
 /* pager/fsconn.c: the file server's registration, its clients' handles,
  * and the news of their end (docs/fs-protocol.md). */

@@ -91,7 +91,7 @@ static bool serve_one(struct ipc_msg *m)
 		return true;
 	}
 	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE &&
-	    label != PAGER_FAULT_FORWARD) {	/* only these take a handle */
+	    label != PAGER_FAULT_FORWARD && label != PAGER_SPAWN_FILE) {	/* only these take a handle */
 		sys_handle_close(grant);
 		grant = 0;
 	}
@@ -219,6 +219,22 @@ again:
 			return false;	/* answered already (a fill to wait for) */
 		}
 		break;
+	case PAGER_SPAWN_FILE:
+	case PAGER_EXEC: {
+		bool answer = true, spawn = label == PAGER_SPAWN_FILE;
+		uint64_t child_grant = grant;
+		if (!spawn || (r = forward_spawn_begin(p, w[3], grant, &child_grant)) == 0)
+			r = exec_request(p, m, child_grant, &answer);
+		if (spawn)
+			forward_spawn_end(r);
+		if (!answer) {	/* its image was replaced, or it ended */
+			signal_caller = NULL;
+			if (grant)
+				sys_handle_close(grant);
+			return false;
+		}
+		break;
+	}
 	case PAGER_MSYNC:
 		if (msync_request(p, m, &r))
 			return false;	/* answered when the disk has it */

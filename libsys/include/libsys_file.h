@@ -32,6 +32,30 @@ int64_t spawn_path(const char *const argv[], uint64_t grant);
 /* The same with PSPAWN_* flags (PAGER_SPAWN_IMAGE takes PSPAWN_PAGER only). */
 int64_t spawn_path_flags(const char *const argv[], uint64_t grant, uint64_t flags);
 
+/* A program file opened for PAGER_SPAWN_FILE / PAGER_EXEC (exec_file.c):
+ * its whole length mapped private and read-only (the descriptor is
+ * closed once it is mapped: fd is -1), and the segments its ELF header
+ * names. */
+#include "elf_image.h"
+struct exec_file {
+	int fd;
+	uint8_t *map;
+	uint64_t size;
+	struct elf_image img;
+};
+/* Open and check path (ENOENT, EACCES for what is not a regular file,
+ * ENOEXEC for what elf_parse refuses) and map it: 0 or -ERR_*. */
+int64_t exec_file_open(const char *path, struct exec_file *x);
+void exec_file_close(struct exec_file *x);
+/* exec_file_open of file, or with no '/' in it of the first directory of
+ * PATH that has it (execvp's search, exec.c). */
+int64_t exec_file_find(const char *file, struct exec_file *x);
+/* Send label (PAGER_SPAWN_FILE: the pid; PAGER_EXEC: returns only on an
+ * error) with argv, and envp and parent as the environment and the
+ * parent's pid the new image inherits (with our working directory). */
+int64_t exec_file_call(uint64_t label, const struct exec_file *x, const char *const argv[],
+		       char *const envp[], uint64_t parent, uint64_t flags, uint64_t grant);
+
 /* Our handle to the file server (connecting on first use), or -ERR_*. */
 int64_t fs_conn(void);
 int64_t fs_call(uint64_t label, struct ipc_msg *m, uint64_t len);

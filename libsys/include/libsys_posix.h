@@ -17,6 +17,9 @@ int64_t posix_path_into(char *out, const char *path);
  * arguments buf[0..len), at most max bytes in all: the new length, or
  * -E2BIG (7) if it does not fit. */
 int64_t posix_spawn_extra(char *buf, uint64_t len, uint64_t max);
+/* A file-server snapshot of our descriptors that posix_spawn_extra
+ * names for the child to claim (posix_spawn sets it; 0: none). */
+extern int64_t posix_spawn_snapshot;
 /* fork's child: its parent is parent_pid. */
 void posix_fork_child(uint64_t parent_pid);
 /* At start: take that string off argv (if there) and apply it; the

@@ -3,7 +3,9 @@
  * with a default one), the current directory and the parent's pid. A fork
  * child has them by copy; a spawned child gets them from its parent in one
  * extra argument string that libsys_start takes off before main (see
- * posix_spawn_extra), so the pager's spawn protocol stays argv only.
+ * posix_spawn_extra), so the pager's spawn protocol stays argv only. A
+ * posix_spawn child also gets the number of a file-server snapshot of its
+ * parent's descriptors there, and claims it as a fork child does.
  *
  * The current directory lives here, not in the file server: a relative
  * path is joined to it before a request leaves (posix_path_into), and
@@ -17,6 +19,7 @@
 #include <unistd.h>
 #include "abi/fs.h"
 #include "libsys.h"
+#include "libsys_file.h"
 #include "libsys_posix.h"
 
 /* The default environment. Writable strings: picolibc's setenv may
@@ -55,6 +58,10 @@ void posix_fork_child(uint64_t parent_pid)
 	ppid = parent_pid;
 }
 
+/* posix_spawn (spawn.c): the file server's snapshot of our descriptors
+ * for the next child to claim at its start (0: none). */
+int64_t posix_spawn_snapshot;
+
 int64_t posix_spawn_extra(char *buf, uint64_t len, uint64_t max)
 {
 	uint64_t n = len;
@@ -75,6 +82,17 @@ int64_t posix_spawn_extra(char *buf, uint64_t len, uint64_t max)
 	while (k > 0) {
 		char c = num[--k];
 		PUT(&c, 1);
+	}
+	if (posix_spawn_snapshot > 0) {	/* ",N": a snapshot to claim */
+		v = (uint64_t)posix_spawn_snapshot;
+		do
+			num[k++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		PUT(",", 1);
+		while (k > 0) {
+			char c = num[--k];
+			PUT(&c, 1);
+		}
 	}
 	char sep = EXTRA_SEP;
 	PUT(&sep, 1);
@@ -100,6 +118,11 @@ int posix_start(int argc, char **argv)
 	s = argv[--argc] + sizeof(EXTRA_MARK) - 1;
 	argv[argc] = NULL;
 	ppid = strtoull(s, &f, 10);
+	if (*f == ',') {	/* posix_spawn: our parent's descriptors, shared */
+		int64_t snap = strtoll(f + 1, &f, 10);
+		if (snap > 0)
+			fs_fork_child(snap);
+	}
 	if (*f != EXTRA_SEP)
 		return argc;
 	s = f + 1;

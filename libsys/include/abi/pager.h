@@ -180,6 +180,8 @@ enum pager_label {
 	PAGER_ALARM,
 	PAGER_OBJ_FLUSH,
 	PAGER_FAULT_FORWARD,	/* pager/forward.c, docs/custom-pager.md */
+	PAGER_SPAWN_FILE,	/* pager/exec.c, docs/pager-protocol.md */
+	PAGER_EXEC,
 	PAGER_LABEL_COUNT
 };
 
@@ -356,7 +358,7 @@ struct proc_start {
 
 /*
  * Per-task pagers (pager/forward.c, docs/custom-pager.md). PAGER_SPAWN
- * with PSPAWN_PAGER (w0; PAGER_SPAWN_IMAGE: w2) takes the granted handle
+ * with PSPAWN_PAGER (w0; PAGER_SPAWN_IMAGE: w2; PAGER_SPAWN_FILE: w3) takes the granted handle
  * (w5, an endpoint the caller can receive on) as the child's pager: every
  * fault and the death message of the child's thread go there, badged
  * PAGER_FAULT_BADGE(child pid) unless the handle carries its own badge. The
@@ -383,6 +385,36 @@ struct proc_start {
 #define PFWD_FILL		4	/* waits for a file page's read; answered then */
 #define PFWD_SIGNAL		5	/* a signal handler runs (or a sigreturn) */
 #define PFWD_ENDED		6	/* the child ended (w1: its wait status) */
-#define PFWD_RESUMED		7	/* resumed with no new mapping */
+#define PFWD_RESUMED		7	/* resumed with no new mapping (also: the death of an
+					 * image exec replaced, ignored) */
+
+/*
+ * Programs demand-paged from a file (pager/exec.c, docs/pager-protocol.md).
+ * The caller maps the program file (mmap of its descriptor from offset 0;
+ * the file server checked the descriptor), reads the ELF header itself and
+ * names the PT_LOAD segments; the pager checks them again against the
+ * file object and maps them from it: text and data copy-on-write over the
+ * page cache (two processes share text frames), bss anonymous. It reads
+ * no file data, except that the page holding the end of a segment with
+ * bss after it must be cached (the caller touched it): its tail past the
+ * file bytes is zeroed in a private copy.
+ *  PAGER_SPAWN_FILE    w0 address of the mapping, w1   w0 pid; -ERR_NOEXEC for bad
+ *                      entry, w2 segments, w3 PSPAWN_* segments, -ERR_AGAIN if a
+ *                      flags, w5 grant (IPC_GRANT);    segment end page is not cached
+ *                      buffer: the segments (struct    (touch it and ask again)
+ *                      pager_exec_seg), then argv as
+ *                      PAGER_SPAWN's
+ *  PAGER_EXEC          as PAGER_SPAWN_FILE (w3, w5     no reply on success: the caller
+ *                      unused): replace the caller's  runs the new program (same pid,
+ *                      image                           parent, signal mask, pending
+ *                                                      signals; caught ones to default);
+ *                                                      an error leaves the image as it was
+ */
+struct pager_exec_seg {
+	uint64_t vaddr, memsz;	/* [vaddr, vaddr + memsz) in the new space */
+	uint64_t offset, filesz;	/* file bytes at vaddr; the rest is zero */
+	uint64_t prot;		/* MAP_R | MAP_W | MAP_X */
+};
+#define PAGER_EXEC_SEGS_MAX	8
 
 #endif
