@@ -7,6 +7,7 @@
 #include "abi/pager.h"
 #include "backing.h"
 #include "dma.h"
+#include "delegate.h"
 #include "kquota.h"
 #include "libsys.h"
 #include "mmap.h"
@@ -211,6 +212,13 @@ again:
 	case PAGER_OBJ_PEEK:
 	case PAGER_OBJ_FLUSH:
 		r = backing_request(p, m, &out_len);
+		break;
+	case PAGER_DELEGATE:
+	case PAGER_DELEGATE_FETCH:
+		if (!delegate_request(p, m, &r)) {
+			signal_caller = NULL;
+			return false;	/* a fetch waits for a fault */
+		}
 		break;
 	case PAGER_FS_REGISTER:
 	case PAGER_FS_CONNECT:

@@ -179,10 +179,15 @@ enum pager_label {
 	PAGER_SIGSUSPEND,
 	PAGER_ALARM,
 	PAGER_OBJ_FLUSH,
+	PAGER_DELEGATE,		/* pager/delegate.c, docs/pager-protocol.md */
+	PAGER_DELEGATE_FETCH,
+	PAGER_POLICY,		/* pager/policy_backing.c, docs/policies.md */
 	PAGER_LABEL_COUNT
 };
 
 #define WAIT_NOHANG	1
+/* PAGER_DELEGATE_FETCH w0: answer -ERR_AGAIN at once if nothing is queued. */
+#define PDELEGATE_NOWAIT	1
 
 /* PAGER_SPAWN flags: what a driver needs. PSPAWN_DMA: the child may use
  * PAGER_DMA_ALLOC (only from a process that may: init, its drivers, and
