@@ -171,11 +171,11 @@ void backing_proc_ended(struct proc *p)
 	msync_proc_ended(p);
 }
 
-/* Queue a fill for idx of fo (a fault in v): read-around as the policy
- * says, up to the VMA's end, EOF, or a page already there. */
-static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
+/* Queue one fill of up to max pages from idx of fo (a fault in v), up to
+ * the VMA's end, EOF, or a page already there. */
+static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t max)
 {
-	uint64_t max = backing_policy->fill_pages(v, idx), end = v->obj_index + vma_pages(v), n;
+	uint64_t end = v->obj_index + vma_pages(v), n;
 	struct breq *b;
 	struct fpage *fp;
 
@@ -226,6 +226,26 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
 					   .count = (uint32_t)n, .bytes = fo->size };
 	enqueue(b);
 	return 0;
+}
+
+/* Queue the fills for a fault at idx of fo in v: read-around as v's
+ * policy says (policy.h), in requests of BACKING_FILL_MAX pages; past the
+ * first, best effort, each from a page not there yet. */
+static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
+{
+	uint64_t want = backing_policy_for(v)->fill_pages(v, idx);
+	int err = fill_chunk(fo, v, idx, want);
+
+	for (uint64_t k = BACKING_FILL_MAX; err == 0 && k < want; k += BACKING_FILL_MAX) {
+		uint64_t i = idx + k;
+		struct fpage *fp;
+		if (i >= v->obj_index + vma_pages(v) || i >= file_pages(fo) ||
+		    pagemap_get(&fo->obj.pages, i) != PAGEMAP_NONE ||
+		    ((fp = fpage_find(fo, i)) && (fp->flags & FP_BUSY)) ||
+		    page_free_count() < 2 * OOM_RESERVE_FRAMES || fill_chunk(fo, v, i, want - k) < 0)
+			break;
+	}
+	return err;
 }
 
 int backing_fetch(struct proc *p, struct vma *v, uint64_t page)

@@ -8,6 +8,7 @@
 #include "backing.h"
 #include "dma.h"
 #include "delegate.h"
+#include "policy.h"
 #include "kquota.h"
 #include "libsys.h"
 #include "mmap.h"
@@ -212,6 +213,9 @@ again:
 	case PAGER_OBJ_PEEK:
 	case PAGER_OBJ_FLUSH:
 		r = backing_request(p, m, &out_len);
+		break;
+	case PAGER_POLICY:
+		r = policy_request(p, m, &out_len);
 		break;
 	case PAGER_DELEGATE:
 	case PAGER_DELEGATE_FETCH:

@@ -224,6 +224,19 @@ enum pager_label {
 #define PADV_SEQUENTIAL		2
 #define PADV_WILLNEED		3
 #define PADV_DONTNEED		4
+/* Ours: madvise advice choosing the range's read-around policy
+ * (docs/policies.md); the hint above stays as it was. DEFAULT goes back
+ * to the system's (PAGER_POLICY). */
+#define PADV_POLICY_DEFAULT	100
+#define PADV_POLICY_FIXED	101
+#define PADV_POLICY_ADAPTIVE	102
+#define PADV_POLICY_NONE	103
+/* Read-around policies by id (PAGER_POLICY's w0; PADV_POLICY_* minus
+ * PADV_POLICY_DEFAULT). */
+#define PPOLICY_FIXED		1
+#define PPOLICY_ADAPTIVE	2
+#define PPOLICY_NONE		3
+#define PPOLICY_COUNT		4
 
 /* mremap flags. */
 #define PREMAP_MAYMOVE		1
