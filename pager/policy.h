@@ -56,6 +56,9 @@ struct backing_policy {
 	 * requests; the mechanism stops at the VMA's end, EOF and pages
 	 * already there). */
 	uint64_t (*fill_pages)(const struct vma *v, uint64_t idx);
+	/* A fault at idx of v waits for a page being read: pages to read
+	 * from *from now, ahead of a scan (0: none). Optional. */
+	uint64_t (*ahead)(const struct vma *v, uint64_t idx, uint64_t *from);
 	uint64_t dirty_expire;		/* rdtime ticks a page may stay dirty */
 	uint64_t writeback_batch;	/* pages per background pass, at most */
 };

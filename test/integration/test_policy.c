@@ -5,7 +5,7 @@
  * and for a mapping nobody advised. Then per mapping, chosen by madvise
  * (PADV_POLICY_*): how many pages of /data/cold.bin (4 MiB) one fault
  * brings in: fixed 16 (1 under MADV_RANDOM), adaptive 4, 8, 16, 32 on
- * sequential misses and back to 4 elsewhere, 256 under MADV_SEQUENTIAL,
+ * sequential misses and back to 4 elsewhere, 64 under MADV_SEQUENTIAL,
  * none 1. The choice survives fork; unknown advice is EINVAL.
  */
 #include <errno.h>
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 	munmap((void *)p, LEN);
 
 	/* adaptive: 4, then doubling on each sequential miss; 4 again on a
-	 * miss elsewhere; 1 under MADV_RANDOM; 256 under MADV_SEQUENTIAL. */
+	 * miss elsewhere; 1 under MADV_RANDOM; 64 under MADV_SEQUENTIAL. */
 	p = map_cold(PADV_POLICY_ADAPTIVE);
 	CHECK_EQ(policy_of(p, name), PPOLICY_ADAPTIVE);
 	CHECK(strcmp(name, "adaptive") == 0);
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(resident_settled(p), 65);
 	CHECK_EQ(madvise((void *)p, LEN, MADV_SEQUENTIAL), 0);
 	touch(p, 768);
-	CHECK_EQ(resident_settled(p), 65 + 256);
+	CHECK_EQ(resident_settled(p), 65 + 64);
 	/* A fork's mapping keeps the choice. */
 	pid_t c = fork();
 	if (c == 0)
