@@ -143,9 +143,10 @@ static void hand_over(struct dfault *f, struct proc *d, int k)
 	r.w[3] = f->fault.w[2];
 	r.w[4] = (uint64_t)f->client_pid;
 	r.w[5] = f->lo;
-	f->sent = true;
 	fetching[k] = 0;
-	ipc_reply(d->thread, &r);
+	/* Not waiting any more (a signal cut its call short): the fault
+	 * stays queued for its next fetch (the handle given is its own). */
+	f->sent = ipc_reply(d->thread, &r) == 0;
 }
 
 static int fetch_slot(int64_t pid)
@@ -239,10 +240,8 @@ static bool delegate_fetch(struct proc *p, struct ipc_msg *m, int64_t *r)
 		    (!oldest || f->deadline < oldest->deadline))
 			oldest = f;
 	}
-	if (fetch_slot(p->pid) >= 0) {
-		*r = -ERR_BUSY;	/* one fetch at a time per process */
-		return true;
-	}
+	if ((k = fetch_slot(p->pid)) >= 0)
+		fetching[k] = 0;	/* an earlier fetch cut short by a signal */
 	if (!oldest && (m->w[0] & PDELEGATE_NOWAIT)) {
 		*r = -ERR_AGAIN;
 		return true;

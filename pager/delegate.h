@@ -20,9 +20,11 @@
  * was forwarded: the faulting process gets SIGBUS (rdtime ticks, 1 s at
  * QEMU virt's 10 MHz). */
 #define DELEGATE_TIMEOUT	10000000ul
-/* Forwarded faults pending at once, all delegates together; past that a
- * fault in a delegated region gets SIGBUS. */
-#define DELEGATE_PENDING_MAX	64
+/* Forwarded faults held at once. A process has one thread the pager
+ * serves, so one fault pending at most: with answered ones reaped when
+ * the table is full, it never is (a fault past it would get SIGBUS), and
+ * no client or delegate can take another's room. */
+#define DELEGATE_PENDING_MAX	MAX_PROCS
 
 /* Forward client's fault m (as received; its reply right is still ours,
  * implicitly) at v's delegated region to the region's delegate, or to

@@ -8,8 +8,9 @@
  * the next access fault again; replies outside the region, with too many
  * rights or of a page the delegate does not have end the client and map
  * nothing; a silent delegate and a dead one leave their clients with
- * SIGBUS; clients killed while their fault is at the delegate; bad
- * requests. PAGER_CHECK after each part.
+ * SIGBUS; clients killed while their fault is at the delegate; twelve
+ * clients held by a silent delegate while another delegate serves its
+ * client; bad requests. PAGER_CHECK after each part.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@ enum mode { GOOD, OUTSIDE, RIGHTS, NOT_MINE, SILENT, DIE, SLOW };
 
 struct ctl {
 	volatile int mode;
+	volatile int mode2;		/* the second delegate's (serve(1)) */
 	volatile int go;
 	volatile int cmd;		/* 1: take page 0 back and refill it */
 	volatile int64_t served;	/* replies sent */
@@ -57,7 +59,7 @@ static void refill(int i, char v)
 }
 
 /* The delegate: serve what is fetched as c->mode says. */
-static _Noreturn void serve(void)
+static _Noreturn void serve(int second)
 {
 	for (int i = 0; i < NPAGES; i++)
 		refill(i, (char)(0x10 + i));
@@ -84,7 +86,7 @@ static _Noreturn void serve(void)
 				     .w = { (uint64_t)pages[((va - lo) / PS) % NPAGES], va,
 					    m.w[2] == FAULT_WRITE ? MAP_R | MAP_W : MAP_R } };
 		c->last_client = (int64_t)m.w[4];
-		switch (c->mode) {
+		switch (second ? c->mode2 : c->mode) {
 		case OUTSIDE: r.w[1] = lo - PS; break;
 		case RIGHTS: r.w[2] = MAP_R | MAP_W | MAP_X; break;
 		case NOT_MINE: r.w[0] = 0x7000000000ul; break;
@@ -98,12 +100,12 @@ static _Noreturn void serve(void)
 	}
 }
 
-static pid_t server_start(void)
+static pid_t server_start(int second)
 {
 	pid_t s = fork();
 
 	if (s == 0)
-		serve();
+		serve(second);
 	return s;
 }
 
@@ -185,7 +187,7 @@ int main(void)
 
 	c = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
 	CHECK(c != MAP_FAILED);
-	server = server_start();
+	server = server_start(0);
 
 	/* Bad requests. */
 	CHECK_EQ(delegate(0, REGION, PS, MAP_R, 0, (uint64_t)getpid()), -ERR_INVAL);
@@ -220,7 +222,7 @@ int main(void)
 	 * new delegate: the first one's page 0 has other data now. */
 	kill(server, SIGKILL);
 	CHECK_EQ(waitpid(server, &st, 0), server);
-	server = server_start();
+	server = server_start(0);
 	c->served = 0;
 	st = run_client(server, GOOD, touch_region, false);
 	CHECK(IS_EXIT(st, 0));
@@ -259,9 +261,28 @@ int main(void)
 	c->go = 0;
 
 	/* A new delegate serves as well as the first. */
-	server = server_start();
+	server = server_start(0);
 	st = run_client(server, GOOD, touch_once, false);
 	CHECK(IS_EXIT(st, 0));
+
+	/* Clients held by a silent delegate take no room from another's. */
+	pid_t quiet = server_start(1), held[12];
+	c->mode2 = SILENT;
+	for (int i = 0; i < 12; i++) {
+		held[i] = client_start(touch_once);
+		CHECK_EQ(delegate((uint64_t)held[i], REGION, PS, MAP_R, PMAP_FIXED_NOREPLACE,
+				  (uint64_t)quiet), REGION);
+	}
+	st = run_client(server, GOOD, touch_once, false);
+	CHECK(IS_EXIT(st, 0));
+	c->go = 1;
+	for (int i = 0; i < 12; i++) {
+		CHECK_EQ(waitpid(held[i], &st, 0), held[i]);
+		CHECK(IS_BUS(st));
+	}
+	c->go = 0;
+	kill(quiet, SIGKILL);
+	CHECK_EQ(waitpid(quiet, &st, 0), quiet);
 	CHECK_EQ(c->fetch_errors, 0);
 	kill(server, SIGKILL);
 	CHECK_EQ(waitpid(server, &st, 0), server);
