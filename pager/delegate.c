@@ -38,7 +38,10 @@
 struct dregion {
 	struct memobj obj;	/* first: the VMA's object */
 	int64_t delegate_pid;
+	struct dregion *next, **prevp;	/* every region, for FETCH */
 };
+
+static struct dregion *regions;
 
 /* A forwarded fault whose reply right we still hold a copy of. */
 struct dfault {
@@ -64,7 +67,20 @@ static int delegate_fault_op(struct memobj *o, struct fault_req *req)
 
 static void delegate_destroy(struct memobj *o)
 {
-	free(o);
+	struct dregion *r = (struct dregion *)o;
+
+	if ((*r->prevp = r->next))
+		r->next->prevp = r->prevp;
+	free(r);
+}
+
+/* Whether some region names pid its delegate. */
+static bool delegate_of_some(int64_t pid)
+{
+	for (struct dregion *r = regions; r; r = r->next)
+		if (r->delegate_pid == pid)
+			return true;
+	return false;
 }
 
 static const struct memobj_ops delegate_ops = {
@@ -223,6 +239,10 @@ static int64_t delegate_create(struct proc *p, const uint64_t *w)
 	r->obj.ops = &delegate_ops;
 	r->obj.refs = 1;
 	r->delegate_pid = d->pid;
+	if ((r->next = regions))
+		regions->prevp = &r->next;
+	r->prevp = &regions;
+	regions = r;
 	return mm_map_object(t, w[1], w[2], w[3], PMAP_SHARED | w[4], &r->obj, 0, VMA_SHARED);
 }
 
@@ -242,6 +262,10 @@ static bool delegate_fetch(struct proc *p, struct ipc_msg *m, int64_t *r)
 	}
 	if ((k = fetch_slot(p->pid)) >= 0)
 		fetching[k] = 0;	/* an earlier fetch cut short by a signal */
+	if (!oldest && !delegate_of_some(p->pid)) {
+		*r = -ERR_SRCH;	/* nothing would ever come: do not wait */
+		return true;
+	}
 	if (!oldest && (m->w[0] & PDELEGATE_NOWAIT)) {
 		*r = -ERR_AGAIN;
 		return true;

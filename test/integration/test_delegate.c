@@ -67,7 +67,7 @@ static _Noreturn void serve(int second)
 		struct ipc_msg m = { .info = ipc_info(PAGER_DELEGATE_FETCH, 0, 0),
 				     .w = { PDELEGATE_NOWAIT } };
 		int64_t h = pager_call(&m);
-		if (h == -ERR_AGAIN) {
+		if (h == -ERR_AGAIN || h == -ERR_SRCH) {	/* nothing queued, or no region yet */
 			if (c->cmd == 1) {	/* revoke page 0, then give it new data */
 				munmap(pages[0], PS);
 				mmap(pages[0], PS, RW, ANON_PRIV | MAP_FIXED, -1, 0);
