@@ -133,11 +133,12 @@ static void reap(int64_t delegate_pid)
 static void fail(struct dfault f, const char *why)
 {
 	struct proc *c = live(f.client_pid);
-	bool waiting = still_pending(&f);
 
-	sys_handle_close(f.reply);
-	if (c && waiting)
+	/* Answered before our handle goes: were it the last, closing it
+	 * would stop the thread without the SIGBUS a handler may take. */
+	if (c && still_pending(&f))
 		bus(c, &f.fault, why);
+	sys_handle_close(f.reply);
 }
 
 /* Give f to delegate d, blocked in FETCH at slot k: a handle to the

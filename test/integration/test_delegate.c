@@ -8,7 +8,7 @@
  * the next access fault again; replies outside the region, with too many
  * rights or of a page the delegate does not have end the client and map
  * nothing; a silent delegate and a dead one leave their clients with
- * SIGBUS; clients killed while their fault is at the delegate; twelve
+ * SIGBUS (a handler runs if there is one); clients killed while their fault is at the delegate; twelve
  * clients held by a silent delegate while another delegate serves its
  * client; bad requests. PAGER_CHECK after each part.
  */
@@ -152,6 +152,21 @@ static int touch_once(void)
 	return *(volatile char *)REGION == 0x10 ? 0 : 1;
 }
 
+static void on_bus(int sig)
+{
+	_exit(sig == SIGBUS ? 42 : 43);
+}
+
+/* With a SIGBUS handler: a fault the delegate never answers runs it. */
+static int touch_handled(void)
+{
+	struct sigaction sa = { .sa_handler = on_bus };
+
+	if (sigaction(SIGBUS, &sa, NULL) < 0)
+		return 2;
+	return touch_once();
+}
+
 /* Run fn in a client whose region the server serves; its wait status. */
 static int run_client(pid_t server, int mode, int (*fn)(void), bool kill_it)
 {
@@ -246,6 +261,8 @@ int main(void)
 	/* A delegate that never answers: SIGBUS after DELEGATE_TIMEOUT. */
 	st = run_client(server, SILENT, touch_once, false);
 	CHECK(IS_BUS(st));
+	st = run_client(server, SILENT, touch_handled, false);
+	CHECK(IS_EXIT(st, 42));
 	/* One that dies with the fault: SIGBUS at once; later faults too. */
 	st = run_client(server, DIE, touch_once, false);
 	CHECK(IS_BUS(st));
