@@ -186,6 +186,21 @@ enum pager_label {
 };
 
 #define WAIT_NOHANG	1
+/*
+ * Per-region pagers (pager/delegate.c, docs/pager-protocol.md):
+ *  PAGER_DELEGATE       w0 pid (0: the caller, else a   w0 the region's address
+ *                       descendant), w1 address/hint,
+ *                       w2 length, w3 prot, w4 0 or
+ *                       PMAP_FIXED(_NOREPLACE), w5 the
+ *                       delegate's pid
+ *  PAGER_DELEGATE_FETCH w0 PDELEGATE_NOWAIT or 0 (wait  w0 reply handle (bounded to
+ *                       for a fault in a region         the region, SYS_REPLY_BOUND),
+ *                       delegated to the caller)        w1 address, w2 access, w3 pc,
+ *                                                       w4 client pid, w5 region start
+ * Read-around policies (pager/policy.h, docs/policies.md):
+ *  PAGER_POLICY         w0 address (0: the system's)   w0 PPOLICY_*, the name in
+ *                                                       the reply buffer
+ */
 /* PAGER_DELEGATE_FETCH w0: answer -ERR_AGAIN at once if nothing is queued. */
 #define PDELEGATE_NOWAIT	1
 
