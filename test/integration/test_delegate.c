@@ -48,6 +48,14 @@ static int64_t delegate(uint64_t pid, uint64_t addr, uint64_t len, uint64_t prot
 	return pager_call(&m);
 }
 
+/* Pages mapped in our page tables (PAGER_PROC_STATS w2). */
+static int64_t mapped_pages(void)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_PROC_STATS, 0, 0), .w = { 0 } };
+
+	return pager_call(&m) < 0 ? -1 : (int64_t)m.w[2];
+}
+
 static int64_t check(void)
 {
 	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };
@@ -266,7 +274,9 @@ int main(int argc, char **argv)
 	CHECK_EQ(c->served, 3);
 	CHECK_EQ(own[3 * PS + 5], 0x13);	/* still mapped: no fault */
 	CHECK_EQ(c->served, 3);
+	int64_t before = mapped_pages();
 	CHECK_EQ(munmap((void *)REGION, NPAGES * PS), 0);
+	CHECK_EQ(mapped_pages(), before - 2);	/* pages 0 and 3 left our tables */
 	CHECK_EQ(check(), 0);
 
 	/* A child's region, served; its fork's too; the rest as ever. A
