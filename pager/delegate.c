@@ -38,6 +38,7 @@
 struct dregion {
 	struct memobj obj;	/* first: the VMA's object */
 	int64_t delegate_pid;
+	uint64_t timeout;	/* rdtime ticks a forwarded fault may wait */
 	struct dregion *next, **prevp;	/* every region, for FETCH */
 };
 
@@ -214,7 +215,8 @@ bool delegate_forward(struct proc *client, struct vma *v, struct ipc_msg *m, int
 	f->client_pid = client->pid;
 	f->delegate_pid = d->pid;
 	f->fault = *m;
-	f->deadline = sys_time() + DELEGATE_TIMEOUT;
+	f->deadline = sys_time() + (v->obj->ops == &delegate_ops ?
+				    ((struct dregion *)v->obj)->timeout : DELEGATE_TIMEOUT);
 	ptimer_arm();
 	if ((k = fetch_slot(d->pid)) >= 0)
 		hand_over(f, d, k);
@@ -222,10 +224,13 @@ bool delegate_forward(struct proc *client, struct vma *v, struct ipc_msg *m, int
 }
 
 /* PAGER_DELEGATE: w0 pid (0: the caller), w1 address or hint, w2 length,
- * w3 prot, w4 PMAP_FIXED / PMAP_FIXED_NOREPLACE or 0, w5 delegate pid. */
+ * w3 prot, w4 PMAP_FIXED / PMAP_FIXED_NOREPLACE or 0 in its low half and
+ * the timeout in milliseconds (0: DELEGATE_TIMEOUT) in its high half, w5
+ * delegate pid. */
 static int64_t delegate_create(struct proc *p, const uint64_t *w)
 {
 	struct proc *t = w[0] ? live((int64_t)w[0]) : p, *d = live((int64_t)w[5]);
+	uint64_t flags = w[4] & 0xffffffffu, ms = w[4] >> 32;
 	struct dregion *r;
 
 	if (!t || !d)
@@ -233,18 +238,21 @@ static int64_t delegate_create(struct proc *p, const uint64_t *w)
 	if (!proc_is_descendant(t, p))
 		return -ERR_PERM;
 	if (d == t || (w[3] & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) ||
-	    (w[4] & ~(uint64_t)(PMAP_FIXED | PMAP_FIXED_NOREPLACE)) || !w[2])
+	    (flags & ~(uint64_t)(PMAP_FIXED | PMAP_FIXED_NOREPLACE)) || !w[2] ||
+	    ms > DELEGATE_TIMEOUT_MAX_MS)
 		return -ERR_INVAL;
 	if (!(r = calloc(1, sizeof(*r))))
 		return -ERR_NOMEM;
 	r->obj.ops = &delegate_ops;
 	r->obj.refs = 1;
 	r->delegate_pid = d->pid;
+	/* rdtime runs at QEMU virt's 10 MHz: 10,000 ticks a millisecond. */
+	r->timeout = ms ? ms * 10000 : DELEGATE_TIMEOUT;
 	if ((r->next = regions))
 		regions->prevp = &r->next;
 	r->prevp = &regions;
 	regions = r;
-	return mm_map_object(t, w[1], w[2], w[3], PMAP_SHARED | w[4], &r->obj, 0, VMA_SHARED);
+	return mm_map_object(t, w[1], w[2], w[3], PMAP_SHARED | flags, &r->obj, 0, VMA_SHARED);
 }
 
 /* PAGER_DELEGATE_FETCH: w0 PDELEGATE_NOWAIT or 0. The oldest fault

@@ -18,8 +18,12 @@
 
 /* A delegate that has not answered a forwarded fault this long after it
  * was forwarded: the faulting process gets SIGBUS (rdtime ticks, 1 s at
- * QEMU virt's 10 MHz). */
+ * QEMU virt's 10 MHz). The default: a region may set its own. */
 #define DELEGATE_TIMEOUT	10000000ul
+/* The longest timeout a region may ask for (PAGER_DELEGATE), in ms. */
+#define DELEGATE_TIMEOUT_MAX_MS	60000
+/* The longest a region may set (PAGER_DELEGATE w4's high half), in ms. */
+#define DELEGATE_TIMEOUT_MAX_MS	60000
 /* Forwarded faults held at once. A process has one thread the pager
  * serves, so one fault pending at most: with answered ones reaped when
  * the table is full, it never is (a fault past it would get SIGBUS), and

@@ -177,14 +177,17 @@ static int touch_handled(void)
 }
 
 /* Run fn in a client whose region the server serves; its wait status. */
+/* PAGER_DELEGATE w4's timeout for run_client's regions (0: the default). */
+static uint64_t timeout_ms;
+
 static int run_client(pid_t server, int mode, int (*fn)(void), bool kill_it)
 {
 	pid_t p = client_start(fn);
 	int st = -1;
 
 	c->mode = mode;
-	CHECK_EQ(delegate((uint64_t)p, REGION, NPAGES * PS, MAP_R | MAP_W, PMAP_FIXED_NOREPLACE,
-			  (uint64_t)server), REGION);
+	CHECK_EQ(delegate((uint64_t)p, REGION, NPAGES * PS, MAP_R | MAP_W,
+			  PMAP_FIXED_NOREPLACE | timeout_ms << 32, (uint64_t)server), REGION);
 	c->go = 1;
 	if (kill_it) {
 		int64_t before = c->served;
@@ -304,9 +307,20 @@ int main(int argc, char **argv)
 		st = run_client(server, SLOW, touch_once, true);
 	CHECK(IS_KILL(st));
 
-	/* A delegate that never answers: SIGBUS after DELEGATE_TIMEOUT. */
+	/* A delegate that never answers: SIGBUS after DELEGATE_TIMEOUT (1 s),
+	 * or the region's own (100 ms here; more than a minute: EINVAL). */
+	uint64_t t0 = sys_time();
 	st = run_client(server, SILENT, touch_once, false);
 	CHECK(IS_BUS(st));
+	CHECK(sys_time() - t0 >= 10000000);
+	timeout_ms = 100;
+	t0 = sys_time();
+	st = run_client(server, SILENT, touch_once, false);
+	CHECK(IS_BUS(st));
+	CHECK(sys_time() - t0 < 9000000);	/* well under the default */
+	timeout_ms = 0;
+	CHECK_EQ(delegate(0, REGION, PS, MAP_R, (uint64_t)60001 << 32, (uint64_t)server),
+		 -ERR_INVAL);
 	st = run_client(server, SILENT, touch_handled, false);
 	CHECK(IS_EXIT(st, 42));
 	/* One that dies with the fault: SIGBUS at once; later faults too. */

@@ -191,7 +191,9 @@ enum pager_label {
  *  PAGER_DELEGATE       w0 pid (0: the caller, else a   w0 the region's address
  *                       descendant), w1 address/hint,
  *                       w2 length, w3 prot, w4 0 or
- *                       PMAP_FIXED(_NOREPLACE), w5 the
+ *                       PMAP_FIXED(_NOREPLACE), with
+ *                       the timeout in ms (0: 1 s) in
+ *                       bits 32..63; w5 the
  *                       delegate's pid
  *  PAGER_DELEGATE_FETCH w0 PDELEGATE_NOWAIT or 0 (wait  w0 reply handle (bounded to
  *                       for a fault in a region         the region, SYS_REPLY_BOUND),
