@@ -185,13 +185,23 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge)
 	rx[R_A0] = 0;
 }
 
-/* A pager's reply to a fault. True if the thread may run again. */
-static bool fault_resolve(struct thread *pager, struct thread *t)
+/* A pager's reply to a fault. True if the thread may run again. Through
+ * a bounded reply object (reply.c) the bound replaces the rule that the
+ * faulting task be the replier's own or one it created. */
+static bool fault_resolve(struct thread *pager, struct thread *t, const struct reply *bound)
 {
 	const uint64_t *px = pager->regs.x;
 	uint64_t label = ipc_label(px[R_A1]);
+	bool may_map;
 
 	t->fault_pending = false;
+	if (unlikely(bound != NULL)) {
+		if (!reply_bound_allows(bound, label, px + R_A2))
+			label = 0;	/* malformed: nothing is mapped */
+		may_map = true;
+	} else {
+		may_map = task_within(t->task, pager->task);
+	}
 	if (label == FAULT_REPLY_RESUME)
 		return true;
 	if (label == FAULT_REPLY_REGS && px[R_A2] < USER_TOP && px[R_A2 + 1] < USER_TOP) {
@@ -205,11 +215,11 @@ static bool fault_resolve(struct thread *pager, struct thread *t)
 		return true;
 	}
 	int r = -ERR_INVAL;
-	if (label == FAULT_REPLY_MAP && task_within(t->task, pager->task) &&
+	if (label == FAULT_REPLY_MAP && may_map &&
 	    (r = vm_map_from(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1],
 			     px[R_A2 + 2])) == 0)
 		return true;
-	if (label == FAULT_REPLY_MAP_RUN && task_within(t->task, pager->task) &&
+	if (label == FAULT_REPLY_MAP_RUN && may_map &&
 	    (r = vm_map_run(&pager->task->as, px[R_A2], &t->task->as, px[R_A2 + 1], px[R_A2 + 2],
 			    px[R_A2 + 3])) == 0)
 		return true;
@@ -244,8 +254,12 @@ static void reply_link(struct thread *server, struct thread *client)
 /* Reply from server to client; true if the client may run now (not yet
  * queued). The client's reply right is used up, whichever way it was held:
  * the implicit link or a reply object. */
-bool ipc_reply_deliver(struct thread *server, struct thread *client)
+bool ipc_reply_deliver(struct thread *server, struct thread *client, const struct reply *via)
 {
+	/* Only a reply through the bounded object itself is bounded: a
+	 * holder of the thread's handle (RIGHT_CONTROL) is not. */
+	const struct reply *bound = via && via->bounded ? via : NULL;
+
 	if (client->reply_server)
 		client->reply_server->reply_to = NULL;
 	client->reply_server = NULL;
@@ -255,7 +269,7 @@ bool ipc_reply_deliver(struct thread *server, struct thread *client)
 		client->reply_cap = NULL;
 	}
 	if (client->fault_pending) {
-		if (!fault_resolve(server, client))
+		if (!fault_resolve(server, client, bound))
 			return false;
 	} else {
 		transfer(server, client, 0);
@@ -344,7 +358,7 @@ void ipc_recv(struct thread *t, struct endpoint *ep)
 void ipc_reply_recv(struct thread *t, struct endpoint *ep)
 {
 	struct thread *c = t->reply_to;
-	bool c_ready = c && ipc_reply_deliver(t, c);
+	bool c_ready = c && ipc_reply_deliver(t, c, NULL);
 
 	if (unlikely(t->state == TS_DEAD)) {	/* never queue a dead thread */
 		if (c_ready)
@@ -366,7 +380,7 @@ int ipc_reply(struct thread *t, struct thread *client)
 {
 	if (client->state != TS_REPLY)
 		return -ERR_INVAL;
-	if (ipc_reply_deliver(t, client))
+	if (ipc_reply_deliver(t, client, NULL))
 		sched_ready(client);
 	t->regs.x[R_A0] = 0;
 	return 0;

@@ -130,6 +130,11 @@ struct reply {
 	struct kquota *kq;		/* charged for it: the saving task's account */
 	struct thread *client;	/* awaiting this reply; NULL once answered or dead */
 	bool used;		/* answered (as opposed to: client died) */
+	/* SYS_REPLY_BOUND: a fault reply through it may map only the
+	 * replier's own pages into [lo, hi) with at most max_rights. */
+	bool bounded;
+	uint32_t max_rights;
+	uint64_t lo, hi;
 };
 
 struct thread {
@@ -259,12 +264,16 @@ int64_t sys_idle_notify(struct thread *t, const uint64_t *a);
 bool idle_message(void);
 
 /* Deliver server's reply (its registers) to client; true if the client
- * may run now (not yet queued). */
-bool ipc_reply_deliver(struct thread *server, struct thread *client);
+ * may run now (not yet queued). via: the reply object it goes through
+ * (a bounded one's bound applies), or NULL. */
+bool ipc_reply_deliver(struct thread *server, struct thread *client, const struct reply *via);
 
 /* reply.c */
 int64_t reply_save(struct thread *t);
 int64_t reply_send(struct thread *t, struct reply *r);
+int64_t reply_bound(struct thread *t, struct reply *r, uint64_t lo, uint64_t hi, uint64_t rights);
+/* Whether a fault reply (label, words w) keeps within bounded reply r. */
+bool reply_bound_allows(const struct reply *r, uint64_t label, const uint64_t *w);
 void reply_free(struct reply *r);
 void reply_client_gone(struct thread *client);
 

@@ -52,9 +52,61 @@ int64_t reply_send(struct thread *t, struct reply *r)
 	if (!c)
 		return r->used ? -ERR_INVAL : -ERR_SRCH;
 	KASSERT(c->state == TS_REPLY && c->reply_cap == r);
-	if (ipc_reply_deliver(t, c))
+	if (ipc_reply_deliver(t, c, r))
 		sched_ready(c);
 	return 0;
+}
+
+/*
+ * SYS_REPLY_BOUND: narrow what a fault reply through r may do, so the
+ * right can be granted to a pager that is no ancestor of the faulting
+ * task (a per-region delegate, docs/fault-protocol.md). The first bound
+ * is set by a task that could map into the faulting task itself (it
+ * gives away no more than it has); after that any holder may only
+ * narrow it (intersection; lo == hi: nothing may be mapped). -ERR_SRCH
+ * once answered or the client is gone, which is how a holder asks
+ * whether the fault is still pending.
+ */
+int64_t reply_bound(struct thread *t, struct reply *r, uint64_t lo, uint64_t hi, uint64_t rights)
+{
+	struct thread *c = r->client;
+
+	if (!c)
+		return -ERR_SRCH;
+	if (!c->fault_pending || ((lo | hi) & (PAGE_SIZE - 1)) || lo > hi || hi > USER_TOP ||
+	    (rights & ~(uint64_t)(MAP_R | MAP_W | MAP_X)))
+		return -ERR_INVAL;
+	if (!r->bounded) {
+		if (!task_within(c->task, t->task))
+			return -ERR_PERM;
+		r->bounded = true;
+		r->lo = lo;
+		r->hi = hi;
+		r->max_rights = (uint32_t)rights;
+		return 0;
+	}
+	r->lo = lo > r->lo ? lo : r->lo;
+	r->hi = hi < r->hi ? hi : r->hi;
+	if (r->hi < r->lo)
+		r->hi = r->lo;
+	r->max_rights &= (uint32_t)rights;
+	return 0;
+}
+
+/* A bounded reply may resume or kill the thread, or map a page or run
+ * (the replier's own: vm_map_from takes the source from its space) that
+ * lies inside [lo, hi) with no right beyond max_rights; never set its
+ * registers. */
+bool reply_bound_allows(const struct reply *r, uint64_t label, const uint64_t *w)
+{
+	uint64_t n = label == FAULT_REPLY_MAP ? 1 : w[3];
+
+	if (label == FAULT_REPLY_RESUME || label == FAULT_REPLY_KILL)
+		return true;
+	if (label != FAULT_REPLY_MAP && label != FAULT_REPLY_MAP_RUN)
+		return false;
+	return n >= 1 && n <= MAP_RUN_MAX && w[1] >= r->lo && w[1] < r->hi &&
+	       n <= (r->hi - w[1]) >> PAGE_SHIFT && !(w[2] & ~(uint64_t)r->max_rights);
 }
 
 void reply_client_gone(struct thread *client)

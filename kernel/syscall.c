@@ -462,6 +462,14 @@ static int64_t sys_reply_save(struct thread *t, const uint64_t *a)
 	return reply_save(t);
 }
 
+static int64_t sys_reply_bound(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct kobj *o = GET(KOBJ_REPLY, a[0], RIGHT_SEND, NULL);
+
+	return o ? reply_bound(t, (struct reply *)o, a[1], a[2], a[3]) : err;
+}
+
 /* Kernel-memory quotas and the pool (docs/architecture.md). */
 
 /* (task or 0 = self, new limit in pages or -1 to read) -> pages used (of
@@ -571,6 +579,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_KMEM_DONATE] = sys_kmem_donate,
 	[SYS_TIMER_SET] = sys_timer_set,	/* timer.c */
 	[SYS_IDLE_NOTIFY] = sys_idle_notify,	/* idle.c */
+	[SYS_REPLY_BOUND] = sys_reply_bound,	/* reply.c */
 };
 
 /*

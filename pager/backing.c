@@ -171,11 +171,11 @@ void backing_proc_ended(struct proc *p)
 	msync_proc_ended(p);
 }
 
-/* Queue a fill for idx of fo (a fault in v): read-around as the policy
- * says, up to the VMA's end, EOF, or a page already there. */
-static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
+/* Queue one fill of up to max pages from idx of fo (a fault in v), up to
+ * the VMA's end, EOF, or a page already there. */
+static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t max)
 {
-	uint64_t max = backing_policy->fill_pages(v, idx), end = v->obj_index + vma_pages(v), n;
+	uint64_t end = v->obj_index + vma_pages(v), n;
 	struct breq *b;
 	struct fpage *fp;
 
@@ -228,6 +228,49 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
 	return 0;
 }
 
+/* Whether page i of fo (in v) is one to read: in the VMA and the file,
+ * neither cached nor being read, and frames to spare. */
+static bool fill_wanted(struct file_obj *fo, struct vma *v, uint64_t i)
+{
+	struct fpage *fp;
+
+	return i < v->obj_index + vma_pages(v) && i < file_pages(fo) &&
+	       pagemap_get(&fo->obj.pages, i) == PAGEMAP_NONE &&
+	       !((fp = fpage_find(fo, i)) && (fp->flags & FP_BUSY)) &&
+	       page_free_count() >= 2 * OOM_RESERVE_FRAMES;
+}
+
+/* Queue fills for want pages from idx, in requests of BACKING_FILL_MAX
+ * pages; past the first, best effort, each from a page not there yet. */
+static int fill_range(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t want)
+{
+	int err = fill_chunk(fo, v, idx, want);
+
+	for (uint64_t k = BACKING_FILL_MAX; err == 0 && k < want; k += BACKING_FILL_MAX)
+		if (!fill_wanted(fo, v, idx + k) || fill_chunk(fo, v, idx + k, want - k) < 0)
+			break;
+	return err;
+}
+
+/* The fills for a fault at idx of fo in v: read-around as v's policy
+ * says (policy.h). */
+static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
+{
+	return fill_range(fo, v, idx, backing_policy_for(v)->fill_pages(v, idx));
+}
+
+/* A fault at idx waits for a page being read: the policy may queue the
+ * next window now (asynchronous read-ahead: the reads keep ahead of a
+ * scan instead of starting when it catches up). */
+static void fill_ahead(struct file_obj *fo, struct vma *v, uint64_t idx)
+{
+	const struct backing_policy *pol = backing_policy_for(v);
+	uint64_t from = 0, n;
+
+	if (pol->ahead && (n = pol->ahead(v, idx, &from)) && fill_wanted(fo, v, from))
+		fill_range(fo, v, from, n);
+}
+
 int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 {
 	struct file_obj *fo = file_of(v->obj);
@@ -267,6 +310,8 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 			return false;
 		}
 		fp = fpage_find(fo, idx);
+	} else if (backing_server && fo->gen == backing_gen && p != backing_server) {
+		fill_ahead(fo, v, idx);
 	}
 	if ((h = sys_reply_save()) < 0) {
 		/* No reply object: the thread faults again and joins. */

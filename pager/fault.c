@@ -1,6 +1,6 @@
 /*
  * Page faults, as the kernel forwards them: find the VMA (growing the stack
- * if the fault is just below it), check the access against its rights, ask
+ * if the fault is just below it || err == MEMOBJ_DELEGATE), check the access against its rights, ask
  * the backing object for the frame, and reply with the mapping. A bad
  * access ends the process with SIGSEGV and a one-line report; running out
  * of memory ends it with SIGKILL and says so. The kernel's death message
@@ -12,6 +12,7 @@
 #include "abi/fault.h"
 #include "abi/pager.h"
 #include "backing.h"
+#include "delegate.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -206,6 +207,8 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 static __attribute__((noinline, cold)) bool fault_failed(struct proc *p, struct ipc_msg *m, int err)
 {
 	/* Found again rather than passed: fewer live values on the hot path. */
+	if (err == MEMOBJ_DELEGATE)	/* another pager serves the region */
+		return delegate_forward(p, vma_find(&p->vmas, m->w[0]), m, 0);
 	if (err == MEMOBJ_SUSPEND)
 		return backing_fault_missing(p, vma_find(&p->vmas, m->w[0]), m->w[0] & ~(PAGE_SIZE - 1),
 					     m->w[1], m);

@@ -11,6 +11,7 @@
 #include "mmap.h"
 #include "page.h"
 #include "pager.h"
+#include "policy.h"
 
 #define PAGE_MASK (PAGE_SIZE - 1)
 
@@ -284,17 +285,23 @@ int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 	int64_t r;
 	int err;
 
-	if (advice > PADV_DONTNEED)
+	bool policy = advice >= PADV_POLICY_DEFAULT && advice <= PADV_POLICY_NONE;
+
+	if (advice > PADV_DONTNEED && !policy)
 		return -ERR_INVAL;
 	if ((r = mapped_range(p, addr, len, &hi)) <= 0)
 		return r;
 	if (advice != PADV_WILLNEED && advice != PADV_DONTNEED) {
 		/* NORMAL, RANDOM, SEQUENTIAL: noted on the VMAs (the
-		 * read-around policy reads it for file mappings). */
+		 * read-around policy reads it for file mappings); a
+		 * PADV_POLICY_* chooses that policy (policy.h keeps both
+		 * in vma.advice). */
 		if ((err = vma_isolate(&p->vmas, addr, hi)) < 0)
 			return err;
 		for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v)) {
-			v->advice = (uint32_t)advice;
+			v->advice = policy ? VMA_ADVICE_HINT(v->advice) |
+					     (uint32_t)(advice - PADV_POLICY_DEFAULT) << 8 :
+					     (v->advice & ~0xffu) | (uint32_t)advice;
 			v = vma_merge(&p->vmas, v);
 		}
 		return 0;

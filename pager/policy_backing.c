@@ -1,26 +1,62 @@
 /*
- * Backing-store policy "default" (policy.h): a fault on a missing file
- * page reads it and up to BACKING_FILL_MAX - 1 pages after it (read-around,
+ * Backing-store policy "fixed" (policy.h): a fault on a missing file page
+ * reads it and up to BACKING_FILL_MAX - 1 pages after it (read-around,
  * Linux's readahead idea at a fixed size: a sequential scan then faults
  * once per BACKING_FILL_MAX pages), one page under madvise(MADV_RANDOM).
  * Dirty pages are written back in the background once dirty for 5 s of
  * rdtime at QEMU virt's 10 MHz (Linux's dirty_expire_centisecs is 30 s;
  * ours is shorter because nothing else flushes), 256 pages a pass at most.
+ *
+ * Also the registry: every policy by id, the system's default (chosen by
+ * the build, -DPAGER_POLICY=name: an unknown name does not compile), and
+ * PAGER_POLICY, which says which policy a mapping or the system uses.
  */
+#include <string.h>
 #include "abi/pager.h"
+#include "libsys.h"
 #include "policy.h"
+#include "proc.h"
 
-static uint64_t default_fill_pages(const struct vma *v, uint64_t idx)
+static uint64_t fixed_fill_pages(const struct vma *v, uint64_t idx)
 {
 	(void)idx;
-	return v->advice == PADV_RANDOM ? 1 : BACKING_FILL_MAX;
+	return VMA_ADVICE_HINT(v->advice) == PADV_RANDOM ? 1 : BACKING_FILL_MAX;
 }
 
-struct backing_policy backing_policy_default = {
-	.name = "default",
-	.fill_pages = default_fill_pages,
-	.dirty_expire = 5 * 10000000ul,
-	.writeback_batch = 256,
+struct backing_policy backing_policy_fixed = {
+	.name = "fixed",
+	.id = PPOLICY_FIXED,
+	.fill_pages = fixed_fill_pages,
+	.dirty_expire = POLICY_DIRTY_EXPIRE,
+	.writeback_batch = POLICY_WRITEBACK_BATCH,
 };
 
-struct backing_policy *backing_policy = &backing_policy_default;
+struct backing_policy *const backing_policies[PPOLICY_COUNT] = {
+	[PPOLICY_FIXED] = &backing_policy_fixed,
+	[PPOLICY_ADAPTIVE] = &backing_policy_adaptive,
+	[PPOLICY_NONE] = &backing_policy_none,
+};
+
+#ifndef PAGER_POLICY_NAME	/* cmake -DPAGER_POLICY=name sets it */
+#define PAGER_POLICY_NAME fixed
+#endif
+#define POLICY_TABLE_(name) backing_policy_##name
+#define POLICY_TABLE(name) POLICY_TABLE_(name)
+struct backing_policy *backing_policy = &POLICY_TABLE(PAGER_POLICY_NAME);
+
+/* PAGER_POLICY: w0 an address of p's (0: the system's default) -> w0 the
+ * policy's id, its name in the reply buffer (NUL-terminated). */
+int64_t policy_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
+{
+	const struct backing_policy *pol = backing_policy;
+
+	if (m->w[0]) {
+		struct vma *v = vma_find(&p->vmas, m->w[0]);
+		if (!v)
+			return -ERR_NOMEM;	/* as madvise on an unmapped address */
+		pol = backing_policy_for(v);
+	}
+	*out_len = strlen(pol->name) + 1;
+	memcpy(ipcbuf(), pol->name, *out_len);
+	return pol->id;
+}

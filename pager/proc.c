@@ -15,6 +15,7 @@
 #include "pager.h"
 #include "proc.h"
 #include "forward.h"
+#include "delegate.h"
 #include "kquota.h"
 
 static struct proc procs[MAX_PROCS];
@@ -444,6 +445,7 @@ void proc_end(struct proc *p, int status)
 	p->state = PROC_ZOMBIE;
 	p->sig.alarm_at = 0;
 	fsconn_proc_ended(p);
+	delegate_proc_gone(p);
 
 	struct proc *init = p->pid != 1 ? proc_get(1) : NULL;
 	for (int i = 0; i < MAX_PROCS; i++) {	/* orphans: to init, or reaped */

@@ -8,6 +8,7 @@
  */
 #include "abi/pager.h"
 #include "backing.h"
+#include "delegate.h"
 #include "libsys.h"
 #include "pager.h"
 #include "proc.h"
@@ -56,12 +57,15 @@ static int ptimer_start(void)
 int ptimer_arm(void)
 {
 	uint64_t first = signal_next_alarm(), due = backing_next_due();
+	uint64_t fwd = delegate_next_due();
 	int err;
 
 	if (due && due < writeback_retry_at)
 		due = writeback_retry_at;
 	if (due && (!first || due < first))
 		first = due;
+	if (fwd && (!first || fwd < first))
+		first = fwd;
 	/* What is armed comes first anyway (and arms again when it fires):
 	 * a page dirtied after others keeps the write fault cheap. */
 	if (first && armed_for && armed_for <= first)
@@ -82,6 +86,7 @@ void ptimer_fire(void)
 
 	armed_for = 0;	/* it fired: whatever is due now is set again */
 	signal_alarms_due();
+	delegate_tick();
 	writeback_retry_at = 0;
 	if (!backing_tick() && (due = backing_next_due()) && due <= now)
 		writeback_retry_at = now + WRITEBACK_RETRY;

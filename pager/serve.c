@@ -8,6 +8,8 @@
 #include "backing.h"
 #include "dma.h"
 #include "forward.h"
+#include "delegate.h"
+#include "policy.h"
 #include "kquota.h"
 #include "libsys.h"
 #include "mmap.h"
@@ -246,6 +248,16 @@ again:
 	case PAGER_OBJ_PEEK:
 	case PAGER_OBJ_FLUSH:
 		r = backing_request(p, m, &out_len);
+		break;
+	case PAGER_POLICY:
+		r = policy_request(p, m, &out_len);
+		break;
+	case PAGER_DELEGATE:
+	case PAGER_DELEGATE_FETCH:
+		if (!delegate_request(p, m, &r)) {
+			signal_caller = NULL;
+			return false;	/* a fetch waits for a fault */
+		}
 		break;
 	case PAGER_FS_REGISTER:
 	case PAGER_FS_CONNECT:

@@ -31,7 +31,9 @@ struct vma {
 	uint64_t obj_index;	/* page index in obj of node.start */
 	struct vma_set *set;	/* the set it is in (its process) */
 	struct vma *rnext, *rprev;	/* a file object's reverse map */
-	uint32_t advice;	/* PADV_NORMAL / RANDOM / SEQUENTIAL */
+	uint32_t advice;	/* PADV_NORMAL / RANDOM / SEQUENTIAL, and the
+				   read-around policy (policy.h) */
+	uint64_t ra_start, ra_next;	/* policy_adaptive.c's last window */
 };
 
 /* Linux's default vm.max_map_count: the default cap on a process's VMAs. */

@@ -131,6 +131,11 @@ static inline int64_t sys_kernel_info(struct kernel_info *ki) { return syscall1(
 static inline int64_t sys_ipc_recv_slot(uint64_t slot) { return syscall1(SYS_IPC_RECV_SLOT, slot); }
 /* The pending caller's reply right as a one-shot reply handle. */
 static inline int64_t sys_reply_save(void) { return syscall0(SYS_REPLY_SAVE); }
+/* Bound a saved fault reply (SYS_REPLY_BOUND, abi/fault.h). */
+static inline int64_t sys_reply_bound(uint64_t reply, uint64_t lo, uint64_t hi, uint64_t rights)
+{
+	return syscall4(SYS_REPLY_BOUND, reply, lo, hi, rights);
+}
 static inline int64_t sys_thread_regs_read(uint64_t thread, struct user_regs *r)
 {
 	return syscall2(SYS_THREAD_REGS_READ, thread, r);

@@ -321,6 +321,77 @@ static void bench_msync(void)
 	unlink("/msync");
 }
 
+/* Read-around policies (docs/policies.md): a cold 16 MiB file mapped,
+ * its policy chosen with madvise(PADV_POLICY_*) (and once with
+ * MADV_SEQUENTIAL too), scanned a byte a page in order and in a random
+ * page order (an odd multiplier mod 4096 pages visits each page once).
+ * sparse: the first 256 pages of that random order (one page in 16).
+ * The two files take turns, so each scan starts with the other one in
+ * the file server's block cache. Every sequential scan comes first: a
+ * random one frees its frames out of order, and fills that get scattered
+ * frames cannot be mapped in runs (fault-around needs consecutive ones). Disk timing makes single runs noisy:
+ * the median of three, with the pager's faults and the server's fills
+ * (round trips) of the median run. */
+static void bench_policies(void)
+{
+	static const struct { const char *name; int advice, hint; } pol[] = {
+		{ "fixed", PADV_POLICY_FIXED, MADV_NORMAL },
+		{ "adaptive", PADV_POLICY_ADAPTIVE, MADV_NORMAL },
+		{ "none", PADV_POLICY_NONE, MADV_NORMAL },
+		{ "adaptive_madv_sequential", PADV_POLICY_ADAPTIVE, MADV_SEQUENTIAL },
+	};
+	const uint64_t pages = MIB16 / PS;
+	struct ipc_msg m;
+
+	for (int kind = 0; kind < 3; kind++) {
+		int random = kind > 0;
+		uint64_t touched = kind == 2 ? pages / 16 : pages;
+		for (unsigned k = 0; k < sizeof(pol) / sizeof(pol[0]); k++) {
+			const char *path = random ? "/data/cold16.bin" : "/data/16mib.bin";
+			uint64_t v[3], faults[3], fills[3], disk = 0, s0[6], s1[6];
+			if (kind && pol[k].hint == MADV_SEQUENTIAL)
+				continue;
+			for (int r = 0; r < 3; r++) {
+				volatile char *p = map_file(path, MIB16, PROT_READ, MAP_SHARED, NULL);
+				unsigned sum = 0;
+				if (!p || madvise((void *)p, MIB16, pol[k].advice) < 0 ||
+				    madvise((void *)p, MIB16, pol[k].hint) < 0)
+					return;
+				m = (struct ipc_msg){ .info = ipc_info(PAGER_MEMINFO, 0, 0) };
+				pager_call(&m);
+				faults[r] = m.w[5];
+				mapstats(s0);
+				uint64_t r0 = disk_read(), t0 = rdinstret();
+				for (uint64_t i = 0; i < touched; i++)
+					sum += (unsigned char)p[(random ? (i * 2654435761u + 12345) % pages : i) * PS];
+				v[r] = rdinstret() - t0;
+				(void)sum;
+				disk = (disk_read() - r0) * bsize;
+				mapstats(s1);
+				m = (struct ipc_msg){ .info = ipc_info(PAGER_MEMINFO, 0, 0) };
+				pager_call(&m);
+				faults[r] = m.w[5] - faults[r];
+				fills[r] = s1[1] - s0[1];
+				munmap((void *)p, MIB16);
+				/* the other file through the block cache between runs */
+				volatile char *q = map_file(random ? "/data/16mib.bin" : "/data/cold16.bin",
+							    MIB16, PROT_READ, MAP_SHARED, NULL);
+				if (q) {
+					scan(q, MIB16);
+					munmap((void *)q, MIB16);
+				}
+			}
+			int mid = v[0] <= v[1] ? (v[1] <= v[2] ? 1 : v[0] <= v[2] ? 2 : 0) :
+					     (v[0] <= v[2] ? 0 : v[1] <= v[2] ? 2 : 1);
+			printf("bench: %s_scan_16mib_%s %lu instructions per page (median of 3; %lu "
+			       "faults, %lu fills; disk read %lu bytes)\n",
+			       kind == 2 ? "sparse" : random ? "random" : "seq",
+			       pol[k].name, (unsigned long)(v[mid] / touched), (unsigned long)faults[mid],
+			       (unsigned long)fills[mid], (unsigned long)disk);
+		}
+	}
+}
+
 int run_bench(void)
 {
 	struct ipc_msg m = { 0 };
@@ -338,6 +409,7 @@ int run_bench(void)
 	bench_write_faults();
 	bench_cold_fault();
 	bench_msync();
+	bench_policies();
 	if (keep)
 		munmap((void *)keep, MIB16);
 	printf("bench: done\n");

@@ -90,4 +90,18 @@ struct fault_msg {
 	uint64_t badge;
 };
 
+/*
+ * Bounded replies (SYS_REPLY_BOUND, kernel/reply.c): a pager that saved a
+ * fault's reply (SYS_REPLY_SAVE) may bound it to [lo, hi) and MAP_*
+ * rights before granting it to another pager (a per-region delegate,
+ * docs/fault-protocol.md). A reply through a bounded handle is then
+ * checked against the bound instead of the "own task or one it created"
+ * rule: FAULT_REPLY_MAP / MAP_RUN only of the replier's own pages (a
+ * derived mapping: the replier's unmap takes it back), only to pages
+ * inside [lo, hi), only with rights within the bound; RESUME and KILL as
+ * usual; REGS never. Anything else is a malformed reply (maps nothing,
+ * THREAD_EXIT_BAD_REPLY). The first bound needs a task that could map
+ * there itself; later calls only narrow it (lo == hi: no map at all).
+ */
+
 #endif

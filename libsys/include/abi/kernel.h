@@ -74,6 +74,9 @@ enum sys_number {
 	SYS_IDLE_NOTIFY,	/* (endpoint or 0, label) -> 0: one kernel message
 				   to a receiver there when the hart next idles
 				   (root task only) */
+	SYS_REPLY_BOUND,	/* (reply, lo, hi, max MAP_* rights) -> 0: a fault reply
+				   through it may then map only the replier's pages
+				   into [lo, hi) (abi/fault.h); -ERR_SRCH: spent */
 	SYS_COUNT
 };
 

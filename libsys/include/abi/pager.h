@@ -182,10 +182,32 @@ enum pager_label {
 	PAGER_FAULT_FORWARD,	/* pager/forward.c, docs/custom-pager.md */
 	PAGER_SPAWN_FILE,	/* pager/exec.c, docs/pager-protocol.md */
 	PAGER_EXEC,
+	PAGER_DELEGATE,		/* pager/delegate.c, docs/pager-protocol.md */
+	PAGER_DELEGATE_FETCH,
+	PAGER_POLICY,		/* pager/policy_backing.c, docs/policies.md */
 	PAGER_LABEL_COUNT
 };
 
 #define WAIT_NOHANG	1
+/*
+ * Per-region pagers (pager/delegate.c, docs/pager-protocol.md):
+ *  PAGER_DELEGATE       w0 pid (0: the caller, else a   w0 the region's address
+ *                       descendant), w1 address/hint,
+ *                       w2 length, w3 prot, w4 0 or
+ *                       PMAP_FIXED(_NOREPLACE), with
+ *                       the timeout in ms (0: 1 s) in
+ *                       bits 32..63; w5 the
+ *                       delegate's pid
+ *  PAGER_DELEGATE_FETCH w0 PDELEGATE_NOWAIT or 0 (wait  w0 reply handle (bounded to
+ *                       for a fault in a region         the region, SYS_REPLY_BOUND),
+ *                       delegated to the caller)        w1 address, w2 access, w3 pc,
+ *                                                       w4 client pid, w5 region start
+ * Read-around policies (pager/policy.h, docs/policies.md):
+ *  PAGER_POLICY         w0 address (0: the system's)   w0 PPOLICY_*, the name in
+ *                                                       the reply buffer
+ */
+/* PAGER_DELEGATE_FETCH w0: answer -ERR_AGAIN at once if nothing is queued. */
+#define PDELEGATE_NOWAIT	1
 
 /* PAGER_SPAWN flags: what a driver needs. PSPAWN_DMA: the child may use
  * PAGER_DMA_ALLOC (only from a process that may: init, its drivers, and
@@ -222,6 +244,19 @@ enum pager_label {
 #define PADV_SEQUENTIAL		2
 #define PADV_WILLNEED		3
 #define PADV_DONTNEED		4
+/* Ours: madvise advice choosing the range's read-around policy
+ * (docs/policies.md); the hint above stays as it was. DEFAULT goes back
+ * to the system's (PAGER_POLICY). */
+#define PADV_POLICY_DEFAULT	100
+#define PADV_POLICY_FIXED	101
+#define PADV_POLICY_ADAPTIVE	102
+#define PADV_POLICY_NONE	103
+/* Read-around policies by id (PAGER_POLICY's w0; PADV_POLICY_* minus
+ * PADV_POLICY_DEFAULT). */
+#define PPOLICY_FIXED		1
+#define PPOLICY_ADAPTIVE	2
+#define PPOLICY_NONE		3
+#define PPOLICY_COUNT		4
 
 /* mremap flags. */
 #define PREMAP_MAYMOVE		1
