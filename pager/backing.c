@@ -1,15 +1,19 @@
 /*
- * The backing-store protocol, the pager's side (abi/pager.h, PAGER_OBJ_*;
- * docs/page-cache.md): the queue of requests for the file server, its
- * window, the faults suspended on fills, and the server's PAGER_OBJ_MAP /
- * FETCH / DONE / SIZE / PEEK calls.
+ * The backing-store protocol, the pager's side (abi/pager.h, PAGER_OBJ_*,
+ * PAGER_MO_WAIT; docs/page-cache.md, docs/external-pagers.md): per server
+ * (struct bsrv: the file server and every external pager alike) the queue
+ * of requests, its window and PEEK pins; the faults suspended on fills;
+ * the servers' FETCH / DONE / WAIT / SIZE / PEEK / FLUSH / MAP calls;
+ * timeouts for servers that do not answer.
  *
- * The pager never waits on the server (BRIEF invariant 9): a request is
- * queued and the server's notification signalled; the server fetches
- * requests (PAGER_OBJ_FETCH), which maps their frames into its window, and
- * answers each (PAGER_OBJ_DONE). A fault on a missing page saves its reply
- * (SYS_REPLY_SAVE) on the page's record; the fill's DONE answers every
- * fault waiting on the page, so two faults on one page cost one read.
+ * The pager never waits on a server (BRIEF invariant 9): a request is
+ * queued and the server told (its notification, or the answer to its
+ * parked PAGER_MO_WAIT); the server fetches requests, which maps their
+ * frames into its window, and answers each. A fault on a missing page
+ * saves its reply (SYS_REPLY_SAVE) on the page's record; the fill's
+ * answer answers every fault waiting on the page, so two faults on one
+ * page cost one read. Tokens name requests across servers; each request
+ * remembers its server, so one server cannot answer another's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,103 +26,140 @@
 #include "page.h"
 #include "pager.h"
 #include "policy.h"
+#include "ptimer.h"
 
 #define PAGE_MASK (PAGE_SIZE - 1)
 #define MAX_FILE_BYTES ((uint64_t)PAGEMAP_MAX_INDEX << PAGE_SHIFT)
 
-/* One request for the server, from queueing to its DONE. */
+/* One request for a server, from queueing to its answer. */
 struct breq {
 	struct breq *next;		/* the queue */
 	struct pager_backing_req r;
-	struct file_obj *fo;		/* NULL for RELEASE */
+	struct bsrv *srv;
+	struct file_obj *fo;		/* NULL for notices */
 	uint32_t slot;			/* first window page (FILL, WRITEBACK) */
 	int err;			/* SYNC: a write-back error to report */
+	uint64_t since;			/* rdtime when queued (timeouts) */
 	uint64_t pfn[BACKING_FILL_MAX];	/* FILL, WRITEBACK: the frames */
 	struct fpage *pg[BACKING_FILL_MAX];	/* FILL: the busy pages */
 	struct sync_link *syncs;	/* SYNC: the msyncs waiting */
 };
 
-struct proc *backing_server;
-uint32_t backing_gen;
-static uint64_t window_va;
-static uint64_t slot_bits[(BACKING_REQ_PAGES + 63) / 64];
-static struct breq *queue_head, *queue_tail;
+struct bsrv *backing_fs;
+/* Every server: the file server's slot first, then external ones. */
+static struct bsrv *servers[1 + MO_SERVERS_MAX];
 
 /* Fetched requests by token: slot in the low TOKEN_BITS bits, a
- * generation above, so a stale or forged token names nothing. */
-#define TOKEN_BITS	10
+ * generation above, so a stale or forged token names nothing. External
+ * servers hold at most MO_SERVERS_MAX * MO_REQS_MAX of them. */
+#define TOKEN_BITS	11
 #define INFLIGHT_MAX	(1u << TOKEN_BITS)
 static struct breq *inflight[INFLIGHT_MAX];
 static uint32_t inflight_gen[INFLIGHT_MAX];
 static uint32_t inflight_cursor;
 
-/* Pages PAGER_OBJ_PEEK mapped for the server, until its next call. */
-static struct { uint64_t pfn, va; } pins[64];
-static unsigned npins;
+static void complete(struct breq *b, int err);
+static bool deliver_parked(struct bsrv *s);
 
-
-static void enqueue(struct breq *b)
+struct bsrv *backing_server_of(const struct proc *p)
 {
-	bool was_empty = !queue_head;
+	for (unsigned i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
+		if (servers[i] && servers[i]->proc == p)
+			return servers[i];
+	return NULL;
+}
 
-	b->next = NULL;
-	if (queue_tail)
-		queue_tail->next = b;
+static void kick(struct bsrv *s)
+{
+	if (s->parked) {
+		deliver_parked(s);
+		return;
+	}
+	if (s->external)
+		sys_notify(s->notif);
 	else
-		queue_head = b;
-	queue_tail = b;
-	if (was_empty)
 		fsconn_kick();
 }
 
-static struct breq *dequeue(void)
+/* Queue b for s; tell s unless `quiet` (the caller tells it later). */
+static void enqueue_q(struct bsrv *s, struct breq *b, bool quiet)
 {
-	struct breq *b = queue_head;
+	bool was_empty = !s->queue_head;
 
-	if (b && !(queue_head = b->next))
-		queue_tail = NULL;
+	b->next = NULL;
+	b->srv = s;
+	b->since = rd_time();
+	if (s->queue_tail)
+		s->queue_tail->next = b;
+	else
+		s->queue_head = b;
+	s->queue_tail = b;
+	s->nreqs++;
+	if (s->timeout && was_empty)
+		ptimer_arm();
+	if (!quiet && (was_empty || s->parked))
+		kick(s);
+}
+
+static void enqueue(struct bsrv *s, struct breq *b)
+{
+	enqueue_q(s, b, false);
+}
+
+static struct breq *dequeue(struct bsrv *s)
+{
+	struct breq *b = s->queue_head;
+
+	if (b && !(s->queue_head = b->next))
+		s->queue_tail = NULL;
 	return b;
+}
+
+/* May s take one more request? The file server always may. */
+static bool has_room(const struct bsrv *s)
+{
+	return !s->external || s->nreqs < MO_REQS_MAX;
 }
 
 /* n consecutive free window pages: the first, or -1. Whole words in
  * use are skipped, so a full window costs 7 steps. */
-static int64_t slots_take(uint32_t n)
+static int64_t slots_take(struct bsrv *s, uint32_t n)
 {
 	uint32_t run = 0;
 
 	for (uint32_t i = 0; i < BACKING_REQ_PAGES; i++) {
-		if (!(i % 64) && slot_bits[i / 64] == ~0ul) {
+		if (!(i % 64) && s->slot_bits[i / 64] == ~0ul) {
 			run = 0;
 			i += 63;
 			continue;
 		}
-		if ((slot_bits[i / 64] >> (i % 64)) & 1) {
+		if ((s->slot_bits[i / 64] >> (i % 64)) & 1) {
 			run = 0;
 			continue;
 		}
 		if (++run == n) {
 			for (uint32_t j = i + 1 - n; j <= i; j++)
-				slot_bits[j / 64] |= 1ul << (j % 64);
+				s->slot_bits[j / 64] |= 1ul << (j % 64);
 			return (int64_t)(i + 1 - n);
 		}
 	}
 	return -1;
 }
 
-static void slots_free(uint32_t first, uint32_t n)
+static void slots_free(struct bsrv *s, uint32_t first, uint32_t n)
 {
 	for (uint32_t j = first; j < first + n; j++)
-		slot_bits[j / 64] &= ~(1ul << (j % 64));
+		s->slot_bits[j / 64] &= ~(1ul << (j % 64));
 }
 
-static void unpin(void)
+static void unpin(struct bsrv *s)
 {
-	for (unsigned i = 0; i < npins; i++) {
-		if (backing_server)
-			sys_unmap(backing_server->task, pins[i].va, 1);
-		page_unref(pins[i].pfn);
+	for (unsigned i = 0; i < s->npins; i++) {
+		if (s->proc)
+			sys_unmap(s->proc->task, s->pins[i].va, 1);
+		page_unref(s->pins[i].pfn);
 	}
-	npins = 0;
+	s->npins = 0;
 }
 
 /* ---- suspended faults ---- */
@@ -133,7 +174,7 @@ static void waiter_answer(struct proc *q, bool fail)
 	q->wait_page = NULL;
 	q->wait_next = NULL;
 	if (fail) {
-		pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: the file could not be read\n",
+		pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: the page could not be read\n",
 			  (long)q->pid, q->name, q->wait_access == FAULT_WRITE ? "write" : "read",
 			  (void *)q->wait_va);
 		proc_end(q, PAGER_SIGBUS);
@@ -157,6 +198,8 @@ static void waiters_answer(struct proc *chain, bool fail)
 
 void backing_proc_ended(struct proc *p)
 {
+	struct bsrv *s;
+
 	if (p->wait_reply) {
 		struct fpage *fp = p->wait_page;
 		for (struct proc **pp = fp ? &fp->waiters : NULL; pp && *pp; pp = &(*pp)->wait_next)
@@ -169,16 +212,23 @@ void backing_proc_ended(struct proc *p)
 		p->wait_page = NULL;
 	}
 	msync_proc_ended(p);
+	/* An external pager: its clients' faults end in SIGBUS. (The file
+	 * server's end comes through fsconn_proc_ended.) */
+	if ((s = backing_server_of(p)) && s->external)
+		backing_server_gone(s);
 }
 
 /* Queue a fill for idx of fo (a fault in v): read-around as the policy
- * says, up to the VMA's end, EOF, or a page already there. */
-static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
+ * says, up to the VMA's end, EOF, or a page already there. quiet: the
+ * caller tells the server (after saving its fault's reply). */
+static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool quiet)
 {
 	uint64_t max = backing_policy->fill_pages(v, idx), end = v->obj_index + vma_pages(v), n;
 	struct breq *b;
 	struct fpage *fp;
 
+	if (!has_room(fo->srv))
+		return -ERR_AGAIN;
 	if (end > file_pages(fo))
 		end = file_pages(fo);
 	if (max > end - idx)
@@ -224,7 +274,7 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
 	b->fo = fo;
 	b->r = (struct pager_backing_req){ .op = BACKING_FILL, .key = fo->key, .index = idx,
 					   .count = (uint32_t)n, .bytes = fo->size };
-	enqueue(b);
+	enqueue_q(fo->srv, b, quiet);
 	return 0;
 }
 
@@ -236,9 +286,9 @@ int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 
 	if (fp && (fp->flags & FP_BUSY))
 		return 1;
-	if (!backing_server || fo->gen != backing_gen || p == backing_server)
+	if (!fo->srv || p == fo->srv->proc)
 		return -ERR_IO;
-	return fill_start(fo, v, idx);
+	return fill_start(fo, v, idx, false);
 }
 
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
@@ -247,30 +297,37 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	struct file_obj *fo = file_of(v->obj);
 	uint64_t idx = vma_index(v, page);
 	struct fpage *fp = fpage_find(fo, idx);
+	bool started = false;
 	int64_t h;
 	int err;
 
 	if (!fp || !(fp->flags & FP_BUSY)) {
-		/* The server cannot wait on itself: its own fault on a
-		 * missing file page would never be answered. */
-		if (!backing_server || fo->gen != backing_gen || p == backing_server) {
-			pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: the file server is gone\n",
+		/* A server cannot wait on itself: its own fault on a
+		 * missing page of its object would never be answered. */
+		if (!fo->srv || p == fo->srv->proc) {
+			pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: %s\n",
 				  (long)p->pid, p->name, access == FAULT_WRITE ? "write" : "read",
-				  (void *)page);
+				  (void *)page, fo->srv ? "its own object's page is missing"
+							: "the object's server is gone");
 			proc_end(p, PAGER_SIGBUS);
 			return false;
 		}
-		if ((err = fill_start(fo, v, idx)) < 0) {
-			pager_log("pid %ld (%s) killed by SIGKILL: fault at %p: out of memory\n",
-				  (long)p->pid, p->name, (void *)page);
-			proc_end(p, PAGER_SIGKILL);
+		if ((err = fill_start(fo, v, idx, true)) < 0) {
+			bool busy = err == -ERR_AGAIN;
+			pager_log("pid %ld (%s) killed by %s: fault at %p: %s\n", (long)p->pid, p->name,
+				  busy ? "SIGBUS" : "SIGKILL", (void *)page,
+				  busy ? "its pager has too many requests" : "out of memory");
+			proc_end(p, busy ? PAGER_SIGBUS : PAGER_SIGKILL);
 			return false;
 		}
+		started = true;
 		fp = fpage_find(fo, idx);
 	}
 	if ((h = sys_reply_save()) < 0) {
 		/* No reply object: the thread faults again and joins. */
 		m->info = ipc_info(FAULT_REPLY_RESUME, 0, 0);
+		if (started)
+			kick(fo->srv);
 		return true;
 	}
 	p->wait_reply = (uint64_t)h;
@@ -279,6 +336,10 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	p->wait_page = fp;
 	p->wait_next = fp->waiters;
 	fp->waiters = p;
+	/* Told now, with the reply saved: a parked server's answer may
+	 * complete the fill before this function returns. */
+	if (started)
+		kick(fo->srv);
 	return false;
 }
 
@@ -351,8 +412,11 @@ static void done_sync(struct breq *b, int err)
 	file_maybe_free(fo);
 }
 
+/* b left its server's queue or the in-flight table: finish it. */
 static void complete(struct breq *b, int err)
 {
+	if (b->srv)
+		b->srv->nreqs--;
 	switch (b->r.op) {
 	case BACKING_FILL:
 		done_fill(b, err);
@@ -367,7 +431,7 @@ static void complete(struct breq *b, int err)
 	free(b);
 }
 
-/* ---- queueing write-back, sync, release ---- */
+/* ---- queueing write-back, sync, notices ---- */
 
 static int by_index(const void *a, const void *b)
 {
@@ -378,10 +442,20 @@ static int by_index(const void *a, const void *b)
 
 int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 {
-	if (!backing_server || fo->gen != backing_gen)
+	if (!fo->srv)
 		return -ERR_IO;
 	if (n > 1)
 		qsort(pages, n, sizeof(*pages), by_index);
+	if (fo->srv->external) {	/* room for every run, or none queued */
+		uint64_t runs = n ? 1 : 0;
+		for (uint64_t i = 1, len = 1; i < n; i++, len++)
+			if (pages[i]->index != pages[i - 1]->index + 1 || len == BACKING_FILL_MAX) {
+				runs++;
+				len = 0;
+			}
+		if (fo->srv->nreqs + runs > MO_REQS_MAX)
+			return -ERR_NOMEM;
+	}
 	for (uint64_t i = 0; i < n;) {
 		uint64_t first = pages[i]->index, cnt = 1;
 		struct breq *b;
@@ -395,7 +469,9 @@ int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 		}
 		if (first + cnt > file_pages(fo))
 			cnt = file_pages(fo) - first;
-		if (!(b = calloc(1, sizeof(*b))))
+		/* An external server at its quota: the rest stay dirty,
+		 * for the next msync or background pass. */
+		if (!has_room(fo->srv) || !(b = calloc(1, sizeof(*b))))
 			return -ERR_NOMEM;
 		/* Write-protect first: a store from now on refaults and makes
 		 * the page dirty again (correct: it is written back later). */
@@ -413,7 +489,7 @@ int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 		b->r = (struct pager_backing_req){ .op = BACKING_WRITEBACK, .key = fo->key,
 			.index = first, .count = (uint32_t)cnt,
 			.bytes = bytes < (cnt << PAGE_SHIFT) ? bytes : cnt << PAGE_SHIFT };
-		enqueue(b);
+		enqueue(fo->srv, b);
 		i += cnt;
 	}
 	return 0;
@@ -442,8 +518,8 @@ void backing_queue_sync(struct file_obj *fo)
 	struct breq *b;
 
 	fo->syncs = NULL;
-	if (!backing_server || fo->gen != backing_gen || !(b = calloc(1, sizeof(*b)))) {
-		msync_sync_done(links, backing_server ? -ERR_NOMEM : -ERR_IO);
+	if (!fo->srv || !has_room(fo->srv) || !(b = calloc(1, sizeof(*b)))) {
+		msync_sync_done(links, fo->srv ? -ERR_NOMEM : -ERR_IO);
 		return;
 	}
 	b->fo = fo;
@@ -453,21 +529,24 @@ void backing_queue_sync(struct file_obj *fo)
 	fo->unsynced = false;
 	fo->sync_inflight++;
 	b->r = (struct pager_backing_req){ .op = BACKING_SYNC, .key = fo->key };
-	enqueue(b);
+	enqueue(fo->srv, b);
 }
 
-void backing_queue_release(uint32_t key)
+void backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t index)
 {
 	struct breq *b;
 
-	if (!backing_server)
+	if (!s)
 		return;
-	if (!(b = calloc(1, sizeof(*b)))) {
-		pager_log("no memory to release file %u\n", key);
+	/* An external server that lets its queue fill loses notices (it
+	 * can still ask PAGER_MO_DIRTY). */
+	if (!has_room(s) || !(b = calloc(1, sizeof(*b)))) {
+		pager_log("no room to tell pid %ld about object %u\n", (long)s->proc->pid, key);
 		return;
 	}
-	b->r = (struct pager_backing_req){ .op = BACKING_RELEASE, .key = key };
-	enqueue(b);
+	b->r = (struct pager_backing_req){ .op = op, .key = key, .index = index,
+					   .count = 0 };
+	enqueue(s, b);
 }
 
 uint64_t backing_next_due(void)
@@ -479,104 +558,196 @@ uint64_t backing_tick(void)
 {
 	uint64_t now = rd_time(), done = 0;
 	struct fpage *batch[64];
+	unsigned skipped = 0;
 
-	while (done < backing_policy->writeback_batch && dirty_oldest &&
+	while (done < backing_policy->writeback_batch && dirty_oldest && skipped < 8 &&
 	       now - dirty_oldest->since >= backing_policy->dirty_expire) {
 		struct file_obj *fo = dirty_oldest->fo;
 		uint64_t n = 0;
 		for (struct fpage *fp = fo->dirty; fp && n < 64; fp = fp->dnext)
 			if (now - fp->since >= backing_policy->dirty_expire)
 				batch[n++] = fp;
-		if (backing_writeback(fo, batch, n) < 0)
-			return done;	/* no server, or no memory: later */
+		if (backing_writeback(fo, batch, n) < 0) {
+			if (fo->srv && !fo->srv->external)
+				return done;	/* no memory: later */
+			/* An external server at its quota, or gone: its pages
+			 * go to the back of the line, not in everyone's way. */
+			n = 0;
+			for (struct fpage *fp = fo->dirty; fp && n < 64; fp = fp->dnext)
+				if (now - fp->since >= backing_policy->dirty_expire)
+					batch[n++] = fp;
+			for (uint64_t k = 0; k < n; k++) {
+				fpage_clear_dirty(batch[k]);
+				fpage_set_dirty(batch[k]);
+			}
+			skipped++;
+			continue;
+		}
 		done += n;
 	}
 	return done;
 }
 
-/* ---- the server's calls ---- */
+/* ---- the servers' calls ---- */
 
-static int64_t obj_fetch(uint64_t *out_len)
+/* Hand out s's first queued request: a token, its pages mapped in the
+ * window. 1: handed out (in *out), 0: none can go now (none queued, the
+ * window or the token table full), -1: it failed (completed) or was a
+ * notice that needs no answer (in *out, freed): look again. */
+static int hand_out(struct bsrv *s, struct pager_backing_req *out)
+{
+	struct breq *b = s->queue_head;
+	uint32_t i = 0;
+
+	if (!b)
+		return 0;
+	if (!b->r.token && (b->r.op == BACKING_RELEASE || b->r.op == BACKING_WRITTEN)) {
+		*out = dequeue(s)->r;	/* no answer: done once fetched */
+		s->nreqs--;
+		free(b);
+		return 2;
+	}
+	for (; i < INFLIGHT_MAX && inflight[(inflight_cursor + i) % INFLIGHT_MAX]; i++)
+		;
+	if (i == INFLIGHT_MAX)
+		return 0;
+	i = (inflight_cursor + i) % INFLIGHT_MAX;
+	b->r.window = 0;
+	if (b->r.count) {
+		int64_t slot = slots_take(s, b->r.count);
+		uint32_t rights = b->r.op == BACKING_FILL ? MAP_R | MAP_W : MAP_R, k;
+		if (slot < 0)
+			return 0;	/* the window is full: answers free it */
+		b->slot = (uint32_t)slot;
+		b->r.window = s->window_va + ((uint64_t)slot << PAGE_SHIFT);
+		for (k = 0; k < b->r.count; k++)
+			if (sys_map(s->proc->task, (uint64_t)page_va(b->pfn[k]),
+				    b->r.window + ((uint64_t)k << PAGE_SHIFT), rights) < 0)
+				break;
+		if (k < b->r.count) {	/* the server's kernel quota: fail it */
+			sys_unmap(s->proc->task, b->r.window, b->r.count);
+			slots_free(s, b->slot, b->r.count);
+			complete(dequeue(s), -ERR_IO);
+			return -1;
+		}
+	}
+	dequeue(s);
+	inflight_gen[i] = (inflight_gen[i] + 1) & ((1u << (32 - TOKEN_BITS)) - 1);
+	if (!inflight_gen[i])
+		inflight_gen[i] = 1;	/* token 0 means "none" to PAGER_MO_WAIT */
+	b->r.token = i | (inflight_gen[i] << TOKEN_BITS);
+	inflight[i] = b;
+	inflight_cursor = i + 1;
+	*out = b->r;
+	return 1;
+}
+
+static int64_t obj_fetch(struct bsrv *s, uint64_t *out_len)
 {
 	struct pager_backing_req *out = ipcbuf();
 	uint64_t n = 0;
-	struct breq *b;
+	int r;
 
-	while ((b = queue_head) && n < PAGER_OBJ_FETCH_MAX) {
-		uint32_t i = 0;
-		if (b->r.op == BACKING_RELEASE) {	/* no answer: done once fetched */
-			out[n++] = dequeue()->r;
-			free(b);
-			continue;
-		}
-		for (; i < INFLIGHT_MAX && inflight[(inflight_cursor + i) % INFLIGHT_MAX]; i++)
-			;
-		if (i == INFLIGHT_MAX)
-			break;
-		i = (inflight_cursor + i) % INFLIGHT_MAX;
-		b->r.window = 0;
-		if (b->r.count) {
-			int64_t s = slots_take(b->r.count);
-			uint32_t rights = b->r.op == BACKING_FILL ? MAP_R | MAP_W : MAP_R, k;
-			if (s < 0)
-				break;	/* the window is full: DONEs free it */
-			b->slot = (uint32_t)s;
-			b->r.window = window_va + ((uint64_t)s << PAGE_SHIFT);
-			for (k = 0; k < b->r.count; k++)
-				if (sys_map(backing_server->task, (uint64_t)page_va(b->pfn[k]),
-					    b->r.window + ((uint64_t)k << PAGE_SHIFT), rights) < 0)
-					break;
-			if (k < b->r.count) {	/* the server's kernel quota: fail it */
-				sys_unmap(backing_server->task, b->r.window, b->r.count);
-				slots_free(b->slot, b->r.count);
-				complete(dequeue(), -ERR_IO);
-				continue;
-			}
-		}
-		dequeue();
-		inflight_gen[i] = (inflight_gen[i] + 1) & ((1u << (32 - TOKEN_BITS)) - 1);
-		b->r.token = i | (inflight_gen[i] << TOKEN_BITS);
-		inflight[i] = b;
-		inflight_cursor = i + 1;
-		out[n++] = b->r;
-	}
+	while (n < PAGER_OBJ_FETCH_MAX && (r = hand_out(s, &out[n])) != 0)
+		if (r > 0)
+			n++;
 	*out_len = n * sizeof(*out);
 	return (int64_t)n;
 }
 
-static int64_t obj_done(uint64_t token, uint64_t result)
+/* The words PAGER_MO_WAIT answers with (abi/pager.h). */
+static void wait_words(struct ipc_msg *m, const struct pager_backing_req *q)
+{
+	m->w[0] = 1;
+	m->w[1] = q->op | (uint64_t)q->key << 32;
+	m->w[2] = q->index;
+	m->w[3] = q->count | (uint64_t)q->token << 32;
+	m->w[4] = q->window;
+	m->w[5] = q->bytes;
+}
+
+/* A request for a parked server: answer its PAGER_MO_WAIT. */
+static bool deliver_parked(struct bsrv *s)
+{
+	struct pager_backing_req q;
+	struct ipc_msg m = { .info = ipc_info(0, 0, 0) };
+	int r;
+
+	while ((r = hand_out(s, &q)) < 0)
+		;
+	if (!r)
+		return false;
+	wait_words(&m, &q);
+	ipc_reply(s->parked, &m);
+	sys_handle_close(s->parked);
+	s->parked = 0;
+	return true;
+}
+
+int64_t backing_done(struct bsrv *s, uint64_t token, uint64_t result)
 {
 	uint32_t i = token & (INFLIGHT_MAX - 1);
 	struct breq *b = inflight[i];
 
-	if (token > UINT32_MAX || !b || b->r.token != token)
+	if (token > UINT32_MAX || !b || b->r.token != token || b->srv != s)
 		return -ERR_INVAL;
 	if ((int64_t)result > 0 || (int64_t)result < -4095)
 		return -ERR_INVAL;
 	inflight[i] = NULL;
 	if (b->r.count) {
-		sys_unmap(backing_server->task, b->r.window, b->r.count);
-		slots_free(b->slot, b->r.count);
+		sys_unmap(s->proc->task, b->r.window, b->r.count);
+		slots_free(s, b->slot, b->r.count);
 	}
 	complete(b, (int)(int64_t)result);
-	if (queue_head)
-		fsconn_kick();	/* the window has room again */
 	return 0;
 }
 
-static int64_t obj_size(uint64_t key, uint64_t size)
+bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r)
+{
+	struct pager_backing_req q;
+	int64_t h;
+	int got;
+
+	if (s->parked)
+		return *r = -ERR_BUSY, false;
+	if (m->w[0] && (*r = backing_done(s, m->w[0], m->w[1])) < 0)
+		return false;
+	while ((got = hand_out(s, &q)) < 0)
+		;
+	if (got) {
+		wait_words(m, &q);
+		*r = 1;
+		return false;
+	}
+	if ((h = sys_reply_save()) < 0) {
+		*r = 0;	/* nothing now: the server asks again */
+		m->w[1] = m->w[2] = m->w[3] = m->w[4] = m->w[5] = 0;
+		return false;
+	}
+	s->parked = (uint64_t)h;
+	return true;
+}
+
+static int64_t obj_size(struct bsrv *s, uint64_t key, uint64_t size)
 {
 	struct file_obj *fo;
 
 	if (!key || key > UINT32_MAX || size > MAX_FILE_BYTES)
 		return -ERR_INVAL;
-	if ((fo = file_lookup((uint32_t)key)))
-		file_set_size(fo, size);
+	if (!(fo = file_lookup(s, (uint32_t)key)))
+		return 0;
+	if (s->external) {	/* sizes are its page quota */
+		uint64_t now = file_pages(fo), want = (size + PAGE_MASK) >> PAGE_SHIFT;
+		if (want > now && s->pages + (want - now) > MO_PAGES_MAX)
+			return -ERR_NOSPC;
+		s->pages = s->pages - now + want;
+	}
+	file_set_size(fo, size);
 	return 0;
 }
 
 /* fsync: every dirty page of key's object to the server now. */
-static int64_t obj_flush(uint64_t key)
+static int64_t obj_flush(struct bsrv *s, uint64_t key)
 {
 	struct file_obj *fo;
 	uint64_t n;
@@ -584,41 +755,41 @@ static int64_t obj_flush(uint64_t key)
 
 	if (!key || key > UINT32_MAX)
 		return -ERR_INVAL;
-	if (!(fo = file_lookup((uint32_t)key)) || !(n = fo->ndirty))
+	if (!(fo = file_lookup(s, (uint32_t)key)) || !(n = fo->ndirty))
 		return 0;
 	if ((err = backing_writeback_all(fo)) < 0)
 		return err;
 	return (int64_t)n;
 }
 
-static int64_t obj_peek(struct ipc_msg *m)
+static int64_t obj_peek(struct bsrv *s, struct ipc_msg *m)
 {
 	uint64_t key = m->w[0], first = m->w[1], n = m->w[2], va = m->w[3], mask = 0;
-	uint64_t lo = window_va + ((uint64_t)BACKING_REQ_PAGES << PAGE_SHIFT);
-	uint64_t hi = window_va + ((uint64_t)BACKING_WINDOW_PAGES << PAGE_SHIFT);
+	uint64_t lo = s->window_va + ((uint64_t)BACKING_REQ_PAGES << PAGE_SHIFT);
+	uint64_t hi = s->window_va + ((uint64_t)BACKING_WINDOW_PAGES << PAGE_SHIFT);
 	struct file_obj *fo;
 
 	if (!key || key > UINT32_MAX || !n || n > 64 || (va & PAGE_MASK) || va < lo || va >= hi ||
 	    n > (hi - va) >> PAGE_SHIFT)
 		return -ERR_INVAL;
 	m->w[1] = 0;
-	if (!(fo = file_lookup((uint32_t)key)) || first >= PAGEMAP_MAX_INDEX)
+	if (!(fo = file_lookup(s, (uint32_t)key)) || first >= PAGEMAP_MAX_INDEX)
 		return 0;
 	for (uint64_t i = 0; i < n && first + i < PAGEMAP_MAX_INDEX; i++) {
 		uint64_t pfn = pagemap_get(&fo->obj.pages, first + i), at = va + (i << PAGE_SHIFT);
 		if (pfn == PAGEMAP_NONE ||
-		    sys_map(backing_server->task, (uint64_t)page_va(pfn), at, MAP_R | MAP_W) < 0)
+		    sys_map(s->proc->task, (uint64_t)page_va(pfn), at, MAP_R | MAP_W) < 0)
 			continue;
 		page_ref(pfn);
-		pins[npins].pfn = pfn;
-		pins[npins++].va = at;
+		s->pins[s->npins].pfn = pfn;
+		s->pins[s->npins++].va = at;
 		mask |= 1ul << i;
 	}
 	m->w[1] = mask;	/* w0 too; w1 for a mask with bit 63 set */
 	return (int64_t)mask;
 }
 
-static int64_t obj_map(struct proc *srv, struct ipc_msg *m)
+static int64_t obj_map(struct bsrv *s, struct proc *srv, struct ipc_msg *m)
 {
 	const uint64_t known = PMAP_SHARED | PMAP_PRIVATE | PMAP_FIXED | PMAP_POPULATE |
 			       PMAP_FIXED_NOREPLACE | PMAP_FILE_RDONLY;
@@ -648,8 +819,8 @@ static int64_t obj_map(struct proc *srv, struct ipc_msg *m)
 	pages = (a.length + PAGE_MASK) >> PAGE_SHIFT;
 	if (a.offset >> PAGE_SHIFT > PAGEMAP_MAX_INDEX - pages)
 		return -ERR_INVAL;	/* Linux: EOVERFLOW */
-	if (!(fo = file_lookup((uint32_t)a.key))) {
-		if (!(fo = file_create((uint32_t)a.key, a.size)))
+	if (!(fo = file_lookup(s, (uint32_t)a.key))) {
+		if (!(fo = file_create(s, (uint32_t)a.key, a.size)))
 			return -ERR_NOMEM;
 		fresh = true;
 	} else if (fo->size != a.size) {
@@ -676,85 +847,205 @@ static int64_t obj_map(struct proc *srv, struct ipc_msg *m)
 
 int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 {
+	struct bsrv *s = backing_server_of(p);
 	uint64_t *w = m->w;
+	int64_t r;
 
-	if (!backing_server || p != backing_server)
+	if (!s)
 		return -ERR_PERM;
-	unpin();
+	unpin(s);
 	switch (ipc_label(m->info)) {
 	case PAGER_OBJ_MAP:
-		return obj_map(p, m);
+		return s->external ? -ERR_PERM : obj_map(s, p, m);
 	case PAGER_OBJ_FETCH:
-		w[1] = fsconn_deaths_pending();
-		return obj_fetch(out_len);
+		w[1] = s->external ? 0 : fsconn_deaths_pending();
+		return obj_fetch(s, out_len);
 	case PAGER_OBJ_DONE:
-		return obj_done(w[0], w[1]);
+		if ((r = backing_done(s, w[0], w[1])) == 0 && s->queue_head)
+			kick(s);	/* the window has room again */
+		return r;
 	case PAGER_OBJ_SIZE:
-		return obj_size(w[0], w[1]);
+		return obj_size(s, w[0], w[1]);
 	case PAGER_OBJ_PEEK:
-		return obj_peek(m);
+		return s->external ? -ERR_PERM : obj_peek(s, m);
 	case PAGER_OBJ_FLUSH:
-		return obj_flush(w[0]);
+		return obj_flush(s, w[0]);
 	}
 	return -ERR_NOSYS;
 }
 
-int backing_server_up(struct proc *p, uint64_t *window)
+/* ---- servers come and go ---- */
+
+struct bsrv *backing_server_up(struct proc *p, bool external, uint64_t *window, int *err)
 {
+	unsigned i = external ? 1 : 0, end = external ? 1 + MO_SERVERS_MAX : 1;
+	struct bsrv *s;
 	int64_t r;
 
-	if (backing_server)
-		return -ERR_EXIST;
-	if ((r = mm_map_window(p, BACKING_WINDOW_PAGES)) < 0)
-		return (int)r;
-	backing_server = p;
-	backing_gen++;
-	window_va = (uint64_t)r;
-	memset(slot_bits, 0, sizeof(slot_bits));
-	*window = window_va;
-	return 0;
+	if (backing_server_of(p)) {
+		*err = -ERR_EXIST;
+		return NULL;
+	}
+	for (; i < end && servers[i]; i++)
+		;
+	if (i == end) {
+		*err = external ? -ERR_NOSPC : -ERR_EXIST;
+		return NULL;
+	}
+	if (!(s = calloc(1, sizeof(*s)))) {
+		*err = -ERR_NOMEM;
+		return NULL;
+	}
+	if ((r = mm_map_window(p, BACKING_WINDOW_PAGES)) < 0) {
+		free(s);
+		*err = (int)r;
+		return NULL;
+	}
+	s->proc = p;
+	s->external = external;
+	s->window_va = (uint64_t)r;
+	s->next_key = 1;
+	servers[i] = s;
+	if (!external)
+		backing_fs = s;
+	*window = s->window_va;
+	return s;
 }
 
-void backing_server_gone(void)
+void backing_server_gone(struct bsrv *s)
 {
 	struct breq *list = NULL, *b;
 
-	backing_server = NULL;	/* its task is gone: nothing to unmap */
-	unpin();
-	backing_orphan_all();
+	if (!s)
+		return;
+	for (unsigned i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
+		if (servers[i] == s)
+			servers[i] = NULL;
+	if (backing_fs == s)
+		backing_fs = NULL;
+	unpin(s);	/* its task may be gone: unmapping nothing is harmless */
+	if (s->parked)
+		sys_handle_close(s->parked);
+	s->parked = 0;
 	for (uint32_t i = 0; i < INFLIGHT_MAX; i++)
-		if ((b = inflight[i])) {
+		if ((b = inflight[i]) && b->srv == s) {
 			inflight[i] = NULL;
 			b->next = list;
 			list = b;
 		}
-	while ((b = dequeue())) {
-		if (b->r.op == BACKING_RELEASE) {
+	while ((b = dequeue(s))) {
+		if (!b->fo) {	/* a notice */
 			free(b);
 			continue;
 		}
 		b->next = list;
 		list = b;
 	}
+	/* Its objects lose their server first: completions and the faults
+	 * they answer see a server that is gone. */
+	backing_orphan_all(s);
 	while ((b = list)) {
 		list = b->next;
+		b->srv = NULL;
+		complete(b, -ERR_IO);
+	}
+	if (s->external && s->notif)
+		sys_handle_close(s->notif);
+	free(s);
+}
+
+void backing_obj_freed(struct file_obj *fo)
+{
+	struct bsrv *s = fo->srv;
+
+	if (!s)
+		return;
+	if (s->external) {
+		s->nobjs--;
+		s->pages -= file_pages(fo) < s->pages ? file_pages(fo) : s->pages;
+	}
+	if (fo->announced)
+		backing_queue_notice(s, BACKING_RELEASE, fo->key, 0);
+}
+
+/* ---- timeouts ---- */
+
+uint64_t backing_next_timeout(void)
+{
+	uint64_t first = 0;
+
+	for (unsigned i = 1; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		struct bsrv *s = servers[i];
+		if (!s || !s->timeout || !s->nreqs)
+			continue;
+		for (struct breq *b = s->queue_head; b; b = b->next)
+			if (b->fo && (!first || b->since + s->timeout < first))
+				first = b->since + s->timeout;
+	}
+	for (uint32_t i = 0; i < INFLIGHT_MAX; i++) {
+		struct breq *b = inflight[i];
+		if (b && b->srv->timeout && (!first || b->since + b->srv->timeout < first))
+			first = b->since + b->srv->timeout;
+	}
+	return first;
+}
+
+void backing_timeouts(void)
+{
+	uint64_t now = rd_time();
+	struct breq *list = NULL, *b, **pp;
+
+	for (uint32_t i = 0; i < INFLIGHT_MAX; i++)
+		if ((b = inflight[i]) && b->srv->timeout && now - b->since >= b->srv->timeout) {
+			inflight[i] = NULL;
+			if (b->r.count) {
+				sys_unmap(b->srv->proc->task, b->r.window, b->r.count);
+				slots_free(b->srv, b->slot, b->r.count);
+			}
+			b->next = list;
+			list = b;
+		}
+	for (unsigned i = 1; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		struct bsrv *s = servers[i];
+		if (!s || !s->timeout)
+			continue;
+		s->queue_tail = NULL;
+		for (pp = &s->queue_head; (b = *pp);) {
+			if (b->fo && now - b->since >= s->timeout) {
+				*pp = b->next;
+				b->next = list;
+				list = b;
+				continue;
+			}
+			s->queue_tail = b;
+			pp = &b->next;
+		}
+	}
+	while ((b = list)) {
+		list = b->next;
+		pager_log("pid %ld (%s) did not answer request %u (object %u) in time\n",
+			  (long)b->srv->proc->pid, b->srv->proc->name, b->r.op, b->r.key);
 		complete(b, -ERR_IO);
 	}
 }
 
 void backing_count_refs(uint32_t *counts)
 {
-	for (unsigned i = 0; i < npins; i++)
-		counts[pins[i].pfn]++;
-	for (int pass = 0; pass < 2; pass++) {
-		struct breq *b = pass ? queue_head : NULL;
-		for (uint32_t i = 0; !pass && i < INFLIGHT_MAX; i++)
-			if ((b = inflight[i]) && (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK))
-				for (uint32_t k = 0; k < b->r.count; k++)
-					counts[b->pfn[k]]++;
-		for (; pass && b; b = b->next)
+	for (unsigned i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		struct bsrv *s = servers[i];
+		if (!s)
+			continue;
+		for (unsigned j = 0; j < s->npins; j++)
+			counts[s->pins[j].pfn]++;
+		for (struct breq *b = s->queue_head; b; b = b->next)
 			if (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK)
 				for (uint32_t k = 0; k < b->r.count; k++)
 					counts[b->pfn[k]]++;
+	}
+	for (uint32_t i = 0; i < INFLIGHT_MAX; i++) {
+		struct breq *b = inflight[i];
+		if (b && (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK))
+			for (uint32_t k = 0; k < b->r.count; k++)
+				counts[b->pfn[k]]++;
 	}
 }
