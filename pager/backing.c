@@ -40,6 +40,8 @@ struct breq {
 	uint32_t slot;			/* first window page (FILL, WRITEBACK) */
 	int err;			/* SYNC: a write-back error to report */
 	uint64_t since;			/* rdtime when queued (timeouts) */
+	bool fetched;			/* handed out: in the in-flight table */
+	struct breq *onext, *oprev;	/* its server's unanswered requests, oldest first */
 	uint64_t pfn[BACKING_FILL_MAX];	/* FILL, WRITEBACK: the frames */
 	struct fpage *pg[BACKING_FILL_MAX];	/* FILL: the busy pages */
 	struct sync_link *syncs;	/* SYNC: the msyncs waiting */
@@ -57,8 +59,52 @@ static struct bsrv *servers[1 + MO_SERVERS_MAX];
 static struct breq *inflight[INFLIGHT_MAX];
 static uint32_t inflight_gen[INFLIGHT_MAX];
 static uint32_t inflight_cursor;
+/* A signal frame waits for a fill (backing_fetch): each fill's end makes
+ * signal.c look (signal_refetch walks every process: not for nothing). */
+static bool refetch_armed;
 
 static void complete(struct breq *b, int err);
+
+/* Requests are recycled: a fault should not pay malloc and clearing
+ * ~400 bytes byte by byte (picolibc's memset). The arrays need no
+ * clearing: count says what is valid. */
+#define BREQ_CACHE	64
+static struct breq *breq_cache;
+static unsigned breq_cached;
+
+static struct breq *breq_new(void)
+{
+	struct breq *b = breq_cache;
+
+	if (b) {
+		breq_cache = b->next;
+		breq_cached--;
+	} else if (!(b = malloc(sizeof(*b)))) {
+		return NULL;
+	}
+	b->next = NULL;
+	b->r = (struct pager_backing_req){ 0 };
+	b->srv = NULL;
+	b->fo = NULL;
+	b->slot = 0;
+	b->err = 0;
+	b->since = 0;
+	b->fetched = false;
+	b->onext = b->oprev = NULL;
+	b->syncs = NULL;
+	return b;
+}
+
+static void breq_put(struct breq *b)
+{
+	if (breq_cached >= BREQ_CACHE) {
+		free(b);
+		return;
+	}
+	b->next = breq_cache;
+	breq_cache = b;
+	breq_cached++;
+}
 static bool deliver_parked(struct bsrv *s);
 
 struct bsrv *backing_server_of(const struct proc *p)
@@ -95,8 +141,16 @@ static void enqueue_q(struct bsrv *s, struct breq *b, bool quiet)
 		s->queue_head = b;
 	s->queue_tail = b;
 	s->nreqs++;
-	if (s->timeout && was_empty)
-		ptimer_arm();
+	if (b->fo) {	/* answers expected: the timeout watches it */
+		b->oprev = s->newest;
+		if (s->newest)
+			s->newest->onext = b;
+		else
+			s->oldest = b;
+		s->newest = b;
+		if (s->timeout && s->oldest == b)
+			ptimer_arm();
+	}
 	if (!quiet && (was_empty || s->parked))
 		kick(s);
 }
@@ -235,7 +289,7 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool qui
 		max = end - idx;
 	if (max > BACKING_FILL_MAX)
 		max = BACKING_FILL_MAX;
-	if (!max || !(b = calloc(1, sizeof(*b))))
+	if (!max || !(b = breq_new()))
 		return -ERR_NOMEM;
 	/* Zeroed, though the server writes every byte of a fill: a freed
 	 * frame's old contents (some ended process's) are nobody's to see. */
@@ -257,7 +311,7 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool qui
 		b->pfn[n] = (uint64_t)pfn;
 	}
 	if (!n) {
-		free(b);
+		breq_put(b);
 		return -ERR_NOMEM;
 	}
 	/* Ascending frames for ascending pages (the allocator hands them
@@ -284,10 +338,13 @@ int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 	uint64_t idx = vma_index(v, page);
 	struct fpage *fp = fpage_find(fo, idx);
 
-	if (fp && (fp->flags & FP_BUSY))
+	if (fp && (fp->flags & FP_BUSY)) {
+		refetch_armed = true;
 		return 1;
+	}
 	if (!fo->srv || p == fo->srv->proc)
 		return -ERR_IO;
+	refetch_armed = true;
 	return fill_start(fo, v, idx, false);
 }
 
@@ -374,7 +431,10 @@ static void done_fill(struct breq *b, int err)
 	/* A failed read ends its waiters (SIGBUS); otherwise each fault is
 	 * resolved again (a page dropped meanwhile makes it fault anew). */
 	waiters_answer(ready, err != 0);
-	signal_refetch();
+	if (refetch_armed) {	/* a signal frame waits for a fill: try them all */
+		refetch_armed = false;
+		signal_refetch();
+	}
 }
 
 static void done_writeback(struct breq *b, int err)
@@ -415,8 +475,20 @@ static void done_sync(struct breq *b, int err)
 /* b left its server's queue or the in-flight table: finish it. */
 static void complete(struct breq *b, int err)
 {
-	if (b->srv)
-		b->srv->nreqs--;
+	if (b->srv) {
+		struct bsrv *s = b->srv;
+		s->nreqs--;
+		if (b->fo) {
+			if (b->oprev)
+				b->oprev->onext = b->onext;
+			else
+				s->oldest = b->onext;
+			if (b->onext)
+				b->onext->oprev = b->oprev;
+			else
+				s->newest = b->oprev;
+		}
+	}
 	switch (b->r.op) {
 	case BACKING_FILL:
 		done_fill(b, err);
@@ -428,7 +500,7 @@ static void complete(struct breq *b, int err)
 		done_sync(b, err);
 		break;
 	}
-	free(b);
+	breq_put(b);
 }
 
 /* ---- queueing write-back, sync, notices ---- */
@@ -471,7 +543,7 @@ int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 			cnt = file_pages(fo) - first;
 		/* An external server at its quota: the rest stay dirty,
 		 * for the next msync or background pass. */
-		if (!has_room(fo->srv) || !(b = calloc(1, sizeof(*b))))
+		if (!has_room(fo->srv) || !(b = breq_new()))
 			return -ERR_NOMEM;
 		/* Write-protect first: a store from now on refaults and makes
 		 * the page dirty again (correct: it is written back later). */
@@ -518,7 +590,7 @@ void backing_queue_sync(struct file_obj *fo)
 	struct breq *b;
 
 	fo->syncs = NULL;
-	if (!fo->srv || !has_room(fo->srv) || !(b = calloc(1, sizeof(*b)))) {
+	if (!fo->srv || !has_room(fo->srv) || !(b = breq_new())) {
 		msync_sync_done(links, fo->srv ? -ERR_NOMEM : -ERR_IO);
 		return;
 	}
@@ -540,7 +612,7 @@ void backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t in
 		return;
 	/* An external server that lets its queue fill loses notices (it
 	 * can still ask PAGER_MO_DIRTY). */
-	if (!has_room(s) || !(b = calloc(1, sizeof(*b)))) {
+	if (!has_room(s) || !(b = breq_new())) {
 		pager_log("no room to tell pid %ld about object %u\n", (long)s->proc->pid, key);
 		return;
 	}
@@ -604,7 +676,7 @@ static int hand_out(struct bsrv *s, struct pager_backing_req *out)
 	if (!b->r.token && (b->r.op == BACKING_RELEASE || b->r.op == BACKING_WRITTEN)) {
 		*out = dequeue(s)->r;	/* no answer: done once fetched */
 		s->nreqs--;
-		free(b);
+		breq_put(b);
 		return 2;
 	}
 	for (; i < INFLIGHT_MAX && inflight[(inflight_cursor + i) % INFLIGHT_MAX]; i++)
@@ -637,6 +709,7 @@ static int hand_out(struct bsrv *s, struct pager_backing_req *out)
 		inflight_gen[i] = 1;	/* token 0 means "none" to PAGER_MO_WAIT */
 	b->r.token = i | (inflight_gen[i] << TOKEN_BITS);
 	inflight[i] = b;
+	b->fetched = true;
 	inflight_cursor = i + 1;
 	*out = b->r;
 	return 1;
@@ -935,7 +1008,7 @@ void backing_server_gone(struct bsrv *s)
 		}
 	while ((b = dequeue(s))) {
 		if (!b->fo) {	/* a notice */
-			free(b);
+			breq_put(b);
 			continue;
 		}
 		b->next = list;
@@ -976,56 +1049,48 @@ uint64_t backing_next_timeout(void)
 
 	for (unsigned i = 1; i < sizeof(servers) / sizeof(servers[0]); i++) {
 		struct bsrv *s = servers[i];
-		if (!s || !s->timeout || !s->nreqs)
-			continue;
-		for (struct breq *b = s->queue_head; b; b = b->next)
-			if (b->fo && (!first || b->since + s->timeout < first))
-				first = b->since + s->timeout;
-	}
-	for (uint32_t i = 0; i < INFLIGHT_MAX; i++) {
-		struct breq *b = inflight[i];
-		if (b && b->srv->timeout && (!first || b->since + b->srv->timeout < first))
-			first = b->since + b->srv->timeout;
+		if (s && s->timeout && s->oldest && (!first || s->oldest->since + s->timeout < first))
+			first = s->oldest->since + s->timeout;
 	}
 	return first;
+}
+
+/* Take b (unanswered past its time) out of its queue or the in-flight
+ * table; its window pages leave the server. */
+static void withdraw(struct bsrv *s, struct breq *b)
+{
+	if (b->fetched) {
+		inflight[b->r.token & (INFLIGHT_MAX - 1)] = NULL;
+		if (b->r.count) {
+			sys_unmap(s->proc->task, b->r.window, b->r.count);
+			slots_free(s, b->slot, b->r.count);
+		}
+		return;
+	}
+	s->queue_tail = NULL;
+	for (struct breq **pp = &s->queue_head; *pp; pp = &(*pp)->next) {
+		if (*pp == b)
+			*pp = b->next;
+		if (!*pp)
+			break;
+		s->queue_tail = *pp;
+	}
 }
 
 void backing_timeouts(void)
 {
 	uint64_t now = rd_time();
-	struct breq *list = NULL, *b, **pp;
 
-	for (uint32_t i = 0; i < INFLIGHT_MAX; i++)
-		if ((b = inflight[i]) && b->srv->timeout && now - b->since >= b->srv->timeout) {
-			inflight[i] = NULL;
-			if (b->r.count) {
-				sys_unmap(b->srv->proc->task, b->r.window, b->r.count);
-				slots_free(b->srv, b->slot, b->r.count);
-			}
-			b->next = list;
-			list = b;
-		}
 	for (unsigned i = 1; i < sizeof(servers) / sizeof(servers[0]); i++) {
 		struct bsrv *s = servers[i];
-		if (!s || !s->timeout)
-			continue;
-		s->queue_tail = NULL;
-		for (pp = &s->queue_head; (b = *pp);) {
-			if (b->fo && now - b->since >= s->timeout) {
-				*pp = b->next;
-				b->next = list;
-				list = b;
-				continue;
-			}
-			s->queue_tail = b;
-			pp = &b->next;
+		struct breq *b;
+		while (s && s->timeout && (b = s->oldest) && now - b->since >= s->timeout) {
+			pager_log("pid %ld (%s) did not answer request %u (object %u) in time\n",
+				  (long)s->proc->pid, s->proc->name, b->r.op, b->r.key);
+			withdraw(s, b);
+			complete(b, -ERR_IO);	/* unlinks it from s->oldest */
+			s = servers[i];	/* a SIGBUS may have ended the server itself */
 		}
-	}
-	while ((b = list)) {
-		list = b->next;
-		pager_log("pid %ld (%s) did not answer request %u (object %u) in time\n",
-			  (long)b->srv->proc->pid, b->srv->proc->name, b->r.op, b->r.key);
-		complete(b, -ERR_IO);
 	}
 }
 

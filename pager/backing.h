@@ -150,6 +150,7 @@ struct bsrv {
 	uint64_t window_va;
 	uint64_t slot_bits[(BACKING_REQ_PAGES + 63) / 64];
 	struct breq *queue_head, *queue_tail;
+	struct breq *oldest, *newest;	/* unanswered requests (not notices), by age */
 	struct { uint64_t pfn, va; } pins[64];	/* PAGER_OBJ_PEEK's, until the next call */
 	unsigned npins;
 	uint32_t nreqs;			/* requests queued or in flight */

@@ -23,6 +23,7 @@
 #include "extobj.h"
 
 static struct box *b;
+void extobj_bench(struct box *b);
 
 static int child(void (*fn)(void))
 {
@@ -196,6 +197,10 @@ int main(int argc, char **argv)
 	int st = -1;
 
 	b = box_new();
+	if (!strcmp(mode, "bench")) {
+		extobj_bench(b);
+		return t_done("extobj_bench");
+	}
 	s = server_start(b, SRV_GOOD);
 	if (!strcmp(mode, "coherent"))
 		coherent();
