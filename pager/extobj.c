@@ -191,8 +191,15 @@ bool extobj_request(struct proc *p, struct ipc_msg *m, int64_t *r, uint64_t *out
 	case PAGER_MO_WAIT:
 		return backing_wait(s, m, r);
 	case PAGER_MO_INVALIDATE:
-		if ((fo = own_range(s, m, 0, r)))
-			file_invalidate(fo, m->w[1], m->w[1] + m->w[2]), *r = 0;
+		if (m->w[3] & ~(uint64_t)MO_INVAL_CLEAN) {
+			*r = -ERR_INVAL;
+		} else if ((fo = own_range(s, m, 0, r))) {
+			if (m->w[3])	/* dirty and pinned pages stay */
+				file_drop_clean(fo, m->w[1], m->w[1] + m->w[2]);
+			else
+				file_invalidate(fo, m->w[1], m->w[1] + m->w[2]);
+			*r = 0;
+		}
 		break;
 	case PAGER_MO_PROTECT:
 		if ((fo = own_range(s, m, 0, r)))

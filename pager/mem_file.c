@@ -442,9 +442,13 @@ uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi)
 
 void file_maybe_free(struct file_obj *fo)
 {
-	if (fo->obj.refs || fo->priv_refs || fo->nbusy || fo->nwb || fo->sync_inflight || fo->syncs ||
-	    fo->held)
+	if (fo->obj.refs || fo->priv_refs || fo->nbusy || fo->nwb || fo->sync_inflight || fo->syncs)
 		return;
+	if (fo->held) {	/* external, unmapped everywhere: its server gets the stores now */
+		if (fo->ndirty && fo->srv)
+			backing_writeback_all(fo);
+		return;
+	}
 	if (fo->ndirty) {
 		/* The last mapping went: write back what it left (munmap,
 		 * exit). Without a server the data has nowhere to go. */

@@ -35,6 +35,8 @@ int64_t mo_wait(uint32_t token, int64_t result, struct pager_backing_req *q);
 int64_t mo_fetch(struct pager_backing_req *q);
 int64_t mo_done(uint32_t token, int64_t result);
 int64_t mo_invalidate(uint32_t key, uint64_t first, uint64_t n);
+/* The same for the clean pages only (a compressing pager after write-back). */
+int64_t mo_drop_clean(uint32_t key, uint64_t first, uint64_t n);
 int64_t mo_protect(uint32_t key, uint64_t first, uint64_t n);
 /* Pages [first, first + n) (n <= 64) dirty: bit i in *mask. */
 int64_t mo_dirty(uint32_t key, uint64_t first, uint64_t n, uint64_t *mask);

@@ -89,6 +89,14 @@ int64_t mo_invalidate(uint32_t key, uint64_t first, uint64_t n)
 	return mo_call(PAGER_MO_INVALIDATE, key, first, n, &m);
 }
 
+int64_t mo_drop_clean(uint32_t key, uint64_t first, uint64_t n)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_MO_INVALIDATE, 0, 0),
+			     .w = { key, first, n, MO_INVAL_CLEAN } };
+
+	return pager_call(&m);
+}
+
 int64_t mo_protect(uint32_t key, uint64_t first, uint64_t n)
 {
 	struct ipc_msg m;

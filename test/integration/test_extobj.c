@@ -8,7 +8,8 @@
  *   writeback   msync(MS_SYNC) sends write-back requests carrying exactly
  *               the dirty pages (runs {2}, {5, 6}) and a SYNC; the dirty
  *               query sees them before and none after; the data reached
- *               the server (read back after an invalidate).
+ *               the server (read back after an invalidate); munmap of the
+ *               last mapping writes back its stores.
  *   invalidate  an invalidated page faults to the server again (a fill
  *               more) and the store not written back is gone; an
  *               out-of-range invalidate is refused.
@@ -119,6 +120,14 @@ static void writeback(void)
 	CHECK_EQ(W(p, 5, 0), 0xbeef);
 	CHECK_EQ(W(p, 6, 9), 0xf00d);
 	CHECK_EQ(W(p, 6, 0), PATTERN(6));
+	/* munmap of the last mapping: its stores go to the server. */
+	W(p, 9, 0) = 0x99;
+	CHECK_EQ(munmap((void *)p, OBJ_PAGES * PS), 0);
+	for (long n = 0; b->nwb < 3 && n < 20000000; n++)
+		sys_yield();
+	CHECK_EQ(b->nwb, 3);
+	CHECK_EQ(b->wb[2].index, 9);
+	CHECK_EQ(b->wb[2].count, 1);
 }
 
 static void invalidate(void)

@@ -303,9 +303,9 @@ struct pager_obj_map {
  *                      w1 its result (as OBJ_DONE)    (MO_WAIT_* below); the call waits
  *                                                     until one is queued; -ERR_INVAL for
  *                                                     a bad token (nothing handed out)
- *  PAGER_MO_INVALIDATE w0 key, w1 first page, w2 n    w0 0: the pages leave every mapping
- *                                                     and the object (dirty ones too); the
- *                                                     next access faults to the server
+ *  PAGER_MO_INVALIDATE w0 key, w1 first page, w2 n,   w0 0: the pages leave every mapping
+ *                      w3 MO_INVAL_CLEAN: only clean  and the object (dirty ones too); the
+ *                      pages (the rest stay)          next access faults to the server
  *  PAGER_MO_PROTECT    w0 key, w1 first page, w2 n    w0 0: write-protected everywhere; the
  *                                                     first store to each sends one
  *                                                     BACKING_WRITTEN (write watch)
@@ -329,6 +329,7 @@ struct pager_obj_map {
 #define MO_REQS_MAX		128	/* requests queued or unanswered per server */
 #define MO_TIMEOUT_DEFAULT_MS	2000
 #define MO_TIMEOUT_MAX_MS	60000
+#define MO_INVAL_CLEAN		1	/* PAGER_MO_INVALIDATE w3 */
 /* PAGER_MO_WAIT's request words (w0 = 1). */
 #define MO_WAIT_OP(w1)		((uint32_t)(w1))		/* BACKING_* */
 #define MO_WAIT_KEY(w1)		((uint32_t)((w1) >> 32))
