@@ -101,10 +101,13 @@
  *                                                      has run (deferred until then)
  *  PAGER_ALARM         w0 seconds (0 cancels)          w0 seconds left of the old one
  *
- * The backing-store protocol (file server only; pager/backing.c,
- * docs/page-cache.md). The pager never waits on the server: it queues
- * requests (struct pager_backing_req) and notifies the notification that
- * PAGER_FS_REGISTER gave; the server fetches them and answers each.
+ * The backing-store protocol (pager/backing.c, docs/page-cache.md,
+ * docs/external-pagers.md): one protocol for every server of memory
+ * objects, the file server (PAGER_FS_REGISTER) and external pagers
+ * (PAGER_MO_SERVE, below) alike; state is per server. The pager never
+ * waits on a server: it queues requests (struct pager_backing_req) and
+ * notifies the notification the server was given (or answers its parked
+ * PAGER_MO_WAIT); the server fetches them and answers each.
  *  PAGER_OBJ_MAP       payload struct pager_obj_map:   w0 address in the client,
  *                      map a file into a client's      w1 1 if the pager made a new
  *                      space (after the server checked object for the key (the
@@ -127,7 +130,9 @@
  *                      PAGES pages)
  *  PAGER_OBJ_FLUSH     w0 key: queue the write-back    w0 pages queued (0: none
  *                      of every dirty page (fsync)     dirty, or no object)
- * Every PAGER_OBJ_* from another process: -ERR_PERM. Each PAGER_OBJ_MAP
+ * Every PAGER_OBJ_* from a process that serves nothing: -ERR_PERM; MAP
+ * and PEEK from an external pager too; keys are per server (one server
+ * never names another's objects, nor answers its tokens). Each PAGER_OBJ_MAP
  * reply with w1 = 1 pairs with exactly one later BACKING_RELEASE for the
  * key (holds are counted). An extending write sends PAGER_OBJ_SIZE before
  * it writes peeked pages.
@@ -247,6 +252,9 @@ enum pager_label {
  * BACKING_SYNC: make everything written back for key durable (flush), then
  * answer. BACKING_RELEASE: the pager dropped its object for key (no
  * answer expected; the server may free an unlinked inode).
+ * BACKING_WRITTEN (external pagers): the first store to page `index` of
+ * key since PAGER_MO_PROTECT watched it (no answer expected; count 0).
+ * A timed-out request's token names nothing: its answer is -ERR_INVAL.
  */
 #define BACKING_FILL		1
 #define BACKING_WRITEBACK	2
