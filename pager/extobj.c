@@ -11,10 +11,12 @@
  * timeout.
  */
 #include <stdlib.h>
+#include <string.h>
 #include "abi/pager.h"
 #include "backing.h"
 #include "libsys.h"
 #include "mmap.h"
+#include "page.h"
 #include "pager.h"
 #include "proc.h"
 
@@ -152,6 +154,61 @@ static int64_t mo_protect(struct file_obj *fo, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
+/* The frame of the server's private anonymous page at va, if it may be
+ * moved (its own, not shared with a fork, not the zero page), or
+ * PAGEMAP_NONE; its VMA in *vp. */
+static uint64_t own_frame(struct proc *p, uint64_t va, struct vma **vp)
+{
+	struct vma *v = vma_find(&p->vmas, va);
+	uint64_t idx, pfn;
+
+	if (!v || (v->flags & (VMA_FILE | VMA_SHARED | VMA_WINDOW | VMA_IPCBUF | VMA_IMAGE)) ||
+	    strcmp(v->obj->ops->kind, "anon") || v->obj->refs != 1)
+		return PAGEMAP_NONE;
+	idx = vma_index(v, va);
+	pfn = pagemap_get(&v->obj->pages, idx);
+	if (pfn == PAGEMAP_NONE || page_refcount(pfn) != 1 ||
+	    !pagemap_path_private(&v->obj->pages, idx))
+		return PAGEMAP_NONE;
+	*vp = v;
+	return pfn;
+}
+
+/*
+ * PAGER_MO_SUPPLY: the server's own pages [w3, w3 + w2 pages) move into
+ * the object at pages [w1, w1 + w2): no copy. All or nothing: every
+ * source must be a present private anonymous page of the server's own,
+ * every target absent and not being filled. The server's pages read as
+ * zeros afterwards (a fresh page at the next touch).
+ */
+static int64_t mo_supply(struct bsrv *s, struct file_obj *fo, struct ipc_msg *m)
+{
+	uint64_t first = m->w[1], n = m->w[2], src = m->w[3];
+	struct proc *p = s->proc;
+	struct vma *v;
+
+	if ((src & (PAGE_SIZE - 1)) || src >= USER_TOP || n > (USER_TOP - src) >> PAGE_SHIFT)
+		return -ERR_INVAL;
+	for (uint64_t k = 0; k < n; k++) {
+		struct fpage *fp = fpage_find(fo, first + k);
+		if (pagemap_get(&fo->obj.pages, first + k) != PAGEMAP_NONE || (fp && (fp->flags & FP_BUSY)))
+			return -ERR_EXIST;
+		if (own_frame(p, src + (k << PAGE_SHIFT), &v) == PAGEMAP_NONE)
+			return -ERR_FAULT;
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t va = src + (k << PAGE_SHIFT), pfn = own_frame(p, va, &v);
+		page_ref(pfn);	/* ours now: the object takes this reference */
+		pagemap_set(&v->obj->pages, vma_index(v, va), PAGEMAP_NONE);
+		sys_unmap(p->task, va, 1);	/* and every mapping derived from it */
+		if (pagemap_set(&fo->obj.pages, first + k, pfn) < 0) {
+			page_unref(pfn);
+			return -ERR_NOMEM;	/* those before moved */
+		}
+	}
+	return 0;
+}
+
 static int64_t mo_dirty(struct file_obj *fo, struct ipc_msg *m)
 {
 	uint64_t mask = 0;
@@ -204,6 +261,10 @@ bool extobj_request(struct proc *p, struct ipc_msg *m, int64_t *r, uint64_t *out
 	case PAGER_MO_PROTECT:
 		if ((fo = own_range(s, m, 0, r)))
 			*r = mo_protect(fo, m->w[1], m->w[1] + m->w[2]);
+		break;
+	case PAGER_MO_SUPPLY:
+		if ((fo = own_range(s, m, BACKING_FILL_MAX, r)))
+			*r = mo_supply(s, fo, m);
 		break;
 	case PAGER_MO_DIRTY:
 		if ((fo = own_range(s, m, 64, r)))

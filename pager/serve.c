@@ -220,6 +220,7 @@ again:
 	case PAGER_MO_PROTECT:
 	case PAGER_MO_DIRTY:
 	case PAGER_MO_CLOSE:
+	case PAGER_MO_SUPPLY:
 		if (extobj_request(p, m, &r, &out_len))
 			return false;	/* a parked PAGER_MO_WAIT: answered with a request */
 		break;

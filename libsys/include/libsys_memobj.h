@@ -40,6 +40,10 @@ int64_t mo_drop_clean(uint32_t key, uint64_t first, uint64_t n);
 int64_t mo_protect(uint32_t key, uint64_t first, uint64_t n);
 /* Pages [first, first + n) (n <= 64) dirty: bit i in *mask. */
 int64_t mo_dirty(uint32_t key, uint64_t first, uint64_t n, uint64_t *mask);
+/* Move n (<= BACKING_FILL_MAX) of our own private anonymous pages at src
+ * (page-aligned) into the object at page first: no copy; ours read as
+ * zeros after. */
+int64_t mo_supply(uint32_t key, uint64_t first, uint64_t n, const void *src);
 /* Queue the write-back of every dirty page now. */
 int64_t mo_flush(uint32_t key);
 int64_t mo_set_size(uint32_t key, uint64_t size);

@@ -114,6 +114,14 @@ int64_t mo_dirty(uint32_t key, uint64_t first, uint64_t n, uint64_t *mask)
 	return r;
 }
 
+int64_t mo_supply(uint32_t key, uint64_t first, uint64_t n, const void *src)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_MO_SUPPLY, 0, 0),
+			     .w = { key, first, n, (uint64_t)src } };
+
+	return pager_call(&m);
+}
+
 int64_t mo_flush(uint32_t key)
 {
 	struct ipc_msg m;

@@ -18,7 +18,7 @@
 #define CTRL_PAGES	256
 #define PATTERN(i)	(0x5eed0000u + (uint32_t)(i))
 
-enum { CMD_NOOP, CMD_INVAL, CMD_PROTECT, CMD_DIRTY, CMD_CLOSE };
+enum { CMD_NOOP, CMD_INVAL, CMD_PROTECT, CMD_DIRTY, CMD_CLOSE, CMD_SUPPLY, CMD_SUPPLY_BAD };
 enum { SRV_GOOD, SRV_CRASH, SRV_HANG, SRV_GARBAGE, SRV_HOLD, SRV_BENCH };
 
 struct box {
@@ -85,6 +85,36 @@ static void run_cmd(struct box *b)
 	case CMD_CLOSE:
 		b->cmd_r = mo_close((uint32_t)b->key);
 		break;
+	case CMD_SUPPLY: {	/* our own pages, written here, moved in */
+		volatile uint32_t *buf = mmap(NULL, 2 * PS, RW, ANON_PRIV, -1, 0);
+		if (buf == MAP_FAILED) {
+			b->cmd_r = -ERR_NOMEM;
+			break;
+		}
+		for (uint64_t k = 0; k < 2; k++) {
+			buf[k * PS / 4] = 0xabc0u + (uint32_t)k;
+			buf[k * PS / 4 + 1000] = 7;
+		}
+		b->cmd_r = mo_supply((uint32_t)b->key, b->cmd_a, 2, (const void *)buf);
+		b->cmd_mask = buf[0] | buf[PS / 4 + 1000];	/* moved: zeros now */
+		break;
+	}
+	case CMD_SUPPLY_BAD: {
+		volatile uint32_t *sh = mmap(NULL, PS, RW, ANON_SHARED, -1, 0), *pr = mmap(NULL, 2 * PS, RW, ANON_PRIV, -1, 0);
+		uint64_t n = 0;
+		sh[0] = 1;
+		pr[0] = 1;	/* page 1 of pr never touched */
+		n += mo_supply((uint32_t)b->key, b->cmd_a, 1, (const void *)sh) == -ERR_FAULT;
+		n += mo_supply((uint32_t)b->key, b->cmd_a, 2, (const void *)pr) == -ERR_FAULT;
+		n += mo_supply((uint32_t)b->key, b->cmd_a, 1, (const void *)(pr + 1)) == -ERR_INVAL;
+		n += mo_supply((uint32_t)b->key, b->cmd_a, 1, (const void *)0x10000000ul) == -ERR_FAULT;
+		n += mo_supply((uint32_t)b->key, OBJ_PAGES, 1, (const void *)pr) == -ERR_INVAL;
+		n += mo_supply((uint32_t)b->key, 0, 17, (const void *)pr) == -ERR_INVAL;
+		n += mo_supply((uint32_t)b->key, 0, 1, (const void *)pr) == -ERR_EXIST;	/* resident */
+		n += pr[0] == 1;	/* nothing moved */
+		b->cmd_r = (int64_t)n;
+		break;
+	}
 	default:
 		b->cmd_r = 0;
 	}

@@ -16,6 +16,10 @@
  *   protect     after a write-protect the first store (to a resident and
  *               to a missing page) sends one BACKING_WRITTEN, a second
  *               store and reads send none.
+ *   supply      the server moves two of its own pages into the object
+ *               (no fill, no copy: its pages read zero after); sources
+ *               that are not its private pages, targets resident or out
+ *               of range are refused and move nothing.
  *   release     the server's close and the last unmap free the object:
  *               BACKING_RELEASE, and its name maps no more.
  * Every mode ends with after_attack: the checker passes, init works.
@@ -177,6 +181,25 @@ static void protect(void)
 	CHECK_EQ(W(p, 1, 0), 3);
 }
 
+static void supply(void)
+{
+	volatile uint32_t *p = map_obj(b, MAP_SHARED);
+	volatile char *ctrl = map_ctrl(b);
+	uint64_t fills;
+
+	CHECK_EQ(W(p, 0, 0), PATTERN(0));
+	CHECK_EQ(ctl(b, ctrl, CMD_SUPPLY_BAD, 20, 0), 8);
+	CHECK_EQ(ctl(b, ctrl, CMD_SUPPLY, 24, 2), 0);
+	CHECK_EQ(b->cmd_mask, 0);	/* the server's pages left it */
+	fills = b->fills;
+	CHECK_EQ(W(p, 24, 0), 0xabc0);
+	CHECK_EQ(W(p, 25, 0), 0xabc1);
+	CHECK_EQ(W(p, 25, 1000), 7);
+	CHECK_EQ(b->fills, fills);	/* supplied: no fill asked */
+	CHECK_EQ(ctl(b, ctrl, CMD_SUPPLY, 24, 2), -ERR_EXIST);
+	CHECK_EQ(W(p, 23, 0), PATTERN(23));	/* its neighbour: a fill as ever */
+}
+
 static void release(void)
 {
 	volatile uint32_t *p = map_obj(b, MAP_SHARED);
@@ -221,6 +244,8 @@ int main(int argc, char **argv)
 		fn = protect;
 	else if (!strcmp(mode, "release"))
 		fn = release;
+	else if (!strcmp(mode, "supply"))
+		fn = supply;
 	else
 		CHECK(!"a known mode");
 	if (fn) {

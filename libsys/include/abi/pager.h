@@ -192,6 +192,7 @@ enum pager_label {
 	PAGER_MO_PROTECT,
 	PAGER_MO_DIRTY,
 	PAGER_MO_CLOSE,
+	PAGER_MO_SUPPLY,
 	PAGER_LABEL_COUNT
 };
 
@@ -322,6 +323,12 @@ struct pager_obj_map {
  *  PAGER_MO_CLOSE      w0 key                         w0 0: the server's hold goes; the
  *                                                     object ends with its last mapping
  *                                                     (then BACKING_RELEASE)
+ *  PAGER_MO_SUPPLY     w0 key, w1 first page, w2 n    w0 0: the server's own private
+ *                      (<= BACKING_FILL_MAX), w3 its  anonymous pages at w3 move into the
+ *                      page-aligned address           object (no copy; they read as zeros
+ *                                                     after); -ERR_EXIST if a target is
+ *                                                     there or being filled, -ERR_FAULT if
+ *                                                     a source is not its own page
  * An external server also uses PAGER_OBJ_FETCH, PAGER_OBJ_DONE,
  * PAGER_OBJ_SIZE (within its page quota) and PAGER_OBJ_FLUSH on its own
  * keys; PAGER_OBJ_MAP and PAGER_OBJ_PEEK stay the file server's. A fill
