@@ -139,8 +139,38 @@ static bool has_room(const struct bsrv *s)
 
 /* ---- suspended faults ---- */
 
+/* A read fault's fill brought more pages than its reply maps (the
+ * frames of a fill are seldom consecutive, so fault-around stops): map
+ * the rest into q now, with the rights a read gets, rather than have it
+ * fault for each. */
+static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc_msg *m)
+{
+	uint64_t lo = m->w[1], hi = lo + PAGE_SIZE, label = ipc_label(m->info);
+	struct file_obj *fo = b->fo;
+	struct vma *v;
+	uint32_t rights;
+
+	if (q->wait_access == FAULT_WRITE || b->r.count < 2 ||
+	    (label != FAULT_REPLY_MAP && label != FAULT_REPLY_MAP_RUN) ||
+	    !(v = vma_find(&q->vmas, q->wait_va)) || !(v->flags & VMA_FILE) || file_of(v->obj) != fo ||
+	    !(rights = v->prot & (MAP_R | MAP_X)))
+		return;
+	if (label == FAULT_REPLY_MAP_RUN)
+		hi = lo + (m->w[3] << PAGE_SHIFT);
+	for (uint32_t k = 0; k < b->r.count; k++) {
+		uint64_t idx = b->r.index + k, va;
+		if (idx < v->obj_index || idx - v->obj_index >= vma_pages(v))
+			continue;
+		va = v->node.start + ((idx - v->obj_index) << PAGE_SHIFT);
+		if ((va >= lo && va < hi) || pagemap_get(&fo->obj.pages, idx) != b->pfn[k] ||
+		    (v->obj != &fo->obj && pagemap_get(&v->obj->pages, idx) != PAGEMAP_NONE))
+			continue;	/* mapped already, dropped, or a private copy */
+		sys_map(q->task, (uint64_t)page_va(b->pfn[k]), va, rights);
+	}
+}
+
 /* Answer q's suspended fault: with the mapping, or SIGBUS. */
-static void waiter_answer(struct proc *q, bool fail)
+static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 {
 	uint64_t h = q->wait_reply;
 	struct ipc_msg m;
@@ -157,17 +187,19 @@ static void waiter_answer(struct proc *q, bool fail)
 		return;
 	}
 	fault_reanswer(q, q->wait_va, q->wait_access, &m);
+	if (b)
+		fill_map_rest(q, b, &m);
 	ipc_reply(h, &m);
 	sys_handle_close(h);
 }
 
 /* Answer a chain of waiters (wait_next), after every object change. */
-static void waiters_answer(struct proc *chain, bool fail)
+static void waiters_answer(struct proc *chain, bool fail, const struct breq *b)
 {
 	while (chain) {
 		struct proc *q = chain;
 		chain = q->wait_next;
-		waiter_answer(q, fail);
+		waiter_answer(q, fail, b);
 	}
 }
 
@@ -351,7 +383,7 @@ static void done_fill(struct breq *b, int err)
 	file_maybe_free(fo);
 	/* A failed read ends its waiters (SIGBUS); otherwise each fault is
 	 * resolved again (a page dropped meanwhile makes it fault anew). */
-	waiters_answer(ready, err != 0);
+	waiters_answer(ready, err != 0, b);
 	if (refetch_armed) {	/* a signal frame waits for a fill: try them all */
 		refetch_armed = false;
 		signal_refetch();

@@ -121,10 +121,17 @@ static int hand_out(struct bsrv *s, struct pager_backing_req *out)
 			return 0;	/* the window is full: answers free it */
 		b->slot = (uint32_t)slot;
 		b->r.window = s->window_va + ((uint64_t)slot << PAGE_SHIFT);
-		for (k = 0; k < b->r.count; k++)
-			if (sys_map(s->proc->task, (uint64_t)page_va(b->pfn[k]),
-				    b->r.window + ((uint64_t)k << PAGE_SHIFT), rights) < 0)
+		for (k = 0; k < b->r.count;) {	/* runs of consecutive frames: one call each */
+			uint32_t n = 1;
+			while (k + n < b->r.count && b->pfn[k + n] == b->pfn[k] + n)
+				n++;
+			if ((n == 1 ? sys_map(s->proc->task, (uint64_t)page_va(b->pfn[k]),
+					      b->r.window + ((uint64_t)k << PAGE_SHIFT), rights) :
+				      sys_map_run(s->proc->task, (uint64_t)page_va(b->pfn[k]),
+						  b->r.window + ((uint64_t)k << PAGE_SHIFT), rights, n)) < 0)
 				break;
+			k += n;
+		}
 		if (k < b->r.count) {	/* the server's kernel quota: fail it */
 			sys_unmap(s->proc->task, b->r.window, b->r.count);
 			slots_free(s, b->slot, b->r.count);
