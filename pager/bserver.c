@@ -432,7 +432,8 @@ void backing_server_gone(struct bsrv *s)
 			servers[i] = NULL;
 	if (backing_fs == s)
 		backing_fs = NULL;
-	unpin(s);	/* its task may be gone: unmapping nothing is harmless */
+	s->proc = NULL;	/* its task is gone (or its handle closed): nothing to unmap */
+	unpin(s);
 	if (s->parked)
 		sys_handle_close(s->parked);
 	s->parked = 0;
