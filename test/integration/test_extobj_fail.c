@@ -15,7 +15,9 @@
  *            without serving (-ERR_PERM), serving twice, objects and
  *            pages past the quotas (-ERR_NOSPC), more servers than
  *            MO_SERVERS_MAX, another server answering a held fill or
- *            touching the first's object (refused), a wrong token.
+ *            touching the first's object (refused), a wrong token; the
+ *            client whose fill the server holds killed before the answer
+ *            (the answer still fills the page for the next client).
  * Every mode ends with after_attack: the checker passes, init works.
  */
 #include <unistd.h>
@@ -173,9 +175,15 @@ static void quota(pid_t s)
 	CHECK(b->held_token != 0);
 	st = run_child(intruder);
 	CHECK(IS_EXIT(st, 0));
+	/* A race with exit: the faulting client dies, then the answer comes. */
+	CHECK_EQ(kill(a, SIGKILL), 0);
+	CHECK_EQ(waitpid(a, &st, 0), a);
+	CHECK(IS_KILL(st));
 	b->flag[7] = 1;
+	a = client(3, 0);	/* the page the dead one waited for is there */
 	CHECK_EQ(waitpid(a, &st, 0), a);
 	CHECK(IS_EXIT(st, 0));
+	CHECK_EQ(b->fills, 1);
 	/* Servers past MO_SERVERS_MAX (the test's is one). */
 	b->flag[2] = 0;
 	for (; n <= MO_SERVERS_MAX; n++) {
