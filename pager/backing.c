@@ -565,7 +565,9 @@ void backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t in
 	/* An external server that lets its queue fill loses notices (it
 	 * can still ask PAGER_MO_DIRTY). */
 	if (!has_room(s) || !(b = breq_new())) {
-		pager_log("no room to tell pid %ld about object %u\n", (long)s->proc->pid, key);
+		if (!s->dropped++)
+			pager_log("pid %ld (%s) takes no more requests: notices about its objects are dropped\n",
+				  (long)s->proc->pid, s->proc->name);
 		return;
 	}
 	b->r = (struct pager_backing_req){ .op = op, .key = key, .index = index,

@@ -158,6 +158,7 @@ struct bsrv {
 	uint32_t next_key;		/* external: the key of its next object */
 	uint64_t pages;			/* external: the sum of its objects' sizes, pages */
 	uint64_t timeout;		/* rdtime ticks an answer may take (0: forever) */
+	uint64_t dropped;		/* notices dropped at the quota (logged once) */
 };
 /* The file server's (NULL: none registered, or it ended). */
 extern struct bsrv *backing_fs;

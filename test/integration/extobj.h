@@ -18,7 +18,7 @@
 #define CTRL_PAGES	256
 #define PATTERN(i)	(0x5eed0000u + (uint32_t)(i))
 
-enum { CMD_NOOP, CMD_INVAL, CMD_PROTECT, CMD_DIRTY, CMD_CLOSE, CMD_SUPPLY, CMD_SUPPLY_BAD };
+enum { CMD_NOOP, CMD_INVAL, CMD_PROTECT, CMD_DIRTY, CMD_CLOSE, CMD_SUPPLY, CMD_SUPPLY_BAD, CMD_STALL };
 enum { SRV_GOOD, SRV_CRASH, SRV_HANG, SRV_GARBAGE, SRV_HOLD, SRV_BENCH };
 
 struct box {
@@ -115,6 +115,12 @@ static void run_cmd(struct box *b)
 		b->cmd_r = (int64_t)n;
 		break;
 	}
+	case CMD_STALL:	/* fetch nothing until told: requests pile up */
+		b->flag[5] = 1;
+		for (long n = 0; !b->flag[6] && n < 100000000; n++)
+			sys_yield();
+		b->cmd_r = 0;
+		break;
 	default:
 		b->cmd_r = 0;
 	}

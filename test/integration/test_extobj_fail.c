@@ -18,6 +18,11 @@
  *            touching the first's object (refused), a wrong token; the
  *            client whose fill the server holds killed before the answer
  *            (the answer still fills the page for the next client).
+ *   flood    a server that fetches nothing while a client stores to 256
+ *            watched pages: the stores go on, at most MO_REQS_MAX requests
+ *            wait (the notices past it are dropped), a fault needing one
+ *            more fill is SIGBUS, the checker passes; once the server
+ *            fetches again it gets exactly the notices that fit.
  * Every mode ends with after_attack: the checker passes, init works.
  */
 #include <unistd.h>
@@ -148,6 +153,72 @@ static void not_a_server(void)
 	CHECK_EQ(mo_serve(MO_TIMEOUT_MAX_MS + 1, &ms), -ERR_INVAL);
 }
 
+/* flood: one client's stores to 256 watched pages while the server
+ * fetches nothing. */
+static void flood_writer(void)
+{
+	volatile uint32_t *p = (volatile uint32_t *)mo_map(b->srv_pid, (uint32_t)b->key, b->token, NULL,
+							  256 * PS, RW, MAP_SHARED, 0);
+	volatile char *ctrl = map_ctrl(b);
+
+	CHECK((int64_t)p > 0);
+	for (int i = 0; i < 256; i++)
+		CHECK_EQ(W(p, i, 0), PATTERN(i % OBJ_PAGES));
+	CHECK_EQ(ctl(b, ctrl, CMD_PROTECT, 0, 256), 0);
+	b->flag[0] = 1;
+	for (long n = 0; !b->flag[1] && n < 20000000; n++)
+		sys_yield();
+	for (int i = 0; i < 256; i++)
+		W(p, i, 1) = 1;	/* a notice each, as far as the quota goes */
+}
+
+static void flood_staller(void)
+{
+	ctl(b, map_ctrl(b), CMD_STALL, 0, 0);
+}
+
+static void flood_faulter(void)
+{
+	(void)map_ctrl(b)[250 * PS];	/* a fill past the quota: SIGBUS */
+}
+
+static void flood(pid_t s)
+{
+	int st = -1;
+	pid_t w, a, c;
+
+	fflush(stdout);
+	if ((w = fork()) == 0) {
+		flood_writer();
+		_exit(t_failures ? 1 : 0);
+	}
+	for (long n = 0; !b->flag[0] && n < 20000000; n++)
+		sys_yield();
+	if ((a = fork()) == 0) {
+		flood_staller();
+		_exit(0);
+	}
+	for (long n = 0; !b->flag[5] && n < 20000000; n++)
+		sys_yield();
+	b->flag[1] = 1;
+	CHECK_EQ(waitpid(w, &st, 0), w);
+	CHECK(IS_EXIT(st, 0));	/* stores never wait for the server */
+	if ((c = fork()) == 0) {
+		flood_faulter();
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(c, &st, 0), c);
+	CHECK(IS_BUS(st));
+	CHECK_EQ(pager_check(), 0);
+	b->flag[6] = 1;
+	CHECK_EQ(waitpid(a, &st, 0), a);
+	CHECK(IS_EXIT(st, 0));
+	ctl(b, map_ctrl(b), CMD_NOOP, 0, 0);	/* after every notice queued */
+	CHECK_EQ(b->written, MO_REQS_MAX - 1);	/* the stalled fill had one slot */
+	CHECK_EQ(kill(s, SIGKILL), 0);
+	CHECK_EQ(waitpid(s, &st, 0), s);
+}
+
 static int run_child(void (*fn)(void))
 {
 	pid_t c;
@@ -227,6 +298,10 @@ int main(int argc, char **argv)
 		garbage(server_start(b, SRV_GARBAGE));
 	else if (!strcmp(mode, "quota"))
 		quota(server_start(b, SRV_HOLD));
+	else if (!strcmp(mode, "flood")) {
+		b->obj_pages = 256;
+		flood(server_start(b, SRV_GOOD));
+	}
 	else
 		CHECK(!"a known mode");
 	after_attack(mode);
