@@ -100,7 +100,7 @@ static int64_t mo_map(struct proc *p, struct ipc_msg *m)
 	struct file_obj *fo = s && s->external && key ? file_lookup(s, (uint32_t)key) : NULL;
 	struct memobj *o;
 
-	if (!fo || !fo->secret || fo->secret != m->w[1])
+	if (!fo || !fo->held || fo->secret != m->w[1])	/* closed: no new mappings */
 		return -ERR_NOENT;
 	kind = flags & (PMAP_SHARED | PMAP_PRIVATE);
 	if ((off & PAGE_MASK) || !len || (flags & ~known) ||

@@ -212,6 +212,8 @@ static void release(void)
 	p = map_obj(b, MAP_SHARED);
 	CHECK_EQ(ctl(b, ctrl, CMD_CLOSE, 0, 0), 0);
 	CHECK_EQ(W(p, 0, 0), PATTERN(0));	/* still mapped: still there */
+	CHECK_EQ(mo_map(b->srv_pid, (uint32_t)b->key, b->token, NULL, PS, PROT_READ, MAP_SHARED, 0),
+		 -ERR_NOENT);	/* closed: mapped by those who have it, by nobody new */
 	CHECK_EQ(b->releases, 0);
 	CHECK_EQ(munmap((void *)p, OBJ_PAGES * PS), 0);
 	ctl(b, ctrl, CMD_NOOP, 0, 0);
