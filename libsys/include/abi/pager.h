@@ -321,9 +321,8 @@ struct pager_obj_map {
  *  PAGER_MO_DIRTY      w0 key, w1 first page, w2 n    w0 0, w1 bit i: page w1 + i is dirty
  *                      (<= 64)                        (stored to since its last write-back)
  *  PAGER_MO_CLOSE      w0 key                         w0 0: the server's hold goes (no new
- *                                                     mappings); the
- *                                                     object ends with its last mapping
- *                                                     (then BACKING_RELEASE)
+ *                                                     mappings); the object ends with its
+ *                                                     last mapping (then BACKING_RELEASE)
  *  PAGER_MO_SUPPLY     w0 key, w1 first page, w2 n    w0 0: the server's own private
  *                      (<= BACKING_FILL_MAX), w3 its  anonymous pages at w3 move into the
  *                      page-aligned address           object (no copy; they read as zeros
