@@ -1,15 +1,18 @@
 /*
- * The backing-store protocol, the pager's side (abi/pager.h, PAGER_OBJ_*;
- * docs/page-cache.md): the queue of requests for the file server, its
- * window, the faults suspended on fills, and the server's PAGER_OBJ_MAP /
- * FETCH / DONE / SIZE / PEEK calls.
+ * The backing-store protocol, the pager's side (abi/pager.h, PAGER_OBJ_*,
+ * PAGER_MO_WAIT; docs/page-cache.md, docs/external-pagers.md): per server
+ * (struct bsrv: the file server and every external pager alike) the queue
+ * of requests; the faults suspended on fills; completions; write-back,
+ * sync and notices; background write-back. The servers' side (their
+ * calls, windows, tokens, lifecycle, timeouts) is bserver.c.
  *
- * The pager never waits on the server (BRIEF invariant 9): a request is
- * queued and the server's notification signalled; the server fetches
- * requests (PAGER_OBJ_FETCH), which maps their frames into its window, and
- * answers each (PAGER_OBJ_DONE). A fault on a missing page saves its reply
- * (SYS_REPLY_SAVE) on the page's record; the fill's DONE answers every
- * fault waiting on the page, so two faults on one page cost one read.
+ * The pager never waits on a server (BRIEF invariant 9): a request is
+ * queued and the server told (its notification, or the answer to its
+ * parked PAGER_MO_WAIT); the server fetches requests, which maps their
+ * frames into its window, and answers each. A fault on a missing page
+ * saves its reply (SYS_REPLY_SAVE) on the page's record; the fill's
+ * answer answers every fault waiting on the page, so two faults on one
+ * page cost one read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,114 +20,157 @@
 #include "abi/fault.h"
 #include "abi/pager.h"
 #include "backing.h"
+#include "breq.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
 #include "pager.h"
 #include "policy.h"
+#include "ptimer.h"
 
 #define PAGE_MASK (PAGE_SIZE - 1)
-#define MAX_FILE_BYTES ((uint64_t)PAGEMAP_MAX_INDEX << PAGE_SHIFT)
 
-/* One request for the server, from queueing to its DONE. */
-struct breq {
-	struct breq *next;		/* the queue */
-	struct pager_backing_req r;
-	struct file_obj *fo;		/* NULL for RELEASE */
-	uint32_t slot;			/* first window page (FILL, WRITEBACK) */
-	int err;			/* SYNC: a write-back error to report */
-	uint64_t pfn[BACKING_FILL_MAX];	/* FILL, WRITEBACK: the frames */
-	struct fpage *pg[BACKING_FILL_MAX];	/* FILL: the busy pages */
-	struct sync_link *syncs;	/* SYNC: the msyncs waiting */
-};
-
-struct proc *backing_server;
-uint32_t backing_gen;
-static uint64_t window_va;
-static uint64_t slot_bits[(BACKING_REQ_PAGES + 63) / 64];
-static struct breq *queue_head, *queue_tail;
-
-/* Fetched requests by token: slot in the low TOKEN_BITS bits, a
- * generation above, so a stale or forged token names nothing. */
-#define TOKEN_BITS	10
-#define INFLIGHT_MAX	(1u << TOKEN_BITS)
-static struct breq *inflight[INFLIGHT_MAX];
-static uint32_t inflight_gen[INFLIGHT_MAX];
-static uint32_t inflight_cursor;
-
-/* Pages PAGER_OBJ_PEEK mapped for the server, until its next call. */
-static struct { uint64_t pfn, va; } pins[64];
-static unsigned npins;
+/* A signal frame waits for a fill (backing_fetch): each fill's end makes
+ * signal.c look (signal_refetch walks every process: not for nothing). */
+static bool refetch_armed;
 
 
-static void enqueue(struct breq *b)
+/* Requests are recycled: a fault should not pay malloc and clearing
+ * ~400 bytes byte by byte (picolibc's memset). The arrays need no
+ * clearing: count says what is valid. */
+#define BREQ_CACHE	64
+static struct breq *breq_cache;
+static unsigned breq_cached;
+
+static struct breq *breq_new(void)
 {
-	bool was_empty = !queue_head;
+	struct breq *b = breq_cache;
 
+	if (b) {
+		breq_cache = b->next;
+		breq_cached--;
+	} else if (!(b = malloc(sizeof(*b)))) {
+		return NULL;
+	}
 	b->next = NULL;
-	if (queue_tail)
-		queue_tail->next = b;
-	else
-		queue_head = b;
-	queue_tail = b;
-	if (was_empty)
-		fsconn_kick();
-}
-
-static struct breq *dequeue(void)
-{
-	struct breq *b = queue_head;
-
-	if (b && !(queue_head = b->next))
-		queue_tail = NULL;
+	b->r = (struct pager_backing_req){ 0 };
+	b->srv = NULL;
+	b->fo = NULL;
+	b->slot = 0;
+	b->err = 0;
+	b->since = 0;
+	b->fetched = false;
+	b->onext = b->oprev = NULL;
+	b->syncs = NULL;
 	return b;
 }
 
-/* n consecutive free window pages: the first, or -1. Whole words in
- * use are skipped, so a full window costs 7 steps. */
-static int64_t slots_take(uint32_t n)
+void breq_put(struct breq *b)
 {
-	uint32_t run = 0;
-
-	for (uint32_t i = 0; i < BACKING_REQ_PAGES; i++) {
-		if (!(i % 64) && slot_bits[i / 64] == ~0ul) {
-			run = 0;
-			i += 63;
-			continue;
-		}
-		if ((slot_bits[i / 64] >> (i % 64)) & 1) {
-			run = 0;
-			continue;
-		}
-		if (++run == n) {
-			for (uint32_t j = i + 1 - n; j <= i; j++)
-				slot_bits[j / 64] |= 1ul << (j % 64);
-			return (int64_t)(i + 1 - n);
-		}
+	if (breq_cached >= BREQ_CACHE) {
+		free(b);
+		return;
 	}
-	return -1;
+	b->next = breq_cache;
+	breq_cache = b;
+	breq_cached++;
 }
 
-static void slots_free(uint32_t first, uint32_t n)
+void backing_kick(struct bsrv *s)
 {
-	for (uint32_t j = first; j < first + n; j++)
-		slot_bits[j / 64] &= ~(1ul << (j % 64));
-}
-
-static void unpin(void)
-{
-	for (unsigned i = 0; i < npins; i++) {
-		if (backing_server)
-			sys_unmap(backing_server->task, pins[i].va, 1);
-		page_unref(pins[i].pfn);
+	if (s->parked) {
+		bserver_deliver(s);
+		return;
 	}
-	npins = 0;
+	if (s->external)
+		sys_notify(s->notif);
+	else
+		fsconn_kick();
 }
+
+/* Queue b for s; tell s unless `quiet` (the caller tells it later). */
+static void enqueue_q(struct bsrv *s, struct breq *b, bool quiet)
+{
+	bool was_empty = !s->queue_head;
+
+	b->next = NULL;
+	b->srv = s;
+	b->since = rd_time();
+	if (s->queue_tail)
+		s->queue_tail->next = b;
+	else
+		s->queue_head = b;
+	s->queue_tail = b;
+	s->nreqs++;
+	if (b->fo) {	/* answers expected: the timeout watches it */
+		b->oprev = s->newest;
+		if (s->newest)
+			s->newest->onext = b;
+		else
+			s->oldest = b;
+		s->newest = b;
+		if (s->timeout && s->oldest == b)
+			ptimer_arm();
+	}
+	if (!quiet && (was_empty || s->parked))
+		backing_kick(s);
+}
+
+static void enqueue(struct bsrv *s, struct breq *b)
+{
+	enqueue_q(s, b, false);
+}
+
+struct breq *breq_dequeue(struct bsrv *s)
+{
+	struct breq *b = s->queue_head;
+
+	if (b && !(s->queue_head = b->next))
+		s->queue_tail = NULL;
+	return b;
+}
+
+/* May s take one more request? The file server always may. */
+static bool has_room(const struct bsrv *s)
+{
+	return !s->external || s->nreqs < MO_REQS_MAX;
+}
+
 
 /* ---- suspended faults ---- */
 
+/* A read fault's fill brought more pages than its reply maps (the
+ * frames of a fill are seldom consecutive, so fault-around stops): map
+ * the rest into q now, with the rights a read gets, rather than have it
+ * fault for each. */
+static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc_msg *m)
+{
+	uint64_t lo = m->w[1], hi = lo + PAGE_SIZE, label = ipc_label(m->info);
+	struct file_obj *fo = b->fo;
+	struct vma *v;
+	uint32_t rights;
+
+	if (q->wait_access == FAULT_WRITE || b->r.count < 2 ||
+	    (label != FAULT_REPLY_MAP && label != FAULT_REPLY_MAP_RUN) ||
+	    !(v = vma_find(&q->vmas, q->wait_va)) || !(v->flags & VMA_FILE) || file_of(v->obj) != fo ||
+	    !(rights = v->prot & (MAP_R | MAP_X)))
+		return;
+	if (label == FAULT_REPLY_MAP_RUN)
+		hi = lo + (m->w[3] << PAGE_SHIFT);
+	for (uint32_t k = 0; k < b->r.count; k++) {
+		uint64_t idx = b->r.index + k, va;
+		if (idx < v->obj_index || idx - v->obj_index >= vma_pages(v))
+			continue;
+		va = v->node.start + ((idx - v->obj_index) << PAGE_SHIFT);
+		if ((va >= lo && va < hi) || pagemap_get(&fo->obj.pages, idx) != b->pfn[k] ||
+		    (v->obj != &fo->obj && pagemap_get(&v->obj->pages, idx) != PAGEMAP_NONE))
+			continue;	/* mapped already, dropped, or a private copy */
+		sys_map(q->task, (uint64_t)page_va(b->pfn[k]), va, rights);
+	}
+}
+
 /* Answer q's suspended fault: with the mapping, or SIGBUS. */
-static void waiter_answer(struct proc *q, bool fail)
+static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 {
 	uint64_t h = q->wait_reply;
 	struct ipc_msg m;
@@ -133,7 +179,7 @@ static void waiter_answer(struct proc *q, bool fail)
 	q->wait_page = NULL;
 	q->wait_next = NULL;
 	if (fail) {
-		pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: the file could not be read\n",
+		pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: the page could not be read\n",
 			  (long)q->pid, q->name, q->wait_access == FAULT_WRITE ? "write" : "read",
 			  (void *)q->wait_va);
 		proc_end(q, PAGER_SIGBUS);
@@ -141,22 +187,26 @@ static void waiter_answer(struct proc *q, bool fail)
 		return;
 	}
 	fault_reanswer(q, q->wait_va, q->wait_access, &m);
+	if (b)
+		fill_map_rest(q, b, &m);
 	ipc_reply(h, &m);
 	sys_handle_close(h);
 }
 
 /* Answer a chain of waiters (wait_next), after every object change. */
-static void waiters_answer(struct proc *chain, bool fail)
+static void waiters_answer(struct proc *chain, bool fail, const struct breq *b)
 {
 	while (chain) {
 		struct proc *q = chain;
 		chain = q->wait_next;
-		waiter_answer(q, fail);
+		waiter_answer(q, fail, b);
 	}
 }
 
 void backing_proc_ended(struct proc *p)
 {
+	struct bsrv *s;
+
 	if (p->wait_reply) {
 		struct fpage *fp = p->wait_page;
 		for (struct proc **pp = fp ? &fp->waiters : NULL; pp && *pp; pp = &(*pp)->wait_next)
@@ -169,23 +219,30 @@ void backing_proc_ended(struct proc *p)
 		p->wait_page = NULL;
 	}
 	msync_proc_ended(p);
+	/* An external pager: its clients' faults end in SIGBUS. (The file
+	 * server's end comes through fsconn_proc_ended.) */
+	if ((s = backing_server_of(p)) && s->external)
+		backing_server_gone(s);
 }
 
 /* Queue one fill of up to max pages from idx of fo (a fault in v), up to
- * the VMA's end, EOF, or a page already there. */
-static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t max)
+ * the VMA's end, EOF, or a page already there. quiet: the caller tells
+ * the server (after saving its fault's reply). */
+static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t max, bool quiet)
 {
 	uint64_t end = v->obj_index + vma_pages(v), n;
 	struct breq *b;
 	struct fpage *fp;
 
+	if (!has_room(fo->srv))
+		return -ERR_AGAIN;
 	if (end > file_pages(fo))
 		end = file_pages(fo);
 	if (max > end - idx)
 		max = end - idx;
 	if (max > BACKING_FILL_MAX)
 		max = BACKING_FILL_MAX;
-	if (!max || !(b = calloc(1, sizeof(*b))))
+	if (!max || !(b = breq_new()))
 		return -ERR_NOMEM;
 	/* Zeroed, though the server writes every byte of a fill: a freed
 	 * frame's old contents (some ended process's) are nobody's to see. */
@@ -207,7 +264,7 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 		b->pfn[n] = (uint64_t)pfn;
 	}
 	if (!n) {
-		free(b);
+		breq_put(b);
 		return -ERR_NOMEM;
 	}
 	/* Ascending frames for ascending pages (the allocator hands them
@@ -224,7 +281,7 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 	b->fo = fo;
 	b->r = (struct pager_backing_req){ .op = BACKING_FILL, .key = fo->key, .index = idx,
 					   .count = (uint32_t)n, .bytes = fo->size };
-	enqueue(b);
+	enqueue_q(fo->srv, b, quiet);
 	return 0;
 }
 
@@ -242,21 +299,22 @@ static bool fill_wanted(struct file_obj *fo, struct vma *v, uint64_t i)
 
 /* Queue fills for want pages from idx, in requests of BACKING_FILL_MAX
  * pages; past the first, best effort, each from a page not there yet. */
-static int fill_range(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t want)
+static int fill_range(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t want,
+		      bool quiet)
 {
-	int err = fill_chunk(fo, v, idx, want);
+	int err = fill_chunk(fo, v, idx, want, quiet);
 
 	for (uint64_t k = BACKING_FILL_MAX; err == 0 && k < want; k += BACKING_FILL_MAX)
-		if (!fill_wanted(fo, v, idx + k) || fill_chunk(fo, v, idx + k, want - k) < 0)
+		if (!fill_wanted(fo, v, idx + k) || fill_chunk(fo, v, idx + k, want - k, quiet) < 0)
 			break;
 	return err;
 }
 
 /* The fills for a fault at idx of fo in v: read-around as v's policy
  * says (policy.h). */
-static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx)
+static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool quiet)
 {
-	return fill_range(fo, v, idx, backing_policy_for(v)->fill_pages(v, idx));
+	return fill_range(fo, v, idx, backing_policy_for(v)->fill_pages(v, idx), quiet);
 }
 
 /* A fault at idx waits for a page being read: the policy may queue the
@@ -268,7 +326,7 @@ static void fill_ahead(struct file_obj *fo, struct vma *v, uint64_t idx)
 	uint64_t from = 0, n;
 
 	if (pol->ahead && (n = pol->ahead(v, idx, &from)) && fill_wanted(fo, v, from))
-		fill_range(fo, v, from, n);
+		fill_range(fo, v, from, n, false);
 }
 
 int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
@@ -277,11 +335,14 @@ int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 	uint64_t idx = vma_index(v, page);
 	struct fpage *fp = fpage_find(fo, idx);
 
-	if (fp && (fp->flags & FP_BUSY))
+	if (fp && (fp->flags & FP_BUSY)) {
+		refetch_armed = true;
 		return 1;
-	if (!backing_server || fo->gen != backing_gen || p == backing_server)
+	}
+	if (!fo->srv || p == fo->srv->proc)
 		return -ERR_IO;
-	return fill_start(fo, v, idx);
+	refetch_armed = true;
+	return fill_start(fo, v, idx, false);
 }
 
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
@@ -290,32 +351,39 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	struct file_obj *fo = file_of(v->obj);
 	uint64_t idx = vma_index(v, page);
 	struct fpage *fp = fpage_find(fo, idx);
+	bool started = false;
 	int64_t h;
 	int err;
 
 	if (!fp || !(fp->flags & FP_BUSY)) {
-		/* The server cannot wait on itself: its own fault on a
-		 * missing file page would never be answered. */
-		if (!backing_server || fo->gen != backing_gen || p == backing_server) {
-			pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: the file server is gone\n",
+		/* A server cannot wait on itself: its own fault on a
+		 * missing page of its object would never be answered. */
+		if (!fo->srv || p == fo->srv->proc) {
+			pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: %s\n",
 				  (long)p->pid, p->name, access == FAULT_WRITE ? "write" : "read",
-				  (void *)page);
+				  (void *)page, fo->srv ? "its own object's page is missing"
+							: "the object's server is gone");
 			proc_end(p, PAGER_SIGBUS);
 			return false;
 		}
-		if ((err = fill_start(fo, v, idx)) < 0) {
-			pager_log("pid %ld (%s) killed by SIGKILL: fault at %p: out of memory\n",
-				  (long)p->pid, p->name, (void *)page);
-			proc_end(p, PAGER_SIGKILL);
+		if ((err = fill_start(fo, v, idx, true)) < 0) {
+			bool busy = err == -ERR_AGAIN;
+			pager_log("pid %ld (%s) killed by %s: fault at %p: %s\n", (long)p->pid, p->name,
+				  busy ? "SIGBUS" : "SIGKILL", (void *)page,
+				  busy ? "its pager has too many requests" : "out of memory");
+			proc_end(p, busy ? PAGER_SIGBUS : PAGER_SIGKILL);
 			return false;
 		}
+		started = true;
 		fp = fpage_find(fo, idx);
-	} else if (backing_server && fo->gen == backing_gen && p != backing_server) {
+	} else if (fo->srv && p != fo->srv->proc) {
 		fill_ahead(fo, v, idx);
 	}
 	if ((h = sys_reply_save()) < 0) {
 		/* No reply object: the thread faults again and joins. */
 		m->info = ipc_info(FAULT_REPLY_RESUME, 0, 0);
+		if (started)
+			backing_kick(fo->srv);
 		return true;
 	}
 	p->wait_reply = (uint64_t)h;
@@ -324,6 +392,10 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	p->wait_page = fp;
 	p->wait_next = fp->waiters;
 	fp->waiters = p;
+	/* Told now, with the reply saved: a parked server's answer may
+	 * complete the fill before this function returns. */
+	if (started)
+		backing_kick(fo->srv);
 	return false;
 }
 
@@ -357,8 +429,11 @@ static void done_fill(struct breq *b, int err)
 	file_maybe_free(fo);
 	/* A failed read ends its waiters (SIGBUS); otherwise each fault is
 	 * resolved again (a page dropped meanwhile makes it fault anew). */
-	waiters_answer(ready, err != 0);
-	signal_refetch();
+	waiters_answer(ready, err != 0, b);
+	if (refetch_armed) {	/* a signal frame waits for a fill: try them all */
+		refetch_armed = false;
+		signal_refetch();
+	}
 }
 
 static void done_writeback(struct breq *b, int err)
@@ -396,8 +471,22 @@ static void done_sync(struct breq *b, int err)
 	file_maybe_free(fo);
 }
 
-static void complete(struct breq *b, int err)
+void breq_complete(struct breq *b, int err)
 {
+	if (b->srv) {
+		struct bsrv *s = b->srv;
+		s->nreqs--;
+		if (b->fo) {
+			if (b->oprev)
+				b->oprev->onext = b->onext;
+			else
+				s->oldest = b->onext;
+			if (b->onext)
+				b->onext->oprev = b->oprev;
+			else
+				s->newest = b->oprev;
+		}
+	}
 	switch (b->r.op) {
 	case BACKING_FILL:
 		done_fill(b, err);
@@ -409,10 +498,10 @@ static void complete(struct breq *b, int err)
 		done_sync(b, err);
 		break;
 	}
-	free(b);
+	breq_put(b);
 }
 
-/* ---- queueing write-back, sync, release ---- */
+/* ---- queueing write-back, sync, notices ---- */
 
 static int by_index(const void *a, const void *b)
 {
@@ -423,10 +512,20 @@ static int by_index(const void *a, const void *b)
 
 int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 {
-	if (!backing_server || fo->gen != backing_gen)
+	if (!fo->srv)
 		return -ERR_IO;
 	if (n > 1)
 		qsort(pages, n, sizeof(*pages), by_index);
+	if (fo->srv->external) {	/* room for every run, or none queued */
+		uint64_t runs = n ? 1 : 0;
+		for (uint64_t i = 1, len = 1; i < n; i++, len++)
+			if (pages[i]->index != pages[i - 1]->index + 1 || len == BACKING_FILL_MAX) {
+				runs++;
+				len = 0;
+			}
+		if (fo->srv->nreqs + runs > MO_REQS_MAX)
+			return -ERR_NOMEM;
+	}
 	for (uint64_t i = 0; i < n;) {
 		uint64_t first = pages[i]->index, cnt = 1;
 		struct breq *b;
@@ -440,7 +539,9 @@ int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 		}
 		if (first + cnt > file_pages(fo))
 			cnt = file_pages(fo) - first;
-		if (!(b = calloc(1, sizeof(*b))))
+		/* An external server at its quota: the rest stay dirty,
+		 * for the next msync or background pass. */
+		if (!has_room(fo->srv) || !(b = breq_new()))
 			return -ERR_NOMEM;
 		/* Write-protect first: a store from now on refaults and makes
 		 * the page dirty again (correct: it is written back later). */
@@ -458,7 +559,7 @@ int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 		b->r = (struct pager_backing_req){ .op = BACKING_WRITEBACK, .key = fo->key,
 			.index = first, .count = (uint32_t)cnt,
 			.bytes = bytes < (cnt << PAGE_SHIFT) ? bytes : cnt << PAGE_SHIFT };
-		enqueue(b);
+		enqueue(fo->srv, b);
 		i += cnt;
 	}
 	return 0;
@@ -487,8 +588,8 @@ void backing_queue_sync(struct file_obj *fo)
 	struct breq *b;
 
 	fo->syncs = NULL;
-	if (!backing_server || fo->gen != backing_gen || !(b = calloc(1, sizeof(*b)))) {
-		msync_sync_done(links, backing_server ? -ERR_NOMEM : -ERR_IO);
+	if (!fo->srv || !has_room(fo->srv) || !(b = breq_new())) {
+		msync_sync_done(links, fo->srv ? -ERR_NOMEM : -ERR_IO);
 		return;
 	}
 	b->fo = fo;
@@ -498,21 +599,26 @@ void backing_queue_sync(struct file_obj *fo)
 	fo->unsynced = false;
 	fo->sync_inflight++;
 	b->r = (struct pager_backing_req){ .op = BACKING_SYNC, .key = fo->key };
-	enqueue(b);
+	enqueue(fo->srv, b);
 }
 
-void backing_queue_release(uint32_t key)
+void backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t index)
 {
 	struct breq *b;
 
-	if (!backing_server)
+	if (!s)
 		return;
-	if (!(b = calloc(1, sizeof(*b)))) {
-		pager_log("no memory to release file %u\n", key);
+	/* An external server that lets its queue fill loses notices (it
+	 * can still ask PAGER_MO_DIRTY). */
+	if (!has_room(s) || !(b = breq_new())) {
+		if (!s->dropped++)
+			pager_log("pid %ld (%s) takes no more requests: notices about its objects are dropped\n",
+				  (long)s->proc->pid, s->proc->name);
 		return;
 	}
-	b->r = (struct pager_backing_req){ .op = BACKING_RELEASE, .key = key };
-	enqueue(b);
+	b->r = (struct pager_backing_req){ .op = op, .key = key, .index = index,
+					   .count = 0 };
+	enqueue(s, b);
 }
 
 uint64_t backing_next_due(void)
@@ -524,282 +630,33 @@ uint64_t backing_tick(void)
 {
 	uint64_t now = rd_time(), done = 0;
 	struct fpage *batch[64];
+	unsigned skipped = 0;
 
-	while (done < backing_policy->writeback_batch && dirty_oldest &&
+	while (done < backing_policy->writeback_batch && dirty_oldest && skipped < 8 &&
 	       now - dirty_oldest->since >= backing_policy->dirty_expire) {
 		struct file_obj *fo = dirty_oldest->fo;
 		uint64_t n = 0;
 		for (struct fpage *fp = fo->dirty; fp && n < 64; fp = fp->dnext)
 			if (now - fp->since >= backing_policy->dirty_expire)
 				batch[n++] = fp;
-		if (backing_writeback(fo, batch, n) < 0)
-			return done;	/* no server, or no memory: later */
+		if (backing_writeback(fo, batch, n) < 0) {
+			if (fo->srv && !fo->srv->external)
+				return done;	/* no memory: later */
+			/* An external server at its quota, or gone: its pages
+			 * go to the back of the line, not in everyone's way. */
+			n = 0;
+			for (struct fpage *fp = fo->dirty; fp && n < 64; fp = fp->dnext)
+				if (now - fp->since >= backing_policy->dirty_expire)
+					batch[n++] = fp;
+			for (uint64_t k = 0; k < n; k++) {
+				fpage_clear_dirty(batch[k]);
+				fpage_set_dirty(batch[k]);
+			}
+			skipped++;
+			continue;
+		}
 		done += n;
 	}
 	return done;
 }
 
-/* ---- the server's calls ---- */
-
-static int64_t obj_fetch(uint64_t *out_len)
-{
-	struct pager_backing_req *out = ipcbuf();
-	uint64_t n = 0;
-	struct breq *b;
-
-	while ((b = queue_head) && n < PAGER_OBJ_FETCH_MAX) {
-		uint32_t i = 0;
-		if (b->r.op == BACKING_RELEASE) {	/* no answer: done once fetched */
-			out[n++] = dequeue()->r;
-			free(b);
-			continue;
-		}
-		for (; i < INFLIGHT_MAX && inflight[(inflight_cursor + i) % INFLIGHT_MAX]; i++)
-			;
-		if (i == INFLIGHT_MAX)
-			break;
-		i = (inflight_cursor + i) % INFLIGHT_MAX;
-		b->r.window = 0;
-		if (b->r.count) {
-			int64_t s = slots_take(b->r.count);
-			uint32_t rights = b->r.op == BACKING_FILL ? MAP_R | MAP_W : MAP_R, k;
-			if (s < 0)
-				break;	/* the window is full: DONEs free it */
-			b->slot = (uint32_t)s;
-			b->r.window = window_va + ((uint64_t)s << PAGE_SHIFT);
-			for (k = 0; k < b->r.count; k++)
-				if (sys_map(backing_server->task, (uint64_t)page_va(b->pfn[k]),
-					    b->r.window + ((uint64_t)k << PAGE_SHIFT), rights) < 0)
-					break;
-			if (k < b->r.count) {	/* the server's kernel quota: fail it */
-				sys_unmap(backing_server->task, b->r.window, b->r.count);
-				slots_free(b->slot, b->r.count);
-				complete(dequeue(), -ERR_IO);
-				continue;
-			}
-		}
-		dequeue();
-		inflight_gen[i] = (inflight_gen[i] + 1) & ((1u << (32 - TOKEN_BITS)) - 1);
-		b->r.token = i | (inflight_gen[i] << TOKEN_BITS);
-		inflight[i] = b;
-		inflight_cursor = i + 1;
-		out[n++] = b->r;
-	}
-	*out_len = n * sizeof(*out);
-	return (int64_t)n;
-}
-
-static int64_t obj_done(uint64_t token, uint64_t result)
-{
-	uint32_t i = token & (INFLIGHT_MAX - 1);
-	struct breq *b = inflight[i];
-
-	if (token > UINT32_MAX || !b || b->r.token != token)
-		return -ERR_INVAL;
-	if ((int64_t)result > 0 || (int64_t)result < -4095)
-		return -ERR_INVAL;
-	inflight[i] = NULL;
-	if (b->r.count) {
-		sys_unmap(backing_server->task, b->r.window, b->r.count);
-		slots_free(b->slot, b->r.count);
-	}
-	complete(b, (int)(int64_t)result);
-	if (queue_head)
-		fsconn_kick();	/* the window has room again */
-	return 0;
-}
-
-static int64_t obj_size(uint64_t key, uint64_t size)
-{
-	struct file_obj *fo;
-
-	if (!key || key > UINT32_MAX || size > MAX_FILE_BYTES)
-		return -ERR_INVAL;
-	if ((fo = file_lookup((uint32_t)key)))
-		file_set_size(fo, size);
-	return 0;
-}
-
-/* fsync: every dirty page of key's object to the server now. */
-static int64_t obj_flush(uint64_t key)
-{
-	struct file_obj *fo;
-	uint64_t n;
-	int err;
-
-	if (!key || key > UINT32_MAX)
-		return -ERR_INVAL;
-	if (!(fo = file_lookup((uint32_t)key)) || !(n = fo->ndirty))
-		return 0;
-	if ((err = backing_writeback_all(fo)) < 0)
-		return err;
-	return (int64_t)n;
-}
-
-static int64_t obj_peek(struct ipc_msg *m)
-{
-	uint64_t key = m->w[0], first = m->w[1], n = m->w[2], va = m->w[3], mask = 0;
-	uint64_t lo = window_va + ((uint64_t)BACKING_REQ_PAGES << PAGE_SHIFT);
-	uint64_t hi = window_va + ((uint64_t)BACKING_WINDOW_PAGES << PAGE_SHIFT);
-	struct file_obj *fo;
-
-	if (!key || key > UINT32_MAX || !n || n > 64 || (va & PAGE_MASK) || va < lo || va >= hi ||
-	    n > (hi - va) >> PAGE_SHIFT)
-		return -ERR_INVAL;
-	m->w[1] = 0;
-	if (!(fo = file_lookup((uint32_t)key)) || first >= PAGEMAP_MAX_INDEX)
-		return 0;
-	for (uint64_t i = 0; i < n && first + i < PAGEMAP_MAX_INDEX; i++) {
-		uint64_t pfn = pagemap_get(&fo->obj.pages, first + i), at = va + (i << PAGE_SHIFT);
-		if (pfn == PAGEMAP_NONE ||
-		    sys_map(backing_server->task, (uint64_t)page_va(pfn), at, MAP_R | MAP_W) < 0)
-			continue;
-		page_ref(pfn);
-		pins[npins].pfn = pfn;
-		pins[npins++].va = at;
-		mask |= 1ul << i;
-	}
-	m->w[1] = mask;	/* w0 too; w1 for a mask with bit 63 set */
-	return (int64_t)mask;
-}
-
-static int64_t obj_map(struct proc *srv, struct ipc_msg *m)
-{
-	const uint64_t known = PMAP_SHARED | PMAP_PRIVATE | PMAP_FIXED | PMAP_POPULATE |
-			       PMAP_FIXED_NOREPLACE | PMAP_FILE_RDONLY;
-	struct pager_obj_map a;
-	struct file_obj *fo;
-	struct memobj *o;
-	struct proc *c;
-	uint64_t kind, pages;
-	bool fresh = false;
-	int64_t r;
-
-	if (ipc_len(m->info) != sizeof(a))
-		return -ERR_INVAL;
-	memcpy(&a, ipcbuf(), sizeof(a));
-	c = a.pid ? proc_get(a.pid) : NULL;
-	if (!c || c->state != PROC_LIVE || c == srv)
-		return -ERR_SRCH;
-	kind = a.flags & (PMAP_SHARED | PMAP_PRIVATE);
-	if (!a.key || a.key > UINT32_MAX || (a.offset & PAGE_MASK) || a.size > MAX_FILE_BYTES ||
-	    !a.length || (a.flags & ~known) || (kind != PMAP_SHARED && kind != PMAP_PRIVATE) ||
-	    (a.prot & ~(uint32_t)(MAP_R | MAP_W | MAP_X)))
-		return -ERR_INVAL;
-	if (kind == PMAP_SHARED && (a.flags & PMAP_FILE_RDONLY) && (a.prot & MAP_W))
-		return -ERR_ACCES;
-	if (a.length > USER_TOP)
-		return -ERR_NOMEM;
-	pages = (a.length + PAGE_MASK) >> PAGE_SHIFT;
-	if (a.offset >> PAGE_SHIFT > PAGEMAP_MAX_INDEX - pages)
-		return -ERR_INVAL;	/* Linux: EOVERFLOW */
-	if (!(fo = file_lookup((uint32_t)a.key))) {
-		if (!(fo = file_create((uint32_t)a.key, a.size)))
-			return -ERR_NOMEM;
-		fresh = true;
-	} else if (fo->size != a.size) {
-		file_set_size(fo, a.size);
-	}
-	if (kind == PMAP_SHARED) {
-		o = &fo->obj;
-		memobj_ref(o);
-	} else if (!(o = fpriv_create(fo))) {
-		file_maybe_free(fo);
-		return -ERR_NOMEM;
-	}
-	r = mm_map_object(c, a.hint, a.length, a.prot, a.flags & ~(uint64_t)PMAP_FILE_RDONLY, o,
-			  a.offset >> PAGE_SHIFT,
-			  VMA_FILE | (kind == PMAP_SHARED ? VMA_SHARED : 0) |
-			  (kind == PMAP_SHARED && (a.flags & PMAP_FILE_RDONLY) ? VMA_NOWRITE : 0));
-	if (r < 0)
-		return r;	/* mm_map_object dropped o: a fresh fo is gone */
-	if (fresh)
-		fo->announced = true;
-	m->w[1] = fresh;
-	return r;
-}
-
-int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
-{
-	uint64_t *w = m->w;
-
-	if (!backing_server || p != backing_server)
-		return -ERR_PERM;
-	unpin();
-	switch (ipc_label(m->info)) {
-	case PAGER_OBJ_MAP:
-		return obj_map(p, m);
-	case PAGER_OBJ_FETCH:
-		w[1] = fsconn_deaths_pending();
-		return obj_fetch(out_len);
-	case PAGER_OBJ_DONE:
-		return obj_done(w[0], w[1]);
-	case PAGER_OBJ_SIZE:
-		return obj_size(w[0], w[1]);
-	case PAGER_OBJ_PEEK:
-		return obj_peek(m);
-	case PAGER_OBJ_FLUSH:
-		return obj_flush(w[0]);
-	}
-	return -ERR_NOSYS;
-}
-
-int backing_server_up(struct proc *p, uint64_t *window)
-{
-	int64_t r;
-
-	if (backing_server)
-		return -ERR_EXIST;
-	if ((r = mm_map_window(p, BACKING_WINDOW_PAGES)) < 0)
-		return (int)r;
-	backing_server = p;
-	backing_gen++;
-	window_va = (uint64_t)r;
-	memset(slot_bits, 0, sizeof(slot_bits));
-	*window = window_va;
-	return 0;
-}
-
-void backing_server_gone(void)
-{
-	struct breq *list = NULL, *b;
-
-	backing_server = NULL;	/* its task is gone: nothing to unmap */
-	unpin();
-	backing_orphan_all();
-	for (uint32_t i = 0; i < INFLIGHT_MAX; i++)
-		if ((b = inflight[i])) {
-			inflight[i] = NULL;
-			b->next = list;
-			list = b;
-		}
-	while ((b = dequeue())) {
-		if (b->r.op == BACKING_RELEASE) {
-			free(b);
-			continue;
-		}
-		b->next = list;
-		list = b;
-	}
-	while ((b = list)) {
-		list = b->next;
-		complete(b, -ERR_IO);
-	}
-}
-
-void backing_count_refs(uint32_t *counts)
-{
-	for (unsigned i = 0; i < npins; i++)
-		counts[pins[i].pfn]++;
-	for (int pass = 0; pass < 2; pass++) {
-		struct breq *b = pass ? queue_head : NULL;
-		for (uint32_t i = 0; !pass && i < INFLIGHT_MAX; i++)
-			if ((b = inflight[i]) && (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK))
-				for (uint32_t k = 0; k < b->r.count; k++)
-					counts[b->pfn[k]]++;
-		for (; pass && b; b = b->next)
-			if (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK)
-				for (uint32_t k = 0; k < b->r.count; k++)
-					counts[b->pfn[k]]++;
-	}
-}

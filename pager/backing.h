@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "abi/kernel.h"
+#include "abi/pager.h"
 #include "memobj.h"
 #include "proc.h"
 
@@ -31,6 +32,7 @@ struct msync_wait;
 #define FP_BUSY		0x1u	/* a fill in flight: the frame is not in the cache yet */
 #define FP_DIRTY	0x2u	/* written through a mapping since its last write-back */
 #define FP_STALE	0x4u	/* busy, but dropped meanwhile (shrink): discard at DONE */
+#define FP_WATCH	0x8u	/* external: the next store sends the server BACKING_WRITTEN */
 
 struct fpage {
 	struct fpage *hnext;		/* hash chain (mem_file.c) */
@@ -58,7 +60,11 @@ struct file_obj {
 	bool announced;			/* the server took a hold: RELEASE at the end */
 	bool unsynced;			/* written back since the last BACKING_SYNC */
 	bool wb_error;			/* a write-back failed since the last msync saw it */
-	uint32_t gen;			/* the server generation that made it */
+	struct bsrv *srv;		/* its server (NULL: the server ended) */
+	uint64_t secret;		/* external: the token PAGER_MO_MAP must name */
+	bool held;			/* external: the server holds it (until PAGER_MO_CLOSE) */
+	uint32_t nwatch;		/* external: FP_WATCH records */
+	struct file_obj *check_next;	/* scratch list (backing_orphan_all) */
 	uint64_t size;			/* bytes */
 	uint32_t priv_refs;		/* fpriv objects backed by it */
 	uint32_t sync_inflight;		/* BACKING_SYNCs queued or in flight */
@@ -84,9 +90,9 @@ static inline bool memobj_is_file(const struct memobj *o)
 }
 /* The file object behind a file-backed VMA's object. */
 struct file_obj *file_of(struct memobj *o);
-struct file_obj *file_lookup(uint32_t key);
-/* A new object for key (hashed, no VMA), or NULL. */
-struct file_obj *file_create(uint32_t key, uint64_t size);
+struct file_obj *file_lookup(struct bsrv *s, uint32_t key);
+/* A new object for key of server s (hashed, no VMA), or NULL. */
+struct file_obj *file_create(struct bsrv *s, uint32_t key, uint64_t size);
 struct memobj *fpriv_create(struct file_obj *fo);
 static inline uint64_t file_pages(const struct file_obj *fo)
 {
@@ -115,9 +121,15 @@ uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi);
 /* Free fo if nothing holds it (no VMA, no private object, no work in
  * flight); queue the write-back of its dirty pages if only they do. */
 void file_maybe_free(struct file_obj *fo);
-/* The server ended: every object leaves the key table (it stays for its
- * mappers; a new server's mappings make new objects). */
-void backing_orphan_all(void);
+/* Server s ended: each of its objects leaves the key table (it stays for
+ * its mappers; a new server's mappings make new objects), loses its
+ * server and the server's hold. */
+void backing_orphan_all(struct bsrv *s);
+/* Invalidate [lo, hi): every mapper loses the pages, the cache drops
+ * them (dirty or not; a fill in flight is discarded at its answer). */
+void file_invalidate(struct file_obj *fo, uint64_t lo, uint64_t hi);
+/* Forget every FP_WATCH record of fo. */
+void file_unwatch_all(struct file_obj *fo);
 /* For walks: every file object, hashed or not. */
 struct file_obj *file_first(void);
 struct file_obj *file_next(struct file_obj *fo);
@@ -125,14 +137,61 @@ struct file_obj *file_next(struct file_obj *fo);
  * Frames freed. */
 uint64_t file_reclaim(uint64_t want);
 
-/* backing.c */
-/* The registered server's process (NULL: none) and generation. */
-extern struct proc *backing_server;
-extern uint32_t backing_gen;
-/* PAGER_FS_REGISTER: make p's window; its address in *window. */
-int backing_server_up(struct proc *p, uint64_t *window);
-/* The server ended: fail everything in flight (SIGBUS for waiting faults). */
-void backing_server_gone(void);
+/* backing.c: one server of the backing-store protocol. The file server
+ * (PAGER_FS_REGISTER) is the first; every process that calls
+ * PAGER_MO_SERVE is another (an external pager, extobj.c). Each has its
+ * window, queue, PEEK pins, and for external ones quotas and a timeout. */
+struct breq;
+struct bsrv {
+	struct proc *proc;		/* the server */
+	bool external;			/* PAGER_MO_SERVE: quotas, timeout, no PEEK/MAP */
+	uint64_t notif;			/* external: ours, signalled on new requests */
+	uint64_t parked;		/* a PAGER_MO_WAIT's saved reply (0: none) */
+	uint64_t window_va;
+	uint64_t slot_bits[(BACKING_REQ_PAGES + 63) / 64];
+	struct breq *queue_head, *queue_tail;
+	struct breq *oldest, *newest;	/* unanswered requests (not notices), by age */
+	struct { uint64_t pfn, va; } pins[64];	/* PAGER_OBJ_PEEK's, until the next call */
+	unsigned npins;
+	uint32_t nreqs;			/* requests queued or in flight */
+	uint32_t nobjs;			/* external: objects it made and not yet freed */
+	uint32_t next_key;		/* external: the key of its next object */
+	uint64_t pages;			/* external: the sum of its objects' sizes, pages */
+	uint64_t timeout;		/* rdtime ticks an answer may take (0: forever) */
+	uint64_t dropped;		/* notices dropped at the quota (logged once) */
+};
+/* The file server's (NULL: none registered, or it ended). */
+extern struct bsrv *backing_fs;
+/* The server p is, or NULL. */
+struct bsrv *backing_server_of(const struct proc *p);
+/* Make p a server (external or the file server): its window's address
+ * in *window. The new server, or NULL with *err. */
+struct bsrv *backing_server_up(struct proc *p, bool external, uint64_t *window, int *err);
+/* Server s ended: fail everything in flight (SIGBUS for waiting faults),
+ * orphan its objects, free s. */
+void backing_server_gone(struct bsrv *s);
+/* The server for requests about fo (NULL: gone). */
+static inline struct bsrv *backing_srv(const struct file_obj *fo)
+{
+	return fo->srv;
+}
+/* External: the object fo was freed (quotas, RELEASE). */
+void backing_obj_freed(struct file_obj *fo);
+/* Queue a no-answer notice (BACKING_RELEASE, BACKING_WRITTEN) for s. */
+void backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t index);
+/* Timeouts (ptimer.c): when the oldest unanswered request of a server
+ * with a timeout is due (rdtime), 0 if none; fail every due one. */
+uint64_t backing_next_timeout(void);
+void backing_timeouts(void);
+/* extobj.c: PAGER_MO_* requests. True: the reply is deferred. */
+bool extobj_request(struct proc *p, struct ipc_msg *m, int64_t *r, uint64_t *out_len);
+/* backing.c's half of PAGER_MO_WAIT: complete token (0: none) with
+ * result, then hand out the next request in m's words or park. True:
+ * parked (no reply now). */
+bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r);
+/* PAGER_OBJ_DONE's checks and completion, for s. */
+int64_t backing_done(struct bsrv *s, uint64_t token, uint64_t result);
+
 /* PAGER_OBJ_* requests. out_len: reply payload bytes. */
 int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len);
 /* Start the fill of v's missing file page (no fault waits on it: a
@@ -153,8 +212,6 @@ int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n);
 int backing_writeback_all(struct file_obj *fo);
 /* Queue a BACKING_SYNC for fo with its waiting msyncs. */
 void backing_queue_sync(struct file_obj *fo);
-/* Queue BACKING_RELEASE for key. */
-void backing_queue_release(uint32_t key);
 /* Background write-back: dirty pages older than the policy's expiry.
  * The pages queued (0: none due, or no server or memory to queue them). */
 uint64_t backing_tick(void);

@@ -27,6 +27,7 @@ static bool dead_lost;			/* the queue overflowed since the last drain */
 static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 {
 	int64_t ep, notif, r;
+	int err;
 
 	if (fs_ep)
 		return -ERR_EXIST;
@@ -49,17 +50,17 @@ static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 	}
 	/* The backing window (w3): where the pager maps the pages of the
 	 * requests the server fetches (backing.c). */
-	if ((r = backing_server_up(p, &m->w[3])) < 0) {
+	if (!backing_server_up(p, false, &m->w[3], &err)) {
 		sys_handle_close((uint64_t)ep);
 		sys_handle_close((uint64_t)notif);
-		return r;
+		return err;
 	}
 	if ((r = sys_handle_grant(p->task, (uint64_t)ep, 0, RIGHTS_ALL)) < 0 ||
 	    (m->w[1] = (uint64_t)r, r = sys_handle_grant(p->task, (uint64_t)notif, 0,
 							 RIGHTS_ALL)) < 0) {
 		sys_handle_close((uint64_t)ep);
 		sys_handle_close((uint64_t)notif);
-		backing_server_gone();
+		backing_server_gone(backing_fs);
 		return r;
 	}
 	m->w[2] = (uint64_t)r;
@@ -149,7 +150,7 @@ void fsconn_proc_ended(struct proc *p)
 		fs_ep = fs_notif = 0;
 		fs_pid = 0;
 		/* Faults waiting on it get SIGBUS; cached pages stay. */
-		backing_server_gone();
+		backing_server_gone(backing_fs);
 		return;
 	}
 	/* Every end, not only of connected processes: a forked child holds

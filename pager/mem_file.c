@@ -36,22 +36,22 @@ static struct file_obj *key_table[KEY_BUCKETS];
 /* Objects taken out of the table (their server ended) but still used. */
 static struct file_obj *orphans;
 
-static struct file_obj **key_bucket(uint32_t key)
+static struct file_obj **key_bucket(const struct bsrv *s, uint32_t key)
 {
-	return &key_table[(key * 0x9e3779b1u) >> 24];
+	return &key_table[((key ^ (uint32_t)((uintptr_t)s >> 4)) * 0x9e3779b1u) >> 24];
 }
 
-struct file_obj *file_lookup(uint32_t key)
+struct file_obj *file_lookup(struct bsrv *s, uint32_t key)
 {
-	for (struct file_obj *fo = *key_bucket(key); fo; fo = fo->hnext)
-		if (fo->key == key)
+	for (struct file_obj *fo = *key_bucket(s, key); fo; fo = fo->hnext)
+		if (fo->key == key && fo->srv == s)
 			return fo;
 	return NULL;
 }
 
 static void key_unlink(struct file_obj *fo)
 {
-	struct file_obj **pp = fo->hashed ? key_bucket(fo->key) : &orphans;
+	struct file_obj **pp = fo->hashed ? key_bucket(fo->srv, fo->key) : &orphans;
 
 	for (; *pp; pp = &(*pp)->hnext)
 		if (*pp == fo) {
@@ -67,6 +67,7 @@ static void key_orphan(struct file_obj *fo)
 {
 	key_unlink(fo);
 	fo->hashed = false;
+	fo->srv = NULL;
 	fo->hnext = orphans;
 	orphans = fo;
 }
@@ -85,7 +86,7 @@ struct file_obj *file_next(struct file_obj *fo)
 		return fo->hnext;
 	if (!fo->hashed)
 		return NULL;
-	for (int b = (int)(key_bucket(fo->key) - key_table) + 1; b < KEY_BUCKETS; b++)
+	for (int b = (int)(key_bucket(fo->srv, fo->key) - key_table) + 1; b < KEY_BUCKETS; b++)
 		if (key_table[b])
 			return key_table[b];
 	return orphans;
@@ -312,6 +313,11 @@ static int file_fault(struct memobj *o, struct fault_req *req)
 			return -ERR_NOMEM;
 		fpage_set_dirty(fp);
 		req->writable = true;
+		if (__builtin_expect(fp->flags & FP_WATCH, 0)) {	/* a write watch fires */
+			fp->flags &= ~FP_WATCH;
+			fo->nwatch--;
+			backing_queue_notice(fo->srv, BACKING_WRITTEN, fo->key, req->index);
+		}
 	}
 	return 0;
 }
@@ -346,17 +352,17 @@ const struct memobj_ops file_ops = {
 	.unlink = file_unlink,
 };
 
-struct file_obj *file_create(uint32_t key, uint64_t size)
+struct file_obj *file_create(struct bsrv *s, uint32_t key, uint64_t size)
 {
 	struct file_obj *fo = calloc(1, sizeof(*fo));
-	struct file_obj **b = key_bucket(key);
+	struct file_obj **b = key_bucket(s, key);
 
 	if (!fo)
 		return NULL;
 	fo->obj.ops = &file_ops;
 	fo->key = key;
 	fo->size = size;
-	fo->gen = backing_gen;
+	fo->srv = s;
 	fo->hashed = true;
 	fo->hnext = *b;
 	*b = fo;
@@ -370,6 +376,9 @@ static void drop_page(struct file_obj *fo, uint64_t idx)
 
 	if (fp) {
 		fpage_clear_dirty(fp);
+		if (fp->flags & FP_WATCH)
+			fo->nwatch--;
+		fp->flags &= ~FP_WATCH;
 		if (fp->flags & FP_BUSY)
 			fp->flags |= FP_STALE;
 		fpage_put(fp);
@@ -435,10 +444,15 @@ void file_maybe_free(struct file_obj *fo)
 {
 	if (fo->obj.refs || fo->priv_refs || fo->nbusy || fo->nwb || fo->sync_inflight || fo->syncs)
 		return;
+	if (fo->held) {	/* external, unmapped everywhere: its server gets the stores now */
+		if (fo->ndirty && fo->srv)
+			backing_writeback_all(fo);
+		return;
+	}
 	if (fo->ndirty) {
 		/* The last mapping went: write back what it left (munmap,
 		 * exit). Without a server the data has nowhere to go. */
-		if (backing_server && fo->gen == backing_gen && backing_writeback_all(fo) == 0 &&
+		if (fo->srv && backing_writeback_all(fo) == 0 &&
 		    fo->nwb)
 			return;
 		while (fo->dirty) {
@@ -447,10 +461,11 @@ void file_maybe_free(struct file_obj *fo)
 			fpage_put(fp);
 		}
 	}
+	if (fo->nwatch)
+		file_unwatch_all(fo);
 	pagemap_destroy(&fo->obj.pages, NULL, NULL);
 	key_unlink(fo);
-	if (fo->announced && backing_server && fo->gen == backing_gen)
-		backing_queue_release(fo->key);
+	backing_obj_freed(fo);
 	free(fo);
 }
 
@@ -463,14 +478,60 @@ uint64_t file_reclaim(uint64_t want)
 	return freed;
 }
 
-/* The server ended: every object stays for its mappers, but is no longer
- * found by key (and never sends RELEASE). */
-void backing_orphan_all(void)
+/* Server s ended: each of its objects stays for its mappers, but is no
+ * longer found by key (and never sends RELEASE); the server's holds go. */
+void backing_orphan_all(struct bsrv *s)
 {
+	struct file_obj *held = NULL, *fo, *next;
+
 	for (int b = 0; b < KEY_BUCKETS; b++)
-		while (key_table[b])
-			key_orphan(key_table[b]);
+		for (fo = key_table[b]; fo; fo = next) {
+			next = fo->hnext;
+			if (fo->srv != s)
+				continue;
+			key_orphan(fo);
+			if (fo->held) {	/* freed below, once the walk is over */
+				fo->held = false;
+				fo->priv_refs++;	/* kept alive while listed */
+				fo->check_next = held;
+				held = fo;
+			}
+		}
+	for (; held; held = next) {
+		next = held->check_next;
+		held->check_next = NULL;
+		held->priv_refs--;
+		file_maybe_free(held);
+	}
 }
+
+void file_invalidate(struct file_obj *fo, uint64_t lo, uint64_t hi)
+{
+	uint64_t end = file_pages(fo);
+
+	if (hi > end)
+		hi = end;
+	if (lo >= hi)
+		return;
+	rmap_unmap(fo, lo, hi);
+	for (uint64_t i = lo; i < hi; i++)
+		if (pagemap_get(&fo->obj.pages, i) != PAGEMAP_NONE || fpage_find(fo, i))
+			drop_page(fo, i);
+}
+
+void file_unwatch_all(struct file_obj *fo)
+{
+	for (uint64_t i = 0, end = file_pages(fo); i < end && fo->nwatch; i++) {
+		struct fpage *fp = fpage_find(fo, i);
+		if (fp && (fp->flags & FP_WATCH)) {
+			fp->flags &= ~FP_WATCH;
+			fo->nwatch--;
+			fpage_put(fp);
+		}
+	}
+	fo->nwatch = 0;
+}
+
 
 /* ---- the "fpriv" kind ---- */
 

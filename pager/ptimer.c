@@ -66,6 +66,8 @@ int ptimer_arm(void)
 		first = due;
 	if (fwd && (!first || fwd < first))
 		first = fwd;
+	if ((due = backing_next_timeout()) && (!first || due < first))
+		first = due;	/* an external pager's answer is due */
 	/* What is armed comes first anyway (and arms again when it fires):
 	 * a page dirtied after others keeps the write fault cheap. */
 	if (first && armed_for && armed_for <= first)
@@ -87,6 +89,7 @@ void ptimer_fire(void)
 	armed_for = 0;	/* it fired: whatever is due now is set again */
 	signal_alarms_due();
 	delegate_tick();
+	backing_timeouts();
 	writeback_retry_at = 0;
 	if (!backing_tick() && (due = backing_next_due()) && due <= now)
 		writeback_retry_at = now + WRITEBACK_RETRY;

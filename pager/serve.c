@@ -259,6 +259,18 @@ again:
 			return false;	/* a fetch waits for a fault */
 		}
 		break;
+	case PAGER_MO_SERVE:
+	case PAGER_MO_CREATE:
+	case PAGER_MO_MAP:
+	case PAGER_MO_WAIT:
+	case PAGER_MO_INVALIDATE:
+	case PAGER_MO_PROTECT:
+	case PAGER_MO_DIRTY:
+	case PAGER_MO_CLOSE:
+	case PAGER_MO_SUPPLY:
+		if (extobj_request(p, m, &r, &out_len))
+			return false;	/* a parked PAGER_MO_WAIT: answered with a request */
+		break;
 	case PAGER_FS_REGISTER:
 	case PAGER_FS_CONNECT:
 	case PAGER_FS_DEAD:

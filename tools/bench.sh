@@ -11,6 +11,11 @@ out=$(timeout 300 sh "$here/qemu.sh" -m 512M -i -a init=microbench "$1" "$2" </d
 printf '%s\n' "$out" | grep -a '^bench: ' | grep -v '^bench: done'
 printf '%s\n' "$out" | grep -aq '^bench: done' || {
 	echo "bench: did not finish; console:"; printf '%s\n' "$out"; exit 1; }
+# External pagers (test_extobj bench, docs/external-pagers.md): no disk.
+out=$(timeout 120 sh "$here/qemu.sh" -m 512M -i -a "init=test_extobj bench" "$1" "$2" </dev/null 2>&1)
+printf '%s\n' "$out" | grep -a '^bench: ' | grep -v '^bench: extobj done'
+printf '%s\n' "$out" | grep -aq '^bench: extobj done' || {
+	echo "bench: the external-pager benchmarks did not finish; console:"; printf '%s\n' "$out"; exit 1; }
 [ $# -ge 3 ] || exit 0
 img=$(dirname "$3")/bench-run.img
 cp "$3" "$img" || exit 1

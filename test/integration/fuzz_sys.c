@@ -490,6 +490,12 @@ void fz_pager_op(struct fz *f)
 	case PAGER_SIGSUSPEND:	/* waits for a signal nobody sends: stuck */
 		label = PAGER_SIGPENDING;
 		break;
+	case PAGER_MO_SERVE:	/* its notification is ours to wait on, and nobody signals it */
+		label = PAGER_GETPID;
+		break;
+	case PAGER_MO_WAIT:	/* waits for a request nobody makes: stuck */
+		label = PAGER_OBJ_FETCH;
+		break;
 	case PAGER_ALARM:	/* the first alarm makes the pager's timer relay, for good */
 		m.w[0] = 0;
 		break;

@@ -101,10 +101,13 @@
  *                                                      has run (deferred until then)
  *  PAGER_ALARM         w0 seconds (0 cancels)          w0 seconds left of the old one
  *
- * The backing-store protocol (file server only; pager/backing.c,
- * docs/page-cache.md). The pager never waits on the server: it queues
- * requests (struct pager_backing_req) and notifies the notification that
- * PAGER_FS_REGISTER gave; the server fetches them and answers each.
+ * The backing-store protocol (pager/backing.c, docs/page-cache.md,
+ * docs/external-pagers.md): one protocol for every server of memory
+ * objects, the file server (PAGER_FS_REGISTER) and external pagers
+ * (PAGER_MO_SERVE, below) alike; state is per server. The pager never
+ * waits on a server: it queues requests (struct pager_backing_req) and
+ * notifies the notification the server was given (or answers its parked
+ * PAGER_MO_WAIT); the server fetches them and answers each.
  *  PAGER_OBJ_MAP       payload struct pager_obj_map:   w0 address in the client,
  *                      map a file into a client's      w1 1 if the pager made a new
  *                      space (after the server checked object for the key (the
@@ -127,7 +130,9 @@
  *                      PAGES pages)
  *  PAGER_OBJ_FLUSH     w0 key: queue the write-back    w0 pages queued (0: none
  *                      of every dirty page (fsync)     dirty, or no object)
- * Every PAGER_OBJ_* from another process: -ERR_PERM. Each PAGER_OBJ_MAP
+ * Every PAGER_OBJ_* from a process that serves nothing: -ERR_PERM; MAP
+ * and PEEK from an external pager too; keys are per server (one server
+ * never names another's objects, nor answers its tokens). Each PAGER_OBJ_MAP
  * reply with w1 = 1 pairs with exactly one later BACKING_RELEASE for the
  * key (holds are counted). An extending write sends PAGER_OBJ_SIZE before
  * it writes peeked pages.
@@ -185,6 +190,15 @@ enum pager_label {
 	PAGER_DELEGATE,		/* pager/delegate.c, docs/pager-protocol.md */
 	PAGER_DELEGATE_FETCH,
 	PAGER_POLICY,		/* pager/policy_backing.c, docs/policies.md */
+	PAGER_MO_SERVE,		/* pager/extobj.c, docs/external-pagers.md */
+	PAGER_MO_CREATE,
+	PAGER_MO_MAP,
+	PAGER_MO_WAIT,
+	PAGER_MO_INVALIDATE,
+	PAGER_MO_PROTECT,
+	PAGER_MO_DIRTY,
+	PAGER_MO_CLOSE,
+	PAGER_MO_SUPPLY,
 	PAGER_LABEL_COUNT
 };
 
@@ -277,11 +291,15 @@ enum pager_label {
  * BACKING_SYNC: make everything written back for key durable (flush), then
  * answer. BACKING_RELEASE: the pager dropped its object for key (no
  * answer expected; the server may free an unlinked inode).
+ * BACKING_WRITTEN (external pagers): the first store to page `index` of
+ * key since PAGER_MO_PROTECT watched it (no answer expected; count 0).
+ * A timed-out request's token names nothing: its answer is -ERR_INVAL.
  */
 #define BACKING_FILL		1
 #define BACKING_WRITEBACK	2
 #define BACKING_SYNC		3
 #define BACKING_RELEASE		4
+#define BACKING_WRITTEN		5	/* external: a store hit a watched page (PAGER_MO_PROTECT); no answer */
 #define BACKING_WINDOW_PAGES	512
 #define BACKING_FILL_MAX	16	/* pages per BACKING_FILL (and WRITEBACK) */
 /* The window's last BACKING_PEEK_PAGES pages are the server's for
@@ -310,6 +328,67 @@ struct pager_obj_map {
 	uint32_t flags;		/* PMAP_* (SHARED or PRIVATE, FIXED, ...) */
 	uint64_t offset;	/* page-aligned */
 };
+
+/*
+ * External pagers (pager/extobj.c, docs/external-pagers.md): any process
+ * may serve memory objects with the backing-store protocol above. An
+ * object is named by its server's pid and key and guarded by a 64-bit
+ * token (the capability: whoever the server tells it may map the object).
+ *  PAGER_MO_SERVE      w0 answer timeout in ms (0:    w0 0, w1 notification (granted),
+ *                      MO_TIMEOUT_DEFAULT_MS; at most w2 window address
+ *                      MO_TIMEOUT_MAX_MS)             (BACKING_WINDOW_PAGES); -ERR_EXIST
+ *                                                     if it serves already, -ERR_NOSPC
+ *                                                     past MO_SERVERS_MAX servers
+ *  PAGER_MO_CREATE     w0 size in bytes (server)      w0 key, w1 token; -ERR_NOSPC past
+ *                                                     MO_OBJS_MAX objects or MO_PAGES_MAX
+ *                                                     pages of objects
+ *  PAGER_MO_MAP        w0 server pid | key << 32,     w0 address; -ERR_NOENT for a wrong
+ *                      w1 token, w2 hint, w3 length,  name or token (or a server gone)
+ *                      w4 prot | PMAP_* flags << 32,
+ *                      w5 offset (any process)
+ *  PAGER_MO_WAIT       w0 token to answer (0: none),  w0 1 and one request in w1..w5
+ *                      w1 its result (as OBJ_DONE)    (MO_WAIT_* below); the call waits
+ *                                                     until one is queued; -ERR_INVAL for
+ *                                                     a bad token (nothing handed out)
+ *  PAGER_MO_INVALIDATE w0 key, w1 first page, w2 n,   w0 0: the pages leave every mapping
+ *                      w3 MO_INVAL_CLEAN: only clean  and the object (dirty ones too); the
+ *                      pages (the rest stay)          next access faults to the server
+ *  PAGER_MO_PROTECT    w0 key, w1 first page, w2 n    w0 0: write-protected everywhere; the
+ *                                                     first store to each sends one
+ *                                                     BACKING_WRITTEN (write watch)
+ *  PAGER_MO_DIRTY      w0 key, w1 first page, w2 n    w0 0, w1 bit i: page w1 + i is dirty
+ *                      (<= 64)                        (stored to since its last write-back)
+ *  PAGER_MO_CLOSE      w0 key                         w0 0: the server's hold goes (no new
+ *                                                     mappings); the object ends with its
+ *                                                     last mapping (then BACKING_RELEASE)
+ *  PAGER_MO_SUPPLY     w0 key, w1 first page, w2 n    w0 0: the server's own private
+ *                      (<= BACKING_FILL_MAX), w3 its  anonymous pages at w3 move into the
+ *                      page-aligned address           object (no copy; they read as zeros
+ *                                                     after); -ERR_EXIST if a target is
+ *                                                     there or being filled, -ERR_FAULT if
+ *                                                     a source is not its own page
+ * An external server also uses PAGER_OBJ_FETCH, PAGER_OBJ_DONE,
+ * PAGER_OBJ_SIZE (within its page quota) and PAGER_OBJ_FLUSH on its own
+ * keys; PAGER_OBJ_MAP and PAGER_OBJ_PEEK stay the file server's. A fill
+ * is answered with the window's pages, which become the object's (moved,
+ * not copied), or with an error: the faults waiting on it end in SIGBUS,
+ * as does every fault on the objects of a server that ended, and every
+ * request it leaves unanswered past its timeout. A server's own fault on
+ * a missing page of its object is SIGBUS (it cannot answer itself).
+ */
+#define MO_SERVERS_MAX		8
+#define MO_OBJS_MAX		16	/* objects per server */
+#define MO_PAGES_MAX		8192	/* pages of objects per server (32 MiB) */
+#define MO_REQS_MAX		128	/* requests queued or unanswered per server */
+#define MO_TIMEOUT_DEFAULT_MS	2000
+#define MO_TIMEOUT_MAX_MS	60000
+#define MO_INVAL_CLEAN		1	/* PAGER_MO_INVALIDATE w3 */
+/* PAGER_MO_WAIT's request words (w0 = 1). */
+#define MO_WAIT_OP(w1)		((uint32_t)(w1))		/* BACKING_* */
+#define MO_WAIT_KEY(w1)		((uint32_t)((w1) >> 32))
+/* w2 index, w3 count | token << 32, w4 window address, w5 bytes */
+#define MO_WAIT_COUNT(w3)	((uint32_t)(w3))
+#define MO_WAIT_TOKEN(w3)	((uint32_t)((w3) >> 32))
 
 /* Resources of PAGER_SETRLIMIT / PAGER_GETRLIMIT (all counts). */
 #define PRLIMIT_AS		0	/* pages its VMAs may cover (RLIMIT_AS) */

@@ -1,0 +1,41 @@
+/*
+ * The backing-store protocol's requests, shared by the two halves of the
+ * pager's side: backing.c (queueing, suspended faults, completions,
+ * write-back) and bserver.c (the servers: their calls, windows, tokens,
+ * lifecycle and timeouts). Nothing outside those two files uses it.
+ */
+#ifndef PAGER_BREQ_H
+#define PAGER_BREQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "backing.h"
+
+/* One request for a server, from queueing to its answer. */
+struct breq {
+	struct breq *next;		/* the queue */
+	struct pager_backing_req r;
+	struct bsrv *srv;
+	struct file_obj *fo;		/* NULL for notices */
+	uint32_t slot;			/* first window page (FILL, WRITEBACK) */
+	int err;			/* SYNC: a write-back error to report */
+	uint64_t since;			/* rdtime when queued (timeouts) */
+	bool fetched;			/* handed out: in the in-flight table */
+	struct breq *onext, *oprev;	/* its server's unanswered requests, oldest first */
+	uint64_t pfn[BACKING_FILL_MAX];	/* FILL, WRITEBACK: the frames */
+	struct fpage *pg[BACKING_FILL_MAX];	/* FILL: the busy pages */
+	struct sync_link *syncs;	/* SYNC: the msyncs waiting */
+};
+
+/* backing.c */
+void breq_put(struct breq *b);
+struct breq *breq_dequeue(struct bsrv *s);
+/* b left its server's queue or the in-flight table: finish it. */
+void breq_complete(struct breq *b, int err);
+/* Tell s it has requests (its parked MO_WAIT, or its notification). */
+void backing_kick(struct bsrv *s);
+/* bserver.c: answer s's parked PAGER_MO_WAIT with a request, if one can
+ * go. */
+bool bserver_deliver(struct bsrv *s);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * External-pager benchmarks (test_extobj bench; docs/external-pagers.md,
+ * docs/benchmarks.md), under -icount: retired instructions, every address
+ * space and the kernel counted. A server forked by the test serves a
+ * 16 MiB object; init maps it and measures:
+ *   external_fault        one read fault on a missing page, warm, through
+ *                         the server (MADV_RANDOM: a one-page fill, no
+ *                         fault-around): fault, request handed to the
+ *                         parked server, its answer, the mapping; the
+ *                         server writes one word (the frame comes zeroed)
+ *   external_fault_copy   the same with the server copying a whole page
+ *                         from its memory into the request (by words)
+ *   external_fault_batch16 a sequential read of 16 pages: one fault, one
+ *                         16-page fill, fault-around maps all: per page
+ * Medians of 256 samples (batch16: of 64 runs of 16 pages).
+ */
+#include <stdbool.h>
+#include <unistd.h>
+#include "extobj.h"
+
+#define BENCH_PAGES	4096
+#define NSAMPLES	256
+
+static uint64_t median(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+static uint64_t v[NSAMPLES];
+
+static void one(struct box *b, int mode, const char *name, bool batch)
+{
+	pid_t s;
+	int st, n = 0;
+	uint64_t bracket, t0;
+
+	memset((void *)b, 0, sizeof(*b));
+	b->obj_pages = BENCH_PAGES;
+	s = server_start(b, mode);
+	volatile uint32_t *p = (volatile uint32_t *)mo_map(b->srv_pid, (uint32_t)b->key, b->token,
+							  NULL, BENCH_PAGES * PS, RW, MAP_SHARED, 0);
+	CHECK((int64_t)p > 0);
+	if ((int64_t)p <= 0)
+		return;
+	if (!batch)
+		CHECK_EQ(madvise((void *)p, BENCH_PAGES * PS, MADV_RANDOM), 0);
+	t0 = rdinstret();
+	bracket = rdinstret() - t0;
+	(void)W(p, 0, 0);	/* warm */
+	(void)W(p, 16, 0);
+	if (!batch)
+		for (int i = 32; n < NSAMPLES; i++, n++) {
+			t0 = rdinstret();
+			(void)W(p, i, 0);
+			v[n] = rdinstret() - t0 - bracket;
+		}
+	else
+		for (int blk = 2; n < 64; blk++, n++) {
+			t0 = rdinstret();
+			for (int k = 0; k < 16; k++)
+				(void)W(p, blk * 16 + k, 0);
+			v[n] = (rdinstret() - t0 - bracket) / 16;
+		}
+	CHECK_EQ(W(p, 40, 0), mode == SRV_BENCH ? 40 : PATTERN(40 % OBJ_PAGES));
+	printf("bench: %s %lu instructions\n", name, (unsigned long)median(v, n));
+	printf("bench: %s_min %lu instructions\n", name, (unsigned long)v[0]);
+	printf("bench: %s_max %lu instructions\n", name, (unsigned long)v[n - 1]);
+	munmap((void *)p, BENCH_PAGES * PS);
+	kill(s, SIGKILL);
+	waitpid(s, &st, 0);
+}
+
+void extobj_bench(struct box *b)
+{
+	one(b, SRV_BENCH, "external_fault_batch16", true);
+	one(b, SRV_BENCH, "external_fault", false);
+	one(b, SRV_GOOD, "external_fault_copy", false);
+	printf("bench: extobj done\n");
+}
