@@ -162,3 +162,19 @@ void fsconn_proc_ended(struct proc *p)
 		dead[(dead_head + dead_count++) % DEAD_MAX] = p->pid;
 	sys_notify(fs_notif);
 }
+
+/* An interrupt is a queue entry as an end is, so the two keep their
+ * order; but interrupts take at most half the queue, leaving the rest to
+ * ends (an interrupt lost only delays a handler until the call returns;
+ * an end lost costs the server a sweep). */
+void fsconn_signalled(struct proc *p, bool restart)
+{
+	uint64_t t = (sys_time() >> FS_NOTE_TIME_UNIT) & FS_NOTE_TIME_MASK;
+
+	if (!fs_ep || p->pid == fs_pid || dead_count >= DEAD_MAX / 2)
+		return;
+	dead[(dead_head + dead_count++) % DEAD_MAX] =
+		(int64_t)(FS_NOTE_INTR | (restart ? FS_NOTE_RESTART : 0) |
+			  (t << FS_NOTE_TIME_SHIFT) | FS_NOTE_PID((uint64_t)p->pid));
+	sys_notify(fs_notif);
+}
