@@ -319,19 +319,23 @@ static void nonblock(void)
 	close(p[0]);
 }
 
-/* A child that signals us after ms milliseconds, then (if data) writes
- * one byte to fd after as long again; it holds fd's pipe meanwhile. */
-static pid_t nudge(int fd, int sig, int ms, int data)
+/* Signals come from children ending (SIGCHLD): a process may signal only
+ * its descendants here. A child that ends after ms milliseconds; with
+ * data, a second one that writes a byte to fd after 3 ms and ends well
+ * after. *writer: the second (or 0). */
+static pid_t nudge(int fd, int ms, int data, pid_t *writer)
 {
-	pid_t parent = getpid(), pid = fork();
+	pid_t pid = fork();
 
 	if (pid == 0) {
 		usleep((useconds_t)ms * 1000);
-		kill(parent, sig);
-		usleep((useconds_t)ms * 1000);
-		if (data)
-			write(fd, "r", 1);
-		usleep(200000);
+		_exit(0);
+	}
+	*writer = 0;
+	if (data && (*writer = fork()) == 0) {
+		usleep((useconds_t)ms * 3000);
+		write(fd, "r", 1);
+		usleep(500000);
 		_exit(0);
 	}
 	return pid;
@@ -340,17 +344,17 @@ static pid_t nudge(int fd, int sig, int ms, int data)
 static void interrupted(void)
 {
 	struct sigaction sa = { .sa_handler = count };
+	pid_t pid, writer;
 	char buf[8];
 	int p[2];
-	pid_t pid;
 
 	/* A blocked read, a caught signal without SA_RESTART: EINTR, after
 	 * the handler ran. */
 	sigemptyset(&sa.sa_mask);
-	EXPECT(sigaction(SIGUSR1, &sa, NULL) == 0);
+	EXPECT(sigaction(SIGCHLD, &sa, NULL) == 0);
 	EXPECT(pipe(p) == 0);
 	caught = 0;
-	pid = nudge(p[1], SIGUSR1, 100, 0);
+	pid = nudge(p[1], 100, 0, &writer);
 	errno = 0;
 	EXPECT(read(p[0], buf, sizeof(buf)) == -1 && errno == EINTR && caught == 1);
 	EXPECT(exited_ok(pid));
@@ -358,13 +362,14 @@ static void interrupted(void)
 	/* The same with SA_RESTART: the handler runs, the read carries on
 	 * and returns the byte written later. */
 	sa.sa_flags = SA_RESTART;
-	EXPECT(sigaction(SIGUSR1, &sa, NULL) == 0);
+	EXPECT(sigaction(SIGCHLD, &sa, NULL) == 0);
 	caught = 0;
-	pid = nudge(p[1], SIGUSR1, 100, 1);
+	pid = nudge(p[1], 100, 1, &writer);
 	EXPECT(read(p[0], buf, sizeof(buf)) == 1 && buf[0] == 'r' && caught == 1);
-	EXPECT(exited_ok(pid));
+	EXPECT(exited_ok(pid) && exited_ok(writer));
 
 	/* alarm() on a blocked read. */
+	signal(SIGCHLD, SIG_DFL);
 	sa.sa_flags = 0;
 	EXPECT(sigaction(SIGALRM, &sa, NULL) == 0);
 	caught = 0;
@@ -373,23 +378,32 @@ static void interrupted(void)
 	EXPECT(read(p[0], buf, sizeof(buf)) == -1 && errno == EINTR && caught == 1);
 
 	/* A blocked write (the pipe full) cut short: EINTR, nothing of the
-	 * blocked piece written; or the count written before it. */
+	 * blocked piece written. */
 	int fl = fcntl(p[1], F_GETFL);
 	static char fill[4096];
 	EXPECT(fcntl(p[1], F_SETFL, fl | O_NONBLOCK) == 0);
-	size_t filled = 0;
-	ssize_t r;
-	while ((r = write(p[1], fill, sizeof(fill))) > 0)
-		filled += (size_t)r;
+	while (write(p[1], fill, sizeof(fill)) > 0)
+		;
 	EXPECT(fcntl(p[1], F_SETFL, fl) == 0);
-	sa.sa_flags = 0;
-	EXPECT(sigaction(SIGUSR1, &sa, NULL) == 0);
+	EXPECT(sigaction(SIGCHLD, &sa, NULL) == 0);
 	caught = 0;
-	pid = nudge(p[1], SIGUSR1, 100, 0);
+	pid = nudge(p[1], 100, 0, &writer);
 	errno = 0;
 	EXPECT(write(p[1], fill, sizeof(fill)) == -1 && errno == EINTR && caught == 1);
 	EXPECT(exited_ok(pid));
-	signal(SIGUSR1, SIG_DFL);
+	/* With SA_RESTART the write goes through once a read makes room. */
+	sa.sa_flags = SA_RESTART;
+	EXPECT(sigaction(SIGCHLD, &sa, NULL) == 0);
+	caught = 0;
+	pid = fork();
+	if (pid == 0) {
+		usleep(300000);
+		_exit(read(p[0], fill, sizeof(fill)) == sizeof(fill) ? 0 : 1);
+	}
+	pid_t early = nudge(p[1], 100, 0, &writer);
+	EXPECT(write(p[1], fill, sizeof(fill)) == sizeof(fill) && caught >= 1);
+	EXPECT(exited_ok(pid) && exited_ok(early));
+	signal(SIGCHLD, SIG_DFL);
 	signal(SIGALRM, SIG_DFL);
 	close(p[0]);
 	close(p[1]);
@@ -406,6 +420,7 @@ static void interrupted(void)
 	if (pid == 0) {
 		usleep(100000);
 		write(p[1], "s", 1);
+		usleep(100000);
 		_exit(0);
 	}
 	EXPECT(read(p[0], buf, 1) == 1 && buf[0] == 's');
