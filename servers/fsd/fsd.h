@@ -125,6 +125,9 @@ void pipe_interrupt(uint64_t note);
 bool pipe_pending(void);
 void pipe_run_woken(void);
 int64_t pipe_stats(struct ipc_msg *reply);
+/* Waits kept at once (argv "pipewaits=N" lowers it, so that a test can
+ * fill them). */
+extern unsigned pipe_waiters_max;
 /* main.c: FS_CLOCK. */
 int64_t fsd_clock(struct ipc_msg *reply);
 uint64_t fsd_ticks(void);

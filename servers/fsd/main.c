@@ -336,6 +336,8 @@ int main(int argc, char **argv)
 		boot_seconds = strtoul(argv[1], NULL, 10);
 	if (argc > 2 && !strncmp(argv[2], "files=", 6))
 		fsd_files_max = (unsigned)strtoul(argv[2] + 6, NULL, 10);
+	if (argc > 2 && !strncmp(argv[2], "pipewaits=", 10))
+		pipe_waiters_max = (unsigned)strtoul(argv[2] + 10, NULL, 10);
 	if (!libsys_start_info.granted) {
 		printf("fsd: no block driver endpoint\n");
 		return 1;

@@ -60,6 +60,7 @@ static struct waiter *order[WAITERS_MAX];	/* arrival order */
 static unsigned nwait;
 static struct note recent[RECENT_NOTES];
 static unsigned recent_next;
+unsigned pipe_waiters_max = WAITERS_MAX;
 static bool work;				/* pipe_run_woken has something */
 static uint64_t stat_interrupted;
 
@@ -233,7 +234,8 @@ bool pipe_park(struct req *r)
 
 	for (unsigned i = 0; i < nwait; i++)
 		mine += order[i]->pid == pid;
-	for (int i = 0; i < WAITERS_MAX && !w && mine < WAITERS_PER_CLIENT; i++)
+	for (unsigned i = 0; i < WAITERS_MAX && i < pipe_waiters_max && !w &&
+			    mine < WAITERS_PER_CLIENT; i++)
 		if (!waiters[i].used)
 			w = &waiters[i];
 	if (!w)
