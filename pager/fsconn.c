@@ -3,9 +3,11 @@
  * makes the file server's endpoint, hands each process that asks a handle
  * to it badged with the process's pid and parent pid (so the server knows
  * who calls, unforgeably), and tells the server which of those processes
- * ended, so their open files are closed however they end. The pager never
- * waits on the file server: it only notifies (a notification never
- * blocks) and answers the server's PAGER_FS_DEAD calls from a queue.
+ * ended, so their open files are closed however they end, and which were
+ * given a caught signal, so their blocked pipe calls are cut short
+ * (fsconn_signalled). The pager never waits on the file server: it only
+ * notifies (a notification never blocks) and answers the server's
+ * PAGER_FS_DEAD calls from a queue.
  */
 #include <stdbool.h>
 #include "abi/fs.h"

@@ -3,8 +3,9 @@
  * setup, the receive loop, the request slots and the parked requests;
  * disk.c the block device under the ext2 engine (synchronous and
  * asynchronous reads through the blk driver); ops.c the clients, their
- * descriptor tables, the open files and one handler per FS_* request.
- * docs/fs-protocol.md describes the whole.
+ * descriptor tables, the open files and one handler per FS_* request;
+ * pipe.c the pipes and the requests waiting on them. docs/fs-protocol.md
+ * describes the whole.
  */
 #ifndef FSD_H
 #define FSD_H

@@ -1,8 +1,9 @@
 /*
  * The file server's state and requests: clients (by the pid in their
  * badge), each with a descriptor table of indexes into the open-file
- * descriptions (inode, access mode, offset; shared by dup and fork), and
- * one handler per FS_* label. Every field of every message is checked
+ * descriptions (inode, access mode, offset; shared by dup and fork; or a
+ * pipe's end, whose calls pipe.c handles), and one handler per FS_*
+ * label. Every field of every message is checked
  * here; a malformed request gets an error reply and changes nothing.
  */
 #include <string.h>
