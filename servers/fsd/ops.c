@@ -3,8 +3,8 @@
  * badge), each with a descriptor table of indexes into the open-file
  * descriptions (inode, access mode, offset; shared by dup and fork; or a
  * pipe's end, whose calls pipe.c handles), and one handler per FS_*
- * label. Every field of every message is checked
- * here; a malformed request gets an error reply and changes nothing.
+ * label. Every field of every message is checked here; a malformed
+ * request gets an error reply and changes nothing.
  */
 #include <string.h>
 #include "libsys.h"
