@@ -14,6 +14,7 @@
  *            is gone afterwards (FS_PIPESTATS)
  *   clock    CLOCK_REALTIME is the RTC's date and advances; time() and
  *            gettimeofday agree with it
+ *   bench    the costs, under -icount (not a ctest; bench() says how)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +83,19 @@ static pid_t fork_again(void)
 		usleep(2000);
 	}
 	return -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_u64);
+	return v[n / 2];
 }
 
 static void reap(pid_t pid)
@@ -340,6 +354,75 @@ static void clock_real(void)
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* Costs under -icount (instructions, every task's on the hart: the
+ * kernel's, the server's and the other process's included): a file
+ * server round trip that does nothing (FS_PIPESTATS), a ping-pong round
+ * trip through two pipes (a byte each way, a child echoing), and 1 MiB
+ * written in 4 KiB pieces by a child and read here. Not a ctest:
+ *   sh tools/qemu.sh -m 512M -i -a "init=test_pipe bench" -x "-drive ..." \
+ *      build/kernel/kernel.elf build/boot-test.cpio */
+static void bench(void)
+{
+	enum { N = 200 };
+	static uint64_t v[N];
+	static char buf[4096];
+	int down[2], up[2];
+	uint64_t t0;
+	pid_t pid;
+
+	for (int i = 0; i < N; i++) {
+		struct ipc_msg m = { 0 };
+		t0 = rdinstret();
+		fs_call(FS_PIPESTATS, &m, 0);
+		v[i] = rdinstret() - t0;
+	}
+	printf("bench: fs_null_call %lu instructions\n", (unsigned long)median(v, N));
+	CHECK_EQ(pipe(down), 0);
+	CHECK_EQ(pipe(up), 0);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+		close(down[1]);
+		close(up[0]);
+		while (read(down[0], &c, 1) == 1)
+			write(up[1], &c, 1);
+		_exit(0);
+	}
+	for (int i = 0; i < N; i++) {
+		char c = (char)i;
+		t0 = rdinstret();
+		write(down[1], &c, 1);
+		read(up[0], &c, 1);
+		v[i] = rdinstret() - t0;
+	}
+	printf("bench: pipe_pingpong %lu instructions\n", (unsigned long)median(v, N));
+	close(down[1]);
+	reap(pid);
+	close(down[0]);
+	close(up[0]);
+	close(up[1]);
+	CHECK_EQ(pipe(down), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(down[0]);
+		for (int i = 0; i < 256; i++)
+			write(down[1], buf, sizeof(buf));
+		_exit(0);
+	}
+	close(down[1]);
+	size_t got = 0;
+	ssize_t r;
+	t0 = rdinstret();
+	while ((r = read(down[0], buf, sizeof(buf))) > 0)
+		got += (size_t)r;
+	uint64_t all = rdinstret() - t0;
+	CHECK_EQ(got, 1 << 20);
+	printf("bench: pipe_1mib %lu instructions per KiB\n", (unsigned long)(all / 1024));
+	reap(pid);
+	close(down[0]);
+	printf("bench: pipe done\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "attack";
@@ -350,6 +433,8 @@ int main(int argc, char **argv)
 			    !strcmp(what, "attack") ? "pipewaits=" STR(WAITS) : NULL) > 0);
 	if (!strcmp(what, "attack")) {
 		attack();
+	} else if (!strcmp(what, "bench")) {
+		bench();
 	} else if (!strcmp(what, "clock")) {
 		clock_real();
 	} else if (!strcmp(what, "done")) {
