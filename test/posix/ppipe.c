@@ -354,7 +354,7 @@ static void interrupted(void)
 	EXPECT(sigaction(SIGCHLD, &sa, NULL) == 0);
 	EXPECT(pipe(p) == 0);
 	caught = 0;
-	pid = nudge(p[1], 100, 0, &writer);
+	pid = nudge(p[1], 250, 0, &writer);
 	errno = 0;
 	EXPECT(read(p[0], buf, sizeof(buf)) == -1 && errno == EINTR && caught == 1);
 	EXPECT(exited_ok(pid));
@@ -364,7 +364,7 @@ static void interrupted(void)
 	sa.sa_flags = SA_RESTART;
 	EXPECT(sigaction(SIGCHLD, &sa, NULL) == 0);
 	caught = 0;
-	pid = nudge(p[1], 100, 1, &writer);
+	pid = nudge(p[1], 250, 1, &writer);
 	EXPECT(read(p[0], buf, sizeof(buf)) == 1 && buf[0] == 'r' && caught == 1);
 	EXPECT(exited_ok(pid) && exited_ok(writer));
 
@@ -387,7 +387,7 @@ static void interrupted(void)
 	EXPECT(fcntl(p[1], F_SETFL, fl) == 0);
 	EXPECT(sigaction(SIGCHLD, &sa, NULL) == 0);
 	caught = 0;
-	pid = nudge(p[1], 100, 0, &writer);
+	pid = nudge(p[1], 250, 0, &writer);
 	errno = 0;
 	EXPECT(write(p[1], fill, sizeof(fill)) == -1 && errno == EINTR && caught == 1);
 	EXPECT(exited_ok(pid));
@@ -397,10 +397,10 @@ static void interrupted(void)
 	caught = 0;
 	pid = fork();
 	if (pid == 0) {
-		usleep(300000);
+		usleep(700000);
 		_exit(read(p[0], fill, sizeof(fill)) == sizeof(fill) ? 0 : 1);
 	}
-	pid_t early = nudge(p[1], 100, 0, &writer);
+	pid_t early = nudge(p[1], 250, 0, &writer);
 	EXPECT(write(p[1], fill, sizeof(fill)) == sizeof(fill) && caught >= 1);
 	EXPECT(exited_ok(pid) && exited_ok(early));
 	signal(SIGCHLD, SIG_DFL);
