@@ -210,8 +210,11 @@ int64_t pipe_request(int idx, uint32_t flags, struct req *r, uint64_t label,
 		return -ERR_NOTDIR;
 	case FS_MMAP:
 		return -ERR_NODEV;
+	case FS_FTRUNCATE:
+	case FS_FSYNC:
+		return -ERR_INVAL;
 	}
-	return -ERR_INVAL;	/* FS_FTRUNCATE, FS_FSYNC: not for a pipe */
+	return -ERR_NOSYS;	/* another way to the data (a read through a mapping): not a pipe's */
 }
 
 /* A signal notice that covers a request that came at stamp. */
