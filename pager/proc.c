@@ -14,6 +14,7 @@
 #include "page.h"
 #include "pager.h"
 #include "proc.h"
+#include "forward.h"
 #include "kquota.h"
 
 static struct proc procs[MAX_PROCS];
@@ -312,7 +313,7 @@ static int64_t spawn_into(struct proc *p, struct proc *parent, int argc, const c
 	if (!top)
 		return -ERR_NOMEM;
 	sp = build_stack(top, argc, argv, &ps, &ps_va);
-	if ((r = sys_thread_create(p->task, entry, sp, ps_va, pager_ep,
+	if ((r = sys_thread_create(p->task, entry, sp, ps_va, forward_child_pager(parent),
 				   PAGER_FAULT_BADGE(p->pid))) < 0)
 		return r;
 	p->thread = (uint64_t)r;
@@ -396,6 +397,7 @@ void proc_end(struct proc *p, int status)
 		else if (init->waiting && init->wait_pid == -1)
 			reply_wait(init, c);
 	}
+	forward_proc_ended(p);	/* its per-task children: nobody serves them now */
 	if (p->pid == 1) {
 		pager_log("init exited with status %d; shutting down\n", status);
 		fflush(stdout);

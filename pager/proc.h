@@ -58,6 +58,11 @@ struct proc {
 	uint64_t wait_va, wait_access;
 	struct fpage *wait_page;
 	struct proc *wait_next;
+	/* forward.c: the pid whose endpoint takes its faults (PSPAWN_PAGER),
+	 * 0: ours; our handle to that endpoint; a forwarded reply handle
+	 * kept while a fill runs. */
+	int64_t pager_holder;
+	uint64_t fwd_ep, fwd_reply;
 };
 
 /* The default limit on a process's mapped pages: all of user space. */

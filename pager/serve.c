@@ -7,6 +7,7 @@
 #include "abi/pager.h"
 #include "backing.h"
 #include "dma.h"
+#include "forward.h"
 #include "kquota.h"
 #include "libsys.h"
 #include "mmap.h"
@@ -89,7 +90,8 @@ static bool serve_one(struct ipc_msg *m)
 		m->info = ipc_info(0, 0, 0);
 		return true;
 	}
-	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE) {	/* only spawn takes a handle */
+	if (grant && label != PAGER_SPAWN && label != PAGER_SPAWN_IMAGE &&
+	    label != PAGER_FAULT_FORWARD) {	/* only these take a handle */
 		sys_handle_close(grant);
 		grant = 0;
 	}
@@ -104,11 +106,15 @@ again:
 	case PAGER_EXIT:
 		proc_end(p, (int)((w[0] & 0xff) << 8));
 		return false;
-	case PAGER_SPAWN:
-		if ((r = proc_spawn_flags_check(p, w[0])) == 0 &&
-		    (r = proc_spawn(p, ipcbuf(), len, grant)) > 0)
+	case PAGER_SPAWN: {
+		uint64_t child_grant;
+		if ((r = proc_spawn_flags_check(p, w[0] & ~(uint64_t)PSPAWN_PAGER)) == 0 &&
+		    (r = forward_spawn_begin(p, w[0], grant, &child_grant)) == 0 &&
+		    (r = proc_spawn(p, ipcbuf(), len, child_grant)) > 0)
 			proc_spawn_flags_apply(proc_get(r), w[0]);	/* before it runs */
+		forward_spawn_end(r);
 		break;
+	}
 	case PAGER_WAIT: {
 		int64_t pid;
 		int status = 0;
@@ -197,8 +203,21 @@ again:
 	case PAGER_DMA_ALLOC:
 		r = pager_dma_alloc(p, w[0], &w[1]);
 		break;
-	case PAGER_SPAWN_IMAGE:
-		r = spawn_image_request(p, m, grant);
+	case PAGER_SPAWN_IMAGE: {
+		uint64_t child_grant;
+		if (w[2] & ~(uint64_t)PSPAWN_PAGER)
+			r = -ERR_INVAL;
+		else if ((r = forward_spawn_begin(p, w[2], grant, &child_grant)) == 0)
+			r = spawn_image_request(p, m, child_grant);
+		forward_spawn_end(r);
+		break;
+	}
+	case PAGER_FAULT_FORWARD:
+		if (forward_request(p, m, grant, &r)) {
+			sys_handle_close(grant);	/* kept, if kept, as a copy */
+			signal_caller = NULL;
+			return false;	/* answered already (a fill to wait for) */
+		}
 		break;
 	case PAGER_MSYNC:
 		if (msync_request(p, m, &r))

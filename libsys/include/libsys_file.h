@@ -29,6 +29,8 @@ int64_t fs_start_with(const struct proc_device *devs, uint64_t n, const char *op
  * (NULL-terminated); grant as spawn's. Returns the pid or -ERR_*
  * (ENOENT, EACCES for a directory, ENOEXEC for what the pager cannot load). */
 int64_t spawn_path(const char *const argv[], uint64_t grant);
+/* The same with PSPAWN_* flags (PAGER_SPAWN_IMAGE takes PSPAWN_PAGER only). */
+int64_t spawn_path_flags(const char *const argv[], uint64_t grant, uint64_t flags);
 
 /* Our handle to the file server (connecting on first use), or -ERR_*. */
 int64_t fs_conn(void);

@@ -57,6 +57,11 @@ static void image_put(void)
 
 int64_t spawn_path(const char *const argv[], uint64_t grant)
 {
+	return spawn_path_flags(argv, grant, 0);
+}
+
+int64_t spawn_path_flags(const char *const argv[], uint64_t grant, uint64_t flags)
+{
 	struct ipc_msg m = { 0 };
 	struct stat st = { 0 };		/* read below even if fstat fails */
 	uint64_t len = 0;
@@ -105,6 +110,7 @@ int64_t spawn_path(const char *const argv[], uint64_t grant)
 	m.info = ipc_info(PAGER_SPAWN_IMAGE, len, grant ? IPC_GRANT : 0);
 	m.w[0] = (uint64_t)image;
 	m.w[1] = (uint64_t)st.st_size;
+	m.w[2] = flags;
 	m.w[5] = grant;
 	r = pager_call(&m);
 	image_put();

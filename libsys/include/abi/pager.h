@@ -179,6 +179,7 @@ enum pager_label {
 	PAGER_SIGSUSPEND,
 	PAGER_ALARM,
 	PAGER_OBJ_FLUSH,
+	PAGER_FAULT_FORWARD,	/* pager/forward.c, docs/custom-pager.md */
 	PAGER_LABEL_COUNT
 };
 
@@ -352,5 +353,36 @@ struct proc_start {
 #define PROC_STACK_GUARD	(1ul << 20)
 #define PROC_IPCBUF_VA		0x3fff800000ul
 #define PROC_SPAWN_ARGS_MAX	1024
+
+/*
+ * Per-task pagers (pager/forward.c, docs/custom-pager.md). PAGER_SPAWN
+ * with PSPAWN_PAGER (w0; PAGER_SPAWN_IMAGE: w2) takes the granted handle
+ * (w5, an endpoint the caller can receive on) as the child's pager: every
+ * fault and the death message of the child's thread go there, badged
+ * PAGER_FAULT_BADGE(child pid) unless the handle carries its own badge. The
+ * handle is not given to the child. The caller (the child's holder) answers
+ * each fault itself (FAULT_REPLY_KILL; it cannot map into the child) or
+ * forwards it to us:
+ *  PAGER_FAULT_FORWARD w0 address, w1 access,       w0 PFWD_*: how it was
+ *                      w2 pc, w3 kind (the fault's    resolved (the thread is
+ *                      words), w4 the child's pid,    answered through the
+ *                      w5 the fault's reply handle    handle, or for PFWD_FILL
+ *                      (SYS_REPLY_SAVE, IPC_GRANT)    when the page is in);
+ *                                                     w1 the wait status for
+ *                                                     PFWD_ENDED
+ * A forwarded death message (kind FAULT_KIND_EXIT, no handle) ends the
+ * child. -ERR_PERM: not the caller's per-task child; -ERR_SRCH: it ended;
+ * -ERR_INVAL: no reply handle, a bad kind, or a handle that answers no one;
+ * -ERR_BUSY: the child already has a fault waiting on a fill. When the
+ * holder ends, its per-task children end with SIGKILL.
+ */
+#define PSPAWN_PAGER		4
+#define PFWD_MAPPED		1	/* a resident page, mapped as it was */
+#define PFWD_ZERO		2	/* a new zeroed page, or the shared zero page */
+#define PFWD_COPY		3	/* copy-on-write: a private copy made */
+#define PFWD_FILL		4	/* waits for a file page's read; answered then */
+#define PFWD_SIGNAL		5	/* a signal handler runs (or a sigreturn) */
+#define PFWD_ENDED		6	/* the child ended (w1: its wait status) */
+#define PFWD_RESUMED		7	/* resumed with no new mapping */
 
 #endif
