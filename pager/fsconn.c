@@ -3,9 +3,11 @@
  * makes the file server's endpoint, hands each process that asks a handle
  * to it badged with the process's pid and parent pid (so the server knows
  * who calls, unforgeably), and tells the server which of those processes
- * ended, so their open files are closed however they end. The pager never
- * waits on the file server: it only notifies (a notification never
- * blocks) and answers the server's PAGER_FS_DEAD calls from a queue.
+ * ended, so their open files are closed however they end, and which were
+ * given a caught signal, so their blocked pipe calls are cut short
+ * (fsconn_signalled). The pager never waits on the file server: it only
+ * notifies (a notification never blocks) and answers the server's
+ * PAGER_FS_DEAD calls from a queue.
  */
 #include <stdbool.h>
 #include "abi/fs.h"
@@ -161,5 +163,21 @@ void fsconn_proc_ended(struct proc *p)
 		dead_lost = true;
 	else
 		dead[(dead_head + dead_count++) % DEAD_MAX] = p->pid;
+	sys_notify(fs_notif);
+}
+
+/* An interrupt is a queue entry as an end is, so the two keep their
+ * order; but interrupts take at most half the queue, leaving the rest to
+ * ends (an interrupt lost only delays a handler until the call returns;
+ * an end lost costs the server a sweep). */
+void fsconn_signalled(struct proc *p, bool restart)
+{
+	uint64_t t = (sys_time() >> FS_NOTE_TIME_UNIT) & FS_NOTE_TIME_MASK;
+
+	if (!fs_ep || p->pid == fs_pid || dead_count >= DEAD_MAX / 2)
+		return;
+	dead[(dead_head + dead_count++) % DEAD_MAX] =
+		(int64_t)(FS_NOTE_INTR | (restart ? FS_NOTE_RESTART : 0) |
+			  (t << FS_NOTE_TIME_SHIFT) | FS_NOTE_PID((uint64_t)p->pid));
 	sys_notify(fs_notif);
 }

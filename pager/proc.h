@@ -151,5 +151,9 @@ void fsconn_proc_ended(struct proc *p);
 void fsconn_kick(void);
 /* Ends PAGER_FS_DEAD would report now (PAGER_OBJ_FETCH's w1). */
 uint64_t fsconn_deaths_pending(void);
+/* A caught signal was delivered to p, which may be blocked in a call to
+ * the file server: have the server cut its waits short (PAGER_FS_DEAD
+ * entry FS_NOTE_INTR; restart: the handler's SA_RESTART). */
+void fsconn_signalled(struct proc *p, bool restart);
 
 #endif

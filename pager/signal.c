@@ -273,6 +273,7 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 		}
 		const struct ipc_msg *req = reply;
 		uint64_t miss = 0;
+		bool sa_restart = a->flags & PSA_RESTART;	/* before SA_RESETHAND */
 		reply = NULL;	/* answered now, whatever happens */
 		if (!deliver_async(t, sig, r, restart, old_mask, &miss)) {
 			/* Bounded: a fill that keeps failing ends t
@@ -302,6 +303,8 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 			proc_end(t, PAGER_SIGSEGV);
 			return;
 		}
+		if (!r)	/* anywhere else: maybe waiting for the file server (a pipe) */
+			fsconn_signalled(t, sa_restart);
 	}
 	if (reply && t->state == PROC_LIVE)	/* nothing was delivered after all */
 		ipc_reply(t->thread, (struct ipc_msg *)reply);

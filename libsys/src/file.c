@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -172,12 +173,18 @@ static ssize_t rw(uint64_t label, int fd, void *buf, size_t count, off_t off)
 		if (writing)
 			copy_data(ipcbuf(), (char *)buf + done, n);
 		int64_t r = fs_call(label, &m, writing ? n : 0);
+		if (r == -ERR_INTR && ipc_label(m.info) == FS_REPLY_RESTART)
+			continue;	/* a pipe wait cut short, SA_RESTART: again */
+		if (r == -ERR_PIPE && writing)
+			raise(SIGPIPE);	/* no reader: the signal, then EPIPE */
 		if (r < 0)
 			return done ? (ssize_t)done : fail(r);
 		if (!writing)
 			copy_data((char *)buf + done, ipcbuf(), (size_t)r);
 		done += (size_t)r;
-		if ((size_t)r == 0)
+		/* A pipe gives what it has; a write to one under O_NONBLOCK
+		 * may stop short. */
+		if ((size_t)r == 0 || (m.w[1] == FS_IO_STREAM && (!writing || (size_t)r < n)))
 			break;
 	}
 	return (ssize_t)done;

@@ -3,10 +3,11 @@
  * (rdtime, at kernel_info.timebase_hz); sleeping arms a kernel timer
  * (SYS_TIMER_SET) on a notification of our own and waits on it.
  *
- * CLOCK_REALTIME is the monotonic clock plus an offset that starts at 0:
- * an ordinary process has no cheap way to the RTC (init holds the device),
- * so unless clock_settime sets it, the wall clock reads as time since
- * boot from 1970-01-01. docs/posix.md says so.
+ * CLOCK_REALTIME is the monotonic clock plus an offset: the file server's
+ * (FS_CLOCK: QEMU virt's goldfish RTC, read when the server started, less
+ * the counter then), asked once per process on first use; 0 (time since
+ * boot from 1970-01-01) without a server or an RTC. clock_settime changes
+ * it for the calling process only. docs/posix.md says so.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,12 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 #include "libsys.h"
+#include "libsys_file.h"
 #include "libsys_posix.h"
 
 #define NSEC	1000000000ull
 
 static uint64_t hz;
 static int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+static bool realtime_known;
 static int64_t sleep_notif;
 static uint64_t sleep_notif_pid;	/* a fork child makes its own */
 
@@ -61,6 +64,21 @@ static bool realtime(clockid_t id)
 	return id == CLOCK_REALTIME || id == 0 /* CLOCK_REALTIME_COARSE */;
 }
 
+static int64_t realtime_offset(void)
+{
+	struct ipc_msg m = { 0 };
+	int64_t r;
+
+	if (realtime_known)
+		return realtime_offset_ns;
+	/* Without a server (yet: init before it starts one) ask again later. */
+	if ((r = fs_call(FS_CLOCK, &m, 0)) == -ERR_NOSYS)
+		return 0;
+	realtime_known = true;
+	realtime_offset_ns = r == 0 ? (int64_t)m.w[1] : 0;
+	return realtime_offset_ns;
+}
+
 int clock_gettime(clockid_t id, struct timespec *tp)
 {
 	uint64_t ns;
@@ -69,7 +87,7 @@ int clock_gettime(clockid_t id, struct timespec *tp)
 		return einval();
 	ns = ticks_to_ns(sys_time());
 	if (realtime(id))
-		ns += (uint64_t)realtime_offset_ns;
+		ns += (uint64_t)realtime_offset();
 	tp->tv_sec = (time_t)(ns / NSEC);
 	tp->tv_nsec = (long)(ns % NSEC);
 	return 0;
@@ -92,6 +110,7 @@ int clock_settime(clockid_t id, const struct timespec *tp)
 {
 	if (!realtime(id) || tp->tv_nsec < 0 || (uint64_t)tp->tv_nsec >= NSEC || tp->tv_sec < 0)
 		return einval();
+	realtime_known = true;
 	realtime_offset_ns = (int64_t)((uint64_t)tp->tv_sec * NSEC + (uint64_t)tp->tv_nsec -
 				       ticks_to_ns(sys_time()));
 	return 0;
@@ -162,7 +181,7 @@ int clock_nanosleep(clockid_t id, int flags, const struct timespec *rq, struct t
 	if (!known_clock(id) || !ts_ok(rq))
 		return EINVAL;
 	if (flags & TIMER_ABSTIME) {
-		__int128 off = realtime(id) ? realtime_offset_ns : 0;
+		__int128 off = realtime(id) ? realtime_offset() : 0;
 		__int128 ns = (__int128)rq->tv_sec * NSEC + rq->tv_nsec - off;	/* since boot */
 		if (ns <= 0)
 			return 0;

@@ -3,8 +3,9 @@
  * setup, the receive loop, the request slots and the parked requests;
  * disk.c the block device under the ext2 engine (synchronous and
  * asynchronous reads through the blk driver); ops.c the clients, their
- * descriptor tables, the open files and one handler per FS_* request.
- * docs/fs-protocol.md describes the whole.
+ * descriptor tables, the open files and one handler per FS_* request;
+ * pipe.c the pipes and the requests waiting on them. docs/fs-protocol.md
+ * describes the whole.
  */
 #ifndef FSD_H
 #define FSD_H
@@ -22,6 +23,8 @@ struct req {
 	uint64_t reply;			/* reply handle (SYS_REPLY_SAVE) */
 	uint32_t len;			/* payload bytes */
 	bool in_use;
+	uint64_t stamp;			/* the time counter when it came (pipe.c: signals) */
+	int32_t pipe;			/* FSD_PARK_PIPE: the pipe it waits on */
 	/* Aligned as the IPC buffer and the cache are, so that the word-loop
 	 * memcpy (mem_words.c) copies a payload 8 bytes a step. */
 	uint8_t data[IPC_BUF_SIZE] __attribute__((aligned(8)));
@@ -30,6 +33,9 @@ struct req {
 /* A handler's result when the request must wait for a disk block (the
  * engine said -ERR_AGAIN in nowait mode). */
 #define FSD_PARK_DISK	(-1000)
+/* A handler's result when the request must wait for a pipe (r->pipe) to
+ * change: pipe.c keeps it, out of the request slots. */
+#define FSD_PARK_PIPE	(-1001)
 
 extern struct ext2_fs fs;
 extern uint8_t *pool;			/* the DMA pool: the engine's cache */
@@ -103,5 +109,28 @@ void fsd_reap_deaths(void);
 void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);
 int64_t backing_stats(struct ipc_msg *reply);
+
+/* pipe.c: pipes (docs/fs-protocol.md "Pipes"). A pipe is two open file
+ * descriptions (ops.c), each naming it (index + 1 in struct file). */
+int pipe_new(int64_t pid);
+void pipe_end_closed(int idx, bool write_end);
+int64_t pipe_request(int idx, uint32_t flags, struct req *r, uint64_t label,
+		     struct ipc_msg *reply, uint8_t *out, uint32_t *outlen);
+/* run(): keep r, which said FSD_PARK_PIPE; false if there is no room. */
+bool pipe_park(struct req *r);
+void pipe_drop_pid(int64_t pid);
+/* A PAGER_FS_DEAD entry with FS_NOTE_INTR. */
+void pipe_interrupt(uint64_t note);
+/* Waits to answer (a pipe changed, a signal came): run pipe_run_woken,
+ * with the caller off the kernel's link. */
+bool pipe_pending(void);
+void pipe_run_woken(void);
+int64_t pipe_stats(struct ipc_msg *reply);
+/* Waits kept at once (argv "pipewaits=N" lowers it, so that a test can
+ * fill them). */
+extern unsigned pipe_waiters_max;
+/* main.c: FS_CLOCK. */
+int64_t fsd_clock(struct ipc_msg *reply);
+uint64_t fsd_ticks(void);
 
 #endif

@@ -47,6 +47,22 @@ static uint64_t ticks(void)
 	return t;
 }
 
+uint64_t fsd_ticks(void)
+{
+	return ticks();
+}
+
+/* FS_CLOCK: CLOCK_REALTIME when the counter read 0, for libsys's clocks
+ * (the RTC has seconds; the counter the rest). */
+int64_t fsd_clock(struct ipc_msg *reply)
+{
+	if (!boot_seconds)
+		return -ERR_NODEV;
+	reply->w[1] = boot_seconds * 1000000000ul - boot_ticks * (1000000000ul / TIMEBASE_HZ);
+	reply->w[2] = boot_seconds;
+	return 0;
+}
+
 static uint32_t now(void *ctx)
 {
 	(void)ctx;
@@ -137,6 +153,7 @@ static struct req *take(struct ipc_msg *m, bool linked)
 		r->m = *m;
 		r->reply = (uint64_t)h;
 		r->len = (uint32_t)ipc_len(m->info);
+		r->stamp = ticks();
 		memcpy(r->data, ipcbuf(), r->len);
 		if (linked)
 			linked_req = r;
@@ -184,6 +201,15 @@ static void run(struct req *r)
 		stat_parked++;
 		return;
 	}
+	if (res == FSD_PARK_PIPE) {
+		if (r == linked_req)
+			fsd_unlink_caller();
+		if (pipe_park(r))
+			return;
+		reply.info = ipc_info(FS_REPLY_BUSY, 0, 0);	/* no room to wait: ask again */
+		res = -ERR_AGAIN;
+		outlen = 0;
+	}
 	if (fs.in_flight_count)		/* a disk read is on: others still served */
 		stat_answered_during_read++;
 	reply.w[0] = (uint64_t)res;
@@ -222,6 +248,7 @@ void fsd_drop_pid(int64_t pid)
 		nqueue--;
 		k--;
 	}
+	pipe_drop_pid(pid);
 	fsd_client_died(pid);
 }
 
@@ -238,8 +265,12 @@ void fsd_reap_deaths(void)
 		}
 		if (n <= 0)
 			return;
-		for (int64_t i = 0; i < n && i < 5; i++)
-			fsd_drop_pid((int64_t)m.w[1 + i]);
+		for (int64_t i = 0; i < n && i < 5; i++) {
+			if (m.w[1 + i] & FS_NOTE_INTR)
+				pipe_interrupt(m.w[1 + i]);	/* a signal, not an end */
+			else
+				fsd_drop_pid((int64_t)m.w[1 + i]);
+		}
 	}
 }
 
@@ -305,6 +336,8 @@ int main(int argc, char **argv)
 		boot_seconds = strtoul(argv[1], NULL, 10);
 	if (argc > 2 && !strncmp(argv[2], "files=", 6))
 		fsd_files_max = (unsigned)strtoul(argv[2] + 6, NULL, 10);
+	if (argc > 2 && !strncmp(argv[2], "pipewaits=", 10))
+		pipe_waiters_max = (unsigned)strtoul(argv[2] + 10, NULL, 10);
 	if (!libsys_start_info.granted) {
 		printf("fsd: no block driver endpoint\n");
 		return 1;
@@ -315,7 +348,7 @@ int main(int argc, char **argv)
 	}
 	for (;;) {
 		if (reply_pending && (nqueue || disk_async_ready() || deaths_pending ||
-				      backing_wants_fetch()))
+				      backing_wants_fetch() || pipe_pending()))
 			fsd_unlink_caller();	/* the other work may use the IPC buffer */
 		while (nqueue) {
 			struct req *r0 = queue[0];
@@ -334,6 +367,11 @@ int main(int argc, char **argv)
 				fsd_reap_deaths();
 		} else if (backing_wants_fetch()) {
 			backing_fetch();
+		}
+		if (pipe_pending()) {	/* pipes changed, signals came */
+			if (reply_pending)
+				fsd_unlink_caller();
+			pipe_run_woken();
 		}
 		if (nqueue || deaths_pending)
 			continue;

@@ -1,9 +1,10 @@
 /*
  * The file server's state and requests: clients (by the pid in their
  * badge), each with a descriptor table of indexes into the open-file
- * descriptions (inode, access mode, offset; shared by dup and fork), and
- * one handler per FS_* label. Every field of every message is checked
- * here; a malformed request gets an error reply and changes nothing.
+ * descriptions (inode, access mode, offset; shared by dup and fork; or a
+ * pipe's end, whose calls pipe.c handles), and one handler per FS_*
+ * label. Every field of every message is checked here; a malformed
+ * request gets an error reply and changes nothing.
  */
 #include <string.h>
 #include "libsys.h"
@@ -26,6 +27,7 @@ struct file {
 	uint32_t refs;		/* descriptors naming it, in every client */
 	uint32_t ino;
 	uint32_t flags;		/* FS_O_* as opened */
+	uint32_t pipe;		/* a pipe's end: its index + 1 (pipe.c); 0: a file */
 	uint64_t offset;	/* file offset; readdir's cursor for a directory */
 };
 
@@ -104,6 +106,10 @@ static void file_put(int idx)
 		return;
 	while (files_hi > 0 && !files[files_hi - 1].refs)
 		files_hi--;
+	if (f->pipe) {
+		pipe_end_closed((int)f->pipe - 1, (f->flags & FS_O_ACCMODE) == FS_O_WRONLY);
+		return;
+	}
 	if (!fsd_is_open(NULL, f->ino))
 		ext2_inode_release(&fs, f->ino);	/* frees it if unlinked */
 }
@@ -525,6 +531,50 @@ static int64_t snap_claim(struct client *c, int64_t seq)
 	return 0;
 }
 
+/* FS_PIPE: a pipe (pipe.c) and its two ends, a description each, at the
+ * two lowest free descriptors. */
+static int64_t do_pipe(struct client *c, struct req *r, struct ipc_msg *reply)
+{
+	struct fs_open_req q;
+	int rd = -1, wr = -1, fr = -1, fw = -1, p;
+
+	memcpy(&q, r->m.w, sizeof(q));
+	if (q.flags & ~(uint64_t)(FS_O_NONBLOCK | FS_O_CLOEXEC))
+		return -ERR_INVAL;
+	for (int k = 0; k < FS_FD_MAX && wr < 0; k++)
+		if (c->fd[k] < 0)
+			*(rd < 0 ? &rd : &wr) = k;
+	if (wr < 0)
+		return -ERR_MFILE;
+	for (int i = 0; i < (int)fsd_files_max && i < MAX_FILES && fw < 0; i++)
+		if (!files[i].refs)
+			*(fr < 0 ? &fr : &fw) = i;
+	if (fw < 0)
+		return -ERR_NFILE;
+	if ((p = pipe_new(c->pid)) < 0)
+		return p;
+	uint32_t nb = (uint32_t)(q.flags & FS_O_NONBLOCK);
+	files[fr] = (struct file){ .refs = 1, .flags = FS_O_RDONLY | nb, .pipe = (uint32_t)p + 1 };
+	files[fw] = (struct file){ .refs = 1, .flags = FS_O_WRONLY | nb, .pipe = (uint32_t)p + 1 };
+	if (fw >= files_hi)
+		files_hi = fw + 1;
+	c->fd[rd] = fr;
+	c->fd[wr] = fw;
+	reply->w[1] = (uint64_t)rd;
+	reply->w[2] = (uint64_t)wr;
+	return 0;
+}
+
+/* The calls on a descriptor that reach its data: a pipe's go to pipe.c. */
+static bool reaches_data(uint64_t label)
+{
+	return label == FS_READ || label == FS_WRITE || label == FS_PREAD ||
+	       label == FS_PWRITE || label == FS_LSEEK || label == FS_FTRUNCATE ||
+	       label == FS_FSTAT || label == FS_READDIR || label == FS_FSYNC || label == FS_MMAP;
+}
+
+#define FL_CHANGES	(FS_O_APPEND | FS_O_NONBLOCK)
+
 int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t *outlen)
 {
 	static char p1[FS_PATH_MAX + 1], p2[FS_PATH_MAX + 1];
@@ -540,7 +590,24 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	if (!c && !(c = client_new(pid, (int64_t)FS_BADGE_PPID(r->m.badge), CLIENT_LIVE)))
 		return -ERR_NOSPC;
 	memcpy(&q, r->m.w, sizeof(q));
+	if (reaches_data(label) && (f = fd_file(c, q.fd)) && f->pipe)
+		return pipe_request((int)f->pipe - 1, f->flags, r, label, reply, out, outlen);
 	switch (label) {
+	case FS_PIPE:
+		return do_pipe(c, r, reply);
+	case FS_GETFL:
+		if (!(f = fd_file(c, q.fd)))
+			return -ERR_BADF;
+		return f->flags & (FS_O_ACCMODE | FL_CHANGES);
+	case FS_SETFL:
+		if (!(f = fd_file(c, q.fd)))
+			return -ERR_BADF;
+		f->flags = (f->flags & ~(uint32_t)FL_CHANGES) | ((uint32_t)q.fd2 & FL_CHANGES);
+		return 0;
+	case FS_CLOCK:
+		return fsd_clock(reply);
+	case FS_PIPESTATS:
+		return pipe_stats(reply);
 	case FS_OPEN:
 		return do_open(c, r);
 	case FS_CLOSE:

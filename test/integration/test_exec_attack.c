@@ -112,7 +112,9 @@ static void bad_files(void)
 	refused("memsz wrapping", b, len);
 	FRESH(); put64(PH(b, 0, PH_OFFSET), ~0ul - 0xfff + 0x0);
 	refused("offset wrapping", b, len);
-	FRESH(); put64(b + 24, 0x14000);			/* entry in data */
+	uint64_t data_va;			/* entry in data (where hello's is) */
+	memcpy(&data_va, PH(good, 1, PH_VADDR), 8);
+	FRESH(); put64(b + 24, data_va);
 	refused("entry not executable", b, len);
 	FRESH(); b[56] = 0xff; b[57] = 0xff;			/* 65535 headers */
 	refused("headers past the read", b, len);

@@ -60,6 +60,16 @@ enum fs_label {
 	FS_MAPSTATS,	/* -                                  w0 0, w1 fills run, w2 pages
 			   filled, w3 write-backs run, w4 pages written back,
 			   w5 inodes held for the pager's file objects */
+	FS_PIPE,	/* fs_open_req (flags: FS_O_NONBLOCK,  w0 0, w1 the read end, w2 the
+			   FS_O_CLOEXEC)                       write end (docs/fs-protocol.md) */
+	FS_GETFL,	/* fs_fd_req                          w0 the description's FS_O_* flags */
+	FS_SETFL,	/* fs_fd_req (fd2 = flags: only       w0 0
+			   FS_O_APPEND, FS_O_NONBLOCK change) */
+	FS_CLOCK,	/* -                                  w0 0, w1 CLOCK_REALTIME in ns when the
+			   time counter read 0 (from the RTC), w2 the RTC's seconds at
+			   the server's start; w0 -ERR_NODEV without an RTC */
+	FS_PIPESTATS,	/* -                                  w0 0, w1 pipes open, w2 requests
+			   waiting on pipes, w3 waits cut short by signals so far */
 	FS_LABEL_COUNT
 };
 
@@ -168,5 +178,29 @@ _Static_assert(sizeof(struct fs_mmap_req) == IPC_WORDS * 8, "fs_mmap_req is the 
 _Static_assert(sizeof(struct fs_stat) <= IPC_BUF_SIZE, "fs_stat fits the payload");
 _Static_assert(sizeof(struct fs_dirent) <= IPC_BUF_SIZE, "fs_dirent fits the payload");
 _Static_assert(2 * (FS_PATH_MAX + 1) <= IPC_BUF_SIZE, "two paths fit the payload");
+
+/* Pipes (servers/fsd/pipe.c, docs/fs-protocol.md "Pipes"). */
+#define FS_O_NONBLOCK	0x4000		/* picolibc's O_NONBLOCK */
+#define FS_O_CLOEXEC	0x40000		/* picolibc's O_CLOEXEC: accepted, no exec to act on it */
+#define FS_PIPE_SIZE	16384		/* bytes a pipe holds */
+#define FS_PIPE_ATOMIC	FS_IO_MAX	/* a write of up to this many bytes is never split */
+#define FS_IO_STREAM	1		/* FS_READ/FS_WRITE reply w1: a pipe (return what came) */
+/* The reply to a wait cut short by a caught signal whose handler has
+ * SA_RESTART (w0 -ERR_INTR): the handler ran; send the request again. */
+#define FS_REPLY_RESTART	2
+#define ERR_SPIPE	29		/* ESPIPE: a pipe has no offset */
+#define ERR_PIPE	32		/* EPIPE: no reader */
+
+/* PAGER_FS_DEAD entries that are not ends: "a caught signal was delivered
+ * to pid at time T; cut short its waits that began before" (bit 63; bit
+ * 62 the handler's SA_RESTART; bits 31..61 T >> 4 modulo 2^31, T the
+ * time counter: the server takes the latest such time not after its
+ * own; bits 0..30 the pid). */
+#define FS_NOTE_INTR		(1ull << 63)
+#define FS_NOTE_RESTART		(1ull << 62)
+#define FS_NOTE_TIME_SHIFT	31
+#define FS_NOTE_TIME_MASK	0x7fffffffull
+#define FS_NOTE_TIME_UNIT	4	/* the time's low bits dropped */
+#define FS_NOTE_PID(n)		((n) & 0x7fffffffull)
 
 #endif
