@@ -591,6 +591,23 @@ static int64_t obj_flush(uint64_t key)
 	return (int64_t)n;
 }
 
+/* PAGER_OBJ_KEEP: the server keeps a recently closed file's object (and
+ * its cached pages, which reclaim may still take) past its last mapping,
+ * so that the next open finds them; letting go frees it if unmapped. */
+static int64_t obj_keep(uint64_t key, uint64_t keep)
+{
+	struct file_obj *fo;
+
+	if (!key || key > UINT32_MAX || keep > 1)
+		return -ERR_INVAL;
+	if (!(fo = file_lookup((uint32_t)key)))
+		return -ERR_NOENT;
+	fo->kept = keep;
+	if (!keep)
+		file_maybe_free(fo);
+	return 0;
+}
+
 static int64_t obj_peek(struct ipc_msg *m)
 {
 	uint64_t key = m->w[0], first = m->w[1], n = m->w[2], va = m->w[3], mask = 0;
@@ -695,6 +712,8 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 		return obj_peek(m);
 	case PAGER_OBJ_FLUSH:
 		return obj_flush(w[0]);
+	case PAGER_OBJ_KEEP:
+		return obj_keep(w[0], w[1]);
 	}
 	return -ERR_NOSYS;
 }

@@ -58,6 +58,7 @@ struct file_obj {
 	bool announced;			/* the server took a hold: RELEASE at the end */
 	bool unsynced;			/* written back since the last BACKING_SYNC */
 	bool wb_error;			/* a write-back failed since the last msync saw it */
+	bool kept;			/* PAGER_OBJ_KEEP: lives on unmapped (the server's LRU) */
 	uint32_t gen;			/* the server generation that made it */
 	uint64_t size;			/* bytes */
 	uint32_t priv_refs;		/* fpriv objects backed by it */

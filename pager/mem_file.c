@@ -447,6 +447,8 @@ void file_maybe_free(struct file_obj *fo)
 			fpage_put(fp);
 		}
 	}
+	if (fo->kept && fo->hashed)
+		return;	/* the server keeps its cache for the next open */
 	pagemap_destroy(&fo->obj.pages, NULL, NULL);
 	key_unlink(fo);
 	if (fo->announced && backing_server && fo->gen == backing_gen)

@@ -104,4 +104,9 @@ void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);
 int64_t backing_stats(struct ipc_msg *reply);
 
+/* keep.c: files kept cached after their last close. */
+void keep_closed(uint32_t ino);
+void keep_forget_unlinked(void);
+void keep_flush(void);
+
 #endif

@@ -60,6 +60,11 @@ enum fs_label {
 	FS_MAPSTATS,	/* -                                  w0 0, w1 fills run, w2 pages
 			   filled, w3 write-backs run, w4 pages written back,
 			   w5 inodes held for the pager's file objects */
+	FS_READ_CLAIM,	/* fs_io_req (count): claim the next   w0 n (0 at or past EOF), w1 the
+			   min(count, size - offset) bytes of  offset they start at, w2 the
+			   a regular file, advancing the       inode, w3 the size; -ERR_NOSYS
+			   shared offset (read through a       if not a regular file
+			   mapping, libsys/src/file_read.c) */
 	FS_LABEL_COUNT
 };
 

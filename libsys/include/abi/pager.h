@@ -127,6 +127,9 @@
  *                      PAGES pages)
  *  PAGER_OBJ_FLUSH     w0 key: queue the write-back    w0 pages queued (0: none
  *                      of every dirty page (fsync)     dirty, or no object)
+ *  PAGER_OBJ_KEEP      w0 key, w1 1: keep the object   w0 0; -ERR_NOENT if no
+ *                      (and its cache) when its last   object has the key
+ *                      mapping goes; 0: let it go
  * Every PAGER_OBJ_* from another process: -ERR_PERM. Each PAGER_OBJ_MAP
  * reply with w1 = 1 pairs with exactly one later BACKING_RELEASE for the
  * key (holds are counted). An extending write sends PAGER_OBJ_SIZE before
@@ -179,6 +182,7 @@ enum pager_label {
 	PAGER_SIGSUSPEND,
 	PAGER_ALARM,
 	PAGER_OBJ_FLUSH,
+	PAGER_OBJ_KEEP,		/* w0 key, w1 1 keep / 0 let go: pager/backing.c */
 	PAGER_LABEL_COUNT
 };
 
