@@ -65,6 +65,7 @@ struct file_obj {
 	bool held;			/* external: the server holds it (until PAGER_MO_CLOSE) */
 	uint32_t nwatch;		/* external: FP_WATCH records */
 	struct file_obj *check_next;	/* scratch list (backing_orphan_all) */
+	bool kept;			/* PAGER_OBJ_KEEP: lives on unmapped (the server's LRU) */
 	uint64_t size;			/* bytes */
 	uint32_t priv_refs;		/* fpriv objects backed by it */
 	uint32_t sync_inflight;		/* BACKING_SYNCs queued or in flight */

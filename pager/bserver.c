@@ -271,6 +271,24 @@ static int64_t obj_flush(struct bsrv *s, uint64_t key)
 	return (int64_t)n;
 }
 
+/* PAGER_OBJ_KEEP: the file server keeps a recently closed file's object
+ * (and its cached pages, which reclaim may still take) past its last
+ * mapping, so that the next open finds them; letting go frees it if
+ * unmapped. */
+static int64_t obj_keep(struct bsrv *s, uint64_t key, uint64_t keep)
+{
+	struct file_obj *fo;
+
+	if (!key || key > UINT32_MAX || keep > 1)
+		return -ERR_INVAL;
+	if (!(fo = file_lookup(s, (uint32_t)key)))
+		return -ERR_NOENT;
+	fo->kept = keep;
+	if (!keep)
+		file_maybe_free(fo);
+	return 0;
+}
+
 static int64_t obj_peek(struct bsrv *s, struct ipc_msg *m)
 {
 	uint64_t key = m->w[0], first = m->w[1], n = m->w[2], va = m->w[3], mask = 0;
@@ -379,6 +397,8 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 		return s->external ? -ERR_PERM : obj_peek(s, m);
 	case PAGER_OBJ_FLUSH:
 		return obj_flush(s, w[0]);
+	case PAGER_OBJ_KEEP:	/* unmapped objects count against no quota */
+		return s->external ? -ERR_PERM : obj_keep(s, w[0], w[1]);
 	}
 	return -ERR_NOSYS;
 }

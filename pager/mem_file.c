@@ -461,6 +461,8 @@ void file_maybe_free(struct file_obj *fo)
 			fpage_put(fp);
 		}
 	}
+	if (fo->kept && fo->hashed)
+		return;	/* the server keeps its cache for the next open */
 	if (fo->nwatch)
 		file_unwatch_all(fo);
 	pagemap_destroy(&fo->obj.pages, NULL, NULL);
@@ -490,8 +492,9 @@ void backing_orphan_all(struct bsrv *s)
 			if (fo->srv != s)
 				continue;
 			key_orphan(fo);
-			if (fo->held) {	/* freed below, once the walk is over */
+			if (fo->held || fo->kept) {	/* freed below, once the walk is over */
 				fo->held = false;
+				fo->kept = false;
 				fo->priv_refs++;	/* kept alive while listed */
 				fo->check_next = held;
 				held = fo;

@@ -247,6 +247,7 @@ again:
 	case PAGER_OBJ_SIZE:
 	case PAGER_OBJ_PEEK:
 	case PAGER_OBJ_FLUSH:
+	case PAGER_OBJ_KEEP:
 		r = backing_request(p, m, &out_len);
 		break;
 	case PAGER_POLICY:

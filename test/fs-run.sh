@@ -55,7 +55,7 @@ want_lines() {
 }
 
 case $mode in
-calls|enospc|shell|nfile)
+calls|enospc|shell|nfile|read)
 	sh "$here/run-test.sh" $name 120 "PASS: fs $mode" -a "init=test_fs $mode" \
 		-x "$drive" "$kernel" "$bootimg" || exit 1
 	if [ $mode = shell ]; then	# what the demo printed

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "abi/fs.h"
 #include "abi/kernel.h"
 
@@ -66,6 +67,14 @@ bool fs_connected(void);
 int64_t fs_fork_prepare(void);
 void fs_fork_parent(int64_t snap, int64_t child);
 void fs_fork_child(int64_t snap);
+/* file_read.c: read() of a regular file through a mapping of it (its
+ * window). FILE_READ_IPC: not a file to map, read it the old way. */
+#define FILE_READ_IPC	(-2)
+#define FILE_WINDOW_MIN	(32u << 10)	/* reads this large make a window */
+ssize_t file_read_mapped(int fd, void *buf, size_t count);
+void file_window_drop(int fd);
+/* memcpy for file data, a word at a time (picolibc's copies bytes). */
+void file_copy(void *dst, const void *src, size_t n);
 /* FS_READDIR: 1 with *d, 0 at the end, or -ERR_*. */
 int64_t fs_readdir_raw(int fd, struct fs_dirent *d);
 

@@ -76,7 +76,7 @@ int64_t blk_submit(struct blk_client *c, uint64_t label, uint64_t sector, uint64
 }
 
 /* Move the driver's completed requests into c; how many, or -ERR_*. */
-static int64_t reap(struct blk_client *c)
+int64_t blk_reap(struct blk_client *c)
 {
 	struct ipc_msg m = { .info = ipc_info(BLK_REAP, 0, 0) };
 	struct blk_reap out;
@@ -113,7 +113,7 @@ static int64_t wait_mask(struct blk_client *c, uint32_t mask, int32_t *result)
 		int64_t tag = take(c, mask, result);
 		if (tag >= 0)
 			return tag;
-		int64_t r = reap(c);
+		int64_t r = blk_reap(c);
 		if (r < 0)
 			return r;
 		if (r == 0 && (r = sys_wait(c->notif)) < 0)
@@ -137,13 +137,20 @@ int64_t blk_wait_any(struct blk_client *c, int32_t *result)
 	return wait_mask(c, ~0u, result);
 }
 
+int64_t blk_take(struct blk_client *c, int32_t *result)
+{
+	int64_t tag = take(c, ~0u, result);
+
+	return tag >= 0 ? tag : -ERR_AGAIN;
+}
+
 int64_t blk_poll(struct blk_client *c, int32_t *result)
 {
 	int64_t tag = take(c, ~0u, result), r;
 
 	if (tag >= 0)
 		return tag;
-	if ((r = reap(c)) < 0)
+	if ((r = blk_reap(c)) < 0)
 		return r;
 	tag = take(c, ~0u, result);
 	return tag >= 0 ? tag : -ERR_AGAIN;

@@ -22,29 +22,6 @@
 static uint64_t fs_handle;
 static uint64_t fs_handle_pid;	/* the pid that connected: a fork child reconnects */
 
-/* File data between the IPC buffer and the caller's buffer, 8 bytes a
- * step when both allow it (picolibc's memcpy copies bytes); kept from
- * becoming a memcpy call. */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
-static void copy_data(void *dst, const void *src, size_t n)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
-		for (; n && ((uintptr_t)d & 7); n--)
-			*d++ = *s++;
-		for (; n >= 32; n -= 32, d += 32, s += 32) {
-			((uint64_t *)d)[0] = ((const uint64_t *)s)[0];
-			((uint64_t *)d)[1] = ((const uint64_t *)s)[1];
-			((uint64_t *)d)[2] = ((const uint64_t *)s)[2];
-			((uint64_t *)d)[3] = ((const uint64_t *)s)[3];
-		}
-	}
-	while (n--)
-		*d++ = *s++;
-}
-
 static int64_t fail(int64_t r)
 {
 	errno = (int)-r;
@@ -154,6 +131,7 @@ int close(int fd)
 	if (fd >= 0 && fd < FD_BASE)
 		return 0;
 	r = fd_call(FS_CLOSE, fd, 0, &m);
+	file_window_drop(fd);	/* after the server's close: the cache stays kept */
 	return r < 0 ? (int)fail(r) : 0;
 }
 
@@ -171,7 +149,7 @@ static ssize_t rw(uint64_t label, int fd, void *buf, size_t count, off_t off)
 		bool writing = label == FS_WRITE || label == FS_PWRITE;
 		memcpy(m.w, &q, sizeof(q));
 		if (writing)
-			copy_data(ipcbuf(), (char *)buf + done, n);
+			file_copy(ipcbuf(), (char *)buf + done, n);
 		int64_t r = fs_call(label, &m, writing ? n : 0);
 		if (r == -ERR_INTR && ipc_label(m.info) == FS_REPLY_RESTART)
 			continue;	/* a pipe wait cut short, SA_RESTART: again */
@@ -180,7 +158,7 @@ static ssize_t rw(uint64_t label, int fd, void *buf, size_t count, off_t off)
 		if (r < 0)
 			return done ? (ssize_t)done : fail(r);
 		if (!writing)
-			copy_data((char *)buf + done, ipcbuf(), (size_t)r);
+			file_copy((char *)buf + done, ipcbuf(), (size_t)r);
 		done += (size_t)r;
 		/* A pipe gives what it has; a write to one under O_NONBLOCK
 		 * may stop short. */
@@ -194,6 +172,11 @@ ssize_t read(int fd, void *buf, size_t count)
 {
 	if (fd == 0)
 		return 0;
+	if (fd >= FD_BASE) {
+		ssize_t r = file_read_mapped(fd, buf, count);
+		if (r != FILE_READ_IPC)
+			return r;
+	}
 	return rw(FS_READ, fd, buf, count, 0);
 }
 
@@ -360,6 +343,8 @@ int dup2(int fd, int fd2)
 	if (fd2 < FD_BASE || fd2 >= FD_BASE + FS_FD_MAX)
 		return (int)fail(-ERR_BADF);
 	r = fd_call(FS_DUP2, fd, fd2 - FD_BASE, &m);
+	if (r >= 0 && fd2 != fd)
+		file_window_drop(fd2);	/* fd2 names another file now */
 	return r < 0 ? (int)fail(r) : (int)(r + FD_BASE);
 }
 

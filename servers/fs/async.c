@@ -18,15 +18,34 @@ void ext2_wanted(const struct ext2_fs *fs, uint64_t *blk, uint32_t *count)
 	*count = fs->wanted_count;
 }
 
+/* Buffers in flight are chained by block number (flight_hash), so that
+ * finding one costs a short chain, not a walk of the whole cache: a
+ * 64-block read's reserve and completion look up each of its blocks. */
+static int16_t *flight_chain(struct ext2_fs *fs, uint64_t blk)
+{
+	return &fs->flight_hash[(uint32_t)(blk * 2654435761u) % EXT2_CACHE_HASH];
+}
+
 /* The buffer reserved for block blk's asynchronous read, or NULL. */
 struct ext2_buf *cache_in_flight(struct ext2_fs *fs, uint64_t blk)
 {
 	if (fs->in_flight_count == 0)
 		return NULL;
-	for (uint32_t i = 0; i < fs->nbufs; i++)
-		if (fs->bufs[i].in_flight && fs->bufs[i].blk == blk)
+	for (int16_t i = *flight_chain(fs, blk); i >= 0; i = fs->bufs[i].flight_next)
+		if (fs->bufs[i].blk == blk)
 			return &fs->bufs[i];
 	return NULL;
+}
+
+static void flight_unlink(struct ext2_fs *fs, struct ext2_buf *b)
+{
+	int16_t *link = flight_chain(fs, b->blk), self = (int16_t)(b - fs->bufs);
+
+	while (*link >= 0 && *link != self)
+		link = &fs->bufs[*link].flight_next;
+	if (*link == self)
+		*link = b->flight_next;
+	b->flight_next = -1;
 }
 
 /*
@@ -45,6 +64,9 @@ int ext2_cache_reserve(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 		run[i]->in_flight = true;
 		run[i]->stale = false;
 		run[i]->blk = blk + (uint64_t)i;
+		int16_t *chain = flight_chain(fs, run[i]->blk);
+		run[i]->flight_next = *chain;
+		*chain = (int16_t)(run[i] - fs->bufs);
 		bufs[i] = run[i]->data;
 		fs->in_flight_count++;
 	}
@@ -66,6 +88,7 @@ void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 
 		if (!b)
 			continue;
+		flight_unlink(fs, b);
 		b->in_flight = false;
 		b->refs = 0;
 		fs->in_flight_count--;

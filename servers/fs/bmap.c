@@ -324,3 +324,46 @@ int bmap_prepare_free(struct ext2_fs *fs, const struct ext2_inode *in)
 	}
 	return r;
 }
+
+/*
+ * bmap for reading, by runs: *pblk as bmap gives it (never allocating),
+ * and *run, how many blocks from lblk on (at most max) follow it on the
+ * disk within the same map block (1 for a hole). A sequential read walks
+ * the map once per run, not once per block.
+ */
+int bmap_run(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t lblk,
+	     uint32_t max, uint32_t *pblk, uint32_t *run)
+{
+	uint32_t idx[4], cur, n = 1, last;
+	const uint32_t *ptrs;
+	struct ext2_buf *b = NULL;
+	int depth = block_path(fs, lblk, idx), r;
+
+	*run = 1;
+	if ((r = bmap(fs, ino, in, lblk, false, pblk, NULL)) < 0 || !*pblk || max <= 1)
+		return r;
+	if (depth == 0) {
+		ptrs = in->i_block;
+		last = EXT2_NDIR_BLOCKS;
+	} else {
+		/* The walk bmap just made: every block on it is cached. */
+		cur = in->i_block[idx[0]];
+		for (int level = 1; level <= depth; level++) {
+			if ((r = bget(fs, cur, &b)) < 0)
+				return 0;	/* *pblk stands; the run ends here */
+			if (level < depth) {
+				cur = ((const uint32_t *)b->data)[idx[level]];
+				bput(fs, b);
+			}
+		}
+		ptrs = (const uint32_t *)b->data;
+		last = fs->ptrs_per_block;
+	}
+	while (n < max && idx[depth] + n < last && ptrs[idx[depth] + n] == *pblk + n &&
+	       data_block_valid(fs, *pblk + n))
+		n++;
+	if (b)
+		bput(fs, b);
+	*run = n;
+	return 0;
+}

@@ -31,13 +31,14 @@ int cache_init(struct ext2_fs *fs)
 		return -ERR_NOMEM;
 	fs->nbufs = (uint32_t)n;
 	for (uint32_t i = 0; i < EXT2_CACHE_HASH; i++)
-		fs->hash[i] = -1;
+		fs->hash[i] = fs->flight_hash[i] = -1;
 	for (uint32_t i = 0; i < fs->nbufs; i++) {
 		struct ext2_buf *b = &fs->bufs[i];
 
 		memset(b, 0, sizeof(*b));
 		b->data = (uint8_t *)mem + (size_t)i * fs->bsize;
 		b->hash_next = -1;
+		b->flight_next = -1;
 	}
 	return 0;
 }
@@ -323,31 +324,39 @@ void cache_forget(struct ext2_fs *fs, uint64_t blk)
 }
 
 /* n adjacent buffers, none pinned or in flight, the least recently used
- * such window; -ERR_NOMEM if there is none. Written back first if dirty. */
+ * such window (its newest buffer the oldest); -ERR_NOMEM if there is none.
+ * Written back first if dirty. One pass: the newest buffer of each window
+ * comes from a queue of candidates (indexes, their ages decreasing), so a
+ * 64-block run costs a walk of the cache, not 64 of them. */
 static int adjacent_victims(struct ext2_fs *fs, uint32_t n,
 			    struct ext2_buf **run)
 {
-	uint32_t best = 0, best_age = UINT32_MAX;
+	static uint16_t q[EXT2_CACHE_MAX];	/* the candidates, oldest index first */
+	uint32_t best = 0, best_age = UINT32_MAX, head = 0, tail = 0, start = 0;
 	bool found = false, dirty = false;
 
-	for (uint32_t i = 0; i + n <= fs->nbufs; i++) {
-		uint32_t newest = 0, k;
+	for (uint32_t i = 0; i < fs->nbufs; i++) {
+		struct ext2_buf *b = &fs->bufs[i];
 
-		for (k = 0; k < n; k++) {
-			struct ext2_buf *b = &fs->bufs[i + k];
-
-			if (b->refs || b->in_flight)
-				break;
-			if (b->valid && b->last_use > newest)
-				newest = b->last_use;
-		}
-		if (k < n) {
-			i += k;		/* no window holds buffer i + k */
+		if (b->refs || b->in_flight) {	/* no window holds buffer i */
+			head = tail = 0;
+			start = i + 1;
 			continue;
 		}
+		uint32_t age = b->valid ? b->last_use : 0;
+		while (tail > head && (fs->bufs[q[tail - 1]].valid ?
+				       fs->bufs[q[tail - 1]].last_use : 0) <= age)
+			tail--;
+		q[tail++] = (uint16_t)i;
+		if (i + 1 < start + n)
+			continue;
+		uint32_t first = i + 1 - n;	/* the window [first, i] */
+		while (q[head] < first)
+			head++;
+		uint32_t newest = fs->bufs[q[head]].valid ? fs->bufs[q[head]].last_use : 0;
 		if (!found || newest < best_age) {
 			found = true;
-			best = i;
+			best = first;
 			best_age = newest;
 		}
 	}

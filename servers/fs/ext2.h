@@ -80,6 +80,7 @@ struct ext2_buf {
 	uint32_t refs;
 	uint32_t last_use;
 	int16_t hash_next;		/* index, or -1 */
+	int16_t flight_next;		/* in flight: the in-flight chain, or -1 */
 	bool valid;
 	bool dirty;
 	bool in_flight;			/* reserved for an asynchronous read */
@@ -105,6 +106,7 @@ struct ext2_fs {
 	/* block cache (cache.c) */
 	struct ext2_buf bufs[EXT2_CACHE_MAX];
 	int16_t hash[EXT2_CACHE_HASH];
+	int16_t flight_hash[EXT2_CACHE_HASH];	/* buffers in flight, by block */
 	uint32_t nbufs;
 	uint32_t clock;
 	struct ext2_buf *writeback[EXT2_CACHE_MAX];	/* cache_write_back's list */

@@ -84,6 +84,8 @@ static inline bool is_dir(const struct ext2_inode *in)
 /* bmap.c */
 int bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	 uint64_t lblk, bool alloc, uint32_t *pblk, bool *fresh);
+int bmap_run(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t lblk,
+	     uint32_t max, uint32_t *pblk, uint32_t *run);
 int bmap_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t nblocks);
 int bmap_prepare_free(struct ext2_fs *fs, const struct ext2_inode *in);
 

@@ -17,11 +17,13 @@ static uint32_t contiguous_run(struct ext2_fs *fs, uint32_t ino,
 			       uint32_t pblk, uint32_t max)
 {
 	uint64_t wanted_blk = fs->wanted_blk;
-	uint32_t n = 1, next, wanted_count = fs->wanted_count;
+	uint32_t n = 0, next, k, wanted_count = fs->wanted_count;
 
-	while (n < max && bmap(fs, ino, in, lblk + n, false, &next, NULL) == 0 &&
-	       next == pblk + n)
-		n++;
+	while (n < max && bmap_run(fs, ino, in, lblk + n, max - n, &next, &k) == 0 &&
+	       next && next == pblk + n)
+		n += k;
+	if (n == 0)
+		n = 1;
 	/* An uncached indirect block here only ends the run. */
 	fs->wanted_blk = wanted_blk;
 	fs->wanted_count = wanted_count;
@@ -123,12 +125,20 @@ int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len)
 		goto out;
 	if (len > size - off)
 		len = size - off;
-	for (uint64_t lblk = off / fs->bsize, last = (off + len - 1) / fs->bsize; lblk <= last;
-	     lblk++) {
-		if ((r = bmap(fs, ino, &in, lblk, false, &pblk, NULL)) < 0)
+	for (uint64_t lblk = off / fs->bsize, last = (off + len - 1) / fs->bsize; lblk <= last;) {
+		uint64_t span = last - lblk + 1;
+		uint32_t k, j = 0;
+		if ((r = bmap_run(fs, ino, &in, lblk, span < 1024 ? (uint32_t)span : 1024,
+				  &pblk, &k)) < 0)
 			break;
-		if (!pblk || cache_has(fs, pblk))
+		while (pblk && j < k && cache_has(fs, pblk + j))
+			j++;
+		if (!pblk || j == k) {
+			lblk += k;
 			continue;
+		}
+		lblk += j;
+		pblk += j;
 		uint64_t left = last - lblk + 1;
 		uint32_t run = contiguous_run(fs, ino, &in, lblk, pblk,
 					      left < CACHE_RUN_MAX ? (uint32_t)left : CACHE_RUN_MAX);

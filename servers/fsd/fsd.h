@@ -132,5 +132,9 @@ extern unsigned pipe_waiters_max;
 /* main.c: FS_CLOCK. */
 int64_t fsd_clock(struct ipc_msg *reply);
 uint64_t fsd_ticks(void);
+/* keep.c: files kept cached after their last close. */
+void keep_closed(uint32_t ino);
+void keep_forget_unlinked(void);
+void keep_flush(void);
 
 #endif

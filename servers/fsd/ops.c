@@ -28,6 +28,7 @@ struct file {
 	uint32_t ino;
 	uint32_t flags;		/* FS_O_* as opened */
 	uint32_t pipe;		/* a pipe's end: its index + 1 (pipe.c); 0: a file */
+	bool claimed;		/* read through a mapping (FS_READ_CLAIM): keep its cache */
 	uint64_t offset;	/* file offset; readdir's cursor for a directory */
 };
 
@@ -112,6 +113,8 @@ static void file_put(int idx)
 	}
 	if (!fsd_is_open(NULL, f->ino))
 		ext2_inode_release(&fs, f->ino);	/* frees it if unlinked */
+	else if (f->claimed)
+		keep_closed(f->ino);	/* its page cache stays for the next open */
 }
 
 static void fd_close(struct client *c, int fd)
@@ -399,6 +402,40 @@ static int64_t do_io(struct client *c, struct req *r, uint64_t label, uint8_t *o
 	return n;
 }
 
+/*
+ * FS_READ_CLAIM: read() through a mapping of the file (libsys's window,
+ * file_read.c). The offset stays ours, shared by dup and fork: the claim
+ * takes min(count, size - offset) bytes and moves the offset past them in
+ * one step, so two processes sharing a description never get the same
+ * bytes; the client then copies them from its mapping of the page cache.
+ */
+static int64_t do_claim(struct client *c, struct req *r, struct ipc_msg *reply)
+{
+	struct fs_io_req q;
+	struct ext2_stat st;
+	struct file *f;
+	int e;
+
+	memcpy(&q, r->m.w, sizeof(q));
+	if (!(f = fd_file(c, q.fd)) || (f->flags & FS_O_ACCMODE) == FS_O_WRONLY)
+		return -ERR_BADF;
+	if ((e = ext2_stat(&fs, f->ino, &st)) < 0)
+		return PARK(e);
+	if ((st.mode & 0xf000) != 0x8000)
+		return -ERR_NOSYS;	/* a directory: read() says what it says */
+	uint64_t off = f->offset, n = 0;
+	if ((int64_t)off < 0)
+		return -ERR_INVAL;
+	if (off < st.size)
+		n = q.count < st.size - off ? q.count : st.size - off;
+	f->claimed = true;
+	f->offset = off + n;
+	reply->w[1] = off;
+	reply->w[2] = f->ino;
+	reply->w[3] = st.size;
+	return (int64_t)n;
+}
+
 static int64_t do_seek(struct client *c, struct req *r)
 {
 	struct fs_seek_req q;
@@ -570,7 +607,8 @@ static bool reaches_data(uint64_t label)
 {
 	return label == FS_READ || label == FS_WRITE || label == FS_PREAD ||
 	       label == FS_PWRITE || label == FS_LSEEK || label == FS_FTRUNCATE ||
-	       label == FS_FSTAT || label == FS_READDIR || label == FS_FSYNC || label == FS_MMAP;
+	       label == FS_FSTAT || label == FS_READDIR || label == FS_FSYNC || label == FS_MMAP ||
+	       label == FS_READ_CLAIM;
 }
 
 #define FL_CHANGES	(FS_O_APPEND | FS_O_NONBLOCK)
@@ -620,6 +658,8 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	case FS_PREAD:
 	case FS_PWRITE:
 		return do_io(c, r, label, out, outlen);
+	case FS_READ_CLAIM:
+		return do_claim(c, r, reply);
 	case FS_LSEEK:
 		return do_seek(c, r);
 	case FS_FTRUNCATE: {
@@ -653,7 +693,9 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 	case FS_UNLINK:
 		if ((e = get_path(r, p1, 0, r->len)) < 0 || (e = prefetch_path(p1)) < 0)
 			return e;
-		return ext2_unlink(&fs, p1);
+		if ((e = ext2_unlink(&fs, p1)) == 0)
+			keep_forget_unlinked();
+		return e;
 	case FS_MKDIR: {
 		struct fs_path_req pq;
 		memcpy(&pq, r->m.w, sizeof(pq));
@@ -670,7 +712,9 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		if ((e = get_two_paths(r, p1, p2)) < 0 || (e = prefetch_path(p1)) < 0 ||
 		    (e = prefetch_path(p2)) < 0)
 			return e;
-		return label == FS_LINK ? ext2_link(&fs, p1, p2) : ext2_rename(&fs, p1, p2);
+		if ((e = label == FS_LINK ? ext2_link(&fs, p1, p2) : ext2_rename(&fs, p1, p2)) == 0)
+			keep_forget_unlinked();	/* a rename may replace a kept file */
+		return e;
 	case FS_READDIR:
 		if (!(f = fd_file(c, q.fd)))
 			return -ERR_BADF;
@@ -742,6 +786,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		 * while a dead child had it open is freed now, not after the
 		 * power goes (init's sync at exit; filemap.sigbus). */
 		fsd_reap_deaths();
+		keep_flush();
 		backing_drain();
 		fsd_reap_deaths();
 		return ext2_sync(&fs);

@@ -33,5 +33,6 @@ int run_enospc(void);
 int run_durable(void);
 int run_shell(void);
 int run_bench(void);
+int run_read(void);
 
 #endif

@@ -132,6 +132,12 @@ int64_t blk_wait_any(struct blk_client *c, int32_t *result);
 /* Without waiting: a completed request's tag (*result its result), or
  * -ERR_AGAIN if none has completed. */
 int64_t blk_poll(struct blk_client *c, int32_t *result);
+/* blk_poll in two halves, for a caller that knows when the driver has
+ * something (its notif woke): blk_reap asks the driver once (how many it
+ * handed over; fewer than BLK_REAP_MAX: it had no more), blk_take claims
+ * one already reaped (the tag, or -ERR_AGAIN) without a call. */
+int64_t blk_reap(struct blk_client *c);
+int64_t blk_take(struct blk_client *c, int32_t *result);
 /* A relay: a thread in a new task of the caller's that waits on notif and
  * turns each wake-up into a call on ep (through a copy badged `badge`,
  * if ep is unbadged) with label `label` (below 2^32) and w0 the bits, and

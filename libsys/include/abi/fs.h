@@ -70,6 +70,11 @@ enum fs_label {
 			   the server's start; w0 -ERR_NODEV without an RTC */
 	FS_PIPESTATS,	/* -                                  w0 0, w1 pipes open, w2 requests
 			   waiting on pipes, w3 waits cut short by signals so far */
+	FS_READ_CLAIM,	/* fs_io_req (count): claim the next   w0 n (0 at or past EOF), w1 the
+			   min(count, size - offset) bytes of  offset they start at, w2 the
+			   a regular file, advancing the       inode, w3 the size; -ERR_NOSYS
+			   shared offset (read through a       if not a regular file
+			   mapping, libsys/src/file_read.c) */
 	FS_LABEL_COUNT
 };
 

@@ -130,6 +130,9 @@
  *                      PAGES pages)
  *  PAGER_OBJ_FLUSH     w0 key: queue the write-back    w0 pages queued (0: none
  *                      of every dirty page (fsync)     dirty, or no object)
+ *  PAGER_OBJ_KEEP      w0 key, w1 1: keep the object   w0 0; -ERR_NOENT if no
+ *                      (and its cache) when its last   object has the key
+ *                      mapping goes; 0: let it go
  * Every PAGER_OBJ_* from a process that serves nothing: -ERR_PERM; MAP
  * and PEEK from an external pager too; keys are per server (one server
  * never names another's objects, nor answers its tokens). Each PAGER_OBJ_MAP
@@ -199,6 +202,7 @@ enum pager_label {
 	PAGER_MO_DIRTY,
 	PAGER_MO_CLOSE,
 	PAGER_MO_SUPPLY,
+	PAGER_OBJ_KEEP,		/* w0 key, w1 1 keep / 0 let go: pager/bserver.c (fsd only) */
 	PAGER_LABEL_COUNT
 };
 

@@ -1,0 +1,165 @@
+/*
+ * read() of a regular file through the page cache, not through 4 KiB IPC
+ * copies: a descriptor that reads in large pieces gets a window, a
+ * read-only MAP_SHARED mapping of WIN_SPAN bytes of the file (the pager's
+ * file object: the same frames every mapping and the server's read() and
+ * write() use, so what write(), ftruncate and stores through mappings do is
+ * seen at once). The offset stays the server's, shared by dup and fork:
+ * FS_READ_CLAIM takes the next bytes and moves the offset past them in one
+ * request, then we copy them out of the window.
+ *
+ * Resources: at most WIN_MAX windows a process (the least recently used
+ * goes), each unmapped when its descriptor closes or is replaced by dup2,
+ * and with the process. A window pins nothing: its clean pages are the
+ * pager's to reclaim. A window that cannot be made (no memory, the
+ * server's limit on mapped files) costs nothing but the old path: the
+ * claimed bytes are read with pread.
+ *
+ * Known limit: a truncate by another process between our claim and our
+ * copy leaves the copy reading past the new end of the file, which is
+ * SIGBUS (as for any mapping of the file).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "abi/fs.h"
+#include "libsys.h"
+#include "libsys_file.h"
+
+#define WIN_SPAN	(16ul << 20)	/* bytes a window maps, aligned to its size */
+#define WIN_MAX		8		/* windows a process keeps */
+
+struct window {
+	char *addr;		/* NULL: free */
+	int fd;
+	uint32_t ino;		/* the claim says which file the descriptor names now */
+	uint64_t base;		/* file offset of addr */
+	uint64_t used;		/* LRU clock */
+};
+
+static struct window wins[WIN_MAX];
+static uint64_t win_clock;
+
+static struct window *win_of(int fd)
+{
+	for (int i = 0; i < WIN_MAX; i++)
+		if (wins[i].addr && wins[i].fd == fd)
+			return &wins[i];
+	return NULL;
+}
+
+__attribute__((cold)) static void win_unmap(struct window *w)
+{
+	munmap(w->addr, WIN_SPAN);
+	w->addr = NULL;
+}
+
+/* close(fd), or dup2 onto fd: its window goes. */
+void file_window_drop(int fd)
+{
+	struct window *w = win_of(fd);
+
+	if (w)
+		win_unmap(w);
+}
+
+/* fd's window over [base, base + WIN_SPAN) of file ino, made if need be
+ * (cold: once a window, and small beside the copies; libsys's text counts
+ * in every program's start). */
+__attribute__((cold, noinline, optimize("Os"))) static struct window *win_make(int fd, uint32_t ino, uint64_t base)
+{
+	struct window *w = win_of(fd);
+
+	if (w) {
+		win_unmap(w);
+	} else {
+		w = &wins[0];
+		for (int i = 0; i < WIN_MAX; i++) {
+			if (!wins[i].addr) {
+				w = &wins[i];
+				break;
+			}
+			if (wins[i].used < w->used)
+				w = &wins[i];
+		}
+		if (w->addr)
+			win_unmap(w);	/* the least recently used */
+	}
+	int saved = errno;
+	void *a = mmap(NULL, WIN_SPAN, PROT_READ, MAP_SHARED, fd, (off_t)base);
+	errno = saved;
+	if (a == MAP_FAILED)
+		return NULL;
+	*w = (struct window){ .addr = a, .fd = fd, .ino = ino, .base = base };
+	return w;
+}
+
+/*
+ * File data out of the window (and between the IPC buffer and the
+ * caller's buffer, file.c): 8 bytes a step, 64 to an iteration, when
+ * both are aligned alike (else bytes: a misaligned access traps to the
+ * firmware). Kept from becoming a memcpy call: picolibc's copies bytes.
+ */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+void file_copy(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+
+	for (; n && ((uintptr_t)d & 7); n--)
+		*d++ = *s++;
+	if (n >= 8 && !((uintptr_t)s & 7)) {
+		uint64_t *dw = (uint64_t *)d;
+		const uint64_t *sw = (const uint64_t *)s;
+		for (; n >= 64; n -= 64, dw += 8, sw += 8) {
+#pragma GCC unroll 8
+			for (int i = 0; i < 8; i++)
+				dw[i] = sw[i];
+		}
+		for (; n >= 8; n -= 8)
+			*dw++ = *sw++;
+		d = (uint8_t *)dw;
+		s = (const uint8_t *)sw;
+	}
+	while (n--)
+		*d++ = *s++;
+}
+
+/* read(fd) through its window: the bytes read, or -1 with errno, or
+ * FILE_READ_IPC for a small read on a descriptor without a window (a
+ * mapping costs more than a few IPC copies) or a file not to map (a
+ * directory). */
+__attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size_t count)
+{
+	struct fs_io_req q = { .fd = fd - FD_BASE, .count = count };
+	struct ipc_msg m = { 0 };
+	int64_t r;
+
+	if (count < FILE_WINDOW_MIN && !win_of(fd))
+		return FILE_READ_IPC;
+	memcpy(m.w, &q, sizeof(q));
+	if ((r = fs_call(FS_READ_CLAIM, &m, 0)) < 0) {
+		if (r == -ERR_NOSYS)
+			return FILE_READ_IPC;
+		errno = (int)-r;
+		return -1;
+	}
+	uint64_t n = (uint64_t)r, off = m.w[1], done = 0;
+	uint32_t ino = (uint32_t)m.w[2];
+	while (done < n) {
+		uint64_t pos = off + done, base = pos & ~(WIN_SPAN - 1);
+		struct window *w = win_of(fd);
+		if (!w || w->ino != ino || w->base != base)
+			w = win_make(fd, ino, base);
+		if (!w) {	/* no window: the claimed bytes the old way */
+			ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)pos);
+			return k < 0 ? (done ? (ssize_t)done : -1) : (ssize_t)(done + (uint64_t)k);
+		}
+		uint64_t k = base + WIN_SPAN - pos < n - done ? base + WIN_SPAN - pos : n - done;
+		w->used = ++win_clock;
+		file_copy((char *)buf + done, w->addr + (pos - base), k);
+		done += k;
+	}
+	return (ssize_t)n;
+}
