@@ -13,9 +13,11 @@
 #include "abi/fault.h"
 #include "abi/pager.h"
 #include "attack.h"
+#include "libsys_file.h"
 #include "libsys_memobj.h"
 
 #define REGION	0x50000000ul
+#define IS_BUS(st)	(WIFSIGNALED(st) && WTERMSIG(st) == PAGER_SIGBUS)
 
 enum mode { RONLY, WIDEN, SECOND };
 
@@ -343,6 +345,54 @@ static int regions(void)
 	return t_done("attack_mem_regions");
 }
 
+/* A delegate that execs while it holds a fault (the new program is no
+ * delegate of that fault: its handle went with the old image): the
+ * client gets SIGBUS then, not when the region's minute is up. */
+static int touch_once(void)
+{
+	return *(volatile char *)REGION == 0x10 ? 0 : 1;
+}
+
+static int exec_part(void)
+{
+	int st;
+	pid_t p, d;
+
+	CHECK(fs_start(libsys_start_info.devices, libsys_start_info.ndevices) > 0);
+	fflush(stdout);
+	if ((d = fork()) == 0) {
+		struct ipc_msg m = { .info = ipc_info(PAGER_DELEGATE_FETCH, 0, 0) };
+		c->dpid = getpid();
+		int64_t h;
+		while ((h = pager_call(&m)) < 0) {
+			m = (struct ipc_msg){ .info = ipc_info(PAGER_DELEGATE_FETCH, 0, 0) };
+			sys_yield();
+		}
+		c->served++;
+		printf("delegate: fault at %#lx, exec\n", (unsigned long)m.w[1]);
+		fflush(stdout);
+		execl("/bin/xprobe", "xprobe", "hold", (char *)NULL);
+		_exit(99);
+	}
+	while (c->dpid != d)
+		sys_yield();
+	p = client_start(touch_once);
+	CHECK_EQ(delegate((uint64_t)p, REGION, PS, MAP_R, PMAP_FIXED_NOREPLACE | 60000ul << 32,
+			  (uint64_t)d), REGION);
+	uint64_t t0 = sys_time();
+	c->go = 1;
+	CHECK_EQ(waitpid(p, &st, 0), p);
+	CHECK(IS_BUS(st));
+	CHECK_EQ(c->served, 1);
+	CHECK(sys_time() - t0 < 50000000);	/* 5 s, not 60 */
+	printf("client ended after %lu ms\n", (unsigned long)((sys_time() - t0) / 10000));
+	c->go = 0;
+	CHECK_EQ(waitpid(d, &st, WNOHANG), 0);	/* the new program runs on */
+	stop(d);
+	after_attack("exec");
+	return t_done("attack_mem_exec");
+}
+
 int main(int argc, char **argv)
 {
 	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
@@ -357,6 +407,8 @@ int main(int argc, char **argv)
 		return bound();
 	if (!strcmp(argv[1], "revoke"))
 		return revoke_part();
+	if (!strcmp(argv[1], "exec"))
+		return exec_part();
 	if (!strcmp(argv[1], "regions"))
 		return regions();
 	printf("FAIL: no part %s\n", argv[1]);
