@@ -401,10 +401,11 @@ static void idle_server(void)
 
 static void quota_round(void)
 {
-	pid_t s = start(quota_server), idle[MO_SERVERS_MAX];
+	pid_t s, idle[MO_SERVERS_MAX];
 	int st;
 
 	memset((void *)b->r, 0, sizeof(b->r));
+	s = start(quota_server);
 	while (!b->srv_pid)
 		sys_yield();
 	CHECK_EQ(b->r[0], 2);
@@ -464,6 +465,88 @@ static int quota(void)
 	return t_done("attack_mem_obj_quota");
 }
 
+/* ---- answers ---- */
+
+static void answers_server(void)
+{
+	struct mo_server s;
+	struct pager_backing_req q;
+	volatile int64_t *r = b->r;
+	uint64_t tok;
+	uint32_t key;
+
+	if (mo_serve(300, &s) < 0 || (b->key = mo_create(NPAGES * PS, &tok)) <= 0)
+		_exit(1);
+	key = (uint32_t)b->key;
+	b->token = tok;
+	b->srv_pid = getpid();
+	for (;;) {
+		if (mo_wait(0, 0, &q) != 1)
+			_exit(2);
+		if (q.op == BACKING_FILL && q.index == 20 && !b->held) {
+			/* Not answered in time: its client gets SIGBUS; the
+			 * late answer names nothing. */
+			b->held = q.token;
+			wait_stage(2);
+			r[3] = mo_done(q.token, 0);
+			b->stage = 3;
+			continue;
+		}
+		if (q.op == BACKING_FILL)
+			for (uint32_t k = 0; k < q.count; k++)
+				*(volatile uint32_t *)(q.window + k * PS) = 0xf0 + q.index + k;
+		if (q.op == BACKING_WRITEBACK) {	/* answered twice, then as a failure */
+			r[0] = mo_done(q.token, 0);
+			r[1] = mo_done(q.token, 0);
+			r[2] = mo_done(q.token, -ERR_IO);
+			b->stage = 1;
+			continue;
+		}
+		if (q.token)
+			mo_done(q.token, 0);
+		(void)key;
+	}
+}
+
+static int answers(void)
+{
+	pid_t s = start(answers_server), c;
+	int st;
+
+	while (!b->srv_pid)
+		sys_yield();
+	volatile uint32_t *m = (volatile uint32_t *)mo_map(b->srv_pid, (uint32_t)b->key, b->token,
+							   NULL, NPAGES * PS, RW, MAP_SHARED, 0);
+	CHECK((int64_t)m > 0);
+	if ((int64_t)m < 0)
+		return t_done("attack_mem_obj_answers");
+	CHECK_EQ(m[0], 0xf0);
+	m[1] = 0x1234;	/* dirty */
+	CHECK_EQ(msync((void *)m, PS, MS_SYNC), 0);
+	wait_stage(1);
+	CHECK_EQ(b->r[0], 0);
+	CHECK_EQ(b->r[1], -ERR_INVAL);
+	CHECK_EQ(b->r[2], -ERR_INVAL);
+	c = fork();
+	if (c == 0)
+		_exit((int)m[20 * PS / 4]);
+	uint64_t t0 = sys_time();
+	reap(c, &st);
+	CHECK(IS_BUS(st));
+	CHECK(sys_time() - t0 >= 3000000);	/* the 300 ms timeout */
+	b->stage = 2;
+	wait_stage(3);
+	CHECK_EQ(b->r[3], -ERR_INVAL);
+	CHECK_EQ(m[20 * PS / 4], 0xf0 + 20);	/* a new fill, answered */
+	CHECK_EQ(m[1], 0x1234);
+	CHECK_EQ(munmap((void *)m, NPAGES * PS), 0);
+	CHECK_EQ(pager_check(), 0);
+	kill(s, SIGKILL);
+	reap(s, &st);
+	after_attack("answers");
+	return t_done("attack_mem_obj_answers");
+}
+
 int main(int argc, char **argv)
 {
 	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
@@ -477,6 +560,8 @@ int main(int argc, char **argv)
 		return supply();
 	if (!strcmp(argv[1], "sizes"))
 		return sizes();
+	if (!strcmp(argv[1], "answers"))
+		return answers();
 	if (!strcmp(argv[1], "quota"))
 		return quota();
 	printf("FAIL: no part %s\n", argv[1]);
