@@ -120,6 +120,12 @@ static void supply_server(void)
 	/* Our own object, mapped shared and private, its page resident. */
 	int64_t sh = mo_map(getpid(), key, tok, NULL, NPAGES * PS, RW, MAP_SHARED, 0);
 	int64_t pr = mo_map(getpid(), key, tok, NULL, NPAGES * PS, RW, MAP_PRIVATE, 0);
+	/* The window stays as the pager made it. */
+	r[25] = munmap((void *)q.window, PS) == -1;
+	r[26] = mprotect((void *)q.window, PS, PROT_READ) == -1;
+	r[27] = mmap((void *)q.window, PS, RW, ANON_PRIV | MAP_FIXED, -1, 0) == MAP_FAILED;
+	r[28] = mremap((void *)q.window, PS, 2 * PS, MREMAP_MAYMOVE) == MAP_FAILED;
+	r[29] = madvise((void *)q.window, PS, MADV_DONTNEED) == 0;	/* ignored there */
 	for (uint32_t k = 0; k < q.count; k++)	/* fill: page i says 0xf0 + i */
 		*(volatile uint32_t *)(q.window + k * PS) = 0xf0 + q.index + k;
 	r[7] = mo_done(q.token, 0);
@@ -198,6 +204,8 @@ static int supply(void)
 	CHECK_EQ(b->r[15], 0);
 	CHECK_EQ(b->r[16], 0);
 	CHECK_EQ(b->r[17], -ERR_EXIST);
+	for (int i = 25; i <= 29; i++)
+		CHECK_EQ(b->r[i], 1);
 	/* What the objects hold, seen by a mapper of each. */
 	volatile uint32_t *m = (volatile uint32_t *)mo_map(b->srv_pid, (uint32_t)b->key, b->token,
 							   NULL, NPAGES * PS, PROT_READ,
