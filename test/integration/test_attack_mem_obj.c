@@ -342,6 +342,20 @@ static int sizes(void)
 	}
 	reap(c, &st);
 	CHECK(IS_BUS(st));
+	/* The last offset a page map holds, under the adaptive policy read
+	 * sequentially: past the object's end, SIGBUS; one further, refused. */
+	const uint64_t last = ((1ul << 27) - 1) * PS;
+	CHECK_EQ(mo_map(pid, k2, t2, NULL, PS, PROT_READ, MAP_SHARED, last + PS), -ERR_INVAL);
+	c = fork();
+	if (c == 0) {
+		int64_t a = mo_map(pid, k2, t2, NULL, PS, PROT_READ, MAP_SHARED, last);
+		if (a < 0 || call(PAGER_MADVISE, 0, (uint64_t)a, PS, PADV_POLICY_ADAPTIVE, 0, 0) < 0 ||
+		    madvise((void *)a, PS, MADV_SEQUENTIAL) < 0)
+			_exit(1);
+		_exit(*(volatile char *)a);
+	}
+	reap(c, &st);
+	CHECK(IS_BUS(st));
 	/* Closed twice, then named: nothing. */
 	b->stage = 1;
 	wait_stage(2);
