@@ -319,7 +319,9 @@ int mapdb_map(struct aspace *src, uint64_t src_va, struct aspace *dst,
 		spare = n->hnext;
 		node_insert(n, dst, dva);
 		link_child(s, n);
-		*de = PA_PTE(PTE_PA(se)) | flags | (se & PTE_W ? PTE_WOK : 0);
+		/* W may come back (SYS_PROTECT) only if it was given: a copy
+		 * given read-only stays so, whatever its source has. */
+		*de = PA_PTE(PTE_PA(se)) | flags;
 		sfence_vma_va(dva);	/* this va in every address space */
 	}
 	err = 0;

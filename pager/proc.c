@@ -394,6 +394,9 @@ int64_t proc_exec(struct proc *p, const char *args, uint64_t len, proc_loader lo
 	sys_task_destroy(p->task);
 	p->exec_deaths++;	/* its thread's death message comes later */
 	backing_proc_ended(p);
+	/* A delegate: the faults it was handed went with its handles, and a
+	 * fetch of the old image's must not answer the new one's calls. */
+	delegate_proc_gone(p);
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);
 	p->task = p->thread = 0;
