@@ -16,6 +16,8 @@
  *   exec_args     raw PAGER_EXEC with argument strings that lie (no end,
  *                 too many, empty name, too long): refused, the old
  *                 program goes on; exec keeps a pipe across the new image
+ *   intr_flood    victims blocked reading pipes get their signal's EINTR
+ *                 while others flood the pager's notices to the server
  *   leaks         all of the above again, with the kernel pool, task
  *                 count, pager frames and file-server pipes compared
  *                 before and after
@@ -369,6 +371,100 @@ static void fds(void)
 	close(p[1]);
 }
 
+/* ---- signal notices flooded ---- */
+
+static void on_usr1(int sig) { (void)sig; }
+
+/* fork, again while the server keeps too many of our forks unclaimed. */
+static pid_t fork_again(void)
+{
+	pid_t pid;
+
+	for (int i = 0; i < 1000; i++) {
+		if ((pid = fork()) >= 0 || errno != EAGAIN)
+			return pid;
+		usleep(2000);
+	}
+	return -1;
+}
+
+#define VICTIMS	4
+#define BUSY	2
+#define FLOOD	3000
+
+/*
+ * Victims block reading empty pipes, each with a SIGUSR1 handler (no
+ * SA_RESTART): the signal must cut the read short (EINTR). Meanwhile
+ * we flood the pager's notices to the file server with signals to busy
+ * children (each delivery to a process outside a pager call is one
+ * notice): a victim's notice among them must still reach the server.
+ */
+static void intr_flood(void)
+{
+	int vp[VICTIMS][2], done[2];
+	pid_t victim[VICTIMS], busy[BUSY];
+	uint64_t pipes, waiting;
+
+	signal(SIGUSR1, on_usr1);	/* inherited by the children */
+	CHECK_EQ(pipe(done), 0);
+	for (int k = 0; k < BUSY; k++) {
+		busy[k] = fork_again();
+		if (busy[k] == 0)
+			for (;;)
+				;
+	}
+	for (int v = 0; v < VICTIMS; v++) {
+		CHECK_EQ(pipe(vp[v]), 0);
+		victim[v] = fork_again();
+		if (victim[v] == 0) {
+			struct sigaction sa = { .sa_handler = on_usr1 };
+			char c;
+			sigaction(SIGUSR1, &sa, NULL);
+			close(vp[v][1]);
+			close(done[0]);
+			ssize_t n = read(vp[v][0], &c, 1);
+			char r = n == -1 && errno == EINTR ? 'i' : 'x';
+			write(done[1], &r, 1);
+			_exit(0);
+		}
+		close(vp[v][0]);
+	}
+	close(done[1]);
+	/* Every victim waits in the server. */
+	for (int i = 0; i < 2000; i++) {
+		pipestats(&pipes, &waiting);
+		if (waiting == VICTIMS)
+			break;
+		sys_yield();
+	}
+	CHECK_EQ(waiting, VICTIMS);
+	for (int i = 0; i < FLOOD; i++) {
+		kill(busy[i % BUSY], SIGUSR1);
+		if (i % (FLOOD / VICTIMS) == FLOOD / VICTIMS - 1)
+			kill(victim[i / (FLOOD / VICTIMS)], SIGUSR1);
+	}
+	/* Each victim's read returned EINTR, soon. */
+	int intr = 0;
+	for (int v = 0; v < VICTIMS; v++) {
+		int st = status_soon(victim[v]);
+		CHECK(st == 0);
+	}
+	char r;
+	for (int v = 0; v < VICTIMS && read(done[0], &r, 1) == 1; v++)
+		intr += r == 'i';
+	printf("attack_proc: %d of %d victims saw EINTR through a flood of %d signals\n",
+	       intr, VICTIMS, FLOOD);
+	CHECK_EQ(intr, VICTIMS);
+	for (int k = 0; k < BUSY; k++) {
+		kill(busy[k], SIGKILL);
+		status_of(busy[k]);
+	}
+	for (int v = 0; v < VICTIMS; v++)
+		close(vp[v][1]);
+	close(done[0]);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 /* ---- leaks ---- */
 
 static void leaks(void)
@@ -429,6 +525,8 @@ int main(int argc, char **argv)
 		exec_args();
 	else if (!strcmp(what, "fds"))
 		fds();
+	else if (!strcmp(what, "intr_flood"))
+		intr_flood();
 	else if (!strcmp(what, "leaks"))
 		leaks();
 	else
