@@ -18,6 +18,9 @@
  *                 program goes on; exec keeps a pipe across the new image
  *   intr_flood    victims blocked reading pipes get their signal's EINTR
  *                 while others flood the pager's notices to the server
+ *   pipe_race     a signal racing the write that wakes a blocked reader:
+ *                 the byte arrives once (EINTR at most once before it);
+ *                 writers killed mid-stream leave no pipe or wait behind
  *   leaks         all of the above again, with the kernel pool, task
  *                 count, pager frames and file-server pipes compared
  *                 before and after
@@ -465,6 +468,97 @@ static void intr_flood(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/*
+ * A signal racing the write that wakes a blocked reader: the read gives
+ * the byte, or EINTR and the byte is still there for the next read;
+ * never lost, never twice. And a writer killed while its reader wakes.
+ */
+static void pipe_race(void)
+{
+	uint64_t pipes, waiting;
+
+	signal(SIGUSR1, on_usr1);
+	for (int i = 0; i < 60; i++) {
+		int p[2], back[2];
+		CHECK_EQ(pipe(p), 0);
+		CHECK_EQ(pipe(back), 0);
+		pid_t c = fork_again();
+		if (c == 0) {
+			struct sigaction sa = { .sa_handler = on_usr1 };
+			char b = 0, got[4];
+			int n = 0, intr = 0;
+			sigaction(SIGUSR1, &sa, NULL);
+			close(p[1]);
+			close(back[0]);
+			for (;;) {
+				ssize_t r = read(p[0], &b, 1);
+				if (r == 1 && n < 4)
+					got[n++] = b;
+				else if (r == -1 && errno == EINTR)
+					intr++;
+				else
+					break;	/* EOF */
+			}
+			char rep[2] = { (char)n, n ? got[0] : 0 };
+			write(back[1], rep, 2);
+			_exit(intr > 1 ? 2 : 0);
+		}
+		CHECK(c > 0);
+		close(p[0]);
+		close(back[1]);
+		for (volatile int k = 0; k < (i % 12) * 2500; k++)
+			;
+		if (i & 1) {
+			CHECK_EQ(write(p[1], "z", 1), 1);
+			kill(c, SIGUSR1);
+		} else {
+			kill(c, SIGUSR1);
+			CHECK_EQ(write(p[1], "z", 1), 1);
+		}
+		close(p[1]);
+		char rep[2] = { 0, 0 };
+		CHECK_EQ(read(back[0], rep, 2), 2);
+		if (rep[0] != 1 || rep[1] != 'z')
+			printf("FAIL: round %d: the reader got %d byte(s)\n", i, rep[0]), t_failures++;
+		CHECK_EQ(WEXITSTATUS(status_of(c)), 0);
+		close(back[0]);
+	}
+	signal(SIGUSR1, SIG_DFL);
+	/* A writer killed while its blocked reader is being woken. */
+	for (int i = 0; i < 30; i++) {
+		int p[2];
+		CHECK_EQ(pipe(p), 0);
+		pid_t r = fork_again();
+		if (r == 0) {
+			static char buf[70000];
+			size_t got = 0;
+			ssize_t n;
+			close(p[1]);
+			while ((n = read(p[0], buf, sizeof(buf))) > 0)
+				got += (size_t)n;
+			_exit(n == 0 && got <= sizeof(buf) ? 0 : 1);
+		}
+		pid_t w = fork_again();
+		if (w == 0) {
+			static char buf[65536];
+			close(p[0]);
+			for (;;)
+				write(p[1], buf, sizeof(buf));
+		}
+		close(p[0]);
+		close(p[1]);
+		for (volatile int k = 0; k < (i % 10) * 4000; k++)
+			;
+		kill(w, SIGKILL);
+		CHECK_EQ(WTERMSIG(status_of(w)), SIGKILL);
+		kill(r, SIGKILL);	/* it may still be reading what was written */
+		status_of(r);
+	}
+	pipestats(&pipes, &waiting);
+	CHECK_EQ(pipes, 0);
+	CHECK_EQ(waiting, 0);
+}
+
 /* ---- leaks ---- */
 
 static void leaks(void)
@@ -484,6 +578,8 @@ static void leaks(void)
 		exec_args();
 		holder_killed();
 		fds();
+		if (round < 2)
+			pipe_race();
 	}
 	uint64_t f1 = free_frames();
 	printf("attack_proc: free frames before %lu, after %lu\n", (unsigned long)f0,
@@ -527,6 +623,8 @@ int main(int argc, char **argv)
 		fds();
 	else if (!strcmp(what, "intr_flood"))
 		intr_flood();
+	else if (!strcmp(what, "pipe_race"))
+		pipe_race();
 	else if (!strcmp(what, "leaks"))
 		leaks();
 	else
