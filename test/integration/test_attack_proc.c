@@ -15,7 +15,9 @@
  *                 the child ends, nothing waits for ever
  *   exec_args     raw PAGER_EXEC with argument strings that lie (no end,
  *                 too many, empty name, too long): refused, the old
- *                 program goes on; exec keeps a pipe across the new image
+ *                 program goes on; exec keeps a pipe across the new image;
+ *                 failing execs and posix_spawns (bad ELF, directory, no
+ *                 file, empty path) leave no descriptor or fork snapshot
  *   intr_flood    victims blocked reading pipes get their signal's EINTR
  *                 while others flood the pager's notices to the server
  *   pipe_race     a signal racing the write that wakes a blocked reader:
@@ -34,7 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -323,6 +327,52 @@ static void exec_args(void)
 	close(p[0]);
 }
 
+/* Descriptors open beyond the console's. */
+static int count_fds(void)
+{
+	struct stat st;
+	int n = 0;
+
+	for (int fd = 3; fd < 3 + FS_FD_MAX; fd++)
+		n += fstat(fd, &st) == 0;
+	return n;
+}
+
+/* Failing execs and spawns, many times: no descriptor (the program
+ * file's) and no fork snapshot stays behind; fork and spawn still work. */
+static void exec_fails(void)
+{
+	static const uint8_t junk[200] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	int fd = open("/tmp/junk", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	int before = count_fds();
+	char *argv[] = { "x", NULL };
+	const char *paths[] = { "/tmp/junk", "/bin", "/no/such", "" };
+	for (int i = 0; i < 120; i++) {
+		const char *path = paths[i % 4];
+		errno = 0;
+		CHECK_EQ(execv(path, argv), -1);
+		CHECK(errno == ENOEXEC || errno == EACCES || errno == ENOENT);
+		pid_t pid = 0;
+		int e = posix_spawn(&pid, path, NULL, NULL, argv, NULL);
+		CHECK(e == ENOEXEC || e == EACCES || e == ENOENT);
+	}
+	CHECK_EQ(count_fds(), before);
+	/* Snapshots: a good spawn and a fork still go through. */
+	pid_t pid = 0;
+	char *good[] = { "xprobe", "exit", "3", NULL };
+	CHECK_EQ(posix_spawn(&pid, PROBE, NULL, NULL, good, NULL), 0);
+	CHECK_EQ(WEXITSTATUS(status_of(pid)), 3);
+	pid = fork();
+	if (pid == 0)
+		_exit(4);
+	CHECK_EQ(WEXITSTATUS(status_of(pid)), 4);
+	unlink("/tmp/junk");
+}
+
 /* ---- descriptors that are not the caller's ---- */
 
 static void fds(void)
@@ -576,6 +626,7 @@ static void leaks(void)
 		holder_exec();
 		child_exec();
 		exec_args();
+		exec_fails();
 		holder_killed();
 		fds();
 		if (round < 2)
@@ -617,8 +668,10 @@ int main(int argc, char **argv)
 		child_exec();
 	else if (!strcmp(what, "holder_killed"))
 		holder_killed();
-	else if (!strcmp(what, "exec_args"))
+	else if (!strcmp(what, "exec_args")) {
 		exec_args();
+		exec_fails();
+	}
 	else if (!strcmp(what, "fds"))
 		fds();
 	else if (!strcmp(what, "intr_flood"))
