@@ -181,13 +181,10 @@ int64_t forward_resolve(struct proc *c, struct ipc_msg *f, uint64_t reply, uint6
 }
 
 /* The death message of c's thread, forwarded: c ends as fault.c ends a
- * process whose thread died. */
+ * process whose thread died. (The thread an exec replaced dies to us,
+ * not to the holder: proc_exec.) */
 static int64_t forward_death(struct proc *c, uint64_t *status)
 {
-	if (c->exec_deaths) {	/* the thread of the image exec replaced */
-		c->exec_deaths--;
-		return PFWD_RESUMED;
-	}
 	pager_log("pid %ld (%s) killed: its thread died under its pager (pid %ld)\n",
 		  (long)c->pid, c->name, (long)c->pager_holder);
 	proc_end(c, PAGER_SIGKILL);
@@ -231,6 +228,21 @@ bool forward_request(struct proc *p, struct ipc_msg *m, uint64_t grant, int64_t 
 	return true;
 }
 
+/* Nobody can answer p's per-task children any more: p ended, or its
+ * exec took the endpoint they fault to with the old image (the new
+ * program never had it). They end as its children end at its death. */
+void forward_holder_gone(struct proc *p)
+{
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *c = proc_at(i);
+		if (c->state != PROC_LIVE || c->pager_holder != p->pid || c == p)
+			continue;
+		pager_log("pid %ld (%s) killed by SIGKILL: its pager (pid %ld) ended or exec'd\n",
+			  (long)c->pid, c->name, (long)p->pid);
+		proc_end(c, PAGER_SIGKILL);
+	}
+}
+
 void forward_proc_ended(struct proc *p)
 {
 	if (p->fwd_reply) {
@@ -241,12 +253,5 @@ void forward_proc_ended(struct proc *p)
 		sys_handle_close(p->fwd_ep);
 		p->fwd_ep = 0;
 	}
-	for (int i = 0; i < MAX_PROCS; i++) {
-		struct proc *c = proc_at(i);
-		if (c->state != PROC_LIVE || c->pager_holder != p->pid || c == p)
-			continue;
-		pager_log("pid %ld (%s) killed by SIGKILL: its pager (pid %ld) ended\n",
-			  (long)c->pid, c->name, (long)p->pid);
-		proc_end(c, PAGER_SIGKILL);
-	}
+	forward_holder_gone(p);
 }

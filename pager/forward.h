@@ -45,6 +45,9 @@ int64_t forward_resolve(struct proc *c, struct ipc_msg *f, uint64_t reply, uint6
  * and m's words the rest of the reply. */
 bool forward_request(struct proc *p, struct ipc_msg *m, uint64_t grant, int64_t *r);
 
+/* p can no longer answer its per-task children (it ended, or exec'd):
+ * they end with SIGKILL. */
+void forward_holder_gone(struct proc *p);
 /* p ended: its per-task children end (SIGKILL), and a reply handle kept
  * for its own suspended fault goes. */
 void forward_proc_ended(struct proc *p);

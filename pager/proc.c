@@ -391,6 +391,10 @@ int64_t proc_exec(struct proc *p, const char *args, uint64_t len, proc_loader lo
 	if (argc < 0)
 		return argc;
 	*gone = true;
+	/* The old thread dies to us, not to a holder (a per-task child's):
+	 * the holder's loop takes a death for the child's end. */
+	if (p->fwd_ep)
+		sys_thread_set_pager(p->thread, pager_ep, PAGER_FAULT_BADGE(p->pid));
 	sys_task_destroy(p->task);
 	p->exec_deaths++;	/* its thread's death message comes later */
 	backing_proc_ended(p);
@@ -409,6 +413,8 @@ int64_t proc_exec(struct proc *p, const char *args, uint64_t len, proc_loader lo
 		pager_log("exec of %s in pid %ld failed (%ld): it ends\n", argv[0],
 			  (long)p->pid, (long)r);
 		proc_end(p, PAGER_SIGKILL);
+	} else {
+		forward_holder_gone(p);	/* the endpoint went with the old image */
 	}
 	return r;
 }
