@@ -169,10 +169,12 @@ static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc
 	}
 }
 
-/* Answer q's suspended fault: with the mapping, or SIGBUS. */
+/* Answer q's suspended fault: with the mapping, or SIGBUS. Its reply is
+ * a saved one (ours to close) or q's own thread (wait_reply_take). */
 static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 {
 	uint64_t h = q->wait_reply;
+	bool saved = h != q->thread;
 	struct ipc_msg m;
 
 	q->wait_reply = 0;
@@ -183,14 +185,16 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 			  (long)q->pid, q->name, q->wait_access == FAULT_WRITE ? "write" : "read",
 			  (void *)q->wait_va);
 		proc_end(q, PAGER_SIGBUS);
-		sys_handle_close(h);
+		if (saved)
+			sys_handle_close(h);
 		return;
 	}
 	fault_reanswer(q, q->wait_va, q->wait_access, &m);
 	if (b)
 		fill_map_rest(q, b, &m);
 	ipc_reply(h, &m);
-	sys_handle_close(h);
+	if (saved)
+		sys_handle_close(h);
 }
 
 /* Answer a chain of waiters (wait_next), after every object change. */
@@ -214,7 +218,8 @@ void backing_proc_ended(struct proc *p)
 				*pp = p->wait_next;
 				break;
 			}
-		sys_handle_close(p->wait_reply);
+		if (p->wait_reply != p->thread)
+			sys_handle_close(p->wait_reply);
 		p->wait_reply = 0;
 		p->wait_page = NULL;
 	}
@@ -345,6 +350,20 @@ int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 	return fill_start(fo, v, idx, false);
 }
 
+/*
+ * The reply a fault waiting for a fill is answered through. A fault of
+ * p's own thread (no holder forwards p's faults: forward.c) is left
+ * unanswered (deferred, docs/syscalls.md) and answered through p's thread
+ * handle, ours anyway, as PAGER_WAIT is: no reply object to make and
+ * close, two syscalls fewer a fill. Only p's thread carries p's fault
+ * badge, and it runs nothing until answered. A forwarded fault's linked
+ * caller is the holder's call: saved, as forward.c expects.
+ */
+static int64_t wait_reply_take(struct proc *p)
+{
+	return p->pager_holder ? sys_reply_save() : (int64_t)p->thread;
+}
+
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
 			   struct ipc_msg *m)
 {
@@ -379,7 +398,7 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	} else if (fo->srv && p != fo->srv->proc) {
 		fill_ahead(fo, v, idx);
 	}
-	if ((h = sys_reply_save()) < 0) {
+	if ((h = wait_reply_take(p)) < 0) {
 		/* No reply object: the thread faults again and joins. */
 		m->info = ipc_info(FAULT_REPLY_RESUME, 0, 0);
 		if (started)
