@@ -169,6 +169,36 @@ static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc
 	}
 }
 
+/* A reply that maps a run (fault-around) reaches no further than the
+ * fill's own pages: the pages around them were resident before, so
+ * mapped already or one cheap fault away, and re-mapping a long resident
+ * run at every fill of a sequential scan cost more than the fill. */
+static void fill_clip_run(struct proc *q, const struct breq *b, struct ipc_msg *m)
+{
+	uint64_t page = q->wait_va & ~(uint64_t)PAGE_MASK, lo, hi, first, last;
+	struct vma *v;
+
+	if (ipc_label(m->info) != FAULT_REPLY_MAP_RUN || !(v = vma_find(&q->vmas, page)) ||
+	    b->r.index + b->r.count <= v->obj_index)
+		return;
+	lo = v->node.start;
+	if (b->r.index > v->obj_index)
+		lo += (b->r.index - v->obj_index) << PAGE_SHIFT;
+	hi = v->node.start + ((b->r.index + b->r.count - v->obj_index) << PAGE_SHIFT);
+	first = m->w[1];
+	last = first + (m->w[3] << PAGE_SHIFT);
+	if (page < lo || page >= hi || page < first || page >= last)
+		return;	/* not a page of this fill: left as it is */
+	if (first < lo) {
+		m->w[0] += lo - first;
+		first = lo;
+	}
+	if (last > hi)
+		last = hi;
+	m->w[1] = first;
+	m->w[3] = (last - first) >> PAGE_SHIFT;
+}
+
 /* Answer q's suspended fault: with the mapping, or SIGBUS. Its reply is
  * a saved one (ours to close) or q's own thread (wait_reply_take). */
 static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
@@ -190,8 +220,10 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 		return;
 	}
 	fault_reanswer(q, q->wait_va, q->wait_access, &m);
-	if (b)
+	if (b) {
+		fill_clip_run(q, b, &m);
 		fill_map_rest(q, b, &m);
+	}
 	ipc_reply(h, &m);
 	if (saved)
 		sys_handle_close(h);
