@@ -110,7 +110,7 @@ static void enqueue_q(struct bsrv *s, struct breq *b, bool quiet)
 			s->oldest = b;
 		s->newest = b;
 		if (s->timeout && s->oldest == b)
-			ptimer_arm();
+			ptimer_arm_by(b->since + s->timeout);
 	}
 	if (!quiet && (was_empty || s->parked))
 		backing_kick(s);
