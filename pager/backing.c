@@ -110,7 +110,7 @@ static void enqueue_q(struct bsrv *s, struct breq *b, bool quiet)
 			s->oldest = b;
 		s->newest = b;
 		if (s->timeout && s->oldest == b)
-			ptimer_arm();
+			ptimer_arm_by(b->since + s->timeout);
 	}
 	if (!quiet && (was_empty || s->parked))
 		backing_kick(s);
@@ -169,10 +169,42 @@ static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc
 	}
 }
 
-/* Answer q's suspended fault: with the mapping, or SIGBUS. */
+/* A reply that maps a run (fault-around) reaches no further than the
+ * fill's own pages: the pages around them were resident before, so
+ * mapped already or one cheap fault away, and re-mapping a long resident
+ * run at every fill of a sequential scan cost more than the fill. */
+static void fill_clip_run(struct proc *q, const struct breq *b, struct ipc_msg *m)
+{
+	uint64_t page = q->wait_va & ~(uint64_t)PAGE_MASK, lo, hi, first, last;
+	struct vma *v;
+
+	if (ipc_label(m->info) != FAULT_REPLY_MAP_RUN || !(v = vma_find(&q->vmas, page)) ||
+	    b->r.index + b->r.count <= v->obj_index)
+		return;
+	lo = v->node.start;
+	if (b->r.index > v->obj_index)
+		lo += (b->r.index - v->obj_index) << PAGE_SHIFT;
+	hi = v->node.start + ((b->r.index + b->r.count - v->obj_index) << PAGE_SHIFT);
+	first = m->w[1];
+	last = first + (m->w[3] << PAGE_SHIFT);
+	if (page < lo || page >= hi || page < first || page >= last)
+		return;	/* not a page of this fill: left as it is */
+	if (first < lo) {
+		m->w[0] += lo - first;
+		first = lo;
+	}
+	if (last > hi)
+		last = hi;
+	m->w[1] = first;
+	m->w[3] = (last - first) >> PAGE_SHIFT;
+}
+
+/* Answer q's suspended fault: with the mapping, or SIGBUS. Its reply is
+ * a saved one (ours to close) or q's own thread (wait_reply_take). */
 static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 {
 	uint64_t h = q->wait_reply;
+	bool saved = h != q->thread;
 	struct ipc_msg m;
 
 	q->wait_reply = 0;
@@ -183,14 +215,18 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 			  (long)q->pid, q->name, q->wait_access == FAULT_WRITE ? "write" : "read",
 			  (void *)q->wait_va);
 		proc_end(q, PAGER_SIGBUS);
-		sys_handle_close(h);
+		if (saved)
+			sys_handle_close(h);
 		return;
 	}
 	fault_reanswer(q, q->wait_va, q->wait_access, &m);
-	if (b)
+	if (b) {
+		fill_clip_run(q, b, &m);
 		fill_map_rest(q, b, &m);
+	}
 	ipc_reply(h, &m);
-	sys_handle_close(h);
+	if (saved)
+		sys_handle_close(h);
 }
 
 /* Answer a chain of waiters (wait_next), after every object change. */
@@ -214,7 +250,8 @@ void backing_proc_ended(struct proc *p)
 				*pp = p->wait_next;
 				break;
 			}
-		sys_handle_close(p->wait_reply);
+		if (p->wait_reply != p->thread)
+			sys_handle_close(p->wait_reply);
 		p->wait_reply = 0;
 		p->wait_page = NULL;
 	}
@@ -345,6 +382,20 @@ int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 	return fill_start(fo, v, idx, false);
 }
 
+/*
+ * The reply a fault waiting for a fill is answered through. A fault of
+ * p's own thread (no holder forwards p's faults: forward.c) is left
+ * unanswered (deferred, docs/syscalls.md) and answered through p's thread
+ * handle, ours anyway, as PAGER_WAIT is: no reply object to make and
+ * close, two syscalls fewer a fill. Only p's thread carries p's fault
+ * badge, and it runs nothing until answered. A forwarded fault's linked
+ * caller is the holder's call: saved, as forward.c expects.
+ */
+static int64_t wait_reply_take(struct proc *p)
+{
+	return p->pager_holder ? sys_reply_save() : (int64_t)p->thread;
+}
+
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
 			   struct ipc_msg *m)
 {
@@ -379,7 +430,7 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	} else if (fo->srv && p != fo->srv->proc) {
 		fill_ahead(fo, v, idx);
 	}
-	if ((h = sys_reply_save()) < 0) {
+	if ((h = wait_reply_take(p)) < 0) {
 		/* No reply object: the thread faults again and joins. */
 		m->info = ipc_info(FAULT_REPLY_RESUME, 0, 0);
 		if (started)

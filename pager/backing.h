@@ -147,7 +147,7 @@ struct bsrv {
 	struct proc *proc;		/* the server */
 	bool external;			/* PAGER_MO_SERVE: quotas, timeout, no PEEK/MAP */
 	uint64_t notif;			/* external: ours, signalled on new requests */
-	uint64_t parked;		/* a PAGER_MO_WAIT's saved reply (0: none) */
+	bool parked;		/* in PAGER_MO_WAIT, its reply deferred (bserver.c) */
 	uint64_t window_va;
 	uint64_t slot_bits[(BACKING_REQ_PAGES + 63) / 64];
 	struct breq *queue_head, *queue_tail;

@@ -175,7 +175,15 @@ static void wait_words(struct ipc_msg *m, const struct pager_backing_req *q)
 	m->w[5] = q->bytes;
 }
 
-/* A request for a parked server: answer its PAGER_MO_WAIT. */
+/*
+ * A request for a parked server: answer its PAGER_MO_WAIT. The call was
+ * left unanswered (deferred, docs/syscalls.md) rather than saved: the
+ * pager answers it through the server's thread handle, as PAGER_WAIT's,
+ * two syscalls (save, close) fewer a request. Only the thread we made
+ * calls with the server's badge, and only it parks; if it is not waiting
+ * after all (a signal handler runs), the request stays handed out and
+ * meets the server's timeout, as one it never answered.
+ */
 bool bserver_deliver(struct bsrv *s)
 {
 	struct pager_backing_req q;
@@ -187,9 +195,8 @@ bool bserver_deliver(struct bsrv *s)
 	if (!r)
 		return false;
 	wait_words(&m, &q);
-	ipc_reply(s->parked, &m);
-	sys_handle_close(s->parked);
-	s->parked = 0;
+	s->parked = false;
+	ipc_reply(s->proc->thread, &m);
 	return true;
 }
 
@@ -214,7 +221,6 @@ int64_t backing_done(struct bsrv *s, uint64_t token, uint64_t result)
 bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r)
 {
 	struct pager_backing_req q;
-	int64_t h;
 	int got;
 
 	if (s->parked)
@@ -228,12 +234,7 @@ bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r)
 		*r = 1;
 		return false;
 	}
-	if ((h = sys_reply_save()) < 0) {
-		*r = 0;	/* nothing now: the server asks again */
-		m->w[1] = m->w[2] = m->w[3] = m->w[4] = m->w[5] = 0;
-		return false;
-	}
-	s->parked = (uint64_t)h;
+	s->parked = true;	/* no reply now: bserver_deliver answers it */
 	return true;
 }
 
@@ -454,9 +455,7 @@ void backing_server_gone(struct bsrv *s)
 		backing_fs = NULL;
 	s->proc = NULL;	/* its task is gone (or its handle closed): nothing to unmap */
 	unpin(s);
-	if (s->parked)
-		sys_handle_close(s->parked);
-	s->parked = 0;
+	s->parked = false;
 	for (uint32_t i = 0; i < INFLIGHT_MAX; i++)
 		if ((b = inflight[i]) && b->srv == s) {
 			inflight[i] = NULL;

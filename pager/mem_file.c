@@ -138,6 +138,12 @@ static void fp_grow(void)
 	free(ot);
 }
 
+/* Freed records are kept for the next fill (a fill makes one a page and
+ * its answer frees it): calloc and free cost ~300 instructions a page. */
+#define FP_CACHE	64
+static struct fpage *fp_cache;
+static unsigned fp_cached;
+
 struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
 {
 	struct fpage *fp = fpage_find(fo, index), **pp;
@@ -146,8 +152,15 @@ struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
 		return fp;
 	if (fp_count >= fp_buckets)
 		fp_grow();
-	if (!fp_buckets || !(fp = calloc(1, sizeof(*fp))))
+	if (!fp_buckets)
 		return NULL;
+	if ((fp = fp_cache)) {
+		fp_cache = fp->hnext;
+		fp_cached--;
+		*fp = (struct fpage){ 0 };
+	} else if (!(fp = calloc(1, sizeof(*fp)))) {
+		return NULL;
+	}
 	fp->fo = fo;
 	fp->index = index;
 	pp = fp_bucket(fo, index);
@@ -167,7 +180,13 @@ void fpage_put(struct fpage *fp)
 			break;
 		}
 	fp_count--;
-	free(fp);
+	if (fp_cached < FP_CACHE) {
+		fp->hnext = fp_cache;
+		fp_cache = fp;
+		fp_cached++;
+	} else {
+		free(fp);
+	}
 }
 
 struct fpage *dirty_oldest;

@@ -82,6 +82,11 @@ int ptimer_arm(void)
 	return 0;
 }
 
+int ptimer_arm_by(uint64_t due)
+{
+	return armed_for && armed_for <= due ? 0 : ptimer_arm();
+}
+
 void ptimer_fire(void)
 {
 	uint64_t now = sys_time(), due;

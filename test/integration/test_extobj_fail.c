@@ -23,8 +23,13 @@
  *            wait (the notices past it are dropped), a fault needing one
  *            more fill is SIGBUS, the checker passes; once the server
  *            fetches again it gets exactly the notices that fit.
+ *   parked   a client signalled (a handler) while its fault waits on a
+ *            held fill still gets its page; the server killed while
+ *            parked in mo_wait: resident pages stay, a missing one is
+ *            SIGBUS, the name maps no more.
  * Every mode ends with after_attack: the checker passes, init works.
  */
+#include <signal.h>
 #include <unistd.h>
 #include "extobj.h"
 
@@ -284,6 +289,66 @@ static void quota(pid_t s)
 	CHECK_EQ(waitpid(s, &st, 0), s);
 }
 
+
+/* parked: fault waits and a parked mo_wait are deferred calls answered
+ * through the thread handles (docs/external-pagers.md, Lifecycle 4). */
+static volatile int got_usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1 = 1;
+}
+
+static void parked(pid_t s)
+{
+	int st = -1;
+	pid_t c, d;
+
+	/* A signal with a handler while c's fault waits on the held fill:
+	 * the handler runs and the fault still gets its page. */
+	fflush(stdout);
+	if ((c = fork()) == 0) {
+		volatile uint32_t *p = map_obj(b, MAP_SHARED);
+		uint32_t w;
+		signal(SIGUSR1, on_usr1);
+		w = W(p, 5, 0);
+		for (long n = 0; !got_usr1 && n < 20000000; n++)
+			sys_yield();
+		_exit(w == PATTERN(5) && got_usr1 ? 0 : 1);
+	}
+	for (long n = 0; !b->held_token && n < 20000000; n++)
+		sys_yield();
+	CHECK(b->held_token != 0);
+	CHECK_EQ(kill(c, SIGUSR1), 0);
+	for (int n = 0; n < 1000; n++)
+		sys_yield();
+	b->flag[7] = 1;	/* the server answers */
+	CHECK_EQ(waitpid(c, &st, 0), c);
+	CHECK(IS_EXIT(st, 0));
+	/* The server killed while parked in mo_wait: a resident page stays
+	 * readable, a missing one is SIGBUS, the name maps no more. */
+	fflush(stdout);
+	if ((d = fork()) == 0) {
+		volatile uint32_t *p = map_obj(b, MAP_SHARED);
+		b->flag[3] = W(p, 5, 0) == PATTERN(5);
+		for (long n = 0; !b->flag[4] && n < 20000000; n++)
+			sys_yield();
+		b->flag[3] += W(p, 5, 0) == PATTERN(5);
+		(void)W(p, 30, 0);
+		_exit(0);
+	}
+	for (long n = 0; !b->flag[3] && n < 20000000; n++)
+		sys_yield();
+	CHECK_EQ(kill(s, SIGKILL), 0);
+	CHECK_EQ(waitpid(s, &st, 0), s);
+	b->flag[4] = 1;
+	CHECK_EQ(waitpid(d, &st, 0), d);
+	CHECK(IS_BUS(st));
+	CHECK_EQ(b->flag[3], 2);
+	CHECK_EQ(mo_map(s, (uint32_t)b->key, b->token, NULL, PS, PROT_READ, MAP_SHARED, 0),
+		 -ERR_NOENT);
+}
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -298,6 +363,8 @@ int main(int argc, char **argv)
 		garbage(server_start(b, SRV_GARBAGE));
 	else if (!strcmp(mode, "quota"))
 		quota(server_start(b, SRV_HOLD));
+	else if (!strcmp(mode, "parked"))
+		parked(server_start(b, SRV_HOLD));
 	else if (!strcmp(mode, "flood")) {
 		b->obj_pages = 256;
 		flood(server_start(b, SRV_GOOD));
