@@ -2,8 +2,10 @@
  * fork: the child gets a new task with a copy of the parent's VMAs. Private
  * memory is shared copy-on-write: each private object is cloned (sharing
  * its page map, O(1)) and the parent's writable pages are write-protected,
- * so the first write on either side copies that one page. MAP_SHARED
- * objects are simply shared. The child's page tables start empty and fill
+ * so the first write on either side copies that one page; except that a
+ * private writable object of a few resident pages is copied for the
+ * child at once (child_copy: cheaper than the shared page-map path the
+ * first write would copy). MAP_SHARED objects are simply shared. The child's page tables start empty and fill
  * on demand. Its IPC buffer is a fresh page: the kernel writes there.
  */
 #include <stdlib.h>
