@@ -5,8 +5,9 @@
  * so the first write on either side copies that one page; except that a
  * private writable object of a few resident pages is copied for the
  * child at once (child_copy: cheaper than the shared page-map path the
- * first write would copy). MAP_SHARED objects are simply shared. The child's page tables start empty and fill
- * on demand. Its IPC buffer is a fresh page: the kernel writes there.
+ * first write would copy). MAP_SHARED objects are simply shared. The
+ * child's page tables start empty and fill on demand. Its IPC buffer is
+ * a fresh page: the kernel writes there.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -126,24 +127,26 @@ static struct memobj *child_copy(struct vma *v, int *err)
 			idx = (idx | 511) + 1;	/* no leaf (512 slots) here */
 			continue;
 		}
+		/* slot stays valid while we fill c: another map. */
 		for (uint64_t end = first + n < hi ? first + n : hi; idx < end; idx++) {
 			uint64_t e = slot[idx - first];
 			int64_t fresh;
 			if (!e)
 				continue;
-			if ((fresh = page_alloc()) < 0 ||
-			    (page_copy(page_va((uint64_t)fresh), page_va(e - 1)),
-			     pagemap_set(&c->pages, idx, (uint64_t)fresh) < 0)) {
-				if (fresh >= 0)
-					page_unref((uint64_t)fresh);
-				memobj_unref(c);
-				*err = -ERR_NOMEM;
-				return NULL;
+			if ((fresh = page_alloc()) < 0)
+				goto nomem;
+			page_copy(page_va((uint64_t)fresh), page_va(e - 1));
+			if (pagemap_set(&c->pages, idx, (uint64_t)fresh) < 0) {
+				page_unref((uint64_t)fresh);
+				goto nomem;
 			}
-			/* pagemap_leaf's slots stay valid: c is another map. */
 		}
 	}
 	return c;
+nomem:
+	memobj_unref(c);
+	*err = -ERR_NOMEM;
+	return NULL;
 }
 
 static int copy_vmas(struct proc *p, struct proc *c)
