@@ -2,13 +2,17 @@
  * fork: the child gets a new task with a copy of the parent's VMAs. Private
  * memory is shared copy-on-write: each private object is cloned (sharing
  * its page map, O(1)) and the parent's writable pages are write-protected,
- * so the first write on either side copies that one page. MAP_SHARED
- * objects are simply shared. The child's page tables start empty and fill
- * on demand. Its IPC buffer is a fresh page: the kernel writes there.
+ * so the first write on either side copies that one page; except that a
+ * private writable object of a few resident pages is copied for the
+ * child at once (child_copy: cheaper than the shared page-map path the
+ * first write would copy). MAP_SHARED objects are simply shared. The
+ * child's page tables start empty and fill on demand. Its IPC buffer is
+ * a fresh page: the kernel writes there.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "abi/pager.h"
+#include "backing.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -81,6 +85,70 @@ static struct memobj *child_object(struct vma *v, struct clone_map *cm)
 	return s->to;
 }
 
+/*
+ * A private writable VMA whose object holds only a few pages (a stack, a
+ * data page, a small heap) is copied for the child now instead of being
+ * shared copy-on-write. Sharing costs more here than it saves: the first
+ * write on either side copies the page-map path (three 4 KiB nodes for a
+ * stack, whose object is indexed from its 8 MiB growth limit) and the
+ * page, behind a fault; a fork followed at once by exec pays that and
+ * then throws the child's half away. A copy costs one page copy per
+ * resident page, and the parent keeps its pages writable (no protect, no
+ * fault). Only objects one VMA holds alone, of the anonymous and
+ * file-private kinds, over a bounded range.
+ */
+#define FORK_COPY_PAGES 3	/* resident pages copied at most */
+#define FORK_COPY_SPAN 4096	/* pages of range scanned at most (16 MiB) */
+
+static struct memobj *fresh_like(struct memobj *o)
+{
+	if (o->ops == &fpriv_ops)
+		return fpriv_create(file_of(o));
+	if (!strcmp(o->ops->kind, "anon"))
+		return anon_create();
+	return NULL;
+}
+
+/* The child's own copy of v's object, or NULL to share it as usual
+ * (*err set if the copy failed for want of memory). */
+static struct memobj *child_copy(struct vma *v, int *err)
+{
+	struct memobj *o = v->obj, *c;
+	uint64_t lo = v->obj_index, hi = lo + vma_pages(v), first, n;
+
+	*err = 0;
+	if ((v->flags & (VMA_SHARED | VMA_IPCBUF)) || !(v->prot & MAP_W) || o->refs != 1 ||
+	    vma_pages(v) > FORK_COPY_SPAN || !o->ops->resident ||
+	    o->ops->resident(o, lo, hi) > FORK_COPY_PAGES || !(c = fresh_like(o)))
+		return NULL;
+	for (uint64_t idx = lo; idx < hi;) {
+		const uint64_t *slot = pagemap_leaf(&o->pages, idx, &first, &n);
+		if (!slot) {
+			idx = (idx | 511) + 1;	/* no leaf (512 slots) here */
+			continue;
+		}
+		/* slot stays valid while we fill c: another map. */
+		for (uint64_t end = first + n < hi ? first + n : hi; idx < end; idx++) {
+			uint64_t e = slot[idx - first];
+			int64_t fresh;
+			if (!e)
+				continue;
+			if ((fresh = page_alloc()) < 0)
+				goto nomem;
+			page_copy(page_va((uint64_t)fresh), page_va(e - 1));
+			if (pagemap_set(&c->pages, idx, (uint64_t)fresh) < 0) {
+				page_unref((uint64_t)fresh);
+				goto nomem;
+			}
+		}
+	}
+	return c;
+nomem:
+	memobj_unref(c);
+	*err = -ERR_NOMEM;
+	return NULL;
+}
+
 static int copy_vmas(struct proc *p, struct proc *c)
 {
 	struct clone_map cm;
@@ -94,7 +162,7 @@ static int copy_vmas(struct proc *p, struct proc *c)
 			continue;	/* the file server's window is its own */
 		if (v->flags & VMA_IPCBUF) {
 			o = anon_create();
-		} else {
+		} else if (!(o = child_copy(v, &err)) && !err) {
 			o = child_object(v, &cm);
 			/* Private and writable: the parent's next write copies. */
 			if (o && !(v->flags & VMA_SHARED) && (v->prot & MAP_W))

@@ -1,13 +1,13 @@
 /*
  * Programs from the disk, demand-paged: the client half of
  * PAGER_SPAWN_FILE and PAGER_EXEC (pager/exec.c, docs/pager-protocol.md).
- * We open the file, read its ELF header and program headers (pread),
- * map the whole file read-only and private (the file server checks the
- * descriptor) and name that mapping and the PT_LOAD segments to the
- * pager, which checks them again and maps them into the new image from
- * the same file object. The pager reads no file data, so the one page
- * per segment it must copy (the last file page before bss) is touched
- * here first, which brings it into the page cache.
+ * We open the file, map the whole of it read-only and private (the
+ * file server checks the descriptor), read its ELF header and program
+ * headers through that mapping, and name the mapping and the PT_LOAD
+ * segments to the pager, which checks them again and maps them into the
+ * new image from the same file object. The pager reads no file data,
+ * so the one page per segment it must copy (the last file page before
+ * bss) is touched here first, which brings it into the page cache.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,12 +35,21 @@ static uint64_t le(const uint8_t *p, int n)
 	return v;
 }
 
+void exec_file_close(struct exec_file *x)
+{
+	if (x->map)
+		munmap(x->map, (size_t)x->size);
+	if (x->fd >= 0)
+		close(x->fd);
+	x->map = NULL;
+	x->fd = -1;
+}
+
 int64_t exec_file_open(const char *path, struct exec_file *x)
 {
-	uint8_t hdr[HDR_READ];
 	struct stat st = { 0 };
-	uint64_t phoff, phnum;
-	ssize_t n;
+	uint64_t phoff, phnum, n;
+	const uint8_t *hdr;
 	int64_t r;
 	void *map;
 
@@ -62,21 +71,10 @@ int64_t exec_file_open(const char *path, struct exec_file *x)
 	if (st.st_size < EHDR_SIZE)
 		goto fail;
 	x->size = (uint64_t)st.st_size;
-	n = pread(x->fd, hdr, x->size < HDR_READ ? (size_t)x->size : HDR_READ, 0);
-	if (n < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (n < EHDR_SIZE)
-		goto fail;
-	/* elf_parse reads the program headers: they must be in what we read
-	 * (it checks the segments against the whole file's size). */
-	phoff = le(hdr + 32, 8);
-	phnum = le(hdr + 56, 2);
-	if (phoff > (uint64_t)n || phnum * PHDR_SIZE > (uint64_t)n - phoff)
-		goto fail;
-	if ((r = elf_parse(hdr, x->size, &x->img)) < 0)
-		goto fail;
+	/* The header is read through the mapping, not with pread: its fault
+	 * fills the first pages of the file into the page cache in one
+	 * request to the file server (read-around), which a small program's
+	 * text and the tail page touch_tails needs are then part of. */
 	map = mmap(NULL, (size_t)x->size, PROT_READ, MAP_PRIVATE, x->fd, 0);
 	if (map == MAP_FAILED) {
 		r = -errno;
@@ -87,21 +85,21 @@ int64_t exec_file_open(const char *path, struct exec_file *x)
 	 * not inherit (the file server keeps our table across PAGER_EXEC). */
 	close(x->fd);
 	x->fd = -1;
+	hdr = map;
+	n = x->size < HDR_READ ? x->size : HDR_READ;
+	/* elf_parse reads the program headers: they must be in the first
+	 * HDR_READ bytes, as when those were all that was read (it checks
+	 * the segments against the whole file's size). */
+	phoff = le(hdr + 32, 8);
+	phnum = le(hdr + 56, 2);
+	if (phoff > n || phnum * PHDR_SIZE > n - phoff)
+		goto fail;
+	if ((r = elf_parse(hdr, x->size, &x->img)) < 0)
+		goto fail;
 	return 0;
 fail:
-	close(x->fd);
-	x->fd = -1;
+	exec_file_close(x);
 	return r;
-}
-
-void exec_file_close(struct exec_file *x)
-{
-	if (x->map)
-		munmap(x->map, (size_t)x->size);
-	if (x->fd >= 0)
-		close(x->fd);
-	x->map = NULL;
-	x->fd = -1;
 }
 
 /* The last file page of each segment with bss after it, into the cache. */

@@ -106,8 +106,11 @@ static void supply_server(void)
 	r[3] = mo_supply(key, 20, 1, (const void *)((uint64_t)supply_server & ~(PS - 1)));
 	data_page[0] = 1;
 	r[4] = mo_supply(key, 20, 1, data_page);
-	/* A page our fork shares (copy-on-write) until it ends. */
-	volatile uint32_t *cow = anon_page(0xc0);
+	/* A page our fork shares (copy-on-write) until it ends: in an
+	 * object of 8 resident pages (fork copies objects of 3 or fewer). */
+	volatile uint32_t *cow = mmap(NULL, 8 * PS, RW, ANON_PRIV, -1, 0);
+	for (int i = 7; i >= 0; i--)
+		cow[i * PS / 4] = 0xc0;
 	pid_t f = fork();
 	if (f == 0) {
 		for (int i = 0; i < 200; i++)

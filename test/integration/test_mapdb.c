@@ -270,12 +270,18 @@ static int protect(void)
 
 static int remap(void)
 {
-	uint64_t *p = map_page();
+	/* Eight resident pages: fork shares them copy-on-write (an object
+	 * of a few pages is copied for the child instead, pager/fork.c, and
+	 * our page would stay ours, B following it). */
+	uint64_t *p = mmap(0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
 	int64_t b;
 	pid_t pid;
 	int status;
 
-	*p = 0x4444;
+	CHECK(p != MAP_FAILED);
+	for (int i = 0; i < 8; i++)
+		p[i * PAGE_SIZE / 8] = 0x4444;
 	b = make_b((uint64_t)p, MAP_R);
 	int64_t th = start(b, guest_copy, 0, 1);
 	CHECK(mbox_becomes(0, 0x4444));
