@@ -134,7 +134,7 @@ static bool executable(struct proc *p, uint64_t pc)
  */
 static uint64_t frame_push(struct proc *p, int sig, const struct psig_info *info,
 			   const struct user_regs *regs, uint32_t old_mask, uint64_t flags,
-			   uint64_t *miss)
+			   uint64_t ipc_keep, uint64_t *miss)
 {
 	const struct proc_sigaction *a = &p->sig.act[sig];
 	uint64_t sp = regs->x[R_SP], fsp;
@@ -151,6 +151,7 @@ static uint64_t frame_push(struct proc *p, int sig, const struct psig_info *info
 	f.handler = a->handler;
 	f.signo = (uint64_t)sig;
 	f.flags = flags;
+	f.ipc_keep = ipc_keep;
 	f.cookie = p->sig.cookie;
 	f.info = *info;
 	f.uc.sigmask = old_mask;
@@ -217,7 +218,12 @@ static bool deliver_async(struct proc *t, int sig, const struct ipc_msg *reply, 
 			regs.x[R_A0 + 2 + i] = r.w[i];
 		regs.x[R_T1] = 0;
 	}
-	fsp = frame_push(t, sig, &info, &regs, old_mask, reply ? 0 : PSIGF_LIVE, miss);
+	/* What of the IPC buffer the interrupted code still needs: in a
+	 * call to us, the reply delivered now (or the request issued
+	 * again); anywhere else, maybe all of it (a reply just received,
+	 * a request being written). */
+	uint64_t keep = !reply ? IPC_BUF_SIZE : ipc_len(restart ? regs.x[R_A0 + 1] : r.info);
+	fsp = frame_push(t, sig, &info, &regs, old_mask, reply ? 0 : PSIGF_LIVE, keep, miss);
 	if (*miss) {
 		sys_thread_resume(t->thread);
 		return false;
@@ -410,7 +416,7 @@ bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)
 		info.code = PBUS_ADRERR;
 	if (sys_thread_regs_read(p->thread, &regs) < 0)
 		return false;
-	if (!(fsp = frame_push(p, sig, &info, &regs, p->sig.blocked, 0, &miss))) {
+	if (!(fsp = frame_push(p, sig, &info, &regs, p->sig.blocked, 0, IPC_BUF_SIZE, &miss))) {
 		/* The frame's file page is not resident: the fault waits
 		 * for its fill as a fault on it would, then happens again. */
 		if (!miss)
