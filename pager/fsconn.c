@@ -181,3 +181,19 @@ void fsconn_signalled(struct proc *p, bool restart)
 			  (t << FS_NOTE_TIME_SHIFT) | FS_NOTE_PID((uint64_t)p->pid));
 	sys_notify(fs_notif);
 }
+
+/* p exec'd: the descriptors it hid for the exec (FS_EXEC_HIDE) close.
+ * Queued as an end is, with the whole queue open to it; one lost to a
+ * full queue keeps them hidden (out of the table, still open) until p
+ * hides again for its next exec or ends. */
+void fsconn_exec(struct proc *p)
+{
+	uint64_t t = (sys_time() >> FS_NOTE_TIME_UNIT) & FS_NOTE_TIME_MASK;
+
+	if (!fs_ep || p->pid == fs_pid || dead_count == DEAD_MAX)
+		return;
+	dead[(dead_head + dead_count++) % DEAD_MAX] =
+		(int64_t)(FS_NOTE_INTR | FS_NOTE_EXEC | (t << FS_NOTE_TIME_SHIFT) |
+			  ((uint64_t)p->pid & (FS_NOTE_EXEC - 1)));
+	sys_notify(fs_notif);
+}

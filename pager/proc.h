@@ -155,5 +155,7 @@ uint64_t fsconn_deaths_pending(void);
  * the file server: have the server cut its waits short (PAGER_FS_DEAD
  * entry FS_NOTE_INTR; restart: the handler's SA_RESTART). */
 void fsconn_signalled(struct proc *p, bool restart);
+/* p exec'd: its hidden close-on-exec descriptors close (FS_NOTE_EXEC). */
+void fsconn_exec(struct proc *p);
 
 #endif

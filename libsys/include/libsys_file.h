@@ -66,6 +66,18 @@ bool fs_connected(void);
 int64_t fs_fork_prepare(void);
 void fs_fork_parent(int64_t snap, int64_t child);
 void fs_fork_child(int64_t snap);
+/* Close-on-exec (cloexec.c): cloexec_used once this image set the flag
+ * (open and pipe2 with O_CLOEXEC, fcntl); FS_EXEC_HIDE before an exec
+ * (how many were hidden) and FS_EXEC_RESTORE after one that failed; the
+ * flag of a descriptor (FD_CLOEXEC or 0, or -1 and errno). */
+extern bool cloexec_used;
+int64_t cloexec_hide(void);
+void cloexec_restore(int64_t hidden);
+int cloexec_set(int fd, bool on);
+int cloexec_get(int fd);
+/* execve's PAGER_EXEC (exec_file_call) between FS_EXEC_HIDE and, if it
+ * fails, FS_EXEC_RESTORE. */
+int64_t cloexec_exec(const struct exec_file *x, const char *const argv[], char *const envp[]);
 /* FS_READDIR: 1 with *d, 0 at the end, or -ERR_*. */
 int64_t fs_readdir_raw(int fd, struct fs_dirent *d);
 

@@ -17,6 +17,7 @@
  *   forkkill  a parent killed right after fork, before it binds its
  *             descriptor snapshot: the child still gets the descriptors
  */
+#define _GNU_SOURCE	/* pipe2, dup3 */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -187,6 +188,137 @@ static void sigipc(void)
 	unlink(FILE_B);
 }
 
+/* ---- cloexec ---- */
+
+#define CX_FILE		"/tmp/cloexec"
+#define EXPECT(c) do { if (!(c)) { printf("FAIL: %s:%d: %s\n", __FILE__, __LINE__, #c); \
+			return 1; } } while (0)
+
+static int fd_flag(int fd) { return fcntl(fd, F_GETFD); }
+
+static int status_of(pid_t pid)
+{
+	int st = -1;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* In a child of init's (init keeps its program): exit status 0 if every
+ * check passed. */
+static int cloexec_child(void)
+{
+	char na[12], nd[12], ng[12], big[1200];
+	int a, b, c, d, e, g, p[2];
+	pid_t pid;
+
+	EXPECT((a = open(CX_FILE, O_RDONLY)) >= 0);
+	EXPECT((b = open(CX_FILE, O_RDONLY | O_CLOEXEC)) >= 0);
+	EXPECT(fd_flag(a) == 0 && fd_flag(b) == FD_CLOEXEC);
+	EXPECT((fcntl(b, F_GETFL) & O_CLOEXEC) == 0);	/* a descriptor's, not the file's */
+	EXPECT(pipe2(p, O_CLOEXEC) == 0);
+	EXPECT(fd_flag(p[0]) == FD_CLOEXEC && fd_flag(p[1]) == FD_CLOEXEC);
+	EXPECT((c = open(CX_FILE, O_RDONLY)) >= 0);
+	EXPECT(fcntl(c, F_SETFD, FD_CLOEXEC) == 0 && fd_flag(c) == FD_CLOEXEC);
+	EXPECT((d = dup(b)) >= 0 && fd_flag(d) == 0);	/* dup clears it */
+	EXPECT((e = fcntl(a, F_DUPFD_CLOEXEC, 20)) == 20 && fd_flag(e) == FD_CLOEXEC);
+	EXPECT(dup3(a, 25, O_CLOEXEC) == 25 && fd_flag(25) == FD_CLOEXEC);
+	EXPECT(dup3(a, 25, 0x4) == -1 && errno == EINVAL);
+	EXPECT(dup2(a, 26) == 26 && fd_flag(26) == 0);
+	EXPECT(fcntl(c, F_DUPFD, 27) == 27 && fd_flag(27) == 0);
+	EXPECT((g = open(CX_FILE, O_RDONLY | O_CLOEXEC)) >= 0);
+	EXPECT(fcntl(g, F_SETFD, 0) == 0 && fd_flag(g) == 0);
+	EXPECT(fcntl(99, F_GETFD) == -1 && errno == EBADF);
+	EXPECT(fcntl(40, F_SETFD, FD_CLOEXEC) == -1 && errno == EBADF);
+	EXPECT(fd_flag(1) == 0);	/* the console's: never closed */
+	/* fork keeps the flag */
+	if ((pid = fork()) == 0)
+		_exit(fd_flag(b) == FD_CLOEXEC && fd_flag(d) == 0 ? 0 : 1);
+	EXPECT(pid > 0 && status_of(pid) == 0);
+	snprintf(na, sizeof(na), "%d", a);
+	snprintf(nd, sizeof(nd), "%d", d);
+	snprintf(ng, sizeof(ng), "%d", g);
+	/* What survives: a, d, g, 26, 27. */
+	char *keep[] = { "pfdcheck", na, nd, ng, "26", "27", NULL };
+	/* A failed exec leaves them all open, flags as they were: E2BIG
+	 * comes after the descriptors were hidden. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	char *too_big[] = { "pfdcheck", big, NULL };
+	EXPECT(execv("/bin/pfdcheck", too_big) == -1 && errno == E2BIG);
+	EXPECT(execv("/bin/no-such-program", keep) == -1 && errno == ENOENT);
+	EXPECT(fd_flag(b) == FD_CLOEXEC && fd_flag(c) == FD_CLOEXEC && fd_flag(p[1]) == FD_CLOEXEC);
+	EXPECT(fd_flag(20) == FD_CLOEXEC && fd_flag(25) == FD_CLOEXEC && fd_flag(a) == 0);
+	char x;
+	EXPECT(pread(b, &x, 1, 0) == 1 && x == 'c');
+	/* posix_spawn without a fork (no file actions): the snapshot leaves
+	 * them out; with a file action: fork, then exec. */
+	EXPECT(posix_spawn(&pid, "/bin/pfdcheck", NULL, NULL, keep, NULL) == 0);
+	EXPECT(status_of(pid) == 0);
+	posix_spawn_file_actions_t fa;
+	EXPECT(posix_spawn_file_actions_init(&fa) == 0);
+	EXPECT(posix_spawn_file_actions_addclose(&fa, 30) == 0);
+	EXPECT(posix_spawn(&pid, "/bin/pfdcheck", &fa, NULL, keep, NULL) == 0);
+	EXPECT(status_of(pid) == 0);
+	posix_spawn_file_actions_destroy(&fa);
+	/* A fork child that execs: the same. */
+	if ((pid = fork()) == 0) {
+		execv("/bin/pfdcheck", keep);
+		_exit(3);
+	}
+	EXPECT(pid > 0 && status_of(pid) == 0);
+	/* Ourselves at last (status 0 from pfdcheck is ours). */
+	execv("/bin/pfdcheck", keep);
+	printf("FAIL: execv: errno %d\n", errno);
+	return 1;
+}
+
+/* A pipe's write end close-on-exec in a writer that execs a program that
+ * lives on: its reader sees EOF while that program still runs. */
+static int cloexec_eof(void)
+{
+	int p[2], st;
+	char c;
+	pid_t pid;
+
+	EXPECT(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		char *argv[] = { "pfdcheck", "-s", "3", NULL };
+		close(p[0]);
+		if (fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0 || write(p[1], "w", 1) != 1)
+			_exit(4);
+		execv("/bin/pfdcheck", argv);
+		_exit(3);
+	}
+	EXPECT(pid > 0);
+	close(p[1]);
+	EXPECT(read(p[0], &c, 1) == 1 && c == 'w');
+	EXPECT(read(p[0], &c, 1) == 0);	/* EOF: the exec closed it */
+	EXPECT(waitpid(pid, &st, WNOHANG) == 0);	/* and pfdcheck still runs */
+	EXPECT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	return 0;
+}
+
+static void cloexec(void)
+{
+	int fd = open(CX_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	pid_t pid;
+
+	CHECK(fd >= 0 && write(fd, "cloexec", 7) == 7);
+	close(fd);
+	if ((pid = fork()) == 0)
+		_exit(cloexec_child());
+	CHECK(pid > 0);
+	CHECK_EQ(status_of(pid), 0);
+	if ((pid = fork()) == 0)
+		_exit(cloexec_eof());
+	CHECK(pid > 0);
+	CHECK_EQ(status_of(pid), 0);
+	unlink(CX_FILE);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "sigipc";
@@ -196,6 +328,8 @@ int main(int argc, char **argv)
 	CHECK(fs_start(ps->devices, ps->ndevices) > 0);
 	if (!strcmp(what, "sigipc"))
 		sigipc();
+	else if (!strcmp(what, "cloexec"))
+		cloexec();
 	else
 		CHECK(!"unknown mode");
 	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };
