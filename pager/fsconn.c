@@ -159,6 +159,15 @@ void fsconn_proc_ended(struct proc *p)
 	 * its parent's files (a snapshot) before it ever calls. */
 	if (!fs_ep)
 		return;
+	/* Its last fork's snapshot, which it may have ended before binding:
+	 * the server binds it to that child before it hears of this end. */
+	if (p->fork_snap && dead_count < DEAD_MAX - 1) {
+		dead[(dead_head + dead_count++) % DEAD_MAX] =
+			(int64_t)(FS_NOTE_INTR | FS_NOTE_FORK |
+				  ((p->fork_snap & FS_NOTE_TIME_MASK) << FS_NOTE_TIME_SHIFT) |
+				  ((uint64_t)p->fork_child & (FS_NOTE_FORK - 1)));
+		p->fork_snap = 0;
+	}
 	if (dead_count == DEAD_MAX)	/* the server is DEAD_MAX ends behind */
 		dead_lost = true;
 	else

@@ -52,6 +52,11 @@ struct proc {
 	/* Main threads of images exec replaced whose death messages
 	 * (THREAD_EXIT_KILLED) are still to come: not the process's end. */
 	uint32_t exec_deaths;
+	/* Its last fork: the child and the file server's snapshot libsys named
+	 * for it (PAGER_FORK w3), so that if it ends before binding the
+	 * snapshot the server still gives it to that child (fsconn.c). */
+	int64_t fork_child;
+	uint64_t fork_snap;
 	char name[32];
 	struct proc_signals sig;	/* signal.c */
 	/* A fault suspended on a file page's fill (backing.c): its saved

@@ -180,6 +180,10 @@ again:
 		break;
 	case PAGER_FORK:
 		r = proc_fork(p, w[0], w[1], w[2]);
+		if (r > 0) {	/* its snapshot, if it ends before binding it */
+			p->fork_child = r;
+			p->fork_snap = w[3];
+		}
 		break;
 	case PAGER_VMA_LIST:
 		if ((t = target(p, w[1], &r)))

@@ -89,6 +89,8 @@ void fsd_client_died(int64_t pid);
 void fsd_sweep_clients(void);
 /* The pager's FS_NOTE_EXEC: what the process hid for its exec closes. */
 void fsd_exec_noted(uint64_t note);
+/* The pager's FS_NOTE_FORK: a dying parent's last snapshot, for its child. */
+void fsd_fork_noted(uint64_t note);
 /* main.c: pid ended: its parked and queued requests, then its state. */
 void fsd_drop_pid(int64_t pid);
 bool fsd_is_open(void *ctx, uint32_t ino);

@@ -177,10 +177,16 @@ static bool pager_says_gone(int64_t pid)
 	return pid > 0 && pager_call(&m) == 0;
 }
 
+/* The pager's FS_NOTE_FORK, kept for the end it comes before. */
+static uint64_t fork_note;
+static void fork_note_apply(int64_t pid);
+
 void fsd_client_died(int64_t pid)
 {
 	struct client *c = client_find(pid);
 
+	if (fork_note)
+		fork_note_apply(pid);
 	if (c)
 		client_drop(c);
 	for (int i = 0; i < MAX_SNAPS; i++) {
@@ -563,7 +569,9 @@ static struct snapshot *snap_for_child(struct client *c, int64_t seq, bool *wait
 			continue;
 		if (s->child == c->pid)
 			return s;
-		*wait = !s->child && s->owner > 0 && s->owner == c->ppid;
+		/* An orphan's badge names init: its parent may have ended
+		 * before binding, and the pager's FS_NOTE_FORK is to come. */
+		*wait = !s->child && s->owner > 0 && (s->owner == c->ppid || c->ppid == 1);
 	}
 	return NULL;
 }
@@ -586,6 +594,38 @@ static int64_t snap_claim(struct client *c, int64_t seq)
 	c->cloexec = s->cloexec;
 	s->used = false;	/* its references move to the child */
 	return 0;
+}
+
+/* The pager's FS_NOTE_FORK comes just before the end of the parent it
+ * is about (proc_end queues both at once): kept until that end, which
+ * says whose snapshot may be bound (fsd_client_died). */
+void fsd_fork_noted(uint64_t note)
+{
+	fork_note = note;
+}
+
+/* pid, ending, had its last fork's snapshot named in fork_note: bound to
+ * that child if it is pid's own and unbound (pid ended between its fork
+ * and FS_FORK_BIND), unless the child has ended too. Without it that
+ * child ran without descriptors. A parent that lied in PAGER_FORK's w3
+ * can only give its own child its own snapshot, as FS_FORK_BIND would. */
+static void fork_note_apply(int64_t pid)
+{
+	int64_t child = (int64_t)(fork_note & (FS_NOTE_FORK - 1));
+	uint64_t seq = (fork_note >> FS_NOTE_TIME_SHIFT) & FS_NOTE_TIME_MASK;
+	struct snapshot *s = NULL;
+
+	fork_note = 0;
+	for (int i = 0; i < MAX_SNAPS; i++) {
+		if (!snaps[i].used)
+			continue;
+		if (snaps[i].child == child)
+			return;	/* bound already: one per child */
+		if (!snaps[i].child && snaps[i].owner == pid && (snaps[i].seq & FS_NOTE_TIME_MASK) == seq)
+			s = &snaps[i];
+	}
+	if (s && child > 0 && !pager_says_gone(child))
+		s->child = child;
 }
 
 /* FS_PIPE: a pipe (pipe.c) and its two ends, a description each, at the

@@ -1,10 +1,10 @@
 /*
  * Gaps closed in the POSIX layer (docs/signals.md, docs/posix.md), as init
  * over the disk image (test/psxgaps-run.sh). argv[1]:
- *   sigipc    signal handlers that do IPC with payloads (file reads,
- *             fstat, pipe writes) run while the main code reads files
+ *   sigipc    signal handlers that do IPC with payloads (a file read,
+ *             fstat, access: a path) run while the main code reads files
  *             and a pipe and checks every byte: a storm of SIGUSR1 from
- *             one child and SIGCHLD from others. The interrupted code's
+ *             init and SIGCHLD from short-lived children. The interrupted code's
  *             IPC buffer (a reply not yet copied out) survives the
  *             handler; without that the main code copies the handler's
  *             data.
@@ -14,12 +14,15 @@
  *             posix_spawn (both paths) closes them, fork keeps the flag,
  *             dup clears it; a pipe's write end marked close-on-exec
  *             gives its reader EOF once the writer execs
- *   forkkill  a parent killed right after fork, before it binds its
- *             descriptor snapshot: the child still gets the descriptors
+ *   forkkill  a parent that ends right after PAGER_FORK, before it binds
+ *             its descriptor snapshot (fork's steps by hand), and parents
+ *             killed at random points of a fork loop: every child still
+ *             gets the descriptors (the pager's FS_NOTE_FORK)
  */
 #define _GNU_SOURCE	/* pipe2, dup3 */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "libsys.h"
 #include "libsys_file.h"
@@ -319,6 +323,110 @@ static void cloexec(void)
 	unlink(CX_FILE);
 }
 
+/* ---- forkkill ---- */
+
+#define FK_FILE		"/tmp/forkkill"
+#define FK_ROUNDS	20
+
+/* Forks for ever; each child exits 0 if it has our descriptor fd. */
+static _Noreturn void fork_forever(int fd)
+{
+	for (;;) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(fcntl(fd, F_GETFD) >= 0 ? 0 : 1);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
+/* Init's children that ended (its drivers and the file server never
+ * do): each counted good or bad by its status, until none has ended for
+ * 0.3 seconds. */
+static void reap_orphans(int *good, int *bad)
+{
+	struct timespec last, now;
+	int st;
+
+	clock_gettime(CLOCK_MONOTONIC, &last);
+	for (;;) {
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (w > 0) {
+			*(WIFEXITED(st) && WEXITSTATUS(st) == 0 ? good : bad) += 1;
+			last = now;
+		} else if ((now.tv_sec - last.tv_sec) * 1000000000L + now.tv_nsec - last.tv_nsec >
+			   300000000L) {
+			return;
+		} else {
+			sys_yield();
+		}
+	}
+}
+
+/* libsys's fork (fork.c) as a parent killed right after PAGER_FORK
+ * would run it: the snapshot prepared and named to the pager (w3), the
+ * child made, and no FS_FORK_BIND. The child returns 0 here. */
+void fork_child_entry(void);
+static pid_t fork_unbound(void)
+{
+	jmp_buf jb;
+	uint64_t sp;
+	int64_t snap = fs_fork_prepare();
+
+	if (setjmp(jb)) {
+		if (snap > 0)
+			fs_fork_child(snap);
+		return 0;
+	}
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
+			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb,
+				    (uint64_t)snap } };
+	return (pid_t)pager_call(&m);
+}
+
+static void forkkill(void)
+{
+	int fd = open(FK_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644), st, good = 0, bad = 0;
+	pid_t pid;
+
+	CHECK(fd >= 0);
+	/* Deterministic: the parent ends between the fork and the bind. */
+	for (int round = 0; round < 5; round++) {
+		if ((pid = fork()) == 0) {
+			if (fork_unbound() == 0)
+				_exit(fcntl(fd, F_GETFD) >= 0 ? 0 : 1);
+			raise(SIGKILL);
+			_exit(2);
+		}
+		CHECK(pid > 0);
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		reap_orphans(&good, &bad);
+	}
+	printf("forkkill: parents ended before binding: %d children had the descriptor, "
+	       "%d did not\n", good, bad);
+	CHECK_EQ(good, 5);
+	/* Killed at random points of a fork loop. */
+	for (int round = 0; round < FK_ROUNDS; round++) {
+		if ((pid = fork()) == 0)
+			fork_forever(fd);
+		CHECK(pid > 0);
+		for (int i = 0; i < 20 + round * 7 % 23; i++)
+			sys_yield();
+		CHECK_EQ(kill(pid, SIGKILL), 0);
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		/* Its children are ours now, the one it forked last among them. */
+		reap_orphans(&good, &bad);
+	}
+	printf("forkkill: %d children had the descriptor, %d did not\n", good, bad);
+	CHECK_EQ(bad, 0);
+	CHECK(good > FK_ROUNDS);
+	close(fd);
+	unlink(FK_FILE);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "sigipc";
@@ -330,6 +438,8 @@ int main(int argc, char **argv)
 		sigipc();
 	else if (!strcmp(what, "cloexec"))
 		cloexec();
+	else if (!strcmp(what, "forkkill"))
+		forkkill();
 	else
 		CHECK(!"unknown mode");
 	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };

@@ -220,5 +220,10 @@ _Static_assert(2 * (FS_PATH_MAX + 1) <= IPC_BUF_SIZE, "two paths fit the payload
 #define FS_FD_CLOEXEC		1
 #define FS_SNAP_EXEC		1
 #define FS_NOTE_EXEC		(1ull << 30)
+/* A note with FS_NOTE_INTR and FS_NOTE_FORK (bit 29; pid bits 0..28, the
+ * time field the snapshot's number modulo 2^31), queued just before a
+ * process's end: "its last fork made child pid with snapshot N": bound
+ * to that child if the parent ended before FS_FORK_BIND. */
+#define FS_NOTE_FORK		(1ull << 29)
 
 #endif
