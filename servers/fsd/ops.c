@@ -570,8 +570,10 @@ static struct snapshot *snap_for_child(struct client *c, int64_t seq, bool *wait
 		if (s->child == c->pid)
 			return s;
 		/* An orphan's badge names init: its parent may have ended
-		 * before binding, and the pager's FS_NOTE_FORK is to come. */
-		*wait = !s->child && s->owner > 0 && (s->owner == c->ppid || c->ppid == 1);
+		 * before binding, its FS_NOTE_FORK still to come. (While the
+		 * owner lives, no child of its has init as parent.) */
+		*wait = !s->child && s->owner > 0 &&
+			(s->owner == c->ppid || (c->ppid == 1 && pager_says_gone(s->owner)));
 	}
 	return NULL;
 }
