@@ -138,6 +138,7 @@ again:
 	case PAGER_SIGPENDING:
 	case PAGER_SIGSUSPEND:
 	case PAGER_ALARM:
+	case PAGER_SIGALTSTACK:
 		r = signal_request(p, m, &defer);
 		if (defer) {
 			signal_caller = NULL;

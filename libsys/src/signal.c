@@ -34,6 +34,8 @@ _Static_assert(SIGBUS == PSIG_BUS && SIGUSR2 == PSIG_USR2 && SIGCHLD == PSIG_CHL
 	       (unsigned)SA_NODEFER == PSA_NODEFER && (unsigned)SA_RESETHAND == PSA_RESETHAND &&
 	       SIG_BLOCK == PSIG_BLOCK && SIG_UNBLOCK == PSIG_UNBLOCK &&
 	       SIG_SETMASK == PSIG_SETMASK && SEGV_ACCERR == PSEGV_ACCERR &&
+	       (unsigned)SA_ONSTACK == PSA_ONSTACK && SS_ONSTACK == PSS_ONSTACK &&
+	       SS_DISABLE == PSS_DISABLE && MINSIGSTKSZ == PSIG_MINSTKSZ &&
 	       BUS_ADRERR == PBUS_ADRERR, "abi/signal.h's numbers");
 
 extern const char __psig_entry[], __psig_return[];
@@ -137,6 +139,32 @@ _sig_func_ptr signal(int sig, _sig_func_ptr handler)
 	if (sigaction(sig, &sa, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* The alternate stack for SA_ONSTACK handlers (a stack overflow's
+ * SIGSEGV needs one): kept by the pager, which writes frames there. */
+int sigaltstack(const stack_t *restrict ss, stack_t *restrict old)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_SIGALTSTACK, 0, 0) };
+	uint64_t sp;
+	int64_t r;
+
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	if (ss) {
+		m.w[0] = PSIGACT_SET;
+		m.w[1] = (uint64_t)ss->ss_sp;
+		m.w[2] = ss->ss_size;
+		m.w[3] = (uint64_t)(unsigned)ss->ss_flags;
+	}
+	m.w[4] = sp;
+	if ((r = pager_call(&m)) < 0)
+		return result(r);
+	if (old) {
+		old->ss_sp = (void *)m.w[1];
+		old->ss_size = m.w[2];
+		old->ss_flags = (int)m.w[3];
+	}
+	return 0;
 }
 
 int raise(int sig)

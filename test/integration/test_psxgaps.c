@@ -18,6 +18,11 @@
  *             its descriptor snapshot (fork's steps by hand), and parents
  *             killed at random points of a fork loop: every child still
  *             gets the descriptors (the pager's FS_NOTE_FORK)
+ *   altstack  sigaltstack and SA_ONSTACK: its errors (ENOMEM, EINVAL,
+ *             EPERM on the stack in use), a handler on it (uc_stack,
+ *             SS_ONSTACK) or not without SA_ONSTACK, a stack overflow's
+ *             SIGSEGV caught there and left by siglongjmp (twice), fork
+ *             keeps it, disabled the overflow ends the process
  */
 #define _GNU_SOURCE	/* pipe2, dup3 */
 #include <errno.h>
@@ -25,6 +30,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +329,118 @@ static void cloexec(void)
 	unlink(CX_FILE);
 }
 
+/* ---- altstack ---- */
+
+static uint8_t alt_mem[4 * SIGSTKSZ] __attribute__((aligned(16)));
+static sigjmp_buf alt_jb;
+static volatile uintptr_t alt_local;
+static volatile int alt_flags, alt_perm;
+
+static void alt_handler(int sig, siginfo_t *si, void *uc)
+{
+	volatile int here = 0;
+	stack_t now, again = { .ss_sp = alt_mem, .ss_size = sizeof(alt_mem) };
+
+	(void)si;
+	alt_local = (uintptr_t)&here;
+	alt_flags = sigaltstack(NULL, &now) == 0 ? now.ss_flags : -1;
+	/* Changing the stack it runs on: EPERM. */
+	alt_perm = sigaltstack(&again, NULL) == -1 && errno == EPERM;
+	if (((ucontext_t *)uc)->uc_stack.ss_sp != alt_mem)
+		alt_perm = 0;
+	if (sig == SIGSEGV)
+		siglongjmp(alt_jb, 1);
+}
+
+static volatile int depth, never;
+
+/* Deeper until the stack can grow no more. */
+static int overflow(int n)
+{
+	volatile char pad[1024];
+
+	if (never)
+		return 0;
+	pad[0] = (char)n;
+	depth = n;
+	return overflow(n + 1) + pad[0];
+}
+
+static bool on_alt(uintptr_t a)
+{
+	return a >= (uintptr_t)alt_mem && a < (uintptr_t)alt_mem + sizeof(alt_mem);
+}
+
+static int altstack_child(void)
+{
+	struct sigaction sa = { .sa_sigaction = alt_handler, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	stack_t ss = { 0 }, old;
+	int st;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	EXPECT(sigaltstack(NULL, &old) == 0 && old.ss_flags == SS_DISABLE);
+	ss.ss_sp = alt_mem;
+	ss.ss_size = MINSIGSTKSZ - 1;
+	EXPECT(sigaltstack(&ss, NULL) == -1 && errno == ENOMEM);
+	ss.ss_size = sizeof(alt_mem);
+	ss.ss_flags = 0x10;
+	EXPECT(sigaltstack(&ss, NULL) == -1 && errno == EINVAL);
+	ss.ss_flags = 0;
+	EXPECT(sigaltstack(&ss, NULL) == 0);
+	EXPECT(sigaltstack(NULL, &old) == 0 && old.ss_sp == alt_mem &&
+	       old.ss_size == sizeof(alt_mem) && old.ss_flags == 0);
+	/* A signal sent to us, SA_ONSTACK: the handler runs there. */
+	EXPECT(sigaction(SIGUSR1, &sa, NULL) == 0);
+	EXPECT(raise(SIGUSR1) == 0);
+	EXPECT(on_alt(alt_local) && alt_flags == SS_ONSTACK && alt_perm);
+	/* Without SA_ONSTACK: on the usual stack. */
+	sa.sa_flags = SA_SIGINFO;
+	EXPECT(sigaction(SIGUSR1, &sa, NULL) == 0);
+	alt_local = 0;
+	EXPECT(raise(SIGUSR1) == 0);
+	EXPECT(alt_local && !on_alt(alt_local) && alt_flags == 0);
+	/* A stack overflow: caught on the alternate stack, left by siglongjmp. */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	EXPECT(sigaction(SIGSEGV, &sa, NULL) == 0);
+	alt_local = 0;
+	if (sigsetjmp(alt_jb, 1) == 0) {
+		overflow(0);
+		EXPECT(!"the overflow returned");
+	}
+	printf("altstack: overflow caught at depth %d\n", depth);
+	EXPECT(on_alt(alt_local) && alt_flags == SS_ONSTACK && depth > 8);
+	/* Again: the handler's mask came back with siglongjmp. */
+	alt_local = 0;
+	if (sigsetjmp(alt_jb, 1) == 0)
+		overflow(0);
+	EXPECT(on_alt(alt_local));
+	/* A fork child keeps it. */
+	if ((pid = fork()) == 0)
+		_exit(sigaltstack(NULL, &old) == 0 && old.ss_sp == alt_mem ? 0 : 1);
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* Disabled: the overflow ends the process with SIGSEGV. */
+	ss.ss_flags = SS_DISABLE;
+	EXPECT(sigaltstack(&ss, NULL) == 0);
+	EXPECT(sigaltstack(NULL, &old) == 0 && old.ss_flags == SS_DISABLE);
+	if ((pid = fork()) == 0) {
+		overflow(0);
+		_exit(0);
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+	return 0;
+}
+
+static void altstack(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(altstack_child());
+	CHECK(pid > 0);
+	CHECK_EQ(status_of(pid), 0);
+}
+
 /* ---- forkkill ---- */
 
 #define FK_FILE		"/tmp/forkkill"
@@ -440,6 +558,8 @@ int main(int argc, char **argv)
 		cloexec();
 	else if (!strcmp(what, "forkkill"))
 		forkkill();
+	else if (!strcmp(what, "altstack"))
+		altstack();
 	else
 		CHECK(!"unknown mode");
 	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };

@@ -64,7 +64,13 @@
 #define PSA_RESTART	0x10000000u
 #define PSA_NODEFER	0x40000000u
 #define PSA_RESETHAND	0x80000000u
-#define PSA_KNOWN	(PSA_NOCLDSTOP | PSA_SIGINFO | PSA_RESTART | PSA_NODEFER | PSA_RESETHAND)
+#define PSA_KNOWN	(PSA_NOCLDSTOP | PSA_SIGINFO | PSA_ONSTACK | PSA_RESTART | PSA_NODEFER | \
+			 PSA_RESETHAND)
+
+/* sigaltstack (PAGER_SIGALTSTACK): ss_flags, and the least size. */
+#define PSS_ONSTACK	1
+#define PSS_DISABLE	2
+#define PSIG_MINSTKSZ	2048
 
 /* si_code values (Linux's). */
 #define PSI_USER	0
