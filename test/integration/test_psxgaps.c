@@ -13,7 +13,9 @@
  *             says which are open), a failed execve leaves them open,
  *             posix_spawn (both paths) closes them, fork keeps the flag,
  *             dup clears it; a pipe's write end marked close-on-exec
- *             gives its reader EOF once the writer execs
+ *             gives its reader EOF once the writer execs; attacks: bad
+ *             words, hiding again and again (one set held at most), a
+ *             restore into a refilled table (what does not fit closes)
  *   forkkill  a parent that ends right after PAGER_FORK, before it binds
  *             its descriptor snapshot (fork's steps by hand), and parents
  *             killed at random points of a fork loop: every child still
@@ -311,6 +313,56 @@ static int cloexec_eof(void)
 	return 0;
 }
 
+/* Open descriptions in the whole server (FS_STATFS w5). */
+static uint64_t descriptions(void)
+{
+	struct ipc_msg m = { 0 };
+
+	return fs_call(FS_STATFS, &m, 0) == 0 ? m.w[5] : 0;
+}
+
+/* An unprivileged process abusing the requests: bad words get errors;
+ * hiding again and again holds one set at most; a restore into a table
+ * refilled meanwhile closes what does not fit; nothing is left after. */
+static int cloexec_attack(void)
+{
+	struct ipc_msg m = { 0 };
+	uint64_t before;
+	int n;
+
+	fs_call(FS_SYNC, &m, 0);	/* ended processes' files closed first */
+	before = descriptions();
+
+	m = (struct ipc_msg){ .w = { 40, FS_FD_CLOEXEC } };
+	EXPECT(fs_call(FS_SETFD, &m, 0) == -ERR_BADF);
+	m = (struct ipc_msg){ .w = { (uint64_t)-1, 0 } };
+	EXPECT(fs_call(FS_GETFD, &m, 0) == -ERR_BADF);
+	int fd = open(CX_FILE, O_RDONLY);
+	EXPECT(fd >= 0);
+	m = (struct ipc_msg){ .w = { (uint64_t)(fd - FD_BASE), 2 } };
+	EXPECT(fs_call(FS_SETFD, &m, 0) == -ERR_INVAL);
+	m = (struct ipc_msg){ 0 };
+	EXPECT(fs_call(FS_EXEC_RESTORE, &m, 0) == 0);	/* nothing hidden */
+	for (int round = 0; round < 20; round++) {
+		for (n = 0; open(CX_FILE, O_RDONLY | O_CLOEXEC) >= 0; n++)
+			;
+		EXPECT(errno == EMFILE && n > 0);
+		m = (struct ipc_msg){ 0 };
+		EXPECT(fs_call(FS_EXEC_HIDE, &m, 0) == n);
+		/* Held, not in the table: the table has room again. */
+		EXPECT(descriptions() <= before + 1 + 2 * FS_FD_MAX);
+	}
+	for (n = 0; open(CX_FILE, O_RDONLY) >= 0; n++)
+		;
+	m = (struct ipc_msg){ 0 };
+	EXPECT(fs_call(FS_EXEC_RESTORE, &m, 0) == 0);	/* no room: closed */
+	EXPECT(descriptions() == before + FS_FD_MAX);
+	for (int k = FD_BASE; k < FD_BASE + FS_FD_MAX; k++)
+		close(k);
+	EXPECT(descriptions() == before);
+	return 0;
+}
+
 static void cloexec(void)
 {
 	int fd = open(CX_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -324,6 +376,10 @@ static void cloexec(void)
 	CHECK_EQ(status_of(pid), 0);
 	if ((pid = fork()) == 0)
 		_exit(cloexec_eof());
+	CHECK(pid > 0);
+	CHECK_EQ(status_of(pid), 0);
+	if ((pid = fork()) == 0)
+		_exit(cloexec_attack());
 	CHECK(pid > 0);
 	CHECK_EQ(status_of(pid), 0);
 	unlink(CX_FILE);
