@@ -208,6 +208,8 @@ int64_t exec_request(struct proc *p, struct ipc_msg *m, uint64_t grant, bool *re
 		return r;
 	if (exec) {
 		r = proc_exec(p, args, args_len, plan_load, &pl, &gone);
+		if (gone)	/* past the point of no return */
+			fsconn_exec(p);
 		*reply = !gone;
 	} else if ((r = proc_spawn_with(p, args, args_len, grant, plan_load, &pl)) > 0) {
 		proc_spawn_flags_apply(proc_get((uint64_t)r), m->w[3]);	/* before it runs */

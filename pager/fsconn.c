@@ -159,6 +159,15 @@ void fsconn_proc_ended(struct proc *p)
 	 * its parent's files (a snapshot) before it ever calls. */
 	if (!fs_ep)
 		return;
+	/* Its last fork's snapshot, which it may have ended before binding:
+	 * the server binds it to that child before it hears of this end. */
+	if (p->fork_snap && dead_count < DEAD_MAX - 1) {
+		dead[(dead_head + dead_count++) % DEAD_MAX] =
+			(int64_t)(FS_NOTE_INTR | FS_NOTE_FORK |
+				  ((p->fork_snap & FS_NOTE_TIME_MASK) << FS_NOTE_TIME_SHIFT) |
+				  ((uint64_t)p->fork_child & (FS_NOTE_FORK - 1)));
+		p->fork_snap = 0;
+	}
 	if (dead_count == DEAD_MAX)	/* the server is DEAD_MAX ends behind */
 		dead_lost = true;
 	else
@@ -179,5 +188,21 @@ void fsconn_signalled(struct proc *p, bool restart)
 	dead[(dead_head + dead_count++) % DEAD_MAX] =
 		(int64_t)(FS_NOTE_INTR | (restart ? FS_NOTE_RESTART : 0) |
 			  (t << FS_NOTE_TIME_SHIFT) | FS_NOTE_PID((uint64_t)p->pid));
+	sys_notify(fs_notif);
+}
+
+/* p exec'd: the descriptors it hid for the exec (FS_EXEC_HIDE) close.
+ * Queued as an end is, with the whole queue open to it; one lost to a
+ * full queue keeps them hidden (out of the table, still open) until p
+ * hides again for its next exec or ends. */
+void fsconn_exec(struct proc *p)
+{
+	uint64_t t = (sys_time() >> FS_NOTE_TIME_UNIT) & FS_NOTE_TIME_MASK;
+
+	if (!fs_ep || p->pid == fs_pid || dead_count == DEAD_MAX)
+		return;
+	dead[(dead_head + dead_count++) % DEAD_MAX] =
+		(int64_t)(FS_NOTE_INTR | FS_NOTE_EXEC | (t << FS_NOTE_TIME_SHIFT) |
+			  ((uint64_t)p->pid & (FS_NOTE_EXEC - 1)));
 	sys_notify(fs_notif);
 }

@@ -52,6 +52,11 @@ struct proc {
 	/* Main threads of images exec replaced whose death messages
 	 * (THREAD_EXIT_KILLED) are still to come: not the process's end. */
 	uint32_t exec_deaths;
+	/* Its last fork: the child and the file server's snapshot libsys named
+	 * for it (PAGER_FORK w3), so that if it ends before binding the
+	 * snapshot the server still gives it to that child (fsconn.c). */
+	int64_t fork_child;
+	uint64_t fork_snap;
 	char name[32];
 	struct proc_signals sig;	/* signal.c */
 	/* A fault suspended on a file page's fill (backing.c): its saved
@@ -155,5 +160,7 @@ uint64_t fsconn_deaths_pending(void);
  * the file server: have the server cut its waits short (PAGER_FS_DEAD
  * entry FS_NOTE_INTR; restart: the handler's SA_RESTART). */
 void fsconn_signalled(struct proc *p, bool restart);
+/* p exec'd: its hidden close-on-exec descriptors close (FS_NOTE_EXEC). */
+void fsconn_exec(struct proc *p);
 
 #endif

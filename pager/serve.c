@@ -138,6 +138,7 @@ again:
 	case PAGER_SIGPENDING:
 	case PAGER_SIGSUSPEND:
 	case PAGER_ALARM:
+	case PAGER_SIGALTSTACK:
 		r = signal_request(p, m, &defer);
 		if (defer) {
 			signal_caller = NULL;
@@ -180,6 +181,10 @@ again:
 		break;
 	case PAGER_FORK:
 		r = proc_fork(p, w[0], w[1], w[2]);
+		if (r > 0) {	/* its snapshot, if it ends before binding it */
+			p->fork_child = r;
+			p->fork_snap = w[3];
+		}
 		break;
 	case PAGER_VMA_LIST:
 		if ((t = target(p, w[1], &r)))

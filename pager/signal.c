@@ -134,10 +134,11 @@ static bool executable(struct proc *p, uint64_t pc)
  */
 static uint64_t frame_push(struct proc *p, int sig, const struct psig_info *info,
 			   const struct user_regs *regs, uint32_t old_mask, uint64_t flags,
-			   uint64_t *miss)
+			   uint64_t ipc_keep, uint64_t *miss)
 {
 	const struct proc_sigaction *a = &p->sig.act[sig];
 	uint64_t sp = regs->x[R_SP], fsp;
+	bool on_alt = sp - p->sig.alt_base < p->sig.alt_size;
 	struct psig_frame f;
 
 	if (!executable(p, a->handler) || !executable(p, p->sig.entry) ||
@@ -146,11 +147,18 @@ static uint64_t frame_push(struct proc *p, int sig, const struct psig_info *info
 			  p->name, sig, (void *)a->handler);
 		return 0;
 	}
+	/* SA_ONSTACK: the alternate stack's top, unless already on it. */
+	if ((a->flags & PSA_ONSTACK) && p->sig.alt_size && !on_alt)
+		sp = p->sig.alt_base + p->sig.alt_size;
 	fsp = (sp - sizeof(f)) & ~15ul;
 	memset(&f, 0, sizeof(f));
+	f.uc.stack_sp = p->sig.alt_base;
+	f.uc.stack_size = p->sig.alt_size;
+	f.uc.stack_flags = !p->sig.alt_size ? PSS_DISABLE : on_alt ? PSS_ONSTACK : 0;
 	f.handler = a->handler;
 	f.signo = (uint64_t)sig;
 	f.flags = flags;
+	f.ipc_keep = ipc_keep;
 	f.cookie = p->sig.cookie;
 	f.info = *info;
 	f.uc.sigmask = old_mask;
@@ -217,7 +225,12 @@ static bool deliver_async(struct proc *t, int sig, const struct ipc_msg *reply, 
 			regs.x[R_A0 + 2 + i] = r.w[i];
 		regs.x[R_T1] = 0;
 	}
-	fsp = frame_push(t, sig, &info, &regs, old_mask, reply ? 0 : PSIGF_LIVE, miss);
+	/* What of the IPC buffer the interrupted code still needs: in a
+	 * call to us, the reply delivered now (or the request issued
+	 * again); anywhere else, maybe all of it (a reply just received,
+	 * a request being written). */
+	uint64_t keep = !reply ? IPC_BUF_SIZE : ipc_len(restart ? regs.x[R_A0 + 1] : r.info);
+	fsp = frame_push(t, sig, &info, &regs, old_mask, reply ? 0 : PSIGF_LIVE, keep, miss);
 	if (*miss) {
 		sys_thread_resume(t->thread);
 		return false;
@@ -410,7 +423,7 @@ bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)
 		info.code = PBUS_ADRERR;
 	if (sys_thread_regs_read(p->thread, &regs) < 0)
 		return false;
-	if (!(fsp = frame_push(p, sig, &info, &regs, p->sig.blocked, 0, &miss))) {
+	if (!(fsp = frame_push(p, sig, &info, &regs, p->sig.blocked, 0, IPC_BUF_SIZE, &miss))) {
 		/* The frame's file page is not resident: the fault waits
 		 * for its fill as a fault on it would, then happens again. */
 		if (!miss)
@@ -524,6 +537,36 @@ static int64_t sigaction_request(struct proc *p, struct ipc_msg *m)
 	return 0;
 }
 
+/* sigaltstack: w4 the caller's sp (it may not change the stack it is
+ * running on). */
+static int64_t sigaltstack_request(struct proc *p, uint64_t *w)
+{
+	uint64_t in[IPC_WORDS];
+	bool on = w[4] - p->sig.alt_base < p->sig.alt_size;
+
+	memcpy(in, w, sizeof(in));
+	w[1] = p->sig.alt_base;
+	w[2] = p->sig.alt_size;
+	w[3] = !p->sig.alt_size ? PSS_DISABLE : on ? PSS_ONSTACK : 0;
+	if (!(in[0] & PSIGACT_SET))
+		return 0;
+	if ((in[0] & ~(uint64_t)PSIGACT_SET) || (in[3] & ~(uint64_t)PSS_DISABLE))
+		return -ERR_INVAL;
+	if (on)
+		return -ERR_PERM;
+	if (in[3] & PSS_DISABLE) {
+		p->sig.alt_base = p->sig.alt_size = 0;
+		return 0;
+	}
+	if (in[2] < PSIG_MINSTKSZ)
+		return -ERR_NOMEM;
+	if (in[1] >= USER_TOP || in[2] > USER_TOP - in[1])
+		return -ERR_INVAL;
+	p->sig.alt_base = in[1];
+	p->sig.alt_size = in[2];
+	return 0;
+}
+
 static int64_t sigprocmask_request(struct proc *p, uint64_t how, uint64_t set)
 {
 	uint32_t s = (uint32_t)set & ~PSIG_UNBLOCKABLE & VALID_MASK;
@@ -567,6 +610,8 @@ int64_t signal_request(struct proc *p, struct ipc_msg *m, bool *defer)
 		return 0;
 	case PAGER_ALARM:
 		return alarm_set(p, w[0]);
+	case PAGER_SIGALTSTACK:
+		return sigaltstack_request(p, w);
 	}
 	return -ERR_NOSYS;
 }
@@ -591,6 +636,8 @@ void signal_inherit(struct proc *child, const struct proc *parent)
 		child->sig.blocked = parent->sig.blocked;
 		child->sig.entry = parent->sig.entry;
 		child->sig.ret = parent->sig.ret;
+		child->sig.alt_base = parent->sig.alt_base;	/* fork keeps it */
+		child->sig.alt_size = parent->sig.alt_size;
 	}
 	child->sig.cookie = cookie_next((uint64_t)child->pid);
 }
@@ -603,6 +650,7 @@ void signal_exec(struct proc *p)
 			*a = (struct proc_sigaction){ 0 };
 	}
 	p->sig.entry = p->sig.ret = 0;
+	p->sig.alt_base = p->sig.alt_size = 0;	/* its memory is gone */
 }
 
 void signal_child_ended(struct proc *parent, int64_t child_pid, int status)

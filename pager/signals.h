@@ -33,6 +33,7 @@ struct proc_signals {
 	uint64_t entry, ret;	/* libsys's frame entry and sigreturn point */
 	uint64_t cookie;	/* written in every frame, checked at sigreturn */
 	uint64_t alarm_at;	/* `time` deadline of alarm(), 0: none */
+	uint64_t alt_base, alt_size;	/* sigaltstack; alt_size 0: none */
 };
 
 /* The pager's timer relay calls with this badge (no pid has it). */

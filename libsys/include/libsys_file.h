@@ -75,6 +75,18 @@ ssize_t file_read_mapped(int fd, void *buf, size_t count);
 void file_window_drop(int fd);
 /* memcpy for file data, a word at a time (picolibc's copies bytes). */
 void file_copy(void *dst, const void *src, size_t n);
+/* Close-on-exec (cloexec.c): cloexec_used once this image set the flag
+ * (open and pipe2 with O_CLOEXEC, fcntl); FS_EXEC_HIDE before an exec
+ * (how many were hidden) and FS_EXEC_RESTORE after one that failed; the
+ * flag of a descriptor (FD_CLOEXEC or 0, or -1 and errno). */
+extern bool cloexec_used;
+int64_t cloexec_hide(void);
+void cloexec_restore(int64_t hidden);
+int cloexec_set(int fd, bool on);
+int cloexec_get(int fd);
+/* execve's PAGER_EXEC (exec_file_call) between FS_EXEC_HIDE and, if it
+ * fails, FS_EXEC_RESTORE. */
+int64_t cloexec_exec(const struct exec_file *x, const char *const argv[], char *const envp[]);
 /* FS_READDIR: 1 with *d, 0 at the end, or -ERR_*. */
 int64_t fs_readdir_raw(int fd, struct fs_dirent *d);
 

@@ -2,7 +2,7 @@
  * execve and its family: replace this process's program with one from
  * the disk (PAGER_EXEC through exec_file.c). What survives is what POSIX
  * keeps: the pid and parent, open descriptors (the file server holds
- * them by pid), the signal mask and pending signals, ignored signals,
+ * them by pid) but the close-on-exec ones (cloexec.c), the signal mask and pending signals, ignored signals,
  * the working directory (passed on like the environment); caught
  * signals go back to the default and every mapping goes. On an error
  * the old program goes on with -1 and errno: ENOENT, EACCES, ENOEXEC,
@@ -31,7 +31,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 
 	if ((r = exec_file_open(path, &x)) == 0) {
 		fflush(stdout);	/* as _exit does: the console sees it in order */
-		r = exec_file_call(PAGER_EXEC, &x, args, envp, (uint64_t)getppid(), 0, 0);
+		r = cloexec_exec(&x, args, envp);
 		exec_file_close(&x);
 	}
 	errno = (int)-r;
@@ -89,7 +89,7 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 
 	if ((r = exec_file_find(file, &x)) == 0) {
 		fflush(stdout);
-		r = exec_file_call(PAGER_EXEC, &x, args, envp, (uint64_t)getppid(), 0, 0);
+		r = cloexec_exec(&x, args, envp);
 		exec_file_close(&x);
 	}
 	errno = (int)-r;

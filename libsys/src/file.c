@@ -103,6 +103,8 @@ int open(const char *path, int flags, ...)
 		q.mode = (uint64_t)va_arg(ap, int);
 		va_end(ap);
 	}
+	if (flags & O_CLOEXEC)
+		cloexec_used = true;	/* exec asks the server (cloexec.c) */
 	memcpy(m.w, &q, sizeof(q));
 	int64_t r = path_call(FS_OPEN, path, &m);
 	return r < 0 ? (int)fail(r) : (int)(r + FD_BASE);

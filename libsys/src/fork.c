@@ -52,7 +52,8 @@ pid_t fork(void)
 	}
 	__asm__ volatile("mv %0, sp" : "=r"(sp));
 	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
-			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb } };
+			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb,
+				    (uint64_t)snap } };	/* for the server, if we end before binding */
 	r = pager_call(&m);
 	if (snap > 0)
 		fs_fork_parent(snap, r);

@@ -26,11 +26,12 @@ int pipe2(int fds[2], int flags)
 	struct ipc_msg m = { 0 };
 	int64_t r;
 
-	/* No exec here yet: close-on-exec is accepted and has nothing to do. */
 	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
 		return fail(-ERR_INVAL);
 	_Static_assert(O_NONBLOCK == FS_O_NONBLOCK && O_CLOEXEC == FS_O_CLOEXEC, "wire flags");
 	__builtin_memcpy(m.w, &q, sizeof(q));
+	if (flags & O_CLOEXEC)
+		cloexec_used = true;
 	if ((r = fs_call(FS_PIPE, &m, 0)) < 0)
 		return fail(r);
 	fds[0] = (int)m.w[1] + FD_BASE;
@@ -52,8 +53,9 @@ static int fd_req(uint64_t label, int fd, int64_t arg)
 }
 
 /* F_GETFL/F_SETFL (O_APPEND and O_NONBLOCK change; O_NONBLOCK matters to
- * pipes), F_GETFD/F_SETFD (FD_CLOEXEC: kept by nobody, there is no exec)
- * and F_DUPFD. The console's descriptors are read-write and stay so. */
+ * pipes), F_GETFD/F_SETFD (FD_CLOEXEC, the server's: cloexec.c), F_DUPFD
+ * and F_DUPFD_CLOEXEC. The console's descriptors are read-write, stay so
+ * and are never closed by an exec. */
 int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
@@ -70,8 +72,9 @@ int fcntl(int fd, int cmd, ...)
 	case F_SETFL:
 		return fd < FD_BASE ? 0 : fd_req(FS_SETFL, fd, arg) < 0 ? -1 : 0;
 	case F_GETFD:
+		return cloexec_get(fd);
 	case F_SETFD:
-		return fd < FD_BASE ? 0 : fd_req(FS_GETFL, fd, 0) < 0 ? -1 : 0;
+		return cloexec_set(fd, arg & FD_CLOEXEC);
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		/* The lowest free descriptor at or above arg. */
@@ -79,7 +82,7 @@ int fcntl(int fd, int cmd, ...)
 			return fail(-ERR_INVAL);
 		for (int k = arg < FD_BASE ? FD_BASE : (int)arg; k < FD_BASE + FS_FD_MAX; k++)
 			if (fcntl(k, F_GETFL) < 0 && errno == EBADF)
-				return dup2(fd, k);
+				return cmd == F_DUPFD ? dup2(fd, k) : dup3(fd, k, O_CLOEXEC);
 		return fail(-24 /* EMFILE */);
 	}
 	return fail(-ERR_INVAL);

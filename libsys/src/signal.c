@@ -24,6 +24,7 @@ _Static_assert(sizeof(ucontext_t) == sizeof(struct psig_ucontext) &&
 	       offsetof(struct psig_ucontext, fpregs) == PSIG_UC_FPREGS,
 	       "ucontext_t is struct psig_ucontext");
 _Static_assert(sizeof(struct psig_frame) == PSIG_FRAME_SIZE && PSIG_FRAME_SIZE % 16 == 0 &&
+	       offsetof(struct psig_frame, ipc_keep) == PSIG_FRAME_IPC_KEEP &&
 	       offsetof(struct psig_frame, entry_regs) == PSIG_FRAME_ENTRY_REGS &&
 	       offsetof(struct psig_frame, info) == PSIG_FRAME_INFO &&
 	       offsetof(struct psig_frame, uc) == PSIG_FRAME_UC,
@@ -33,6 +34,8 @@ _Static_assert(SIGBUS == PSIG_BUS && SIGUSR2 == PSIG_USR2 && SIGCHLD == PSIG_CHL
 	       (unsigned)SA_NODEFER == PSA_NODEFER && (unsigned)SA_RESETHAND == PSA_RESETHAND &&
 	       SIG_BLOCK == PSIG_BLOCK && SIG_UNBLOCK == PSIG_UNBLOCK &&
 	       SIG_SETMASK == PSIG_SETMASK && SEGV_ACCERR == PSEGV_ACCERR &&
+	       (unsigned)SA_ONSTACK == PSA_ONSTACK && SS_ONSTACK == PSS_ONSTACK &&
+	       SS_DISABLE == PSS_DISABLE && MINSIGSTKSZ == PSIG_MINSTKSZ &&
 	       BUS_ADRERR == PBUS_ADRERR, "abi/signal.h's numbers");
 
 extern const char __psig_entry[], __psig_return[];
@@ -53,11 +56,43 @@ static int64_t call(uint64_t label, uint64_t w0, uint64_t w1, struct ipc_msg *m)
 	return pager_call(m);
 }
 
-/* Called by __psig_entry with sp at the frame. */
+/* The IPC buffer's words (n a multiple of 8), 32 bytes a step: picolibc's
+ * memcpy copies bytes, and a 4 KiB copy each way is every asynchronous
+ * delivery's cost. Kept from becoming a memcpy call. */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+static void copy_words(uint64_t *d, const uint64_t *s, uint64_t n)
+{
+	for (; n >= 32; n -= 32, d += 4, s += 4) {
+		uint64_t a = s[0], b = s[1], c = s[2], e = s[3];
+		d[0] = a;
+		d[1] = b;
+		d[2] = c;
+		d[3] = e;
+	}
+	for (; n; n -= 8)
+		*d++ = *s++;
+}
+
+/*
+ * Called by __psig_entry with sp at the frame. The part of the IPC buffer
+ * the interrupted code may still need (the pager says how much: a reply
+ * that landed before we ran, a request being written or to be sent
+ * again) is kept on our stack while the handler runs: a handler that
+ * reads a file or prints would overwrite it. A handler left by
+ * siglongjmp abandons the interrupted code and the copy with it.
+ */
 void __psig_dispatch(struct psig_frame *f);
 void __psig_dispatch(struct psig_frame *f)
 {
 	void (*h)(int, siginfo_t *, void *) = (void (*)(int, siginfo_t *, void *))f->handler;
+	uint64_t *buf = ipcbuf();
+	uint64_t keep = buf ? (f->ipc_keep + 7) & ~7ul : 0;
+
+	if (keep > IPC_BUF_SIZE)
+		keep = IPC_BUF_SIZE;
+	uint64_t saved[keep ? keep / 8 : 1];
+	if (keep)
+		copy_words(saved, buf, keep);
 
 	if (f->flags & PSIGF_LIVE) {	/* a0..a7, t1 as they were at entry */
 		for (int i = 0; i < 8; i++)
@@ -65,6 +100,8 @@ void __psig_dispatch(struct psig_frame *f)
 		f->uc.gregs[6] = f->entry_regs[8];
 	}
 	h((int)f->signo, (siginfo_t *)&f->info, &f->uc);
+	if (keep)
+		copy_words(buf, saved, keep);
 }
 
 int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
@@ -102,6 +139,32 @@ _sig_func_ptr signal(int sig, _sig_func_ptr handler)
 	if (sigaction(sig, &sa, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* The alternate stack for SA_ONSTACK handlers (a stack overflow's
+ * SIGSEGV needs one): kept by the pager, which writes frames there. */
+int sigaltstack(const stack_t *restrict ss, stack_t *restrict old)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_SIGALTSTACK, 0, 0) };
+	uint64_t sp;
+	int64_t r;
+
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	if (ss) {
+		m.w[0] = PSIGACT_SET;
+		m.w[1] = (uint64_t)ss->ss_sp;
+		m.w[2] = ss->ss_size;
+		m.w[3] = (uint64_t)(unsigned)ss->ss_flags;
+	}
+	m.w[4] = sp;
+	if ((r = pager_call(&m)) < 0)
+		return result(r);
+	if (old) {
+		old->ss_sp = (void *)m.w[1];
+		old->ss_size = m.w[2];
+		old->ss_flags = (int)m.w[3];
+	}
+	return 0;
 }
 
 int raise(int sig)

@@ -32,6 +32,14 @@ __psig_entry:
 	.endr
 	frcsr	t0
 	sd	t0, FP(32)(sp)
+	/* A thread that never ran (a fork child, signalled before its entry
+	 * code) has no global or thread pointer yet: the handler needs both.
+	 * sigreturn puts the interrupted ones back. */
+	.option push
+	.option norelax
+	lla	gp, __global_pointer$
+	.option pop
+	lla	tp, __tls_base
 	mv	s0, sp
 	mv	a0, sp
 	call	__psig_dispatch		/* the handler, from C */

@@ -295,7 +295,9 @@ static int spawn_direct(pid_t *pid, const char *path, const posix_spawnattr_t *a
 
 	if ((r = search ? exec_file_find(path, &x) : exec_file_open(path, &x)) < 0)
 		return (int)-r;
-	if (fs_connected() && (snap = fs_fork_prepare()) < 0) {
+	/* The snapshot leaves close-on-exec descriptors out, as exec would. */
+	struct ipc_msg sm = { .w = { FS_SNAP_EXEC } };
+	if (fs_connected() && (snap = fs_call(FS_FORK_PREPARE, &sm, 0)) < 0) {
 		exec_file_close(&x);
 		return (int)-snap;	/* the file server keeps no more copies */
 	}

@@ -87,6 +87,10 @@ void fsd_client_died(int64_t pid);
 /* After the pager's death queue overflowed: every client and snapshot
  * pid the pager says is gone is dropped (fsd_drop_pid). */
 void fsd_sweep_clients(void);
+/* The pager's FS_NOTE_EXEC: what the process hid for its exec closes. */
+void fsd_exec_noted(uint64_t note);
+/* The pager's FS_NOTE_FORK: a dying parent's last snapshot, for its child. */
+void fsd_fork_noted(uint64_t note);
 /* main.c: pid ended: its parked and queued requests, then its state. */
 void fsd_drop_pid(int64_t pid);
 bool fsd_is_open(void *ctx, uint32_t ino);

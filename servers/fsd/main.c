@@ -266,7 +266,11 @@ void fsd_reap_deaths(void)
 		if (n <= 0)
 			return;
 		for (int64_t i = 0; i < n && i < 5; i++) {
-			if (m.w[1 + i] & FS_NOTE_INTR)
+			if ((m.w[1 + i] & FS_NOTE_INTR) && (m.w[1 + i] & FS_NOTE_EXEC))
+				fsd_exec_noted(m.w[1 + i]);	/* an exec, not an end */
+			else if ((m.w[1 + i] & FS_NOTE_INTR) && (m.w[1 + i] & FS_NOTE_FORK))
+				fsd_fork_noted(m.w[1 + i]);	/* a fork its parent left unbound */
+			else if (m.w[1 + i] & FS_NOTE_INTR)
 				pipe_interrupt(m.w[1 + i]);	/* a signal, not an end */
 			else
 				fsd_drop_pid((int64_t)m.w[1 + i]);

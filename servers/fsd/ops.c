@@ -16,10 +16,11 @@
 #define MAX_CLIENTS	256
 #define MAX_SNAPS	(MAX_CLIENTS * (FS_SNAP_MAX + 1))	/* + one bound to each child */
 /* Descriptions: a process holds at most its table's, its unclaimed
- * snapshots' and one snapshot bound to it, each FS_FD_MAX, so the table
- * cannot fill while every process keeps within that (walks stop at
- * files_hi, so its size costs nothing but untouched memory). */
-#define MAX_FILES	(MAX_CLIENTS * FS_FD_MAX * (FS_SNAP_MAX + 2))
+ * snapshots', one snapshot bound to it and those it hid for an exec,
+ * each FS_FD_MAX, so the table cannot fill while every process keeps
+ * within that (walks stop at files_hi, so its size costs nothing but
+ * untouched memory). */
+#define MAX_FILES	(MAX_CLIENTS * FS_FD_MAX * (FS_SNAP_MAX + 3))
 #define ERR_MFILE	24	/* EMFILE: the client's table is full */
 #define ERR_NFILE	23	/* ENFILE: the server's table is full */
 
@@ -38,6 +39,12 @@ struct client {
 	int state;
 	int64_t pid, ppid;
 	int32_t fd[FS_FD_MAX];	/* index into files, or -1 */
+	uint32_t cloexec;	/* FS_FD_CLOEXEC, a bit per descriptor */
+	/* Close-on-exec descriptors taken out for an exec (FS_EXEC_HIDE):
+	 * back if it fails, closed once the pager says it happened. */
+	uint32_t hidden_mask;
+	int32_t hidden[FS_FD_MAX];
+	uint64_t hidden_at;	/* the time counter when they were hidden */
 };
 
 /* A copy of a client's table made for a child it is forking: claimed by
@@ -49,6 +56,7 @@ struct snapshot {
 	int64_t owner, child;	/* child: 0 until FS_FORK_BIND; owner: 0 once it ended */
 	uint64_t seq;
 	int32_t fd[FS_FD_MAX];
+	uint32_t cloexec;
 };
 
 static struct file files[MAX_FILES];
@@ -92,6 +100,7 @@ static struct client *client_new(int64_t pid, int64_t ppid, int state)
 		c->state = state;
 		c->pid = pid;
 		c->ppid = ppid;
+		c->cloexec = c->hidden_mask = 0;
 		for (int k = 0; k < FS_FD_MAX; k++)
 			c->fd[k] = -1;
 		return c;
@@ -122,6 +131,7 @@ static void fd_close(struct client *c, int fd)
 	int idx = c->fd[fd];
 
 	c->fd[fd] = -1;
+	c->cloexec &= ~(1u << fd);
 	if (idx >= 0)
 		file_put(idx);
 }
@@ -134,8 +144,30 @@ static void snap_drop(struct snapshot *s)
 	s->used = false;
 }
 
+/* The descriptors hidden for an exec, closed (or, restore, put back where
+ * they were, if still free). How many came back. */
+static int hidden_end(struct client *c, bool restore)
+{
+	int back = 0;
+
+	for (int k = 0; k < FS_FD_MAX; k++) {
+		if (!(c->hidden_mask & (1u << k)))
+			continue;
+		if (restore && c->fd[k] < 0) {
+			c->fd[k] = c->hidden[k];
+			c->cloexec |= 1u << k;
+			back++;
+		} else {
+			file_put(c->hidden[k]);
+		}
+	}
+	c->hidden_mask = 0;
+	return back;
+}
+
 static void client_drop(struct client *c)
 {
+	hidden_end(c, false);
 	for (int k = 0; k < FS_FD_MAX; k++)
 		fd_close(c, k);
 	c->state = CLIENT_FREE;
@@ -148,10 +180,16 @@ static bool pager_says_gone(int64_t pid)
 	return pid > 0 && pager_call(&m) == 0;
 }
 
+/* The pager's FS_NOTE_FORK, kept for the end it comes before. */
+static uint64_t fork_note;
+static void fork_note_apply(int64_t pid);
+
 void fsd_client_died(int64_t pid)
 {
 	struct client *c = client_find(pid);
 
+	if (fork_note)
+		fork_note_apply(pid);
 	if (c)
 		client_drop(c);
 	for (int i = 0; i < MAX_SNAPS; i++) {
@@ -163,6 +201,22 @@ void fsd_client_died(int64_t pid)
 		else if (s->owner == pid)
 			s->owner = 0;	/* bound: kept for the child, no longer its owner's */
 	}
+}
+
+/* The pager's FS_NOTE_EXEC: pid exec'd at the note's time (T >> UNIT
+ * modulo 2^31: the latest such time not after ours). What it hid for
+ * that exec closes; a set hidden after it (the new program execs in
+ * turn) stays. */
+void fsd_exec_noted(uint64_t note)
+{
+	uint64_t now = fsd_ticks() >> FS_NOTE_TIME_UNIT;
+	uint64_t t = (now & ~FS_NOTE_TIME_MASK) | ((note >> FS_NOTE_TIME_SHIFT) & FS_NOTE_TIME_MASK);
+	struct client *c = client_find((int64_t)(note & (FS_NOTE_EXEC - 1)));
+
+	if (t > now)
+		t -= FS_NOTE_TIME_MASK + 1;
+	if (c && c->hidden_mask && c->hidden_at >> FS_NOTE_TIME_UNIT <= t)
+		hidden_end(c, false);
 }
 
 void fsd_sweep_clients(void)
@@ -280,7 +334,7 @@ static int64_t do_open(struct client *c, struct req *r)
 
 	memcpy(&q, r->m.w, sizeof(q));
 	acc = (int)(q.flags & FS_O_ACCMODE);
-	if ((q.flags & ~(uint64_t)FS_O_KNOWN) || acc == 3)
+	if ((q.flags & ~(uint64_t)(FS_O_KNOWN | FS_O_CLOEXEC)) || acc == 3)
 		return -ERR_INVAL;
 	if ((e = get_path(r, path, 0, r->len)) < 0)
 		return e;
@@ -327,10 +381,13 @@ static int64_t do_open(struct client *c, struct req *r)
 		return e;
 	if ((q.flags & FS_O_TRUNC) && acc != FS_O_RDONLY && st.size)
 		backing_resized(ino);
-	files[idx] = (struct file){ .refs = 1, .ino = ino, .flags = (uint32_t)q.flags };
+	files[idx] = (struct file){ .refs = 1, .ino = ino,
+				    .flags = (uint32_t)(q.flags & ~(uint64_t)FS_O_CLOEXEC) };
 	if (idx >= files_hi)
 		files_hi = idx + 1;
 	c->fd[fd] = idx;
+	if (q.flags & FS_O_CLOEXEC)
+		c->cloexec |= 1u << fd;
 	return fd;
 }
 
@@ -501,7 +558,7 @@ static int64_t do_readdir(struct file *f, uint8_t *out, uint32_t *outlen)
 }
 
 /* fork, step 1 (the parent): a copy of its table, holding its files. */
-static int64_t snap_prepare(struct client *c)
+static int64_t snap_prepare(struct client *c, bool exec)
 {
 	struct snapshot *free_one = NULL;
 	int mine = 0;
@@ -515,9 +572,14 @@ static int64_t snap_prepare(struct client *c)
 	if (mine >= FS_SNAP_MAX || !free_one)
 		return -ERR_AGAIN;	/* fork fails with EAGAIN */
 	*free_one = (struct snapshot){ .used = true, .owner = c->pid, .seq = ++snap_seq };
-	for (int k = 0; k < FS_FD_MAX; k++)
-		if ((free_one->fd[k] = c->fd[k]) >= 0)
+	/* For a new program (posix_spawn without a fork): as exec would,
+	 * close-on-exec descriptors left out. */
+	free_one->cloexec = exec ? 0 : c->cloexec;
+	for (int k = 0; k < FS_FD_MAX; k++) {
+		bool out = exec && (c->cloexec & (1u << k));
+		if ((free_one->fd[k] = out ? -1 : c->fd[k]) >= 0)
 			files[c->fd[k]].refs++;
+	}
 	return (int64_t)free_one->seq;
 }
 
@@ -544,7 +606,11 @@ static struct snapshot *snap_for_child(struct client *c, int64_t seq, bool *wait
 			continue;
 		if (s->child == c->pid)
 			return s;
-		*wait = !s->child && s->owner > 0 && s->owner == c->ppid;
+		/* An orphan's badge names init: its parent may have ended
+		 * before binding, its FS_NOTE_FORK still to come. (While the
+		 * owner lives, no child of its has init as parent.) */
+		*wait = !s->child && s->owner > 0 &&
+			(s->owner == c->ppid || (c->ppid == 1 && pager_says_gone(s->owner)));
 	}
 	return NULL;
 }
@@ -564,8 +630,41 @@ static int64_t snap_claim(struct client *c, int64_t seq)
 		if (c->fd[k] >= 0)
 			return -ERR_INVAL;	/* only a fresh table */
 	memcpy(c->fd, s->fd, sizeof(c->fd));
+	c->cloexec = s->cloexec;
 	s->used = false;	/* its references move to the child */
 	return 0;
+}
+
+/* The pager's FS_NOTE_FORK comes just before the end of the parent it
+ * is about (proc_end queues both at once): kept until that end, which
+ * says whose snapshot may be bound (fsd_client_died). */
+void fsd_fork_noted(uint64_t note)
+{
+	fork_note = note;
+}
+
+/* pid, ending, had its last fork's snapshot named in fork_note: bound to
+ * that child if it is pid's own and unbound (pid ended between its fork
+ * and FS_FORK_BIND), unless the child has ended too. Without it that
+ * child ran without descriptors. A parent that lied in PAGER_FORK's w3
+ * can only give its own child its own snapshot, as FS_FORK_BIND would. */
+static void fork_note_apply(int64_t pid)
+{
+	int64_t child = (int64_t)(fork_note & (FS_NOTE_FORK - 1));
+	uint64_t seq = (fork_note >> FS_NOTE_TIME_SHIFT) & FS_NOTE_TIME_MASK;
+	struct snapshot *s = NULL;
+
+	fork_note = 0;
+	for (int i = 0; i < MAX_SNAPS; i++) {
+		if (!snaps[i].used)
+			continue;
+		if (snaps[i].child == child)
+			return;	/* bound already: one per child */
+		if (!snaps[i].child && snaps[i].owner == pid && (snaps[i].seq & FS_NOTE_TIME_MASK) == seq)
+			s = &snaps[i];
+	}
+	if (s && child > 0 && !pager_says_gone(child))
+		s->child = child;
 }
 
 /* FS_PIPE: a pipe (pipe.c) and its two ends, a description each, at the
@@ -597,6 +696,8 @@ static int64_t do_pipe(struct client *c, struct req *r, struct ipc_msg *reply)
 		files_hi = fw + 1;
 	c->fd[rd] = fr;
 	c->fd[wr] = fw;
+	if (q.flags & FS_O_CLOEXEC)
+		c->cloexec |= 1u << rd | 1u << wr;
 	reply->w[1] = (uint64_t)rd;
 	reply->w[2] = (uint64_t)wr;
 	return 0;
@@ -732,6 +833,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 			return e;
 		c->fd[e] = c->fd[q.fd];
 		files[c->fd[e]].refs++;
+		c->cloexec &= ~(1u << e);	/* POSIX: a dup is not close-on-exec */
 		return e;
 	case FS_DUP2:
 		if (!fd_file(c, q.fd) || q.fd2 < 0 || q.fd2 >= FS_FD_MAX)
@@ -743,7 +845,7 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		c->fd[q.fd2] = c->fd[q.fd];
 		return q.fd2;
 	case FS_FORK_PREPARE:
-		return snap_prepare(c);
+		return snap_prepare(c, q.fd == FS_SNAP_EXEC);
 	case FS_FORK_BIND: {
 		struct snapshot *sn = snap_find(c->pid, q.fd);
 		if (!sn || q.fd2 <= 0 || sn->child)
@@ -765,6 +867,36 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		sn->child = q.fd2;
 		return 0;
 	}
+	case FS_GETFD:
+		if (!fd_file(c, q.fd))
+			return -ERR_BADF;
+		return (c->cloexec >> q.fd) & 1 ? FS_FD_CLOEXEC : 0;
+	case FS_SETFD:
+		if (!fd_file(c, q.fd))
+			return -ERR_BADF;
+		if (q.fd2 & ~(int64_t)FS_FD_CLOEXEC)
+			return -ERR_INVAL;
+		c->cloexec = (c->cloexec & ~(1u << q.fd)) | (q.fd2 ? 1u << q.fd : 0);
+		return 0;
+	case FS_EXEC_HIDE: {
+		/* One set at a time: a set still hidden is from an exec that
+		 * happened (a failed one restores first), whose note is late. */
+		int n = 0;
+		hidden_end(c, false);
+		for (int k = 0; k < FS_FD_MAX; k++) {
+			if (!(c->cloexec & (1u << k)) || c->fd[k] < 0)
+				continue;
+			c->hidden[k] = c->fd[k];
+			c->hidden_mask |= 1u << k;
+			c->fd[k] = -1;
+			n++;
+		}
+		c->cloexec = 0;
+		c->hidden_at = fsd_ticks();
+		return n;
+	}
+	case FS_EXEC_RESTORE:
+		return hidden_end(c, true);
 	case FS_FORK_CLAIM:
 		return snap_claim(c, q.fd);
 	case FS_FORK_CANCEL: {

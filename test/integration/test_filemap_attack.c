@@ -546,7 +546,9 @@ static int frame_in_file(void *arg)
 	if (sigaction(SIGUSR1, &sa, NULL) != 0)
 		return 1;
 	flags[1] = 1;
-	uint64_t sp = (uint64_t)map + PS + 64;
+	/* Room below for the frame and the handler's copy of the IPC
+	 * buffer (docs/signals.md): both in the file. */
+	uint64_t sp = (uint64_t)map + 2 * PS + 64;
 	__asm__ volatile("mv sp, %0\n1: j 1b" : : "r"(sp) : "memory");
 	return 2;
 }

@@ -75,6 +75,14 @@ enum fs_label {
 			   a regular file, advancing the       inode, w3 the size; -ERR_NOSYS
 			   shared offset (read through a       if not a regular file
 			   mapping, libsys/src/file_read.c) */
+	FS_GETFD,	/* fs_fd_req                          w0 FS_FD_CLOEXEC or 0 */
+	FS_SETFD,	/* fs_fd_req (fd2 = FS_FD_CLOEXEC/0)   w0 0 */
+	FS_EXEC_HIDE,	/* - (before PAGER_EXEC): the caller's  w0 how many: they are out of
+			   close-on-exec descriptors leave its  the table until FS_EXEC_RESTORE
+			   table (docs/fs-protocol.md)           (the exec failed) or the pager's
+			                                         FS_NOTE_EXEC (it happened) */
+	FS_EXEC_RESTORE,/* - (PAGER_EXEC failed): the hidden    w0 how many came back
+			   ones back where they were */
 	FS_LABEL_COUNT
 };
 
@@ -207,5 +215,20 @@ _Static_assert(2 * (FS_PATH_MAX + 1) <= IPC_BUF_SIZE, "two paths fit the payload
 #define FS_NOTE_TIME_MASK	0x7fffffffull
 #define FS_NOTE_TIME_UNIT	4	/* the time's low bits dropped */
 #define FS_NOTE_PID(n)		((n) & 0x7fffffffull)
+
+/* Close-on-exec (docs/fs-protocol.md "Close-on-exec"). FS_GETFD/FS_SETFD's
+ * flag; FS_FORK_PREPARE with fd = FS_SNAP_EXEC: a snapshot for a new
+ * program (posix_spawn without a fork), close-on-exec descriptors left
+ * out. A note with FS_NOTE_INTR and FS_NOTE_EXEC (bit 30 of the pid
+ * field: pids stay below 2^29, the badge's parent field) says "pid
+ * exec'd at time T": the descriptors it hid before T close. */
+#define FS_FD_CLOEXEC		1
+#define FS_SNAP_EXEC		1
+#define FS_NOTE_EXEC		(1ull << 30)
+/* A note with FS_NOTE_INTR and FS_NOTE_FORK (bit 29; pid bits 0..28, the
+ * time field the snapshot's number modulo 2^31), queued just before a
+ * process's end: "its last fork made child pid with snapshot N": bound
+ * to that child if the parent ended before FS_FORK_BIND. */
+#define FS_NOTE_FORK		(1ull << 29)
 
 #endif

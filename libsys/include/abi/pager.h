@@ -100,6 +100,12 @@
  *  PAGER_SIGSUSPEND    w0 mask while waiting           w0 -ERR_INTR, once a handler
  *                                                      has run (deferred until then)
  *  PAGER_ALARM         w0 seconds (0 cancels)          w0 seconds left of the old one
+ *  PAGER_SIGALTSTACK   w0 PSIGACT_SET to change (else  w0 0, w1 old base, w2 old
+ *                      only read), w1 base, w2 size,   size, w3 old flags (PSS_*:
+ *                      w3 PSS_DISABLE or 0, w4 the     ONSTACK if w4 is on it);
+ *                      caller's sp                     -ERR_PERM changing it while
+ *                                                      on it, -ERR_NOMEM under
+ *                                                      PSIG_MINSTKSZ, -ERR_INVAL
  *
  * The backing-store protocol (pager/backing.c, docs/page-cache.md,
  * docs/external-pagers.md): one protocol for every server of memory
@@ -203,6 +209,7 @@ enum pager_label {
 	PAGER_MO_CLOSE,
 	PAGER_MO_SUPPLY,
 	PAGER_OBJ_KEEP,		/* w0 key, w1 1 keep / 0 let go: pager/bserver.c (fsd only) */
+	PAGER_SIGALTSTACK,	/* pager/signal.c, docs/signals.md */
 	PAGER_LABEL_COUNT
 };
 

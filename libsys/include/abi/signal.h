@@ -64,7 +64,13 @@
 #define PSA_RESTART	0x10000000u
 #define PSA_NODEFER	0x40000000u
 #define PSA_RESETHAND	0x80000000u
-#define PSA_KNOWN	(PSA_NOCLDSTOP | PSA_SIGINFO | PSA_RESTART | PSA_NODEFER | PSA_RESETHAND)
+#define PSA_KNOWN	(PSA_NOCLDSTOP | PSA_SIGINFO | PSA_ONSTACK | PSA_RESTART | PSA_NODEFER | \
+			 PSA_RESETHAND)
+
+/* sigaltstack (PAGER_SIGALTSTACK): ss_flags, and the least size. */
+#define PSS_ONSTACK	1
+#define PSS_DISABLE	2
+#define PSIG_MINSTKSZ	2048
 
 /* si_code values (Linux's). */
 #define PSI_USER	0
@@ -123,10 +129,20 @@ struct psig_frame {
 	uint64_t entry_regs[10];	/* a0..a7, t1, spare */
 	struct psig_info info;
 	struct psig_ucontext uc;
-	uint64_t spare;			/* to a multiple of 16 bytes */
+	uint64_t ipc_keep;		/* bytes of the IPC buffer to keep (below) */
 };
 #endif
 #define PSIGF_LIVE	1
+
+/*
+ * ipc_keep: how many bytes at the start of the thread's IPC buffer the
+ * interrupted code may still need, which the entry code copies to its
+ * stack before the handler and back after it (a handler doing IPC with a
+ * payload would overwrite them). The pager says: the length of the reply
+ * it delivers with the frame (or of the request to issue again) when the
+ * thread is in a call to it; the whole buffer when the thread may be
+ * anywhere (a fault, or interrupted where it ran or waited elsewhere).
+ */
 
 /* Offsets for the assembly entry code (checked in libsys/src/signal.c). */
 #define PSIG_FRAME_HANDLER	0
@@ -135,6 +151,7 @@ struct psig_frame {
 #define PSIG_FRAME_UC		160
 #define PSIG_UC_GREGS		48
 #define PSIG_UC_FPREGS		304
+#define PSIG_FRAME_IPC_KEEP	728
 #define PSIG_FRAME_SIZE		736	/* sizeof, a multiple of 16 */
 
 #endif

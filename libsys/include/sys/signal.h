@@ -127,7 +127,7 @@ struct sigaction {
 #define SA_NOCLDSTOP	0x00000001
 #define SA_NOCLDWAIT	0x00000002	/* accepted, no effect */
 #define SA_SIGINFO	0x00000004
-#define SA_ONSTACK	0x08000000	/* accepted, no effect: no sigaltstack */
+#define SA_ONSTACK	0x08000000	/* on the sigaltstack, if one is set */
 #define SA_RESTART	0x10000000
 #define SA_NODEFER	0x40000000
 #define SA_RESETHAND	0x80000000
