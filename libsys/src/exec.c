@@ -22,20 +22,28 @@
 
 extern char **environ;
 
-int execve(const char *path, char *const argv[], char *const envp[])
+/* Run the program x opened (argv, or just its name if argv is empty);
+ * returns only on failure, as -1 with errno. */
+static int exec_opened(int64_t r, struct exec_file *x, const char *name, char *const argv[],
+		       char *const envp[])
 {
-	const char *only[2] = { path, NULL };
+	const char *only[2] = { name, NULL };
 	const char *const *args = argv && argv[0] ? (const char *const *)argv : only;
-	struct exec_file x;
-	int64_t r;
 
-	if ((r = exec_file_open(path, &x)) == 0) {
+	if (r == 0) {
 		fflush(stdout);	/* as _exit does: the console sees it in order */
-		r = cloexec_exec(&x, args, envp);
-		exec_file_close(&x);
+		r = cloexec_exec(x, args, envp);
+		exec_file_close(x);
 	}
 	errno = (int)-r;
 	return -1;
+}
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	struct exec_file x;
+
+	return exec_opened(exec_file_open(path, &x), &x, path, argv, envp);
 }
 
 int execv(const char *path, char *const argv[])
@@ -82,18 +90,9 @@ int64_t exec_file_find(const char *file, struct exec_file *x)
 /* The directories of PATH in turn for a file name without '/'. */
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	const char *only[2] = { file, NULL };
-	const char *const *args = argv && argv[0] ? (const char *const *)argv : only;
 	struct exec_file x;
-	int64_t r;
 
-	if ((r = exec_file_find(file, &x)) == 0) {
-		fflush(stdout);
-		r = cloexec_exec(&x, args, envp);
-		exec_file_close(&x);
-	}
-	errno = (int)-r;
-	return -1;
+	return exec_opened(exec_file_find(file, &x), &x, file, argv, envp);
 }
 
 int execvp(const char *file, char *const argv[])
