@@ -19,6 +19,7 @@
  *             parent only its own; frames, the pager's check and the
  *             kernel pool back to their start after all are reaped
  */
+#define _GNU_SOURCE	/* pipe2 */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -339,6 +340,39 @@ static int evicted_mode(void)
 	return t_done("attack3_evicted");
 }
 
+/* ---- cloexec: the new program restores what its exec hid ---- */
+
+static int cloexec_mode(void)
+{
+	const struct proc_start *ps = &libsys_start_info;
+	int bad = 0, st, p[2];
+
+	CHECK(fs_start(ps->devices, ps->ndevices) > 0);
+	for (int i = 0; i < 30; i++) {
+		int fd = open("/tmp/attack3.cx", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		CHECK_EQ(fd, 3);
+		CHECK_EQ(pipe2(p, O_CLOEXEC), 0);
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/bin/attack3_restore", "attack3_restore", "3", "4", "5", (char *)NULL);
+			_exit(9);
+		}
+		CHECK(pid > 0);
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		if (!IS_EXIT(st, 0))
+			bad++;
+		close(fd);
+		close(p[0]);
+		close(p[1]);
+	}
+	printf("cloexec: %d of 30 new programs got their hidden descriptors back\n", bad);
+	CHECK_EQ(bad, 0);
+	unlink("/tmp/attack3.cx");
+	CHECK_EQ(pager_check(), 0);
+	return t_done("attack3_cloexec");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -351,6 +385,8 @@ int main(int argc, char **argv)
 		return forks_mode();
 	if (!strcmp(mode, "evicted"))
 		return evicted_mode();
+	if (!strcmp(mode, "cloexec"))
+		return cloexec_mode();
 	printf("test_attack3: unknown mode '%s'\n", mode);
 	return 1;
 }
