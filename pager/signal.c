@@ -374,17 +374,24 @@ static void sigreturn(struct proc *p)
 	struct ipc_msg r = { .info = ipc_info(FAULT_REPLY_RESUME, 0, 0) };
 	struct user_regs regs;
 	struct psig_frame f;
-	uint64_t sp;
+	uint64_t sp, miss = 0;
+	int err;
 
 	if (sys_thread_regs_read(p->thread, &regs) < 0) {
 		bad_frame(p, 0);
 		return;
 	}
 	sp = regs.x[R_SP];
-	uint64_t miss = 0;
-
-	if ((sp & 15) || copy_user(p, sp, &f, sizeof(f), false, &miss) < 0 ||
-	    f.cookie != p->sig.cookie || f.signo == 0 || f.signo >= PSIG_COUNT ||
+	err = (sp & 15) ? -ERR_FAULT : copy_user(p, sp, &f, sizeof(f), false, &miss);
+	if (err < 0 && miss) {
+		/* The frame is in a file page not resident (written back and
+		 * dropped, or reclaimed): the breakpoint waits for its fill
+		 * as a fault on it would, then happens again. */
+		if (backing_fault_missing(p, vma_find(&p->vmas, miss), miss, FAULT_READ, &r))
+			ipc_reply(p->thread, &r);
+		return;
+	}
+	if (err < 0 || f.cookie != p->sig.cookie || f.signo == 0 || f.signo >= PSIG_COUNT ||
 	    f.uc.gregs[R_PC] >= USER_TOP) {
 		bad_frame(p, sp);
 		return;

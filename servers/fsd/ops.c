@@ -896,6 +896,11 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		return n;
 	}
 	case FS_EXEC_RESTORE:
+		/* Only for an exec that failed. One that happened was noted
+		 * by the pager before the new program could connect to us:
+		 * take the notes first, or the new program could ask for the
+		 * old one's close-on-exec descriptors and get them. */
+		fsd_reap_deaths();
 		return hidden_end(c, true);
 	case FS_FORK_CLAIM:
 		return snap_claim(c, q.fd);
