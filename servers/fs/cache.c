@@ -198,7 +198,9 @@ static struct ext2_buf *next_to_previous(struct ext2_fs *fs, uint64_t blk)
 	return b;
 }
 
-static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
+/* zero: the block is about to be overwritten (never read); fill: zero it
+ * first (false: the caller overwrites every byte at once). */
+static int get(struct ext2_fs *fs, uint64_t blk, bool zero, bool fill,
 	       struct ext2_buf **out)
 {
 	struct ext2_buf *b = lookup(fs, blk);
@@ -254,7 +256,8 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 		}
 	}
 	if (zero) {
-		memset(b->data, 0, fs->bsize);
+		if (fill)
+			memset(b->data, 0, fs->bsize);
 		b->dirty = true;
 	}
 	b->refs++;
@@ -266,14 +269,22 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 /* The buffer of block blk, read from the disk if not cached; pinned. */
 int bget(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
 {
-	return get(fs, blk, false, out);
+	return get(fs, blk, false, false, out);
 }
 
 /* The buffer of a block about to be overwritten whole: zero-filled and
  * dirty, never read. */
 int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
 {
-	return get(fs, blk, true, out);
+	return get(fs, blk, true, true, out);
+}
+
+/* The buffer of a block the caller overwrites whole at once (a full-block
+ * write): dirty, never read, and not zeroed first (4 KiB of stores the
+ * copy would undo). */
+int bget_whole(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
+{
+	return get(fs, blk, true, false, out);
 }
 
 /* Make buffer b hold block blk, valid and clean (async.c). */

@@ -24,6 +24,7 @@ bool fs_block_valid(const struct ext2_fs *fs, uint64_t blk);
 int cache_init(struct ext2_fs *fs);
 int bget(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
 int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
+int bget_whole(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
 void bput(struct ext2_fs *fs, struct ext2_buf *b);
 void bdirty(struct ext2_buf *b);
 void cache_forget(struct ext2_fs *fs, uint64_t blk);

@@ -199,7 +199,9 @@ static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		r = bmap(fs, ino, &in, lblk, true, &pblk, &fresh);
 		if (r < 0)
 			break;
-		if (fresh || n == fs->bsize)
+		if (n == fs->bsize)
+			r = bget_whole(fs, pblk, &b);	/* the memcpy fills it */
+		else if (fresh)
 			r = bget_zero(fs, pblk, &b);
 		else
 			r = bget(fs, pblk, &b);
