@@ -30,6 +30,7 @@ int cache_init(struct ext2_fs *fs)
 	if (n < EXT2_CACHE_MIN)
 		return -ERR_NOMEM;
 	fs->nbufs = (uint32_t)n;
+	fs->ndirty_list = 0;
 	for (uint32_t i = 0; i < EXT2_CACHE_HASH; i++)
 		fs->hash[i] = fs->flight_hash[i] = -1;
 	for (uint32_t i = 0; i < fs->nbufs; i++) {
@@ -104,9 +105,16 @@ int cache_write_back(struct ext2_fs *fs)
 	uint32_t n = 0;
 	int err = 0;
 
-	for (uint32_t i = 0; i < fs->nbufs; i++)
-		if (fs->bufs[i].valid && fs->bufs[i].dirty)
-			dirty[n++] = &fs->bufs[i];
+	/* The dirty list, not the whole cache: a sync after one write
+	 * looks at two buffers, not 511. */
+	for (uint32_t i = 0; i < fs->ndirty_list; i++) {
+		struct ext2_buf *b = &fs->bufs[fs->dirty_list[i]];
+
+		b->listed = false;
+		if (b->valid && b->dirty)
+			dirty[n++] = b;
+	}
+	fs->ndirty_list = 0;
 	/* Shell sort by block number. */
 	for (uint32_t gap = n / 2; gap > 0; gap /= 2)
 		for (uint32_t i = gap; i < n; i++)
@@ -140,6 +148,10 @@ int cache_write_back(struct ext2_fs *fs)
 			err = r;
 		}
 	}
+	/* What failed stays dirty: listed again, for the next write-back. */
+	for (uint32_t i = 0; err && i < n; i++)
+		if (dirty[i]->dirty)
+			cache_note_dirty(fs, dirty[i]);
 	return err;
 }
 
@@ -307,9 +319,21 @@ bool cache_has(struct ext2_fs *fs, uint64_t blk)
 	return lookup(fs, blk) != NULL;
 }
 
+/* b is dirty (or may be): on the list cache_write_back looks at. */
+void cache_note_dirty(struct ext2_fs *fs, struct ext2_buf *b)
+{
+	if (!b->listed) {
+		b->listed = true;
+		fs->dirty_list[fs->ndirty_list++] = (int16_t)(b - fs->bufs);
+	}
+}
+
+/* Unpin b. A buffer is dirtied only while pinned (bdirty, bget_zero), so
+ * its last unpin puts it on the dirty list. */
 void bput(struct ext2_fs *fs, struct ext2_buf *b)
 {
-	(void)fs;
+	if (b && b->dirty)
+		cache_note_dirty(fs, b);
 	if (b && b->refs)
 		b->refs--;
 }

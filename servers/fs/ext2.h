@@ -89,6 +89,7 @@ struct ext2_buf {
 	int16_t shadow;			/* its saved copy's slot, or -1 */
 	bool stale;			/* in flight, but the block was read or
 					   written meanwhile: drop at completion */
+	bool listed;			/* on the cache's dirty list (cache_note_dirty) */
 };
 
 struct ext2_fs {
@@ -110,6 +111,10 @@ struct ext2_fs {
 	uint32_t nbufs;
 	uint32_t clock;
 	struct ext2_buf *writeback[EXT2_CACHE_MAX];	/* cache_write_back's list */
+	/* Buffers dirtied since the last write-back (each once: listed): the
+	 * write-back looks at these, not the whole cache. */
+	int16_t dirty_list[EXT2_CACHE_MAX];
+	uint32_t ndirty_list;
 	/* asynchronous reads (ext2_set_nowait) */
 	bool nowait_wanted;		/* the user asked for nowait */
 	bool nowait;			/* in force: a read-only call is running */

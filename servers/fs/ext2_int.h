@@ -26,6 +26,7 @@ int bget(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
 int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
 int bget_whole(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out);
 void bput(struct ext2_fs *fs, struct ext2_buf *b);
+void cache_note_dirty(struct ext2_fs *fs, struct ext2_buf *b);
 void bdirty(struct ext2_buf *b);
 void cache_forget(struct ext2_fs *fs, uint64_t blk);
 bool cache_has(struct ext2_fs *fs, uint64_t blk);
