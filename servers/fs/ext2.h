@@ -251,6 +251,13 @@ void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
  * the first uncached run of ino's blocks in [off, off+len) (nothing is
  * copied); the server reads it asynchronously as in step 2. 0: none. */
 int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len);
+/* Before a write of [off, off+len) (file.c): in nowait mode, -ERR_AGAIN and
+ * ext2_wanted name a block the write would wait for (the inode's, the
+ * block map's down to the first block, the first block, and the last one
+ * if the write ends inside it); *size: the file's size. Other errors are
+ * the inode's (the write reports its own). */
+int ext2_write_prepare(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len,
+		       uint64_t *size);
 
 /* check.c: recount bitmaps, free counts and directories per group; 0 if
  * they all agree, else -ERR_IO and a log line naming the first mismatch. */
