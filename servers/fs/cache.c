@@ -30,6 +30,7 @@ int cache_init(struct ext2_fs *fs)
 	if (n < EXT2_CACHE_MIN)
 		return -ERR_NOMEM;
 	fs->nbufs = (uint32_t)n;
+	fs->ndirty_list = 0;
 	for (uint32_t i = 0; i < EXT2_CACHE_HASH; i++)
 		fs->hash[i] = fs->flight_hash[i] = -1;
 	for (uint32_t i = 0; i < fs->nbufs; i++) {
@@ -104,9 +105,16 @@ int cache_write_back(struct ext2_fs *fs)
 	uint32_t n = 0;
 	int err = 0;
 
-	for (uint32_t i = 0; i < fs->nbufs; i++)
-		if (fs->bufs[i].valid && fs->bufs[i].dirty)
-			dirty[n++] = &fs->bufs[i];
+	/* The dirty list, not the whole cache: a sync after one write
+	 * looks at two buffers, not 511. */
+	for (uint32_t i = 0; i < fs->ndirty_list; i++) {
+		struct ext2_buf *b = &fs->bufs[fs->dirty_list[i]];
+
+		b->listed = false;
+		if (b->valid && b->dirty)
+			dirty[n++] = b;
+	}
+	fs->ndirty_list = 0;
 	/* Shell sort by block number. */
 	for (uint32_t gap = n / 2; gap > 0; gap /= 2)
 		for (uint32_t i = gap; i < n; i++)
@@ -140,6 +148,10 @@ int cache_write_back(struct ext2_fs *fs)
 			err = r;
 		}
 	}
+	/* What failed stays dirty: listed again, for the next write-back. */
+	for (uint32_t i = 0; err && i < n; i++)
+		if (dirty[i]->dirty)
+			cache_note_dirty(fs, dirty[i]);
 	return err;
 }
 
@@ -198,7 +210,9 @@ static struct ext2_buf *next_to_previous(struct ext2_fs *fs, uint64_t blk)
 	return b;
 }
 
-static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
+/* zero: the block is about to be overwritten (never read); fill: zero it
+ * first (false: the caller overwrites every byte at once). */
+static int get(struct ext2_fs *fs, uint64_t blk, bool zero, bool fill,
 	       struct ext2_buf **out)
 {
 	struct ext2_buf *b = lookup(fs, blk);
@@ -254,7 +268,8 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 		}
 	}
 	if (zero) {
-		memset(b->data, 0, fs->bsize);
+		if (fill)
+			memset(b->data, 0, fs->bsize);
 		b->dirty = true;
 	}
 	b->refs++;
@@ -266,14 +281,22 @@ static int get(struct ext2_fs *fs, uint64_t blk, bool zero,
 /* The buffer of block blk, read from the disk if not cached; pinned. */
 int bget(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
 {
-	return get(fs, blk, false, out);
+	return get(fs, blk, false, false, out);
 }
 
 /* The buffer of a block about to be overwritten whole: zero-filled and
  * dirty, never read. */
 int bget_zero(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
 {
-	return get(fs, blk, true, out);
+	return get(fs, blk, true, true, out);
+}
+
+/* The buffer of a block the caller overwrites whole at once (a full-block
+ * write): dirty, never read, and not zeroed first (4 KiB of stores the
+ * copy would undo). */
+int bget_whole(struct ext2_fs *fs, uint64_t blk, struct ext2_buf **out)
+{
+	return get(fs, blk, true, false, out);
 }
 
 /* Make buffer b hold block blk, valid and clean (async.c). */
@@ -296,9 +319,21 @@ bool cache_has(struct ext2_fs *fs, uint64_t blk)
 	return lookup(fs, blk) != NULL;
 }
 
+/* b is dirty (or may be): on the list cache_write_back looks at. */
+void cache_note_dirty(struct ext2_fs *fs, struct ext2_buf *b)
+{
+	if (!b->listed) {
+		b->listed = true;
+		fs->dirty_list[fs->ndirty_list++] = (int16_t)(b - fs->bufs);
+	}
+}
+
+/* Unpin b. A buffer is dirtied only while pinned (bdirty, bget_zero), so
+ * its last unpin puts it on the dirty list. */
 void bput(struct ext2_fs *fs, struct ext2_buf *b)
 {
-	(void)fs;
+	if (b && b->dirty)
+		cache_note_dirty(fs, b);
 	if (b && b->refs)
 		b->refs--;
 }

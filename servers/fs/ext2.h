@@ -89,6 +89,7 @@ struct ext2_buf {
 	int16_t shadow;			/* its saved copy's slot, or -1 */
 	bool stale;			/* in flight, but the block was read or
 					   written meanwhile: drop at completion */
+	bool listed;			/* on the cache's dirty list (cache_note_dirty) */
 };
 
 struct ext2_fs {
@@ -110,6 +111,10 @@ struct ext2_fs {
 	uint32_t nbufs;
 	uint32_t clock;
 	struct ext2_buf *writeback[EXT2_CACHE_MAX];	/* cache_write_back's list */
+	/* Buffers dirtied since the last write-back (each once: listed): the
+	 * write-back looks at these, not the whole cache. */
+	int16_t dirty_list[EXT2_CACHE_MAX];
+	uint32_t ndirty_list;
 	/* asynchronous reads (ext2_set_nowait) */
 	bool nowait_wanted;		/* the user asked for nowait */
 	bool nowait;			/* in force: a read-only call is running */
@@ -246,6 +251,13 @@ void ext2_cache_complete(struct ext2_fs *fs, uint64_t blk, uint32_t count,
  * the first uncached run of ino's blocks in [off, off+len) (nothing is
  * copied); the server reads it asynchronously as in step 2. 0: none. */
 int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len);
+/* Before a write of [off, off+len) (file.c): in nowait mode, -ERR_AGAIN and
+ * ext2_wanted name a block the write would wait for (the inode's, the
+ * block map's down to the first block, the first block, and the last one
+ * if the write ends inside it); *size: the file's size. Other errors are
+ * the inode's (the write reports its own). */
+int ext2_write_prepare(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len,
+		       uint64_t *size);
 
 /* check.c: recount bitmaps, free counts and directories per group; 0 if
  * they all agree, else -ERR_IO and a log line naming the first mismatch. */

@@ -103,6 +103,49 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 	return r;
 }
 
+/* Block lblk of ino (its map and its data) into the cache; a hole: 0. */
+static int prepare_block(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t lblk)
+{
+	struct ext2_buf *b;
+	uint32_t pblk;
+	int r = bmap(fs, ino, in, lblk, false, &pblk, NULL);
+
+	if (r < 0 || !pblk)
+		return r;
+	if ((r = bget(fs, pblk, &b)) < 0)
+		return r;
+	bput(fs, b);
+	return 0;
+}
+
+/* What a stat and two one-byte reads did before a write, with one inode
+ * load and no copies (the write-back of every page pays it). */
+int ext2_write_prepare(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len,
+		       uint64_t *size)
+{
+	struct ext2_inode in;
+	uint64_t end = off + len;
+	int r;
+
+	*size = 0;
+	nowait_begin(fs);
+	r = inode_load(fs, ino, &in);
+	if (r < 0)
+		goto out;
+	*size = inode_size(&in);
+	if (is_dir(&in) || !inode_has_blocks(&in) || off >= *size)
+		goto out;
+	if (end > *size || end < off)
+		end = *size;	/* past the end: nothing to read there */
+	r = prepare_block(fs, ino, &in, off / fs->bsize);
+	if (r == 0 && len && end % fs->bsize &&
+	    (end - 1) / fs->bsize != off / fs->bsize)
+		r = prepare_block(fs, ino, &in, (end - 1) / fs->bsize);
+out:
+	nowait_end(fs);
+	return r;
+}
+
 /*
  * Read-ahead in nowait mode: -ERR_AGAIN names (ext2_wanted) the first run
  * of ino's blocks in [off, off+len) that is not cached, up to
@@ -199,7 +242,9 @@ static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		r = bmap(fs, ino, &in, lblk, true, &pblk, &fresh);
 		if (r < 0)
 			break;
-		if (fresh || n == fs->bsize)
+		if (n == fs->bsize)
+			r = bget_whole(fs, pblk, &b);	/* the memcpy fills it */
+		else if (fresh)
 			r = bget_zero(fs, pblk, &b);
 		else
 			r = bget(fs, pblk, &b);

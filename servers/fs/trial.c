@@ -83,6 +83,7 @@ bool trial_end(struct ext2_fs *fs, int64_t result)
 			memcpy(b->data, fs->shadow_mem + (size_t)b->shadow * fs->bsize,
 			       fs->bsize);
 			b->dirty = true;
+			cache_note_dirty(fs, b);
 		}
 		b->trial = false;
 		b->shadow = -1;

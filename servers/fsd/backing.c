@@ -400,25 +400,20 @@ static int64_t run_fill(const struct pager_backing_req *q)
  * its end (the file may have shrunk since the pager queued this). */
 static int64_t run_writeback(const struct pager_backing_req *q)
 {
-	uint64_t off = q->index << PAGE_SHIFT, bytes = q->bytes;
-	struct ext2_stat st;
-	uint8_t byte;
+	uint64_t off = q->index << PAGE_SHIFT, bytes = q->bytes, size;
 	int64_t n;
 
 	if (bytes > (uint64_t)q->count << PAGE_SHIFT)
 		return -ERR_INVAL;
-	if ((n = ext2_stat(&fs, q->key, &st)) < 0)
+	/* The size, and (nowait: parked until the disk has them) the blocks
+	 * the write reads: the block map down to the first block, a partly
+	 * written last one. */
+	if ((n = ext2_write_prepare(&fs, q->key, off, bytes, &size)) < 0)
 		return n;
-	if (off >= st.size || !bytes)
+	if (off >= size || !bytes)
 		return 0;
-	if (bytes > st.size - off)
-		bytes = st.size - off;
-	/* Prefetch what the write reads (see ops.c's prefetch_range): the
-	 * block map down to the first block and a partly written last one. */
-	if ((n = ext2_read(&fs, q->key, off, &byte, 1)) < 0 ||
-	    ((off + bytes) % fs.bsize &&
-	     (n = ext2_read(&fs, q->key, off + bytes - 1, &byte, 1)) < 0))
-		return n;
+	if (bytes > size - off)
+		bytes = size - off;
 	ext2_set_nowait(&fs, false);
 	n = ext2_write(&fs, q->key, off, (const void *)q->window, bytes);
 	if (n < 0)

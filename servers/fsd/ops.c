@@ -311,17 +311,9 @@ static int prefetch_path(const char *path)
  * engine reads a block it changes in part; whole blocks it need not). */
 static int prefetch_range(uint32_t ino, uint64_t off, uint64_t len)
 {
-	struct ext2_stat st;
-	uint8_t byte;
+	uint64_t size;
 
-	if (ext2_stat(&fs, ino, &st) == -ERR_AGAIN)
-		return FSD_PARK_DISK;
-	if (off < st.size && ext2_read(&fs, ino, off, &byte, 1) == -ERR_AGAIN)
-		return FSD_PARK_DISK;
-	if (len && (off + len) % fs.bsize && off + len - 1 < st.size &&
-	    ext2_read(&fs, ino, off + len - 1, &byte, 1) == -ERR_AGAIN)
-		return FSD_PARK_DISK;
-	return 0;
+	return ext2_write_prepare(&fs, ino, off, len, &size) == -ERR_AGAIN ? FSD_PARK_DISK : 0;
 }
 
 static int64_t do_open(struct client *c, struct req *r)

@@ -30,7 +30,7 @@ volatile uint64_t *shared_page(void);
  * status (or -1). */
 int in_child(int (*fn)(void *), void *arg);
 int run_filemap_attack(const char *mode);
-int run_bench(void);
+int run_bench(const char *only);
 int child_dies_waiting(void);
 extern int64_t fsd_pid;
 

@@ -32,7 +32,7 @@ int child_fill(void);
 int run_enospc(void);
 int run_durable(void);
 int run_shell(void);
-int run_bench(void);
+int run_bench(const char *only);
 int run_read(void);
 
 #endif

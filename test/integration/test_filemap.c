@@ -705,6 +705,6 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "child-dies"))
 		return child_dies_waiting();
 	if (!strcmp(mode, "bench"))
-		return run_bench();
+		return run_bench(argc > 2 ? argv[2] : "");
 	return run_mode(mode);
 }

@@ -478,7 +478,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "enospc"))
 		return run_enospc();
 	if (!strcmp(mode, "bench"))
-		return run_bench();
+		return run_bench(argc > 2 ? argv[2] : "");
 	if (!strcmp(mode, "read"))
 		return run_read();
 	if (!strcmp(mode, "shell"))
