@@ -737,7 +737,8 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		return 0;
 	case FS_CLOCK:
 		return fsd_clock(reply);
-	case FS_PIPESTATS:
+	case FS_PIPESTATS:	/* counts after the ends the pager reported */
+		fsd_reap_deaths();
 		return pipe_stats(reply);
 	case FS_OPEN:
 		return do_open(c, r);

@@ -146,8 +146,8 @@ static void broken(void)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		write(p[1], "x", 1);
-		_exit(0);	/* not reached */
+		for (;;)	/* until the parent's read end closes too */
+			write(p[1], "x", 1);
 	}
 	close(p[0]);
 	close(p[1]);
