@@ -73,6 +73,23 @@ static int64_t msg_check(struct thread *t, uint64_t info)
 	return 0;
 }
 
+/* SYS_IPC_REPLY's target, named by h: a reply object (RIGHT_SEND) or a
+ * thread awaiting a deferred reply (RIGHT_CONTROL). */
+static int64_t reply_to_handle(struct thread *t, uint64_t h)
+{
+	int err = 0;
+	struct kobj *o = GET(KOBJ_REPLY, h, RIGHT_SEND, NULL);
+
+	if (o)
+		return reply_send(t, (struct reply *)o);
+	if (err == -ERR_PERM)
+		return err;
+	o = GET(KOBJ_THREAD, h, RIGHT_CONTROL, NULL);
+	if (!o)
+		return err;
+	return ipc_reply(t, container_of(o, struct thread, hdr));
+}
+
 /* IPC calls: the message is in the registers (abi/kernel.h). */
 static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 {
@@ -87,19 +104,20 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 	if (nr != SYS_IPC_RECV && (r = msg_check(t, x[R_A1])) < 0)
 		return r;
 	if (unlikely(nr == SYS_IPC_REPLY)) {
-		struct kobj *o = GET(KOBJ_REPLY, x[R_A0], RIGHT_SEND, NULL);
-		if (o) {
-			r = reply_send(t, (struct reply *)o);
-		} else {
-			if (err == -ERR_PERM)
-				return err;
-			o = GET(KOBJ_THREAD, x[R_A0], RIGHT_CONTROL, NULL);
-			if (!o)
-				return err;
-			r = ipc_reply(t, container_of(o, struct thread, hdr));
-		}
+		r = reply_to_handle(t, x[R_A0]);
 		teardown_help();	/* a fault reply may have killed a task */
 		return r;
+	}
+	if (unlikely(nr == SYS_IPC_REPLY_TO_RECV)) {
+		/* Both handles checked before anything is done. */
+		ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], RIGHT_RECV, &badge);
+		if (!ep)
+			return err;
+		r = reply_to_handle(t, x[R_T1]);
+		if (r == 0 && t->state != TS_DEAD)
+			ipc_recv(t, ep);
+		teardown_help();
+		return r ? r : SYS_NORESULT;
 	}
 	ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], need, &badge);
 	if (unlikely(!ep))
@@ -580,6 +598,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_TIMER_SET] = sys_timer_set,	/* timer.c */
 	[SYS_IDLE_NOTIFY] = sys_idle_notify,	/* idle.c */
 	[SYS_REPLY_BOUND] = sys_reply_bound,	/* reply.c */
+	[SYS_IPC_REPLY_TO_RECV] = sys_ipc,
 };
 
 /*

@@ -224,9 +224,12 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 		fill_clip_run(q, b, &m);
 		fill_map_rest(q, b, &m);
 	}
-	ipc_reply(h, &m);
-	if (saved)
+	if (saved) {
+		ipc_reply(h, &m);
 		sys_handle_close(h);
+	} else {
+		reply_later(h, &m);	/* sent with the pager's next receive */
+	}
 }
 
 /* Answer a chain of waiters (wait_next), after every object change. */
@@ -243,6 +246,7 @@ void backing_proc_ended(struct proc *p)
 {
 	struct bsrv *s;
 
+	reply_later_drop(p->thread);	/* its thread goes: nobody to answer */
 	if (p->wait_reply) {
 		struct fpage *fp = p->wait_page;
 		for (struct proc **pp = fp ? &fp->waiters : NULL; pp && *pp; pp = &(*pp)->wait_next)

@@ -196,7 +196,7 @@ bool bserver_deliver(struct bsrv *s)
 		return false;
 	wait_words(&m, &q);
 	s->parked = false;
-	ipc_reply(s->proc->thread, &m);
+	reply_later(s->proc->thread, &m);	/* sent with the pager's next receive */
 	return true;
 }
 

@@ -27,6 +27,50 @@ const void *initrd;
 bool fault_handle(struct ipc_msg *m);
 bool serve_request(struct ipc_msg *m);
 
+/* One answer to a thread the pager holds the handle of, left for the
+ * loop's next receive to carry (SYS_IPC_REPLY_TO_RECV): the answers to a
+ * parked server and to a filled fault then cost a kernel entry less. Sent
+ * before any other answer is left; dropped if its thread's handle goes. */
+static uint64_t later_thread;
+static struct ipc_msg later_msg;
+
+void reply_later(uint64_t thread, const struct ipc_msg *m)
+{
+	reply_later_flush();
+	later_thread = thread;
+	later_msg = *m;
+}
+
+void reply_later_flush(void)
+{
+	uint64_t h = later_thread;
+
+	if (h) {
+		later_thread = 0;
+		ipc_reply(h, &later_msg);
+	}
+}
+
+void reply_later_drop(uint64_t thread)
+{
+	if (later_thread == thread)
+		later_thread = 0;
+}
+
+/* Wait for the next message, carrying a reply left for it. */
+static void recv_next(struct ipc_msg *m)
+{
+	uint64_t h = later_thread;
+
+	if (h) {
+		later_thread = 0;
+		*m = later_msg;
+		if (ipc_reply_to_recv(pager_ep, h, m) == 0)
+			return;
+	}
+	ipc_recv(pager_ep, m);
+}
+
 /* The pager's malloc heap starts as a small reservation at the front of
  * the window and grows into the free frames after it (page_heap_grow), so
  * pager metadata is limited by free memory, not by a fixed share of it. */
@@ -168,9 +212,11 @@ _Noreturn void libsys_start(const struct boot_info *bi)
 		}
 		if (__builtin_expect(heap_pressure, 0) && heap_relieve(&m))
 			reply = false;
-		if (reply)
+		if (reply) {
+			reply_later_flush();
 			ipc_reply_recv(pager_ep, &m);
-		else
-			ipc_recv(pager_ep, &m);
+		} else {
+			recv_next(&m);
+		}
 	}
 }

@@ -14,4 +14,12 @@ extern const void *initrd;
 
 #define pager_log(...) printf("pager: " __VA_ARGS__)
 
+/* An answer to a thread (its handle) sent with the next receive (main.c):
+ * the last thing a request does; flush sends it now, drop forgets it as
+ * its thread goes. */
+struct ipc_msg;
+void reply_later(uint64_t thread, const struct ipc_msg *m);
+void reply_later_flush(void);
+void reply_later_drop(uint64_t thread);
+
 #endif

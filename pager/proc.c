@@ -421,6 +421,7 @@ int64_t proc_exec(struct proc *p, const char *args, uint64_t len, proc_loader lo
 
 void proc_discard(struct proc *p)
 {
+	reply_later_drop(p->thread);
 	if (p->thread)
 		sys_handle_close(p->thread);
 	if (p->task) {

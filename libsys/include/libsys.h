@@ -179,6 +179,29 @@ static inline int64_t ipc_reply_recv(uint64_t h, struct ipc_msg *m) { IPC_ASM(SY
 /* Reply through a reply handle (sys_reply_save), or to a thread (handle
  * with RIGHT_CONTROL) awaiting a reply. */
 static inline int64_t ipc_reply(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_REPLY, h, m); }
+/* Reply through `reply` (as ipc_reply), then receive on endpoint h into
+ * *m: one kernel entry where ipc_reply and ipc_recv take two. On an error
+ * neither happened. */
+static inline int64_t ipc_reply_to_recv(uint64_t h, uint64_t reply, struct ipc_msg *m)
+{
+	register uint64_t t0 __asm__("t0") = SYS_IPC_REPLY_TO_RECV;
+	register uint64_t t1 __asm__("t1") = reply;
+	register uint64_t a0 __asm__("a0") = h;
+	register uint64_t a1 __asm__("a1") = m->info;
+	register uint64_t a2 __asm__("a2") = m->w[0];
+	register uint64_t a3 __asm__("a3") = m->w[1];
+	register uint64_t a4 __asm__("a4") = m->w[2];
+	register uint64_t a5 __asm__("a5") = m->w[3];
+	register uint64_t a6 __asm__("a6") = m->w[4];
+	register uint64_t a7 __asm__("a7") = m->w[5];
+	__asm__ volatile("ecall"
+			 : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4),
+			   "+r"(a5), "+r"(a6), "+r"(a7), "+r"(t1)
+			 : "r"(t0) : "memory");
+	m->info = a1; m->w[0] = a2; m->w[1] = a3; m->w[2] = a4;
+	m->w[3] = a5; m->w[4] = a6; m->w[5] = a7; m->badge = t1;
+	return (int64_t)a0;
+}
 
 /* Cycle-accurate enough under -icount: retired instructions. */
 static inline uint64_t rdinstret(void)

@@ -77,6 +77,9 @@ enum sys_number {
 	SYS_REPLY_BOUND,	/* (reply, lo, hi, max MAP_* rights) -> 0: a fault reply
 				   through it may then map only the replier's pages
 				   into [lo, hi) (abi/fault.h); -ERR_SRCH: spent */
+	SYS_IPC_REPLY_TO_RECV,	/* (endpoint, t1 = reply or thread handle): SYS_IPC_REPLY
+				   through t1, then SYS_IPC_RECV on the endpoint;
+				   nothing happens if either handle is refused */
 	SYS_COUNT
 };
 
