@@ -170,7 +170,7 @@ static void bench_read(const char *name, const char *path, const char *what)
 	       (unsigned long)pass_requests);
 }
 
-/* benchcold: only the cold read and its warm repeat (tools/bench.sh cold). */
+/* benchcold: only the cold read and its warm repeat (tools/bench-cold.sh). */
 int run_bench_cold(void)
 {
 	if (!start())

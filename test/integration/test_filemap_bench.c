@@ -392,7 +392,7 @@ static void bench_policies(void)
 	}
 }
 
-/* benchcold: the cold figures only (tools/bench.sh cold). */
+/* benchcold: the cold figures only (tools/bench-cold.sh). */
 int run_bench_cold(void)
 {
 	struct ipc_msg m = { 0 };
