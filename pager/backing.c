@@ -285,8 +285,13 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 		max = BACKING_FILL_MAX;
 	if (!max || !(b = breq_new()))
 		return -ERR_NOMEM;
-	/* Zeroed, though the server writes every byte of a fill: a freed
-	 * frame's old contents (some ended process's) are nobody's to see. */
+	/* The file server (ours, trusted with every file) writes every byte
+	 * of a fill it answers as done (fsd/backing.c run_fill zeroes what
+	 * is past the data), and a failed fill's frames are freed unseen
+	 * (done_fill): its frames need no zeroing, which was ~600 a page of
+	 * a cold read. An external pager is any process: it could read a
+	 * freed frame's old contents (some ended process's) through its
+	 * window before writing, so its frames come zeroed. */
 	for (n = 0; n < max; n++) {
 		uint64_t i = idx + n;
 		int64_t pfn;
@@ -294,7 +299,7 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 			  ((fp = fpage_find(fo, i)) && (fp->flags & FP_BUSY)) ||
 			  page_free_count() < 2 * OOM_RESERVE_FRAMES))
 			break;
-		if ((pfn = page_alloc_zeroed()) < 0)
+		if ((pfn = fo->srv->external ? page_alloc_zeroed() : page_alloc()) < 0)
 			break;
 		if (!(fp = fpage_get(fo, i))) {
 			page_unref((uint64_t)pfn);

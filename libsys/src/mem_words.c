@@ -40,9 +40,16 @@ NO_LIBCALL void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 		for (; n && ((uintptr_t)d & 7); n--)
 			*d++ = *s++;
 		for (; n >= 256; n -= 256, d += 256, s += 256) {
-#pragma GCC unroll 32
-			for (int i = 0; i < 32; i++)
-				((uint64_t *)d)[i] = ((const uint64_t *)s)[i];
+			/* In groups of 8 words: let free (restrict), GCC loads
+			 * all 32 first and spills half of them to the stack
+			 * (~1,350 instructions a page instead of ~1,090). */
+#pragma GCC unroll 4
+			for (int g = 0; g < 32; g += 8) {
+#pragma GCC unroll 8
+				for (int i = g; i < g + 8; i++)
+					((uint64_t *)d)[i] = ((const uint64_t *)s)[i];
+				__asm__ volatile("" ::: "memory");
+			}
 		}
 		for (; n >= 8; n -= 8, d += 8, s += 8)
 			*(uint64_t *)d = *(const uint64_t *)s;

@@ -414,6 +414,52 @@ static int adjacent_victims(struct ext2_fs *fs, uint32_t n,
 }
 
 /*
+ * n adjacent buffers for a run, found the cheap way: from where the last
+ * run's ended on (a hand going round the cache), the first window whose
+ * buffers are unpinned, clean, not in flight and not used within the last
+ * nbufs uses of the cache. A sequential read then recycles its own old
+ * blocks in O(n) a request, where adjacent_victims' least-recently-used
+ * window costs a walk of every buffer (~1,000 instructions a page of a
+ * cold read); blocks in use (block maps, inode tables, read-ahead not yet
+ * copied) are recent, so the hand steps over them. -ERR_NOMEM after one
+ * turn round the cache: the caller falls back to adjacent_victims.
+ */
+static int hand_victims(struct ext2_fs *fs, uint32_t n, struct ext2_buf **run)
+{
+	uint32_t first = fs->run_hand, looked = 0, k = 0;
+
+	while (looked < fs->nbufs) {
+		if (first + n > fs->nbufs) {
+			looked += fs->nbufs - first;
+			first = 0;
+			k = 0;
+			continue;
+		}
+		for (; k < n; k++) {
+			struct ext2_buf *b = &fs->bufs[first + k];
+
+			if (b->refs || b->in_flight ||
+			    (b->valid && (b->dirty || fs->clock - b->last_use < fs->nbufs)))
+				break;
+		}
+		if (k == n)
+			break;
+		looked += k + 1;
+		first += k + 1;
+		k = 0;
+	}
+	if (k != n)
+		return -ERR_NOMEM;
+	for (k = 0; k < n; k++) {
+		run[k] = &fs->bufs[first + k];
+		if (run[k]->valid)
+			unhash(fs, run[k]);
+	}
+	fs->run_hand = first + n;
+	return 0;
+}
+
+/*
  * Pinned buffers for blocks blk, blk+1, ... : as many of the first count
  * as are neither cached nor being read, up to the first that is. Adjacent
  * in memory if the cache has such a window free, so that a driver that
@@ -435,7 +481,7 @@ int cache_grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 		n++;
 	if (n == 0)
 		return 0;
-	if (n > 1 && adjacent_victims(fs, n, run) == 0) {
+	if (n > 1 && (hand_victims(fs, n, run) == 0 || adjacent_victims(fs, n, run) == 0)) {
 		for (uint32_t i = 0; i < n; i++)
 			run[i]->refs = 1;
 		return (int)n;

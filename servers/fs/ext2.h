@@ -110,6 +110,7 @@ struct ext2_fs {
 	int16_t flight_hash[EXT2_CACHE_HASH];	/* buffers in flight, by block */
 	uint32_t nbufs;
 	uint32_t clock;
+	uint32_t run_hand;		/* where hand_victims looks first (cache.c) */
 	struct ext2_buf *writeback[EXT2_CACHE_MAX];	/* cache_write_back's list */
 	/* Buffers dirtied since the last write-back (each once: listed): the
 	 * write-back looks at these, not the whole cache. */

@@ -34,7 +34,8 @@ static int64_t read_data(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 			 void *buf, size_t len)
 {
 	struct ext2_inode in;
-	uint64_t size, done = 0;
+	uint64_t size, done = 0, ext_lblk = 0;
+	uint32_t ext_pblk = 0, ext_n = 0;	/* the run bmap_run last gave */
 	int r = inode_load(fs, ino, &in);
 
 	if (r < 0)
@@ -61,9 +62,17 @@ static int64_t read_data(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 
 		if (n > len - done)
 			n = (size_t)(len - done);
-		r = bmap(fs, ino, &in, lblk, false, &pblk, NULL);
-		if (r < 0)
-			break;
+		if (lblk >= ext_lblk && lblk - ext_lblk < ext_n) {
+			pblk = ext_pblk ? ext_pblk + (uint32_t)(lblk - ext_lblk) : 0;
+		} else {
+			uint64_t want = (len - done + boff + fs->bsize - 1) / fs->bsize;
+			r = bmap_run(fs, ino, &in, lblk, want < 1024 ? (uint32_t)want : 1024,
+				     &pblk, &ext_n);
+			if (r < 0)
+				break;
+			ext_lblk = lblk;
+			ext_pblk = pblk;
+		}
 		if (pblk == 0) {
 			memset((uint8_t *)buf + done, 0, n);
 		} else {

@@ -377,7 +377,10 @@ int main(int argc, char **argv)
 				fsd_unlink_caller();
 			pipe_run_woken();
 		}
-		if (nqueue || deaths_pending)
+		/* A read that finished while the fetch or the pipes waited on
+		 * the disk (their collect took its relayed wake): its parked
+		 * requests run now, or nothing would ever wake them. */
+		if (nqueue || deaths_pending || disk_async_ready())
 			continue;
 		if (reply_pending) {
 			reply_pending = false;
