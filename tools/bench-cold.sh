@@ -9,11 +9,11 @@ img=$(dirname "$3")/bench-cold-run.img
 [ -d /dev/shm ] && [ -w /dev/shm ] && img=/dev/shm/bench-cold-$$.img
 for t in test_fs test_filemap; do
 	cp "$3" "$img" || exit 1
-	out=$(timeout 300 sh "$here/qemu.sh" -m 512M -i -a "init=$t benchcold" \
+	out=$(timeout 300 sh "$here/qemu.sh" -m 512M -i -a "init=$t bench cold" \
 		-x "-drive if=none,format=raw,file=$img,id=hd0 -device virtio-blk-device,drive=hd0" \
 		"$1" "$2" </dev/null 2>&1)
 	rm -f "$img"
 	printf '%s\n' "$out" | grep -a '^bench: ' | grep -v "done\r\?$"
 	printf '%s\n' "$out" | grep -aq '^bench: .*done' || {
-		echo "bench: $t benchcold did not finish; console:"; printf '%s\n' "$out"; exit 1; }
+		echo "bench: $t bench cold did not finish; console:"; printf '%s\n' "$out"; exit 1; }
 done

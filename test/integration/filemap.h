@@ -31,7 +31,6 @@ volatile uint64_t *shared_page(void);
 int in_child(int (*fn)(void *), void *arg);
 int run_filemap_attack(const char *mode);
 int run_bench(const char *only);
-int run_bench_cold(void);
 int child_dies_waiting(void);
 extern int64_t fsd_pid;
 

@@ -33,7 +33,6 @@ int run_enospc(void);
 int run_durable(void);
 int run_shell(void);
 int run_bench(const char *only);
-int run_bench_cold(void);
 int run_read(void);
 
 #endif

@@ -706,7 +706,5 @@ int main(int argc, char **argv)
 		return child_dies_waiting();
 	if (!strcmp(mode, "bench"))
 		return run_bench(argc > 2 ? argv[2] : "");
-	if (!strcmp(mode, "benchcold"))
-		return run_bench_cold();
 	return run_mode(mode);
 }

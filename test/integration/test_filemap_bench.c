@@ -392,29 +392,8 @@ static void bench_policies(void)
 	}
 }
 
-/* benchcold: the cold figures only (tools/bench-cold.sh). */
-int run_bench_cold(void)
-{
-	struct ipc_msg m = { 0 };
-	volatile char *keep = NULL;
-
-	if (fs_start(libsys_start_info.devices, libsys_start_info.ndevices) <= 0) {
-		printf("bench: no disk\n");
-		return 1;
-	}
-	fs_call(FS_STATFS, &m, 0);
-	bsize = m.w[2];
-	flags = shared_page();
-	bench_seq(&keep);
-	bench_cold_fault();
-	if (keep)
-		munmap((void *)keep, MIB16);
-	printf("bench: done\n");
-	return 0;
-}
-
 /* only = "msync": the msync figures alone (a quick run while working on
- * the write-back path). */
+ * the write-back path); "cold": the cold reads alone (tools/bench-cold.sh). */
 int run_bench(const char *only)
 {
 	struct ipc_msg m = { 0 };
@@ -427,8 +406,15 @@ int run_bench(const char *only)
 	fs_call(FS_STATFS, &m, 0);
 	bsize = m.w[2];
 	flags = shared_page();
-	if (!strcmp(only, "msync")) {
-		bench_msync();
+	if (!strcmp(only, "msync") || !strcmp(only, "cold")) {
+		if (only[0] == 'm')
+			bench_msync();
+		else
+			bench_seq(&keep);
+		if (only[0] == 'c')
+			bench_cold_fault();
+		if (keep)
+			munmap((void *)keep, MIB16);
 		printf("bench: done\n");
 		return 0;
 	}

@@ -479,8 +479,6 @@ int main(int argc, char **argv)
 		return run_enospc();
 	if (!strcmp(mode, "bench"))
 		return run_bench(argc > 2 ? argv[2] : "");
-	if (!strcmp(mode, "benchcold"))
-		return run_bench_cold();
 	if (!strcmp(mode, "read"))
 		return run_read();
 	if (!strcmp(mode, "shell"))
