@@ -34,7 +34,7 @@ static void slot_free(struct proc *p)
 	procs_used--;
 }
 
-#define MAX_ARGS	32
+#define MAX_ARGS	PROC_SPAWN_ARGC_MAX
 
 void proc_init(void)
 {

@@ -136,7 +136,8 @@ static int64_t fill_buffer(const struct exec_file *x, const char *const argv[],
 	}
 	for (int i = 0; argv[i]; i++) {
 		uint64_t k = strlen(argv[i]) + 1;
-		if (len + k > PROC_SPAWN_ARGS_MAX)
+		/* One string is left for the inherited state (posix_spawn_extra). */
+		if (len + k > PROC_SPAWN_ARGS_MAX || i + 1 >= PROC_SPAWN_ARGC_MAX)
 			return -E2BIG;
 		memcpy(args + len, argv[i], k);
 		len += k;

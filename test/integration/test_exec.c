@@ -246,6 +246,12 @@ static void exec_errors(void)
 	errno = 0;
 	CHECK_EQ(execve(PROBE, bigv, xenv), -1);
 	CHECK_EQ(errno, E2BIG);
+	static char *manyv[PROC_SPAWN_ARGC_MAX + 2];	/* short strings, too many */
+	for (int i = 0; i < PROC_SPAWN_ARGC_MAX + 1; i++)
+		manyv[i] = "m";
+	errno = 0;
+	CHECK_EQ(execve(PROBE, manyv, xenv), -1);
+	CHECK_EQ(errno, E2BIG);
 	/* Still us: data, heap, descriptor, pid. */
 	CHECK_EQ(errors_heap_marker, 12345);
 	CHECK(!strcmp(heap, "still here"));

@@ -480,6 +480,7 @@ struct proc_start {
 #define PROC_STACK_GUARD	(1ul << 20)
 #define PROC_IPCBUF_VA		0x3fff800000ul
 #define PROC_SPAWN_ARGS_MAX	1024
+#define PROC_SPAWN_ARGC_MAX	32	/* strings in it, libsys's inherited state included */
 
 /*
  * Per-task pagers (pager/forward.c, docs/custom-pager.md). PAGER_SPAWN
