@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "libsys.h"
+#include "rtc_idle.h"
 #include "shadow.h"
 
 #define MAX_SAMPLES 8192
@@ -155,55 +156,8 @@ static int bench_fault_roundtrip(void)
  * the hart idled before it. To idle we sleep on QEMU virt's goldfish RTC:
  * init holds every device capability, so this works when microbench is
  * init (bench.sh), not in a FRESH child. Idle time is not in any sample:
- * under -icount rdinstret also counts the hart's wfi time.
+ * under -icount rdinstret also counts the hart's wfi time (rtc_idle.h).
  */
-#define RTC_PA		0x101000ul
-#define RTC_VA		0x3800000000ul	/* above every mmap without MAP_FIXED */
-#define RTC_TIME_LOW	0
-#define RTC_TIME_HIGH	1
-#define RTC_ALARM_LOW	2
-#define RTC_ALARM_HIGH	3
-#define RTC_IRQ_ENABLED	4
-#define RTC_CLEAR_IRQ	7
-static volatile uint32_t *rtc;
-static uint64_t rtc_irq, rtc_notif;
-
-static __attribute__((noinline, cold)) bool rtc_open(void)
-{
-	struct device_info di;
-	int64_t n;
-
-	if (rtc)
-		return true;
-	for (uint64_t i = 0; i < libsys_start_info.ndevices; i++) {
-		uint64_t h = libsys_start_info.devices[i].device;
-		if (sys_device_info(h, &di) < 0 || di.kind != DEV_RTC || di.pa != RTC_PA)
-			continue;
-		if ((n = sys_notif_create()) < 0 ||
-		    sys_map_device(h, 0, RTC_PA, RTC_VA, MAP_R | MAP_W) < 0 ||
-		    sys_irq_bind(libsys_start_info.devices[i].irq, (uint64_t)n) < 0)
-			return false;
-		rtc_notif = (uint64_t)n;
-		rtc_irq = libsys_start_info.devices[i].irq;
-		rtc = (volatile uint32_t *)RTC_VA;
-		return true;
-	}
-	return false;
-}
-
-static __attribute__((noinline, cold)) void sleep_ns(uint64_t ns)
-{
-	uint64_t now = rtc[RTC_TIME_LOW];
-
-	now |= (uint64_t)rtc[RTC_TIME_HIGH] << 32;
-	now += ns;
-	rtc[RTC_IRQ_ENABLED] = 1;
-	rtc[RTC_ALARM_HIGH] = (uint32_t)(now >> 32);
-	rtc[RTC_ALARM_LOW] = (uint32_t)now;
-	sys_wait(rtc_notif);
-	rtc[RTC_CLEAR_IRQ] = 1;
-	sys_irq_ack(rtc_irq);
-}
 
 /* PAGER_ZEROPOOL: w[0] zeroed frames ready, w[1] zeroed at idle ever,
  * w[2] idle messages, w[3] the pager's instructions in them, w[4] the
@@ -226,7 +180,7 @@ static __attribute__((noinline, cold)) bool idle_until_zeroed(uint64_t frames)
 		zeropool(w);
 		if (w[0] >= frames)
 			return true;
-		sleep_ns(200000);
+		rtc_idle_ns(200000);
 	}
 	return false;
 }
@@ -243,7 +197,7 @@ static int bench_anon_fault(void)
 	char *p = map_anon(1024, 0);
 	uint64_t w0[5], w1[5];
 
-	if (!p || !rtc_open())
+	if (!p || !rtc_idle_open())
 		return -1;
 	p[0] = 1;
 	zeropool(w0);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "attack.h"
+#include "libsys_file.h"
 #include "libsys_memobj.h"
 
 #define OBJ_PAGES	32
@@ -39,21 +40,6 @@ struct box {
 
 static uint8_t store[OBJ_PAGES * PAGE_SIZE];
 static volatile uintptr_t crash_at = 8;	/* not mapped */
-
-/* A page by words (picolibc's memcpy copies bytes). */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
-static void copy_page(void *dst, const void *src)
-{
-	uint64_t *d = dst;
-	const uint64_t *s = src;
-
-	for (unsigned i = 0; i < PS / 8; i += 4) {
-		d[i] = s[i];
-		d[i + 1] = s[i + 1];
-		d[i + 2] = s[i + 2];
-		d[i + 3] = s[i + 3];
-	}
-}
 
 static UNUSED struct box *box_new(void)
 {
@@ -212,8 +198,8 @@ static UNUSED void serve(struct box *b)
 				break;
 			}
 			for (uint32_t k = 0; k < q.count; k++)
-				copy_page((void *)(q.window + (uint64_t)k * PS),
-					  store + ((q.index + k) % OBJ_PAGES) * PS);
+				file_copy((void *)(q.window + (uint64_t)k * PS),
+					  store + ((q.index + k) % OBJ_PAGES) * PS, PS);
 			b->fills++;
 			b->fill_pages += q.count;
 			break;

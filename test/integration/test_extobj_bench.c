@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 #include "extobj.h"
+#include "rtc_idle.h"
 
 #define BENCH_PAGES	4096
 #define NSAMPLES	256
@@ -40,46 +41,9 @@ static uint64_t v[NSAMPLES];
  * the pager zeroed while the hart had nothing to run (pager/zeropool.c),
  * as it would in a program that does not fault back to back. We sleep on
  * QEMU virt's goldfish RTC (init holds every device); idle time is not in
- * a sample. What zeroing those frames cost at idle is printed beside
- * (zero_at_idle, per frame).
+ * a sample (rtc_idle.h). What zeroing those frames cost at idle is
+ * printed beside (zero_at_idle, per frame).
  */
-#define RTC_PA		0x101000ul
-#define RTC_VA		0x3800000000ul
-static volatile uint32_t *rtc;
-static uint64_t rtc_irq, rtc_notif;
-
-static bool rtc_open(void)
-{
-	struct device_info di;
-	int64_t n;
-
-	for (uint64_t i = 0; !rtc && i < libsys_start_info.ndevices; i++) {
-		uint64_t h = libsys_start_info.devices[i].device;
-		if (sys_device_info(h, &di) < 0 || di.kind != DEV_RTC || di.pa != RTC_PA)
-			continue;
-		if ((n = sys_notif_create()) < 0 ||
-		    sys_map_device(h, 0, RTC_PA, RTC_VA, MAP_R | MAP_W) < 0 ||
-		    sys_irq_bind(libsys_start_info.devices[i].irq, (uint64_t)n) < 0)
-			return false;
-		rtc_notif = (uint64_t)n;
-		rtc_irq = libsys_start_info.devices[i].irq;
-		rtc = (volatile uint32_t *)RTC_VA;
-	}
-	return rtc != NULL;
-}
-
-static void nap(void)
-{
-	uint64_t at = rtc[0] | (uint64_t)rtc[1] << 32;
-
-	at += 200000;	/* ns */
-	rtc[4] = 1;	/* irq enabled, alarm high, alarm low, clear */
-	rtc[3] = (uint32_t)(at >> 32);
-	rtc[2] = (uint32_t)at;
-	sys_wait(rtc_notif);
-	rtc[7] = 1;
-	sys_irq_ack(rtc_irq);
-}
 
 /* PAGER_ZEROPOOL: w0 frames ready, w1 zeroed at idle ever, w2 idle
  * messages, w3 the pager's instructions in them, w4 the kernel's round. */
@@ -95,7 +59,7 @@ static bool idle_until(uint64_t frames)
 {
 	uint64_t w[5];
 
-	for (int i = 0; i < 1000; i++, nap()) {
+	for (int i = 0; i < 1000; i++, rtc_idle_ns(200000)) {
 		pool(w);
 		if (w[0] >= frames)
 			return true;
@@ -115,8 +79,8 @@ static void one(struct box *b, int mode, const char *name, bool batch)
 	volatile uint32_t *p = (volatile uint32_t *)mo_map(b->srv_pid, (uint32_t)b->key, b->token,
 							  NULL, BENCH_PAGES * PS, RW, MAP_SHARED, 0);
 	CHECK((int64_t)p > 0);
-	CHECK(rtc_open());
-	if ((int64_t)p <= 0 || !rtc)
+	CHECK(rtc_idle_open());
+	if ((int64_t)p <= 0 || !rtc_idle_regs)
 		return;
 	if (!batch)
 		CHECK_EQ(madvise((void *)p, BENCH_PAGES * PS, MADV_RANDOM), 0);
