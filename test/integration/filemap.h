@@ -1,6 +1,7 @@
 /*
  * What the parts of test_filemap share (test_filemap.c: the behaviours
- * of file mappings; test_filemap_attack.c: errors, attacks, durability
+ * of file mappings; test_filemap_attack.c and the files it names
+ * (filemap_attack.h): errors, attacks, durability
  * and the server's death; test_filemap_bench.c: the benchmarks).
  */
 #ifndef TEST_FILEMAP_H
