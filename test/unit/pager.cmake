@@ -15,6 +15,8 @@ set_tests_properties(unit.vma_tree PROPERTIES LABELS "unit;pager" TIMEOUT 120)
 # allocator (fake_page.c) standing in for pager/page.c.
 add_executable(test_pagemap
 	test_pagemap.c
+	test_pagemap_fixed.c
+	test_pagemap_model.c
 	fake_page.c
 	${CMAKE_CURRENT_SOURCE_DIR}/../../pager/pagemap.c)
 target_compile_definitions(test_pagemap PRIVATE PAGER_HOST_TEST)
