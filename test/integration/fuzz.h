@@ -86,7 +86,7 @@ void fz_track(struct fz *f, int64_t h, enum fz_kind k);
 void fz_forget(struct fz *f, uint64_t h);
 void fz_close(struct fz *f, uint64_t h);	/* close (not the pager's) and forget */
 
-/* Operation classes (fuzz_sys.c, fuzz_fault.c). Each does one call. */
+/* Operation classes (fuzz_sys.c, fuzz_pager.c, fuzz_fault.c). Each does one call. */
 void fz_syscall_op(struct fz *f);
 void fz_pager_op(struct fz *f);
 void fz_derived_check(struct fz *f);
@@ -97,6 +97,10 @@ uint64_t fz_guest_page(void);		/* the guest loop's code page (fuzz_guest.c) */
 uint64_t fz_guest_probe(void);		/* FZ_DERIVED's probe: reads at a0 */
 extern int fz_guest_sys;		/* FZ_GUEST_SYS: the loop makes syscalls */
 void fz_map_args(struct fz *f, uint64_t *src, uint64_t *rights);
+/* A result is a success or one of the documented error codes (fuzz_sys.c);
+ * with FZ_TRACE, print a call before it is made. */
+void check_result(struct fz *f, const char *what, uint64_t nr, int64_t r);
+void trace(struct fz *f, const char *what, uint64_t nr, const uint64_t *a, int n);
 
 /* Pages the pools point into (fuzz_values.c). */
 extern char fz_scratch[];	/* 2 pages the kernel may write */
