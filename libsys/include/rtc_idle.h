@@ -3,7 +3,7 @@
  * so that the hart has nothing to run and the pager zeroes free frames
  * (pager/zeropool.c). Only a process holding the RTC's device capability
  * (init) can open it. Header-only: static functions, so no program but
- * the two benchmarks that include it grows by them (apps/microbench.c,
+ * the two benchmarks that include it grows by them (apps/microbench_faults.c,
  * test/integration/test_extobj_bench.c). Cold and out of line: a
  * benchmark's set-up code should not crowd its measured loops.
  */

@@ -203,8 +203,9 @@ void attacks(void)
 		sys_yield();
 	kill((pid_t)pid, SIGKILL);
 	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
-	/* The file's object goes with its last mapping: the hold too. */
-	for (int i = 0; i < 500; i++) {
+	/* The file's object goes with its last mapping: the hold too (fsd lets
+	 * go after its disk work, which a loaded host makes slow: wait long). */
+	for (int i = 0; i < 20000; i++) {
 		mapstats(m1);
 		if (m1[5] == m0[5])
 			break;

@@ -18,7 +18,7 @@
  * (SYS_TASK_INFO's live-thread count minus those waiting, suspended or
  * with no pager of ours), and never block for good. With FZ_DERIVED a
  * probe guest reads where the task still maps a page we have unmapped
- * (fuzz_sys.c, watch_reuse).
+ * (fuzz_pager.c, watch_reuse).
  */
 #include <stdio.h>
 #include "abi/fault.h"
