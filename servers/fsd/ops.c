@@ -219,16 +219,6 @@ void fsd_exec_noted(uint64_t note)
 		hidden_end(c, false);
 }
 
-void fsd_sweep_clients(void)
-{
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].state == CLIENT_LIVE && pager_says_gone(clients[i].pid))
-			fsd_drop_pid(clients[i].pid);
-	for (int i = 0; i < MAX_SNAPS; i++)
-		if (snaps[i].used && pager_says_gone(snaps[i].child))
-			snap_drop(&snaps[i]);
-}
-
 /* The file behind descriptor fd of c, or NULL. */
 static struct file *fd_file(struct client *c, int64_t fd)
 {

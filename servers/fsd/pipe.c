@@ -22,7 +22,11 @@
 #define PIPES_PER_CLIENT	8	/* made by one process, while they last */
 #define WAITERS_MAX		64
 #define WAITERS_PER_CLIENT	4	/* threads of one process blocked at once */
-#define RECENT_NOTES		8	/* signal notices kept for requests parking later */
+/* The latest signal note per process, kept until its end for requests
+ * that came before it but park after: one per process the pager can run
+ * (its MAX_PROCS; it holds a slot until we fetched its end), so a flood
+ * of signals to others cannot push a process's note out. */
+#define RECENT_NOTES		256
 #define ERR_MFILE		24
 #define ERR_NFILE		23
 
@@ -59,7 +63,7 @@ static struct waiter waiters[WAITERS_MAX];
 static struct waiter *order[WAITERS_MAX];	/* arrival order */
 static unsigned nwait;
 static struct note recent[RECENT_NOTES];
-static unsigned recent_next;
+static unsigned recent_next;	/* for a table full all the same: the oldest goes */
 unsigned pipe_waiters_max = WAITERS_MAX;
 static bool work;				/* pipe_run_woken has something */
 static uint64_t stat_interrupted;
@@ -289,6 +293,21 @@ void pipe_drop_pid(int64_t pid)
 			recent[i].pid = 0;
 }
 
+/* pid's entry in recent: its own, a free one, or (cannot happen while
+ * the pager keeps its bound) the next in turn. */
+static struct note *recent_for(int64_t pid)
+{
+	struct note *free_one = NULL;
+
+	for (int i = 0; i < RECENT_NOTES; i++) {
+		if (recent[i].pid == pid)
+			return &recent[i];
+		if (!recent[i].pid && !free_one)
+			free_one = &recent[i];
+	}
+	return free_one ? free_one : &recent[recent_next++ % RECENT_NOTES];
+}
+
 void pipe_interrupt(uint64_t note)
 {
 	/* The note's time is T >> UNIT modulo 2^31: the latest such time
@@ -296,7 +315,7 @@ void pipe_interrupt(uint64_t note)
 	uint64_t now = fsd_ticks() >> FS_NOTE_TIME_UNIT;
 	uint64_t low = (note >> FS_NOTE_TIME_SHIFT) & FS_NOTE_TIME_MASK;
 	uint64_t t = (now & ~FS_NOTE_TIME_MASK) | low;
-	struct note *n = &recent[recent_next++ % RECENT_NOTES];
+	struct note *n = recent_for((int64_t)FS_NOTE_PID(note));
 
 	if (t > now)
 		t -= FS_NOTE_TIME_MASK + 1;
