@@ -623,8 +623,33 @@ int64_t signal_request(struct proc *p, struct ipc_msg *m, bool *defer)
 	return -ERR_NOSYS;
 }
 
-int64_t signal_kill(struct proc *caller, struct proc *t, uint64_t sig, uint64_t flags)
+/*
+ * Who may signal whom (docs/signals.md "Who may signal whom"): one user
+ * owns every process here, so as POSIX would a process may signal itself,
+ * its descendants and its ancestors (a child's kill(getppid(), SIGUSR1));
+ * but never the system: init (pid 1), the servers init started protected
+ * (PSPAWN_OOM_PROTECT: the block driver, the file server) and the file
+ * server however started take signals only from an ancestor, which for
+ * them is init. (Not dma_ok: init's forks inherit it.) A
+ * pid is never reused (slots are, pids grow), so a stale pid names no one.
+ */
+static bool may_signal(const struct proc *caller, const struct proc *t)
 {
+	if (proc_is_descendant(t, caller))
+		return true;	/* itself or below */
+	if (t->pid == 1 || t->oom_protected || fsconn_is_server(t))
+		return false;
+	return proc_is_descendant(caller, t);	/* an ancestor */
+}
+
+int64_t signal_kill(struct proc *caller, uint64_t pid, uint64_t sig, uint64_t flags)
+{
+	struct proc *t = proc_get(pid);
+
+	if (!t || t->state != PROC_LIVE)
+		return -ERR_SRCH;
+	if (!may_signal(caller, t))
+		return -ERR_PERM;
 	if (sig >= PSIG_COUNT || (flags & ~(uint64_t)PKILL_PROBE))
 		return -ERR_INVAL;
 	if (flags & PKILL_PROBE)

@@ -54,8 +54,9 @@ struct vma *stack_grow(struct proc *p, uint64_t addr);
 extern struct proc *signal_caller;
 /* PAGER_SIGACTION .. PAGER_ALARM. *defer: no reply now. */
 int64_t signal_request(struct proc *p, struct ipc_msg *m, bool *defer);
-/* PAGER_KILL of t by caller (already checked: t is caller or below). */
-int64_t signal_kill(struct proc *caller, struct proc *t, uint64_t sig, uint64_t flags);
+/* PAGER_KILL of pid by caller: -ERR_SRCH (none, or ended), -ERR_PERM (not
+ * caller's to signal: the rule is above signal_kill), -ERR_INVAL. */
+int64_t signal_kill(struct proc *caller, uint64_t pid, uint64_t sig, uint64_t flags);
 /* Before replying m to p: if a signal is ready for p, the reply goes out
  * now with the handler set to run after it (or p ends). True if so (the
  * caller must not reply). */
