@@ -5,16 +5,18 @@
  * kill's rule (pager/signal.c may_signal), from unprivileged children.
  * Booted as init over a copy of the disk image (test/notices-run.sh).
  * argv[1]:
- *   intr        many children blocked reading pipes are signalled at once
- *               while others flood the pager with signal notes: every
- *               read ends with EINTR, soon
- *   exec        many children exec with a close-on-exec file open during
- *               the flood: every hidden description closes (the server's
- *               count is back where it was)
+ *   intr        children blocked reading pipes are signalled, each amid a
+ *               burst of signal notes to other processes: every read
+ *               ends with EINTR, soon (6 of 16 stayed blocked for good
+ *               when the pager's ring dropped signal notes past half full)
+ *   exec        children exec with a close-on-exec file open amid bursts
+ *               of signal notes and a stream of ends (churners): every
+ *               hidden description closes (the server's count is back
+ *               where it was)
  *   exits       parents that end between fork and FS_FORK_BIND, and many
- *               children holding pipes that end at once, during the
- *               flood: every child got its descriptors, no pipe or
- *               description stays behind
+ *               children holding pipes that end at once, amid the same
+ *               bursts and ends: every child got its descriptors, no
+ *               pipe or description stays behind
  *   spawn_kill  a parent that ends between posix_spawn's PAGER_SPAWN_FILE
  *               and its FS_FORK_BIND (by hand, then killed at random
  *               points of a posix_spawn loop): every child started has
@@ -127,8 +129,8 @@ static void fs_counts(uint64_t *descriptions, uint64_t *pipes, uint64_t *waiting
  * signals each many times; the server fetches the notes later. Before the pager merged notes per process
  * a burst filled its queue and the notes after it were dropped.
  */
-#define SINKS		24
-#define BURSTS		16
+#define SINKS		20
+#define BURSTS		4
 
 static pid_t sinks[SINKS];
 static int nsinks;
@@ -177,6 +179,56 @@ static void flood_end(void)
 	nsinks = 0;
 }
 
+/*
+ * Churners: each forks children that end at once, for CHURN_NS, by the
+ * pager's fork alone (no snapshot: the file server is not asked, so it
+ * cannot keep pace by being called): a stream of ends for the server.
+ */
+#define CHURNERS	8
+#define CHURN_NS	1500000000L
+
+static pid_t churners[CHURNERS];
+
+void fork_child_entry(void);
+static pid_t fork_raw(void)
+{
+	jmp_buf jb;
+	uint64_t sp;
+
+	if (setjmp(jb))
+		return 0;
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
+			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb } };
+	return (pid_t)pager_call(&m);
+}
+
+static void churn_start(void)
+{
+	for (int k = 0; k < CHURNERS; k++) {
+		if ((churners[k] = fork_again()) != 0)
+			continue;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (ns_since(&t0) < CHURN_NS) {
+			pid_t c = fork_raw();
+			if (c == 0)
+				_exit(0);
+			if (c > 0)
+				waitpid(c, NULL, 0);
+		}
+		_exit(0);
+	}
+}
+
+static void churn_end(void)
+{
+	for (int k = 0; k < CHURNERS; k++) {
+		int st = status_within(churners[k], 20000);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+}
+
 /* ---- intr ---- */
 
 #define VICTIMS	16	/* each its own pipe and wait in the server */
@@ -210,9 +262,10 @@ static void intr(void)
 	CHECK_EQ(w, w0 + VICTIMS);
 	flood_start();
 	flood_burst();
-	for (int v = 0; v < VICTIMS; v++)
+	for (int v = 0; v < VICTIMS; v++) {	/* each amid sinks' notes */
 		CHECK_EQ(kill(victim[v], SIGUSR1), 0);
-	flood_burst();
+		flood_burst();
+	}
 	int good = 0;
 	for (int v = 0; v < VICTIMS; v++) {
 		int st = status_within(victim[v], 5000);
@@ -260,10 +313,14 @@ static void exec_flood(void)
 		CHECK(child[i] > 0);
 	}
 	close(go[0]);
+	churn_start();
+	nap_ms(100);
 	flood_burst();
 	close(go[1]);
-	flood_burst();
+	for (int i = 0; i < 16; i++)
+		flood_burst();
 	flood_end();
+	churn_end();
 	/* Every exec happened (the programs made their ready files) and its
 	 * hidden description closed: the count is back where it was. */
 	struct timespec t0;
@@ -301,7 +358,6 @@ static void exec_flood(void)
 
 /* libsys's fork as a parent killed right after PAGER_FORK runs it: the
  * snapshot prepared and named to the pager (w3), no FS_FORK_BIND. */
-void fork_child_entry(void);
 static pid_t fork_unbound(void)
 {
 	jmp_buf jb;
@@ -340,7 +396,7 @@ static void reap_orphans(int *good, int *bad)
 }
 
 #define UNBOUND	6
-#define HOLDERS	10
+#define HOLDERS	8
 
 static void exits(void)
 {
@@ -352,11 +408,15 @@ static void exits(void)
 	CHECK(fd >= 0);
 	fs_counts(&d0, &p0, &w0);
 	flood_start();
-	flood_burst();
-	/* Parents that end unbound: each child must still have fd. */
+	CHECK_EQ(pipe(go), 0);
+	/* Parents that end unbound when go closes: each child must still
+	 * have fd. */
 	for (int i = 0; i < UNBOUND; i++) {
 		pid_t pid = fork_again();
 		if (pid == 0) {
+			char c;
+			close(go[1]);
+			read(go[0], &c, 1);
 			if (fork_unbound() == 0)
 				_exit(fcntl(fd, F_GETFD) >= 0 ? 0 : 1);
 			raise(SIGKILL);
@@ -365,7 +425,6 @@ static void exits(void)
 		CHECK(pid > 0);
 	}
 	/* Holders of a pipe each, ending at once when go closes. */
-	CHECK_EQ(pipe(go), 0);
 	for (int i = 0; i < HOLDERS; i++) {
 		holder[i] = fork_again();
 		if (holder[i] == 0) {
@@ -379,9 +438,13 @@ static void exits(void)
 		}
 	}
 	close(go[0]);
-	nap_ms(200);
+	churn_start();
+	nap_ms(100);
 	flood_burst();
 	close(go[1]);
+	for (int i = 0; i < 16; i++)
+		flood_burst();
+	churn_end();
 	flood_end();
 	for (int i = 0; i < HOLDERS; i++) {
 		int st = status_within(holder[i], 10000);
