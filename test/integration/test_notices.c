@@ -25,7 +25,9 @@
  *               grandparent (allowed); init, the block driver and the file
  *               server refuse every signal from a child by any pid form
  *               (plain, with high bits, a slot's later pid); a sibling
- *               or an unrelated process is EPERM
+ *               or an unrelated process is EPERM; pid 0, -1 and -pid name
+ *               nobody (ESRCH); a stale pid whose slot now holds another
+ *               process reaches no one
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -559,6 +561,9 @@ static int refused_all(const int64_t *pids, int n)
 {
 	int bad = 0;
 
+	if (kill(0, SIGUSR1) != -1 || errno != ESRCH || kill(-1, SIGUSR1) != -1 || errno != ESRCH)
+		bad++;
+
 	for (int i = 0; i < n; i++) {
 		uint64_t forms[] = { (uint64_t)pids[i], (uint64_t)pids[i] | (1ull << 32),
 				     (uint64_t)pids[i] + 256, (uint64_t)pids[i] + 512,
@@ -581,6 +586,9 @@ static int refused_all(const int64_t *pids, int n)
 			}
 		}
 		if (kill((pid_t)pids[i], SIGKILL) != -1 || errno != EPERM)
+			bad++;
+		/* No process groups: pid 0, -1 and -pid name nobody. */
+		if (kill(-(pid_t)pids[i], SIGKILL) != -1 || errno != ESRCH)
 			bad++;
 	}
 	return bad;
@@ -665,6 +673,54 @@ static void kill_rule(void)
 	CHECK_EQ(waitpid(c, &st, 0), c);
 	printf("notices: kill_rule child status %#x\n", st);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* A stale pid: the attacker's child x ended; a later process Y of
+	 * init's lands in x's slot (pid x + 256k). kill(x) must not reach
+	 * it, and Y (the attacker's sibling) is not the attacker's either. */
+	int ask[2], tell[2];
+	CHECK_EQ(pipe(ask), 0);
+	CHECK_EQ(pipe(tell), 0);
+	pid_t att = fork_again();
+	if (att == 0) {
+		int64_t x = fork_raw(), y = 0;
+		if (x == 0)
+			_exit(0);
+		wait_for((pid_t)x, &st);
+		write(tell[1], &x, sizeof(x));
+		if (read(ask[0], &y, sizeof(y)) != sizeof(y))
+			_exit(9);
+		int bad = 0;
+		bad += kill((pid_t)x, SIGKILL) != -1 || errno != ESRCH;
+		bad += kill((pid_t)y, SIGKILL) != -1 || errno != EPERM;
+		_exit(bad);
+	}
+	int64_t x = 0, y = 0;
+	CHECK_EQ(read(tell[0], &x, sizeof(x)), (long)sizeof(x));
+	pid_t keep = -1;
+	for (int i = 0; i < 2000 && keep < 0; i++) {
+		pid_t c2 = fork_raw();
+		if (c2 == 0)
+			for (;;)
+				pause();	/* until killed (no descriptors: a raw fork) */
+		if (c2 > 0 && c2 % 256 == x % 256 && c2 != x)
+			keep = c2;
+		else if (c2 > 0) {
+			kill(c2, SIGKILL);
+			wait_for(c2, &st);
+		}
+	}
+	CHECK(keep > 0);
+	printf("notices: stale pid %ld, its slot now pid %d\n", (long)x, (int)keep);
+	y = keep;
+	CHECK_EQ(write(ask[1], &y, sizeof(y)), (long)sizeof(y));
+	CHECK_EQ(wait_for(att, &st), att);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK_EQ(kill(keep, 0), 0);	/* it lives */
+	kill(keep, SIGKILL);
+	wait_for(keep, &st);
+	close(ask[0]);
+	close(ask[1]);
+	close(tell[0]);
+	close(tell[1]);
 	/* The servers still run. */
 	for (int i = 1; i < n; i++)
 		CHECK_EQ(kill((pid_t)protect[i], 0), 0);
