@@ -3,11 +3,19 @@
  * makes the file server's endpoint, hands each process that asks a handle
  * to it badged with the process's pid and parent pid (so the server knows
  * who calls, unforgeably), and tells the server which of those processes
- * ended, so their open files are closed however they end, and which were
- * given a caught signal, so their blocked pipe calls are cut short
- * (fsconn_signalled). The pager never waits on the file server: it only
- * notifies (a notification never blocks) and answers the server's
- * PAGER_FS_DEAD calls from a queue.
+ * ended, so their open files are closed however they end, which exec'd
+ * (their close-on-exec descriptors close) and which were given a caught
+ * signal, so their blocked pipe calls are cut short (fsconn_signalled).
+ * The pager never waits on the file server: it only notifies (a
+ * notification never blocks) and answers the server's PAGER_FS_DEAD calls.
+ *
+ * The notes are never lost, whatever the load: they are kept per process
+ * slot, not in a ring that can fill. A slot has one record: its signal
+ * note (the latest time; repeats merge), its exec note (the latest), its
+ * last fork's snapshot and its end. Records wait in arrival order, each at
+ * most once, so the queue holds at most MAX_PROCS. A slot whose end the
+ * server has not fetched is not given to a new process (proc_alloc asks
+ * fsconn_slot_held), so one record never has two processes' notes.
  */
 #include <stdbool.h>
 #include "abi/fs.h"
@@ -17,14 +25,65 @@
 #include "pager.h"
 #include "proc.h"
 
-#define DEAD_MAX	(2 * MAX_PROCS)
+enum { NOTE_INTR = 1, NOTE_EXEC = 2, NOTE_FORK = 4, NOTE_END = 8 };
+
+struct fs_note {
+	int64_t pid;		/* whose notes these are */
+	uint8_t what;		/* NOTE_*: what is still to fetch; 0: not queued */
+	bool restart;		/* every merged signal's handler had SA_RESTART */
+	uint64_t intr_t, exec_t;	/* FS_NOTE_TIME_MASK-wide times */
+	uint64_t fork_note;	/* the FS_NOTE_FORK word */
+	int16_t next;		/* the queue: the next slot, or -1 */
+};
 
 static uint64_t fs_ep, fs_notif;	/* ours; 0 until a server registers */
 static int64_t fs_pid;
 static int64_t fs_designated;	/* the pid init named, 0: none */
-static int64_t dead[DEAD_MAX];		/* pids that ended, oldest first */
-static unsigned dead_head, dead_count;
-static bool dead_lost;			/* the queue overflowed since the last drain */
+static struct fs_note notes[MAX_PROCS];
+static int16_t note_head = -1, note_tail = -1;
+static uint32_t notes_queued;	/* records in the queue */
+
+static void notes_reset(void)
+{
+	for (int i = 0; i < MAX_PROCS; i++)
+		notes[i].what = 0;
+	note_head = note_tail = -1;
+	notes_queued = 0;
+}
+
+/* p's record, queued if it was not. */
+static struct fs_note *note_of(const struct proc *p)
+{
+	int16_t slot = (int16_t)(p->pid % MAX_PROCS);
+	struct fs_note *n = &notes[slot];
+
+	if (n->what)
+		return n;
+	n->pid = p->pid;
+	n->next = -1;
+	if (note_tail >= 0)
+		notes[note_tail].next = slot;
+	else
+		note_head = slot;
+	note_tail = slot;
+	notes_queued++;
+	return n;
+}
+
+static uint64_t note_time(void)
+{
+	return (sys_time() >> FS_NOTE_TIME_UNIT) & FS_NOTE_TIME_MASK;
+}
+
+bool fsconn_slot_held(int slot)
+{
+	return notes[slot].what & NOTE_END;
+}
+
+bool fsconn_is_server(const struct proc *p)
+{
+	return fs_ep && p->pid == fs_pid;
+}
 
 static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 {
@@ -69,8 +128,7 @@ static int64_t fs_register(struct proc *p, struct ipc_msg *m)
 	fs_ep = (uint64_t)ep;
 	fs_notif = (uint64_t)notif;
 	fs_pid = p->pid;
-	dead_head = dead_count = 0;
-	dead_lost = false;
+	notes_reset();
 	return 0;
 }
 
@@ -83,19 +141,45 @@ static int64_t fs_connect(struct proc *p)
 	return sys_handle_grant(p->task, fs_ep, FS_BADGE(p->pid, p->ppid), RIGHT_SEND);
 }
 
+/* The next word of record n, its bit cleared: signal, exec, fork, end
+ * (the fork note just before the end it is about). */
+static uint64_t note_word(struct fs_note *n)
+{
+	uint64_t pid = (uint64_t)n->pid;
+
+	if (n->what & NOTE_INTR) {
+		n->what &= (uint8_t)~NOTE_INTR;
+		return FS_NOTE_INTR | (n->restart ? FS_NOTE_RESTART : 0) |
+		       (n->intr_t << FS_NOTE_TIME_SHIFT) | FS_NOTE_PID(pid);
+	}
+	if (n->what & NOTE_EXEC) {
+		n->what &= (uint8_t)~NOTE_EXEC;
+		return FS_NOTE_INTR | FS_NOTE_EXEC | (n->exec_t << FS_NOTE_TIME_SHIFT) |
+		       (pid & (FS_NOTE_EXEC - 1));
+	}
+	if (n->what & NOTE_FORK) {
+		n->what &= (uint8_t)~NOTE_FORK;
+		return n->fork_note;
+	}
+	n->what = 0;	/* NOTE_END */
+	return pid;
+}
+
 static int64_t fs_dead(struct proc *p, struct ipc_msg *m)
 {
 	int64_t n = 0;
 
 	if (p->pid != fs_pid)
 		return -ERR_PERM;
-	for (; n < 5 && dead_count; n++, dead_count--) {
-		m->w[1 + n] = (uint64_t)dead[dead_head];
-		dead_head = (dead_head + 1) % DEAD_MAX;
-	}
-	if (n == 0 && dead_lost) {	/* the server must check its clients */
-		dead_lost = false;
-		return -ERR_NOSPC;
+	while (n < 5 && note_head >= 0) {
+		struct fs_note *r = &notes[note_head];
+		m->w[1 + n++] = note_word(r);
+		if (!r->what) {	/* all of it fetched: off the queue */
+			note_head = r->next;
+			if (note_head < 0)
+				note_tail = -1;
+			notes_queued--;
+		}
 	}
 	return n;
 }
@@ -127,11 +211,11 @@ int64_t fsconn_request(struct proc *p, struct ipc_msg *m)
 	return -ERR_NOSYS;
 }
 
-/* Ends the server has not fetched yet (PAGER_OBJ_FETCH's w1: on a wake
+/* Notes the server has not fetched yet (PAGER_OBJ_FETCH's w1: on a wake
  * with none, the server need not call PAGER_FS_DEAD). */
 uint64_t fsconn_deaths_pending(void)
 {
-	return dead_count + dead_lost;
+	return notes_queued;
 }
 
 /* Tell the server there are backing requests (backing.c): the same
@@ -151,6 +235,7 @@ void fsconn_proc_ended(struct proc *p)
 		sys_handle_close(fs_notif);
 		fs_ep = fs_notif = 0;
 		fs_pid = 0;
+		notes_reset();	/* nobody to tell: the slots are free again */
 		/* Faults waiting on it get SIGBUS; cached pages stay. */
 		backing_server_gone(backing_fs);
 		return;
@@ -159,50 +244,42 @@ void fsconn_proc_ended(struct proc *p)
 	 * its parent's files (a snapshot) before it ever calls. */
 	if (!fs_ep)
 		return;
+	struct fs_note *n = note_of(p);
 	/* Its last fork's snapshot, which it may have ended before binding:
 	 * the server binds it to that child before it hears of this end. */
-	if (p->fork_snap && dead_count < DEAD_MAX - 1) {
-		dead[(dead_head + dead_count++) % DEAD_MAX] =
-			(int64_t)(FS_NOTE_INTR | FS_NOTE_FORK |
-				  ((p->fork_snap & FS_NOTE_TIME_MASK) << FS_NOTE_TIME_SHIFT) |
-				  ((uint64_t)p->fork_child & (FS_NOTE_FORK - 1)));
+	if (p->fork_snap) {
+		n->fork_note = FS_NOTE_INTR | FS_NOTE_FORK |
+			       ((p->fork_snap & FS_NOTE_TIME_MASK) << FS_NOTE_TIME_SHIFT) |
+			       ((uint64_t)p->fork_child & (FS_NOTE_FORK - 1));
+		n->what |= NOTE_FORK;
 		p->fork_snap = 0;
 	}
-	if (dead_count == DEAD_MAX)	/* the server is DEAD_MAX ends behind */
-		dead_lost = true;
-	else
-		dead[(dead_head + dead_count++) % DEAD_MAX] = p->pid;
+	n->what |= NOTE_END;
 	sys_notify(fs_notif);
 }
 
-/* An interrupt is a queue entry as an end is, so the two keep their
- * order; but interrupts take at most half the queue, leaving the rest to
- * ends (an interrupt lost only delays a handler until the call returns;
- * an end lost costs the server a sweep). */
+/* A caught signal: merged with one not fetched yet (the later time cuts
+ * short every wait the earlier would; a restart only if both handlers
+ * asked for it: EINTR is what a handler without SA_RESTART allows). */
 void fsconn_signalled(struct proc *p, bool restart)
 {
-	uint64_t t = (sys_time() >> FS_NOTE_TIME_UNIT) & FS_NOTE_TIME_MASK;
-
-	if (!fs_ep || p->pid == fs_pid || dead_count >= DEAD_MAX / 2)
+	if (!fs_ep || p->pid == fs_pid)
 		return;
-	dead[(dead_head + dead_count++) % DEAD_MAX] =
-		(int64_t)(FS_NOTE_INTR | (restart ? FS_NOTE_RESTART : 0) |
-			  (t << FS_NOTE_TIME_SHIFT) | FS_NOTE_PID((uint64_t)p->pid));
+	struct fs_note *n = note_of(p);
+	n->restart = (n->what & NOTE_INTR) ? n->restart && restart : restart;
+	n->intr_t = note_time();
+	n->what |= NOTE_INTR;
 	sys_notify(fs_notif);
 }
 
 /* p exec'd: the descriptors it hid for the exec (FS_EXEC_HIDE) close.
- * Queued as an end is, with the whole queue open to it; one lost to a
- * full queue keeps them hidden (out of the table, still open) until p
- * hides again for its next exec or ends. */
+ * Merged as signals are: the later time closes what the earlier would. */
 void fsconn_exec(struct proc *p)
 {
-	uint64_t t = (sys_time() >> FS_NOTE_TIME_UNIT) & FS_NOTE_TIME_MASK;
-
-	if (!fs_ep || p->pid == fs_pid || dead_count == DEAD_MAX)
+	if (!fs_ep || p->pid == fs_pid)
 		return;
-	dead[(dead_head + dead_count++) % DEAD_MAX] =
-		(int64_t)(FS_NOTE_INTR | FS_NOTE_EXEC | (t << FS_NOTE_TIME_SHIFT) |
-			  ((uint64_t)p->pid & (FS_NOTE_EXEC - 1)));
+	struct fs_note *n = note_of(p);
+	n->exec_t = note_time();
+	n->what |= NOTE_EXEC;
 	sys_notify(fs_notif);
 }

@@ -123,7 +123,7 @@ struct proc *proc_alloc(struct proc *parent)
 		return NULL;
 	for (int tries = 0; tries < MAX_PROCS; tries++, next_pid++) {
 		struct proc *p = &procs[next_pid % MAX_PROCS];
-		if (p->state != PROC_FREE)
+		if (p->state != PROC_FREE || fsconn_slot_held((int)(next_pid % MAX_PROCS)))
 			continue;
 		memset(p, 0, sizeof(*p));
 		p->pid = next_pid++;

@@ -162,5 +162,10 @@ uint64_t fsconn_deaths_pending(void);
 void fsconn_signalled(struct proc *p, bool restart);
 /* p exec'd: its hidden close-on-exec descriptors close (FS_NOTE_EXEC). */
 void fsconn_exec(struct proc *p);
+/* Slot i holds an end the server has not fetched: not for a new process
+ * yet (its notes would mix with the old one's). */
+bool fsconn_slot_held(int slot);
+/* p is the registered file server. */
+bool fsconn_is_server(const struct proc *p);
 
 #endif

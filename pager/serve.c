@@ -130,8 +130,7 @@ again:
 		r = p->pid;
 		break;
 	case PAGER_KILL:
-		if ((t = target(p, w[0] ? w[0] : UINT64_MAX, &r)))
-			r = signal_kill(p, t, w[1], w[2]);
+		r = signal_kill(p, w[0] ? w[0] : UINT64_MAX, w[1], w[2]);
 		break;
 	case PAGER_SIGACTION:
 	case PAGER_SIGPROCMASK:
@@ -234,6 +233,10 @@ again:
 			r = exec_request(p, m, child_grant, &answer);
 		if (spawn)
 			forward_spawn_end(r);
+		if (spawn && r > 0) {	/* its snapshot (w4), as PAGER_FORK's w3 */
+			p->fork_child = r;
+			p->fork_snap = w[4];
+		}
 		if (!answer) {	/* its image was replaced, or it ended */
 			signal_caller = NULL;
 			if (grant)

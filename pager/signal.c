@@ -18,7 +18,7 @@
  * reply FAULT_REPLY_RESUME leaves every register as written; a request's
  * reply would overwrite a0..a7). A frame that cannot be written, a handler
  * or entry not in executable memory, or a bad frame at sigreturn ends the
- * process with SIGSEGV.
+ * process with SIGSEGV. The requests (sigaction .. kill) are signal_req.c's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +39,6 @@ struct proc *signal_caller;
 #define DEFAULT_IGNORED	(PSIG_BIT(PSIG_CHLD) | PSIG_BIT(PSIG_URG) | PSIG_BIT(PSIG_WINCH) | \
 			 PSIG_BIT(PSIG_CONT) | PSIG_BIT(PSIG_STOP) | PSIG_BIT(PSIG_TSTP) | \
 			 PSIG_BIT(PSIG_TTIN) | PSIG_BIT(PSIG_TTOU) | PSIG_BIT(PSIG_IO))
-#define VALID_MASK	(~1u)	/* bits 1 .. 31 */
 
 #define R_PC	0
 #define R_RA	1
@@ -47,24 +46,13 @@ struct proc *signal_caller;
 #define R_T1	6
 #define R_A0	10
 
-static bool ignored(const struct proc *p, int sig)
+bool signal_ignored(const struct proc *p, int sig)
 {
 	uint64_t h = p->sig.act[sig].handler;
 
 	return h == PSIG_IGN || (h == PSIG_DFL && (DEFAULT_IGNORED & PSIG_BIT(sig)));
 }
 
-static uint64_t cookie_next(uint64_t pid)
-{
-	static uint64_t state;
-	uint64_t z = (state += 0x9e3779b97f4a7c15ul) ^ sys_time() ^ (pid << 32);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ul;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebul;
-	return z ^ (z >> 31);
-}
-
-/* ---- the process's memory, through our window ---- */
 
 /* Where byte va of p is in our window: the page faulted in as a write
  * (and mapped in p, so p sees what we write: a copy-on-write break gives
@@ -255,7 +243,7 @@ out:
  * actions, or handlers, nested one frame each. reply: t is the caller of
  * the request being served, to be answered with it.
  */
-static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
+void signal_deliver_pending(struct proc *t, const struct ipc_msg *reply)
 {
 	uint32_t ready;
 
@@ -268,7 +256,7 @@ static void deliver_pending(struct proc *t, const struct ipc_msg *reply)
 		bool restart = false, was_waiting = false;
 
 		t->sig.pending &= ~PSIG_BIT(sig);
-		if (ignored(t, sig))
+		if (signal_ignored(t, sig))
 			continue;
 		if (a->handler == PSIG_DFL) {
 			proc_end(t, sig);
@@ -331,7 +319,7 @@ void signal_refetch(void)
 			continue;
 		q->sig.refetch = false;
 		if (q->state == PROC_LIVE && q != signal_caller)
-			deliver_pending(q, NULL);
+			signal_deliver_pending(q, NULL);
 	}
 }
 
@@ -343,19 +331,19 @@ void signal_post(struct proc *t, int sig, int32_t sender)
 		proc_end(t, PAGER_SIGKILL);
 		return;
 	}
-	if (ignored(t, sig))	/* discarded, blocked or not */
+	if (signal_ignored(t, sig))	/* discarded, blocked or not */
 		return;
 	t->sig.pending |= PSIG_BIT(sig);
 	t->sig.sender[sig] = sender;
 	if (t != signal_caller)	/* the caller's wait for signal_reply */
-		deliver_pending(t, NULL);
+		signal_deliver_pending(t, NULL);
 }
 
 bool signal_reply(struct proc *p, struct ipc_msg *m)
 {
 	if (p->state != PROC_LIVE || !(p->sig.pending & ~p->sig.blocked))
 		return false;
-	deliver_pending(p, m);
+	signal_deliver_pending(p, m);
 	return true;
 }
 
@@ -405,7 +393,7 @@ static void sigreturn(struct proc *p)
 	p->sig.blocked = (uint32_t)f.uc.sigmask & ~PSIG_UNBLOCKABLE & VALID_MASK;
 	ipc_reply(p->thread, &r);
 	sys_thread_resume(p->thread);
-	deliver_pending(p, NULL);	/* what the restored mask lets through */
+	signal_deliver_pending(p, NULL);	/* what the restored mask lets through */
 }
 
 bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)
@@ -492,7 +480,7 @@ void signal_alarms_due(void)
 	alarm_first_find();
 }
 
-static int64_t alarm_set(struct proc *p, uint64_t secs)
+int64_t signal_alarm_set(struct proc *p, uint64_t secs)
 {
 	uint64_t now = sys_time(), hz = boot->timebase_hz ? boot->timebase_hz : 10000000;
 	uint64_t left = 0;
@@ -512,158 +500,3 @@ static int64_t alarm_set(struct proc *p, uint64_t secs)
 	return (int64_t)left;
 }
 
-/* ---- requests ---- */
-
-static int64_t sigaction_request(struct proc *p, struct ipc_msg *m)
-{
-	uint64_t w[IPC_WORDS], sig = m->w[0] & ~(uint64_t)PSIGACT_SET;
-	struct proc_sigaction *a;
-
-	memcpy(w, m->w, sizeof(w));	/* the reply's words replace them */
-	if (sig == 0 || sig >= PSIG_COUNT || (w[0] & ~(uint64_t)(PSIGACT_SET | 0xff)))
-		return -ERR_INVAL;
-	a = &p->sig.act[sig];
-	m->w[1] = a->handler;
-	m->w[2] = a->flags;
-	m->w[3] = a->mask;
-	if (!(w[0] & PSIGACT_SET))
-		return 0;
-	if ((PSIG_UNBLOCKABLE & PSIG_BIT(sig)) || w[1] >= USER_TOP)
-		return -ERR_INVAL;
-	if (w[1] > PSIG_IGN && (!w[4] || !w[5] || w[4] >= USER_TOP || w[5] >= USER_TOP))
-		return -ERR_INVAL;	/* a handler needs libsys's entry and return */
-	a->handler = w[1];
-	a->flags = (uint32_t)w[2] & PSA_KNOWN;
-	a->mask = (uint32_t)w[3] & ~PSIG_UNBLOCKABLE & VALID_MASK;
-	if (w[1] > PSIG_IGN) {
-		p->sig.entry = w[4];
-		p->sig.ret = w[5];
-	}
-	if (ignored(p, (int)sig))	/* POSIX: pending ones are discarded */
-		p->sig.pending &= ~PSIG_BIT(sig);
-	return 0;
-}
-
-/* sigaltstack: w4 the caller's sp (it may not change the stack it is
- * running on). */
-static int64_t sigaltstack_request(struct proc *p, uint64_t *w)
-{
-	uint64_t in[IPC_WORDS];
-	bool on = w[4] - p->sig.alt_base < p->sig.alt_size;
-
-	memcpy(in, w, sizeof(in));
-	w[1] = p->sig.alt_base;
-	w[2] = p->sig.alt_size;
-	w[3] = !p->sig.alt_size ? PSS_DISABLE : on ? PSS_ONSTACK : 0;
-	if (!(in[0] & PSIGACT_SET))
-		return 0;
-	if ((in[0] & ~(uint64_t)PSIGACT_SET) || (in[3] & ~(uint64_t)PSS_DISABLE))
-		return -ERR_INVAL;
-	if (on)
-		return -ERR_PERM;
-	if (in[3] & PSS_DISABLE) {
-		p->sig.alt_base = p->sig.alt_size = 0;
-		return 0;
-	}
-	if (in[2] < PSIG_MINSTKSZ)
-		return -ERR_NOMEM;
-	if (in[1] >= USER_TOP || in[2] > USER_TOP - in[1])
-		return -ERR_INVAL;
-	p->sig.alt_base = in[1];
-	p->sig.alt_size = in[2];
-	return 0;
-}
-
-static int64_t sigprocmask_request(struct proc *p, uint64_t how, uint64_t set)
-{
-	uint32_t s = (uint32_t)set & ~PSIG_UNBLOCKABLE & VALID_MASK;
-
-	switch (how) {
-	case PSIG_BLOCK: p->sig.blocked |= s; break;
-	case PSIG_UNBLOCK: p->sig.blocked &= ~s; break;
-	case PSIG_SETMASK: p->sig.blocked = s; break;
-	case PSIG_QUERY: break;
-	default: return -ERR_INVAL;
-	}
-	return 0;
-}
-
-int64_t signal_request(struct proc *p, struct ipc_msg *m, bool *defer)
-{
-	uint64_t *w = m->w;
-	uint32_t old = p->sig.blocked;
-	int64_t r;
-
-	*defer = false;
-	switch (ipc_label(m->info)) {
-	case PAGER_SIGACTION:
-		return sigaction_request(p, m);
-	case PAGER_SIGPROCMASK:
-		if ((r = sigprocmask_request(p, w[0], w[1])) == 0)
-			w[1] = old;
-		return r;
-	case PAGER_SIGPENDING:
-		w[1] = p->sig.pending;
-		return 0;
-	case PAGER_SIGSUSPEND:
-		/* Wait with the given mask until a handler has run; then
-		 * EINTR, and the old mask once the handler returns. */
-		p->sig.suspend_mask = old;
-		p->sig.blocked = (uint32_t)w[0] & ~PSIG_UNBLOCKABLE & VALID_MASK;
-		p->sig.suspended = true;
-		*defer = true;
-		signal_caller = NULL;
-		deliver_pending(p, NULL);
-		return 0;
-	case PAGER_ALARM:
-		return alarm_set(p, w[0]);
-	case PAGER_SIGALTSTACK:
-		return sigaltstack_request(p, w);
-	}
-	return -ERR_NOSYS;
-}
-
-int64_t signal_kill(struct proc *caller, struct proc *t, uint64_t sig, uint64_t flags)
-{
-	if (sig >= PSIG_COUNT || (flags & ~(uint64_t)PKILL_PROBE))
-		return -ERR_INVAL;
-	if (flags & PKILL_PROBE)
-		return 0;
-	signal_post(t, sig ? (int)sig : PSIG_KILL, (int32_t)caller->pid);
-	return 0;
-}
-
-/* ---- process life ---- */
-
-void signal_inherit(struct proc *child, const struct proc *parent)
-{
-	memset(&child->sig, 0, sizeof(child->sig));
-	if (parent) {
-		memcpy(child->sig.act, parent->sig.act, sizeof(child->sig.act));
-		child->sig.blocked = parent->sig.blocked;
-		child->sig.entry = parent->sig.entry;
-		child->sig.ret = parent->sig.ret;
-		child->sig.alt_base = parent->sig.alt_base;	/* fork keeps it */
-		child->sig.alt_size = parent->sig.alt_size;
-	}
-	child->sig.cookie = cookie_next((uint64_t)child->pid);
-}
-
-void signal_exec(struct proc *p)
-{
-	for (int i = 0; i < PSIG_COUNT; i++) {
-		struct proc_sigaction *a = &p->sig.act[i];
-		if (a->handler != PSIG_IGN)
-			*a = (struct proc_sigaction){ 0 };
-	}
-	p->sig.entry = p->sig.ret = 0;
-	p->sig.alt_base = p->sig.alt_size = 0;	/* its memory is gone */
-}
-
-void signal_child_ended(struct proc *parent, int64_t child_pid, int status)
-{
-	if (parent->state != PROC_LIVE || ignored(parent, PSIG_CHLD))
-		return;
-	parent->sig.chld_status = status;	/* the last child's, as signals merge */
-	signal_post(parent, PSIG_CHLD, (int32_t)child_pid);
-}

@@ -15,6 +15,8 @@
 
 struct proc;
 
+#define VALID_MASK	(~1u)	/* signal bits 1 .. 31 */
+
 struct proc_sigaction {
 	uint64_t handler;	/* PSIG_DFL, PSIG_IGN or an address */
 	uint32_t flags;		/* PSA_* */
@@ -52,10 +54,17 @@ struct vma *stack_grow(struct proc *p, uint64_t addr);
 /* serve.c: the caller of the request being served, whose delivery waits
  * for signal_reply; NULL between requests. */
 extern struct proc *signal_caller;
+/* signal.c, for signal_req.c: whether sig does nothing to p (ignored, or
+ * a default that ignores); deliver what is ready for t (reply: t is the
+ * caller being served); PAGER_ALARM. */
+bool signal_ignored(const struct proc *p, int sig);
+void signal_deliver_pending(struct proc *t, const struct ipc_msg *reply);
+int64_t signal_alarm_set(struct proc *p, uint64_t secs);
 /* PAGER_SIGACTION .. PAGER_ALARM. *defer: no reply now. */
 int64_t signal_request(struct proc *p, struct ipc_msg *m, bool *defer);
-/* PAGER_KILL of t by caller (already checked: t is caller or below). */
-int64_t signal_kill(struct proc *caller, struct proc *t, uint64_t sig, uint64_t flags);
+/* PAGER_KILL of pid by caller: -ERR_SRCH (none, or ended), -ERR_PERM (not
+ * caller's to signal: may_signal in signal_req.c), -ERR_INVAL. */
+int64_t signal_kill(struct proc *caller, uint64_t pid, uint64_t sig, uint64_t flags);
 /* Before replying m to p: if a signal is ready for p, the reply goes out
  * now with the handler set to run after it (or p ends). True if so (the
  * caller must not reply). */

@@ -53,9 +53,12 @@ void exec_file_close(struct exec_file *x);
 int64_t exec_file_find(const char *file, struct exec_file *x);
 /* Send label (PAGER_SPAWN_FILE: the pid; PAGER_EXEC: returns only on an
  * error) with argv, and envp and parent as the environment and the
- * parent's pid the new image inherits (with our working directory). */
+ * parent's pid the new image inherits (with our working directory).
+ * snap: PAGER_SPAWN_FILE's w4, the file-server snapshot the child claims
+ * (posix_spawn), for the server if we end before binding it; 0: none. */
 int64_t exec_file_call(uint64_t label, const struct exec_file *x, const char *const argv[],
-		       char *const envp[], uint64_t parent, uint64_t flags, uint64_t grant);
+		       char *const envp[], uint64_t parent, uint64_t flags, uint64_t grant,
+		       int64_t snap);
 
 /* Our handle to the file server (connecting on first use), or -ERR_*. */
 int64_t fs_conn(void);

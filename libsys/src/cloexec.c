@@ -89,7 +89,7 @@ int dup3(int fd, int fd2, int flags)
 int64_t cloexec_exec(const struct exec_file *x, const char *const argv[], char *const envp[])
 {
 	int64_t hidden = cloexec_hide();
-	int64_t r = exec_file_call(PAGER_EXEC, x, argv, envp, (uint64_t)getppid(), 0, 0);
+	int64_t r = exec_file_call(PAGER_EXEC, x, argv, envp, (uint64_t)getppid(), 0, 0, 0);
 
 	cloexec_restore(hidden);
 	return r;

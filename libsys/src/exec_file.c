@@ -153,7 +153,8 @@ static int64_t fill_buffer(const struct exec_file *x, const char *const argv[],
 }
 
 int64_t exec_file_call(uint64_t label, const struct exec_file *x, const char *const argv[],
-		       char *const envp[], uint64_t parent, uint64_t flags, uint64_t grant)
+		       char *const envp[], uint64_t parent, uint64_t flags, uint64_t grant,
+		       int64_t snap)
 {
 	struct ipc_msg m;
 	int64_t r = -ERR_AGAIN, len;
@@ -171,6 +172,7 @@ int64_t exec_file_call(uint64_t label, const struct exec_file *x, const char *co
 		m.w[1] = x->img.entry;
 		m.w[2] = x->img.nsegments;
 		m.w[3] = flags;
+		m.w[4] = label == PAGER_SPAWN_FILE && snap > 0 ? (uint64_t)snap : 0;
 		m.w[5] = grant;
 		r = pager_call(&m);
 	}

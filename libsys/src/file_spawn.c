@@ -24,7 +24,7 @@ int64_t spawn_path_flags(const char *const argv[], uint64_t grant, uint64_t flag
 		return -ERR_INVAL;
 	if ((r = exec_file_open(argv[0], &x)) < 0)
 		return r;
-	r = exec_file_call(PAGER_SPAWN_FILE, &x, argv, environ, libsys_start_info.pid, flags, grant);
+	r = exec_file_call(PAGER_SPAWN_FILE, &x, argv, environ, libsys_start_info.pid, flags, grant, 0);
 	exec_file_close(&x);
 	return r;
 }

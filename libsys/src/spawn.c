@@ -305,7 +305,7 @@ static int spawn_direct(pid_t *pid, const char *path, const posix_spawnattr_t *a
 		mask = NULL;
 	posix_spawn_snapshot = snap;
 	r = exec_file_call(PAGER_SPAWN_FILE, &x, argv[0] ? (const char *const *)argv : only,
-			   envp ? envp : environ, libsys_start_info.pid, 0, 0);
+			   envp ? envp : environ, libsys_start_info.pid, 0, 0, snap);
 	posix_spawn_snapshot = 0;
 	if (snap > 0)
 		fs_fork_parent(snap, r);	/* bound to the child, or cancelled */

@@ -84,9 +84,6 @@ uint64_t disk_bytes(void);
 int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t *outlen);
 /* The pager says pid ended: close its files, drop its table. */
 void fsd_client_died(int64_t pid);
-/* After the pager's death queue overflowed: every client and snapshot
- * pid the pager says is gone is dropped (fsd_drop_pid). */
-void fsd_sweep_clients(void);
 /* The pager's FS_NOTE_EXEC: what the process hid for its exec closes. */
 void fsd_exec_noted(uint64_t note);
 /* The pager's FS_NOTE_FORK: a dying parent's last snapshot, for its child. */

@@ -252,17 +252,13 @@ void fsd_drop_pid(int64_t pid)
 	fsd_client_died(pid);
 }
 
-/* The pager says clients ended: fetch their pids and drop their state.
- * If its queue overflowed, ask it about every client we know. */
+/* The pager says clients ended, exec'd or were signalled: fetch its
+ * notes (it loses none: docs/fs-protocol.md) and act on them. */
 void fsd_reap_deaths(void)
 {
 	for (;;) {
 		struct ipc_msg m = { .info = ipc_info(PAGER_FS_DEAD, 0, 0) };
 		int64_t n = pager_call(&m);
-		if (n == -ERR_NOSPC) {
-			fsd_sweep_clients();
-			continue;
-		}
 		if (n <= 0)
 			return;
 		for (int64_t i = 0; i < n && i < 5; i++) {

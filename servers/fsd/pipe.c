@@ -22,7 +22,12 @@
 #define PIPES_PER_CLIENT	8	/* made by one process, while they last */
 #define WAITERS_MAX		64
 #define WAITERS_PER_CLIENT	4	/* threads of one process blocked at once */
-#define RECENT_NOTES		8	/* signal notices kept for requests parking later */
+/* The latest signal note per process, kept until its end for requests
+ * that came before it but park after, at recent[pid % RECENT_NOTES]: the
+ * pager runs a process in slot pid % 256 and gives no new process a slot
+ * whose end we have not fetched, so the processes we may hear of differ
+ * there, and a flood of signals to others cannot push a note out. */
+#define RECENT_NOTES		256
 #define ERR_MFILE		24
 #define ERR_NFILE		23
 
@@ -59,7 +64,6 @@ static struct waiter waiters[WAITERS_MAX];
 static struct waiter *order[WAITERS_MAX];	/* arrival order */
 static unsigned nwait;
 static struct note recent[RECENT_NOTES];
-static unsigned recent_next;
 unsigned pipe_waiters_max = WAITERS_MAX;
 static bool work;				/* pipe_run_woken has something */
 static uint64_t stat_interrupted;
@@ -220,13 +224,12 @@ int64_t pipe_request(int idx, uint32_t flags, struct req *r, uint64_t label,
 /* A signal notice that covers a request that came at stamp. */
 static bool noticed(int64_t pid, uint64_t stamp, bool *restart)
 {
-	for (int i = 0; i < RECENT_NOTES; i++) {
-		if (recent[i].pid == pid && recent[i].time >= stamp) {
-			*restart = recent[i].restart;
-			return true;
-		}
-	}
-	return false;
+	const struct note *n = &recent[pid % RECENT_NOTES];
+
+	if (n->pid != pid || n->time < stamp)
+		return false;
+	*restart = n->restart;
+	return true;
 }
 
 bool pipe_park(struct req *r)
@@ -284,9 +287,8 @@ void pipe_drop_pid(int64_t pid)
 		sys_handle_close(order[i]->reply);
 		unwait(i--);
 	}
-	for (int i = 0; i < RECENT_NOTES; i++)
-		if (recent[i].pid == pid)
-			recent[i].pid = 0;
+	if (recent[pid % RECENT_NOTES].pid == pid)
+		recent[pid % RECENT_NOTES].pid = 0;
 }
 
 void pipe_interrupt(uint64_t note)
@@ -296,7 +298,7 @@ void pipe_interrupt(uint64_t note)
 	uint64_t now = fsd_ticks() >> FS_NOTE_TIME_UNIT;
 	uint64_t low = (note >> FS_NOTE_TIME_SHIFT) & FS_NOTE_TIME_MASK;
 	uint64_t t = (now & ~FS_NOTE_TIME_MASK) | low;
-	struct note *n = &recent[recent_next++ % RECENT_NOTES];
+	struct note *n = &recent[FS_NOTE_PID(note) % RECENT_NOTES];
 
 	if (t > now)
 		t -= FS_NOTE_TIME_MASK + 1;

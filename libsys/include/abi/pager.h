@@ -20,8 +20,10 @@
  *                      w0 PSPAWN_* flags
  *  PAGER_WAIT          w0 pid or -1, w1 WAIT_NOHANG   w0 pid (0: none yet), w1 status
  *  PAGER_GETPID        -                              w0 pid
- *  PAGER_KILL          w0 pid (the caller or one of   w0 0, -ERR_PERM for others,
- *                      its descendants), w1 signal     -ERR_INVAL for a bad signal
+ *  PAGER_KILL          w0 pid (the caller, one of its w0 0, -ERR_PERM for others,
+ *                      descendants, or an ancestor but
+ *                      init and protected servers),    -ERR_INVAL for a bad signal
+ *                      w1 signal
  *                      (PSIG_*, abi/signal.h; 0 is
  *                      SIGKILL, the old form), w2
  *                      PKILL_PROBE: only check (kill(pid, 0))
@@ -71,9 +73,8 @@
  *  PAGER_FS_CONNECT    -                               w0 handle to the file server,
  *                                                      badged FS_BADGE(pid, ppid)
  *  PAGER_FS_DEAD       - (the file server only)        w0 n, w1..w5 pids of processes
- *                                                      that ended; -ERR_NOSPC once if
- *                                                      the queue overflowed (then ask
- *                                                      PAGER_FS_ALIVE about each client)
+ *                                                      that ended, or FS_NOTE_* notes
+ *                                                      (abi/fs.h); none is ever dropped
  *  PAGER_FS_ALIVE      w0 pid (the file server only)   w0 1 if the process lives (w1 its
  *                                                      parent's pid), else 0
  *  PAGER_SPAWN_IMAGE   as PAGER_SPAWN, plus w0 address w0 pid
@@ -526,7 +527,10 @@ struct proc_start {
  * file bytes is zeroed in a private copy.
  *  PAGER_SPAWN_FILE    w0 address of the mapping, w1   w0 pid; -ERR_NOEXEC for bad
  *                      entry, w2 segments, w3 PSPAWN_* segments, -ERR_AGAIN if a
- *                      flags, w5 grant (IPC_GRANT);    segment end page is not cached
+ *                      flags, w4 the file server's    segment end page is not cached
+ *                      snapshot for the child (0:
+ *                      none; as PAGER_FORK's w3),
+ *                      w5 grant (IPC_GRANT);
  *                      buffer: the segments (struct    (touch it and ask again)
  *                      pager_exec_seg), then argv as
  *                      PAGER_SPAWN's
