@@ -16,6 +16,11 @@
  *            charges for the ended makers do not fill its table, so
  *            another process still maps a new file and runs a program
  *            (was ENOMEM from link 256 on); the holder's end frees all
+ *   pipes    (known limit, disabled in ctest) chains whose links each
+ *            make their share of pipes (8) and hand them to a child
+ *            before they end: each last link holds 30, so four of them
+ *            leave another process fewer than its own 8 (ENFILE); pipes
+ *            are charged to their creator only while it lives
  *   rewrite  programs run from /tmp while another process rewrites,
  *            truncates and extends the file: whatever each run does, the
  *            pager's check passes, nothing leaks, the disk stays clean
@@ -104,11 +109,15 @@ static void kernel_back(const struct kernel_info *k0, struct fsd_counts *a, stru
 			break;
 		sys_yield();
 	}
+	/* A donation (a busy host makes the rounds overlap more) splits
+	 * the pager's 2 MiB mappings: a page table or two from the pool. */
+	uint64_t slack = k.kmem_total_pages > k0->kmem_total_pages ? 2 : 0;
 	printf("attack_fsd: kernel pages used %lu, tasks %lu (were %lu, %lu); donated since %lu\n",
 	       (unsigned long)(k.kmem_total_pages - k.kmem_free_pages), (unsigned long)k.ntasks,
 	       (unsigned long)(k0->kmem_total_pages - k0->kmem_free_pages),
 	       (unsigned long)k0->ntasks, (unsigned long)(k.kmem_total_pages - k0->kmem_total_pages));
-	CHECK_EQ(k.kmem_total_pages - k.kmem_free_pages, k0->kmem_total_pages - k0->kmem_free_pages);
+	CHECK(k.kmem_total_pages - k.kmem_free_pages <=
+	      k0->kmem_total_pages - k0->kmem_free_pages + slack);
 	CHECK_EQ(k.ntasks, k0->ntasks);
 	CHECK(b->frames + (k.kmem_total_pages - k0->kmem_total_pages) + 8 >= a->frames);
 }
@@ -478,6 +487,81 @@ static void makers(void)
 	unlink("/tmp/h.victim");
 }
 
+/* ---- pipes (known limit: disabled in ctest) ---- */
+
+/* A chain whose links each make their share of pipes (8), keep the read
+ * ends and hand them all to a child before they end: the last holds a
+ * full table of pipes, four times one process's share. */
+static void pipe_chain(int ready)
+{
+	int p[2], made = 0;
+
+	for (int link = 0; link < 4; link++) {
+		while (pipe(p) == 0) {
+			close(p[1]);
+			made++;
+		}
+		pid_t c = fork_again();
+		if (c < 0)
+			_exit(3);
+		if (c > 0)
+			_exit(0);
+	}
+	pid_t me = getpid();
+	printf("attack_fsd: pipe chain's holder has %d pipes\n", made);
+	(void)write(ready, &me, sizeof(me));
+	close(ready);
+	for (;;)
+		pause();
+}
+
+static void pipes(void)
+{
+	pid_t holder[4] = { 0, 0, 0, 0 };
+	int st;
+
+	for (int k = 0; k < 4; k++) {
+		int rp[2], got;
+		CHECK_EQ(pipe(rp), 0);
+		pid_t c = fork_again();
+		if (c == 0) {
+			close(rp[0]);
+			pipe_chain(rp[1]);
+		}
+		close(rp[1]);
+		fcntl(rp[0], F_SETFL, O_NONBLOCK);
+		for (;;) {
+			while (waitpid(-1, &st, WNOHANG) > 0)
+				;
+			got = (int)read(rp[0], &holder[k], sizeof(holder[k]));
+			if (got >= 0 || errno != EAGAIN)
+				break;
+			nap(1);
+		}
+		close(rp[0]);
+		CHECK_EQ(got, (int)sizeof(holder[k]));
+	}
+	while (waitpid(-1, &st, WNOHANG) > 0)
+		;
+	/* Each holder keeps more than its share; another process does not
+	 * get its own 8. */
+	int mine[16], got = 0;
+	while (got < 16 && pipe(&mine[got]) == 0)
+		got += 2;
+	printf("attack_fsd: pipes left for another process: %d\n", got / 2);
+	CHECK_EQ(got / 2, 8);
+	for (int i = 0; i < got; i++)
+		close(mine[i]);
+	for (int k = 0; k < 4; k++)
+		if (holder[k] > 1) {
+			kill(holder[k], SIGKILL);
+			CHECK_EQ(waitpid(holder[k], &st, 0), holder[k]);
+		}
+	struct ipc_msg m = { 0 };
+	CHECK_EQ(fs_call(FS_PIPESTATS, &m, 0), 0);
+	CHECK_EQ(m.w[1], 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -489,6 +573,8 @@ int main(int argc, char **argv)
 		churn(argc > 2 ? atoi(argv[2]) : 12);
 	else if (!strcmp(what, "makers"))
 		makers();
+	else if (!strcmp(what, "pipes"))
+		pipes();
 	else if (!strcmp(what, "rewrite"))
 		rewrite();
 	else
