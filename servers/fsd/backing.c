@@ -50,8 +50,13 @@ static unsigned nholds;
 /*
  * Holds charged to the process that made them: one process cannot take
  * the whole table (it could map thousands of files, closing each
- * descriptor after mmap). A hold is charged until its release, even past
- * its maker's end (its mappings are gone then, so the release follows).
+ * descriptor after mmap). The charge ends with its maker
+ * (backing_maker_ended): a child forked with the mappings keeps the
+ * holds as long as it likes, and a table of ended makers' charges would
+ * fill (a chain of 256 processes, each mapping a file and handing the
+ * lot to its child before it ends, left every new process's mmap of a
+ * file nobody maps, exec included, ENOMEM). Pids are not reused, so a
+ * hold whose maker's charge went is released against nobody.
  */
 #define MAKERS	256
 static struct maker { int64_t pid; uint32_t holds; } makers[MAKERS];
@@ -69,6 +74,15 @@ static struct maker *maker_of(int64_t pid, bool make)
 	if (make && free_one)
 		free_one->pid = pid;
 	return make ? free_one : NULL;
+}
+
+/* pid ended: what it made is charged to nobody now. */
+void backing_maker_ended(int64_t pid)
+{
+	struct maker *mk = maker_of(pid, false);
+
+	if (mk)
+		mk->holds = 0;
 }
 
 /* Backing requests being run (fetched, not yet answered). */

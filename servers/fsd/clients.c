@@ -144,6 +144,7 @@ void fsd_client_died(int64_t pid)
 		fork_note_apply(pid);
 	if (c)
 		client_drop(c);
+	backing_maker_ended(pid);
 	for (int i = 0; i < MAX_SNAPS; i++) {
 		struct snapshot *s = &snaps[i];
 		if (!s->used)

@@ -110,6 +110,8 @@ void fsd_reap_deaths(void);
 void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);
 int64_t backing_stats(struct ipc_msg *reply);
+/* A client ended: the holds it made are no longer charged to it. */
+void backing_maker_ended(int64_t pid);
 
 /* pipe.c: pipes (docs/fs-protocol.md "Pipes"). A pipe is two open file
  * descriptions (ops.c), each naming it (index + 1 in struct file). */
