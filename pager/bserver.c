@@ -559,13 +559,15 @@ void backing_count_refs(uint32_t *counts)
 		for (unsigned j = 0; j < s->npins; j++)
 			counts[s->pins[j].pfn]++;
 		for (struct breq *b = s->queue_head; b; b = b->next)
-			if (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK)
+			if (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK ||
+			    b->r.op == BACKING_WRITEBACK_RUNS)
 				for (uint32_t k = 0; k < b->r.count; k++)
 					counts[b->pfn[k]]++;
 	}
 	for (uint32_t i = 0; i < INFLIGHT_MAX; i++) {
 		struct breq *b = inflight[i];
-		if (b && (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK))
+		if (b && (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK ||
+			  b->r.op == BACKING_WRITEBACK_RUNS))
 			for (uint32_t k = 0; k < b->r.count; k++)
 				counts[b->pfn[k]]++;
 	}

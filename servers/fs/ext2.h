@@ -259,6 +259,19 @@ int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len)
  * the inode's (the write reports its own). */
 int ext2_write_prepare(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len,
 		       uint64_t *size);
+/* A write of pieces scattered in a file (the write-back of a mapping's
+ * dirty pages): each piece as ext2_write would, with one inode load and
+ * store for all. ext2_write_prepare_v is ext2_write_prepare for them (the
+ * first block of a piece that covers it whole is not read). */
+struct ext2_wpiece {
+	uint64_t off;
+	const void *buf;
+	uint64_t len;
+};
+int ext2_write_prepare_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v,
+			 uint32_t n, uint64_t *size);
+/* The bytes written (all pieces), or < 0 if none were. */
+int64_t ext2_write_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v, uint32_t n);
 
 /* check.c: recount bitmaps, free counts and directories per group; 0 if
  * they all agree, else -ERR_IO and a log line naming the first mismatch. */

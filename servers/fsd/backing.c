@@ -424,6 +424,71 @@ static int64_t run_writeback(const struct pager_backing_req *q)
 }
 
 /*
+ * BACKING_WRITEBACK_RUNS: scattered runs of pages, one request. Window
+ * page 0 is the run table (abi/pager.h), every entry checked: ascending
+ * and apart, within the request's pages, counts that cannot wrap. Each
+ * run's pages go to the file as a piece of one gathered write (one inode
+ * load and store for all), never past the file's end.
+ */
+static int64_t run_writeback_runs(const struct pager_backing_req *q)
+{
+	const struct pager_backing_run *t = (const struct pager_backing_run *)q->window;
+	struct ext2_wpiece v[BACKING_RUNS_MAX];
+	uint64_t pages = 0, next = 0, size, want = 0;
+	uint32_t n = 0;
+	int64_t r;
+
+	if (!q->bytes || q->bytes > BACKING_RUNS_MAX || q->count < 2 ||
+	    q->count > 1 + BACKING_RUNS_PAGES)
+		return -ERR_INVAL;
+	for (uint64_t i = 0; i < q->bytes; i++) {
+		struct pager_backing_run run = t[i];
+		if (!run.pages || run.pages > q->count - 1 - pages || !run.last ||
+		    run.last > PAGE_SIZE || run.index < next ||
+		    run.index > (UINT64_MAX >> PAGE_SHIFT) - run.pages)
+			return -ERR_INVAL;
+		v[n++] = (struct ext2_wpiece){ .off = run.index << PAGE_SHIFT,
+			.buf = (const void *)(q->window + ((1 + pages) << PAGE_SHIFT)),
+			.len = ((uint64_t)(run.pages - 1) << PAGE_SHIFT) + run.last };
+		pages += run.pages;
+		next = run.index + run.pages;
+	}
+	if (pages != q->count - 1)
+		return -ERR_INVAL;
+	if ((r = ext2_write_prepare_v(&fs, q->key, v, n, &size)) < 0)
+		return r;
+	/* The file may have shrunk since the pager queued this. */
+	for (uint32_t i = 0; i < n; i++) {
+		if (v[i].off >= size)
+			v[i].len = 0;
+		else if (v[i].len > size - v[i].off)
+			v[i].len = size - v[i].off;
+		want += v[i].len;
+	}
+	if (!want)
+		return 0;
+	ext2_set_nowait(&fs, false);
+	r = ext2_write_v(&fs, q->key, v, n);
+	if (r < 0)
+		return r == -ERR_NOSPC ? r : -ERR_IO;
+	writebacks++;
+	pages_written += pages;
+	return (uint64_t)r < want ? -ERR_NOSPC : 0;
+}
+
+/* Whether a write-back of key waits parked: a SYNC of key must not run
+ * before it (the pager queues a SYNC right behind the write-backs it
+ * covers, abi/pager.h). */
+static bool writeback_parked(uint32_t key)
+{
+	for (unsigned i = 0; i < nbparked; i++)
+		if (bparked[i]->q.key == key && (bparked[i]->q.op == BACKING_WRITEBACK ||
+						 bparked[i]->q.op == BACKING_WRITEBACK_RUNS))
+			return true;
+	return false;
+}
+
+/*
  * Read-ahead for fills that follow each other (the pager's read-around is
  * BACKING_FILL_MAX pages a fault): keep the next READAHEAD_PAGES of the
  * file being read into the block cache while the pager maps these, so a
@@ -470,6 +535,13 @@ static void answer(struct breq *b, int64_t r)
 	breq_free(b);
 }
 
+static int64_t run_op(const struct pager_backing_req *q)
+{
+	if (q->op == BACKING_FILL)
+		return run_fill(q);
+	return q->op == BACKING_WRITEBACK ? run_writeback(q) : run_writeback_runs(q);
+}
+
 static void breq_run(struct breq *b)
 {
 	const struct pager_backing_req *q = &b->q;
@@ -485,10 +557,15 @@ static void breq_run(struct breq *b)
 		return;
 	}
 	if (q->op == BACKING_SYNC) {
+		if (writeback_parked(q->key)) {	/* after it, in order */
+			bparked[nbparked++] = b;
+			return;
+		}
 		answer(b, ext2_fsync(&fs, q->key));
 		return;
 	}
-	if ((q->op != BACKING_FILL && q->op != BACKING_WRITEBACK) || !window_ok(q)) {
+	if ((q->op != BACKING_FILL && q->op != BACKING_WRITEBACK &&
+	     q->op != BACKING_WRITEBACK_RUNS) || !window_ok(q)) {
 		answer(b, -ERR_IO);
 		return;
 	}
@@ -497,11 +574,11 @@ static void breq_run(struct breq *b)
 	 * draining for a sync: that waits for everything anyway. */
 	bool was = fs.nowait_wanted;
 	ext2_set_nowait(&fs, !draining && nbparked < BREQ_MAX);
-	r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
+	r = run_op(q);
 	ext2_set_nowait(&fs, was);
 	if (r == -ERR_AGAIN && disk_start_async() < 0) {
 		ext2_set_nowait(&fs, false);	/* wait here */
-		r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
+		r = run_op(q);
 		ext2_set_nowait(&fs, was);
 	}
 	if (q->op == BACKING_FILL && !draining && r != -ERR_AGAIN)

@@ -543,4 +543,28 @@ struct pager_exec_seg {
 };
 #define PAGER_EXEC_SEGS_MAX	8
 
+/*
+ * Write-back of scattered pages in one request (appended; the file server
+ * only: an external pager gets BACKING_WRITEBACK, one run each).
+ * BACKING_WRITEBACK_RUNS: `count` window pages; the first holds the run
+ * table (struct pager_backing_run[bytes], read-only like the rest), the
+ * others the data, each run's pages in turn, runs in ascending file
+ * order without overlap. `index` is the first run's first page, `bytes`
+ * the number of runs (1 .. BACKING_RUNS_MAX), count = 1 + the runs' pages
+ * (at most 1 + BACKING_RUNS_PAGES). One answer (PAGER_OBJ_DONE) for all:
+ * an error makes every page of the request dirty again. The server writes
+ * a run's pages to the file at index * PAGE_SIZE, the last one only up to
+ * `last` bytes (1 .. PAGE_SIZE), never past the file's end.
+ */
+#define BACKING_WRITEBACK_RUNS	6
+#define BACKING_RUNS_MAX	64	/* runs per request */
+#define BACKING_RUNS_PAGES	64	/* data pages per request */
+struct pager_backing_run {
+	uint64_t index;		/* the run's first page in the file */
+	uint32_t pages;		/* its pages in the window (>= 1) */
+	uint32_t last;		/* bytes of its last page to write: 1 .. PAGE_SIZE */
+};
+_Static_assert(BACKING_RUNS_MAX * sizeof(struct pager_backing_run) <= PAGE_SIZE,
+	       "a run table fits its window page");
+
 #endif
