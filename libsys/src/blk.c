@@ -157,7 +157,7 @@ int64_t blk_poll(struct blk_client *c, int32_t *result)
 }
 
 extern const char blk_relay_thread[], blk_relay_thread_end[];
-_Static_assert(SYS_IPC_CALL == 3 && SYS_WAIT == 12 && SYS_THREAD_EXIT == 17,
+_Static_assert(SYS_IPC_SEND == 4 && SYS_WAIT == 12 && SYS_THREAD_EXIT == 17,
 	       "blk_relay.S's syscall numbers");
 
 int64_t blk_relay_start(uint64_t notif, uint64_t ep, uint64_t badge, uint64_t label)

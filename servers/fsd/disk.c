@@ -42,17 +42,6 @@ static struct aop {
 	int status;
 } aops[AOPS];
 
-void relay_answer(void)
-{
-	struct ipc_msg m = { .info = 0 };
-	int64_t h = sys_reply_save();
-
-	if (h > 0) {
-		ipc_reply((uint64_t)h, &m);
-		sys_handle_close((uint64_t)h);
-	}
-}
-
 /*
  * Whether the driver may hold completions we have not reaped: set by each
  * relayed wake (the driver notifies after recording a completion, and the
@@ -110,7 +99,8 @@ void disk_completions(void)
 }
 
 /* Receive one message while the engine waits: a relayed completion or
- * death notice is answered, a client's request queued. */
+ * death notice is noted (relays send: nothing to answer), a client's
+ * request queued. */
 static void wait_event(void)
 {
 	struct ipc_msg m = { 0 };
@@ -119,10 +109,8 @@ static void wait_event(void)
 	if (ipc_recv(fs_ep, &m) < 0)
 		return;
 	if (m.badge == FS_RELAY_BLK) {
-		relay_answer();
 		blk_pending = true;
 	} else if (m.badge == FS_RELAY_DEATH) {
-		relay_answer();
 		deaths_pending = true;
 	} else {
 		fsd_accept(&m);

@@ -139,9 +139,11 @@ int64_t blk_poll(struct blk_client *c, int32_t *result);
 int64_t blk_reap(struct blk_client *c);
 int64_t blk_take(struct blk_client *c, int32_t *result);
 /* A relay: a thread in a new task of the caller's that waits on notif and
- * turns each wake-up into a call on ep (through a copy badged `badge`,
- * if ep is unbadged) with label `label` (below 2^32) and w0 the bits, and
- * waits for the reply before waiting again. A single-threaded server can
+ * turns each wake-up into a message sent to ep (SYS_IPC_SEND, through a
+ * copy badged `badge`, if ep is unbadged) with label `label` (below 2^32)
+ * and w0 the bits, and waits again once ep took it (no answer is
+ * expected: the receiver is linked to no caller; wakes meanwhile gather
+ * in notif's bits). A single-threaded server can
  * so receive its clients' requests and its disk completions (the client's
  * notif, then blk_poll until -ERR_AGAIN) in one loop; the driver relays its
  * IRQ this way. Returns the relay's task handle (destroy it to stop the
