@@ -387,9 +387,19 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 		return s->external ? -ERR_PERM : obj_map(s, p, m);
 	case PAGER_OBJ_FETCH:
 		w[1] = s->external ? 0 : fsconn_deaths_pending();
-		return obj_fetch(s, out_len);
+		r = obj_fetch(s, out_len);
+		w[2] = s->queue_head != NULL;	/* more: fetch again */
+		return r;
 	case PAGER_OBJ_DONE:
-		if ((r = backing_done(s, w[0], w[1])) == 0 && s->queue_head)
+		r = backing_done(s, w[0], w[1]);
+		/* The file server answers up to BACKING_DONE_MAX at once
+		 * (abi/pager.h), in order; every pair is taken. */
+		for (unsigned k = 1; !s->external && k < BACKING_DONE_MAX && w[2 * k]; k++) {
+			int64_t r2 = backing_done(s, w[2 * k], w[2 * k + 1]);
+			if (r2 < 0 && r == 0)
+				r = r2;
+		}
+		if (r == 0 && s->queue_head)
 			backing_kick(s);	/* the window has room again */
 		return r;
 	case PAGER_OBJ_SIZE:

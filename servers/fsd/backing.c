@@ -527,11 +527,51 @@ static void breq_free(struct breq *b)
 	nbreqs--;
 }
 
+/*
+ * Answers. A write-back's answer is held back to go with the next one
+ * (PAGER_OBJ_DONE takes up to BACKING_DONE_MAX, in order): nobody waits
+ * on it but a SYNC queued behind it, whose answer then carries it, so
+ * an msync's write-back and sync cost one call. Held answers go out
+ * before we wait for the pager's next wake (answers_flush).
+ */
+static uint64_t held[BACKING_DONE_MAX - 1][2];
+static unsigned nheld;
+
+static void done_call(uint64_t token, uint64_t result)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_DONE, 0, 0) };
+	unsigned k = 0;
+
+	for (; k < nheld; k++) {
+		m.w[2 * k] = held[k][0];
+		m.w[2 * k + 1] = held[k][1];
+	}
+	nheld = 0;
+	if (token) {
+		m.w[2 * k] = token;
+		m.w[2 * k + 1] = result;
+	}
+	if (m.w[0])
+		(void)pager_call(&m);
+}
+
+static void answers_flush(void)
+{
+	if (nheld)
+		done_call(0, 0);
+}
+
 static void answer(struct breq *b, int64_t r)
 {
-	if (r < 0 && r != -ERR_NOSPC)
-		r = -ERR_IO;
-	obj_call(PAGER_OBJ_DONE, b->q.token, (uint64_t)(r < 0 ? r : 0), 0, 0);
+	uint64_t result = (uint64_t)(r < 0 && r != -ERR_NOSPC ? -ERR_IO : r < 0 ? r : 0);
+	bool wb = b->q.op == BACKING_WRITEBACK || b->q.op == BACKING_WRITEBACK_RUNS;
+
+	if (wb && nheld < BACKING_DONE_MAX - 1) {
+		held[nheld][0] = b->q.token;
+		held[nheld++][1] = result;
+	} else {
+		done_call(b->q.token, result);
+	}
 	breq_free(b);
 }
 
@@ -600,6 +640,7 @@ void backing_retry(void)
 	nbparked = 0;
 	for (unsigned i = 0; i < n; i++)
 		breq_run(again[i]);
+	answers_flush();
 }
 
 /* The pager notified us (or an earlier fetch left requests queued):
@@ -609,16 +650,18 @@ void backing_retry(void)
 bool backing_fetch(void)
 {
 	struct pager_backing_req batch[PAGER_OBJ_FETCH_MAX];
-	bool ends = true;
+	bool ends = true, more;
 
 	backing_more = false;
 	while (BREQ_MAX - nbreqs >= PAGER_OBJ_FETCH_MAX) {
 		/* w1 = 1: a pager that leaves w1 as it came says "ask". */
-		struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_FETCH, 0, 0), .w = { 0, 1 } };
+		/* Likewise w2 = 1: "more queued, fetch again". */
+		struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_FETCH, 0, 0), .w = { 0, 1, 1 } };
 		int64_t n = pager_call(&m);
 		if (n < 0)
 			return true;
 		ends = m.w[1] != 0;
+		more = m.w[2] != 0;
 		if (n == 0)
 			return ends;
 		if ((uint64_t)n > PAGER_OBJ_FETCH_MAX)
@@ -635,6 +678,9 @@ bool backing_fetch(void)
 			nbreqs++;
 			breq_run(b);
 		}
+		answers_flush();
+		if (!more)
+			return ends;
 	}
 	backing_more = true;	/* no room now: fetch when some are answered */
 	return ends;

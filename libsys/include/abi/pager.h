@@ -566,5 +566,21 @@ struct pager_backing_run {
 };
 _Static_assert(BACKING_RUNS_MAX * sizeof(struct pager_backing_run) <= PAGE_SIZE,
 	       "a run table fits its window page");
+/*
+ * Fewer calls per request (appended; the file server):
+ *  - A BACKING_SYNC fetched after write-backs of its key covers them: the
+ *    server runs it once they are written (fsd parks it behind a parked
+ *    one), so the pager queues an msync's SYNC right behind its
+ *    write-backs, and one fetch takes both. The pager still checks: a
+ *    SYNC answered before a write-back it covers reports -ERR_IO.
+ *  - PAGER_OBJ_FETCH's reply w2: 1 if requests are still queued (fetch
+ *    again), 0 if the queue is empty (a new request notifies).
+ *  - The file server's PAGER_OBJ_DONE answers up to BACKING_DONE_MAX
+ *    requests: w0/w1, then w2/w3 and w4/w5 each a further token and its
+ *    result (token 0: none), taken in that order, each as a DONE of its
+ *    own; the reply is the first error (every pair is taken). An
+ *    external pager's DONE answers w0/w1 only.
+ */
+#define BACKING_DONE_MAX	3
 
 #endif
