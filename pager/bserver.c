@@ -401,6 +401,9 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 		}
 		if (r == 0 && s->queue_head)
 			backing_kick(s);	/* the window has room again */
+		/* More queued (a completion may queue more: a RELEASE after
+		 * the last write-back): a draining server fetches again. */
+		w[1] = s->queue_head != NULL;
 		return r;
 	case PAGER_OBJ_SIZE:
 		return obj_size(s, w[0], w[1]);

@@ -24,12 +24,15 @@ struct client {
 	uint32_t done;		/* of those, the completed ones */
 	uint8_t order[BLK_CLIENT_INFLIGHT];	/* the completed ones, oldest first */
 	unsigned ndone;
+	uint32_t held;		/* flushes held back for its writes (slots) */
 };
 
 struct slot {
 	bool busy;
+	bool write;		/* a write the device has, not completed yet */
 	uint8_t client;
 	int32_t result;
+	uint32_t after;		/* a flush held back: the writes it waits for (slots) */
 };
 
 static uint64_t ep;			/* our endpoint (the starter's grant) */
@@ -100,17 +103,44 @@ static int64_t setup_pool(uint64_t pa, uint64_t len)
 
 /* --- Requests ---------------------------------------------------------- */
 
+/*
+ * A flush goes to the device once every write its client submitted before
+ * it has completed (virtio orders nothing in flight: a flush covers only
+ * writes completed before it starts). A write such a flush waits for
+ * wakes nobody: the flush's completion, later, tells the client of both,
+ * so a write-back and its flush cost the client one wake and one reap.
+ */
+static bool flush_release(struct client *c, unsigned slot)
+{
+	bool covered = false;
+
+	for (unsigned f = 0; f < vblk.nslots; f++) {
+		if (!(c->held & (1u << f)) || !(slots[f].after & (1u << slot)))
+			continue;
+		covered = true;
+		if ((slots[f].after &= ~(1u << slot)))
+			continue;
+		c->held &= ~(1u << f);
+		vblk_submit(&vblk, f, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+	}
+	return covered;
+}
+
 static void complete(unsigned slot, int result)
 {
 	struct slot *s = &slots[slot];
 	struct client *c = &clients[s->client];
+	bool covered = false;
 
-	if (!s->busy || (c->done & (1u << slot)))
-		return;		/* not in flight: a confused device; ignore */
+	if (!s->busy || s->after || (c->done & (1u << slot)))
+		return;		/* not at the device: a confused device; ignore */
 	s->result = result;
 	c->done |= 1u << slot;
 	c->order[c->ndone++] = (uint8_t)slot;	/* ndone < owned's count <= the limit */
-	if (c->notif)
+	if (s->write && c->held)
+		covered = flush_release(c, slot);
+	s->write = false;
+	if (c->notif && !covered)
 		sys_notify(c->notif);	/* never blocks */
 }
 
@@ -156,6 +186,7 @@ static int64_t submit_io(unsigned c, uint64_t label, const uint64_t *w)
 		return -ERR_PERM;
 	if ((slot = take_slot(c)) < 0)
 		return slot;
+	slots[slot].write = label == BLK_WRITE;
 	vblk_submit(&vblk, (unsigned)slot, label == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
 		    io.sector, pool_pa + io.offset, (uint32_t)bytes);
 	return slot;
@@ -169,6 +200,14 @@ static int64_t submit_flush(unsigned c)
 		return -ERR_PERM;
 	if ((slot = take_slot(c)) < 0)
 		return slot;
+	/* Held back while the client has writes at the device. */
+	for (unsigned i = 0; i < vblk.nslots; i++)
+		if ((clients[c].owned & (1u << i)) && slots[i].write)
+			slots[slot].after |= 1u << i;
+	if (slots[slot].after) {
+		clients[c].held |= 1u << slot;
+		return slot;
+	}
 	vblk_submit(&vblk, (unsigned)slot, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
 	return slot;
 }

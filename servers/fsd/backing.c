@@ -536,6 +536,9 @@ static void breq_free(struct breq *b)
  */
 static uint64_t held[BACKING_DONE_MAX - 1][2];
 static unsigned nheld;
+/* A DONE's reply said the pager has requests queued (our answer may
+ * queue more: a RELEASE after a file's last write-back). */
+static bool done_more;
 
 static void done_call(uint64_t token, uint64_t result)
 {
@@ -551,8 +554,8 @@ static void done_call(uint64_t token, uint64_t result)
 		m.w[2 * k] = token;
 		m.w[2 * k + 1] = result;
 	}
-	if (m.w[0])
-		(void)pager_call(&m);
+	if (m.w[0] && pager_call(&m) >= 0 && m.w[1])
+		done_more = true;
 }
 
 static void answers_flush(void)
@@ -654,6 +657,7 @@ bool backing_fetch(void)
 
 	backing_more = false;
 	while (BREQ_MAX - nbreqs >= PAGER_OBJ_FETCH_MAX) {
+		done_more = false;
 		/* w1 = 1: a pager that leaves w1 as it came says "ask". */
 		/* Likewise w2 = 1: "more queued, fetch again". */
 		struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_FETCH, 0, 0), .w = { 0, 1, 1 } };
@@ -679,7 +683,7 @@ bool backing_fetch(void)
 			breq_run(b);
 		}
 		answers_flush();
-		if (!more)
+		if (!more && !done_more)
 			return ends;
 	}
 	backing_more = true;	/* no room now: fetch when some are answered */

@@ -247,6 +247,27 @@ static int dev_batch_end(void *ctx)
 	return r;
 }
 
+/* The batch, then a flush: submitted at once, as the driver starts a
+ * flush only when the client's writes before it have completed; one wait
+ * (the flush's completion wakes us, not each write's) for all. */
+static int dev_batch_flush(void *ctx)
+{
+	int64_t t;
+	int r;
+
+	plug = false;
+	if ((t = submit(BLK_FLUSH, 0, 0, 0, TAG_SYNC, 0)) < 0) {
+		r = dev_batch_end(ctx);
+		return r < 0 ? r : (int)t;
+	}
+	for (collect(); nplugged || !tags[t].done; collect())
+		wait_event();
+	r = plug_status;
+	plug_status = 0;
+	int fr = wait_tags(1u << t);	/* done: its status, its tag freed */
+	return r < 0 ? r : fr;
+}
+
 static int dev_flush(void *ctx)
 {
 	(void)ctx;
@@ -257,7 +278,7 @@ static int dev_flush(void *ctx)
 
 const struct ext2_blockdev_ops fsd_blockdev = {
 	.read = dev_read, .write = dev_write, .flush = dev_flush,
-	.batch_begin = dev_batch_begin, .batch_end = dev_batch_end,
+	.batch_begin = dev_batch_begin, .batch_end = dev_batch_end, .batch_flush = dev_batch_flush,
 };
 
 int disk_start_async(void)

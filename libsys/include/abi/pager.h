@@ -578,7 +578,9 @@ _Static_assert(BACKING_RUNS_MAX * sizeof(struct pager_backing_run) <= PAGE_SIZE,
  *  - The file server's PAGER_OBJ_DONE answers up to BACKING_DONE_MAX
  *    requests: w0/w1, then w2/w3 and w4/w5 each a further token and its
  *    result (token 0: none), taken in that order, each as a DONE of its
- *    own; the reply is the first error (every pair is taken). An
+ *    own; the reply is the first error (every pair is taken), and w1 1
+ *    if requests are queued (an answer may queue more: a RELEASE after
+ *    the last write-back; a server that drains fetches again). An
  *    external pager's DONE answers w0/w1 only.
  */
 #define BACKING_DONE_MAX	3
