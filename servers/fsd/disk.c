@@ -142,23 +142,21 @@ static int64_t submit(uint64_t label, uint64_t sector, uint64_t count, uint64_t 
 }
 
 /* Wait for the synchronous tags in mask; the first error, or 0. */
-static int wait_tags(uint32_t mask)
+static int wait_tags(uint64_t mask)
 {
 	int status = 0;
 
 	for (;;) {
 		collect();
 		bool all = true;
-		for (int t = 0; t < BLK_SLOTS; t++)
-			if ((mask & (1u << t)) && !tags[t].done)
-				all = false;
+		for (uint64_t m = mask; m && all; m &= m - 1)	/* each tag of mask */
+			all = tags[__builtin_ctzl(m)].done;
 		if (all)
 			break;
 		wait_event();
 	}
-	for (int t = 0; t < BLK_SLOTS; t++) {
-		if (!(mask & (1u << t)))
-			continue;
+	for (uint64_t m = mask; m; m &= m - 1) {
+		int t = __builtin_ctzl(m);
 		if (tags[t].status < 0 && !status)
 			status = tags[t].status;
 		tags[t].kind = TAG_FREE;
@@ -172,7 +170,7 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 		  void *const bufs[])
 {
 	uint64_t spb = bsize / BLK_SECTOR_SIZE;
-	uint32_t mask = 0;
+	uint64_t mask = 0;
 	int status = 0;
 
 	for (uint32_t i = 0; i < count;) {
@@ -184,7 +182,7 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 			if (label == BLK_WRITE)
 				memcpy(bounce, bufs[i], bsize);
 			int64_t t = submit(label, (blk + i) * spb, spb, cache_bytes, TAG_SYNC, 0);
-			int r = t < 0 ? (int)t : wait_tags(1u << t);
+			int r = t < 0 ? (int)t : wait_tags(1ul << t);
 			if (r < 0 && !status)
 				status = r;
 			if (r == 0 && label == BLK_READ)
@@ -204,7 +202,7 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 			tags[t].plugged = true;
 			nplugged++;
 		} else {
-			mask |= 1u << t;
+			mask |= 1ul << t;
 		}
 		i += n;
 	}
@@ -264,7 +262,7 @@ static int dev_batch_flush(void *ctx)
 		wait_event();
 	r = plug_status;
 	plug_status = 0;
-	int fr = wait_tags(1u << t);	/* done: its status, its tag freed */
+	int fr = wait_tags(1ul << t);	/* done: its status, its tag freed */
 	return r < 0 ? r : fr;
 }
 
@@ -273,7 +271,7 @@ static int dev_flush(void *ctx)
 	(void)ctx;
 	int64_t t = submit(BLK_FLUSH, 0, 0, 0, TAG_SYNC, 0);
 
-	return t < 0 ? (int)t : wait_tags(1u << t);
+	return t < 0 ? (int)t : wait_tags(1ul << t);
 }
 
 const struct ext2_blockdev_ops fsd_blockdev = {
@@ -351,7 +349,7 @@ int disk_init(uint64_t blk_ep)
 
 	if ((r = blk_set_pool(blk_ep, pool_pa, pool_len)) < 0)
 		return (int)r;
-	if ((r = blk_attach(&bc, blk_ep)) < 0)
+	if ((r = blk_attach_inflight(&bc, blk_ep, BLK_SLOTS)) < 0)	/* all it may have */
 		return (int)r;
 	blk_notif = bc.notif;
 	return 0;
