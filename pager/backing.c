@@ -691,14 +691,37 @@ static bool wb_queue_runs(struct file_obj *fo, struct breq *b, struct fpage **pa
 	return true;
 }
 
+/* Into index order. A dirty list is newest first, so stores in ascending
+ * order (a scan, a sequential write) give it descending: reversed in a
+ * pass, not sorted. */
+static void sort_pages(struct fpage **pages, uint64_t n)
+{
+	uint64_t i = 1;
+
+	while (i < n && pages[i]->index < pages[i - 1]->index)
+		i++;
+	if (i == n) {
+		for (uint64_t a = 0, b = n - 1; a < b; a++, b--) {
+			struct fpage *t = pages[a];
+			pages[a] = pages[b];
+			pages[b] = t;
+		}
+		return;
+	}
+	for (i = 1; i < n; i++)
+		if (pages[i]->index < pages[i - 1]->index) {
+			qsort(pages, n, sizeof(*pages), by_index);
+			return;
+		}
+}
+
 int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 {
 	uint64_t kept = 0;
 
 	if (!fo->srv)
 		return -ERR_IO;
-	if (n > 1)
-		qsort(pages, n, sizeof(*pages), by_index);
+	sort_pages(pages, n);
 	for (uint64_t i = 0; i < n; i++) {
 		if (pages[i]->index < file_pages(fo)) {
 			pages[kept++] = pages[i];

@@ -50,6 +50,11 @@ static struct aop {
  * more for nothing: two of the four calls a disk request cost.
  */
 static bool blk_pending = true;
+/* Requests we submitted and have not reaped (the driver refuses more than
+ * bc.info.inflight): counted by submit and complete_tag. A request
+ * submitted elsewhere and not counted only makes the driver say
+ * -ERR_AGAIN, which submit still handles. */
+static unsigned inflight;
 
 static void complete_tag(int64_t t, int32_t res);
 
@@ -73,6 +78,8 @@ static void complete_tag(int64_t t, int32_t res)
 {
 	if (t >= BLK_SLOTS)
 		return;
+	if (inflight)
+		inflight--;
 	if (tags[t].kind == TAG_SYNC && tags[t].plugged) {
 		if (res < 0 && !plug_status)
 			plug_status = res;
@@ -122,9 +129,18 @@ static void wait_event(void)
 static int64_t submit(uint64_t label, uint64_t sector, uint64_t count, uint64_t off, int kind,
 		      int op)
 {
+	/* At our limit: wait for a completion first, rather than a call the
+	 * driver refuses (two a request while a long write-back waits). */
+	while (bc.info.inflight && inflight >= bc.info.inflight) {
+		if (blk_pending)
+			collect();
+		else
+			wait_event();
+	}
 	for (bool collected = false;; collected = true) {
 		int64_t t = blk_submit(&bc, label, sector, count, off);
 		if (t >= 0 && t < BLK_SLOTS) {
+			inflight++;
 			tags[t].kind = (uint8_t)kind;
 			tags[t].done = false;
 			tags[t].plugged = false;

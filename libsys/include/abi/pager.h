@@ -557,8 +557,8 @@ struct pager_exec_seg {
  * `last` bytes (1 .. PAGE_SIZE), never past the file's end.
  */
 #define BACKING_WRITEBACK_RUNS	6
-#define BACKING_RUNS_MAX	64	/* runs per request */
-#define BACKING_RUNS_PAGES	64	/* data pages per request */
+#define BACKING_RUNS_MAX	128	/* runs per request */
+#define BACKING_RUNS_PAGES	128	/* data pages per request */
 struct pager_backing_run {
 	uint64_t index;		/* the run's first page in the file */
 	uint32_t pages;		/* its pages in the window (>= 1) */
