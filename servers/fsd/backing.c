@@ -19,6 +19,7 @@
 #include "libsys.h"
 #include "abi/pager.h"
 #include "fsd.h"
+#include "wb_runs.h"
 
 #define ERR_NFILE	23	/* ENFILE: the hold table is full */
 #define ERR_OVERFLOW	139	/* EOVERFLOW (picolibc): offset + length wraps */
@@ -432,33 +433,17 @@ static int64_t run_writeback(const struct pager_backing_req *q)
  */
 static int64_t run_writeback_runs(const struct pager_backing_req *q)
 {
-	const struct pager_backing_run *t = (const struct pager_backing_run *)q->window;
 	struct ext2_wpiece v[BACKING_RUNS_MAX];
-	uint64_t pages = 0, next = 0, size, want = 0;
-	uint32_t n = 0;
+	uint64_t size, want = 0;
+	int n = wb_runs_check(q, (const struct pager_backing_run *)q->window, v);
 	int64_t r;
 
-	if (!q->bytes || q->bytes > BACKING_RUNS_MAX || q->count < 2 ||
-	    q->count > 1 + BACKING_RUNS_PAGES)
-		return -ERR_INVAL;
-	for (uint64_t i = 0; i < q->bytes; i++) {
-		struct pager_backing_run run = t[i];
-		if (!run.pages || run.pages > q->count - 1 - pages || !run.last ||
-		    run.last > PAGE_SIZE || run.index < next ||
-		    run.index > (UINT64_MAX >> PAGE_SHIFT) - run.pages)
-			return -ERR_INVAL;
-		v[n++] = (struct ext2_wpiece){ .off = run.index << PAGE_SHIFT,
-			.buf = (const void *)(q->window + ((1 + pages) << PAGE_SHIFT)),
-			.len = ((uint64_t)(run.pages - 1) << PAGE_SHIFT) + run.last };
-		pages += run.pages;
-		next = run.index + run.pages;
-	}
-	if (pages != q->count - 1)
-		return -ERR_INVAL;
-	if ((r = ext2_write_prepare_v(&fs, q->key, v, n, &size)) < 0)
+	if (n < 0)
+		return n;
+	if ((r = ext2_write_prepare_v(&fs, q->key, v, (uint32_t)n, &size)) < 0)
 		return r;
 	/* The file may have shrunk since the pager queued this. */
-	for (uint32_t i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		if (v[i].off >= size)
 			v[i].len = 0;
 		else if (v[i].len > size - v[i].off)
@@ -468,11 +453,11 @@ static int64_t run_writeback_runs(const struct pager_backing_req *q)
 	if (!want)
 		return 0;
 	ext2_set_nowait(&fs, false);
-	r = ext2_write_v(&fs, q->key, v, n);
+	r = ext2_write_v(&fs, q->key, v, (uint32_t)n);
 	if (r < 0)
 		return r == -ERR_NOSPC ? r : -ERR_IO;
 	writebacks++;
-	pages_written += pages;
+	pages_written += q->count - 1;
 	return (uint64_t)r < want ? -ERR_NOSPC : 0;
 }
 
