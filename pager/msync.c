@@ -3,11 +3,11 @@
  * range's shared file mappings; with PMS_SYNC, answer only once the server
  * has them on the disk (a BACKING_SYNC queued behind the object's
  * write-backs: the file server runs it after them; an external pager's
- * after their answers), through a saved reply. The cost follows the dirty pages: each
- * object's dirty list is walked, never the range's pages, and an object
- * that is clean and synced costs a comparison. PMS_INVALIDATE drops the
- * range's clean cached pages (dirty ones are written back first and stay).
- * Anonymous and private ranges: nothing to do.
+ * after their answers), through a saved reply. The cost follows the dirty
+ * pages: each object's dirty list is walked, never the range's pages, and
+ * an object that is clean and synced costs a comparison. PMS_INVALIDATE
+ * drops the range's clean cached pages (dirty ones are written back first
+ * and stay). Anonymous and private ranges: nothing to do.
  */
 #include <stdlib.h>
 #include "abi/pager.h"

@@ -58,8 +58,9 @@ enum blk_label {
 #define BLK_SECTOR_SIZE		512ul
 #define BLK_SLOTS		64	/* requests in flight, all clients (at most) */
 #define BLK_MAX_CLIENTS		4	/* badges 0 .. 3 */
-#define BLK_CLIENT_INFLIGHT	8	/* submitted and not yet reaped, per client (client 0, the
-				 * pool's owner, also the slots no other share covers) */
+/* Submitted and not yet reaped, per client; client 0 (the pool's owner) may
+ * ask at BLK_ATTACH for the slots no other client's share needs too. */
+#define BLK_CLIENT_INFLIGHT	8
 #define BLK_MAX_SECTORS		4096	/* per request: 2 MiB */
 #define BLK_POOL_MAX		(2ul << 20)	/* the largest pool (one dma_alloc) */
 #define BLK_REAP_MAX		5	/* completions per BLK_REAP reply */
