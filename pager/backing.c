@@ -62,6 +62,9 @@ static struct breq *breq_new(void)
 	b->fetched = false;
 	b->onext = b->oprev = NULL;
 	b->syncs = NULL;
+	b->seq = 0;
+	b->ahead = 0;
+	b->enext = NULL;
 	return b;
 }
 
@@ -496,26 +499,57 @@ static void done_fill(struct breq *b, int err)
 	}
 }
 
+/* Page idx's write-back from frame pfn ended. Failed: the page is dirty
+ * again (if still cached and anyone maps the file: else the data is
+ * lost, as Linux loses it, rather than retried forever). */
+static void wb_page_done(struct file_obj *fo, uint64_t idx, uint64_t pfn, bool redirty)
+{
+	struct fpage *fp;
+
+	if (redirty && pagemap_get(&fo->obj.pages, idx) == pfn && (fp = fpage_get(fo, idx)))
+		fpage_set_dirty(fp);
+	page_unref(pfn);
+}
+
+/* b's pages, each with its frame. */
+static uint64_t wb_pages_done(struct breq *b, bool redirty)
+{
+	struct file_obj *fo = b->fo;
+	uint32_t at = 1;
+
+	if (b->r.op == BACKING_WRITEBACK) {
+		for (uint32_t k = 0; k < b->r.count; k++)
+			wb_page_done(fo, b->r.index + k, b->pfn[k], redirty);
+		return b->r.count;
+	}
+	/* The run table is ours (the server has it read-only). */
+	const struct pager_backing_run *t = page_va(b->pfn[0]);
+	for (uint64_t r = 0; r < b->r.bytes && r < BACKING_RUNS_MAX; r++)
+		for (uint32_t j = 0; j < t[r].pages && at < b->r.count; j++)
+			wb_page_done(fo, t[r].index + j, b->pfn[at++], redirty);
+	page_unref(b->pfn[0]);
+	return at - 1;
+}
+
 static void done_writeback(struct breq *b, int err)
 {
 	struct file_obj *fo = b->fo;
-	bool mapped = fo->obj.refs || fo->priv_refs;
+	bool covered = false;
 
-	for (uint32_t k = 0; k < b->r.count; k++) {
-		uint64_t idx = b->r.index + k;
-		struct fpage *fp;
-		/* Failed: the page is dirty again (if still cached and
-		 * anyone maps the file: else the data is lost, as Linux
-		 * loses it, rather than retried forever). */
-		if (err && mapped && pagemap_get(&fo->obj.pages, idx) == b->pfn[k] &&
-		    (fp = fpage_get(fo, idx)))
-			fpage_set_dirty(fp);
-		page_unref(b->pfn[k]);
-	}
-	fo->nwb -= b->r.count;
-	if (err)
+	fo->nwb -= wb_pages_done(b, err && (fo->obj.refs || fo->priv_refs));
+	fo->nwb_reqs--;
+	/* An early SYNC queued behind this write-back reports its result
+	 * (and flushes what it wrote): nothing left for a later msync. */
+	for (struct breq *s = fo->early; s; s = s->enext)
+		if (b->seq < s->seq) {
+			s->ahead--;
+			if (err)
+				s->err = -ERR_IO;
+			covered = true;
+		}
+	if (err && !covered)
 		fo->wb_error = true;
-	else
+	else if (!err && !covered)
 		fo->unsynced = true;
 	if (!fo->nwb && fo->syncs)
 		backing_queue_sync(fo);
@@ -527,6 +561,17 @@ static void done_sync(struct breq *b, int err)
 	struct file_obj *fo = b->fo;
 
 	fo->sync_inflight--;
+	for (struct breq **pp = &fo->early; *pp; pp = &(*pp)->enext)
+		if (*pp == b) {
+			*pp = b->enext;
+			/* Answered before the write-backs it covers: the server
+			 * broke the order, their data may not be on the disk. */
+			if (b->ahead && !err)
+				err = -ERR_IO;
+			break;
+		}
+	if (err)
+		fo->unsynced = true;	/* not known to be on the disk */
 	msync_sync_done(b->syncs, err ? err : b->err);
 	file_maybe_free(fo);
 }
@@ -552,6 +597,7 @@ void breq_complete(struct breq *b, int err)
 		done_fill(b, err);
 		break;
 	case BACKING_WRITEBACK:
+	case BACKING_WRITEBACK_RUNS:
 		done_writeback(b, err);
 		break;
 	case BACKING_SYNC:
@@ -570,56 +616,151 @@ static int by_index(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Pages from pages[i] on (up to max) that follow each other in the file. */
+static uint64_t run_len(struct fpage **pages, uint64_t i, uint64_t n, uint64_t max)
+{
+	uint64_t len = 1;
+
+	while (i + len < n && len < max && pages[i + len]->index == pages[i]->index + len)
+		len++;
+	return len;
+}
+
+/* Hand pages[0..cnt) (one run, from first) to b from window page `at`
+ * on: write-protected first (a store from now on refaults and makes the
+ * page dirty again: correct, it is written back later), cleared, each
+ * frame held until DONE (it outlives a drop). */
+static void wb_take(struct file_obj *fo, struct breq *b, uint32_t at, struct fpage **pages,
+		    uint64_t cnt)
+{
+	rmap_protect(fo, pages[0]->index, pages[0]->index + cnt);
+	for (uint64_t k = 0; k < cnt; k++) {
+		struct fpage *fp = pages[k];
+		b->pfn[at + k] = pagemap_get(&fo->obj.pages, fp->index);
+		page_ref(b->pfn[at + k]);
+		fpage_clear_dirty(fp);
+		fpage_put(fp);
+	}
+	fo->nwb += cnt;
+}
+
+static void wb_enqueue(struct file_obj *fo, struct breq *b)
+{
+	b->fo = fo;
+	b->seq = fo->wb_seq++;
+	fo->nwb_reqs++;
+	enqueue(fo->srv, b);
+}
+
+/* Bytes of page idx (of fo) to write: short for the file's last page. */
+static uint32_t wb_last_bytes(const struct file_obj *fo, uint64_t idx)
+{
+	uint64_t bytes = fo->size - (idx << PAGE_SHIFT);
+
+	return bytes < PAGE_SIZE ? (uint32_t)bytes : (uint32_t)PAGE_SIZE;
+}
+
+/*
+ * One BACKING_WRITEBACK_RUNS for the `used` pages of pages[] (nruns
+ * runs): one request, one inode load and one answer at the server for
+ * pages scattered over the file. The run table goes in a frame of its
+ * own, window page 0. false (nothing taken) without a frame for it.
+ */
+static bool wb_queue_runs(struct file_obj *fo, struct breq *b, struct fpage **pages,
+			  uint64_t used, uint64_t nruns)
+{
+	struct pager_backing_run *t;
+	int64_t tpfn;
+	uint32_t at = 1;
+
+	if (page_free_count() < 2 * OOM_RESERVE_FRAMES || (tpfn = page_alloc_zeroed()) < 0)
+		return false;
+	t = page_va((uint64_t)tpfn);
+	b->pfn[0] = (uint64_t)tpfn;
+	for (uint64_t r = 0, i = 0; r < nruns; r++) {
+		uint64_t len = run_len(pages, i, used, BACKING_RUNS_PAGES);
+		t[r] = (struct pager_backing_run){ .index = pages[i]->index, .pages = (uint32_t)len,
+			.last = wb_last_bytes(fo, pages[i]->index + len - 1) };
+		wb_take(fo, b, at, pages + i, len);
+		at += (uint32_t)len;
+		i += len;
+	}
+	b->r = (struct pager_backing_req){ .op = BACKING_WRITEBACK_RUNS, .key = fo->key,
+		.index = t[0].index, .count = at, .bytes = nruns };
+	wb_enqueue(fo, b);
+	return true;
+}
+
+/* Into index order. A dirty list is newest first, so stores in ascending
+ * order (a scan, a sequential write) give it descending: reversed in a
+ * pass, not sorted. */
+static void sort_pages(struct fpage **pages, uint64_t n)
+{
+	uint64_t i = 1;
+
+	while (i < n && pages[i]->index < pages[i - 1]->index)
+		i++;
+	if (i == n) {
+		for (uint64_t a = 0, b = n - 1; a < b; a++, b--) {
+			struct fpage *t = pages[a];
+			pages[a] = pages[b];
+			pages[b] = t;
+		}
+		return;
+	}
+	for (i = 1; i < n; i++)
+		if (pages[i]->index < pages[i - 1]->index) {
+			qsort(pages, n, sizeof(*pages), by_index);
+			return;
+		}
+}
+
 int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 {
+	uint64_t kept = 0;
+
 	if (!fo->srv)
 		return -ERR_IO;
-	if (n > 1)
-		qsort(pages, n, sizeof(*pages), by_index);
+	sort_pages(pages, n);
+	for (uint64_t i = 0; i < n; i++) {
+		if (pages[i]->index < file_pages(fo)) {
+			pages[kept++] = pages[i];
+			continue;
+		}
+		fpage_clear_dirty(pages[i]);	/* cannot happen: shrink drops them */
+		fpage_put(pages[i]);
+	}
+	n = kept;
 	if (fo->srv->external) {	/* room for every run, or none queued */
-		uint64_t runs = n ? 1 : 0;
-		for (uint64_t i = 1, len = 1; i < n; i++, len++)
-			if (pages[i]->index != pages[i - 1]->index + 1 || len == BACKING_FILL_MAX) {
-				runs++;
-				len = 0;
-			}
+		uint64_t runs = 0;
+		for (uint64_t i = 0; i < n; runs++)
+			i += run_len(pages, i, n, BACKING_FILL_MAX);
 		if (fo->srv->nreqs + runs > MO_REQS_MAX)
 			return -ERR_NOMEM;
 	}
 	for (uint64_t i = 0; i < n;) {
-		uint64_t first = pages[i]->index, cnt = 1;
+		uint64_t cnt = run_len(pages, i, n, BACKING_FILL_MAX), used = 0, nruns = 0;
 		struct breq *b;
-		while (i + cnt < n && cnt < BACKING_FILL_MAX && pages[i + cnt]->index == first + cnt)
-			cnt++;
-		if (first >= file_pages(fo)) {	/* cannot happen: shrink drops them */
-			fpage_clear_dirty(pages[i]);
-			fpage_put(pages[i]);
-			i++;
-			continue;
+		/* The file server takes scattered runs in one request. */
+		while (!fo->srv->external && i + used < n && nruns < BACKING_RUNS_MAX &&
+		       used < BACKING_RUNS_PAGES) {
+			used += run_len(pages, i + used, n, BACKING_RUNS_PAGES - used);
+			nruns++;
 		}
-		if (first + cnt > file_pages(fo))
-			cnt = file_pages(fo) - first;
 		/* An external server at its quota: the rest stay dirty,
 		 * for the next msync or background pass. */
 		if (!has_room(fo->srv) || !(b = breq_new()))
 			return -ERR_NOMEM;
-		/* Write-protect first: a store from now on refaults and makes
-		 * the page dirty again (correct: it is written back later). */
-		rmap_protect(fo, first, first + cnt);
-		for (uint64_t k = 0; k < cnt; k++) {
-			struct fpage *fp = pages[i + k];
-			b->pfn[k] = pagemap_get(&fo->obj.pages, fp->index);
-			page_ref(b->pfn[k]);	/* the frame outlives a drop until DONE */
-			fpage_clear_dirty(fp);
-			fpage_put(fp);
+		if ((nruns > 1 || used > cnt) && wb_queue_runs(fo, b, pages + i, used, nruns)) {
+			i += used;
+			continue;
 		}
-		fo->nwb += cnt;
-		b->fo = fo;
-		uint64_t bytes = fo->size - (first << PAGE_SHIFT);
+		wb_take(fo, b, 0, pages + i, cnt);
+		uint64_t first = pages[i]->index;
 		b->r = (struct pager_backing_req){ .op = BACKING_WRITEBACK, .key = fo->key,
 			.index = first, .count = (uint32_t)cnt,
-			.bytes = bytes < (cnt << PAGE_SHIFT) ? bytes : cnt << PAGE_SHIFT };
-		enqueue(fo->srv, b);
+			.bytes = ((cnt - 1) << PAGE_SHIFT) + wb_last_bytes(fo, first + cnt - 1) };
+		wb_enqueue(fo, b);
 		i += cnt;
 	}
 	return 0;
@@ -658,6 +799,12 @@ void backing_queue_sync(struct file_obj *fo)
 	fo->wb_error = false;
 	fo->unsynced = false;
 	fo->sync_inflight++;
+	if (fo->nwb_reqs) {	/* early: behind write-backs in flight (msync.c) */
+		b->seq = fo->wb_seq;
+		b->ahead = fo->nwb_reqs;
+		b->enext = fo->early;
+		fo->early = b;
+	}
 	b->r = (struct pager_backing_req){ .op = BACKING_SYNC, .key = fo->key };
 	enqueue(fo->srv, b);
 }

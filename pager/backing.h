@@ -75,6 +75,12 @@ struct file_obj {
 	struct fpage *dirty;		/* its dirty pages */
 	struct vma *mappers;		/* the reverse map (vma.rnext) */
 	struct sync_link *syncs;	/* msync(MS_SYNC)s waiting for nwb == 0 */
+	/* Write-backs to the file server carry a sequence number; a SYNC queued
+	 * behind write-backs in flight (an early one, backing_queue_sync)
+	 * covers those numbered below its own and waits for their answers. */
+	uint64_t wb_seq;		/* the next write-back request's number */
+	uint32_t nwb_reqs;		/* write-back requests queued or in flight */
+	struct breq *early;		/* early SYNCs queued or in flight (breq.enext) */
 };
 
 /* A private file mapping's object: anonymous pages over the file's. */

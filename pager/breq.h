@@ -22,9 +22,17 @@ struct breq {
 	uint64_t since;			/* rdtime when queued (timeouts) */
 	bool fetched;			/* handed out: in the in-flight table */
 	struct breq *onext, *oprev;	/* its server's unanswered requests, oldest first */
-	uint64_t pfn[BACKING_FILL_MAX];	/* FILL, WRITEBACK: the frames */
+	/* FILL, WRITEBACK: the frames; WRITEBACK_RUNS: the run table's, then
+	 * the data's (as the window has them) */
+	uint64_t pfn[1 + BACKING_RUNS_PAGES];
 	struct fpage *pg[BACKING_FILL_MAX];	/* FILL: the busy pages */
 	struct sync_link *syncs;	/* SYNC: the msyncs waiting */
+	/* WRITEBACK*: its number (file_obj.wb_seq); an early SYNC: the first
+	 * number it does not cover, `ahead` the covered ones unanswered, enext
+	 * the next early SYNC of its file. */
+	uint64_t seq;
+	uint32_t ahead;
+	struct breq *enext;
 };
 
 /* backing.c */

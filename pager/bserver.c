@@ -387,10 +387,23 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 		return s->external ? -ERR_PERM : obj_map(s, p, m);
 	case PAGER_OBJ_FETCH:
 		w[1] = s->external ? 0 : fsconn_deaths_pending();
-		return obj_fetch(s, out_len);
+		r = obj_fetch(s, out_len);
+		w[2] = s->queue_head != NULL;	/* more: fetch again */
+		return r;
 	case PAGER_OBJ_DONE:
-		if ((r = backing_done(s, w[0], w[1])) == 0 && s->queue_head)
+		r = backing_done(s, w[0], w[1]);
+		/* The file server answers up to BACKING_DONE_MAX at once
+		 * (abi/pager.h), in order; every pair is taken. */
+		for (unsigned k = 1; !s->external && k < BACKING_DONE_MAX && w[2 * k]; k++) {
+			int64_t r2 = backing_done(s, w[2 * k], w[2 * k + 1]);
+			if (r2 < 0 && r == 0)
+				r = r2;
+		}
+		if (r == 0 && s->queue_head)
 			backing_kick(s);	/* the window has room again */
+		/* More queued (a completion may queue more: a RELEASE after
+		 * the last write-back): a draining server fetches again. */
+		w[1] = s->queue_head != NULL;
 		return r;
 	case PAGER_OBJ_SIZE:
 		return obj_size(s, w[0], w[1]);
@@ -559,13 +572,15 @@ void backing_count_refs(uint32_t *counts)
 		for (unsigned j = 0; j < s->npins; j++)
 			counts[s->pins[j].pfn]++;
 		for (struct breq *b = s->queue_head; b; b = b->next)
-			if (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK)
+			if (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK ||
+			    b->r.op == BACKING_WRITEBACK_RUNS)
 				for (uint32_t k = 0; k < b->r.count; k++)
 					counts[b->pfn[k]]++;
 	}
 	for (uint32_t i = 0; i < INFLIGHT_MAX; i++) {
 		struct breq *b = inflight[i];
-		if (b && (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK))
+		if (b && (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK ||
+			  b->r.op == BACKING_WRITEBACK_RUNS))
 			for (uint32_t k = 0; k < b->r.count; k++)
 				counts[b->pfn[k]]++;
 	}

@@ -1,12 +1,13 @@
 /*
  * msync (PAGER_MSYNC, docs/page-cache.md): write back the dirty pages of a
  * range's shared file mappings; with PMS_SYNC, answer only once the server
- * has them on the disk (a BACKING_SYNC after the object's write-backs
- * drained), through a saved reply. The cost follows the dirty pages: each
- * object's dirty list is walked, never the range's pages, and an object
- * that is clean and synced costs a comparison. PMS_INVALIDATE drops the
- * range's clean cached pages (dirty ones are written back first and stay).
- * Anonymous and private ranges: nothing to do.
+ * has them on the disk (a BACKING_SYNC queued behind the object's
+ * write-backs: the file server runs it after them; an external pager's
+ * after their answers), through a saved reply. The cost follows the dirty
+ * pages: each object's dirty list is walked, never the range's pages, and
+ * an object that is clean and synced costs a comparison. PMS_INVALIDATE
+ * drops the range's clean cached pages (dirty ones are written back first
+ * and stay). Anonymous and private ranges: nothing to do.
  */
 #include <stdlib.h>
 #include "abi/pager.h"
@@ -144,7 +145,11 @@ bool msync_request(struct proc *p, struct ipc_msg *m, int64_t *r)
 		l->next = fo->syncs;
 		fo->syncs = l;
 		w->pending++;
-		if (!fo->nwb)
+		/* To the file server at once, behind the write-backs just queued
+		 * (it runs a file's SYNC after them): one fetch for both. An
+		 * external pager answers in any order: its SYNC waits here
+		 * for the write-backs' answers. */
+		if (!fo->nwb || (fo->srv && !fo->srv->external))
 			backing_queue_sync(fo);
 	}
 	if (!w) {

@@ -8,7 +8,8 @@
 #   notext2        a disk that is not ext2: fs_start fails, leaving no process
 #   durable        kill QEMU (SIGKILL) the moment the guest prints that
 #                  fsync returned; debugfs must show every byte of the file
-#   map-MODE       test_filemap MODE (file mappings); map-durable kills QEMU
+#   map-MODE       test_filemap MODE (file mappings); map-durable (and
+#                  map-durable_runs: a scattered write-back) kills QEMU
 #                  when msync returned; remap, eof, exit and durable compare
 #                  files on the image with what the guest wrote (debugfs)
 set -u
@@ -85,6 +86,19 @@ map-durable|map-durable_fsync)
 		-a "init=test_filemap $sub" -x "$drive" "$kernel" "$bootimg" || exit 1
 	want_lines mapped 2000 > "$img.want"
 	same /mapped.txt
+	fsck
+	;;
+map-durable_runs)	# test_filemap_runs.c: the same pages, offsets and bytes
+	sh "$here/kill-on-marker.sh" $name $name.log "filemap: runs msync returned" 900 \
+		-a "init=test_filemap durable_runs" -x "$drive" "$kernel" "$bootimg" || exit 1
+	awk -v n=$((300 * 4096 - 1000)) 'BEGIN {
+		for (pg = 0; pg < 300; pg++)
+			if (pg % 2 == 0 || pg == 299 || (pg >= 100 && pg < 160))
+				at[pg * 4096 + pg % 97] = sprintf("%c", 65 + pg % 26)
+		for (i = 0; i < n; i++)
+			if (i in at) printf "%s", at[i]; else printf "%c", 97 + (i * 7 + 1) % 26
+	}' > "$img.want"
+	same /runs.bin
 	fsck
 	;;
 map-*)

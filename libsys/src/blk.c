@@ -48,7 +48,12 @@ int64_t blk_start(const struct proc_device *devs, uint64_t ndevs, uint64_t pool_
 
 int64_t blk_attach(struct blk_client *c, uint64_t ep)
 {
-	struct ipc_msg m = { .info = ipc_info(BLK_ATTACH, 0, IPC_GRANT) };
+	return blk_attach_inflight(c, ep, 0);
+}
+
+int64_t blk_attach_inflight(struct blk_client *c, uint64_t ep, uint64_t want)
+{
+	struct ipc_msg m = { .info = ipc_info(BLK_ATTACH, 0, IPC_GRANT), .w = { want } };
 	int64_t n, r;
 
 	memset(c, 0, sizeof(*c));
@@ -91,11 +96,11 @@ int64_t blk_reap(struct blk_client *c)
 }
 
 /* Take the first reaped completion whose tag is in mask: the tag, or -1. */
-static int64_t take(struct blk_client *c, uint32_t mask, int32_t *result)
+static int64_t take(struct blk_client *c, uint64_t mask, int32_t *result)
 {
 	for (unsigned i = 0; i < c->nreaped; i++) {
 		struct blk_done d = c->reaped[i];
-		if (d.tag < 0 || d.tag >= BLK_SLOTS || !(mask & (1u << d.tag)))
+		if (d.tag < 0 || d.tag >= BLK_SLOTS || !(mask & (1ul << d.tag)))
 			continue;
 		c->nreaped--;
 		memmove(&c->reaped[i], &c->reaped[i + 1], (c->nreaped - i) * sizeof(c->reaped[0]));
@@ -107,7 +112,7 @@ static int64_t take(struct blk_client *c, uint32_t mask, int32_t *result)
 
 /* Wait until a completion in mask (of tags) is reaped: the first such
  * tag to complete. */
-static int64_t wait_mask(struct blk_client *c, uint32_t mask, int32_t *result)
+static int64_t wait_mask(struct blk_client *c, uint64_t mask, int32_t *result)
 {
 	for (;;) {
 		int64_t tag = take(c, mask, result);
@@ -128,36 +133,36 @@ int64_t blk_wait(struct blk_client *c, int64_t tag)
 
 	if (tag < 0 || tag >= BLK_SLOTS)
 		return -ERR_INVAL;
-	r = wait_mask(c, 1u << tag, &result);
+	r = wait_mask(c, 1ul << tag, &result);
 	return r < 0 ? r : result;
 }
 
 int64_t blk_wait_any(struct blk_client *c, int32_t *result)
 {
-	return wait_mask(c, ~0u, result);
+	return wait_mask(c, ~0ul, result);
 }
 
 int64_t blk_take(struct blk_client *c, int32_t *result)
 {
-	int64_t tag = take(c, ~0u, result);
+	int64_t tag = take(c, ~0ul, result);
 
 	return tag >= 0 ? tag : -ERR_AGAIN;
 }
 
 int64_t blk_poll(struct blk_client *c, int32_t *result)
 {
-	int64_t tag = take(c, ~0u, result), r;
+	int64_t tag = take(c, ~0ul, result), r;
 
 	if (tag >= 0)
 		return tag;
 	if ((r = blk_reap(c)) < 0)
 		return r;
-	tag = take(c, ~0u, result);
+	tag = take(c, ~0ul, result);
 	return tag >= 0 ? tag : -ERR_AGAIN;
 }
 
 extern const char blk_relay_thread[], blk_relay_thread_end[];
-_Static_assert(SYS_IPC_CALL == 3 && SYS_WAIT == 12 && SYS_THREAD_EXIT == 17,
+_Static_assert(SYS_IPC_SEND == 4 && SYS_WAIT == 12 && SYS_THREAD_EXIT == 17,
 	       "blk_relay.S's syscall numbers");
 
 int64_t blk_relay_start(uint64_t notif, uint64_t ep, uint64_t badge, uint64_t label)

@@ -2,15 +2,16 @@
  * The relay thread (blk_relay_start in blk.c): it runs alone in a task of
  * its own, where only this page of code is mapped (no stack, no data, no
  * pager), so it is written without either. It waits on a notification and
- * turns each wake-up into a call on an endpoint, then waits for the reply
- * before waiting again. A single-threaded server can so wait for its
+ * turns each wake-up into a message sent to an endpoint (SYS_IPC_SEND:
+ * nothing to answer), then waits again once the message is taken; wakes
+ * meanwhile gather in the notification's bits. A single-threaded server can so wait for its
  * clients and for a notification (an IRQ, disk completions) in one receive.
  *
  * a0 = notification handle | endpoint handle << 16 | label << 32 (the
  * handles in the thread's task).
  */
 /* The C headers hold C; blk.c checks these against them. */
-#define NR_IPC_CALL	3	/* SYS_IPC_CALL */
+#define NR_IPC_SEND	4	/* SYS_IPC_SEND */
 #define NR_WAIT		12	/* SYS_WAIT */
 #define NR_THREAD_EXIT	17	/* SYS_THREAD_EXIT */
 
@@ -36,7 +37,7 @@ blk_relay_thread:
 	li	a5, 0
 	li	a6, 0
 	li	a7, 0
-	li	t0, NR_IPC_CALL
+	li	t0, NR_IPC_SEND
 	ecall
 	bltz	a0, 2f			/* the endpoint is gone: stop */
 	j	1b

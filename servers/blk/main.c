@@ -20,16 +20,20 @@
 
 struct client {
 	uint64_t notif;		/* notified when a request completes; 0: not attached */
-	uint32_t owned;		/* slots submitted and not yet reaped */
-	uint32_t done;		/* of those, the completed ones */
-	uint8_t order[BLK_CLIENT_INFLIGHT];	/* the completed ones, oldest first */
+	uint64_t owned;		/* slots submitted and not yet reaped */
+	uint64_t done;		/* of those, the completed ones */
+	uint8_t order[BLK_SLOTS];	/* the completed ones, oldest first */
 	unsigned ndone;
+	unsigned limit;		/* its in-flight limit (BLK_ATTACH); 0: client_limit */
+	uint64_t held;		/* flushes held back for its writes (slots) */
 };
 
 struct slot {
 	bool busy;
+	bool write;		/* a write the device has, not completed yet */
 	uint8_t client;
 	int32_t result;
+	uint64_t after;		/* a flush held back: the writes it waits for (slots) */
 };
 
 static uint64_t ep;			/* our endpoint (the starter's grant) */
@@ -41,6 +45,16 @@ static struct client clients[BLK_MAX_CLIENTS];
 /* Requests one client may have in flight: its share of the device's
  * slots, so that every client can always have one (BLK_INFO says it). */
 static unsigned client_limit;
+/* Client 0 (the pool's owner: the file server) may ask at BLK_ATTACH for
+ * the slots no other client's share covers too: a sync of scattered
+ * blocks then waits for completions fewer times. Every other client keeps
+ * its whole share whatever client 0 does. */
+static unsigned owner_limit;
+
+static unsigned limit_of(unsigned c)
+{
+	return clients[c].limit ? clients[c].limit : client_limit;
+}
 static struct slot slots[BLK_SLOTS];
 
 /* --- Setup ------------------------------------------------------------ */
@@ -89,28 +103,57 @@ static int64_t setup_pool(uint64_t pa, uint64_t len)
 	client_limit = vblk.nslots / BLK_MAX_CLIENTS;
 	if (client_limit > BLK_CLIENT_INFLIGHT)
 		client_limit = BLK_CLIENT_INFLIGHT;
+	owner_limit = vblk.nslots - (BLK_MAX_CLIENTS - 1) * client_limit;
 	pool_pa = pa;
 	pool_len = len;
 	started = true;
-	printf("blk: %lu sectors%s, queue of %u, %u requests in flight, %u per client\n",
+	printf("blk: %lu sectors%s, queue of %u, %u requests in flight, %u per client (%u for the first)\n",
 	       (unsigned long)vblk.capacity, vblk.read_only ? " (read-only)" : "",
-	       vblk.qsize, vblk.nslots, client_limit);
+	       vblk.qsize, vblk.nslots, client_limit, owner_limit);
 	return 0;
 }
 
 /* --- Requests ---------------------------------------------------------- */
 
+/*
+ * A flush goes to the device once every write its client submitted before
+ * it has completed (virtio orders nothing in flight: a flush covers only
+ * writes completed before it starts). A write such a flush waits for
+ * wakes nobody: the flush's completion, later, tells the client of both,
+ * so a write-back and its flush cost the client one wake and one reap.
+ */
+static bool flush_release(struct client *c, unsigned slot)
+{
+	bool covered = false;
+
+	for (uint64_t m = c->held; m; m &= m - 1) {
+		unsigned f = (unsigned)__builtin_ctzl(m);
+		if (!(slots[f].after & (1ul << slot)))
+			continue;
+		covered = true;
+		if ((slots[f].after &= ~(1ul << slot)))
+			continue;
+		c->held &= ~(1ul << f);
+		vblk_submit(&vblk, f, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+	}
+	return covered;
+}
+
 static void complete(unsigned slot, int result)
 {
 	struct slot *s = &slots[slot];
 	struct client *c = &clients[s->client];
+	bool covered = false;
 
-	if (!s->busy || (c->done & (1u << slot)))
-		return;		/* not in flight: a confused device; ignore */
+	if (!s->busy || s->after || (c->done & (1ul << slot)))
+		return;		/* not at the device: a confused device; ignore */
 	s->result = result;
-	c->done |= 1u << slot;
+	c->done |= 1ul << slot;
 	c->order[c->ndone++] = (uint8_t)slot;	/* ndone < owned's count <= the limit */
-	if (c->notif)
+	if (s->write && c->held)
+		covered = flush_release(c, slot);
+	s->write = false;
+	if (c->notif && !covered)
 		sys_notify(c->notif);	/* never blocks */
 }
 
@@ -125,12 +168,12 @@ static int64_t on_irq(void)
 /* A free slot for client c, within its limit: the slot, or -ERR_AGAIN. */
 static int64_t take_slot(unsigned c)
 {
-	if ((unsigned)__builtin_popcount(clients[c].owned) >= client_limit)
+	if ((unsigned)__builtin_popcountl(clients[c].owned) >= limit_of(c))
 		return -ERR_AGAIN;
 	for (unsigned i = 0; i < vblk.nslots; i++) {
 		if (!slots[i].busy) {
 			slots[i] = (struct slot){ .busy = true, .client = (uint8_t)c };
-			clients[c].owned |= 1u << i;
+			clients[c].owned |= 1ul << i;
 			return i;
 		}
 	}
@@ -156,6 +199,7 @@ static int64_t submit_io(unsigned c, uint64_t label, const uint64_t *w)
 		return -ERR_PERM;
 	if ((slot = take_slot(c)) < 0)
 		return slot;
+	slots[slot].write = label == BLK_WRITE;
 	vblk_submit(&vblk, (unsigned)slot, label == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
 		    io.sector, pool_pa + io.offset, (uint32_t)bytes);
 	return slot;
@@ -169,6 +213,14 @@ static int64_t submit_flush(unsigned c)
 		return -ERR_PERM;
 	if ((slot = take_slot(c)) < 0)
 		return slot;
+	/* Held back while the client has writes at the device. */
+	for (uint64_t m = clients[c].owned; m; m &= m - 1)
+		if (slots[__builtin_ctzl(m)].write)
+			slots[slot].after |= m & -m;
+	if (slots[slot].after) {
+		clients[c].held |= 1ul << slot;
+		return slot;
+	}
 	vblk_submit(&vblk, (unsigned)slot, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
 	return slot;
 }
@@ -183,18 +235,18 @@ static int64_t reap(unsigned c, uint64_t *w)
 		cl->ndone--;
 		memmove(cl->order, cl->order + 1, cl->ndone);
 		out.done[out.n++] = (struct blk_done){ (int32_t)slot, slots[slot].result };
-		cl->done &= ~(1u << slot);
-		cl->owned &= ~(1u << slot);
+		cl->done &= ~(1ul << slot);
+		cl->owned &= ~(1ul << slot);
 		slots[slot].busy = false;
 	}
 	memcpy(w, &out, sizeof(out));
 	return out.n;
 }
 
-static int64_t info(uint64_t *w)
+static int64_t info(unsigned c, uint64_t *w)
 {
 	struct blk_info bi = { .capacity = vblk.capacity, .pool_len = pool_len,
-			       .inflight = client_limit, .read_only = vblk.read_only };
+			       .inflight = limit_of(c), .read_only = vblk.read_only };
 
 	memcpy(w, &bi, sizeof(bi));
 	return 0;
@@ -276,11 +328,14 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 					sys_handle_close(clients[c].notif);
 				clients[c].notif = (uint64_t)granted;
 				kept = true;
-				r = info(w);
+				/* w0: the limit asked for (0: the share). */
+				clients[c].limit = c == 0 && m->w[0] > client_limit ?
+					(m->w[0] < owner_limit ? (unsigned)m->w[0] : owner_limit) : client_limit;
+				r = info(c, w);
 			}
 			break;
 		case BLK_INFO:
-			r = info(w);
+			r = info(c, w);
 			break;
 		case BLK_READ:
 		case BLK_WRITE:

@@ -98,8 +98,9 @@ static int write_run(struct ext2_fs *fs, struct ext2_buf **run, uint32_t count)
 }
 
 /* Every dirty buffer to the disk, in block order, consecutive blocks as
- * one request. Does not flush the device. */
-int cache_write_back(struct ext2_fs *fs)
+ * one request; with `flush` and a device that can (batch_flush), the
+ * device flush too, in the same wait (*flushed says so). */
+static int write_back(struct ext2_fs *fs, bool flush, bool *flushed)
 {
 	struct ext2_buf **dirty = fs->writeback;	/* not 8 KiB of stack */
 	uint32_t n = 0;
@@ -142,9 +143,13 @@ int cache_write_back(struct ext2_fs *fs)
 		i += len;
 	}
 	if (n && fs->env.dev->batch_end) {
-		int r = fs->env.dev->batch_end(fs->env.dev_ctx);
+		bool both = flush && fs->env.dev->batch_flush;
+		int r = both ? fs->env.dev->batch_flush(fs->env.dev_ctx) :
+			       fs->env.dev->batch_end(fs->env.dev_ctx);
+		*flushed = both;
 		if (r < 0 && err == 0) {
-			fs_log(fs, "device write failed in a batch", 0);
+			fs_log(fs, both ? "device write or flush failed in a batch" :
+					  "device write failed in a batch", 0);
 			err = r;
 		}
 	}
@@ -153,6 +158,26 @@ int cache_write_back(struct ext2_fs *fs)
 		if (dirty[i]->dirty)
 			cache_note_dirty(fs, dirty[i]);
 	return err;
+}
+
+/* Does not flush the device. */
+int cache_write_back(struct ext2_fs *fs)
+{
+	bool flushed;
+
+	return write_back(fs, false, &flushed);
+}
+
+int cache_write_back_flush(struct ext2_fs *fs)
+{
+	bool flushed = false;
+	int r = write_back(fs, true, &flushed);
+
+	if (r < 0 || flushed)
+		return r;
+	if ((r = fs->env.dev->flush(fs->env.dev_ctx)) < 0)
+		fs_log(fs, "device flush failed", 0);
+	return r;
 }
 
 /* An unpinned buffer to reuse, written back first if dirty. */

@@ -54,6 +54,10 @@ struct ext2_blockdev_ops {
 	 * and returns the first error, or 0. */
 	void (*batch_begin)(void *ctx);
 	int (*batch_end)(void *ctx);
+	/* Optional: batch_end followed by flush, in one: the flush goes to the
+	 * device behind the batch's writes (the driver starts it when they
+	 * completed) and this waits for all; the first error, or 0. */
+	int (*batch_flush)(void *ctx);
 };
 
 /* What the user of the engine provides at mount. */
@@ -216,6 +220,19 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 		  size_t len);
 int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		   const void *buf, size_t len);
+/* A write of pieces scattered in a file (the write-back of a mapping's
+ * dirty pages): each piece as ext2_write would, with one inode load and
+ * store for all. ext2_write_prepare_v is ext2_write_prepare for them (the
+ * first block of a piece that covers it whole is not read). */
+struct ext2_wpiece {
+	uint64_t off;
+	const void *buf;
+	uint64_t len;
+};
+int ext2_write_prepare_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v,
+			 uint32_t n, uint64_t *size);
+/* The bytes written (all pieces), or < 0 if none were. */
+int64_t ext2_write_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v, uint32_t n);
 int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size);
 int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st);
 int ext2_fsync(struct ext2_fs *fs, uint32_t ino);

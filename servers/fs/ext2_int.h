@@ -37,6 +37,8 @@ int cache_grab_run(struct ext2_fs *fs, uint64_t blk, uint32_t count,
 struct ext2_buf *cache_in_flight(struct ext2_fs *fs, uint64_t blk);
 int cache_prefetch(struct ext2_fs *fs, uint64_t blk, uint32_t count);
 int cache_write_back(struct ext2_fs *fs);
+/* cache_write_back, then a device flush (one wait, where the device can). */
+int cache_write_back_flush(struct ext2_fs *fs);
 
 /* The read-only entry points run in nowait mode if the user asked. */
 static inline void nowait_begin(struct ext2_fs *fs)

@@ -223,22 +223,14 @@ static int load_writable(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in
 	return 0;
 }
 
-static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
-			const void *buf, size_t len)
+/* Copy len bytes of buf into ino's blocks from off, allocating as it
+ * goes; *done: the bytes copied. 0, or the first error. */
+static int write_span(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t off,
+		      const void *buf, size_t len, uint64_t *done_out)
 {
-	struct ext2_inode in;
 	uint64_t done = 0;
-	int r, r2;
+	int r = 0;
 
-	r = load_writable(fs, ino, &in);
-	if (r < 0)
-		return r;
-	if (len == 0)
-		return 0;
-	if (off >= fs->max_size)
-		return -ERR_FBIG;
-	if (len > fs->max_size - off)
-		len = (size_t)(fs->max_size - off);
 	while (done < len) {
 		uint64_t pos = off + done, lblk = pos / fs->bsize;
 		uint32_t boff = (uint32_t)(pos % fs->bsize), pblk;
@@ -248,7 +240,7 @@ static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 
 		if (n > len - done)
 			n = (size_t)(len - done);
-		r = bmap(fs, ino, &in, lblk, true, &pblk, &fresh);
+		r = bmap(fs, ino, in, lblk, true, &pblk, &fresh);
 		if (r < 0)
 			break;
 		if (n == fs->bsize)
@@ -264,19 +256,76 @@ static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		bput(fs, b);
 		done += n;
 	}
+	*done_out = done;
+	return r;
+}
+
+/* After writing up to `end` (done bytes, r the first error): the size,
+ * the blocks an error left past the end, the times, the inode stored. */
+static int64_t write_finish(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
+			    uint64_t end, uint64_t done, int r)
+{
+	int r2;
+
 	/* Store even after an error: bmap may have added blocks. An indirect
 	 * block it added past the end without its data block goes again. */
-	if (off + done > inode_size(&in))
-		inode_set_size(fs, &in, off + done);
+	if (end > inode_size(in))
+		inode_set_size(fs, in, end);
 	if (r < 0)
-		(void)bmap_truncate(fs, &in, (inode_size(&in) + fs->bsize - 1) /
-				    fs->bsize);
+		(void)bmap_truncate(fs, in, (inode_size(in) + fs->bsize - 1) / fs->bsize);
 	if (done > 0)
-		in.i_mtime = in.i_ctime = fs_now(fs);
-	r2 = inode_store(fs, ino, &in);
+		in->i_mtime = in->i_ctime = fs_now(fs);
+	r2 = inode_store(fs, ino, in);
 	if (r2 < 0)
 		return r2;
 	return done > 0 ? (int64_t)done : r;
+}
+
+static int64_t do_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+			const void *buf, size_t len)
+{
+	struct ext2_inode in;
+	uint64_t done = 0;
+	int r;
+
+	r = load_writable(fs, ino, &in);
+	if (r < 0)
+		return r;
+	if (len == 0)
+		return 0;
+	if (off >= fs->max_size)
+		return -ERR_FBIG;
+	if (len > fs->max_size - off)
+		len = (size_t)(fs->max_size - off);
+	r = write_span(fs, ino, &in, off, buf, len, &done);
+	return write_finish(fs, ino, &in, off + done, done, r);
+}
+
+static int64_t do_write_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v,
+			  uint32_t n)
+{
+	struct ext2_inode in;
+	uint64_t total = 0, end = 0;
+	int r = load_writable(fs, ino, &in);
+
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < n && r == 0; i++) {
+		uint64_t len = v[i].len, done = 0;
+		if (!len)
+			continue;
+		if (v[i].off >= fs->max_size) {
+			r = -ERR_FBIG;
+			break;
+		}
+		if (len > fs->max_size - v[i].off)
+			len = fs->max_size - v[i].off;
+		r = write_span(fs, ino, &in, v[i].off, v[i].buf, (size_t)len, &done);
+		total += done;
+		if (done && v[i].off + done > end)
+			end = v[i].off + done;
+	}
+	return write_finish(fs, ino, &in, end, total, r);
 }
 
 static int do_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
@@ -373,5 +422,57 @@ int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 
 	if (trial && trial_end(fs, r))
 		r = do_truncate(fs, ino, size);	/* too big for a trial */
+	return r;
+}
+
+int64_t ext2_write_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v, uint32_t n)
+{
+	bool trial = trial_begin(fs);
+	int64_t r = do_write_v(fs, ino, v, n);
+
+	if (trial && trial_end(fs, r))
+		r = do_write_v(fs, ino, v, n);	/* too big for a trial */
+	return r;
+}
+
+/* The block map down to block lblk of ino: -ERR_AGAIN in nowait mode if
+ * a block of it is not cached. */
+static int prepare_map(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t lblk)
+{
+	uint32_t pblk;
+
+	return bmap(fs, ino, in, lblk, false, &pblk, NULL);
+}
+
+int ext2_write_prepare_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v,
+			 uint32_t n, uint64_t *size)
+{
+	struct ext2_inode in;
+	int r;
+
+	*size = 0;
+	nowait_begin(fs);
+	r = inode_load(fs, ino, &in);
+	if (r < 0)
+		goto out;
+	*size = inode_size(&in);
+	if (is_dir(&in) || !inode_has_blocks(&in))
+		goto out;
+	for (uint32_t i = 0; i < n && r == 0; i++) {
+		uint64_t off = v[i].off, end = off + v[i].len, first = off / fs->bsize;
+		if (off >= *size || !v[i].len)
+			continue;
+		if (end > *size || end < off)
+			end = *size;	/* past the end: nothing to read there */
+		/* A block written whole needs its map, not its data. */
+		if (off % fs->bsize == 0 && end - off >= fs->bsize)
+			r = prepare_map(fs, ino, &in, first);
+		else
+			r = prepare_block(fs, ino, &in, first);
+		if (r == 0 && end % fs->bsize && (end - 1) / fs->bsize != first)
+			r = prepare_block(fs, ino, &in, (end - 1) / fs->bsize);
+	}
+out:
+	nowait_end(fs);
 	return r;
 }

@@ -275,14 +275,9 @@ int ext2_sync(struct ext2_fs *fs)
 		bput(fs, b);
 		fs->sb_dirty = false;
 	}
-	r = cache_write_back(fs);
+	r = cache_write_back_flush(fs);
 	if (r < 0)
 		return r;
-	r = fs->env.dev->flush(fs->env.dev_ctx);
-	if (r < 0) {
-		fs_log(fs, "device flush failed", 0);
-		return r;
-	}
 	fs->flushes++;
 	return 0;
 }

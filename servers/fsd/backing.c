@@ -19,6 +19,7 @@
 #include "libsys.h"
 #include "abi/pager.h"
 #include "fsd.h"
+#include "wb_runs.h"
 
 #define ERR_NFILE	23	/* ENFILE: the hold table is full */
 #define ERR_OVERFLOW	139	/* EOVERFLOW (picolibc): offset + length wraps */
@@ -438,6 +439,55 @@ static int64_t run_writeback(const struct pager_backing_req *q)
 }
 
 /*
+ * BACKING_WRITEBACK_RUNS: scattered runs of pages, one request. Window
+ * page 0 is the run table (abi/pager.h), every entry checked: ascending
+ * and apart, within the request's pages, counts that cannot wrap. Each
+ * run's pages go to the file as a piece of one gathered write (one inode
+ * load and store for all), never past the file's end.
+ */
+static int64_t run_writeback_runs(const struct pager_backing_req *q)
+{
+	struct ext2_wpiece v[BACKING_RUNS_MAX];
+	uint64_t size, want = 0;
+	int n = wb_runs_check(q, (const struct pager_backing_run *)q->window, v);
+	int64_t r;
+
+	if (n < 0)
+		return n;
+	if ((r = ext2_write_prepare_v(&fs, q->key, v, (uint32_t)n, &size)) < 0)
+		return r;
+	/* The file may have shrunk since the pager queued this. */
+	for (int i = 0; i < n; i++) {
+		if (v[i].off >= size)
+			v[i].len = 0;
+		else if (v[i].len > size - v[i].off)
+			v[i].len = size - v[i].off;
+		want += v[i].len;
+	}
+	if (!want)
+		return 0;
+	ext2_set_nowait(&fs, false);
+	r = ext2_write_v(&fs, q->key, v, (uint32_t)n);
+	if (r < 0)
+		return r == -ERR_NOSPC ? r : -ERR_IO;
+	writebacks++;
+	pages_written += q->count - 1;
+	return (uint64_t)r < want ? -ERR_NOSPC : 0;
+}
+
+/* Whether a write-back of key waits parked: a SYNC of key must not run
+ * before it (the pager queues a SYNC right behind the write-backs it
+ * covers, abi/pager.h). */
+static bool writeback_parked(uint32_t key)
+{
+	for (unsigned i = 0; i < nbparked; i++)
+		if (bparked[i]->q.key == key && (bparked[i]->q.op == BACKING_WRITEBACK ||
+						 bparked[i]->q.op == BACKING_WRITEBACK_RUNS))
+			return true;
+	return false;
+}
+
+/*
  * Read-ahead for fills that follow each other (the pager's read-around is
  * BACKING_FILL_MAX pages a fault): keep the next READAHEAD_PAGES of the
  * file being read into the block cache while the pager maps these, so a
@@ -476,12 +526,62 @@ static void breq_free(struct breq *b)
 	nbreqs--;
 }
 
+/*
+ * Answers. A write-back's answer is held back to go with the next one
+ * (PAGER_OBJ_DONE takes up to BACKING_DONE_MAX, in order): nobody waits
+ * on it but a SYNC queued behind it, whose answer then carries it, so
+ * an msync's write-back and sync cost one call. Held answers go out
+ * before we wait for the pager's next wake (answers_flush).
+ */
+static uint64_t held[BACKING_DONE_MAX - 1][2];
+static unsigned nheld;
+/* A DONE's reply said the pager has requests queued (our answer may
+ * queue more: a RELEASE after a file's last write-back). */
+static bool done_more;
+
+static void done_call(uint64_t token, uint64_t result)
+{
+	struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_DONE, 0, 0) };
+	unsigned k = 0;
+
+	for (; k < nheld; k++) {
+		m.w[2 * k] = held[k][0];
+		m.w[2 * k + 1] = held[k][1];
+	}
+	nheld = 0;
+	if (token) {
+		m.w[2 * k] = token;
+		m.w[2 * k + 1] = result;
+	}
+	if (m.w[0] && pager_call(&m) >= 0 && m.w[1])
+		done_more = true;
+}
+
+static void answers_flush(void)
+{
+	if (nheld)
+		done_call(0, 0);
+}
+
 static void answer(struct breq *b, int64_t r)
 {
-	if (r < 0 && r != -ERR_NOSPC)
-		r = -ERR_IO;
-	obj_call(PAGER_OBJ_DONE, b->q.token, (uint64_t)(r < 0 ? r : 0), 0, 0);
+	uint64_t result = (uint64_t)(r < 0 && r != -ERR_NOSPC ? -ERR_IO : r < 0 ? r : 0);
+	bool wb = b->q.op == BACKING_WRITEBACK || b->q.op == BACKING_WRITEBACK_RUNS;
+
+	if (wb && nheld < BACKING_DONE_MAX - 1) {
+		held[nheld][0] = b->q.token;
+		held[nheld++][1] = result;
+	} else {
+		done_call(b->q.token, result);
+	}
 	breq_free(b);
+}
+
+static int64_t run_op(const struct pager_backing_req *q)
+{
+	if (q->op == BACKING_FILL)
+		return run_fill(q);
+	return q->op == BACKING_WRITEBACK ? run_writeback(q) : run_writeback_runs(q);
 }
 
 static void breq_run(struct breq *b)
@@ -499,10 +599,15 @@ static void breq_run(struct breq *b)
 		return;
 	}
 	if (q->op == BACKING_SYNC) {
+		if (writeback_parked(q->key)) {	/* after it, in order */
+			bparked[nbparked++] = b;
+			return;
+		}
 		answer(b, ext2_fsync(&fs, q->key));
 		return;
 	}
-	if ((q->op != BACKING_FILL && q->op != BACKING_WRITEBACK) || !window_ok(q)) {
+	if ((q->op != BACKING_FILL && q->op != BACKING_WRITEBACK &&
+	     q->op != BACKING_WRITEBACK_RUNS) || !window_ok(q)) {
 		answer(b, -ERR_IO);
 		return;
 	}
@@ -511,11 +616,11 @@ static void breq_run(struct breq *b)
 	 * draining for a sync: that waits for everything anyway. */
 	bool was = fs.nowait_wanted;
 	ext2_set_nowait(&fs, !draining && nbparked < BREQ_MAX);
-	r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
+	r = run_op(q);
 	ext2_set_nowait(&fs, was);
 	if (r == -ERR_AGAIN && disk_start_async() < 0) {
 		ext2_set_nowait(&fs, false);	/* wait here */
-		r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
+		r = run_op(q);
 		ext2_set_nowait(&fs, was);
 	}
 	if (q->op == BACKING_FILL && !draining && r != -ERR_AGAIN)
@@ -537,6 +642,7 @@ void backing_retry(void)
 	nbparked = 0;
 	for (unsigned i = 0; i < n; i++)
 		breq_run(again[i]);
+	answers_flush();
 }
 
 /* The pager notified us (or an earlier fetch left requests queued):
@@ -546,16 +652,19 @@ void backing_retry(void)
 bool backing_fetch(void)
 {
 	struct pager_backing_req batch[PAGER_OBJ_FETCH_MAX];
-	bool ends = true;
+	bool ends = true, more;
 
 	backing_more = false;
 	while (BREQ_MAX - nbreqs >= PAGER_OBJ_FETCH_MAX) {
+		done_more = false;
 		/* w1 = 1: a pager that leaves w1 as it came says "ask". */
-		struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_FETCH, 0, 0), .w = { 0, 1 } };
+		/* Likewise w2 = 1: "more queued, fetch again". */
+		struct ipc_msg m = { .info = ipc_info(PAGER_OBJ_FETCH, 0, 0), .w = { 0, 1, 1 } };
 		int64_t n = pager_call(&m);
 		if (n < 0)
 			return true;
 		ends = m.w[1] != 0;
+		more = m.w[2] != 0;
 		if (n == 0)
 			return ends;
 		if ((uint64_t)n > PAGER_OBJ_FETCH_MAX)
@@ -572,6 +681,9 @@ bool backing_fetch(void)
 			nbreqs++;
 			breq_run(b);
 		}
+		answers_flush();
+		if (!more && !done_more)
+			return ends;
 	}
 	backing_more = true;	/* no room now: fetch when some are answered */
 	return ends;

@@ -23,6 +23,7 @@ static struct {
 	uint8_t kind;
 	bool done;
 	bool plugged;		/* a write of a batch: batch_end waits for it */
+	bool read;
 	int8_t op;
 	int32_t status;
 } tags[BLK_SLOTS];
@@ -42,17 +43,6 @@ static struct aop {
 	int status;
 } aops[AOPS];
 
-void relay_answer(void)
-{
-	struct ipc_msg m = { .info = 0 };
-	int64_t h = sys_reply_save();
-
-	if (h > 0) {
-		ipc_reply((uint64_t)h, &m);
-		sys_handle_close((uint64_t)h);
-	}
-}
-
 /*
  * Whether the driver may hold completions we have not reaped: set by each
  * relayed wake (the driver notifies after recording a completion, and the
@@ -61,6 +51,16 @@ void relay_answer(void)
  * more for nothing: two of the four calls a disk request cost.
  */
 static bool blk_pending = true;
+/* Requests we submitted and have not reaped (the driver refuses more than
+ * bc.info.inflight): counted by submit and complete_tag. A request
+ * submitted elsewhere and not counted only makes the driver say
+ * -ERR_AGAIN, which submit still handles. */
+static unsigned inflight;
+/* Reads keep to a share's worth (BLK_CLIENT_INFLIGHT) even when the
+ * driver grants more: the extra slots are for a sync's scattered writes.
+ * More reads at once only made each fill's read land later (a cold
+ * sequential scan through a mapping waited, idle, three times as long). */
+static unsigned rinflight;
 
 static void complete_tag(int64_t t, int32_t res);
 
@@ -84,6 +84,11 @@ static void complete_tag(int64_t t, int32_t res)
 {
 	if (t >= BLK_SLOTS)
 		return;
+	if (inflight)
+		inflight--;
+	if (tags[t].read && rinflight)
+		rinflight--;
+	tags[t].read = false;
 	if (tags[t].kind == TAG_SYNC && tags[t].plugged) {
 		if (res < 0 && !plug_status)
 			plug_status = res;
@@ -110,7 +115,8 @@ void disk_completions(void)
 }
 
 /* Receive one message while the engine waits: a relayed completion or
- * death notice is answered, a client's request queued. */
+ * death notice is noted (relays send: nothing to answer), a client's
+ * request queued. */
 static void wait_event(void)
 {
 	struct ipc_msg m = { 0 };
@@ -119,10 +125,8 @@ static void wait_event(void)
 	if (ipc_recv(fs_ep, &m) < 0)
 		return;
 	if (m.badge == FS_RELAY_BLK) {
-		relay_answer();
 		blk_pending = true;
 	} else if (m.badge == FS_RELAY_DEATH) {
-		relay_answer();
 		deaths_pending = true;
 	} else {
 		fsd_accept(&m);
@@ -134,9 +138,21 @@ static void wait_event(void)
 static int64_t submit(uint64_t label, uint64_t sector, uint64_t count, uint64_t off, int kind,
 		      int op)
 {
+	/* At our limit: wait for a completion first, rather than a call the
+	 * driver refuses (two a request while a long write-back waits). */
+	while ((bc.info.inflight && inflight >= bc.info.inflight) ||
+	       (label == BLK_READ && rinflight >= BLK_CLIENT_INFLIGHT)) {
+		if (blk_pending)
+			collect();
+		else
+			wait_event();
+	}
 	for (bool collected = false;; collected = true) {
 		int64_t t = blk_submit(&bc, label, sector, count, off);
 		if (t >= 0 && t < BLK_SLOTS) {
+			inflight++;
+			tags[t].read = label == BLK_READ;
+			rinflight += tags[t].read;
 			tags[t].kind = (uint8_t)kind;
 			tags[t].done = false;
 			tags[t].plugged = false;
@@ -154,23 +170,21 @@ static int64_t submit(uint64_t label, uint64_t sector, uint64_t count, uint64_t 
 }
 
 /* Wait for the synchronous tags in mask; the first error, or 0. */
-static int wait_tags(uint32_t mask)
+static int wait_tags(uint64_t mask)
 {
 	int status = 0;
 
 	for (;;) {
 		collect();
 		bool all = true;
-		for (int t = 0; t < BLK_SLOTS; t++)
-			if ((mask & (1u << t)) && !tags[t].done)
-				all = false;
+		for (uint64_t m = mask; m && all; m &= m - 1)	/* each tag of mask */
+			all = tags[__builtin_ctzl(m)].done;
 		if (all)
 			break;
 		wait_event();
 	}
-	for (int t = 0; t < BLK_SLOTS; t++) {
-		if (!(mask & (1u << t)))
-			continue;
+	for (uint64_t m = mask; m; m &= m - 1) {
+		int t = __builtin_ctzl(m);
 		if (tags[t].status < 0 && !status)
 			status = tags[t].status;
 		tags[t].kind = TAG_FREE;
@@ -184,7 +198,7 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 		  void *const bufs[])
 {
 	uint64_t spb = bsize / BLK_SECTOR_SIZE;
-	uint32_t mask = 0;
+	uint64_t mask = 0;
 	int status = 0;
 
 	for (uint32_t i = 0; i < count;) {
@@ -196,7 +210,7 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 			if (label == BLK_WRITE)
 				memcpy(bounce, bufs[i], bsize);
 			int64_t t = submit(label, (blk + i) * spb, spb, cache_bytes, TAG_SYNC, 0);
-			int r = t < 0 ? (int)t : wait_tags(1u << t);
+			int r = t < 0 ? (int)t : wait_tags(1ul << t);
 			if (r < 0 && !status)
 				status = r;
 			if (r == 0 && label == BLK_READ)
@@ -216,7 +230,7 @@ static int dev_io(uint64_t label, uint64_t blk, uint32_t bsize, uint32_t count,
 			tags[t].plugged = true;
 			nplugged++;
 		} else {
-			mask |= 1u << t;
+			mask |= 1ul << t;
 		}
 		i += n;
 	}
@@ -259,17 +273,38 @@ static int dev_batch_end(void *ctx)
 	return r;
 }
 
+/* The batch, then a flush: submitted at once, as the driver starts a
+ * flush only when the client's writes before it have completed; one wait
+ * (the flush's completion wakes us, not each write's) for all. */
+static int dev_batch_flush(void *ctx)
+{
+	int64_t t;
+	int r;
+
+	plug = false;
+	if ((t = submit(BLK_FLUSH, 0, 0, 0, TAG_SYNC, 0)) < 0) {
+		r = dev_batch_end(ctx);
+		return r < 0 ? r : (int)t;
+	}
+	for (collect(); nplugged || !tags[t].done; collect())
+		wait_event();
+	r = plug_status;
+	plug_status = 0;
+	int fr = wait_tags(1ul << t);	/* done: its status, its tag freed */
+	return r < 0 ? r : fr;
+}
+
 static int dev_flush(void *ctx)
 {
 	(void)ctx;
 	int64_t t = submit(BLK_FLUSH, 0, 0, 0, TAG_SYNC, 0);
 
-	return t < 0 ? (int)t : wait_tags(1u << t);
+	return t < 0 ? (int)t : wait_tags(1ul << t);
 }
 
 const struct ext2_blockdev_ops fsd_blockdev = {
 	.read = dev_read, .write = dev_write, .flush = dev_flush,
-	.batch_begin = dev_batch_begin, .batch_end = dev_batch_end,
+	.batch_begin = dev_batch_begin, .batch_end = dev_batch_end, .batch_flush = dev_batch_flush,
 };
 
 int disk_start_async(void)
@@ -342,7 +377,7 @@ int disk_init(uint64_t blk_ep)
 
 	if ((r = blk_set_pool(blk_ep, pool_pa, pool_len)) < 0)
 		return (int)r;
-	if ((r = blk_attach(&bc, blk_ep)) < 0)
+	if ((r = blk_attach_inflight(&bc, blk_ep, BLK_SLOTS)) < 0)	/* all it may have */
 		return (int)r;
 	blk_notif = bc.notif;
 	return 0;

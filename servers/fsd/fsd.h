@@ -72,8 +72,6 @@ bool disk_async_ready(void);
 /* Start reading what the engine wanted (ext2_wanted); 0, or < 0 if the
  * read could not start (then run the request synchronously). */
 int disk_start_async(void);
-/* Relayed calls (our relays' badges): answer them at once. */
-void relay_answer(void);
 extern bool deaths_pending;
 extern uint64_t blk_notif;
 uint64_t disk_bytes(void);

@@ -387,10 +387,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (m.badge == FS_RELAY_BLK) {
-			relay_answer();
 			disk_completions();
 		} else if (m.badge == FS_RELAY_DEATH) {
-			relay_answer();
 			deaths_pending = true;
 		} else {
 			struct req *rq = take(&m, true);

@@ -33,6 +33,8 @@ int in_child(int (*fn)(void *), void *arg);
 int run_filemap_attack(const char *mode);
 int run_bench(const char *only);
 int child_dies_waiting(void);
+/* test_filemap_runs.c: the durability of a scattered write-back. */
+void durable_runs(void);
 extern int64_t fsd_pid;
 
 #define WAIT_SIGBUS(st)	(WIFSIGNALED(st) && WTERMSIG(st) == PAGER_SIGBUS)

@@ -19,6 +19,7 @@
  *               process's anonymous faults; two processes faulting on
  *               one missing page cause one read
  *   errors, attacks, enospc, fsd_dies, durable, exit   test_filemap_attack.c
+ *   durable_runs                                        test_filemap_runs.c
  *   bench                                      test_filemap_bench.c
  */
 #include <errno.h>
@@ -679,6 +680,7 @@ static int run_mode(const char *mode)
 		{ "coherence", coherence }, { "private", private_cow }, { "remap", remap },
 		{ "eof", eof }, { "sigbus", sigbus }, { "unlink", unlinked },
 		{ "invalidate", invalidate }, { "waits", waits },
+		{ "durable_runs", durable_runs },
 	};
 	char name[64];
 

@@ -18,7 +18,11 @@
  *  BLK_SETUP_IRQ     grant: w5 its IRQ handle        w0 0
  *  BLK_SETUP_POOL    w0 pool physical address,       w0 0: the device runs; setup
  *                    w1 pool length (bytes)          is closed (then -ERR_PERM)
- *  BLK_ATTACH        grant: w5 a notification        struct blk_info
+ *  BLK_ATTACH        grant: w5 a notification;       struct blk_info (its inflight:
+ *                    w0 the in-flight limit wanted   the limit granted)
+ *                    (0: BLK_CLIENT_INFLIGHT; more
+ *                    only for client 0, up to the
+ *                    slots no other share needs)
  *  BLK_INFO          -                               struct blk_info
  *  BLK_READ          struct blk_io                   w0 tag (0 .. BLK_SLOTS-1)
  *  BLK_WRITE         struct blk_io                   w0 tag
@@ -27,6 +31,9 @@
  *
  * The badge the driver sees names the client (0 .. BLK_MAX_CLIENTS-1);
  * each client has its own tags, notification and in-flight limit.
+ * A flush goes to the device once every write its client submitted
+ * before it has completed (the writes' completions then notify nobody:
+ * the flush's does), so a client submits writes and their flush at once.
  */
 #ifndef ABI_BLK_H
 #define ABI_BLK_H
@@ -49,9 +56,11 @@ enum blk_label {
 };
 
 #define BLK_SECTOR_SIZE		512ul
-#define BLK_SLOTS		32	/* requests in flight, all clients */
+#define BLK_SLOTS		64	/* requests in flight, all clients (at most) */
 #define BLK_MAX_CLIENTS		4	/* badges 0 .. 3 */
-#define BLK_CLIENT_INFLIGHT	8	/* submitted and not yet reaped, per client */
+/* Submitted and not yet reaped, per client; client 0 (the pool's owner) may
+ * ask at BLK_ATTACH for the slots no other client's share needs too. */
+#define BLK_CLIENT_INFLIGHT	8
 #define BLK_MAX_SECTORS		4096	/* per request: 2 MiB */
 #define BLK_POOL_MAX		(2ul << 20)	/* the largest pool (one dma_alloc) */
 #define BLK_REAP_MAX		5	/* completions per BLK_REAP reply */
@@ -72,7 +81,7 @@ struct blk_info {
 	int64_t result;		/* 0 */
 	uint64_t capacity;	/* sectors, from the device's config space */
 	uint64_t pool_len;	/* bytes */
-	uint64_t inflight;	/* BLK_CLIENT_INFLIGHT */
+	uint64_t inflight;	/* the caller's limit: BLK_CLIENT_INFLIGHT, client 0 more */
 	uint64_t read_only;	/* 1 if the device offered VIRTIO_BLK_F_RO */
 	uint64_t unused;
 };
@@ -89,7 +98,7 @@ struct blk_reap {
 _Static_assert(sizeof(struct blk_io) == IPC_WORDS * 8, "blk_io is the message words");
 _Static_assert(sizeof(struct blk_info) == IPC_WORDS * 8, "blk_info is the message words");
 _Static_assert(sizeof(struct blk_reap) == IPC_WORDS * 8, "blk_reap is the message words");
-_Static_assert(BLK_SLOTS <= 32, "tags fit a 32-bit mask");
+_Static_assert(BLK_SLOTS <= 64, "tags fit a 64-bit mask");
 _Static_assert(BLK_MAX_SECTORS * BLK_SECTOR_SIZE <= BLK_POOL_MAX, "a request fits a pool");
 
 /*
@@ -121,6 +130,9 @@ struct blk_client {
 };
 /* Attach through ep (a new notification is granted to the driver). */
 int64_t blk_attach(struct blk_client *c, uint64_t ep);
+/* The same, asking for an in-flight limit of `want` (client 0 only gets
+ * more than BLK_CLIENT_INFLIGHT; c->info.inflight says what it got). */
+int64_t blk_attach_inflight(struct blk_client *c, uint64_t ep, uint64_t want);
 /* Submit BLK_READ / BLK_WRITE (sectors, pool offset) or BLK_FLUSH (the
  * rest ignored): the tag, or -ERR_AGAIN when the client's limit is reached. */
 int64_t blk_submit(struct blk_client *c, uint64_t label, uint64_t sector, uint64_t count,
@@ -139,9 +151,11 @@ int64_t blk_poll(struct blk_client *c, int32_t *result);
 int64_t blk_reap(struct blk_client *c);
 int64_t blk_take(struct blk_client *c, int32_t *result);
 /* A relay: a thread in a new task of the caller's that waits on notif and
- * turns each wake-up into a call on ep (through a copy badged `badge`,
- * if ep is unbadged) with label `label` (below 2^32) and w0 the bits, and
- * waits for the reply before waiting again. A single-threaded server can
+ * turns each wake-up into a message sent to ep (SYS_IPC_SEND, through a
+ * copy badged `badge`, if ep is unbadged) with label `label` (below 2^32)
+ * and w0 the bits, and waits again once ep took it (no answer is
+ * expected: the receiver is linked to no caller; wakes meanwhile gather
+ * in notif's bits). A single-threaded server can
  * so receive its clients' requests and its disk completions (the client's
  * notif, then blk_poll until -ERR_AGAIN) in one loop; the driver relays its
  * IRQ this way. Returns the relay's task handle (destroy it to stop the

@@ -547,4 +547,46 @@ struct pager_exec_seg {
 };
 #define PAGER_EXEC_SEGS_MAX	8
 
+/*
+ * Write-back of scattered pages in one request (appended; the file server
+ * only: an external pager gets BACKING_WRITEBACK, one run each).
+ * BACKING_WRITEBACK_RUNS: `count` window pages; the first holds the run
+ * table (struct pager_backing_run[bytes], read-only like the rest), the
+ * others the data, each run's pages in turn, runs in ascending file
+ * order without overlap. `index` is the first run's first page, `bytes`
+ * the number of runs (1 .. BACKING_RUNS_MAX), count = 1 + the runs' pages
+ * (at most 1 + BACKING_RUNS_PAGES). One answer (PAGER_OBJ_DONE) for all:
+ * an error makes every page of the request dirty again. The server writes
+ * a run's pages to the file at index * PAGE_SIZE, the last one only up to
+ * `last` bytes (1 .. PAGE_SIZE), never past the file's end.
+ */
+#define BACKING_WRITEBACK_RUNS	6
+#define BACKING_RUNS_MAX	128	/* runs per request */
+#define BACKING_RUNS_PAGES	128	/* data pages per request */
+struct pager_backing_run {
+	uint64_t index;		/* the run's first page in the file */
+	uint32_t pages;		/* its pages in the window (>= 1) */
+	uint32_t last;		/* bytes of its last page to write: 1 .. PAGE_SIZE */
+};
+_Static_assert(BACKING_RUNS_MAX * sizeof(struct pager_backing_run) <= PAGE_SIZE,
+	       "a run table fits its window page");
+/*
+ * Fewer calls per request (appended; the file server):
+ *  - A BACKING_SYNC fetched after write-backs of its key covers them: the
+ *    server runs it once they are written (fsd parks it behind a parked
+ *    one), so the pager queues an msync's SYNC right behind its
+ *    write-backs, and one fetch takes both. The pager still checks: a
+ *    SYNC answered before a write-back it covers reports -ERR_IO.
+ *  - PAGER_OBJ_FETCH's reply w2: 1 if requests are still queued (fetch
+ *    again), 0 if the queue is empty (a new request notifies).
+ *  - The file server's PAGER_OBJ_DONE answers up to BACKING_DONE_MAX
+ *    requests: w0/w1, then w2/w3 and w4/w5 each a further token and its
+ *    result (token 0: none), taken in that order, each as a DONE of its
+ *    own; the reply is the first error (every pair is taken), and w1 1
+ *    if requests are queued (an answer may queue more: a RELEASE after
+ *    the last write-back; a server that drains fetches again). An
+ *    external pager's DONE answers w0/w1 only.
+ */
+#define BACKING_DONE_MAX	3
+
 #endif
