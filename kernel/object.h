@@ -286,6 +286,7 @@ int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a);
  * nothing has changed). */
 bool fastpath_call(struct thread *t);
 bool fastpath_reply_recv(struct thread *t);
+bool fastpath_reply_to_recv(struct thread *t);
 bool fastpath_fault(struct thread *t, uint64_t cause);
 
 /* notif.c */

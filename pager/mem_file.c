@@ -440,6 +440,7 @@ void file_set_size(struct file_obj *fo, uint64_t size)
 uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi)
 {
 	uint64_t n = 0, end = file_pages(fo);
+	bool released = false;
 
 	if (hi > end)
 		hi = end;
@@ -449,6 +450,10 @@ uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi)
 	for (uint64_t i = lo; i < hi; i++) {
 		uint64_t pfn = pagemap_get(&fo->obj.pages, i);
 		struct fpage *fp;
+		if (pfn != PAGEMAP_NONE && page_refcount(pfn) != 1 && fo->srv && !released) {
+			backing_windows_release(fo->srv);	/* its answered slots' refs */
+			released = true;
+		}
 		if (pfn == PAGEMAP_NONE || page_refcount(pfn) != 1)
 			continue;	/* absent, or pinned (write-back, peek) */
 		if ((fp = fpage_find(fo, i)) && (fp->flags & FP_DIRTY))
