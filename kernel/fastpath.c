@@ -143,6 +143,26 @@ bool fastpath_reply_recv(struct thread *t)
 	return true;
 }
 
+/* t2 = source | (pages - 1), t3 = destination | rights; t2 = 0: none.
+ * The rules of a fault reply's map: c's task is the caller's or one it
+ * made, the source the caller's own; all or nothing. */
+int64_t reply_map_item(struct thread *t, struct thread *c)
+{
+	uint64_t *x = t->regs.x, n = (x[R_T2] & (PAGE_SIZE - 1)) + 1;
+	uint64_t src = x[R_T2] & ~(PAGE_SIZE - 1), dst = x[R_T3] & ~(PAGE_SIZE - 1);
+	uint64_t rights = x[R_T3] & (PAGE_SIZE - 1);
+
+	if (!x[R_T2])
+		return 0;
+	if (t->task != root_task && !task_within(c->task, t->task))
+		return -ERR_PERM;
+	if (c->task->dead)
+		return -ERR_SRCH;
+	if (n == 1)
+		return vm_map_from(&t->task->as, src, &c->task->as, dst, rights);
+	return vm_map_run(&t->task->as, src, &c->task->as, dst, rights, n);
+}
+
 /* SYS_IPC_REPLY_TO_RECV through a thread handle (a deferred caller) when
  * no sender is queued: the answer as reply_recv's, then t receives and
  * the answered thread runs. Reply objects go the general way. */
@@ -165,7 +185,9 @@ bool fastpath_reply_to_recv(struct thread *t)
 	ep = fast_endpoint(task, x[R_A0], RIGHT_RECV, &badge);
 	if (unlikely(!ep || ep->senders.head))
 		return false;
-	if (unlikely(!fast_answer(t, c, info)))
+	/* A map item that fails is the general path's to report (it maps
+	 * nothing); one that succeeded there is done again, the same. */
+	if (unlikely(x[R_T2] && reply_map_item(t, c) != 0) || unlikely(!fast_answer(t, c, info)))
 		return false;
 
 	/* Commit. */

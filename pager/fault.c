@@ -69,8 +69,8 @@ static __attribute__((noinline)) void fault_around(struct vma *v, uint64_t page,
 	const struct fault_policy *pol = fault_policy_for(v);
 	uint64_t pfn = page_pfn((void *)src), idx = vma_index(v, page), lo, hi, up, down;
 
-	if ((rights & MAP_W) && !(v->flags & VMA_SHARED))
-		return;
+	if (((rights & MAP_W) && !(v->flags & VMA_SHARED)) || pol == &fault_policy_none)
+		return;	/* (none: the page alone, without asking the object) */
 	pol->window(v, page, &lo, &hi);
 	if (lo < v->node.start)
 		lo = v->node.start;
