@@ -144,12 +144,11 @@ static void fp_grow(void)
 static struct fpage *fp_cache;
 static unsigned fp_cached;
 
-struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
+static inline __attribute__((always_inline)) struct fpage *fp_make(struct file_obj *fo,
+								     uint64_t index)
 {
-	struct fpage *fp = fpage_find(fo, index), **pp;
+	struct fpage *fp, **pp;
 
-	if (fp)
-		return fp;
 	if (fp_count >= fp_buckets)
 		fp_grow();
 	if (!fp_buckets)
@@ -168,6 +167,18 @@ struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
 	*pp = fp;
 	fp_count++;
 	return fp;
+}
+
+struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
+{
+	struct fpage *fp = fpage_find(fo, index);
+
+	return fp ? fp : fp_make(fo, index);
+}
+
+struct fpage *fpage_make(struct file_obj *fo, uint64_t index)
+{
+	return fp_make(fo, index);
 }
 
 void fpage_put(struct fpage *fp)
