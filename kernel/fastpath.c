@@ -183,8 +183,8 @@ bool fastpath_reply_to_recv(struct thread *t)
 	if (unlikely(c->state != TS_REPLY || c->suspended || c->reply_cap))
 		return false;
 	ep = fast_endpoint(task, x[R_A0], RIGHT_RECV, &badge);
-	if (unlikely(!ep || ep->senders.head))
-		return false;
+	if (unlikely(!ep || ep->senders.head || sched_queued()))
+		return false;	/* (ready threads go first, as the general path has it) */
 	/* A map item that fails is the general path's to report (it maps
 	 * nothing); one that succeeded there is done again, the same. */
 	if (unlikely(x[R_T2] && reply_map_item(t, c) != 0) || unlikely(!fast_answer(t, c, info)))

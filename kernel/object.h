@@ -223,6 +223,7 @@ void thread_free(struct thread *t);
 void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge);
 /* Make t runnable (a suspended thread is parked in TS_SUSPENDED instead). */
 void sched_ready(struct thread *t);
+bool sched_queued(void);
 /* Take a ready thread (not the current one) out of the run queue. */
 void sched_unready(struct thread *t);
 void sched_yield(void);
