@@ -102,13 +102,11 @@ static void slots_unlinger(struct bsrv *s, uint32_t first, uint32_t n)
  */
 static void slots_linger(struct bsrv *s, const struct breq *b)
 {
-	/* The file server's slots are unmapped at the answer, as before:
-	 * kept, they made its disk-bound figures worse in test_filemap bench
-	 * (file_fault_cold 17,700 -> 28,700, seq_scan_16mib_none 11,900 ->
-	 * 20,900, msync_1_of_16384 34,600 -> 64,000; alone, with bench cold,
-	 * no change), where the cache is dropped between samples and each
-	 * drop releases the slots first (backing_windows_release). Not
-	 * understood in full; the file server is ours and gains little. */
+	/* The file server's slots are unmapped at the answer, as before: its
+	 * fills wait on the disk, so keeping them gains it little, and runs
+	 * with them kept showed worse disk-bound figures in test_filemap
+	 * bench (docs/benchmarks.md, branch extfast: confounded with a fast
+	 * path that overtook the run queue, since fixed). */
 	if (!s->external) {
 		if (b->r.count) {
 			sys_unmap(s->proc->task, b->r.window, b->r.count);
