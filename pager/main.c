@@ -54,15 +54,16 @@ void reply_later(uint64_t thread, const struct ipc_msg *m)
 
 void reply_later_flush(void)
 {
-	uint64_t h = later_thread, src = later_src, dst = later_dst, n = (src & 4095) + 1;
+	uint64_t h = later_thread, src = later_src, dst = later_dst;
+	uint64_t low = PAGE_SIZE - 1, n = (src & low) + 1;
 
 	if (!h)
 		return;
 	later_thread = later_src = 0;
 	/* The map first; if it fails, the answer does not go either (the
 	 * request meets its timeout, as one the server never saw). */
-	if (src && (n == 1 ? sys_map(later_task, src & ~4095ul, dst & ~4095ul, dst & 4095) :
-		     sys_map_run(later_task, src & ~4095ul, dst & ~4095ul, dst & 4095, n)) < 0)
+	if (src && (n == 1 ? sys_map(later_task, src & ~low, dst & ~low, dst & low) :
+		     sys_map_run(later_task, src & ~low, dst & ~low, dst & low, n)) < 0)
 		return;
 	ipc_reply(h, &later_msg);
 }
@@ -76,16 +77,13 @@ void reply_later_drop(uint64_t thread)
 /* Wait for the next message, carrying a reply left for it. */
 static void recv_next(struct ipc_msg *m)
 {
-	uint64_t h = later_thread;
+	uint64_t h = later_thread, src = later_src;
 
 	if (h) {
-		later_thread = 0;
+		later_thread = later_src = 0;
 		*m = later_msg;
-		if (ipc_reply_map_to_recv(pager_ep, h, m, later_src, later_dst) == 0) {
-			later_src = 0;
+		if (ipc_reply_map_to_recv(pager_ep, h, m, src, later_dst) == 0)
 			return;
-		}
-		later_src = 0;
 	}
 	ipc_recv(pager_ep, m);
 }
