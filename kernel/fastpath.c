@@ -43,9 +43,13 @@ static inline void copy_words(uint64_t *rx, const uint64_t *sx)
 	rx[R_A2 + 5] = sx[R_A2 + 5];
 }
 
-/* The end of both call-like commits: t waits for r's reply; r runs. */
+/* The end of both call-like commits: t waits for r's reply; r runs. A
+ * caller r left unanswered (deferred: answered later through its thread
+ * handle) loses its link to r, as the general path's reply_link does. */
 static inline void call_switch(struct thread *t, struct thread *r)
 {
+	if (r->reply_to)
+		r->reply_to->reply_server = NULL;
 	r->reply_to = t;
 	t->reply_server = r;
 	t->state = TS_REPLY;
@@ -65,7 +69,7 @@ bool fastpath_call(struct thread *t)
 	if (unlikely(!ep))
 		return false;
 	r = ep->receivers.head;
-	if (unlikely(!r || r->reply_to))
+	if (unlikely(!r))
 		return false;
 
 	/* Commit. */
@@ -81,6 +85,39 @@ bool fastpath_call(struct thread *t)
 	return true;
 }
 
+/* The answer in t's registers, delivered to c: its words, or for a fault
+ * the page or run mapped (anything else, or a map that fails, goes the
+ * general way, which also reports and stops the thread). False: nothing
+ * was done. */
+static inline bool fast_answer(struct thread *t, struct thread *c, uint64_t info)
+{
+	uint64_t *x = t->regs.x, label = ipc_label(info);
+
+	if (c->fault_pending) {
+		/* The root task (the system pager) holds every task: no
+		 * walk up the faulting task's ancestors for it. */
+		if (unlikely(t->task != root_task && !task_within(c->task, t->task)))
+			return false;
+		if (likely(label == FAULT_REPLY_MAP)) {
+			if (unlikely(vm_map_from(&t->task->as, x[R_A2], &c->task->as,
+						 x[R_A2 + 1], x[R_A2 + 2]) != 0))
+				return false;
+		} else if (label != FAULT_REPLY_MAP_RUN ||
+			   vm_map_run(&t->task->as, x[R_A2], &c->task->as, x[R_A2 + 1],
+				      x[R_A2 + 2], x[R_A2 + 3]) != 0) {
+			return false;
+		}
+		c->fault_pending = false;
+	} else {
+		uint64_t *cx = c->regs.x;
+		cx[R_A0] = 0;
+		cx[R_A1] = info & ~(uint64_t)IPC_KERNEL;
+		copy_words(cx, x);
+		cx[R_T1] = 0;
+	}
+	return true;
+}
+
 bool fastpath_reply_recv(struct thread *t)
 {
 	uint64_t *x = t->regs.x, info = x[R_A1], badge;
@@ -92,27 +129,70 @@ bool fastpath_reply_recv(struct thread *t)
 	ep = fast_endpoint(t->task, x[R_A0], RIGHT_RECV, &badge);
 	if (unlikely(!ep || ep->senders.head))
 		return false;
-	if (c->fault_pending) {
-		/* Map and resume; anything else (or a bad map) goes the
-		 * general way, which also reports and stops the thread. */
-		/* The root task (the system pager) holds every task: no
-		 * walk up the faulting task's ancestors for it. */
-		if (unlikely(ipc_label(info) != FAULT_REPLY_MAP) ||
-		    unlikely(t->task != root_task && !task_within(c->task, t->task)) ||
-		    unlikely(vm_map_from(&t->task->as, x[R_A2], &c->task->as,
-					 x[R_A2 + 1], x[R_A2 + 2]) != 0))
-			return false;
-		c->fault_pending = false;
-	} else {
-		uint64_t *cx = c->regs.x;
-		cx[R_A0] = 0;
-		cx[R_A1] = info & ~(uint64_t)IPC_KERNEL;
-		copy_words(cx, x);
-		cx[R_T1] = 0;
-	}
+	if (unlikely(!fast_answer(t, c, info)))
+		return false;
 
 	/* Commit. */
 	t->reply_to = NULL;
+	c->reply_server = NULL;
+	c->state = TS_READY;
+	t->state = TS_RECV;
+	t->blocked_ep = ep;
+	tq_push(&ep->receivers, t);
+	switch_to(c);
+	return true;
+}
+
+/* t2 = source | (pages - 1), t3 = destination | rights; t2 = 0: none.
+ * The rules of a fault reply's map: c's task is the caller's or one it
+ * made, the source the caller's own; all or nothing. */
+int64_t reply_map_item(struct thread *t, struct thread *c)
+{
+	uint64_t *x = t->regs.x, n = (x[R_T2] & (PAGE_SIZE - 1)) + 1;
+	uint64_t src = x[R_T2] & ~(PAGE_SIZE - 1), dst = x[R_T3] & ~(PAGE_SIZE - 1);
+	uint64_t rights = x[R_T3] & (PAGE_SIZE - 1);
+
+	if (!x[R_T2])
+		return 0;
+	if (t->task != root_task && !task_within(c->task, t->task))
+		return -ERR_PERM;
+	if (c->task->dead)
+		return -ERR_SRCH;
+	if (n == 1)
+		return vm_map_from(&t->task->as, src, &c->task->as, dst, rights);
+	return vm_map_run(&t->task->as, src, &c->task->as, dst, rights, n);
+}
+
+/* SYS_IPC_REPLY_TO_RECV through a thread handle (a deferred caller) when
+ * no sender is queued: the answer as reply_recv's, then t receives and
+ * the answered thread runs. Reply objects go the general way. */
+bool fastpath_reply_to_recv(struct thread *t)
+{
+	uint64_t *x = t->regs.x, info = x[R_A1], h = x[R_T1], badge;
+	struct task *task = t->task;
+	struct endpoint *ep;
+	struct handle *e;
+	struct thread *c;
+
+	if (unlikely((info & (IPC_LEN_MASK | IPC_GRANT)) || h - 1 >= (uint64_t)task->nhandles - 1))
+		return false;
+	e = &task->handles[h];
+	if (unlikely(!e->obj || e->obj->type != KOBJ_THREAD || !(e->rights & RIGHT_CONTROL)))
+		return false;
+	c = container_of(e->obj, struct thread, hdr);
+	if (unlikely(c->state != TS_REPLY || c->suspended || c->reply_cap))
+		return false;
+	ep = fast_endpoint(task, x[R_A0], RIGHT_RECV, &badge);
+	if (unlikely(!ep || ep->senders.head || sched_queued()))
+		return false;	/* (ready threads go first, as the general path has it) */
+	/* A map item that fails is the general path's to report (it maps
+	 * nothing); one that succeeded there is done again, the same. */
+	if (unlikely(x[R_T2] && reply_map_item(t, c) != 0) || unlikely(!fast_answer(t, c, info)))
+		return false;
+
+	/* Commit. */
+	if (c->reply_server)
+		c->reply_server->reply_to = NULL;
 	c->reply_server = NULL;
 	c->state = TS_READY;
 	t->state = TS_RECV;
@@ -132,7 +212,7 @@ bool fastpath_fault(struct thread *t, uint64_t cause)
 	if (unlikely(!ep))
 		return false;
 	r = ep->receivers.head;
-	if (unlikely(!r || r->reply_to))
+	if (unlikely(!r))
 		return false;
 
 	/* Commit. */

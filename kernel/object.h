@@ -106,8 +106,8 @@ struct notif {
 };
 
 /* Register indices in struct regs (x[0] holds the pc). */
-enum { R_PC = 0, R_RA = 1, R_SP = 2, R_T0 = 5, R_T1 = 6, R_A0 = 10, R_A1 = 11,
-       R_A2 = 12, R_A7 = 17 };
+enum { R_PC = 0, R_RA = 1, R_SP = 2, R_T0 = 5, R_T1 = 6, R_T2 = 7, R_A0 = 10, R_A1 = 11,
+       R_A2 = 12, R_A7 = 17, R_T3 = 28 };
 
 struct regs {
 	uint64_t x[32];
@@ -223,6 +223,7 @@ void thread_free(struct thread *t);
 void thread_set_pager(struct thread *t, struct endpoint *ep, uint64_t badge);
 /* Make t runnable (a suspended thread is parked in TS_SUSPENDED instead). */
 void sched_ready(struct thread *t);
+bool sched_queued(void);
 /* Take a ready thread (not the current one) out of the run queue. */
 void sched_unready(struct thread *t);
 void sched_yield(void);
@@ -286,6 +287,11 @@ int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a);
  * nothing has changed). */
 bool fastpath_call(struct thread *t);
 bool fastpath_reply_recv(struct thread *t);
+bool fastpath_reply_to_recv(struct thread *t);
+/* SYS_IPC_REPLY_TO_RECV's map item (t2, t3; abi/kernel.h): the caller's pages
+ * mapped into the task of c, the thread it answers. 0, or an error with
+ * nothing mapped. */
+int64_t reply_map_item(struct thread *t, struct thread *c);
 bool fastpath_fault(struct thread *t, uint64_t cause);
 
 /* notif.c */

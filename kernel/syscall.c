@@ -74,20 +74,31 @@ static int64_t msg_check(struct thread *t, uint64_t info)
 }
 
 /* SYS_IPC_REPLY's target, named by h: a reply object (RIGHT_SEND) or a
- * thread awaiting a deferred reply (RIGHT_CONTROL). */
-static int64_t reply_to_handle(struct thread *t, uint64_t h)
+ * thread awaiting a deferred reply (RIGHT_CONTROL). With `item`, the map
+ * item of SYS_IPC_REPLY_TO_RECV goes first: if it fails, nothing else
+ * happens. */
+static int64_t reply_to_handle(struct thread *t, uint64_t h, bool item)
 {
 	int err = 0;
+	int64_t r;
 	struct kobj *o = GET(KOBJ_REPLY, h, RIGHT_SEND, NULL);
+	struct thread *c;
 
-	if (o)
+	if (o) {
+		c = ((struct reply *)o)->client;
+		if (item && c && (r = reply_map_item(t, c)) < 0)
+			return r;
 		return reply_send(t, (struct reply *)o);
+	}
 	if (err == -ERR_PERM)
 		return err;
 	o = GET(KOBJ_THREAD, h, RIGHT_CONTROL, NULL);
 	if (!o)
 		return err;
-	return ipc_reply(t, container_of(o, struct thread, hdr));
+	c = container_of(o, struct thread, hdr);
+	if (item && c->state == TS_REPLY && (r = reply_map_item(t, c)) < 0)
+		return r;
+	return ipc_reply(t, c);
 }
 
 /* IPC calls: the message is in the registers (abi/kernel.h). */
@@ -104,7 +115,7 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 	if (nr != SYS_IPC_RECV && (r = msg_check(t, x[R_A1])) < 0)
 		return r;
 	if (unlikely(nr == SYS_IPC_REPLY)) {
-		r = reply_to_handle(t, x[R_A0]);
+		r = reply_to_handle(t, x[R_A0], false);
 		teardown_help();	/* a fault reply may have killed a task */
 		return r;
 	}
@@ -113,7 +124,7 @@ static int64_t sys_ipc(struct thread *t, const uint64_t *a)
 		ep = (struct endpoint *)GET(KOBJ_ENDPOINT, x[R_A0], RIGHT_RECV, &badge);
 		if (!ep)
 			return err;
-		r = reply_to_handle(t, x[R_T1]);
+		r = reply_to_handle(t, x[R_T1], true);
 		if (r == 0 && t->state != TS_DEAD)
 			ipc_recv(t, ep);
 		teardown_help();

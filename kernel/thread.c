@@ -170,6 +170,13 @@ void thread_free(struct thread *t)
 	kobj_free_q(t->kq, t, sizeof(*t));
 }
 
+/* Whether a thread waits on the run queue (fastpath.c: a deferred
+ * answer does not overtake it). */
+bool sched_queued(void)
+{
+	return runq.head != NULL;
+}
+
 void sched_ready(struct thread *t)
 {
 	if (unlikely(t->suspended)) {

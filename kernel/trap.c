@@ -84,6 +84,8 @@ struct regs *trap_handler(struct regs *r)
 			return &current->regs;
 		if (nr == SYS_IPC_REPLY_RECV && fastpath_reply_recv(t))
 			return &current->regs;
+		if (nr == SYS_IPC_REPLY_TO_RECV && fastpath_reply_to_recv(t))
+			return &current->regs;
 		syscall_dispatch(t);
 	} else if (cause & CAUSE_INTERRUPT) {
 		interrupt(cause);

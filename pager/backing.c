@@ -298,13 +298,16 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 	for (n = 0; n < max; n++) {
 		uint64_t i = idx + n;
 		int64_t pfn;
+		fp = NULL;
 		if (n && (pagemap_get(&fo->obj.pages, i) != PAGEMAP_NONE ||
 			  ((fp = fpage_find(fo, i)) && (fp->flags & FP_BUSY)) ||
 			  page_free_count() < 2 * OOM_RESERVE_FRAMES))
 			break;
 		if ((pfn = fo->srv->external ? page_alloc_zeroed() : page_alloc()) < 0)
 			break;
-		if (!(fp = fpage_get(fo, i))) {
+		/* Past the first page, fp is what was found there: no second
+		 * look at the hash table for a new record. */
+		if (!(fp = fp ? fp : n ? fpage_make(fo, i) : fpage_get(fo, i))) {
 			page_unref((uint64_t)pfn);
 			break;
 		}

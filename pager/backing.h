@@ -108,6 +108,8 @@ static inline uint64_t file_pages(const struct file_obj *fo)
 struct fpage *fpage_find(struct file_obj *fo, uint64_t index);
 /* The record for index, made if absent: NULL out of memory. */
 struct fpage *fpage_get(struct file_obj *fo, uint64_t index);
+/* The same when the caller found none there (fpage_find): no second look. */
+struct fpage *fpage_make(struct file_obj *fo, uint64_t index);
 /* Free fp if it carries no state any more. */
 void fpage_put(struct fpage *fp);
 void fpage_set_dirty(struct fpage *fp);
@@ -156,6 +158,11 @@ struct bsrv {
 	bool parked;		/* in PAGER_MO_WAIT, its reply deferred (bserver.c) */
 	uint64_t window_va;
 	uint64_t slot_bits[(BACKING_REQ_PAGES + 63) / 64];
+	/* A free slot still maps the frame of the request it last carried
+	 * (pfn + 1; 0: unmapped), held by a reference of the window's own
+	 * until the next request's map replaces it (bserver.c). */
+	uint64_t linger[BACKING_REQ_PAGES];
+	uint32_t nlinger;		/* slots with a frame in linger */
 	struct breq *queue_head, *queue_tail;
 	struct breq *oldest, *newest;	/* unanswered requests (not notices), by age */
 	struct { uint64_t pfn, va; } pins[64];	/* PAGER_OBJ_PEEK's, until the next call */
@@ -174,6 +181,10 @@ struct bsrv *backing_server_of(const struct proc *p);
 /* Make p a server (external or the file server): its window's address
  * in *window. The new server, or NULL with *err. */
 struct bsrv *backing_server_up(struct proc *p, bool external, uint64_t *window, int *err);
+/* The frames s's free window slots still map leave it (every server
+ * when s is NULL): before pages are dropped, so that no frame is held
+ * only by a window. */
+void backing_windows_release(struct bsrv *s);
 /* Server s ended: fail everything in flight (SIGBUS for waiting faults),
  * orphan its objects, free s. */
 void backing_server_gone(struct bsrv *s);

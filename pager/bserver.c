@@ -79,6 +79,82 @@ static void slots_free(struct bsrv *s, uint32_t first, uint32_t n)
 		s->slot_bits[j / 64] &= ~(1ul << (j % 64));
 }
 
+/* Slots [first, first + n) map something else now, or nothing: the
+ * frames they kept (linger) lose the window's reference. */
+static void slots_unlinger(struct bsrv *s, uint32_t first, uint32_t n)
+{
+	for (uint32_t j = first; j < first + n; j++)
+		if (s->linger[j]) {
+			page_unref(s->linger[j] - 1);
+			s->linger[j] = 0;
+			s->nlinger--;
+		}
+}
+
+/*
+ * A request's slots once it is answered: they keep mapping its frames,
+ * with a reference of the window's, until the next request that takes
+ * them maps its own frames over them (one map where a map and an unmap
+ * were, ~270 instructions a request). The server can still see a frame it
+ * was handed, but never one used for anything else: the reference keeps
+ * the frame from being freed and reused while any slot maps it; dropping
+ * clean pages releases the slots first (backing_windows_release).
+ */
+static void slots_linger(struct bsrv *s, const struct breq *b)
+{
+	/* The file server's slots are unmapped at the answer, as before: its
+	 * fills wait on the disk, so keeping them gains it little, and runs
+	 * with them kept showed worse disk-bound figures in test_filemap
+	 * bench (docs/benchmarks.md, branch extfast: confounded with a fast
+	 * path that overtook the run queue, since fixed). */
+	if (!s->external) {
+		if (b->r.count) {
+			sys_unmap(s->proc->task, b->r.window, b->r.count);
+			slots_unlinger(s, b->slot, b->r.count);
+		}
+		slots_free(s, b->slot, b->r.count);
+		return;
+	}
+	for (uint32_t k = 0; k < b->r.count; k++) {
+		uint64_t *l = &s->linger[b->slot + k];
+		page_ref(b->pfn[k]);
+		if (*l)	/* what the slot kept before a map left to the answer */
+			page_unref(*l - 1);
+		else
+			s->nlinger++;
+		*l = b->pfn[k] + 1;
+	}
+	slots_free(s, b->slot, b->r.count);
+}
+
+static void window_release(struct bsrv *s)
+{
+	if (!s->nlinger)
+		return;
+	/* Free slots only: one in use maps its request's pages (or will). */
+	for (uint32_t i = 0, n; i < BACKING_REQ_PAGES; i += n + 1) {
+		for (n = 0; i + n < BACKING_REQ_PAGES && s->linger[i + n] &&
+			    !((s->slot_bits[(i + n) / 64] >> ((i + n) % 64)) & 1); n++)
+			;
+		if (!n)
+			continue;
+		if (s->proc)
+			sys_unmap(s->proc->task, s->window_va + ((uint64_t)i << PAGE_SHIFT), n);
+		slots_unlinger(s, i, n);
+	}
+}
+
+void backing_windows_release(struct bsrv *s)
+{
+	if (s) {
+		window_release(s);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
+		if (servers[i])
+			window_release(servers[i]);
+}
+
 static void unpin(struct bsrv *s)
 {
 	for (unsigned i = 0; i < s->npins; i++) {
@@ -91,11 +167,55 @@ static void unpin(struct bsrv *s)
 
 /* ---- the servers' calls ---- */
 
+/* Map b's frames at its slots now (runs of consecutive frames: one call
+ * each). On an error nothing of it stays mapped. */
+static int window_map(struct bsrv *s, struct breq *b, uint32_t rights)
+{
+	uint32_t k, n;
+	int64_t r = 0;
+
+	for (k = 0; k < b->r.count; k += n) {
+		uint64_t src = (uint64_t)page_va(b->pfn[k]), at = b->r.window + ((uint64_t)k << PAGE_SHIFT);
+		for (n = 1; k + n < b->r.count && b->pfn[k + n] == b->pfn[k] + n; n++)
+			;
+		if ((r = n == 1 ? sys_map(s->proc->task, src, at, rights) :
+			      sys_map_run(s->proc->task, src, at, rights, n)) < 0)
+			break;
+	}
+	if (r < 0)
+		sys_unmap(s->proc->task, b->r.window, b->r.count);
+	slots_unlinger(s, b->slot, b->r.count);	/* mapped over, or unmapped */
+	return (int)r;
+}
+
+/*
+ * Or leave the map to the answer that hands b to its parked server: the
+ * kernel maps in the same entry (SYS_IPC_REPLY_TO_RECV's map item, in
+ * item[0], item[1]; ~200 instructions less than a SYS_MAP). Only for one
+ * run of frames whose slots all map a frame now, so that their page tables
+ * exist and the map cannot fail. The frames the slots keep stay in linger,
+ * referenced, until b's answer (slots_linger) or withdrawal: until then
+ * they may still be mapped (the answer not gone yet, or refused).
+ */
+static bool window_map_later(struct bsrv *s, struct breq *b, uint32_t rights, uint64_t *item)
+{
+	uint32_t n = b->r.count;
+
+	if (b->pfn[n - 1] != b->pfn[0] + n - 1)
+		return false;
+	for (uint32_t j = b->slot; j < b->slot + n; j++)
+		if (!s->linger[j])
+			return false;
+	item[0] = (uint64_t)page_va(b->pfn[0]) | (n - 1);
+	item[1] = b->r.window | rights;
+	return true;
+}
+
 /* Hand out s's first queued request: a token, its pages mapped in the
  * window. 1: handed out (in *out), 0: none can go now (none queued, the
  * window or the token table full), -1: it failed (completed) or was a
  * notice that needs no answer (in *out, freed): look again. */
-static int hand_out(struct bsrv *s, struct pager_backing_req *out)
+static int hand_out(struct bsrv *s, struct pager_backing_req *out, uint64_t *item)
 {
 	struct breq *b = s->queue_head;
 	uint32_t i = 0;
@@ -116,24 +236,14 @@ static int hand_out(struct bsrv *s, struct pager_backing_req *out)
 	b->r.window = 0;
 	if (b->r.count) {
 		int64_t slot = slots_take(s, b->r.count);
-		uint32_t rights = b->r.op == BACKING_FILL ? MAP_R | MAP_W : MAP_R, k;
+		uint32_t rights = b->r.op == BACKING_FILL ? MAP_R | MAP_W : MAP_R;
 		if (slot < 0)
 			return 0;	/* the window is full: answers free it */
 		b->slot = (uint32_t)slot;
 		b->r.window = s->window_va + ((uint64_t)slot << PAGE_SHIFT);
-		for (k = 0; k < b->r.count;) {	/* runs of consecutive frames: one call each */
-			uint32_t n = 1;
-			while (k + n < b->r.count && b->pfn[k + n] == b->pfn[k] + n)
-				n++;
-			if ((n == 1 ? sys_map(s->proc->task, (uint64_t)page_va(b->pfn[k]),
-					      b->r.window + ((uint64_t)k << PAGE_SHIFT), rights) :
-				      sys_map_run(s->proc->task, (uint64_t)page_va(b->pfn[k]),
-						  b->r.window + ((uint64_t)k << PAGE_SHIFT), rights, n)) < 0)
-				break;
-			k += n;
-		}
-		if (k < b->r.count) {	/* the server's kernel quota: fail it */
-			sys_unmap(s->proc->task, b->r.window, b->r.count);
+		if (item && window_map_later(s, b, rights, item))
+			;	/* mapped by the answer that hands it out */
+		else if (window_map(s, b, rights) < 0) {	/* the server's kernel quota: fail it */
 			slots_free(s, b->slot, b->r.count);
 			breq_complete(breq_dequeue(s), -ERR_IO);
 			return -1;
@@ -157,7 +267,7 @@ static int64_t obj_fetch(struct bsrv *s, uint64_t *out_len)
 	uint64_t n = 0;
 	int r;
 
-	while (n < PAGER_OBJ_FETCH_MAX && (r = hand_out(s, &out[n])) != 0)
+	while (n < PAGER_OBJ_FETCH_MAX && (r = hand_out(s, &out[n], NULL)) != 0)
 		if (r > 0)
 			n++;
 	*out_len = n * sizeof(*out);
@@ -188,15 +298,17 @@ bool bserver_deliver(struct bsrv *s)
 {
 	struct pager_backing_req q;
 	struct ipc_msg m = { .info = ipc_info(0, 0, 0) };
+	uint64_t item[2] = { 0, 0 };
 	int r;
 
-	while ((r = hand_out(s, &q)) < 0)
+	while ((r = hand_out(s, &q, item)) < 0)
 		;
 	if (!r)
 		return false;
 	wait_words(&m, &q);
 	s->parked = false;
-	reply_later(s->proc->thread, &m);	/* sent with the pager's next receive */
+	/* sent with the pager's next receive, with the window map if left to it */
+	reply_later_map(s->proc->thread, &m, s->proc->task, item[0], item[1]);
 	return true;
 }
 
@@ -210,10 +322,7 @@ int64_t backing_done(struct bsrv *s, uint64_t token, uint64_t result)
 	if ((int64_t)result > 0 || (int64_t)result < -4095)
 		return -ERR_INVAL;
 	inflight[i] = NULL;
-	if (b->r.count) {
-		sys_unmap(s->proc->task, b->r.window, b->r.count);
-		slots_free(s, b->slot, b->r.count);
-	}
+	slots_linger(s, b);
 	breq_complete(b, (int)(int64_t)result);
 	return 0;
 }
@@ -227,7 +336,7 @@ bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r)
 		return *r = -ERR_BUSY, false;
 	if (m->w[0] && (*r = backing_done(s, m->w[0], m->w[1])) < 0)
 		return false;
-	while ((got = hand_out(s, &q)) < 0)
+	while ((got = hand_out(s, &q, NULL)) < 0)
 		;
 	if (got) {
 		wait_words(m, &q);
@@ -468,6 +577,7 @@ void backing_server_gone(struct bsrv *s)
 		backing_fs = NULL;
 	s->proc = NULL;	/* its task is gone (or its handle closed): nothing to unmap */
 	unpin(s);
+	slots_unlinger(s, 0, BACKING_REQ_PAGES);
 	s->parked = false;
 	for (uint32_t i = 0; i < INFLIGHT_MAX; i++)
 		if ((b = inflight[i]) && b->srv == s) {
@@ -532,6 +642,7 @@ static void withdraw(struct bsrv *s, struct breq *b)
 		inflight[b->r.token & (INFLIGHT_MAX - 1)] = NULL;
 		if (b->r.count) {
 			sys_unmap(s->proc->task, b->r.window, b->r.count);
+			slots_unlinger(s, b->slot, b->r.count);
 			slots_free(s, b->slot, b->r.count);
 		}
 		return;
@@ -571,6 +682,9 @@ void backing_count_refs(uint32_t *counts)
 			continue;
 		for (unsigned j = 0; j < s->npins; j++)
 			counts[s->pins[j].pfn]++;
+		for (unsigned j = 0; j < BACKING_REQ_PAGES; j++)
+			if (s->linger[j])
+				counts[s->linger[j] - 1]++;
 		for (struct breq *b = s->queue_head; b; b = b->next)
 			if (b->r.op == BACKING_FILL || b->r.op == BACKING_WRITEBACK ||
 			    b->r.op == BACKING_WRITEBACK_RUNS)

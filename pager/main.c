@@ -30,42 +30,59 @@ bool serve_request(struct ipc_msg *m);
 /* One answer to a thread the pager holds the handle of, left for the
  * loop's next receive to carry (SYS_IPC_REPLY_TO_RECV): the answers to a
  * parked server and to a filled fault then cost a kernel entry less. Sent
- * before any other answer is left; dropped if its thread's handle goes. */
-static uint64_t later_thread;
+ * before any other answer is left; dropped if its thread's handle goes.
+ * It may carry a map (later_src != 0): a parked server's window pages,
+ * mapped by the kernel in the same entry rather than by a SYS_MAP. */
+static uint64_t later_thread, later_task, later_src, later_dst;
 static struct ipc_msg later_msg;
 
-void reply_later(uint64_t thread, const struct ipc_msg *m)
+void reply_later_map(uint64_t thread, const struct ipc_msg *m, uint64_t task, uint64_t src,
+		     uint64_t dst)
 {
 	reply_later_flush();
 	later_thread = thread;
 	later_msg = *m;
+	later_task = task;
+	later_src = src;
+	later_dst = dst;
+}
+
+void reply_later(uint64_t thread, const struct ipc_msg *m)
+{
+	reply_later_map(thread, m, 0, 0, 0);
 }
 
 void reply_later_flush(void)
 {
-	uint64_t h = later_thread;
+	uint64_t h = later_thread, src = later_src, dst = later_dst;
+	uint64_t low = PAGE_SIZE - 1, n = (src & low) + 1;
 
-	if (h) {
-		later_thread = 0;
-		ipc_reply(h, &later_msg);
-	}
+	if (!h)
+		return;
+	later_thread = later_src = 0;
+	/* The map first; if it fails, the answer does not go either (the
+	 * request meets its timeout, as one the server never saw). */
+	if (src && (n == 1 ? sys_map(later_task, src & ~low, dst & ~low, dst & low) :
+		     sys_map_run(later_task, src & ~low, dst & ~low, dst & low, n)) < 0)
+		return;
+	ipc_reply(h, &later_msg);
 }
 
 void reply_later_drop(uint64_t thread)
 {
 	if (later_thread == thread)
-		later_thread = 0;
+		later_thread = later_src = 0;
 }
 
 /* Wait for the next message, carrying a reply left for it. */
 static void recv_next(struct ipc_msg *m)
 {
-	uint64_t h = later_thread;
+	uint64_t h = later_thread, src = later_src;
 
 	if (h) {
-		later_thread = 0;
+		later_thread = later_src = 0;
 		*m = later_msg;
-		if (ipc_reply_to_recv(pager_ep, h, m) == 0)
+		if (ipc_reply_map_to_recv(pager_ep, h, m, src, later_dst) == 0)
 			return;
 	}
 	ipc_recv(pager_ep, m);

@@ -144,12 +144,11 @@ static void fp_grow(void)
 static struct fpage *fp_cache;
 static unsigned fp_cached;
 
-struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
+static inline __attribute__((always_inline)) struct fpage *fp_make(struct file_obj *fo,
+								     uint64_t index)
 {
-	struct fpage *fp = fpage_find(fo, index), **pp;
+	struct fpage *fp, **pp;
 
-	if (fp)
-		return fp;
 	if (fp_count >= fp_buckets)
 		fp_grow();
 	if (!fp_buckets)
@@ -168,6 +167,18 @@ struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
 	*pp = fp;
 	fp_count++;
 	return fp;
+}
+
+struct fpage *fpage_get(struct file_obj *fo, uint64_t index)
+{
+	struct fpage *fp = fpage_find(fo, index);
+
+	return fp ? fp : fp_make(fo, index);
+}
+
+struct fpage *fpage_make(struct file_obj *fo, uint64_t index)
+{
+	return fp_make(fo, index);
 }
 
 void fpage_put(struct fpage *fp)
@@ -440,6 +451,7 @@ void file_set_size(struct file_obj *fo, uint64_t size)
 uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi)
 {
 	uint64_t n = 0, end = file_pages(fo);
+	bool released = false;
 
 	if (hi > end)
 		hi = end;
@@ -449,6 +461,10 @@ uint64_t file_drop_clean(struct file_obj *fo, uint64_t lo, uint64_t hi)
 	for (uint64_t i = lo; i < hi; i++) {
 		uint64_t pfn = pagemap_get(&fo->obj.pages, i);
 		struct fpage *fp;
+		if (pfn != PAGEMAP_NONE && page_refcount(pfn) != 1 && fo->srv && !released) {
+			backing_windows_release(fo->srv);	/* its answered slots' refs */
+			released = true;
+		}
 		if (pfn == PAGEMAP_NONE || page_refcount(pfn) != 1)
 			continue;	/* absent, or pinned (write-back, peek) */
 		if ((fp = fpage_find(fo, i)) && (fp->flags & FP_DIRTY))

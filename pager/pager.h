@@ -21,5 +21,11 @@ struct ipc_msg;
 void reply_later(uint64_t thread, const struct ipc_msg *m);
 void reply_later_flush(void);
 void reply_later_drop(uint64_t thread);
+/* The same with pages of ours mapped into the task (handle) of the thread
+ * first, by the kernel in the same entry (SYS_IPC_REPLY_TO_RECV's map
+ * item): `src` our address | (pages - 1), `dst` theirs | MAP_* rights. If
+ * the answer cannot go, nothing is mapped. */
+void reply_later_map(uint64_t thread, const struct ipc_msg *m, uint64_t task, uint64_t src,
+		     uint64_t dst);
 
 #endif

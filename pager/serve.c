@@ -323,9 +323,39 @@ reply:
 	return !signal_reply(p, m);
 }
 
+/*
+ * PAGER_MO_WAIT, an external pager's loop (an answer and the next
+ * request), straight to backing_wait: none of serve_one's dispatch, grant
+ * handling or out-of-memory retry applies to it (it allocates nothing and
+ * takes no handle: a call with a grant goes the general way, which closes
+ * it). The caller's signals wait for its reply, as serve_one's do.
+ */
+static bool mo_wait_request(struct ipc_msg *m)
+{
+	struct proc *p = proc_get(m->badge);
+	struct bsrv *s;
+	int64_t r;
+	bool defer;
+
+	if (!p || p->state != PROC_LIVE || !(s = backing_server_of(p)) || !s->external)
+		return serve_one(m);	/* its errors */
+	signal_caller = p;
+	defer = backing_wait(s, m, &r);
+	signal_caller = NULL;
+	if (defer || p->state != PROC_LIVE)
+		return false;
+	m->info = ipc_info(0, 0, 0);
+	m->w[0] = (uint64_t)r;
+	return !signal_reply(p, m);
+}
+
 bool serve_request(struct ipc_msg *m)
 {
-	bool reply = serve_one(m);
+	bool reply;
+
+	if (m->info == ipc_info(PAGER_MO_WAIT, 0, 0) && m->badge != PAGER_TIMER_BADGE)
+		return mo_wait_request(m);
+	reply = serve_one(m);
 
 	signal_caller = NULL;
 	return reply;

@@ -180,12 +180,17 @@ static inline int64_t ipc_reply_recv(uint64_t h, struct ipc_msg *m) { IPC_ASM(SY
  * with RIGHT_CONTROL) awaiting a reply. */
 static inline int64_t ipc_reply(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC_REPLY, h, m); }
 /* Reply through `reply` (as ipc_reply), then receive on endpoint h into
- * *m: one kernel entry where ipc_reply and ipc_recv take two. On an error
- * neither happened. */
-static inline int64_t ipc_reply_to_recv(uint64_t h, uint64_t reply, struct ipc_msg *m)
+ * *m: one kernel entry where ipc_reply and ipc_recv take two. With a map
+ * item (map_src = our pages | (count - 1), map_dst = where | MAP_* rights;
+ * map_src 0: none) the pages are first mapped into the task of the thread
+ * answered, as a fault reply maps them. On an error nothing happened. */
+static inline int64_t ipc_reply_map_to_recv(uint64_t h, uint64_t reply, struct ipc_msg *m,
+					    uint64_t map_src, uint64_t map_dst)
 {
 	register uint64_t t0 __asm__("t0") = SYS_IPC_REPLY_TO_RECV;
 	register uint64_t t1 __asm__("t1") = reply;
+	register uint64_t t2 __asm__("t2") = map_src;
+	register uint64_t t3 __asm__("t3") = map_dst;
 	register uint64_t a0 __asm__("a0") = h;
 	register uint64_t a1 __asm__("a1") = m->info;
 	register uint64_t a2 __asm__("a2") = m->w[0];
@@ -197,10 +202,15 @@ static inline int64_t ipc_reply_to_recv(uint64_t h, uint64_t reply, struct ipc_m
 	__asm__ volatile("ecall"
 			 : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4),
 			   "+r"(a5), "+r"(a6), "+r"(a7), "+r"(t1)
-			 : "r"(t0) : "memory");
+			 : "r"(t0), "r"(t2), "r"(t3) : "memory");
 	m->info = a1; m->w[0] = a2; m->w[1] = a3; m->w[2] = a4;
 	m->w[3] = a5; m->w[4] = a6; m->w[5] = a7; m->badge = t1;
 	return (int64_t)a0;
+}
+
+static inline int64_t ipc_reply_to_recv(uint64_t h, uint64_t reply, struct ipc_msg *m)
+{
+	return ipc_reply_map_to_recv(h, reply, m, 0, 0);
 }
 
 /* Cycle-accurate enough under -icount: retired instructions. */
