@@ -60,6 +60,7 @@ static struct breq *breq_new(void)
 	b->err = 0;
 	b->since = 0;
 	b->fetched = false;
+	b->frames_kept = false;
 	b->onext = b->oprev = NULL;
 	b->syncs = NULL;
 	return b;
@@ -473,7 +474,9 @@ static void done_fill(struct breq *b, int err)
 		if (good && idx == fo->size >> PAGE_SHIFT)	/* the part past EOF is zero */
 			memset((char *)page_va(pfn) + (fo->size & PAGE_MASK), 0,
 			       PAGE_SIZE - (fo->size & PAGE_MASK));
-		if (!good || pagemap_set(&fo->obj.pages, idx, pfn) < 0)
+		if (b->frames_kept)
+			;	/* a device may still write them: never reused */
+		else if (!good || pagemap_set(&fo->obj.pages, idx, pfn) < 0)
 			page_unref(pfn);
 		fp->flags &= ~(FP_BUSY | FP_STALE);
 		fo->nbusy--;

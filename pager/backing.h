@@ -225,6 +225,8 @@ static inline void backing_poll(void)
 }
 /* PAGER_CHECK: references the backing layer holds on frames. */
 void backing_count_refs(uint32_t *counts);
+/* Frames kept from reuse since a file server died with fills fetched. */
+uint32_t backing_quarantined(void);
 /* msync.c: PAGER_MSYNC: true if the reply is deferred, else *r is it. */
 bool msync_request(struct proc *p, struct ipc_msg *m, int64_t *r);
 /* A SYNC for the waiters in links finished with err (0 or -ERR_IO). */

@@ -21,6 +21,7 @@ struct breq {
 	int err;			/* SYNC: a write-back error to report */
 	uint64_t since;			/* rdtime when queued (timeouts) */
 	bool fetched;			/* handed out: in the in-flight table */
+	bool frames_kept;		/* FILL: its frames went to the quarantine (bserver.c) */
 	struct breq *onext, *oprev;	/* its server's unanswered requests, oldest first */
 	uint64_t pfn[BACKING_FILL_MAX];	/* FILL, WRITEBACK: the frames */
 	struct fpage *pg[BACKING_FILL_MAX];	/* FILL: the busy pages */

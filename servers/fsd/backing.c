@@ -76,6 +76,9 @@ static struct maker *maker_of(int64_t pid, bool make)
 struct breq {
 	struct pager_backing_req q;
 	bool used;
+	bool direct;		/* FILL: the disk is reading into its pages */
+	bool no_direct;		/* FILL: copy it (the file changed under a direct read) */
+	uint64_t changes;	/* fs.changes when its direct reads began */
 };
 static struct breq breqs[BREQ_MAX];
 static struct breq *bparked[BREQ_MAX];
@@ -396,6 +399,117 @@ static int64_t run_fill(const struct pager_backing_req *q)
 	return 0;
 }
 
+/*
+ * Fills straight from the disk (docs/file-server.md): the pages of a fill
+ * whose blocks the block cache does not hold (ext2_direct_map says which)
+ * are read by the disk into the pager's frames themselves, named by the
+ * physical addresses the kernel reports for our window (SYS_VM_PHYS); the
+ * others (holes, the partial last page, blocks cached, maybe dirty) are
+ * copied first, as run_fill does. The fill is answered when every read
+ * has completed (backing_direct_done), never before: the pager frees a
+ * failed fill's frames, so none may still be the device's. Off for good
+ * if the driver or the kernel refuses (an older driver, no DMA right).
+ */
+static bool direct_off;
+/* FS_MAPSTATS-style counters: pages the disk read straight into frames. */
+static uint64_t pages_direct;
+
+/* Copy pages [first, first + n) of q's fill from the file (run_fill's
+ * way, for part of the window). */
+static int64_t copy_pages(const struct pager_backing_req *q, uint32_t first, uint32_t n)
+{
+	uint64_t off = (q->index + first) << PAGE_SHIFT, len = (uint64_t)n << PAGE_SHIFT, done = 0;
+	uint8_t *dst = (uint8_t *)q->window + ((uint64_t)first << PAGE_SHIFT);
+	int64_t r = 0;
+
+	while (done < len && (r = ext2_read(&fs, q->key, off + done, dst + done, len - done)) > 0)
+		done += (uint64_t)r;
+	if (r < 0)
+		return r;
+	memset(dst + done, 0, len - done);
+	return 0;
+}
+
+/* 1: the direct reads started (answered later), 0: none of it can go
+ * direct (copy it all), -ERR_AGAIN: park (the block map is not cached,
+ * or a page to copy is not). */
+static int64_t fill_direct(struct breq *b)
+{
+	const struct pager_backing_req *q = &b->q;
+	uint32_t pblk[BACKING_FILL_MAX], per = PAGE_SIZE / fs.bsize, spb = fs.bsize / BLK_SECTOR_SIZE;
+	uint64_t pa[BACKING_FILL_MAX];
+	uint32_t n = 0;
+	int64_t r;
+	int op;
+
+	if (direct_off || b->no_direct || draining || !fs.nowait_wanted || q->count > BACKING_FILL_MAX)
+		return 0;
+	if ((r = ext2_direct_map(&fs, q->key, q->index, q->count, pblk)) < 0)
+		return r;
+	for (uint32_t i = 0; i < q->count; i++)
+		n += pblk[i] != 0;
+	if (!n)
+		return 0;
+	for (uint32_t i = 0; i < q->count;) {	/* the pages to copy, by runs */
+		uint32_t k = i;
+		while (k < q->count && !pblk[k])
+			k++;
+		if (k > i && (r = copy_pages(q, i, k - i)) < 0)
+			return r;
+		i = k + 1;
+	}
+	if ((r = sys_vm_phys(q->window, q->count, pa)) < 0) {
+		direct_off = true;	/* not a DMA user: copy, always */
+		return 0;
+	}
+	if ((op = disk_direct_begin(b)) < 0)
+		return 0;
+	b->direct = true;
+	b->changes = fs.changes;
+	for (uint32_t i = 0; i < q->count;) {	/* the pages to read, by disk runs */
+		uint32_t k = i + 1;
+		if (!pblk[i]) {
+			i++;
+			continue;
+		}
+		while (k < q->count && pblk[k] && pblk[k] == pblk[k - 1] + per)
+			k++;
+		if ((r = disk_direct_add(op, (uint64_t)pblk[i] * spb, pa + i, k - i)) < 0) {
+			if (r == -ERR_NOSYS || r == -ERR_PERM)
+				direct_off = true;
+			break;
+		}
+		fs.dev_reads++;	/* the disk's figures count these too */
+		fs.blocks_read += (uint64_t)(k - i) * per;
+		i = k;
+	}
+	disk_direct_end(op);
+	return 1;
+}
+
+static void breq_run(struct breq *b);
+static void answer(struct breq *b, int64_t r);
+
+void backing_direct_done(void *owner, int status)
+{
+	struct breq *b = owner;
+
+	b->direct = false;
+	if (status == 0 && b->changes != fs.changes) {
+		/* A write or truncate ran meanwhile: what the disk gave may be
+		 * older than the cache. Copy it all again, the usual way. */
+		b->no_direct = true;
+		breq_run(b);
+		return;
+	}
+	if (status == 0) {
+		fills++;
+		pages_filled += b->q.count;
+		pages_direct += b->q.count;
+	}
+	answer(b, status);
+}
+
 /* BACKING_WRITEBACK: bytes of the window pages to the file, never past
  * its end (the file may have shrunk since the pager queued this). */
 static int64_t run_writeback(const struct pager_backing_req *q)
@@ -497,7 +611,13 @@ static void breq_run(struct breq *b)
 	 * draining for a sync: that waits for everything anyway. */
 	bool was = fs.nowait_wanted;
 	ext2_set_nowait(&fs, !draining && nbparked < BREQ_MAX);
-	r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
+	r = q->op == BACKING_FILL ? fill_direct(b) : 0;
+	if (r == 1) {		/* the disk is on it: answered when it is done */
+		ext2_set_nowait(&fs, was);
+		return;
+	}
+	if (r == 0)
+		r = q->op == BACKING_FILL ? run_fill(q) : run_writeback(q);
 	ext2_set_nowait(&fs, was);
 	if (r == -ERR_AGAIN && disk_start_async() < 0) {
 		ext2_set_nowait(&fs, false);	/* wait here */
@@ -555,6 +675,7 @@ bool backing_fetch(void)
 				b++;
 			b->q = batch[i];
 			b->used = true;
+			b->direct = b->no_direct = false;
 			nbreqs++;
 			breq_run(b);
 		}

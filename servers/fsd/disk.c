@@ -13,7 +13,7 @@
 #include "fsd.h"
 
 enum { TAG_FREE, TAG_SYNC, TAG_ASYNC };
-#define AOPS 8
+#define AOPS 16
 
 static struct blk_client bc;
 uint64_t blk_notif;
@@ -36,6 +36,7 @@ static int plug_status;
 /* An asynchronous read of blocks [blk, blk+count): its pieces in flight. */
 static struct aop {
 	bool used, finished;
+	void *direct;		/* a direct read's owner (backing.c); NULL: the engine's */
 	uint64_t blk;
 	uint32_t count;
 	int left;
@@ -329,11 +330,60 @@ bool disk_finish_async(void)
 		struct aop *a = &aops[i];
 		if (!a->used || !a->finished)
 			continue;
-		ext2_cache_complete(&fs, a->blk, a->count, a->status);
 		a->used = false;
+		if (a->direct)
+			backing_direct_done(a->direct, a->status);
+		else
+			ext2_cache_complete(&fs, a->blk, a->count, a->status);
 		any = true;
 	}
 	return any;
+}
+
+/*
+ * Direct reads (backing.c): the disk writes a fill's pages straight into
+ * the pager's frames, named by the physical addresses the kernel gave us
+ * for our window. One aop per fill, a BLK_READ_PAGES per run of pages
+ * consecutive on the disk; its owner hears when every one has completed
+ * (disk_finish_async), never before: until then the frames are the
+ * device's, and the fill stays unanswered.
+ */
+int disk_direct_begin(void *owner)
+{
+	for (int i = 0; i < AOPS; i++)
+		if (!aops[i].used) {
+			aops[i] = (struct aop){ .used = true, .direct = owner, .left = 1 };
+			return i;
+		}
+	return -ERR_AGAIN;
+}
+
+int disk_direct_add(int op, uint64_t sector, const uint64_t *pa, unsigned npages)
+{
+	struct aop *a = &aops[op];
+
+	for (bool collected = false;; collected = true) {
+		int64_t t = blk_submit_pages(&bc, sector, npages, pa);
+		if (t >= 0 && t < BLK_SLOTS) {
+			tags[t] = (typeof(tags[0])){ .kind = TAG_ASYNC, .op = (int8_t)op };
+			a->left++;
+			return 0;
+		}
+		if (t != -ERR_AGAIN) {
+			a->status = t < 0 ? (int)t : -ERR_IO;
+			return a->status;
+		}
+		if (!collected)
+			collect();	/* reaping frees our in-flight count */
+		else
+			wait_event();
+	}
+}
+
+void disk_direct_end(int op)
+{
+	if (--aops[op].left == 0)
+		aops[op].finished = true;
 }
 
 int disk_init(uint64_t blk_ep)

@@ -77,6 +77,13 @@ void relay_answer(void);
 extern bool deaths_pending;
 extern uint64_t blk_notif;
 uint64_t disk_bytes(void);
+/* Direct reads into pages (backing.c): begin (an op, or -ERR_AGAIN when
+ * none is free), add a run of npages pages at physical addresses pa[]
+ * from sector (0, or the error that also fails the op), end; the owner's
+ * backing_direct_done(owner, status) runs once every added read completed. */
+int disk_direct_begin(void *owner);
+int disk_direct_add(int op, uint64_t sector, const uint64_t *pa, unsigned npages);
+void disk_direct_end(int op);
 
 /* ops.c */
 /* Run one request; returns the result for w0, or FSD_PARK_*; fills
@@ -112,6 +119,8 @@ void fsd_reap_deaths(void);
 /* FS_FSYNC: the pager queues the write-back of ino's mapped dirty pages. */
 void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);
+/* A fill's direct reads all completed (disk.c): status 0 or -ERR_*. */
+void backing_direct_done(void *owner, int status);
 int64_t backing_stats(struct ipc_msg *reply);
 
 /* pipe.c: pipes (docs/fs-protocol.md "Pipes"). A pipe is two open file
