@@ -17,16 +17,51 @@
 #include "policy.h"
 #include "proc.h"
 
-static uint64_t fixed_fill_pages(const struct vma *v, uint64_t idx)
+/*
+ * A stream: a miss exactly where the mapping's last window ended (the
+ * VMA's ra_start / ra_next, as policy_adaptive.c keeps them) reads
+ * FIXED_STREAM pages, several fills at once; and a fault that waits in
+ * the second half of that window queues the next one (fixed_ahead). The
+ * file server reads a fill's uncached pages straight into the frames
+ * (docs/file-server.md) and keeps no read-ahead of its own for them, so
+ * the requests must be in flight before the scan needs them, or the
+ * hart idles on the disk (and -icount counts the wait).
+ */
+#define FIXED_STREAM	(4 * BACKING_FILL_MAX)
+
+static uint64_t fixed_fill_pages(const struct vma *cv, uint64_t idx)
 {
-	(void)idx;
-	return VMA_ADVICE_HINT(v->advice) == PADV_RANDOM ? 1 : BACKING_FILL_MAX;
+	struct vma *v = (struct vma *)cv;	/* the window's state only */
+	uint64_t w = BACKING_FILL_MAX;
+
+	if (VMA_ADVICE_HINT(v->advice) == PADV_RANDOM)
+		return 1;
+	if (v->ra_next && idx == v->ra_next)
+		w = FIXED_STREAM;
+	v->ra_start = idx;
+	v->ra_next = idx + w;
+	return w;
+}
+
+static uint64_t fixed_ahead(const struct vma *cv, uint64_t idx, uint64_t *from)
+{
+	struct vma *v = (struct vma *)cv;
+	uint64_t last = v->ra_next - v->ra_start;
+
+	if (VMA_ADVICE_HINT(v->advice) == PADV_RANDOM || last != FIXED_STREAM ||
+	    idx < v->ra_start + last / 2 || idx >= v->ra_next)
+		return 0;
+	*from = v->ra_next;
+	v->ra_start = v->ra_next;
+	v->ra_next += FIXED_STREAM;
+	return FIXED_STREAM;
 }
 
 struct backing_policy backing_policy_fixed = {
 	.name = "fixed",
 	.id = PPOLICY_FIXED,
 	.fill_pages = fixed_fill_pages,
+	.ahead = fixed_ahead,
 	.dirty_expire = POLICY_DIRTY_EXPIRE,
 	.writeback_batch = POLICY_WRITEBACK_BATCH,
 };

@@ -412,7 +412,7 @@ static int64_t run_fill(const struct pager_backing_req *q)
  */
 static bool direct_off;
 /* FS_MAPSTATS-style counters: pages the disk read straight into frames. */
-static uint64_t pages_direct;
+static uint64_t pages_direct, direct_reads, direct_redone;
 
 /* Copy pages [first, first + n) of q's fill from the file (run_fill's
  * way, for part of the window). */
@@ -443,6 +443,11 @@ static int64_t fill_direct(struct breq *b)
 	int op;
 
 	if (direct_off || b->no_direct || draining || !fs.nowait_wanted || q->count > BACKING_FILL_MAX)
+		return 0;
+	/* A small file (a program, say) is likely read again after the pager
+	 * drops it: through the block cache, its blocks stay for that. A file
+	 * of a quarter of the cache or more would only push the rest out. */
+	if (q->bytes < cache_bytes / 4)
 		return 0;
 	if ((r = ext2_direct_map(&fs, q->key, q->index, q->count, pblk)) < 0)
 		return r;
@@ -479,6 +484,7 @@ static int64_t fill_direct(struct breq *b)
 				direct_off = true;
 			break;
 		}
+		direct_reads++;
 		fs.dev_reads++;	/* the disk's figures count these too */
 		fs.blocks_read += (uint64_t)(k - i) * per;
 		i = k;
@@ -498,6 +504,7 @@ void backing_direct_done(void *owner, int status)
 	if (status == 0 && b->changes != fs.changes) {
 		/* A write or truncate ran meanwhile: what the disk gave may be
 		 * older than the cache. Copy it all again, the usual way. */
+		direct_redone++;
 		b->no_direct = true;
 		breq_run(b);
 		return;
@@ -723,5 +730,13 @@ int64_t backing_stats(struct ipc_msg *reply)
 	reply->w[3] = writebacks;
 	reply->w[4] = pages_written;
 	reply->w[5] = nholds;
+	return 0;
+}
+
+int64_t backing_direct_stats(struct ipc_msg *reply)
+{
+	reply->w[1] = pages_direct;
+	reply->w[2] = direct_reads;
+	reply->w[3] = direct_redone;
 	return 0;
 }

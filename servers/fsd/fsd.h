@@ -122,6 +122,7 @@ bool backing_wants_fetch(void);
 /* A fill's direct reads all completed (disk.c): status 0 or -ERR_*. */
 void backing_direct_done(void *owner, int status);
 int64_t backing_stats(struct ipc_msg *reply);
+int64_t backing_direct_stats(struct ipc_msg *reply);
 
 /* pipe.c: pipes (docs/fs-protocol.md "Pipes"). A pipe is two open file
  * descriptions (ops.c), each naming it (index + 1 in struct file). */
