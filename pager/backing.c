@@ -376,6 +376,18 @@ static void fill_ahead(struct file_obj *fo, struct vma *v, uint64_t idx)
 		fill_range(fo, v, from, n, false);
 }
 
+/* A read fault found page resident in a file VMA with a read-ahead window:
+ * the policy may queue the next window now (the first fault in a window
+ * read ahead, fault-around having mapped the rest of the last one). */
+void backing_fault_ahead(struct proc *p, struct vma *v, uint64_t page)
+{
+	struct file_obj *fo;
+
+	if (!(v->flags & VMA_FILE) || !(fo = file_of(v->obj)) || !fo->srv || p == fo->srv->proc)
+		return;
+	fill_ahead(fo, v, vma_index(v, page));
+}
+
 int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 {
 	struct file_obj *fo = file_of(v->obj);
@@ -437,6 +449,7 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 		}
 		started = true;
 		fp = fpage_find(fo, idx);
+		fill_ahead(fo, v, idx);	/* a stream: the next window too */
 	} else if (fo->srv && p != fo->srv->proc) {
 		fill_ahead(fo, v, idx);
 	}

@@ -199,6 +199,9 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len);
  * signal frame goes there, signal.c): 0, 1 if one is in flight already,
  * or <0 if it cannot come (the server gone, out of memory). */
 int backing_fetch(struct proc *p, struct vma *v, uint64_t page);
+/* A read fault found a resident page of a file VMA that reads ahead:
+ * the policy may queue its next window (fault.c). */
+void backing_fault_ahead(struct proc *p, struct vma *v, uint64_t page);
 /* A fault found its file page missing: start or join the page's fill and
  * suspend the thread. True: m holds a reply to send now. */
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,

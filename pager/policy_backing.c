@@ -18,16 +18,20 @@
 #include "proc.h"
 
 /*
- * A stream: a miss exactly where the mapping's last window ended (the
- * VMA's ra_start / ra_next, as policy_adaptive.c keeps them) reads
- * FIXED_STREAM pages, several fills at once; and a fault that waits in
- * the second half of that window queues the next one (fixed_ahead). The
- * file server reads a fill's uncached pages straight into the frames
- * (docs/file-server.md) and keeps no read-ahead of its own for them, so
- * the requests must be in flight before the scan needs them, or the
- * hart idles on the disk (and -icount counts the wait).
+ * A stream: a miss exactly where the mapping's last window ended
+ * reads FIXED_STREAM pages (8 fills) instead of BACKING_FILL_MAX, and the
+ * next window is queued at once and again at the first fault in each
+ * window (fixed_ahead: from the miss, from a fault that waits, and from a
+ * fault on a page already read, backing_fault_ahead), so one window is
+ * always on its way while the scan reads the last: Linux's asynchronous
+ * readahead, marked at the window's first page. The window is the VMA's
+ * ra_start / ra_next, as policy_adaptive.c keeps them. The file server
+ * reads a fill's uncached pages straight into the frames
+ * (docs/file-server.md) and has no read-ahead of its own for them, so
+ * without this the hart idled on the disk once a window (and -icount
+ * counts the wait).
  */
-#define FIXED_STREAM	(4 * BACKING_FILL_MAX)
+#define FIXED_STREAM	(8 * BACKING_FILL_MAX)
 
 static uint64_t fixed_fill_pages(const struct vma *cv, uint64_t idx)
 {
@@ -46,10 +50,9 @@ static uint64_t fixed_fill_pages(const struct vma *cv, uint64_t idx)
 static uint64_t fixed_ahead(const struct vma *cv, uint64_t idx, uint64_t *from)
 {
 	struct vma *v = (struct vma *)cv;
-	uint64_t last = v->ra_next - v->ra_start;
 
-	if (VMA_ADVICE_HINT(v->advice) == PADV_RANDOM || last != FIXED_STREAM ||
-	    idx < v->ra_start + last / 2 || idx >= v->ra_next)
+	if (VMA_ADVICE_HINT(v->advice) == PADV_RANDOM || v->ra_next - v->ra_start != FIXED_STREAM ||
+	    idx < v->ra_start || idx >= v->ra_next)
 		return 0;
 	*from = v->ra_next;
 	v->ra_start = v->ra_next;

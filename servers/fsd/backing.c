@@ -430,6 +430,55 @@ static int64_t copy_pages(const struct pager_backing_req *q, uint32_t first, uin
 	return 0;
 }
 
+/*
+ * The disk read being gathered: the fills of one fetch come as a stream's
+ * windows (the pager's read-ahead, 4 fills of 16 pages), usually one
+ * after the other on the disk, so they go as one BLK_READ_PAGES of up to
+ * BLK_PAGES_MAX pages instead of one each (a disk request costs about 5,000
+ * instructions). Sent when the next piece does not follow it, when it
+ * is full, and at the end of every fetch and retry (run_flush).
+ */
+static struct {
+	uint64_t sector;
+	uint32_t npages;
+	uint16_t ops;		/* the fills' disk ops it serves */
+	uint64_t pa[BLK_PAGES_MAX];
+} run;
+
+static void run_flush(void)
+{
+	int r;
+
+	if (!run.npages)
+		return;
+	r = disk_direct_submit(run.ops, run.sector, run.pa, run.npages);
+	if (r == -ERR_NOSYS || r == -ERR_PERM)
+		direct_off = true;	/* an older driver: copy from now on */
+	if (r == 0) {
+		direct_reads++;
+		fs.dev_reads++;	/* the disk's figures count these too */
+		fs.blocks_read += (uint64_t)run.npages * (PAGE_SIZE / fs.bsize);
+	}
+	run.npages = 0;
+	run.ops = 0;
+}
+
+static void run_add(int op, uint64_t sector, const uint64_t *pa, uint32_t n)
+{
+	const uint64_t spp = PAGE_SIZE / BLK_SECTOR_SIZE;
+
+	if (run.npages && (sector != run.sector + run.npages * spp || run.npages + n > BLK_PAGES_MAX))
+		run_flush();
+	if (!run.npages)
+		run.sector = sector;
+	memcpy(run.pa + run.npages, pa, n * sizeof(pa[0]));
+	run.npages += n;
+	if (!(run.ops & (1u << op))) {
+		run.ops |= (uint16_t)(1u << op);
+		disk_direct_hold(op);
+	}
+}
+
 /* 1: the direct reads started (answered later), 0: none of it can go
  * direct (copy it all), -ERR_AGAIN: park (the block map is not cached,
  * or a page to copy is not). */
@@ -448,6 +497,13 @@ static int64_t fill_direct(struct breq *b)
 	 * drops it: through the block cache, its blocks stay for that. A file
 	 * of a quarter of the cache or more would only push the rest out. */
 	if (q->bytes < cache_bytes / 4)
+		return 0;
+	/* Small fills that follow each other (a policy that reads a page a
+	 * fault): the block cache's read-ahead (readahead) keeps the disk
+	 * ahead of them, which one small read at a time cannot. */
+	struct hold *h = hold_find(q->key);
+	if (h && q->count < BACKING_FILL_MAX &&
+	    (q->index == h->ra_next || q->index + q->count == h->ra_next))
 		return 0;
 	if ((r = ext2_direct_map(&fs, q->key, q->index, q->count, pblk)) < 0)
 		return r;
@@ -479,14 +535,7 @@ static int64_t fill_direct(struct breq *b)
 		}
 		while (k < q->count && pblk[k] && pblk[k] == pblk[k - 1] + per)
 			k++;
-		if ((r = disk_direct_add(op, (uint64_t)pblk[i] * spb, pa + i, k - i)) < 0) {
-			if (r == -ERR_NOSYS || r == -ERR_PERM)
-				direct_off = true;
-			break;
-		}
-		direct_reads++;
-		fs.dev_reads++;	/* the disk's figures count these too */
-		fs.blocks_read += (uint64_t)(k - i) * per;
+		run_add(op, (uint64_t)pblk[i] * spb, pa + i, k - i);
 		i = k;
 	}
 	disk_direct_end(op);
@@ -641,7 +690,15 @@ static void breq_run(struct breq *b)
 }
 
 /* A disk read completed: run the parked requests again. */
+static void retry_parked(void);
+
 void backing_retry(void)
+{
+	retry_parked();
+	run_flush();
+}
+
+static void retry_parked(void)
 {
 	struct breq *again[BREQ_MAX];
 	unsigned n = nbparked;
@@ -656,7 +713,17 @@ void backing_retry(void)
  * fetch and run until its queue is empty or our table is full. Returns
  * whether the pager has process ends for PAGER_FS_DEAD (FETCH's w1; 1
  * too when we did not ask). */
+static bool fetch_all(void);
+
 bool backing_fetch(void)
+{
+	bool ends = fetch_all();
+
+	run_flush();
+	return ends;
+}
+
+static bool fetch_all(void)
 {
 	struct pager_backing_req batch[PAGER_OBJ_FETCH_MAX];
 	bool ends = true;

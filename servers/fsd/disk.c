@@ -12,7 +12,7 @@
 #include "libsys.h"
 #include "fsd.h"
 
-enum { TAG_FREE, TAG_SYNC, TAG_ASYNC };
+enum { TAG_FREE, TAG_SYNC, TAG_ASYNC, TAG_DIRECT };
 #define AOPS 16
 
 static struct blk_client bc;
@@ -24,6 +24,7 @@ static struct {
 	bool done;
 	bool plugged;		/* a write of a batch: batch_end waits for it */
 	int8_t op;
+	uint16_t ops;		/* TAG_DIRECT: the aops (fills) one request serves */
 	int32_t status;
 } tags[BLK_SLOTS];
 
@@ -81,6 +82,8 @@ static void collect(void)
 	} while (n >= BLK_REAP_MAX);
 }
 
+static void ops_done(uint16_t ops, int res);
+
 static void complete_tag(int64_t t, int32_t res)
 {
 	if (t >= BLK_SLOTS)
@@ -100,6 +103,9 @@ static void complete_tag(int64_t t, int32_t res)
 			a->status = res;
 		if (--a->left == 0)
 			a->finished = true;
+		tags[t].kind = TAG_FREE;
+	} else if (tags[t].kind == TAG_DIRECT) {
+		ops_done(tags[t].ops, res);
 		tags[t].kind = TAG_FREE;
 	}
 }
@@ -343,8 +349,10 @@ bool disk_finish_async(void)
 /*
  * Direct reads (backing.c): the disk writes a fill's pages straight into
  * the pager's frames, named by the physical addresses the kernel gave us
- * for our window. One aop per fill, a BLK_READ_PAGES per run of pages
- * consecutive on the disk; its owner hears when every one has completed
+ * for our window. One aop per fill; a BLK_READ_PAGES per run of pages
+ * consecutive on the disk, which may serve several fills (backing.c
+ * gathers fills that follow each other); an owner hears when every read
+ * of its fill has completed
  * (disk_finish_async), never before: until then the frames are the
  * device's, and the fill stays unanswered.
  */
@@ -358,25 +366,42 @@ int disk_direct_begin(void *owner)
 	return -ERR_AGAIN;
 }
 
-int disk_direct_add(int op, uint64_t sector, const uint64_t *pa, unsigned npages)
+/* One read of the aops' in ops (each counted by disk_direct_hold). */
+int disk_direct_submit(uint16_t ops, uint64_t sector, const uint64_t *pa, unsigned npages)
 {
-	struct aop *a = &aops[op];
-
 	for (bool collected = false;; collected = true) {
 		int64_t t = blk_submit_pages(&bc, sector, npages, pa);
 		if (t >= 0 && t < BLK_SLOTS) {
-			tags[t] = (typeof(tags[0])){ .kind = TAG_ASYNC, .op = (int8_t)op };
-			a->left++;
+			tags[t] = (typeof(tags[0])){ .kind = TAG_DIRECT, .ops = ops };
 			return 0;
 		}
 		if (t != -ERR_AGAIN) {
-			a->status = t < 0 ? (int)t : -ERR_IO;
-			return a->status;
+			int e = t < 0 ? (int)t : -ERR_IO;
+			ops_done(ops, e);	/* never submitted: done, failed */
+			return e;
 		}
 		if (!collected)
 			collect();	/* reaping frees our in-flight count */
 		else
 			wait_event();
+	}
+}
+
+void disk_direct_hold(int op)
+{
+	aops[op].left++;
+}
+
+static void ops_done(uint16_t ops, int res)
+{
+	for (int i = 0; ops; i++, ops >>= 1) {
+		if (!(ops & 1))
+			continue;
+		struct aop *a = &aops[i];
+		if (res < 0)
+			a->status = res;
+		if (--a->left == 0)
+			a->finished = true;
 	}
 }
 

@@ -78,11 +78,14 @@ extern bool deaths_pending;
 extern uint64_t blk_notif;
 uint64_t disk_bytes(void);
 /* Direct reads into pages (backing.c): begin (an op, or -ERR_AGAIN when
- * none is free), add a run of npages pages at physical addresses pa[]
- * from sector (0, or the error that also fails the op), end; the owner's
- * backing_direct_done(owner, status) runs once every added read completed. */
+ * none is free); hold it once for each read it takes part in; submit a
+ * read of npages pages at physical addresses pa[] from sector for the ops
+ * in the mask (0, or the error that also fails those ops); end. The
+ * owner's backing_direct_done(owner, status) runs once every read it
+ * was held for completed. */
 int disk_direct_begin(void *owner);
-int disk_direct_add(int op, uint64_t sector, const uint64_t *pa, unsigned npages);
+void disk_direct_hold(int op);
+int disk_direct_submit(uint16_t ops, uint64_t sector, const uint64_t *pa, unsigned npages);
 void disk_direct_end(int op);
 
 /* ops.c */

@@ -385,13 +385,18 @@ static void ioerror(void)
 
 /* ---- exitwait ---- */
 
+static volatile uint64_t *progress;	/* shared: pages a scan has read */
+
 static int scan_cold(void *arg)
 {
 	volatile char *p = arg;
 	uint64_t sum = 0;
 
-	for (uint64_t i = 0; i < COLD_BYTES; i += PS)
+	for (uint64_t i = 0; i < COLD_BYTES; i += PS) {
 		sum += (unsigned char)p[i];
+		if (progress)
+			(*progress)++;
+	}
 	return sum ? 0 : 2;
 }
 
@@ -402,6 +407,10 @@ static void exitwait(void)
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
+	progress = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(progress != MAP_FAILED);
+	if (progress == MAP_FAILED)
+		return;
 	for (int round = 0; round < 8; round++) {
 		/* A fresh mapping each round: MS_INVALIDATE drops what the
 		 * last round's reader left cached. */
@@ -410,12 +419,15 @@ static void exitwait(void)
 		if (p == MAP_FAILED)
 			return;
 		(void)msync((void *)p, COLD_BYTES, MS_INVALIDATE);
+		*progress = 0;
 		fflush(stdout);
 		pid_t pid = fork();
 		if (pid == 0)
 			_exit(scan_cold((void *)p));
-		for (int k = 0; k < 20 + round * 15; k++)
+		/* Killed part way, while its next fault waits on the disk. */
+		while (*progress < 64 + (uint64_t)round * 100 && *progress < COLD_BYTES / PS)
 			sys_yield();
+		CHECK(*progress < COLD_BYTES / PS);
 		CHECK_EQ(kill(pid, SIGKILL), 0);
 		CHECK_EQ(waitpid(pid, &status, 0), pid);
 		munmap((void *)p, COLD_BYTES);
