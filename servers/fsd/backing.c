@@ -441,7 +441,7 @@ static int64_t copy_pages(const struct pager_backing_req *q, uint32_t first, uin
 static struct {
 	uint64_t sector;
 	uint32_t npages;
-	uint16_t ops;		/* the fills' disk ops it serves */
+	uint32_t ops;		/* the fills' disk ops it serves */
 	uint64_t pa[BLK_PAGES_MAX];
 } run;
 
@@ -474,7 +474,7 @@ static void run_add(int op, uint64_t sector, const uint64_t *pa, uint32_t n)
 	memcpy(run.pa + run.npages, pa, n * sizeof(pa[0]));
 	run.npages += n;
 	if (!(run.ops & (1u << op))) {
-		run.ops |= (uint16_t)(1u << op);
+		run.ops |= 1u << op;
 		disk_direct_hold(op);
 	}
 }
@@ -520,7 +520,8 @@ static int64_t fill_direct(struct breq *b)
 		i = k + 1;
 	}
 	if ((r = sys_vm_phys(q->window, q->count, pa)) < 0) {
-		direct_off = true;	/* not a DMA user: copy, always */
+		if (r == -ERR_PERM || r == -ERR_NOSYS)
+			direct_off = true;	/* not a DMA user: copy, always */
 		return 0;
 	}
 	if ((op = disk_direct_begin(b)) < 0)

@@ -13,7 +13,7 @@
 #include "fsd.h"
 
 enum { TAG_FREE, TAG_SYNC, TAG_ASYNC, TAG_DIRECT };
-#define AOPS 16
+#define AOPS 32	/* engine reads and direct fills (a stream window is 8) */
 
 static struct blk_client bc;
 uint64_t blk_notif;
@@ -24,7 +24,7 @@ static struct {
 	bool done;
 	bool plugged;		/* a write of a batch: batch_end waits for it */
 	int8_t op;
-	uint16_t ops;		/* TAG_DIRECT: the aops (fills) one request serves */
+	uint32_t ops;		/* TAG_DIRECT: the aops (fills) one request serves */
 	int32_t status;
 } tags[BLK_SLOTS];
 
@@ -43,6 +43,16 @@ static struct aop {
 	int left;
 	int status;
 } aops[AOPS];
+
+/* Ops finished and not yet handed over (disk_finish_async): the main loop
+ * asks every time round, so it is a count, not a walk of aops. */
+static unsigned nfinished;
+
+static void aop_finish(struct aop *a)
+{
+	a->finished = true;
+	nfinished++;
+}
 
 void relay_answer(void)
 {
@@ -82,7 +92,7 @@ static void collect(void)
 	} while (n >= BLK_REAP_MAX);
 }
 
-static void ops_done(uint16_t ops, int res);
+static void ops_done(uint32_t ops, int res);
 
 static void complete_tag(int64_t t, int32_t res)
 {
@@ -102,7 +112,7 @@ static void complete_tag(int64_t t, int32_t res)
 		if (res < 0)
 			a->status = res;
 		if (--a->left == 0)
-			a->finished = true;
+			aop_finish(a);
 		tags[t].kind = TAG_FREE;
 	} else if (tags[t].kind == TAG_DIRECT) {
 		ops_done(tags[t].ops, res);
@@ -316,27 +326,27 @@ int disk_start_async(void)
 		i += k;
 	}
 	if (--a->left == 0)
-		a->finished = true;
+		aop_finish(a);
 	return 0;
 }
 
 bool disk_async_ready(void)
 {
-	for (int i = 0; i < AOPS; i++)
-		if (aops[i].used && aops[i].finished)
-			return true;
-	return false;
+	return nfinished != 0;
 }
 
 bool disk_finish_async(void)
 {
 	bool any = false;
 
+	if (!nfinished)
+		return false;
 	for (int i = 0; i < AOPS; i++) {
 		struct aop *a = &aops[i];
 		if (!a->used || !a->finished)
 			continue;
 		a->used = false;
+		nfinished--;
 		if (a->direct)
 			backing_direct_done(a->direct, a->status);
 		else
@@ -367,7 +377,7 @@ int disk_direct_begin(void *owner)
 }
 
 /* One read of the aops' in ops (each counted by disk_direct_hold). */
-int disk_direct_submit(uint16_t ops, uint64_t sector, const uint64_t *pa, unsigned npages)
+int disk_direct_submit(uint32_t ops, uint64_t sector, const uint64_t *pa, unsigned npages)
 {
 	for (bool collected = false;; collected = true) {
 		int64_t t = blk_submit_pages(&bc, sector, npages, pa);
@@ -392,7 +402,7 @@ void disk_direct_hold(int op)
 	aops[op].left++;
 }
 
-static void ops_done(uint16_t ops, int res)
+static void ops_done(uint32_t ops, int res)
 {
 	for (int i = 0; ops; i++, ops >>= 1) {
 		if (!(ops & 1))
@@ -401,14 +411,14 @@ static void ops_done(uint16_t ops, int res)
 		if (res < 0)
 			a->status = res;
 		if (--a->left == 0)
-			a->finished = true;
+			aop_finish(a);
 	}
 }
 
 void disk_direct_end(int op)
 {
 	if (--aops[op].left == 0)
-		aops[op].finished = true;
+		aop_finish(&aops[op]);
 }
 
 int disk_init(uint64_t blk_ep)

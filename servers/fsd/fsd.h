@@ -85,7 +85,7 @@ uint64_t disk_bytes(void);
  * was held for completed. */
 int disk_direct_begin(void *owner);
 void disk_direct_hold(int op);
-int disk_direct_submit(uint16_t ops, uint64_t sector, const uint64_t *pa, unsigned npages);
+int disk_direct_submit(uint32_t ops, uint64_t sector, const uint64_t *pa, unsigned npages);
 void disk_direct_end(int op);
 
 /* ops.c */
