@@ -386,13 +386,14 @@ static void ioerror(void)
 /* ---- exitwait ---- */
 
 static volatile uint64_t *progress;	/* shared: pages a scan has read */
+static uint64_t scan_len = COLD_BYTES;	/* bytes a scan reads */
 
 static int scan_cold(void *arg)
 {
 	volatile char *p = arg;
 	uint64_t sum = 0;
 
-	for (uint64_t i = 0; i < COLD_BYTES; i += PS) {
+	for (uint64_t i = 0; i < scan_len; i += PS) {
 		sum += (unsigned char)p[i];
 		if (progress)
 			(*progress)++;
@@ -450,13 +451,20 @@ static void fsddies(int64_t fsd_pid)
 	CHECK(p != MAP_FAILED);
 	if (p == MAP_FAILED)
 		return;
+	progress = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(progress != MAP_FAILED);
+	if (progress == MAP_FAILED)
+		return;
+	*progress = 0;
+	scan_len = COLD_BYTES / 3 & ~(PS - 1);	/* a third each */
 	fflush(stdout);
 	pid_t readers[3];
 	for (int i = 0; i < 3; i++) {
 		if ((readers[i] = fork()) == 0)
-			_exit(scan_cold((void *)(p + (uint64_t)i * (COLD_BYTES / 3 & ~(PS - 1)))));
+			_exit(scan_cold((void *)(p + (uint64_t)i * scan_len)));
 	}
-	for (int k = 0; k < 40; k++)
+	/* Killed while the readers wait on fills it has fetched. */
+	while (*progress < 100)
 		sys_yield();
 	CHECK_EQ(kill((pid_t)fsd_pid, SIGKILL), 0);
 	CHECK_EQ(waitpid((pid_t)fsd_pid, &status, 0), fsd_pid);
