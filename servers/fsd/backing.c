@@ -76,7 +76,6 @@ static struct maker *maker_of(int64_t pid, bool make)
 struct breq {
 	struct pager_backing_req q;
 	bool used;
-	bool direct;		/* FILL: the disk is reading into its pages */
 	bool no_direct;		/* FILL: copy it (the file changed under a direct read) */
 	uint64_t changes;	/* fs.changes when its direct reads began */
 };
@@ -432,7 +431,7 @@ static int64_t copy_pages(const struct pager_backing_req *q, uint32_t first, uin
 
 /*
  * The disk read being gathered: the fills of one fetch come as a stream's
- * windows (the pager's read-ahead, 4 fills of 16 pages), usually one
+ * windows (the pager's read-ahead, 8 fills of 16 pages), usually one
  * after the other on the disk, so they go as one BLK_READ_PAGES of up to
  * BLK_PAGES_MAX pages instead of one each (a disk request costs about 5,000
  * instructions). Sent when the next piece does not follow it, when it
@@ -526,7 +525,6 @@ static int64_t fill_direct(struct breq *b)
 	}
 	if ((op = disk_direct_begin(b)) < 0)
 		return 0;
-	b->direct = true;
 	b->changes = fs.changes;
 	for (uint32_t i = 0; i < q->count;) {	/* the pages to read, by disk runs */
 		uint32_t k = i + 1;
@@ -550,7 +548,6 @@ void backing_direct_done(void *owner, int status)
 {
 	struct breq *b = owner;
 
-	b->direct = false;
 	if (status == 0 && b->changes != fs.changes) {
 		/* A write or truncate ran meanwhile: what the disk gave may be
 		 * older than the cache. Copy it all again, the usual way. */
@@ -750,7 +747,7 @@ static bool fetch_all(void)
 				b++;
 			b->q = batch[i];
 			b->used = true;
-			b->direct = b->no_direct = false;
+			b->no_direct = false;
 			nbreqs++;
 			breq_run(b);
 		}
