@@ -77,7 +77,7 @@ void relay_answer(void);
 extern bool deaths_pending;
 extern uint64_t blk_notif;
 uint64_t disk_bytes(void);
-/* Direct reads into pages (backing.c): begin (an op, or -ERR_AGAIN when
+/* Direct reads into pages (direct_fill.c): begin (an op, or -ERR_AGAIN when
  * none is free); hold it once for each read it takes part in; submit a
  * read of npages pages at physical addresses pa[] from sector for the ops
  * in the mask (0, or the error that also fails those ops); end. The
@@ -124,6 +124,21 @@ void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);
 /* A fill's direct reads all completed (disk.c): status 0 or -ERR_*. */
 void backing_direct_done(void *owner, int status);
+
+/* direct_fill.c: fills straight from the disk (docs/file-server.md). A
+ * fill's state, in backing.c's request. start: 1 when its direct reads
+ * started (backing_direct_done(owner) follows), 0 to copy it all (not
+ * allowed, nothing direct, no DMA right), -ERR_AGAIN to park; the reads
+ * go out at the next flush (the end of every fetch and retry). end: 0
+ * (done), 1 (copy it again: the file changed), or the error. */
+struct direct_fill {
+	bool no_direct;		/* copy it (the file changed under a direct read) */
+	uint64_t changes;	/* fs.changes when its direct reads began */
+};
+int64_t direct_fill_start(void *owner, struct direct_fill *d, const struct pager_backing_req *q,
+			  bool allowed);
+void direct_fill_flush(void);
+int direct_fill_end(struct direct_fill *d, uint32_t count, int status);
 int64_t backing_stats(struct ipc_msg *reply);
 int64_t backing_direct_stats(struct ipc_msg *reply);
 
