@@ -68,6 +68,7 @@ struct task {
 	uint32_t nthreads;
 	struct thread *threads;	/* linked through thread.task_next */
 	bool dead;		/* being torn down: no new threads, maps, handles */
+	bool dma;		/* may learn its pages' physical addresses (dma.c) */
 	/* Teardown (task.c): a dead task is unlinked from its parent's
 	 * children (parent keeps counting it in ndying until it is done). */
 	uint8_t td_phase;	/* TD_* */
@@ -260,6 +261,9 @@ bool ipc_death_post(struct thread *t, struct endpoint *pager);
 bool ipc_kernel_post(struct endpoint *ep, uint64_t label);
 /* idle.c */
 int64_t sys_idle_notify(struct thread *t, const uint64_t *a);
+/* dma.c */
+int64_t sys_task_dma(struct thread *t, const uint64_t *a);
+int64_t sys_vm_phys(struct thread *t, const uint64_t *a);
 /* From the idle loop: deliver the armed idle message; true if a thread
  * became ready. */
 bool idle_message(void);

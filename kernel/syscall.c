@@ -610,6 +610,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_IDLE_NOTIFY] = sys_idle_notify,	/* idle.c */
 	[SYS_REPLY_BOUND] = sys_reply_bound,	/* reply.c */
 	[SYS_IPC_REPLY_TO_RECV] = sys_ipc,
+	[SYS_TASK_DMA] = sys_task_dma,	/* dma.c */
+	[SYS_VM_PHYS] = sys_vm_phys,
 };
 
 /*

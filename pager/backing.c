@@ -60,6 +60,7 @@ static struct breq *breq_new(void)
 	b->err = 0;
 	b->since = 0;
 	b->fetched = false;
+	b->frames_kept = false;
 	b->onext = b->oprev = NULL;
 	b->syncs = NULL;
 	b->seq = 0;
@@ -381,6 +382,18 @@ static void fill_ahead(struct file_obj *fo, struct vma *v, uint64_t idx)
 		fill_range(fo, v, from, n, false);
 }
 
+/* A read fault found page resident in a file VMA with a read-ahead window:
+ * the policy may queue the next window now (the first fault in a window
+ * read ahead, fault-around having mapped the rest of the last one). */
+void backing_fault_ahead(struct proc *p, struct vma *v, uint64_t page)
+{
+	struct file_obj *fo;
+
+	if (!(v->flags & VMA_FILE) || !(fo = file_of(v->obj)) || !fo->srv || p == fo->srv->proc)
+		return;
+	fill_ahead(fo, v, vma_index(v, page));
+}
+
 int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 {
 	struct file_obj *fo = file_of(v->obj);
@@ -442,6 +455,7 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 		}
 		started = true;
 		fp = fpage_find(fo, idx);
+		fill_ahead(fo, v, idx);	/* a stream: the next window too */
 	} else if (fo->srv && p != fo->srv->proc) {
 		fill_ahead(fo, v, idx);
 	}
@@ -479,7 +493,9 @@ static void done_fill(struct breq *b, int err)
 		if (good && idx == fo->size >> PAGE_SHIFT)	/* the part past EOF is zero */
 			memset((char *)page_va(pfn) + (fo->size & PAGE_MASK), 0,
 			       PAGE_SIZE - (fo->size & PAGE_MASK));
-		if (!good || pagemap_set(&fo->obj.pages, idx, pfn) < 0)
+		if (b->frames_kept)
+			;	/* a device may still write them: never reused */
+		else if (!good || pagemap_set(&fo->obj.pages, idx, pfn) < 0)
 			page_unref(pfn);
 		fp->flags &= ~(FP_BUSY | FP_STALE);
 		fo->nbusy--;

@@ -216,6 +216,9 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len);
  * signal frame goes there, signal.c): 0, 1 if one is in flight already,
  * or <0 if it cannot come (the server gone, out of memory). */
 int backing_fetch(struct proc *p, struct vma *v, uint64_t page);
+/* A read fault found a resident page of a file VMA that reads ahead:
+ * the policy may queue its next window (fault.c). */
+void backing_fault_ahead(struct proc *p, struct vma *v, uint64_t page);
 /* A fault found its file page missing: start or join the page's fill and
  * suspend the thread. True: m holds a reply to send now. */
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
@@ -242,6 +245,8 @@ static inline void backing_poll(void)
 }
 /* PAGER_CHECK: references the backing layer holds on frames. */
 void backing_count_refs(uint32_t *counts);
+/* Frames kept from reuse since a file server died with fills fetched. */
+uint32_t backing_quarantined(void);
 /* msync.c: PAGER_MSYNC: true if the reply is deferred, else *r is it. */
 bool msync_request(struct proc *p, struct ipc_msg *m, int64_t *r);
 /* A SYNC for the waiters in links finished with err (0 or -ERR_IO). */

@@ -21,6 +21,7 @@ struct breq {
 	int err;			/* SYNC: a write-back error to report */
 	uint64_t since;			/* rdtime when queued (timeouts) */
 	bool fetched;			/* handed out: in the in-flight table */
+	bool frames_kept;		/* FILL: its frames went to the quarantine (bserver.c) */
 	struct breq *onext, *oprev;	/* its server's unanswered requests, oldest first */
 	/* FILL, WRITEBACK: the frames; WRITEBACK_RUNS: the run table's, then
 	 * the data's (as the window has them) */

@@ -564,6 +564,41 @@ struct bsrv *backing_server_up(struct proc *p, bool external, uint64_t *window, 
 	return s;
 }
 
+/*
+ * The quarantine: frames of fills the file server had fetched when it
+ * died. It names fill frames to the disk by physical address (fsd's
+ * direct fills, docs/file-server.md), so a read into one may still be in
+ * the device's hands: such a frame is never reused. Bounded by the fills
+ * one server can hold fetched, and only a file server's death (the
+ * system's end in practice) fills it. External pagers have no device.
+ */
+static uint64_t *quarantine;
+static uint32_t nquarantine, quarantine_cap;
+
+static void quarantine_fill(struct breq *b)
+{
+	if (nquarantine + b->r.count > quarantine_cap) {
+		uint32_t cap = quarantine_cap ? 2 * quarantine_cap : 256;
+		while (cap < nquarantine + b->r.count)
+			cap *= 2;
+		uint64_t *q = realloc(quarantine, cap * sizeof(*q));
+		if (!q) {	/* no room to list them: leaked all the same */
+			b->frames_kept = true;
+			return;
+		}
+		quarantine = q;
+		quarantine_cap = cap;
+	}
+	for (uint32_t k = 0; k < b->r.count; k++)
+		quarantine[nquarantine++] = b->pfn[k];
+	b->frames_kept = true;
+}
+
+uint32_t backing_quarantined(void)
+{
+	return nquarantine;
+}
+
 void backing_server_gone(struct bsrv *s)
 {
 	struct breq *list = NULL, *b;
@@ -582,6 +617,8 @@ void backing_server_gone(struct bsrv *s)
 	for (uint32_t i = 0; i < INFLIGHT_MAX; i++)
 		if ((b = inflight[i]) && b->srv == s) {
 			inflight[i] = NULL;
+			if (!s->external && b->r.op == BACKING_FILL)
+				quarantine_fill(b);
 			b->next = list;
 			list = b;
 		}
@@ -676,6 +713,8 @@ void backing_timeouts(void)
 
 void backing_count_refs(uint32_t *counts)
 {
+	for (uint32_t i = 0; i < nquarantine; i++)
+		counts[quarantine[i]]++;
 	for (unsigned i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
 		struct bsrv *s = servers[i];
 		if (!s)

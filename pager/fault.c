@@ -291,7 +291,10 @@ bool fault_handle(struct ipc_msg *m)
 	m->w[1] = page;
 	m->w[2] = rights;
 	if (access != FAULT_WRITE && src != (uint64_t)page_va(anon_zero_frame) &&
-	    v->obj->ops->resident_run)
+	    v->obj->ops->resident_run) {
+		if (__builtin_expect(v->ra_next != 0, 0))	/* a file read ahead */
+			backing_fault_ahead(p, v, page);
 		fault_around(v, page, src, rights, m);
+	}
 	return true;
 }

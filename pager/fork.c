@@ -205,6 +205,8 @@ int64_t proc_fork(struct proc *p, uint64_t pc, uint64_t sp, uint64_t a0)
 		goto fail;
 	c->ppid = p->pid;
 	c->dma_ok = p->dma_ok;	/* the same program: a driver's fork is a driver */
+	if (c->dma_ok && (r = sys_task_dma(c->task)) < 0)
+		goto fail;
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
 	memcpy(c->name, p->name, sizeof(c->name));

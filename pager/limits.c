@@ -69,6 +69,10 @@ int64_t proc_spawn_flags_check(struct proc *caller, uint64_t flags)
 void proc_spawn_flags_apply(struct proc *child, uint64_t flags)
 {
 	child->dma_ok = flags & PSPAWN_DMA;
+	/* The kernel tells a DMA user its pages' physical addresses
+	 * (kernel/dma.c): the file server names its fill frames so. */
+	if (child->dma_ok)
+		(void)sys_task_dma(child->task);
 	child->oom_protected = flags & PSPAWN_OOM_PROTECT;
 }
 

@@ -17,16 +17,54 @@
 #include "policy.h"
 #include "proc.h"
 
-static uint64_t fixed_fill_pages(const struct vma *v, uint64_t idx)
+/*
+ * A stream: a miss exactly where the mapping's last window ended
+ * reads FIXED_STREAM pages (8 fills) instead of BACKING_FILL_MAX, and the
+ * next window is queued at once and again at the first fault in each
+ * window (fixed_ahead: from the miss, from a fault that waits, and from a
+ * fault on a page already read, backing_fault_ahead), so one window is
+ * always on its way while the scan reads the last: Linux's asynchronous
+ * readahead, marked at the window's first page. The window is the VMA's
+ * ra_start / ra_next, as policy_adaptive.c keeps them. The file server
+ * reads a fill's uncached pages straight into the frames
+ * (docs/file-server.md) and has no read-ahead of its own for them, so
+ * without this the hart idled on the disk once a window (and -icount
+ * counts the wait).
+ */
+#define FIXED_STREAM	(8 * BACKING_FILL_MAX)
+
+static uint64_t fixed_fill_pages(const struct vma *cv, uint64_t idx)
 {
-	(void)idx;
-	return VMA_ADVICE_HINT(v->advice) == PADV_RANDOM ? 1 : BACKING_FILL_MAX;
+	struct vma *v = (struct vma *)cv;	/* the window's state only */
+	uint64_t w = BACKING_FILL_MAX;
+
+	if (VMA_ADVICE_HINT(v->advice) == PADV_RANDOM)
+		return 1;
+	if (v->ra_next && idx == v->ra_next)
+		w = FIXED_STREAM;
+	v->ra_start = idx;
+	v->ra_next = idx + w;
+	return w;
+}
+
+static uint64_t fixed_ahead(const struct vma *cv, uint64_t idx, uint64_t *from)
+{
+	struct vma *v = (struct vma *)cv;
+
+	if (VMA_ADVICE_HINT(v->advice) == PADV_RANDOM || v->ra_next - v->ra_start != FIXED_STREAM ||
+	    idx < v->ra_start || idx >= v->ra_next)
+		return 0;
+	*from = v->ra_next;
+	v->ra_start = v->ra_next;
+	v->ra_next += FIXED_STREAM;
+	return FIXED_STREAM;
 }
 
 struct backing_policy backing_policy_fixed = {
 	.name = "fixed",
 	.id = PPOLICY_FIXED,
 	.fill_pages = fixed_fill_pages,
+	.ahead = fixed_ahead,
 	.dirty_expire = POLICY_DIRTY_EXPIRE,
 	.writeback_batch = POLICY_WRITEBACK_BATCH,
 };

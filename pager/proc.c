@@ -283,6 +283,10 @@ static int64_t image_build(struct proc *p, bool is_init, int argc, const char *a
 	if ((r = sys_task_create()) < 0)
 		return r;
 	p->task = (uint64_t)r;
+	/* init may learn physical addresses (kernel/dma.c), as it may
+	 * allocate DMA memory: it holds the devices. */
+	if (p->dma_ok && (r = sys_task_dma(p->task)) < 0)
+		return r;
 	if ((r = kquota_give(p->task, is_init ? kquota_init_pages() : kquota_proc_pages())) < 0)
 		return r;
 	if ((r = load(p, src, &entry, &brk)) < 0)

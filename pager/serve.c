@@ -156,6 +156,9 @@ again:
 		w[4] = pagemap_flat_bytes();
 		w[5] = fault_count;
 		break;
+	case PAGER_QUARANTINE:
+		r = backing_quarantined();
+		break;
 	case PAGER_ZEROPOOL:
 		zeropool_stats(w);
 		r = (int64_t)w[0];

@@ -136,6 +136,13 @@ static inline int64_t sys_reply_bound(uint64_t reply, uint64_t lo, uint64_t hi, 
 {
 	return syscall4(SYS_REPLY_BOUND, reply, lo, hi, rights);
 }
+/* Mark a task a DMA user (root task only), and a DMA user's query of its
+ * own pages' physical addresses (kernel/dma.c). */
+static inline int64_t sys_task_dma(uint64_t task) { return syscall1(SYS_TASK_DMA, task); }
+static inline int64_t sys_vm_phys(uint64_t va, uint64_t npages, uint64_t *out)
+{
+	return syscall3(SYS_VM_PHYS, va, npages, out);
+}
 static inline int64_t sys_thread_regs_read(uint64_t thread, struct user_regs *r)
 {
 	return syscall2(SYS_THREAD_REGS_READ, thread, r);

@@ -80,6 +80,20 @@ int64_t blk_submit(struct blk_client *c, uint64_t label, uint64_t sector, uint64
 	return blk_call(c->ep, &m);
 }
 
+/* BLK_READ_PAGES: the pages' addresses travel in the IPC buffer. */
+int64_t blk_submit_pages(struct blk_client *c, uint64_t sector, uint64_t npages,
+			 const uint64_t *pa)
+{
+	struct ipc_msg m = { .info = ipc_info(BLK_READ_PAGES, npages * sizeof(*pa), 0) };
+	struct blk_pages_io io = { .sector = sector, .npages = npages };
+
+	if (!npages || npages > BLK_PAGES_MAX)
+		return -ERR_INVAL;
+	memcpy(m.w, &io, sizeof(io));
+	memcpy(ipcbuf(), pa, npages * sizeof(*pa));
+	return blk_call(c->ep, &m);
+}
+
 /* Move the driver's completed requests into c; how many, or -ERR_*. */
 int64_t blk_reap(struct blk_client *c)
 {

@@ -205,6 +205,44 @@ static int64_t submit_io(unsigned c, uint64_t label, const uint64_t *w)
 	return slot;
 }
 
+/*
+ * BLK_READ_PAGES: the pages are named by physical address, which only the
+ * client that named the pool may do (client 0: the process the starter,
+ * holder of the device, handed the endpoint to first; it was trusted with
+ * DMA into its pool then, and learns its pages' addresses from the kernel,
+ * SYS_VM_PHYS). The driver still refuses what would break it: a page
+ * that is not page-aligned or that lies in its own queue memory (a device
+ * writing there could be made to run any request).
+ */
+static int64_t submit_pages(unsigned c, const struct ipc_msg *m)
+{
+	struct blk_pages_io io;
+	uint64_t pa[BLK_PAGES_MAX];
+	int64_t slot;
+
+	memcpy(&io, m->w, sizeof(io));
+	if (c != 0 || !clients[c].notif)
+		return -ERR_PERM;
+	if (!vblk.indirect)
+		return -ERR_NOSYS;
+	if (io.npages == 0 || io.npages > BLK_PAGES_MAX || ipc_len(m->info) != io.npages * 8)
+		return -ERR_INVAL;
+	uint64_t sectors = io.npages * BLK_PAGE_SECTORS;
+	if (io.sector >= vblk.capacity || sectors > vblk.capacity - io.sector)
+		return -ERR_INVAL;
+	memcpy(pa, ipcbuf(), io.npages * sizeof(pa[0]));
+	for (uint64_t i = 0; i < io.npages; i++) {
+		if ((pa[i] & (PAGE_SIZE - 1)) || !pa[i] || pa[i] + PAGE_SIZE < pa[i])
+			return -ERR_INVAL;
+		if (vblk_owns(&vblk, pa[i], PAGE_SIZE))
+			return -ERR_PERM;
+	}
+	if ((slot = take_slot(c)) < 0)
+		return slot;
+	vblk_submit_pages(&vblk, (unsigned)slot, io.sector, pa, (unsigned)io.npages);
+	return slot;
+}
+
 static int64_t submit_flush(unsigned c)
 {
 	int64_t slot;
@@ -292,8 +330,8 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 	bool kept = false;
 
 	(void)len;	/* no payload in our replies */
-	if (ipc_len(m->info)) {
-		r = -ERR_INVAL;		/* no request carries a payload */
+	if (ipc_len(m->info) && label != BLK_READ_PAGES) {
+		r = -ERR_INVAL;		/* no other request carries a payload */
 	} else if (badge == BLK_IRQ_BADGE && label == BLK_IRQ) {
 		r = on_irq();
 	} else if (badge >= BLK_MAX_CLIENTS) {
@@ -340,6 +378,9 @@ static int64_t serve(struct ipc_msg *m, uint64_t *w, uint64_t *len)
 		case BLK_READ:
 		case BLK_WRITE:
 			r = submit_io(c, label, m->w);
+			break;
+		case BLK_READ_PAGES:
+			r = submit_pages(c, m);
 			break;
 		case BLK_FLUSH:
 			r = submit_flush(c);

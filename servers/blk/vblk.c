@@ -49,8 +49,11 @@ int vblk_init(struct vblk *d, volatile uint32_t *regs)
 	reg_set(d, VIRTIO_MMIO_HOST_FEATURES_SEL, 0);
 	uint32_t offered = reg(d, VIRTIO_MMIO_HOST_FEATURES);
 	reg_set(d, VIRTIO_MMIO_GUEST_FEATURES_SEL, 0);
-	reg_set(d, VIRTIO_MMIO_GUEST_FEATURES, offered & (VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH));
+	/* Indirect descriptors: a page read's data runs in one slot's table. */
+	reg_set(d, VIRTIO_MMIO_GUEST_FEATURES,
+		offered & (VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH | VIRTIO_RING_F_INDIRECT_DESC));
 	d->read_only = offered & VIRTIO_BLK_F_RO;
+	d->indirect = offered & VIRTIO_RING_F_INDIRECT_DESC;
 	/* Without FLUSH negotiated QEMU runs its cache write-through, but we
 	 * promise durability only through a flush the device performs. */
 	if (!(offered & VIRTIO_BLK_F_FLUSH)) {
@@ -78,6 +81,14 @@ int vblk_init(struct vblk *d, volatile uint32_t *regs)
 	if (!d->mem) {
 		d->mem = (uint8_t *)va;
 		d->pa = pa;
+	}
+	if (d->indirect && !d->ind) {
+		if ((va = dma_alloc(VBLK_IND_BYTES, &pa)) < 0) {
+			d->indirect = false;	/* page reads refused; the rest works */
+		} else {
+			d->ind = (struct virtq_desc *)va;
+			d->ind_pa = pa;
+		}
 	}
 	memset(d->mem, 0, DMA_PAGES * PAGE_SIZE);
 	d->desc = (struct virtq_desc *)d->mem;
@@ -130,6 +141,47 @@ void vblk_submit(struct vblk *d, unsigned slot, uint32_t type, uint64_t sector,
 	d->avail->idx = (uint16_t)(d->avail->idx + 1);
 	__sync_synchronize();
 	reg_set(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+}
+
+void vblk_submit_pages(struct vblk *d, unsigned slot, uint64_t sector, const uint64_t *pa,
+		       unsigned npages)
+{
+	uint64_t table = (uint64_t)slot * VBLK_IND_DESCS;
+	struct virtq_desc *t = d->ind + table;
+	uint64_t hdr_pa = d->pa + 2 * PAGE_SIZE + slot * sizeof(struct virtio_blk_req_hdr);
+	uint64_t status_pa = d->pa + 2 * PAGE_SIZE +
+			     BLK_SLOTS * sizeof(struct virtio_blk_req_hdr) + slot;
+	unsigned head = 3 * slot, n = 1;
+
+	d->hdr[slot] = (struct virtio_blk_req_hdr){ .type = VIRTIO_BLK_T_IN, .sector = sector };
+	d->status[slot] = 0xff;
+	t[0] = (struct virtq_desc){ hdr_pa, sizeof(struct virtio_blk_req_hdr), VIRTQ_DESC_F_NEXT, 1 };
+	for (unsigned i = 0; i < npages; i++) {
+		if (n > 1 && t[n - 1].addr + t[n - 1].len == pa[i]) {
+			t[n - 1].len += PAGE_SIZE;	/* the next frame in memory */
+			continue;
+		}
+		t[n] = (struct virtq_desc){ pa[i], PAGE_SIZE, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
+					    (uint16_t)(n + 1) };
+		n++;
+	}
+	t[n] = (struct virtq_desc){ status_pa, 1, VIRTQ_DESC_F_WRITE, 0 };
+	/* 2.6.5.3.1: the head names the table; the table's chain is its own. */
+	d->desc[head] = (struct virtq_desc){ d->ind_pa + table * sizeof(*t),
+					     (uint32_t)((n + 1) * sizeof(*t)), VIRTQ_DESC_F_INDIRECT, 0 };
+	d->avail->ring[d->avail->idx % d->qsize] = (uint16_t)head;
+	__sync_synchronize();
+	d->avail->idx = (uint16_t)(d->avail->idx + 1);
+	__sync_synchronize();
+	reg_set(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+}
+
+bool vblk_owns(const struct vblk *d, uint64_t pa, uint64_t len)
+{
+	uint64_t end = pa + len;
+
+	return (pa < d->pa + DMA_PAGES * PAGE_SIZE && end > d->pa) ||
+	       (d->ind && pa < d->ind_pa + VBLK_IND_BYTES && end > d->ind_pa);
 }
 
 void vblk_irq_clear(struct vblk *d)

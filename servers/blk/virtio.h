@@ -45,6 +45,8 @@
 /* 2.6.5 The Virtqueue Descriptor Table. */
 #define VIRTQ_DESC_F_NEXT		1
 #define VIRTQ_DESC_F_WRITE		2	/* the device writes this buffer */
+#define VIRTQ_DESC_F_INDIRECT		4	/* addr is a table of descriptors (2.6.5.3) */
+#define VIRTIO_RING_F_INDIRECT_DESC	(1u << 28)	/* 6 Reserved Feature Bits */
 struct virtq_desc {
 	uint64_t addr;		/* physical */
 	uint32_t len;

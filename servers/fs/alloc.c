@@ -129,6 +129,7 @@ int free_block(struct ext2_fs *fs, uint32_t blk)
 	uint32_t g, bit;
 	int r;
 
+	fs->changes++;	/* a direct read of blk may be under way (direct.c) */
 	if (blk < fs->sb.s_first_data_block || blk >= fs->sb.s_blocks_count)
 		return fs_corrupt(fs, "freeing a block out of range", blk);
 	g = (blk - fs->sb.s_first_data_block) / fs->sb.s_blocks_per_group;

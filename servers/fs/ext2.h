@@ -132,6 +132,9 @@ struct ext2_fs {
 	uint8_t *shadow_mem;
 	struct ext2_buf *trial_bufs[EXT2_TRIAL_MAX];
 	struct ext2_super_block sb_saved;
+	/* Bumped by whatever may change what a file's disk blocks mean (a
+	 * write, a truncate, a block freed): direct.c's callers compare it. */
+	uint64_t changes;
 	/* statistics: blocks the device moved, requests made */
 	uint64_t blocks_read, blocks_written, dev_reads, dev_writes, flushes;
 };
@@ -276,6 +279,16 @@ int ext2_readahead(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len)
  * the inode's (the write reports its own). */
 int ext2_write_prepare(struct ext2_fs *fs, uint32_t ino, uint64_t off, uint64_t len,
 		       uint64_t *size);
+
+/* direct.c: for pages [page, page + npages) of ino (EXT2_PAGE_SIZE bytes
+ * each), pblk[i] the first disk block of page i if the disk may read it
+ * straight into the caller's memory (wholly inside the file, allocated,
+ * contiguous on the disk, nothing of it cached or in flight), else 0.
+ * 0, -ERR_AGAIN (nowait: a block-map block is not cached), or an inode
+ * error. Compare fs->changes before and after such a read. */
+#define EXT2_PAGE_SIZE	4096u
+int ext2_direct_map(struct ext2_fs *fs, uint32_t ino, uint64_t page, uint32_t npages,
+		    uint32_t *pblk);
 
 /* check.c: recount bitmaps, free counts and directories per group; 0 if
  * they all agree, else -ERR_IO and a log line naming the first mismatch. */

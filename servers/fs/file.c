@@ -407,6 +407,7 @@ int ext2_fsync(struct ext2_fs *fs, uint32_t ino)
 int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		   const void *buf, size_t len)
 {
+	fs->changes++;	/* direct.c */
 	bool trial = trial_begin(fs);
 	int64_t r = do_write(fs, ino, off, buf, len);
 
@@ -417,6 +418,7 @@ int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 
 int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 {
+	fs->changes++;
 	bool trial = trial_begin(fs);
 	int r = do_truncate(fs, ino, size);
 
@@ -427,6 +429,7 @@ int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 
 int64_t ext2_write_v(struct ext2_fs *fs, uint32_t ino, const struct ext2_wpiece *v, uint32_t n)
 {
+	fs->changes++;	/* direct.c */
 	bool trial = trial_begin(fs);
 	int64_t r = do_write_v(fs, ino, v, n);
 

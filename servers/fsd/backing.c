@@ -91,6 +91,7 @@ void backing_maker_ended(int64_t pid)
 struct breq {
 	struct pager_backing_req q;
 	bool used;
+	struct direct_fill d;	/* FILL: read straight into the frames (direct_fill.c) */
 };
 static struct breq breqs[BREQ_MAX];
 static struct breq *bparked[BREQ_MAX];
@@ -411,6 +412,17 @@ static int64_t run_fill(const struct pager_backing_req *q)
 	return 0;
 }
 
+/* Small fills that follow each other (a policy that reads a page a
+ * fault): the block cache's read-ahead (readahead, below) keeps the disk
+ * ahead of them, which one small direct read at a time cannot. */
+static bool small_sequential(const struct pager_backing_req *q)
+{
+	struct hold *h = hold_find(q->key);
+
+	return h && q->count < BACKING_FILL_MAX &&
+	       (q->index == h->ra_next || q->index + q->count == h->ra_next);
+}
+
 /* BACKING_WRITEBACK: bytes of the window pages to the file, never past
  * its end (the file may have shrunk since the pager queued this). */
 static int64_t run_writeback(const struct pager_backing_req *q)
@@ -616,7 +628,13 @@ static void breq_run(struct breq *b)
 	 * draining for a sync: that waits for everything anyway. */
 	bool was = fs.nowait_wanted;
 	ext2_set_nowait(&fs, !draining && nbparked < BREQ_MAX);
-	r = run_op(q);
+	r = q->op == BACKING_FILL ? direct_fill_start(b, &b->d, q, !draining && !small_sequential(q)) : 0;
+	if (r == 1) {		/* the disk is on it: answered when it is done */
+		ext2_set_nowait(&fs, was);
+		return;
+	}
+	if (r == 0)
+		r = run_op(q);
 	ext2_set_nowait(&fs, was);
 	if (r == -ERR_AGAIN && disk_start_async() < 0) {
 		ext2_set_nowait(&fs, false);	/* wait here */
@@ -632,8 +650,33 @@ static void breq_run(struct breq *b)
 	answer(b, r);
 }
 
+/* A fill's direct reads all completed (disk.c). */
+void backing_direct_done(void *owner, int status)
+{
+	struct breq *b = owner;
+	int r = direct_fill_end(&b->d, b->q.count, status);
+
+	if (r == 1) {		/* the file changed meanwhile: copy it again */
+		breq_run(b);
+		return;
+	}
+	if (r == 0) {
+		fills++;
+		pages_filled += b->q.count;
+	}
+	answer(b, r);
+}
+
 /* A disk read completed: run the parked requests again. */
+static void retry_parked(void);
+
 void backing_retry(void)
+{
+	retry_parked();
+	direct_fill_flush();
+}
+
+static void retry_parked(void)
 {
 	struct breq *again[BREQ_MAX];
 	unsigned n = nbparked;
@@ -649,7 +692,17 @@ void backing_retry(void)
  * fetch and run until its queue is empty or our table is full. Returns
  * whether the pager has process ends for PAGER_FS_DEAD (FETCH's w1; 1
  * too when we did not ask). */
+static bool fetch_all(void);
+
 bool backing_fetch(void)
+{
+	bool ends = fetch_all();
+
+	direct_fill_flush();	/* the fills gathered into disk reads go now */
+	return ends;
+}
+
+static bool fetch_all(void)
 {
 	struct pager_backing_req batch[PAGER_OBJ_FETCH_MAX];
 	bool ends = true, more;
@@ -678,6 +731,7 @@ bool backing_fetch(void)
 				b++;
 			b->q = batch[i];
 			b->used = true;
+			b->d = (struct direct_fill){ 0 };
 			nbreqs++;
 			breq_run(b);
 		}

@@ -12,8 +12,8 @@
 #include "libsys.h"
 #include "fsd.h"
 
-enum { TAG_FREE, TAG_SYNC, TAG_ASYNC };
-#define AOPS 8
+enum { TAG_FREE, TAG_SYNC, TAG_ASYNC, TAG_DIRECT };
+#define AOPS 32	/* engine reads and direct fills (a stream window is 8) */
 
 static struct blk_client bc;
 uint64_t blk_notif;
@@ -25,6 +25,7 @@ static struct {
 	bool plugged;		/* a write of a batch: batch_end waits for it */
 	bool read;
 	int8_t op;
+	uint32_t ops;		/* TAG_DIRECT: the aops (fills) one request serves */
 	int32_t status;
 } tags[BLK_SLOTS];
 
@@ -37,11 +38,22 @@ static int plug_status;
 /* An asynchronous read of blocks [blk, blk+count): its pieces in flight. */
 static struct aop {
 	bool used, finished;
+	void *direct;		/* a direct read's owner (backing.c); NULL: the engine's */
 	uint64_t blk;
 	uint32_t count;
 	int left;
 	int status;
 } aops[AOPS];
+
+/* Ops finished and not yet handed over (disk_finish_async): the main loop
+ * asks every time round, so it is a count, not a walk of aops. */
+static unsigned nfinished;
+
+static void aop_finish(struct aop *a)
+{
+	a->finished = true;
+	nfinished++;
+}
 
 /*
  * Whether the driver may hold completions we have not reaped: set by each
@@ -80,6 +92,8 @@ static void collect(void)
 	} while (n >= BLK_REAP_MAX);
 }
 
+static void ops_done(uint32_t ops, int res);
+
 static void complete_tag(int64_t t, int32_t res)
 {
 	if (t >= BLK_SLOTS)
@@ -103,7 +117,10 @@ static void complete_tag(int64_t t, int32_t res)
 		if (res < 0)
 			a->status = res;
 		if (--a->left == 0)
-			a->finished = true;
+			aop_finish(a);
+		tags[t].kind = TAG_FREE;
+	} else if (tags[t].kind == TAG_DIRECT) {
+		ops_done(tags[t].ops, res);
 		tags[t].kind = TAG_FREE;
 	}
 }
@@ -344,31 +361,109 @@ int disk_start_async(void)
 		i += k;
 	}
 	if (--a->left == 0)
-		a->finished = true;
+		aop_finish(a);
 	return 0;
 }
 
 bool disk_async_ready(void)
 {
-	for (int i = 0; i < AOPS; i++)
-		if (aops[i].used && aops[i].finished)
-			return true;
-	return false;
+	return nfinished != 0;
 }
 
 bool disk_finish_async(void)
 {
 	bool any = false;
 
+	if (!nfinished)
+		return false;
 	for (int i = 0; i < AOPS; i++) {
 		struct aop *a = &aops[i];
 		if (!a->used || !a->finished)
 			continue;
-		ext2_cache_complete(&fs, a->blk, a->count, a->status);
 		a->used = false;
+		nfinished--;
+		if (a->direct)
+			backing_direct_done(a->direct, a->status);
+		else
+			ext2_cache_complete(&fs, a->blk, a->count, a->status);
 		any = true;
 	}
 	return any;
+}
+
+/*
+ * Direct reads (backing.c): the disk writes a fill's pages straight into
+ * the pager's frames, named by the physical addresses the kernel gave us
+ * for our window. One aop per fill; a BLK_READ_PAGES per run of pages
+ * consecutive on the disk, which may serve several fills (backing.c
+ * gathers fills that follow each other); an owner hears when every read
+ * of its fill has completed
+ * (disk_finish_async), never before: until then the frames are the
+ * device's, and the fill stays unanswered.
+ */
+int disk_direct_begin(void *owner)
+{
+	for (int i = 0; i < AOPS; i++)
+		if (!aops[i].used) {
+			aops[i] = (struct aop){ .used = true, .direct = owner, .left = 1 };
+			return i;
+		}
+	return -ERR_AGAIN;
+}
+
+/* One read of the aops' in ops (each counted by disk_direct_hold). */
+int disk_direct_submit(uint32_t ops, uint64_t sector, const uint64_t *pa, unsigned npages)
+{
+	/* Reads, counted as submit counts them (a share's worth at once). */
+	while ((bc.info.inflight && inflight >= bc.info.inflight) ||
+	       rinflight >= BLK_CLIENT_INFLIGHT) {
+		if (blk_pending)
+			collect();
+		else
+			wait_event();
+	}
+	for (bool collected = false;; collected = true) {
+		int64_t t = blk_submit_pages(&bc, sector, npages, pa);
+		if (t >= 0 && t < BLK_SLOTS) {
+			inflight++;
+			rinflight++;
+			tags[t] = (typeof(tags[0])){ .kind = TAG_DIRECT, .ops = ops, .read = true };
+			return 0;
+		}
+		if (t != -ERR_AGAIN) {
+			int e = t < 0 ? (int)t : -ERR_IO;
+			ops_done(ops, e);	/* never submitted: done, failed */
+			return e;
+		}
+		if (!collected)
+			collect();	/* reaping frees our in-flight count */
+		else
+			wait_event();
+	}
+}
+
+void disk_direct_hold(int op)
+{
+	aops[op].left++;
+}
+
+static void ops_done(uint32_t ops, int res)
+{
+	for (int i = 0; ops; i++, ops >>= 1) {
+		if (!(ops & 1))
+			continue;
+		struct aop *a = &aops[i];
+		if (res < 0)
+			a->status = res;
+		if (--a->left == 0)
+			aop_finish(a);
+	}
+}
+
+void disk_direct_end(int op)
+{
+	if (--aops[op].left == 0)
+		aop_finish(&aops[op]);
 }
 
 int disk_init(uint64_t blk_ep)

@@ -75,6 +75,16 @@ int disk_start_async(void);
 extern bool deaths_pending;
 extern uint64_t blk_notif;
 uint64_t disk_bytes(void);
+/* Direct reads into pages (direct_fill.c): begin (an op, or -ERR_AGAIN when
+ * none is free); hold it once for each read it takes part in; submit a
+ * read of npages pages at physical addresses pa[] from sector for the ops
+ * in the mask (0, or the error that also fails those ops); end. The
+ * owner's backing_direct_done(owner, status) runs once every read it
+ * was held for completed. */
+int disk_direct_begin(void *owner);
+void disk_direct_hold(int op);
+int disk_direct_submit(uint32_t ops, uint64_t sector, const uint64_t *pa, unsigned npages);
+void disk_direct_end(int op);
 
 /* ops.c */
 /* Run one request; returns the result for w0, or FSD_PARK_*; fills
@@ -107,9 +117,27 @@ void fsd_reap_deaths(void);
 /* FS_FSYNC: the pager queues the write-back of ino's mapped dirty pages. */
 void backing_flush(uint32_t ino);
 bool backing_wants_fetch(void);
+/* A fill's direct reads all completed (disk.c): status 0 or -ERR_*. */
+void backing_direct_done(void *owner, int status);
+
+/* direct_fill.c: fills straight from the disk (docs/file-server.md). A
+ * fill's state, in backing.c's request. start: 1 when its direct reads
+ * started (backing_direct_done(owner) follows), 0 to copy it all (not
+ * allowed, nothing direct, no DMA right), -ERR_AGAIN to park; the reads
+ * go out at the next flush (the end of every fetch and retry). end: 0
+ * (done), 1 (copy it again: the file changed), or the error. */
+struct direct_fill {
+	bool no_direct;		/* copy it (the file changed under a direct read) */
+	uint64_t changes;	/* fs.changes when its direct reads began */
+};
+int64_t direct_fill_start(void *owner, struct direct_fill *d, const struct pager_backing_req *q,
+			  bool allowed);
+void direct_fill_flush(void);
+int direct_fill_end(struct direct_fill *d, uint32_t count, int status);
 int64_t backing_stats(struct ipc_msg *reply);
 /* A client ended: the holds it made are no longer charged to it. */
 void backing_maker_ended(int64_t pid);
+int64_t backing_direct_stats(struct ipc_msg *reply);
 
 /* pipe.c: pipes (docs/fs-protocol.md "Pipes"). A pipe is two open file
  * descriptions (ops.c), each naming it (index + 1 in struct file). */

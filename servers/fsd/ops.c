@@ -577,6 +577,8 @@ int64_t fsd_handle(struct req *r, struct ipc_msg *reply, uint8_t *out, uint32_t 
 		return ext2_sync(&fs);
 	case FS_MAPSTATS:
 		return backing_stats(reply);
+	case FS_DIRECTSTATS:
+		return backing_direct_stats(reply);
 	case FS_STATFS:
 		reply->w[1] = fs.sb.s_free_blocks_count;
 		reply->w[2] = fs.bsize;

@@ -52,6 +52,7 @@ enum blk_label {
 	BLK_FLUSH,
 	BLK_REAP,
 	BLK_IRQ,		/* from the driver's own interrupt thread only */
+	BLK_READ_PAGES,		/* struct blk_pages_io, payload the pages (client 0 only) */
 	BLK_LABEL_COUNT
 };
 
@@ -95,10 +96,30 @@ struct blk_reap {
 	struct blk_done { int32_t tag, status; } done[BLK_REAP_MAX];
 };
 
+/*
+ * BLK_READ_PAGES: read sectors [sector, sector + npages * 8) straight into
+ * npages pages named by physical address, page i at the payload's pa[i]
+ * (uint64_t each, page-aligned; the payload is exactly npages words).
+ * Reply: w0 the tag, completed and reaped as a BLK_READ. For the client
+ * that named the pool (badge 0), trusted with DMA since setup, which
+ * learns its own pages' addresses from the kernel (SYS_VM_PHYS) and keeps
+ * them allocated until the completion is reaped; never into the driver's
+ * own queue memory. -ERR_NOSYS if the device has no indirect descriptors.
+ * docs/blk-protocol.md, "Reads into pages".
+ */
+#define BLK_PAGES_MAX		64	/* pages per BLK_READ_PAGES: 256 KiB */
+#define BLK_PAGE_SECTORS	(PAGE_SIZE / BLK_SECTOR_SIZE)
+struct blk_pages_io {
+	uint64_t sector;
+	uint64_t npages;	/* 1 .. BLK_PAGES_MAX */
+	uint64_t unused[4];
+};
+
 _Static_assert(sizeof(struct blk_io) == IPC_WORDS * 8, "blk_io is the message words");
 _Static_assert(sizeof(struct blk_info) == IPC_WORDS * 8, "blk_info is the message words");
 _Static_assert(sizeof(struct blk_reap) == IPC_WORDS * 8, "blk_reap is the message words");
 _Static_assert(BLK_SLOTS <= 64, "tags fit a 64-bit mask");
+_Static_assert(sizeof(struct blk_pages_io) == IPC_WORDS * 8, "blk_pages_io is the message words");
 _Static_assert(BLK_MAX_SECTORS * BLK_SECTOR_SIZE <= BLK_POOL_MAX, "a request fits a pool");
 
 /*
@@ -165,5 +186,9 @@ int64_t blk_relay_start(uint64_t notif, uint64_t ep, uint64_t badge, uint64_t la
 int64_t blk_read(struct blk_client *c, uint64_t sector, uint64_t count, uint64_t offset);
 int64_t blk_write(struct blk_client *c, uint64_t sector, uint64_t count, uint64_t offset);
 int64_t blk_flush(struct blk_client *c);
+/* Submit BLK_READ_PAGES (npages pages at the physical addresses pa[]): the
+ * tag, or -ERR_AGAIN at the client's limit. */
+int64_t blk_submit_pages(struct blk_client *c, uint64_t sector, uint64_t npages,
+			 const uint64_t *pa);
 
 #endif

@@ -83,6 +83,9 @@ enum fs_label {
 			                                         FS_NOTE_EXEC (it happened) */
 	FS_EXEC_RESTORE,/* - (PAGER_EXEC failed): the hidden    w0 how many came back
 			   ones back where they were */
+	FS_DIRECTSTATS,	/* -                                  w0 0, w1 pages the disk read straight
+			   into the pager's frames (docs/file-server.md), w2 such reads,
+			   w3 fills copied again (the file changed under them) */
 	FS_LABEL_COUNT
 };
 

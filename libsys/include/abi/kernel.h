@@ -80,6 +80,11 @@ enum sys_number {
 	SYS_IPC_REPLY_TO_RECV,	/* (endpoint, t1 = reply or thread handle): SYS_IPC_REPLY
 				   through t1, then SYS_IPC_RECV on the endpoint;
 				   nothing happens if either handle is refused */
+	SYS_TASK_DMA,		/* (task) -> 0: the task may use SYS_VM_PHYS (root
+				   task only; docs/syscalls.md "DMA") */
+	SYS_VM_PHYS,		/* (va, npages, uint64_t *out) -> npages: the physical
+				   address of each of the caller's own pages, each
+				   mapped user R/W RAM (all or nothing; DMA tasks only) */
 	SYS_COUNT
 };
 
@@ -129,6 +134,7 @@ enum sys_number {
 #define MAP_X		0x4u
 
 #define MAP_RUN_MAX	512	/* pages per SYS_MAP_RUN / FAULT_REPLY_MAP_RUN */
+#define VM_PHYS_MAX	64	/* pages per SYS_VM_PHYS */
 #define KMEM_DONATE_MAX	4096	/* pages per SYS_KMEM_DONATE */
 
 /*

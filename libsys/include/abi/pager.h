@@ -211,6 +211,8 @@ enum pager_label {
 	PAGER_MO_SUPPLY,
 	PAGER_OBJ_KEEP,		/* w0 key, w1 1 keep / 0 let go: pager/bserver.c (fsd only) */
 	PAGER_SIGALTSTACK,	/* pager/signal.c, docs/signals.md */
+	PAGER_QUARANTINE,	/* -> w0 frames never reused since a file server died
+				   with fills fetched (pager/bserver.c, docs/file-server.md) */
 	PAGER_LABEL_COUNT
 };
 
