@@ -367,7 +367,14 @@ static int fill_range(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
  * says (policy.h). */
 static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool quiet)
 {
-	return fill_range(fo, v, idx, backing_policy_for(v)->fill_pages(v, idx), quiet);
+	uint64_t want = backing_policy_for(v)->fill_pages(v, idx);
+
+	/* An external pager gets what a fault asks, one fill at most: no
+	 * stream window (policy_backing.c), whose speculative requests would
+	 * spend its request quota and its time. */
+	if (fo->srv && fo->srv->external && want > BACKING_FILL_MAX)
+		want = BACKING_FILL_MAX;
+	return fill_range(fo, v, idx, want, quiet);
 }
 
 /* A fault at idx waits for a page being read: the policy may queue the
@@ -378,6 +385,8 @@ static void fill_ahead(struct file_obj *fo, struct vma *v, uint64_t idx)
 	const struct backing_policy *pol = backing_policy_for(v);
 	uint64_t from = 0, n;
 
+	if (fo->srv && fo->srv->external)
+		return;	/* no read-ahead for external pagers (fill_start) */
 	if (pol->ahead && (n = pol->ahead(v, idx, &from)) && fill_wanted(fo, v, from))
 		fill_range(fo, v, from, n, false);
 }
