@@ -676,6 +676,11 @@ uint64_t backing_next_timeout(void)
 static void withdraw(struct bsrv *s, struct breq *b)
 {
 	if (b->fetched) {
+		/* Its answer may still wait for the pager's next receive with
+		 * the window map left to it (bserver_deliver): sent now, so that
+		 * the unmap below takes that map too and no slot is left mapping
+		 * a frame the request is about to let go. */
+		reply_later_flush();
 		inflight[b->r.token & (INFLIGHT_MAX - 1)] = NULL;
 		if (b->r.count) {
 			sys_unmap(s->proc->task, b->r.window, b->r.count);
@@ -701,7 +706,10 @@ void backing_timeouts(void)
 	for (unsigned i = 1; i < sizeof(servers) / sizeof(servers[0]); i++) {
 		struct bsrv *s = servers[i];
 		struct breq *b;
-		while (s && s->timeout && (b = s->oldest) && now - b->since >= s->timeout) {
+		/* One queued since `now` (by a completion below) is not due:
+		 * its since is past now, and the difference would wrap. */
+		while (s && s->timeout && (b = s->oldest) && b->since <= now &&
+		       now - b->since >= s->timeout) {
 			pager_log("pid %ld (%s) did not answer request %u (object %u) in time\n",
 				  (long)s->proc->pid, s->proc->name, b->r.op, b->r.key);
 			withdraw(s, b);
