@@ -201,6 +201,30 @@ static __attribute__((noinline, cold)) void death_handle(struct proc *p, const s
 	proc_end(p, PAGER_SIGKILL);
 }
 
+/* A fault past the end of the file in libsys's read window (a truncate
+ * raced its read(): libsys/src/file_read.c) resumes at the process's
+ * eof_resume pc with a0 the address, every other register as it was, so
+ * read() returns a short count instead of the reader dying. The reply
+ * into m: whether so. */
+static __attribute__((noinline, cold)) bool eof_resume(struct proc *p, struct ipc_msg *m)
+{
+	uint64_t addr = m->w[0];
+	struct vma *v = vma_find(&p->vmas, addr);
+	struct user_regs regs;
+
+	if (!v || !(v->flags & VMA_EOF_RESUME) || !p->sig.eof_resume || m->w[3] != FAULT_KIND_PAGE ||
+	    sys_thread_regs_read(p->thread, &regs) < 0)
+		return false;
+	m->info = ipc_info(FAULT_REPLY_REGS, 0, 0);
+	m->w[0] = p->sig.eof_resume;
+	m->w[1] = regs.x[2];	/* sp, ra, a1, a2: user_regs.x is indexed as the pc then x1..x31 */
+	m->w[2] = regs.x[1];
+	m->w[3] = addr;
+	m->w[4] = regs.x[11];
+	m->w[5] = regs.x[12];
+	return true;
+}
+
 /* The object could not give the page: a file page to wait for (the fault
  * is suspended), past EOF (SIGBUS), or out of memory / I/O (SIGKILL).
  * Whether to reply now. */
@@ -214,6 +238,8 @@ static __attribute__((noinline, cold)) bool fault_failed(struct proc *p, struct 
 	if (err == MEMOBJ_SUSPEND)
 		return backing_fault_missing(p, v, m->w[0] & ~(PAGE_SIZE - 1),
 					     m->w[1], m);
+	if (err == MEMOBJ_SIGBUS && eof_resume(p, m))
+		return true;
 	if (err == MEMOBJ_SIGBUS)
 		kill_for(p, m, PAGER_SIGBUS, "past the end of the file");
 	else

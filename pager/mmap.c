@@ -278,7 +278,29 @@ int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
 	return 0;
 }
 
-int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
+/* PADV_EOF_RESUME over [addr, hi): shared file mappings only (another
+ * kind has no end of file; a private one's pages are its own). */
+static int64_t eof_resume_set(struct proc *p, uint64_t addr, uint64_t hi, uint64_t pc)
+{
+	struct vma *v;
+	int err;
+
+	if (!pc || pc >= USER_TOP)
+		return -ERR_INVAL;
+	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v))
+		if ((v->flags & (VMA_FILE | VMA_SHARED | VMA_WINDOW)) != (VMA_FILE | VMA_SHARED))
+			return -ERR_INVAL;
+	if ((err = vma_isolate(&p->vmas, addr, hi)) < 0)
+		return err;
+	for (v = vma_find(&p->vmas, addr); v && v->node.start < hi; v = vma_next(v)) {
+		v->flags |= VMA_EOF_RESUME;
+		v = vma_merge(&p->vmas, v);
+	}
+	p->sig.eof_resume = pc;
+	return 0;
+}
+
+int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice, uint64_t pc)
 {
 	uint64_t hi = 0;
 	struct vma *v;
@@ -287,10 +309,12 @@ int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
 
 	bool policy = advice >= PADV_POLICY_DEFAULT && advice <= PADV_POLICY_NONE;
 
-	if (advice > PADV_DONTNEED && !policy)
+	if (advice > PADV_EOF_RESUME && !policy)
 		return -ERR_INVAL;
 	if ((r = mapped_range(p, addr, len, &hi)) <= 0)
 		return r;
+	if (advice == PADV_EOF_RESUME)
+		return eof_resume_set(p, addr, hi, pc);
 	if (advice != PADV_WILLNEED && advice != PADV_DONTNEED) {
 		/* NORMAL, RANDOM, SEQUENTIAL: noted on the VMAs (the
 		 * read-around policy reads it for file mappings); a

@@ -11,7 +11,7 @@
 int64_t mm_mmap(struct proc *p, uint64_t hint, uint64_t len, uint64_t prot, uint64_t flags);
 int64_t mm_munmap(struct proc *p, uint64_t addr, uint64_t len);
 int64_t mm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot);
-int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice);
+int64_t mm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice, uint64_t pc);
 /* new_addr: the destination with PREMAP_FIXED. */
 int64_t mm_mremap(struct proc *p, uint64_t old, uint64_t old_len, uint64_t new_len,
 		  uint64_t flags, uint64_t new_addr);

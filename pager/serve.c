@@ -173,7 +173,7 @@ again:
 		r = mm_mprotect(p, w[0], w[1], w[2]);
 		break;
 	case PAGER_MADVISE:
-		r = mm_madvise(p, w[0], w[1], w[2]);
+		r = mm_madvise(p, w[0], w[1], w[2], w[3]);
 		break;
 	case PAGER_MREMAP:
 		r = mm_mremap(p, w[0], w[1], w[2], w[3], w[4]);

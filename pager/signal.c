@@ -391,9 +391,18 @@ static void sigreturn(struct proc *p)
 		return;
 	}
 	p->sig.blocked = (uint32_t)f.uc.sigmask & ~PSIG_UNBLOCKABLE & VALID_MASK;
+	/* What the restored mask lets through is delivered before the
+	 * interrupted code runs again (a signal raised and left pending in a
+	 * handler runs before the code after the raise): its frame goes on
+	 * the restored context while the thread is still stopped. Delivered
+	 * after the reply, a pager preempted in between (a loaded host) let
+	 * the thread run on first (signal.nodefer saw hits == 1). */
+	if (p->sig.pending & ~p->sig.blocked)
+		signal_deliver_pending(p, NULL);
+	if (p->state != PROC_LIVE)
+		return;
 	ipc_reply(p->thread, &r);
 	sys_thread_resume(p->thread);
-	signal_deliver_pending(p, NULL);	/* what the restored mask lets through */
 }
 
 bool signal_fault(struct proc *p, const struct ipc_msg *m, int sig)

@@ -181,6 +181,7 @@ void signal_inherit(struct proc *child, const struct proc *parent)
 		child->sig.ret = parent->sig.ret;
 		child->sig.alt_base = parent->sig.alt_base;	/* fork keeps it */
 		child->sig.alt_size = parent->sig.alt_size;
+		child->sig.eof_resume = parent->sig.eof_resume;	/* the same image */
 	}
 	child->sig.cookie = cookie_next((uint64_t)child->pid);
 }
@@ -193,6 +194,7 @@ void signal_exec(struct proc *p)
 			*a = (struct proc_sigaction){ 0 };
 	}
 	p->sig.entry = p->sig.ret = 0;
+	p->sig.eof_resume = 0;
 	p->sig.alt_base = p->sig.alt_size = 0;	/* its memory is gone */
 }
 

@@ -36,6 +36,9 @@ struct proc_signals {
 	uint64_t cookie;	/* written in every frame, checked at sigreturn */
 	uint64_t alarm_at;	/* `time` deadline of alarm(), 0: none */
 	uint64_t alt_base, alt_size;	/* sigaltstack; alt_size 0: none */
+	/* PADV_EOF_RESUME's pc: a fault past EOF in a VMA_EOF_RESUME range
+	 * resumes there, a0 the address (libsys's read window), not SIGBUS */
+	uint64_t eof_resume;
 };
 
 /* The pager's timer relay calls with this badge (no pid has it). */

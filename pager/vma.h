@@ -20,6 +20,7 @@
 #define VMA_FILE	0x20u	/* a file (shared: the file object; private: fpriv) */
 #define VMA_WINDOW	0x40u	/* the file server's backing window: never faults */
 #define VMA_NOWRITE	0x80u	/* a shared file mapping that may never get W */
+#define VMA_EOF_RESUME	0x100u	/* libsys's read window: past EOF resumes at sig.eof_resume */
 
 struct vma_set;
 

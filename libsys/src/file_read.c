@@ -15,11 +15,18 @@
  * server's limit on mapped files) costs nothing but the old path: the
  * claimed bytes are read with pread.
  *
- * Known limit: a truncate by another process between our claim and our
- * copy leaves the copy reading past the new end of the file, which is
- * SIGBUS (as for any mapping of the file).
+ * A truncate by another process between our claim and our copy leaves
+ * the copy reading past the new end of the file, SIGBUS for any other
+ * mapping. A window is marked PADV_EOF_RESUME: such a fault resumes at
+ * win_eof_entry instead, which leaves the copy (longjmp) and read()
+ * returns the bytes before the page that went, no more than the new size
+ * (as Linux's read() racing a truncate: a short count, or 0). Costs the
+ * hot path a setjmp a read().
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -40,6 +47,24 @@ struct window {
 
 static struct window wins[WIN_MAX];
 static uint64_t win_clock;
+
+/* The copy in progress, for win_eof_entry: where to go back to, the
+ * window it reads and the fault's address. */
+static jmp_buf win_copy_jmp;
+static struct window *volatile win_copying;
+static volatile uint64_t win_fault_addr, win_copy_pos;	/* the fault's, the copy's first byte's offset */
+
+/* The pager resumes a fault past the end of the file in a window here,
+ * a0 the address, on the faulting code's stack (the copy's). */
+__attribute__((cold, noreturn)) static void win_eof_entry(uint64_t addr)
+{
+	if (!win_copying) {	/* not our copy: what the fault would have been */
+		kill(getpid(), SIGBUS);
+		_exit(128 + SIGBUS);
+	}
+	win_fault_addr = addr;
+	longjmp(win_copy_jmp, 1);
+}
 
 static struct window *win_of(int fd)
 {
@@ -91,6 +116,12 @@ __attribute__((cold, noinline, optimize("Os"))) static struct window *win_make(i
 	errno = saved;
 	if (a == MAP_FAILED)
 		return NULL;
+	struct ipc_msg m = { .info = ipc_info(PAGER_MADVISE, 0, 0),
+			    .w = { (uint64_t)a, WIN_SPAN, PADV_EOF_RESUME, (uint64_t)win_eof_entry } };
+	if (pager_call(&m) < 0) {	/* a copy could be killed: not a window */
+		munmap(a, WIN_SPAN);
+		return NULL;
+	}
 	*w = (struct window){ .addr = a, .fd = fd, .ino = ino, .base = base };
 	return w;
 }
@@ -126,6 +157,25 @@ void file_copy(void *dst, const void *src, size_t n)
 		*d++ = *s++;
 }
 
+/* A truncate took the page at win_fault_addr while we copied the bytes
+ * [off, off + n) claimed: what read() returns, the offset put back after
+ * it. */
+__attribute__((cold, noinline)) static ssize_t win_truncated(int fd, uint64_t off)
+{
+	uint64_t pos = win_copy_pos;
+	struct window *w = win_copying;
+	uint64_t end = w->base + ((win_fault_addr & ~(uint64_t)(PAGE_SIZE - 1)) - (uint64_t)w->addr);
+	struct stat st;
+
+	win_copying = NULL;
+	if (end < pos)	/* the copy's first page: nothing of it copied */
+		end = pos;
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < end)	/* the tail past the new end */
+		end = (uint64_t)st.st_size > off ? (uint64_t)st.st_size : off;
+	lseek(fd, (off_t)end, SEEK_SET);
+	return (ssize_t)(end - off);
+}
+
 /* read(fd) through its window: the bytes read, or -1 with errno, or
  * FILE_READ_IPC for a small read on a descriptor without a window (a
  * mapping costs more than a few IPC copies) or a file not to map (a
@@ -147,6 +197,8 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 	}
 	uint64_t n = (uint64_t)r, off = m.w[1], done = 0;
 	uint32_t ino = (uint32_t)m.w[2];
+	if (setjmp(win_copy_jmp))
+		return win_truncated(fd, off);
 	while (done < n) {
 		uint64_t pos = off + done, base = pos & ~(WIN_SPAN - 1);
 		struct window *w = win_of(fd);
@@ -158,8 +210,11 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 		}
 		uint64_t k = base + WIN_SPAN - pos < n - done ? base + WIN_SPAN - pos : n - done;
 		w->used = ++win_clock;
+		win_copy_pos = pos;
+		win_copying = w;
 		file_copy((char *)buf + done, w->addr + (pos - base), k);
 		done += k;
 	}
+	win_copying = NULL;
 	return (ssize_t)n;
 }

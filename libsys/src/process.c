@@ -41,11 +41,15 @@ static int64_t posix_result(int64_t r)
 /* picolibc's exit() ends here after running atexit handlers. */
 _Noreturn void _exit(int status)
 {
-	struct ipc_msg m = { .info = ipc_info(PAGER_EXIT, 0, 0), .w = { (uint64_t)status } };
-
 	fflush(stdout);
-	for (;;)
+	/* Made again each time: a call cut by a signal's delivery (-ERR_INTR,
+	 * pager_call) comes back with its info zeroed, and sent again as it
+	 * was it asked for nothing, forever (a process signalled while it
+	 * ended never ended: signal.nodefer's timeout). */
+	for (;;) {
+		struct ipc_msg m = { .info = ipc_info(PAGER_EXIT, 0, 0), .w = { (uint64_t)status } };
 		ipc_call(libsys_start_info.pager, &m);
+	}
 }
 
 int64_t spawn(const char *const argv[], uint64_t grant)

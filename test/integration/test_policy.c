@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "abi/pager.h"
 #include "libsys.h"
@@ -21,6 +22,7 @@
 
 #define PS	PAGE_SIZE
 #define LEN	(4ul << 20)
+#define SETTLE_SECONDS	20	/* a fill's longest wait, before the test's own timeout */
 
 /* The policy of addr (0: the system's): its id, its name in *name. */
 static int64_t policy_of(const volatile char *addr, char *name)
@@ -46,17 +48,26 @@ static uint64_t resident(const volatile char *p)
 }
 
 /* Resident pages once fills in flight have landed (read-ahead past the
- * faulting request completes after the fault). */
-static uint64_t resident_settled(const volatile char *p)
+ * faulting request completes after the fault): waits for `want` pages,
+ * bounded by time, not by a count of yields (a slow disk on a loaded host
+ * took longer than 200 yields), then a few hundred yields more, so that
+ * pages beyond `want` still in flight show. */
+static uint64_t resident_settled(const volatile char *p, uint64_t want)
 {
+	struct timespec t0, t;
 	uint64_t n = resident(p);
 
-	for (int i = 0; i < 2000; i++) {
-		sys_yield();
-		uint64_t k = resident(p);
-		if (k == n && i > 200)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n < want) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > SETTLE_SECONDS)
 			break;
-		n = k;
+		sys_yield();
+		n = resident(p);
+	}
+	for (int i = 0; i < 300; i++) {
+		sys_yield();
+		n = resident(p);
 	}
 	return n;
 }
@@ -106,11 +117,11 @@ int main(int argc, char **argv)
 	CHECK_EQ(policy_of(p, name), PPOLICY_FIXED);
 	CHECK(strcmp(name, "fixed") == 0);
 	touch(p, 0);
-	CHECK_EQ(resident_settled(p), 16);
+	CHECK_EQ(resident_settled(p, 16), 16);
 	CHECK_EQ(madvise((void *)p, LEN, MADV_RANDOM), 0);
 	CHECK_EQ(policy_of(p, name), PPOLICY_FIXED);	/* the hint keeps the policy */
 	touch(p, 100);
-	CHECK_EQ(resident_settled(p), 17);
+	CHECK_EQ(resident_settled(p, 17), 17);
 	munmap((void *)p, LEN);
 
 	/* adaptive: 4, then doubling on each sequential miss; 4 again on a
@@ -119,21 +130,21 @@ int main(int argc, char **argv)
 	CHECK_EQ(policy_of(p, name), PPOLICY_ADAPTIVE);
 	CHECK(strcmp(name, "adaptive") == 0);
 	touch(p, 0);
-	CHECK_EQ(resident_settled(p), 4);
+	CHECK_EQ(resident_settled(p, 4), 4);
 	touch(p, 4);
-	CHECK_EQ(resident_settled(p), 12);
+	CHECK_EQ(resident_settled(p, 12), 12);
 	touch(p, 12);
-	CHECK_EQ(resident_settled(p), 28);
+	CHECK_EQ(resident_settled(p, 28), 28);
 	touch(p, 28);
-	CHECK_EQ(resident_settled(p), 60);
+	CHECK_EQ(resident_settled(p, 60), 60);
 	touch(p, 500);
-	CHECK_EQ(resident_settled(p), 64);
+	CHECK_EQ(resident_settled(p, 64), 64);
 	CHECK_EQ(madvise((void *)p, LEN, MADV_RANDOM), 0);
 	touch(p, 700);
-	CHECK_EQ(resident_settled(p), 65);
+	CHECK_EQ(resident_settled(p, 65), 65);
 	CHECK_EQ(madvise((void *)p, LEN, MADV_SEQUENTIAL), 0);
 	touch(p, 768);
-	CHECK_EQ(resident_settled(p), 65 + 64);
+	CHECK_EQ(resident_settled(p, 65 + 64), 65 + 64);
 	/* A fork's mapping keeps the choice. */
 	pid_t c = fork();
 	if (c == 0)
@@ -152,7 +163,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(madvise((void *)p, LEN, MADV_SEQUENTIAL), 0);
 	touch(p, 0);
 	touch(p, 1);
-	CHECK_EQ(resident_settled(p), 2);
+	CHECK_EQ(resident_settled(p, 2), 2);
 	munmap((void *)p, LEN);
 
 	/* Advice we do not know; PAGER_POLICY of an unmapped address. */

@@ -45,6 +45,7 @@
  *  PAGER_MUNMAP        w0 address, w1 length          w0 0
  *  PAGER_MPROTECT      w0 address, w1 length, w2 prot w0 0
  *  PAGER_MADVISE       w0 address, w1 length, w2 advice  w0 0
+ *                      w3 the pc (PADV_EOF_RESUME)
  *  PAGER_MREMAP        w0 old address, w1 old length, w0 address
  *                      w2 new length, w3 PREMAP_* flags
  *  PAGER_BRK           w0 new break, 0 to ask         w0 the break now
@@ -272,6 +273,11 @@ enum pager_label {
 #define PADV_SEQUENTIAL		2
 #define PADV_WILLNEED		3
 #define PADV_DONTNEED		4
+/* libsys's read window (libsys/src/file_read.c), MAP_SHARED file mappings
+ * only: a fault past the end of the file in the range resumes at the pc in
+ * PAGER_MADVISE's w3 (the process's one such pc) with a0 the address,
+ * instead of SIGBUS, so a truncate racing read() cannot kill the reader. */
+#define PADV_EOF_RESUME		5
 /* Ours: madvise advice choosing the range's read-around policy
  * (docs/policies.md); the hint above stays as it was. DEFAULT goes back
  * to the system's (PAGER_POLICY). */
