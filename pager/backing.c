@@ -281,7 +281,8 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b, uint3
 			sys_handle_close(h);
 		return;
 	}
-	if (b && fill_answer(q, b, set, v = vma_find(&q->vmas, q->wait_va), &m)) {
+	if (b && q->wait_access != FAULT_WRITE &&	/* a write: fault_reanswer marks it dirty */
+	    fill_answer(q, b, set, v = vma_find(&q->vmas, q->wait_va), &m)) {
 		fill_map_rest(q, b, &m, v);
 	} else {
 		fault_reanswer(q, q->wait_va, q->wait_access, &m);
