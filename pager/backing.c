@@ -147,16 +147,17 @@ static bool has_room(const struct bsrv *s)
  * frames of a fill are seldom consecutive, so fault-around stops): map
  * the rest into q now, with the rights a read gets, rather than have it
  * fault for each. */
-static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc_msg *m)
+static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc_msg *m,
+			  struct vma *v)
 {
 	uint64_t lo = m->w[1], hi = lo + PAGE_SIZE, label = ipc_label(m->info);
 	struct file_obj *fo = b->fo;
-	struct vma *v;
 	uint32_t rights;
 
 	if (q->wait_access == FAULT_WRITE || b->r.count < 2 ||
 	    (label != FAULT_REPLY_MAP && label != FAULT_REPLY_MAP_RUN) ||
-	    !(v = vma_find(&q->vmas, q->wait_va)) || !(v->flags & VMA_FILE) || file_of(v->obj) != fo ||
+	    !(v = v ? v : vma_find(&q->vmas, q->wait_va)) || !(v->flags & VMA_FILE) ||
+	    file_of(v->obj) != fo ||
 	    !(rights = v->prot & (MAP_R | MAP_X)))
 		return;
 	if (label == FAULT_REPLY_MAP_RUN)
@@ -203,13 +204,70 @@ static void fill_clip_run(struct proc *q, const struct breq *b, struct ipc_msg *
 	m->w[3] = (last - first) >> PAGE_SHIFT;
 }
 
+/*
+ * q's fault, answered from the fill that brought its page (done_fill;
+ * `set`: the fill's pages it put in the cache, a bit each): the frame
+ * and the run around it are the fill's, so no second look at the page
+ * map (fault_in) nor fault-around's walks both ways and the clipping
+ * after them. The same answer fault_reanswer, fault_around and
+ * fill_clip_run give: a read or exec fault on a page of v's object
+ * itself (a private copy's object, a write, anything else: false, and
+ * the fault is resolved again), read-only, grown over the fill's
+ * consecutive frames within the policy's window and the VMA.
+ */
+static bool fill_answer(struct proc *q, const struct breq *b, uint32_t set, struct vma *v,
+			struct ipc_msg *m)
+{
+	uint64_t page = q->wait_va, idx, k, up, down, lo, hi, src;
+	uint32_t rights;
+	const struct fault_policy *pol;
+
+	if (!v || v->obj != &b->fo->obj || q->wait_access == FAULT_WRITE ||
+	    q->wait_access > FAULT_EXEC ||
+	    !(v->prot & (q->wait_access == FAULT_EXEC ? MAP_X : MAP_R)))
+		return false;
+	idx = vma_index(v, page);
+	if (idx < b->r.index || (k = idx - b->r.index) >= b->r.count || !(set & (1u << k)))
+		return false;
+	src = (uint64_t)page_va(b->pfn[k]);
+	rights = v->prot & ~MAP_W;	/* file_fault: a read maps it read-only */
+	m->info = ipc_info(FAULT_REPLY_MAP, 0, 0);
+	m->w[0] = src;
+	m->w[1] = page;
+	m->w[2] = rights;
+	if ((pol = fault_policy_for(v)) == &fault_policy_none)
+		return true;
+	pol->window(v, page, &lo, &hi);
+	if (lo < v->node.start)
+		lo = v->node.start;
+	if (hi > v->node.end)
+		hi = v->node.end;
+	for (up = 0; k + up + 1 < b->r.count && (set & (1u << (k + up + 1))) &&
+		     b->pfn[k + up + 1] == b->pfn[k] + up + 1 &&
+		     page + (up + 1) * PAGE_SIZE < hi; up++)
+		;
+	for (down = 0; down < k && (set & (1u << (k - down - 1))) &&
+		       b->pfn[k - down - 1] + down + 1 == b->pfn[k] &&
+		       page - (down + 1) * PAGE_SIZE >= lo; down++)
+		;
+	if (up + down) {
+		m->info = ipc_info(FAULT_REPLY_MAP_RUN, 0, 0);
+		m->w[0] = src - down * PAGE_SIZE;
+		m->w[1] = page - down * PAGE_SIZE;
+		m->w[3] = 1 + up + down;
+	}
+	return true;
+}
+
 /* Answer q's suspended fault: with the mapping, or SIGBUS. Its reply is
- * a saved one (ours to close) or q's own thread (wait_reply_take). */
-static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
+ * a saved one (ours to close) or q's own thread (wait_reply_take). b:
+ * the fill that ended the wait, set its pages cached (done_fill). */
+static void waiter_answer(struct proc *q, bool fail, const struct breq *b, uint32_t set)
 {
 	uint64_t h = q->wait_reply;
 	bool saved = h != q->thread;
 	struct ipc_msg m;
+	struct vma *v;
 
 	q->wait_reply = 0;
 	q->wait_page = NULL;
@@ -223,10 +281,15 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 			sys_handle_close(h);
 		return;
 	}
-	fault_reanswer(q, q->wait_va, q->wait_access, &m);
-	if (b) {
-		fill_clip_run(q, b, &m);
-		fill_map_rest(q, b, &m);
+	if (b && q->wait_access != FAULT_WRITE &&	/* a write: fault_reanswer marks it dirty */
+	    fill_answer(q, b, set, v = vma_find(&q->vmas, q->wait_va), &m)) {
+		fill_map_rest(q, b, &m, v);
+	} else {
+		fault_reanswer(q, q->wait_va, q->wait_access, &m);
+		if (b) {
+			fill_clip_run(q, b, &m);
+			fill_map_rest(q, b, &m, NULL);
+		}
 	}
 	if (saved) {
 		ipc_reply(h, &m);
@@ -237,12 +300,12 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b)
 }
 
 /* Answer a chain of waiters (wait_next), after every object change. */
-static void waiters_answer(struct proc *chain, bool fail, const struct breq *b)
+static void waiters_answer(struct proc *chain, bool fail, const struct breq *b, uint32_t set)
 {
 	while (chain) {
 		struct proc *q = chain;
 		chain = q->wait_next;
-		waiter_answer(q, fail, b);
+		waiter_answer(q, fail, b, set);
 	}
 }
 
@@ -494,6 +557,7 @@ static void done_fill(struct breq *b, int err)
 {
 	struct file_obj *fo = b->fo;
 	struct proc *ready = NULL;
+	uint32_t set = 0;	/* the pages put in the cache, a bit each */
 
 	for (uint32_t k = 0; k < b->r.count; k++) {
 		struct fpage *fp = b->pg[k];
@@ -506,6 +570,8 @@ static void done_fill(struct breq *b, int err)
 			;	/* a device may still write them: never reused */
 		else if (!good || pagemap_set(&fo->obj.pages, idx, pfn) < 0)
 			page_unref(pfn);
+		else
+			set |= 1u << k;
 		fp->flags &= ~(FP_BUSY | FP_STALE);
 		fo->nbusy--;
 		while (fp->waiters) {	/* onto one chain, answered below */
@@ -520,7 +586,7 @@ static void done_fill(struct breq *b, int err)
 	file_maybe_free(fo);
 	/* A failed read ends its waiters (SIGBUS); otherwise each fault is
 	 * resolved again (a page dropped meanwhile makes it fault anew). */
-	waiters_answer(ready, err != 0, b);
+	waiters_answer(ready, err != 0, b, set);
 	if (refetch_armed) {	/* a signal frame waits for a fill: try them all */
 		refetch_armed = false;
 		signal_refetch();

@@ -1,0 +1,167 @@
+/*
+ * Attacks on the answer a fault gets from the fill it waited for
+ * (pager/backing.c fill_answer: the frame and the run around it taken from
+ * the fill's own pages, not looked up again; docs/external-pagers.md
+ * "Cost"). A server invalidates pages of the very fill it holds, before
+ * answering it, so the pager drops them at the answer (stale):
+ *
+ *   stale  the whole fill stale: the waiting read must not be mapped the
+ *          dropped frame (it would read the stale fill's mark from a
+ *          freed frame); it faults again and reads the next fill's
+ *   hole   two pages in the middle of a 12-page fill stale: the waiter's
+ *          run and the rest of the fill are mapped around them, never
+ *          over them; reading them fills them again
+ *
+ * Each ends with after_attack (the pager's checker: no frame referenced
+ * by a mapping and free).
+ */
+#include <signal.h>
+#include "abi/pager.h"
+#include "attack.h"
+#include "libsys_memobj.h"
+
+#define DATA_PAGES	16
+#define MARK(gen, i)	(0x11ec0000u + ((uint32_t)(gen) << 8) + (uint32_t)(i))
+
+struct box {
+	volatile int64_t srv_pid, key;
+	volatile uint64_t tok;
+	volatile uint64_t gen;			/* fills answered */
+	volatile uint64_t inval_lo, inval_n;	/* the next fill: invalidate these first */
+	volatile int64_t inval_res;
+};
+
+static struct box *b;
+
+static void server(void)
+{
+	struct mo_server s;
+	struct pager_backing_req q;
+	uint64_t tok = 0, t;
+
+	if (mo_serve(0, &s) < 0 || (b->key = mo_create(DATA_PAGES * PS, &t)) <= 0)
+		_exit(1);
+	b->tok = t;
+	b->srv_pid = getpid();
+	for (;;) {
+		if (mo_wait((uint32_t)tok, 0, &q) != 1)
+			_exit(2);
+		tok = q.op == BACKING_FILL || q.op == BACKING_WRITEBACK || q.op == BACKING_SYNC ?
+		      q.token : 0;
+		if (q.op != BACKING_FILL)
+			continue;
+		if (b->inval_n) {	/* pages of this very fill leave the object */
+			b->inval_res = mo_invalidate((uint32_t)b->key, b->inval_lo, b->inval_n);
+			b->inval_n = 0;
+		}
+		for (uint32_t k = 0; k < q.count; k++)
+			*(volatile uint32_t *)(q.window + k * PS) = MARK(b->gen, q.index + k);
+		b->gen++;
+	}
+}
+
+static pid_t server_start(void)
+{
+	pid_t s;
+
+	b->srv_pid = 0;
+	fflush(stdout);
+	if ((s = fork()) == 0) {
+		server();
+		_exit(0);
+	}
+	for (long n = 0; !b->srv_pid && n < 20000000; n++)
+		sys_yield();
+	CHECK_EQ(b->srv_pid, s);
+	return s;
+}
+
+static volatile uint32_t *map_data(void)
+{
+	int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL, DATA_PAGES * PS, PROT_READ,
+			   MAP_SHARED, 0);
+
+	CHECK(r > 0);
+	return r > 0 ? (volatile uint32_t *)r : NULL;
+}
+
+static uint32_t word(volatile uint32_t *d, uint64_t page)
+{
+	return d[page * PS / 4];
+}
+
+static void server_end(pid_t s)
+{
+	int st;
+
+	kill(s, SIGKILL);
+	CHECK_EQ(waitpid(s, &st, 0), s);
+}
+
+static int stale(void)
+{
+	pid_t s = server_start();
+	volatile uint32_t *d = map_data();
+
+	if (!d)
+		return t_done("extfill_attack_stale");
+	b->inval_lo = 0;
+	b->inval_n = DATA_PAGES;
+	/* Fill 0 (pages 5..15) goes stale before its answer: the read is
+	 * answered by fill 1. */
+	CHECK_EQ(word(d, 5), MARK(1, 5));
+	CHECK_EQ(b->inval_res, 0);
+	CHECK_EQ(b->gen, 2);
+	for (uint64_t i = 6; i < DATA_PAGES; i++)	/* fill 1's run, mapped with it */
+		CHECK_EQ(word(d, i), MARK(1, i));
+	CHECK_EQ(b->gen, 2);
+	CHECK_EQ(munmap((void *)d, DATA_PAGES * PS), 0);
+	server_end(s);
+	after_attack("stale");
+	return t_done("extfill_attack_stale");
+}
+
+static int hole(void)
+{
+	pid_t s = server_start();
+	volatile uint32_t *d = map_data();
+
+	if (!d)
+		return t_done("extfill_attack_hole");
+	b->inval_lo = 7;
+	b->inval_n = 2;
+	/* Fill 0: pages 4..15, 7 and 8 stale. */
+	CHECK_EQ(word(d, 4), MARK(0, 4));
+	CHECK_EQ(b->inval_res, 0);
+	CHECK_EQ(b->gen, 1);
+	for (uint64_t i = 5; i < DATA_PAGES; i++)
+		if (i != 7 && i != 8)
+			CHECK_EQ(word(d, i), MARK(0, i));
+	CHECK_EQ(b->gen, 1);	/* all of them mapped by fill 0's answer */
+	/* The stale two: never fill 0's frames; filled again (fill 1: 7..8,
+	 * stopped by page 9, resident). */
+	CHECK_EQ(word(d, 7), MARK(1, 7));
+	CHECK_EQ(word(d, 8), MARK(1, 8));
+	CHECK_EQ(b->gen, 2);
+	CHECK_EQ(munmap((void *)d, DATA_PAGES * PS), 0);
+	server_end(s);
+	after_attack("hole");
+	return t_done("extfill_attack_hole");
+}
+
+int main(int argc, char **argv)
+{
+	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
+	b = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
+	if (shared == MAP_FAILED || b == MAP_FAILED || argc < 2) {
+		printf("FAIL: set-up\n");
+		return 1;
+	}
+	memset((void *)b, 0, sizeof(*b));
+	if (!strcmp(argv[1], "stale"))
+		return stale();
+	if (!strcmp(argv[1], "hole"))
+		return hole();
+	printf("FAIL: no part %s\n", argv[1]);
+	return 1;
+}
