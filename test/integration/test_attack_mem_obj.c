@@ -21,6 +21,7 @@
  * are in attack_mem_obj_supply.c and attack_mem_obj_limits.c.
  */
 #include "attack_mem_obj.h"
+#include "extattack.h"
 
 struct box *b;
 
@@ -39,9 +40,7 @@ void wait_stage(int s)
 
 int64_t pager_free_pages(void)
 {
-	struct ipc_msg m = { .info = ipc_info(PAGER_MEMINFO, 0, 0) };
-
-	return pager_call(&m) < 0 ? -1 : (int64_t)m.w[1];
+	return pager_free_frames();
 }
 
 pid_t start(void (*fn)(void))
@@ -145,13 +144,11 @@ static int answers(void)
 
 int main(int argc, char **argv)
 {
-	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	b = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	if (shared == MAP_FAILED || b == MAP_FAILED || argc < 2) {
+	b = attack_pages(sizeof(*b));
+	if (!b || argc < 2) {
 		printf("FAIL: set-up\n");
 		return 1;
 	}
-	memset((void *)b, 0, sizeof(*b));
 	if (!strcmp(argv[1], "supply"))
 		return supply();
 	if (!strcmp(argv[1], "sizes"))

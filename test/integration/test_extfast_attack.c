@@ -18,13 +18,8 @@
  * Every part ends with after_attack (the pager's checker counts the
  * slots' references).
  */
-#include <signal.h>
-#include "abi/pager.h"
-#include "attack.h"
-#include "libsys_memobj.h"
+#include "extattack.h"
 
-#define IS_BUS(st)	(WIFSIGNALED(st) && WTERMSIG(st) == PAGER_SIGBUS)
-#define IS_SEGV(st)	(WIFSIGNALED(st) && WTERMSIG(st) == PAGER_SIGSEGV)
 #define DATA_PAGES	4
 #define CTRL_PAGES	64
 #define MARK(i)		(0x11ec0000u + (uint32_t)(i))
@@ -67,21 +62,18 @@ static void run_cmd(void)
 
 static void server(void)
 {
-	struct mo_server s;
 	struct pager_backing_req q;
-	uint64_t tok = 0, t1, t2;
+	uint64_t tok = 0, t2;
 
-	if (mo_serve(0, &s) < 0 || (b->key = mo_create(DATA_PAGES * PS, &t1)) <= 0 ||
-	    (b->ckey = mo_create(CTRL_PAGES * PS, &t2)) <= 0)
+	ext_serve_object(0, DATA_PAGES, &b->key, &b->tok);
+	if ((b->ckey = mo_create(CTRL_PAGES * PS, &t2)) <= 0)
 		_exit(1);
-	b->tok = t1;
 	b->ctok = t2;
 	b->srv_pid = getpid();
 	for (;;) {
 		if (mo_wait((uint32_t)tok, 0, &q) != 1)
 			_exit(2);
-		tok = q.op == BACKING_FILL || q.op == BACKING_WRITEBACK || q.op == BACKING_SYNC ?
-		      q.token : 0;
+		tok = ext_answer_of(&q);
 		if (q.op != BACKING_FILL)
 			continue;
 		if (q.key != (uint64_t)b->ckey) {
@@ -94,31 +86,6 @@ static void server(void)
 		}
 		run_cmd();
 	}
-}
-
-static pid_t server_start(void)
-{
-	pid_t s;
-
-	b->srv_pid = 0;
-	fflush(stdout);
-	if ((s = fork()) == 0) {
-		server();
-		_exit(0);
-	}
-	for (long n = 0; !b->srv_pid && n < 20000000; n++)
-		sys_yield();
-	CHECK_EQ(b->srv_pid, s);
-	return s;
-}
-
-static volatile uint32_t *map_data(void)
-{
-	int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL, DATA_PAGES * PS, PROT_READ,
-			   MAP_SHARED, 0);
-
-	CHECK(r > 0);
-	return r > 0 ? (volatile uint32_t *)r : NULL;
 }
 
 static volatile char *map_ctrl(void)
@@ -142,32 +109,10 @@ static int64_t ctl(volatile char *c, uint64_t cmd, uint64_t arg)
 	return b->res;
 }
 
-/* A process that holds CHURN_PAGES fresh pages with SECRET in every word
- * it wrote until told to go (shared[0]); shared[1] once they are. */
-static pid_t churn(void)
-{
-	pid_t c;
-
-	shared[0] = shared[1] = 0;
-	fflush(stdout);
-	if ((c = fork()) == 0) {
-		volatile uint32_t *m = mmap(NULL, CHURN_PAGES * PS, RW, ANON_PRIV, -1, 0);
-		if (m == MAP_FAILED)
-			_exit(1);
-		for (uint64_t i = 0; i < CHURN_PAGES * PS / 4; i += 8)
-			m[i] = SECRET;
-		shared[1] = 1;
-		wait_flag(0);
-		_exit(0);
-	}
-	wait_flag(1);
-	return c;
-}
-
 static int linger(void)
 {
-	pid_t s = server_start(), c, k;
-	volatile uint32_t *d = map_data();
+	pid_t s = ext_server_start(server, &b->srv_pid), c, k;
+	volatile uint32_t *d = ext_map_read(b->srv_pid, b->key, b->tok, DATA_PAGES);
 	volatile char *cc = map_ctrl();
 	int st;
 
@@ -182,7 +127,7 @@ static int linger(void)
 	 * process takes thousands of pages meanwhile; the server must not
 	 * see them through its old slots. */
 	CHECK_EQ(ctl(cc, CMD_INVAL, 0), 0);
-	c = churn();
+	c = churn(SECRET, CHURN_PAGES);
 	for (int i = 1; i < DATA_PAGES; i++) {
 		int64_t v = ctl(cc, CMD_PROBE, b->win[i]);
 		CHECK(v != SECRET);
@@ -212,18 +157,11 @@ static int linger(void)
 	return t_done("extfast_attack_linger");
 }
 
-static int64_t free_frames(void)
-{
-	struct ipc_msg m = { .info = ipc_info(PAGER_MEMINFO, 0, 0) };
-
-	return pager_call(&m) < 0 ? -1 : (int64_t)m.w[1];
-}
-
 /* A server with answered slots dies holding a fill. */
 static void dies_round(void)
 {
-	pid_t s = server_start(), k;
-	volatile uint32_t *d = map_data();
+	pid_t s = ext_server_start(server, &b->srv_pid), k;
+	volatile uint32_t *d = ext_map_read(b->srv_pid, b->key, b->tok, DATA_PAGES);
 	volatile char *cc = map_ctrl();
 	int st;
 
@@ -251,9 +189,9 @@ static int dies(void)
 	int64_t f1, f2;
 
 	dies_round();
-	f1 = free_frames();
+	f1 = pager_free_frames();
 	dies_round();
-	f2 = free_frames();
+	f2 = pager_free_frames();
 	CHECK(f1 > 0);
 	CHECK_EQ(f2, f1);
 	CHECK_EQ(pager_check(), 0);
@@ -263,13 +201,11 @@ static int dies(void)
 
 int main(int argc, char **argv)
 {
-	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	b = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	if (shared == MAP_FAILED || b == MAP_FAILED || argc < 2) {
+	b = attack_pages(sizeof(*b));
+	if (!b || argc < 2) {
 		printf("FAIL: set-up\n");
 		return 1;
 	}
-	memset((void *)b, 0, sizeof(*b));
 	if (!strcmp(argv[1], "linger"))
 		return linger();
 	if (!strcmp(argv[1], "dies"))

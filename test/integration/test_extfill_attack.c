@@ -15,10 +15,7 @@
  * Each ends with after_attack (the pager's checker: no frame referenced
  * by a mapping and free).
  */
-#include <signal.h>
-#include "abi/pager.h"
-#include "attack.h"
-#include "libsys_memobj.h"
+#include "extattack.h"
 
 #define DATA_PAGES	16
 #define MARK(gen, i)	(0x11ec0000u + ((uint32_t)(gen) << 8) + (uint32_t)(i))
@@ -35,19 +32,15 @@ static struct box *b;
 
 static void server(void)
 {
-	struct mo_server s;
 	struct pager_backing_req q;
-	uint64_t tok = 0, t;
+	uint64_t tok = 0;
 
-	if (mo_serve(0, &s) < 0 || (b->key = mo_create(DATA_PAGES * PS, &t)) <= 0)
-		_exit(1);
-	b->tok = t;
+	ext_serve_object(0, DATA_PAGES, &b->key, &b->tok);
 	b->srv_pid = getpid();
 	for (;;) {
 		if (mo_wait((uint32_t)tok, 0, &q) != 1)
 			_exit(2);
-		tok = q.op == BACKING_FILL || q.op == BACKING_WRITEBACK || q.op == BACKING_SYNC ?
-		      q.token : 0;
+		tok = ext_answer_of(&q);
 		if (q.op != BACKING_FILL)
 			continue;
 		if (b->inval_n) {	/* pages of this very fill leave the object */
@@ -58,31 +51,6 @@ static void server(void)
 			*(volatile uint32_t *)(q.window + k * PS) = MARK(b->gen, q.index + k);
 		b->gen++;
 	}
-}
-
-static pid_t server_start(void)
-{
-	pid_t s;
-
-	b->srv_pid = 0;
-	fflush(stdout);
-	if ((s = fork()) == 0) {
-		server();
-		_exit(0);
-	}
-	for (long n = 0; !b->srv_pid && n < 20000000; n++)
-		sys_yield();
-	CHECK_EQ(b->srv_pid, s);
-	return s;
-}
-
-static volatile uint32_t *map_data(void)
-{
-	int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL, DATA_PAGES * PS, PROT_READ,
-			   MAP_SHARED, 0);
-
-	CHECK(r > 0);
-	return r > 0 ? (volatile uint32_t *)r : NULL;
 }
 
 static uint32_t word(volatile uint32_t *d, uint64_t page)
@@ -100,8 +68,8 @@ static void server_end(pid_t s)
 
 static int stale(void)
 {
-	pid_t s = server_start();
-	volatile uint32_t *d = map_data();
+	pid_t s = ext_server_start(server, &b->srv_pid);
+	volatile uint32_t *d = ext_map_read(b->srv_pid, b->key, b->tok, DATA_PAGES);
 
 	if (!d)
 		return t_done("extfill_attack_stale");
@@ -123,8 +91,8 @@ static int stale(void)
 
 static int hole(void)
 {
-	pid_t s = server_start();
-	volatile uint32_t *d = map_data();
+	pid_t s = ext_server_start(server, &b->srv_pid);
+	volatile uint32_t *d = ext_map_read(b->srv_pid, b->key, b->tok, DATA_PAGES);
 
 	if (!d)
 		return t_done("extfill_attack_hole");
@@ -151,13 +119,11 @@ static int hole(void)
 
 int main(int argc, char **argv)
 {
-	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	b = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	if (shared == MAP_FAILED || b == MAP_FAILED || argc < 2) {
+	b = attack_pages(sizeof(*b));
+	if (!b || argc < 2) {
 		printf("FAIL: set-up\n");
 		return 1;
 	}
-	memset((void *)b, 0, sizeof(*b));
 	if (!strcmp(argv[1], "stale"))
 		return stale();
 	if (!strcmp(argv[1], "hole"))

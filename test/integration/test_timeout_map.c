@@ -18,13 +18,8 @@
  * see the page it was given (the request still holds it) or nothing
  * (SIGSEGV), never another process's memory.
  */
-#include <signal.h>
-#include "abi/pager.h"
-#include "attack.h"
-#include "libsys_memobj.h"
+#include "extattack.h"
 
-#define IS_BUS(st)	(WIFSIGNALED(st) && WTERMSIG(st) == PAGER_SIGBUS)
-#define IS_SEGV(st)	(WIFSIGNALED(st) && WTERMSIG(st) == PAGER_SIGSEGV)
 #define OBJ_PAGES	8
 #define HOLD_IDX	5		/* the fill held past its timeout */
 #define TIMEOUT_MS	300
@@ -46,13 +41,10 @@ static struct box *b;
 
 static void server(void)
 {
-	struct mo_server s;
 	struct pager_backing_req q;
-	uint64_t t, ans = 0, w0 = 0;
+	uint64_t ans = 0, w0 = 0;
 
-	if (mo_serve(TIMEOUT_MS, &s) < 0 || (b->key = mo_create(OBJ_PAGES * PS, &t)) <= 0)
-		_exit(1);
-	b->tok = t;
+	ext_serve_object(TIMEOUT_MS, OBJ_PAGES, &b->key, &b->tok);
 	b->srv_pid = getpid();
 	for (;;) {
 		if (mo_wait((uint32_t)ans, 0, &q) != 1)
@@ -78,8 +70,7 @@ static void server(void)
 		b->wb_window = q.window;
 		b->got_w = 1;
 		mo_close((uint32_t)b->key);
-		for (long n = 0; !b->probe_go && n < 20000000; n++)
-			sys_yield();
+		WAIT_UNTIL(b->probe_go);
 		b->res = *(volatile uint32_t *)q.window;
 		b->probed = 1;
 		_exit(0);
@@ -102,48 +93,17 @@ static void client(void)
 	_exit(3);
 }
 
-/* A process holding CHURN_PAGES fresh pages with SECRET in them until
- * shared[0]; shared[1] once they are. */
-static pid_t churn(void)
-{
-	pid_t c;
-
-	shared[0] = shared[1] = 0;
-	fflush(stdout);
-	if ((c = fork()) == 0) {
-		volatile uint32_t *m = mmap(NULL, CHURN_PAGES * PS, RW, ANON_PRIV, -1, 0);
-		if (m == MAP_FAILED)
-			_exit(1);
-		for (uint64_t i = 0; i < CHURN_PAGES * PS / 4; i += 8)
-			m[i] = SECRET;
-		shared[1] = 1;
-		wait_flag(0);
-		_exit(0);
-	}
-	wait_flag(1);
-	return c;
-}
-
 int main(void)
 {
 	pid_t s, c, k;
 	int st;
 
-	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	b = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	if (shared == MAP_FAILED || b == MAP_FAILED) {
+	b = attack_pages(sizeof(*b));
+	if (!b) {
 		printf("FAIL: set-up\n");
 		return 1;
 	}
-	memset((void *)b, 0, sizeof(*b));
-	fflush(stdout);
-	if ((s = fork()) == 0) {
-		server();
-		_exit(0);
-	}
-	for (long n = 0; !b->srv_pid && n < 20000000; n++)
-		sys_yield();
-	CHECK_EQ(b->srv_pid, s);
+	s = ext_server_start(server, &b->srv_pid);
 	if ((c = fork()) == 0)
 		client();
 	CHECK_EQ(waitpid(c, &st, 0), c);
@@ -154,7 +114,7 @@ int main(void)
 		sys_yield();
 	}
 	CHECK_EQ(b->got_w, 1);
-	k = churn();
+	k = churn(SECRET, CHURN_PAGES);
 	b->probe_go = 1;
 	CHECK_EQ(waitpid(s, &st, 0), s);
 	shared[0] = 1;
