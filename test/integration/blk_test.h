@@ -33,6 +33,27 @@ uint64_t call(uint64_t ep, uint64_t info, uint64_t w0, uint64_t w1, uint64_t w2,
 /* Start the driver over a new pool and attach c; true if all went well. */
 int start(uint64_t *ep, struct blk_client *c);
 
+/* Start the driver over a new DMA pool of POOL_LEN bytes (pool, pool_pa;
+ * the includer defines them) with the disks init was given; its endpoint
+ * in *ep. 1 if it started, 0 (checks failed) if not. Also used by
+ * test_blk_share.c, which attaches its clients itself. */
+static __attribute__((unused)) int blk_pool_start(uint64_t *ep)
+{
+	const struct proc_start *ps = &libsys_start_info;
+	int64_t va = dma_alloc(POOL_LEN, &pool_pa), r;
+
+	CHECK(va > 0);
+	if (va <= 0)
+		return 0;
+	pool = (uint8_t *)va;
+	r = blk_start(ps->devices, ps->ndevices, pool_pa, POOL_LEN);
+	CHECK(r > 0);
+	if (r <= 0)
+		return 0;
+	*ep = (uint64_t)r;
+	return 1;
+}
+
 int rw(void);		/* blk_rw.c */
 int as_attacker(void);
 int bench(void);	/* blk_bench.c */

@@ -71,18 +71,8 @@ uint64_t call(uint64_t ep, uint64_t info, uint64_t w0, uint64_t w1, uint64_t w2,
 
 int start(uint64_t *ep, struct blk_client *c)
 {
-	const struct proc_start *ps = &libsys_start_info;
-	int64_t va = dma_alloc(POOL_LEN, &pool_pa), r;
-
-	CHECK(va > 0);
-	if (va <= 0)
+	if (!blk_pool_start(ep))
 		return 0;
-	pool = (uint8_t *)va;
-	r = blk_start(ps->devices, ps->ndevices, pool_pa, POOL_LEN);
-	CHECK(r > 0);
-	if (r <= 0)
-		return 0;
-	*ep = (uint64_t)r;
 	CHECK_EQ(blk_attach(c, *ep), 0);
 	CHECK_EQ(c->info.capacity, IMG_SECTORS);
 	CHECK_EQ(c->info.pool_len, POOL_LEN);

@@ -15,33 +15,10 @@
  *               the client's earlier writes completed), and the data reads
  *               back. A flush with only reads in flight is not held.
  */
-#include <string.h>
-#include "libsys.h"
-#include "abi/blk.h"
-#include "t.h"
+#include "blk_test.h"
 
-#define POOL_LEN	(1ul << 20)
-#define SECTOR		BLK_SECTOR_SIZE
-
-static uint8_t *pool;
-static uint64_t pool_pa;
-
-static int start(uint64_t *ep)
-{
-	const struct proc_start *ps = &libsys_start_info;
-	int64_t va = dma_alloc(POOL_LEN, &pool_pa), r;
-
-	CHECK(va > 0);
-	if (va <= 0)
-		return 0;
-	pool = (uint8_t *)va;
-	r = blk_start(ps->devices, ps->ndevices, pool_pa, POOL_LEN);
-	CHECK(r > 0);
-	if (r <= 0)
-		return 0;
-	*ep = (uint64_t)r;
-	return 1;
-}
+uint8_t *pool;		/* blk_pool_start's */
+uint64_t pool_pa;
 
 /* Submit reads of one sector each (into distinct pool sectors from
  * `slot0`) until the driver refuses: how many went, tags in tags[]. */
@@ -74,7 +51,7 @@ static int shares(void)
 	uint64_t ep = 0;
 	int32_t res;
 
-	if (!start(&ep))
+	if (!blk_pool_start(&ep))
 		return t_done("blk_share shares");
 	/* Client 0 asks for everything: gets more than a share, never what
 	 * the other three shares need. */
@@ -129,7 +106,7 @@ static int flushorder(void)
 	uint64_t ep = 0;
 	int32_t res;
 
-	if (!start(&ep))
+	if (!blk_pool_start(&ep))
 		return t_done("blk_share flushorder");
 	CHECK_EQ(blk_attach_inflight(&c, ep, ~0ul), 0);
 	for (int round = 0; round < 12; round++) {
