@@ -44,6 +44,7 @@
 #include "libsys_file.h"
 #include "libsys_posix.h"
 #include "t.h"
+#include "psx_attack.h"
 
 #define PROBE		"/bin/xprobe"
 
@@ -191,7 +192,6 @@ static void flood_end(void)
 
 static pid_t churners[CHURNERS];
 
-void fork_child_entry(void);
 static pid_t fork_raw(void)
 {
 	jmp_buf jb;
@@ -229,6 +229,19 @@ static void churn_end(void)
 		int st = status_within(churners[k], 20000);
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
+}
+
+/* Close go (the children waiting on it go at once) amid the flood and
+ * the churners: the churn starts, a burst, go closes, 16 bursts more. */
+static void release_amid_storm(int go[2])
+{
+	close(go[0]);
+	churn_start();
+	nap_ms(100);
+	flood_burst();
+	close(go[1]);
+	for (int i = 0; i < 16; i++)
+		flood_burst();
 }
 
 /* ---- intr ---- */
@@ -314,13 +327,7 @@ static void exec_flood(void)
 		}
 		CHECK(child[i] > 0);
 	}
-	close(go[0]);
-	churn_start();
-	nap_ms(100);
-	flood_burst();
-	close(go[1]);
-	for (int i = 0; i < 16; i++)
-		flood_burst();
+	release_amid_storm(go);
 	flood_end();
 	churn_end();
 	/* Every exec happened (the programs made their ready files) and its
@@ -357,26 +364,6 @@ static void exec_flood(void)
 }
 
 /* ---- exits ---- */
-
-/* libsys's fork as a parent killed right after PAGER_FORK runs it: the
- * snapshot prepared and named to the pager (w3), no FS_FORK_BIND. */
-static pid_t fork_unbound(void)
-{
-	jmp_buf jb;
-	uint64_t sp;
-	int64_t snap = fs_fork_prepare();
-
-	if (setjmp(jb)) {
-		if (snap > 0)
-			fs_fork_child(snap);
-		return 0;
-	}
-	__asm__ volatile("mv %0, sp" : "=r"(sp));
-	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
-			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb,
-				    (uint64_t)snap } };
-	return (pid_t)pager_call(&m);
-}
 
 /* Init's children that ended, good or bad by status, until none has
  * for 0.5 s (the drivers and the file server never end). */
@@ -439,13 +426,7 @@ static void exits(void)
 			_exit(0);
 		}
 	}
-	close(go[0]);
-	churn_start();
-	nap_ms(100);
-	flood_burst();
-	close(go[1]);
-	for (int i = 0; i < 16; i++)
-		flood_burst();
+	release_amid_storm(go);
 	churn_end();
 	flood_end();
 	for (int i = 0; i < HOLDERS; i++) {
@@ -732,7 +713,6 @@ int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
 	const struct proc_start *ps = &libsys_start_info;
-	char name[40];
 
 	CHECK(fs_start(ps->devices, ps->ndevices) > 0);
 	if (!strcmp(what, "intr"))
@@ -747,8 +727,5 @@ int main(int argc, char **argv)
 		kill_rule();
 	else
 		CHECK(!"unknown mode");
-	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };
-	CHECK_EQ(pager_call(&m), 0);
-	snprintf(name, sizeof(name), "notices_%s", what);
-	return t_done(name);
+	return psx_done("notices", what);
 }

@@ -43,6 +43,7 @@
 #include "libsys.h"
 #include "libsys_file.h"
 #include "t.h"
+#include "psx_attack.h"
 
 /* ---- sigipc ---- */
 
@@ -538,28 +539,6 @@ static void reap_orphans(int *good, int *bad)
 	}
 }
 
-/* libsys's fork (fork.c) as a parent killed right after PAGER_FORK
- * would run it: the snapshot prepared and named to the pager (w3), the
- * child made, and no FS_FORK_BIND. The child returns 0 here. */
-void fork_child_entry(void);
-static pid_t fork_unbound(void)
-{
-	jmp_buf jb;
-	uint64_t sp;
-	int64_t snap = fs_fork_prepare();
-
-	if (setjmp(jb)) {
-		if (snap > 0)
-			fs_fork_child(snap);
-		return 0;
-	}
-	__asm__ volatile("mv %0, sp" : "=r"(sp));
-	struct ipc_msg m = { .info = ipc_info(PAGER_FORK, 0, 0),
-			     .w = { (uint64_t)fork_child_entry, (sp - 512) & ~15ul, (uint64_t)&jb,
-				    (uint64_t)snap } };
-	return (pid_t)pager_call(&m);
-}
-
 static void forkkill(void)
 {
 	int fd = open(FK_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644), st, good = 0, bad = 0;
@@ -605,7 +584,6 @@ int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "sigipc";
 	const struct proc_start *ps = &libsys_start_info;
-	char name[32];
 
 	CHECK(fs_start(ps->devices, ps->ndevices) > 0);
 	if (!strcmp(what, "sigipc"))
@@ -618,8 +596,5 @@ int main(int argc, char **argv)
 		altstack();
 	else
 		CHECK(!"unknown mode");
-	struct ipc_msg m = { .info = ipc_info(PAGER_CHECK, 0, 0) };
-	CHECK_EQ(pager_call(&m), 0);
-	snprintf(name, sizeof(name), "psxgaps_%s", what);
-	return t_done(name);
+	return psx_done("psxgaps", what);
 }
