@@ -47,6 +47,16 @@
 
 static const char *self = "test_direct";
 
+/* cold.bin (fd) mapped whole, shared and read-only; NULL (a failed check)
+ * if it cannot be. */
+static volatile char *map_cold(int fd)
+{
+	volatile char *p = mmap(NULL, COLD_BYTES, PROT_READ, MAP_SHARED, fd, 0);
+
+	CHECK(p != MAP_FAILED);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static bool cold_line_ok(const volatile char *p, uint64_t line)
 {
 	char want[65];
@@ -290,9 +300,8 @@ static void content(void)
 	if (fd < 0)
 		return;
 	direct_stats(d0);
-	volatile char *p = mmap(NULL, COLD_BYTES, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(p != MAP_FAILED);
-	if (p == MAP_FAILED)
+	volatile char *p = map_cold(fd);
+	if (!p)
 		return;
 	for (uint64_t line = 0; line < COLD_BYTES / 64; line++)
 		bad += !cold_line_ok(p + line * 64, line);
@@ -363,9 +372,8 @@ static void ioerror(void)
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
-	volatile char *p = mmap(NULL, COLD_BYTES, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(p != MAP_FAILED);
-	if (p == MAP_FAILED)
+	volatile char *p = map_cold(fd);
+	if (!p)
 		return;
 	/* The fill that holds the bad block fails; every fault on it is
 	 * SIGBUS, and the fills around it are whole. */
@@ -386,6 +394,15 @@ static void ioerror(void)
 /* ---- exitwait ---- */
 
 static volatile uint64_t *progress;	/* shared: pages a scan has read */
+
+/* progress, on a page shared with the scanners; false (a failed check)
+ * if it cannot be had. */
+static bool progress_map(void)
+{
+	progress = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(progress != MAP_FAILED);
+	return progress != MAP_FAILED;
+}
 static uint64_t scan_len = COLD_BYTES;	/* bytes a scan reads */
 
 static int scan_cold(void *arg)
@@ -408,16 +425,13 @@ static void exitwait(void)
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
-	progress = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(progress != MAP_FAILED);
-	if (progress == MAP_FAILED)
+	if (!progress_map())
 		return;
 	for (int round = 0; round < 8; round++) {
 		/* A fresh mapping each round: MS_INVALIDATE drops what the
 		 * last round's reader left cached. */
-		volatile char *p = mmap(NULL, COLD_BYTES, PROT_READ, MAP_SHARED, fd, 0);
-		CHECK(p != MAP_FAILED);
-		if (p == MAP_FAILED)
+		volatile char *p = map_cold(fd);
+		if (!p)
 			return;
 		(void)msync((void *)p, COLD_BYTES, MS_INVALIDATE);
 		*progress = 0;
@@ -447,13 +461,10 @@ static void fsddies(int64_t fsd_pid)
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
-	volatile char *p = mmap(NULL, COLD_BYTES, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(p != MAP_FAILED);
-	if (p == MAP_FAILED)
+	volatile char *p = map_cold(fd);
+	if (!p)
 		return;
-	progress = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(progress != MAP_FAILED);
-	if (progress == MAP_FAILED)
+	if (!progress_map())
 		return;
 	*progress = 0;
 	scan_len = COLD_BYTES / 3 & ~(PS - 1);	/* a third each */
