@@ -3,8 +3,9 @@
  * (test_filemap_attack.c runs the modes; filemap_attacks.c,
  * filemap_attacks2.c and filemap_durable.c hold them): the macros they
  * check with, the flags page between a test and its children, the reader
- * killed while its faults wait, and the modes. The rest of test_filemap
- * does not include it (test_filemap.c has a flags of its own).
+ * killed while its faults wait, the wait for file objects to go, and the
+ * modes. The rest of test_filemap does not include it (test_filemap.c
+ * has a flags of its own).
  */
 #ifndef TEST_FILEMAP_ATTACK_H
 #define TEST_FILEMAP_ATTACK_H
@@ -36,6 +37,9 @@
 extern volatile uint64_t *flags;
 /* Map the cold file and read it all from start: killed while a fault waits. */
 int cold_reader(uint64_t start);
+/* Yield until the file objects held (mapstats w[5]) are back to `was`, at
+ * most `tries` times: then they must be, and the pager's checker pass. */
+void holds_back_to(uint64_t was, int tries);
 
 /* The modes (test_filemap_attack.c lists them). */
 void errors(void);

@@ -164,10 +164,24 @@ static void hold_share(void)
 	unlink("/hog-other");
 }
 
+void holds_back_to(uint64_t was, int tries)
+{
+	uint64_t m[6] = { 0 };
+
+	for (int i = 0; i < tries; i++) {
+		mapstats(m);
+		if (m[5] == was)
+			break;
+		sys_yield();
+	}
+	CHECK_EQ(m[5], was);
+	CHECK_EQ(pager_check(), 0);
+}
+
 void attacks(void)
 {
 	const char *argv[] = { "test_filemap", "child-dies", NULL };
-	uint64_t m0[6], m1[6];
+	uint64_t m0[6];
 	int fd = make_file("/a1", PS, 11), status = -1;
 
 	close(fd);
@@ -205,14 +219,7 @@ void attacks(void)
 	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
 	/* The file's object goes with its last mapping: the hold too (fsd lets
 	 * go after its disk work, which a loaded host makes slow: wait long). */
-	for (int i = 0; i < 20000; i++) {
-		mapstats(m1);
-		if (m1[5] == m0[5])
-			break;
-		sys_yield();
-	}
-	CHECK_EQ(m1[5], m0[5]);
-	CHECK_EQ(pager_check(), 0);
+	holds_back_to(m0[5], 20000);
 	/* And the file still reads right through a new mapping. */
 	fd = open("/data/cold.bin", O_RDONLY);
 	volatile char *p = mmap(NULL, 4 << 20, PROT_READ, MAP_SHARED, fd, 0);
