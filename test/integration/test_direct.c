@@ -47,6 +47,15 @@
 
 static const char *self = "test_direct";
 
+/* cold.bin opened to read; a failed check if it cannot be. */
+static int open_cold(void)
+{
+	int fd = open("/data/cold.bin", O_RDONLY);
+
+	CHECK(fd >= 0);
+	return fd;
+}
+
 /* cold.bin (fd) mapped whole, shared and read-only; NULL (a failed check)
  * if it cannot be. */
 static volatile char *map_cold(int fd)
@@ -293,10 +302,9 @@ static void dirty_block(void)
 static void content(void)
 {
 	uint64_t d0[6], d1[6], bad = 0;
-	int fd = open("/data/cold.bin", O_RDONLY);
+	int fd = open_cold();
 
 	dirty_block();
-	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
 	direct_stats(d0);
@@ -367,9 +375,8 @@ static int in_child(int (*fn)(void *), void *arg)
 
 static void ioerror(void)
 {
-	int fd = open("/data/cold.bin", O_RDONLY), st;
+	int fd = open_cold(), st;
 
-	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
 	volatile char *p = map_cold(fd);
@@ -420,9 +427,8 @@ static int scan_cold(void *arg)
 
 static void exitwait(void)
 {
-	int fd = open("/data/cold.bin", O_RDONLY), status;
+	int fd = open_cold(), status;
 
-	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
 	if (!progress_map())
@@ -455,10 +461,9 @@ static void exitwait(void)
 
 static void fsddies(int64_t fsd_pid)
 {
-	int fd = open("/data/cold.bin", O_RDONLY), status;
+	int fd = open_cold(), status;
 	struct ipc_msg m = { .info = ipc_info(PAGER_QUARANTINE, 0, 0) };
 
-	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
 	volatile char *p = map_cold(fd);
