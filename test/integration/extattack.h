@@ -117,4 +117,20 @@ static UNUSED pid_t churn(uint32_t secret, uint64_t pages)
 	return c;
 }
 
+/* A part of a test with several (argv[1] names one). */
+struct attack_part {
+	const char *name;
+	int (*run)(void);
+};
+
+/* Run the part called name, of the n in parts; main's exit status. */
+static UNUSED int run_part(const char *name, const struct attack_part *parts, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, parts[i].name))
+			return parts[i].run();
+	printf("FAIL: no part %s\n", name);
+	return 1;
+}
+
 #endif

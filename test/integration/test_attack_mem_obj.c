@@ -144,19 +144,14 @@ static int answers(void)
 
 int main(int argc, char **argv)
 {
+	static const struct attack_part parts[] = {
+		{ "supply", supply }, { "sizes", sizes }, { "answers", answers }, { "quota", quota },
+	};
+
 	b = attack_pages(sizeof(*b));
 	if (!b || argc < 2) {
 		printf("FAIL: set-up\n");
 		return 1;
 	}
-	if (!strcmp(argv[1], "supply"))
-		return supply();
-	if (!strcmp(argv[1], "sizes"))
-		return sizes();
-	if (!strcmp(argv[1], "answers"))
-		return answers();
-	if (!strcmp(argv[1], "quota"))
-		return quota();
-	printf("FAIL: no part %s\n", argv[1]);
-	return 1;
+	return run_part(argv[1], parts, 4);
 }

@@ -201,15 +201,12 @@ static int dies(void)
 
 int main(int argc, char **argv)
 {
+	static const struct attack_part parts[] = { { "linger", linger }, { "dies", dies } };
+
 	b = attack_pages(sizeof(*b));
 	if (!b || argc < 2) {
 		printf("FAIL: set-up\n");
 		return 1;
 	}
-	if (!strcmp(argv[1], "linger"))
-		return linger();
-	if (!strcmp(argv[1], "dies"))
-		return dies();
-	printf("FAIL: no part %s\n", argv[1]);
-	return 1;
+	return run_part(argv[1], parts, 2);
 }

@@ -119,15 +119,12 @@ static int hole(void)
 
 int main(int argc, char **argv)
 {
+	static const struct attack_part parts[] = { { "stale", stale }, { "hole", hole } };
+
 	b = attack_pages(sizeof(*b));
 	if (!b || argc < 2) {
 		printf("FAIL: set-up\n");
 		return 1;
 	}
-	if (!strcmp(argv[1], "stale"))
-		return stale();
-	if (!strcmp(argv[1], "hole"))
-		return hole();
-	printf("FAIL: no part %s\n", argv[1]);
-	return 1;
+	return run_part(argv[1], parts, 2);
 }
