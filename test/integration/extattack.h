@@ -26,15 +26,17 @@
 		sys_yield()
 
 /* attack.h's flags page and a zeroed mailbox page of size bytes shared
- * with every child; NULL if either cannot be had. */
+ * with every child; NULL ("FAIL: set-up" said) if either cannot be had. */
 static UNUSED void *attack_pages(size_t size)
 {
 	void *box;
 
 	shared = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
 	box = mmap(NULL, PS, RW, ANON_SHARED, -1, 0);
-	if (shared == MAP_FAILED || box == MAP_FAILED)
+	if (shared == MAP_FAILED || box == MAP_FAILED) {
+		printf("FAIL: set-up\n");
 		return NULL;
+	}
 	memset(box, 0, size);
 	return box;
 }
@@ -123,13 +125,17 @@ struct attack_part {
 	int (*run)(void);
 };
 
-/* Run the part called name, of the n in parts; main's exit status. */
-static UNUSED int run_part(const char *name, const struct attack_part *parts, int n)
+/* Run the part argv[1] names, of the n in parts; main's exit status. */
+static UNUSED int run_part(int argc, char **argv, const struct attack_part *parts, int n)
 {
+	if (argc < 2) {
+		printf("FAIL: set-up\n");
+		return 1;
+	}
 	for (int i = 0; i < n; i++)
-		if (!strcmp(name, parts[i].name))
+		if (!strcmp(argv[1], parts[i].name))
 			return parts[i].run();
-	printf("FAIL: no part %s\n", name);
+	printf("FAIL: no part %s\n", argv[1]);
 	return 1;
 }
 

@@ -148,10 +148,7 @@ int main(int argc, char **argv)
 		{ "supply", supply }, { "sizes", sizes }, { "answers", answers }, { "quota", quota },
 	};
 
-	b = attack_pages(sizeof(*b));
-	if (!b || argc < 2) {
-		printf("FAIL: set-up\n");
+	if (!(b = attack_pages(sizeof(*b))))
 		return 1;
-	}
-	return run_part(argv[1], parts, 4);
+	return run_part(argc, argv, parts, 4);
 }

@@ -121,10 +121,7 @@ int main(int argc, char **argv)
 {
 	static const struct attack_part parts[] = { { "stale", stale }, { "hole", hole } };
 
-	b = attack_pages(sizeof(*b));
-	if (!b || argc < 2) {
-		printf("FAIL: set-up\n");
+	if (!(b = attack_pages(sizeof(*b))))
 		return 1;
-	}
-	return run_part(argv[1], parts, 2);
+	return run_part(argc, argv, parts, 2);
 }

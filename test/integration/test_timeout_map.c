@@ -98,11 +98,8 @@ int main(void)
 	pid_t s, c, k;
 	int st;
 
-	b = attack_pages(sizeof(*b));
-	if (!b) {
-		printf("FAIL: set-up\n");
+	if (!(b = attack_pages(sizeof(*b))))
 		return 1;
-	}
 	s = ext_server_start(server, &b->srv_pid);
 	if ((c = fork()) == 0)
 		client();
