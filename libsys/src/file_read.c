@@ -216,7 +216,9 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 	}
 	uint64_t n = (uint64_t)r, off = m.w[1], done = 0;
 	uint32_t ino = (uint32_t)m.w[2];
-	struct win_copy c = { .w = NULL, .outer = win_cur };
+	struct win_copy c;	/* fields set one by one: an initializer would clear the jmp_buf byte by byte */
+	c.w = NULL;
+	c.outer = win_cur;
 	win_cur = &c;
 	if (setjmp(c.jmp))
 		return win_truncated(fd, off, &c);
