@@ -903,23 +903,25 @@ void backing_queue_sync(struct file_obj *fo)
 	enqueue(fo->srv, b);
 }
 
-void backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t index)
+int backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t index)
 {
 	struct breq *b;
 
 	if (!s)
-		return;
+		return 0;
 	/* An external server that lets its queue fill loses notices (it
-	 * can still ask PAGER_MO_DIRTY). */
+	 * can still ask PAGER_MO_DIRTY). The file server's RELEASE without
+	 * memory for its request is kept by backing_obj_freed instead. */
 	if (!has_room(s) || !(b = breq_new())) {
-		if (!s->dropped++)
+		if (s->external && !s->dropped++)
 			pager_log("pid %ld (%s) takes no more requests: notices about its objects are dropped\n",
 				  (long)s->proc->pid, s->proc->name);
-		return;
+		return -ERR_NOMEM;
 	}
 	b->r = (struct pager_backing_req){ .op = op, .key = key, .index = index,
 					   .count = 0 };
 	enqueue(s, b);
+	return 0;
 }
 
 uint64_t backing_next_due(void)

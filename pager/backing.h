@@ -173,6 +173,10 @@ struct bsrv {
 	uint64_t pages;			/* external: the sum of its objects' sizes, pages */
 	uint64_t timeout;		/* rdtime ticks an answer may take (0: forever) */
 	uint64_t dropped;		/* notices dropped at the quota (logged once) */
+	/* The file server's RELEASEs no request could be made for (malloc
+	 * failed): the objects themselves, linked by hnext, kept until a
+	 * fetch hands each out. A lost RELEASE would hold the inode forever. */
+	struct file_obj *owed;
 };
 /* The file server's (NULL: none registered, or it ended). */
 extern struct bsrv *backing_fs;
@@ -193,10 +197,14 @@ static inline struct bsrv *backing_srv(const struct file_obj *fo)
 {
 	return fo->srv;
 }
-/* External: the object fo was freed (quotas, RELEASE). */
-void backing_obj_freed(struct file_obj *fo);
-/* Queue a no-answer notice (BACKING_RELEASE, BACKING_WRITTEN) for s. */
-void backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t index);
+/* The object fo is being freed (quotas, RELEASE). true: fo was kept to
+ * carry a RELEASE to the file server (no memory for its request): the
+ * caller must not free it; the server's next fetch sends it and frees
+ * fo (bsrv.owed). */
+bool backing_obj_freed(struct file_obj *fo);
+/* Queue a no-answer notice (BACKING_RELEASE, BACKING_WRITTEN) for s:
+ * 0, or -ERR_NOMEM (dropped). */
+int backing_queue_notice(struct bsrv *s, uint32_t op, uint32_t key, uint64_t index);
 /* Timeouts (ptimer.c): when the oldest unanswered request of a server
  * with a timeout is due (rdtime), 0 if none; fail every due one. */
 uint64_t backing_next_timeout(void);

@@ -220,6 +220,13 @@ static int hand_out(struct bsrv *s, struct pager_backing_req *out, uint64_t *ite
 	struct breq *b = s->queue_head;
 	uint32_t i = 0;
 
+	if (s->owed) {	/* RELEASEs owed (backing_obj_freed): the object's work is done */
+		struct file_obj *fo = s->owed;
+		s->owed = fo->hnext;
+		*out = (struct pager_backing_req){ .op = BACKING_RELEASE, .key = fo->key };
+		free(fo);
+		return 2;
+	}
 	if (!b)
 		return 0;
 	if (!b->r.token && (b->r.op == BACKING_RELEASE || b->r.op == BACKING_WRITTEN)) {
@@ -497,7 +504,7 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 	case PAGER_OBJ_FETCH:
 		w[1] = s->external ? 0 : fsconn_deaths_pending();
 		r = obj_fetch(s, out_len);
-		w[2] = s->queue_head != NULL;	/* more: fetch again */
+		w[2] = s->queue_head || s->owed;	/* more: fetch again */
 		return r;
 	case PAGER_OBJ_DONE:
 		r = backing_done(s, w[0], w[1]);
@@ -508,11 +515,11 @@ int64_t backing_request(struct proc *p, struct ipc_msg *m, uint64_t *out_len)
 			if (r2 < 0 && r == 0)
 				r = r2;
 		}
-		if (r == 0 && s->queue_head)
+		if (r == 0 && (s->queue_head || s->owed))
 			backing_kick(s);	/* the window has room again */
 		/* More queued (a completion may queue more: a RELEASE after
 		 * the last write-back): a draining server fetches again. */
-		w[1] = s->queue_head != NULL;
+		w[1] = s->queue_head || s->owed;
 		return r;
 	case PAGER_OBJ_SIZE:
 		return obj_size(s, w[0], w[1]);
@@ -638,23 +645,36 @@ void backing_server_gone(struct bsrv *s)
 		b->srv = NULL;
 		breq_complete(b, -ERR_IO);
 	}
+	while (s->owed) {	/* RELEASEs owed to nobody now */
+		struct file_obj *fo = s->owed;
+		s->owed = fo->hnext;
+		free(fo);
+	}
 	if (s->external && s->notif)
 		sys_handle_close(s->notif);
 	free(s);
 }
 
-void backing_obj_freed(struct file_obj *fo)
+bool backing_obj_freed(struct file_obj *fo)
 {
 	struct bsrv *s = fo->srv;
 
 	if (!s)
-		return;
+		return false;
 	if (s->external) {
 		s->nobjs--;
 		s->pages -= file_pages(fo) < s->pages ? file_pages(fo) : s->pages;
 	}
-	if (fo->announced)
-		backing_queue_notice(s, BACKING_RELEASE, fo->key, 0);
+	if (!fo->announced || backing_queue_notice(s, BACKING_RELEASE, fo->key, 0) == 0 ||
+	    s->external)
+		return false;
+	/* No memory for the request: fo itself carries the RELEASE, to the
+	 * next fetch (hand_out), so the file server never holds the inode
+	 * forever. Bounded: an object already allocated, kept a while. */
+	fo->hnext = s->owed;
+	s->owed = fo;
+	backing_kick(s);
+	return true;
 }
 
 /* ---- timeouts ---- */

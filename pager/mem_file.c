@@ -502,8 +502,8 @@ void file_maybe_free(struct file_obj *fo)
 		file_unwatch_all(fo);
 	pagemap_destroy(&fo->obj.pages, NULL, NULL);
 	key_unlink(fo);
-	backing_obj_freed(fo);
-	free(fo);
+	if (!backing_obj_freed(fo))
+		free(fo);
 }
 
 uint64_t file_reclaim(uint64_t want)

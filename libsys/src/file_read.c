@@ -43,27 +43,40 @@ struct window {
 	uint32_t ino;		/* the claim says which file the descriptor names now */
 	uint64_t base;		/* file offset of addr */
 	uint64_t used;		/* LRU clock */
+	uint32_t copying;	/* copies reading it now (a signal handler's read() inside one) */
 };
 
 static struct window wins[WIN_MAX];
 static uint64_t win_clock;
 
-/* The copy in progress, for win_eof_entry: where to go back to, the
- * window it reads and the fault's address. */
-static jmp_buf win_copy_jmp;
-static struct window *volatile win_copying;
-static volatile uint64_t win_fault_addr, win_copy_pos;	/* the fault's, the copy's first byte's offset */
+/*
+ * The copy in progress, for win_eof_entry: where to go back to, the
+ * window it reads, its first byte's offset and the fault's address. On
+ * read()'s stack, innermost first: a signal handler that calls read()
+ * during a copy has its own, and the interrupted copy's is current again
+ * when the handler's read() returns (one static state was overwritten,
+ * and the outer copy's later fault past the end was SIGBUS).
+ */
+struct win_copy {
+	jmp_buf jmp;
+	struct window *volatile w;	/* NULL: between copies */
+	volatile uint64_t pos, fault;
+	struct win_copy *outer;
+};
+static struct win_copy *volatile win_cur;
 
 /* The pager resumes a fault past the end of the file in a window here,
  * a0 the address, on the faulting code's stack (the copy's). */
 __attribute__((cold, noreturn)) static void win_eof_entry(uint64_t addr)
 {
-	if (!win_copying) {	/* not our copy: what the fault would have been */
+	struct win_copy *c = win_cur;
+
+	if (!c || !c->w) {	/* not our copy: what the fault would have been */
 		kill(getpid(), SIGBUS);
 		_exit(128 + SIGBUS);
 	}
-	win_fault_addr = addr;
-	longjmp(win_copy_jmp, 1);
+	c->fault = addr;
+	longjmp(c->jmp, 1);
 }
 
 static struct window *win_of(int fd)
@@ -96,7 +109,10 @@ __attribute__((cold, noinline, optimize("Os"))) static struct window *win_make(i
 {
 	struct window *w = win_of(fd);
 
-	if (w) {
+	/* A window an interrupted copy reads stays: the old way instead. */
+	if (w && w->copying) {
+		return NULL;
+	} else if (w) {
 		win_unmap(w);
 	} else {
 		w = &wins[0];
@@ -105,9 +121,11 @@ __attribute__((cold, noinline, optimize("Os"))) static struct window *win_make(i
 				w = &wins[i];
 				break;
 			}
-			if (wins[i].used < w->used)
+			if (!wins[i].copying && (w->copying || wins[i].used < w->used))
 				w = &wins[i];
 		}
+		if (w->copying)
+			return NULL;
 		if (w->addr)
 			win_unmap(w);	/* the least recently used */
 	}
@@ -157,17 +175,18 @@ void file_copy(void *dst, const void *src, size_t n)
 		*d++ = *s++;
 }
 
-/* A truncate took the page at win_fault_addr while we copied the bytes
+/* A truncate took the page at c->fault while we copied the bytes
  * [off, off + n) claimed: what read() returns, the offset put back after
  * it. */
-__attribute__((cold, noinline)) static ssize_t win_truncated(int fd, uint64_t off)
+__attribute__((cold, noinline)) static ssize_t win_truncated(int fd, uint64_t off, struct win_copy *c)
 {
-	uint64_t pos = win_copy_pos;
-	struct window *w = win_copying;
-	uint64_t end = w->base + ((win_fault_addr & ~(uint64_t)(PAGE_SIZE - 1)) - (uint64_t)w->addr);
+	uint64_t pos = c->pos;
+	struct window *w = c->w;
+	uint64_t end = w->base + ((c->fault & ~(uint64_t)(PAGE_SIZE - 1)) - (uint64_t)w->addr);
 	struct stat st;
 
-	win_copying = NULL;
+	w->copying--;
+	win_cur = c->outer;
 	if (end < pos)	/* the copy's first page: nothing of it copied */
 		end = pos;
 	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < end)	/* the tail past the new end */
@@ -197,24 +216,32 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 	}
 	uint64_t n = (uint64_t)r, off = m.w[1], done = 0;
 	uint32_t ino = (uint32_t)m.w[2];
-	if (setjmp(win_copy_jmp))
-		return win_truncated(fd, off);
+	struct win_copy c;	/* fields set one by one: an initializer would clear the jmp_buf byte by byte */
+	c.w = NULL;
+	c.outer = win_cur;
+	win_cur = &c;
+	if (setjmp(c.jmp))
+		return win_truncated(fd, off, &c);
 	while (done < n) {
 		uint64_t pos = off + done, base = pos & ~(WIN_SPAN - 1);
 		struct window *w = win_of(fd);
 		if (!w || w->ino != ino || w->base != base)
 			w = win_make(fd, ino, base);
 		if (!w) {	/* no window: the claimed bytes the old way */
+			win_cur = c.outer;
 			ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)pos);
 			return k < 0 ? (done ? (ssize_t)done : -1) : (ssize_t)(done + (uint64_t)k);
 		}
 		uint64_t k = base + WIN_SPAN - pos < n - done ? base + WIN_SPAN - pos : n - done;
 		w->used = ++win_clock;
-		win_copy_pos = pos;
-		win_copying = w;
+		c.pos = pos;
+		w->copying++;
+		c.w = w;
 		file_copy((char *)buf + done, w->addr + (pos - base), k);
+		c.w = NULL;
+		w->copying--;
 		done += k;
 	}
-	win_copying = NULL;
+	win_cur = c.outer;
 	return (ssize_t)n;
 }

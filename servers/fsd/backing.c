@@ -369,13 +369,23 @@ void backing_wrote(uint32_t ino, uint64_t off, const uint8_t *data, uint64_t n)
 	cache_copy(ino, off, (uint8_t *)data, n, true);
 }
 
-/* ftruncate, O_TRUNC: the pager follows the size. */
+/* ftruncate, O_TRUNC: the pager follows the size. A shrink then runs
+ * every backing request queued before it (the pager's, fetched now, and
+ * our parked ones), clipped at the new end: a write-back queued before
+ * the shrink but run after a later regrow would write the old bytes
+ * where the file must read zeros. Rare (a mapped file shrinking), so
+ * the drain's synchronous disk waits are fine. */
 void backing_resized(uint32_t ino)
 {
 	struct hold *h = hold_find(ino);
+	uint64_t old;
 
-	if (h)
-		size_update(h, ino);
+	if (!h)
+		return;
+	old = h->size_told;
+	size_update(h, ino);
+	if (h->size_told < old)
+		backing_drain();
 }
 
 /* --- backing requests --- */
