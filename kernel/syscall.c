@@ -299,6 +299,34 @@ static int64_t sys_range(struct thread *t, const uint64_t *a, bool protect)
 	return (int64_t)vm_protect(&task->as, a[1], a[2], vm_user_flags(a[3]) & PTE_LEAF);
 }
 
+/* SYS_PROTECT_LIST: SYS_PROTECT of pages scattered in a task (a file's
+ * pages taken for write-back) in one kernel entry. Never to no rights:
+ * that would be an unmap, which has its own call. */
+static int64_t sys_protect_list(struct thread *t, const uint64_t *a)
+{
+	uint64_t va[16], n = a[2], changed = 0;
+	int err = 0;
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+
+	if (!task)
+		return err;
+	if (n == 0 || n > MAP_RUN_MAX || (a[1] & 7) || !a[3] || !rights_ok(a[3]))
+		return -ERR_INVAL;
+	if (task->dead)
+		return -ERR_SRCH;
+	for (uint64_t i = 0, k; i < n; i += k) {
+		k = n - i < 16 ? n - i : 16;
+		if ((err = copy_from_user(&t->task->as, va, a[1] + i * 8, k * 8)) < 0)
+			return err;
+		for (uint64_t j = 0; j < k; j++) {
+			if (!page_range_ok(va[j], 1))
+				return -ERR_INVAL;
+			changed += vm_protect(&task->as, va[j], 1, vm_user_flags(a[3]) & PTE_LEAF);
+		}
+	}
+	return (int64_t)changed;
+}
+
 /* Map one register page of a device: the handle names the device, and pa
  * must be one of its pages (anything else, RAM included, is -ERR_PERM). */
 static int64_t sys_map_device(struct thread *t, const uint64_t *a)
@@ -639,6 +667,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_TASK_DMA] = sys_task_dma,	/* dma.c */
 	[SYS_VM_PHYS] = sys_vm_phys,
 	[SYS_MAP_LIST] = sys_map_list,
+	[SYS_PROTECT_LIST] = sys_protect_list,
 };
 
 /*

@@ -121,6 +121,12 @@ static inline int64_t sys_protect(uint64_t task, uint64_t va, uint64_t npages, u
 {
 	return syscall4(SYS_PROTECT, task, va, npages, rights);
 }
+/* SYS_PROTECT_LIST: SYS_PROTECT of each page list[0..n) of task, one entry. */
+static inline int64_t sys_protect_list(uint64_t task, const uint64_t *list, uint64_t npages,
+				       uint64_t rights)
+{
+	return syscall4(SYS_PROTECT_LIST, task, (uint64_t)list, npages, rights);
+}
 static inline int64_t sys_map_device(uint64_t device, uint64_t task, uint64_t pa, uint64_t va, uint64_t rights)
 {
 	return syscall5(SYS_MAP_DEVICE, device, task, pa, va, rights);

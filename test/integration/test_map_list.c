@@ -3,11 +3,14 @@
  * of a task) as an unprivileged process sees it: every bad argument
  * refused, a list naming pages the caller may not give refused at that
  * page, and the records its copies make gone with the source.
- * One mode:
+ * SYS_PROTECT_LIST too (W taken from scattered pages in one entry).
+ * One mode each:
  *   attack   bad counts, addresses, lists and handles; kernel pages,
  *            unmapped pages and a read-only page asked for W in a list;
  *            the largest list of one page, revoked by our munmap; our
  *            own space refused as SYS_MAP refuses it
+ *   protect  SYS_PROTECT_LIST: bad counts, lists, rights, handles and
+ *            pages; only the listed pages lose W
  */
 #include <stdio.h>
 #include <string.h>
@@ -109,10 +112,62 @@ static int attack(void)
 	return t_done("map_list_attack");
 }
 
+/* SYS_PROTECT_LIST on a task we made: bad arguments refused, our own
+ * space refused as SYS_PROTECT refuses it, W taken from listed pages only. */
+static int protect(void)
+{
+	enum { N = 4 };
+	static uint64_t list[MAP_RUN_MAX + 1] __attribute__((aligned(4096)));
+	uint8_t *buf = mmap(0, N * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int64_t b = sys_task_create();
+
+	CHECK(buf != MAP_FAILED && b > 0);
+	for (int i = 0; i < N; i++) {
+		buf[i * PAGE_SIZE] = (uint8_t)i;
+		list[i] = (uint64_t)buf + (uint64_t)i * PAGE_SIZE;
+	}
+	CHECK_EQ(sys_map_list((uint64_t)b, list, DST_VA, MAP_R | MAP_W, N), 0);
+	uint64_t base = mapped_in(b);
+	list[0] = DST_VA + 3 * PAGE_SIZE;
+	list[1] = DST_VA + PAGE_SIZE;
+
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 0, MAP_R), -ERR_INVAL);
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, MAP_RUN_MAX + 1, MAP_R), -ERR_INVAL);
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 1ul << 63, MAP_R), -ERR_INVAL);
+	CHECK_EQ(sys_protect_list((uint64_t)b, (uint64_t *)((uint64_t)list + 4), 2, MAP_R), -ERR_INVAL);
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 2, 0), -ERR_INVAL);
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 2, MAP_W), -ERR_INVAL);
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 2, 0x100 | MAP_R), -ERR_INVAL);
+	CHECK_EQ(sys_protect_list(4242, list, 2, MAP_R), -ERR_BADF);
+	CHECK_EQ(sys_protect_list((uint64_t)b, (uint64_t *)KERNEL_VA, 2, MAP_R), -ERR_FAULT);
+	CHECK_EQ(sys_protect_list((uint64_t)b, (uint64_t *)0x1000, 2, MAP_R), -ERR_FAULT);
+	CHECK_EQ(sys_protect_list((uint64_t)b, (uint64_t *)(USER_TOP - 8), 2, MAP_R), -ERR_FAULT);
+	CHECK_EQ(sys_protect_list(H_SELF_TASK, list, 2, MAP_R),
+		 sys_protect(H_SELF_TASK, list[0], 1, MAP_R));
+	/* Bad pages in the list: refused there. */
+	uint64_t bad[] = { KERNEL_VA, USER_TOP, DST_VA + 8 };
+	for (int i = 0; i < 3; i++) {
+		list[2] = bad[i];
+		CHECK_EQ(sys_protect_list((uint64_t)b, list + 2, 1, MAP_R), -ERR_INVAL);
+	}
+	/* Pages 3 and 1 lose W; again changes nothing; the others still have it. */
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 2, MAP_R), 2);
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 2, MAP_R), 0);
+	list[0] = DST_VA;
+	list[1] = DST_VA + 2 * PAGE_SIZE;
+	list[2] = DST_VA + 16 * PAGE_SIZE;	/* nothing there */
+	CHECK_EQ(sys_protect_list((uint64_t)b, list, 3, MAP_R), 2);
+	CHECK_EQ(mapped_in(b), base);
+	CHECK_EQ(sys_task_destroy((uint64_t)b), 0);
+	return t_done("map_list_protect");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "attack"))
 		return attack();
+	if (argc > 1 && !strcmp(argv[1], "protect"))
+		return protect();
 	printf("FAIL: test_map_list: unknown mode\n");
 	return 1;
 }

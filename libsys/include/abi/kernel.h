@@ -88,6 +88,8 @@ enum sys_number {
 	SYS_MAP_LIST,		/* (task, list va, dst va, rights, npages) -> 0: SYS_MAP of
 				   the caller's page list[i] at dst + i pages, 1..MAP_RUN_MAX;
 				   on an error the pages before the failing one stay mapped */
+	SYS_PROTECT_LIST,	/* (task, list va, npages, rights) -> pages changed: SYS_PROTECT
+				   of each listed page, 1..MAP_RUN_MAX; rights not 0 */
 	SYS_COUNT
 };
 
