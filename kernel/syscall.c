@@ -257,6 +257,32 @@ static int64_t sys_map_run(struct thread *t, const uint64_t *a)
 	return task ? vm_map_run(&t->task->as, a[1], &task->as, a[2], a[3], a[4]) : err;
 }
 
+/* SYS_MAP_LIST: SYS_MAP for pages scattered in the caller (a pager's
+ * frames for a server's window) in one kernel entry. The list is read a
+ * few entries at a time; each page is checked and mapped as SYS_MAP's. */
+static int64_t sys_map_list(struct thread *t, const uint64_t *a)
+{
+	uint64_t src[16], n = a[4], dst = a[2];
+	int err = 0;
+	struct task *task = map_target(t, a[0], &err);
+
+	if (!task)
+		return err;
+	if (n == 0 || n > MAP_RUN_MAX || (a[1] & 7) || (dst & (PAGE_SIZE - 1)) ||
+	    dst >= USER_TOP || n > (USER_TOP - dst) >> PAGE_SHIFT)
+		return -ERR_INVAL;
+	for (uint64_t i = 0, k; i < n; i += k) {
+		k = n - i < 16 ? n - i : 16;
+		if ((err = copy_from_user(&t->task->as, src, a[1] + i * 8, k * 8)) < 0)
+			return err;
+		for (uint64_t j = 0; j < k; j++)
+			if ((err = vm_map_from(&t->task->as, src[j], &task->as,
+					       dst + ((i + j) << PAGE_SHIFT), a[3])) < 0)
+				return err;
+	}
+	return 0;
+}
+
 static int64_t sys_range(struct thread *t, const uint64_t *a, bool protect)
 {
 	int err = 0;
@@ -271,6 +297,34 @@ static int64_t sys_range(struct thread *t, const uint64_t *a, bool protect)
 	if (!protect || !a[3])
 		return (int64_t)vm_unmap(&task->as, a[1], a[2]);
 	return (int64_t)vm_protect(&task->as, a[1], a[2], vm_user_flags(a[3]) & PTE_LEAF);
+}
+
+/* SYS_PROTECT_LIST: SYS_PROTECT of pages scattered in a task (a file's
+ * pages taken for write-back) in one kernel entry. Never to no rights:
+ * that would be an unmap, which has its own call. */
+static int64_t sys_protect_list(struct thread *t, const uint64_t *a)
+{
+	uint64_t va[16], n = a[2], changed = 0;
+	int err = 0;
+	struct task *task = (struct task *)GET(KOBJ_TASK, a[0], RIGHT_CONTROL, NULL);
+
+	if (!task)
+		return err;
+	if (n == 0 || n > MAP_RUN_MAX || (a[1] & 7) || !a[3] || !rights_ok(a[3]))
+		return -ERR_INVAL;
+	if (task->dead)
+		return -ERR_SRCH;
+	for (uint64_t i = 0, k; i < n; i += k) {
+		k = n - i < 16 ? n - i : 16;
+		if ((err = copy_from_user(&t->task->as, va, a[1] + i * 8, k * 8)) < 0)
+			return err;
+		for (uint64_t j = 0; j < k; j++) {
+			if (!page_range_ok(va[j], 1))
+				return -ERR_INVAL;
+			changed += vm_protect(&task->as, va[j], 1, vm_user_flags(a[3]) & PTE_LEAF);
+		}
+	}
+	return (int64_t)changed;
 }
 
 /* Map one register page of a device: the handle names the device, and pa
@@ -612,6 +666,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_IPC_REPLY_TO_RECV] = sys_ipc,
 	[SYS_TASK_DMA] = sys_task_dma,	/* dma.c */
 	[SYS_VM_PHYS] = sys_vm_phys,
+	[SYS_MAP_LIST] = sys_map_list,
+	[SYS_PROTECT_LIST] = sys_protect_list,
 };
 
 /*

@@ -723,11 +723,13 @@ static uint64_t run_len(struct fpage **pages, uint64_t i, uint64_t n, uint64_t m
 /* Hand pages[0..cnt) (one run, from first) to b from window page `at`
  * on: write-protected first (a store from now on refaults and makes the
  * page dirty again: correct, it is written back later), cleared, each
- * frame held until DONE (it outlives a drop). */
+ * frame held until DONE (it outlives a drop). protect false: the caller
+ * write-protected them already. */
 static void wb_take(struct file_obj *fo, struct breq *b, uint32_t at, struct fpage **pages,
-		    uint64_t cnt)
+		    uint64_t cnt, bool protect)
 {
-	rmap_protect(fo, pages[0]->index, pages[0]->index + cnt);
+	if (protect)
+		rmap_protect(fo, pages[0]->index, pages[0]->index + cnt);
 	for (uint64_t k = 0; k < cnt; k++) {
 		struct fpage *fp = pages[k];
 		b->pfn[at + k] = pagemap_get(&fo->obj.pages, fp->index);
@@ -766,16 +768,19 @@ static bool wb_queue_runs(struct file_obj *fo, struct breq *b, struct fpage **pa
 	struct pager_backing_run *t;
 	int64_t tpfn;
 	uint32_t at = 1;
+	bool scattered = nruns * 2 > used;
 
 	if (page_free_count() < 2 * OOM_RESERVE_FRAMES || (tpfn = page_alloc_zeroed()) < 0)
 		return false;
 	t = page_va((uint64_t)tpfn);
 	b->pfn[0] = (uint64_t)tpfn;
+	if (scattered)	/* mostly single pages: a list, one kernel entry */
+		rmap_protect_pages(fo, pages, used);
 	for (uint64_t r = 0, i = 0; r < nruns; r++) {
 		uint64_t len = run_len(pages, i, used, BACKING_RUNS_PAGES);
 		t[r] = (struct pager_backing_run){ .index = pages[i]->index, .pages = (uint32_t)len,
 			.last = wb_last_bytes(fo, pages[i]->index + len - 1) };
-		wb_take(fo, b, at, pages + i, len);
+		wb_take(fo, b, at, pages + i, len, !scattered);
 		at += (uint32_t)len;
 		i += len;
 	}
@@ -849,7 +854,7 @@ int backing_writeback(struct file_obj *fo, struct fpage **pages, uint64_t n)
 			i += used;
 			continue;
 		}
-		wb_take(fo, b, 0, pages + i, cnt);
+		wb_take(fo, b, 0, pages + i, cnt, true);
 		uint64_t first = pages[i]->index;
 		b->r = (struct pager_backing_req){ .op = BACKING_WRITEBACK, .key = fo->key,
 			.index = first, .count = (uint32_t)cnt,

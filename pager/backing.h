@@ -121,6 +121,8 @@ extern struct fpage *dirty_oldest;
  * a file frame). */
 void rmap_unmap(struct file_obj *fo, uint64_t lo, uint64_t hi);
 void rmap_protect(struct file_obj *fo, uint64_t lo, uint64_t hi);
+/* The same for scattered pages: each of pages[0..n). */
+void rmap_protect_pages(struct file_obj *fo, struct fpage *const *pages, uint64_t n);
 /* Apply a new size: shrink drops pages past the end everywhere, grow
  * zeroes the old last page's tail. */
 void file_set_size(struct file_obj *fo, uint64_t size);

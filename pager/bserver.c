@@ -167,21 +167,45 @@ static void unpin(struct bsrv *s)
 
 /* ---- the servers' calls ---- */
 
-/* Map b's frames at its slots now (runs of consecutive frames: one call
- * each). On an error nothing of it stays mapped. */
+/* Frames list[0..n) at window page `at` of s: one kernel entry. */
+static int64_t map_scattered(struct bsrv *s, const uint64_t *list, uint32_t n, uint64_t at,
+			     uint32_t rights)
+{
+	if (n <= 1)
+		return n ? sys_map(s->proc->task, list[0], at, rights) : 0;
+	return sys_map_list(s->proc->task, list, at, rights, n);
+}
+
+/* Map b's frames at its slots now: a run of consecutive frames in one
+ * SYS_MAP_RUN, the single frames between runs (a write-back's scattered
+ * pages) gathered into SYS_MAP_LIST calls (a SYS_MAP each cost a kernel
+ * entry a page). On an error nothing of it stays mapped. */
 static int window_map(struct bsrv *s, struct breq *b, uint32_t rights)
 {
-	uint32_t k, n;
+	enum { LIST_MAX = 64 };
+	uint64_t list[LIST_MAX], list_at = 0;
+	uint32_t k, n, nlist = 0;
 	int64_t r = 0;
 
 	for (k = 0; k < b->r.count; k += n) {
 		uint64_t src = (uint64_t)page_va(b->pfn[k]), at = b->r.window + ((uint64_t)k << PAGE_SHIFT);
 		for (n = 1; k + n < b->r.count && b->pfn[k + n] == b->pfn[k] + n; n++)
 			;
-		if ((r = n == 1 ? sys_map(s->proc->task, src, at, rights) :
-			      sys_map_run(s->proc->task, src, at, rights, n)) < 0)
+		if (n == 1) {
+			if (!nlist)
+				list_at = at;
+			list[nlist++] = src;
+			if (nlist < LIST_MAX)
+				continue;
+		}
+		if ((r = map_scattered(s, list, nlist, list_at, rights)) < 0)
+			break;
+		nlist = 0;
+		if (n > 1 && (r = sys_map_run(s->proc->task, src, at, rights, n)) < 0)
 			break;
 	}
+	if (r >= 0)
+		r = map_scattered(s, list, nlist, list_at, rights);
 	if (r < 0)
 		sys_unmap(s->proc->task, b->r.window, b->r.count);
 	slots_unlinger(s, b->slot, b->r.count);	/* mapped over, or unmapped */

@@ -723,3 +723,29 @@ struct memobj *fpriv_create(struct file_obj *fo)
 	fo->priv_refs++;
 	return &f->obj;
 }
+
+/* rmap_protect of each of pages[0..n) (scattered over the file, a
+ * write-back's): a mapper's pages lose W in one kernel entry per 64
+ * (SYS_PROTECT_LIST), not one each. */
+void rmap_protect_pages(struct file_obj *fo, struct fpage *const *pages, uint64_t n)
+{
+	enum { LIST_MAX = 64 };
+	uint64_t list[LIST_MAX], a, b;
+
+	for (struct vma *v = fo->mappers; v; v = v->rnext) {
+		struct proc *p = vma_proc(v);
+		uint64_t rights = v->prot & ~MAP_W, nl = 0;
+		if (!(v->flags & VMA_SHARED) || !(v->prot & MAP_W) || p->state != PROC_LIVE)
+			continue;
+		for (uint64_t i = 0; i < n; i++) {
+			if (!vma_clip(v, pages[i]->index, pages[i]->index + 1, &a, &b))
+				continue;
+			if (!rights)	/* write-only: losing W is an unmap */
+				sys_protect(p->task, a, 1, 0);
+			else if ((list[nl++] = a, nl == LIST_MAX))
+				sys_protect_list(p->task, list, nl, rights), nl = 0;
+		}
+		if (nl)
+			sys_protect_list(p->task, list, nl, rights);
+	}
+}

@@ -95,6 +95,8 @@ map-durable_runs)	# test_filemap_runs.c: the same pages, offsets and bytes
 		for (pg = 0; pg < 300; pg++)
 			if (pg % 2 == 0 || pg == 299 || (pg >= 100 && pg < 160))
 				at[pg * 4096 + pg % 97] = sprintf("%c", 65 + pg % 26)
+		for (pg = 0; pg < 100; pg += 8)	# the second stores (test_filemap_runs.c)
+			at[pg * 4096 + pg % 97 + 1] = sprintf("%c", 122 - pg % 26)
 		for (i = 0; i < n; i++)
 			if (i in at) printf "%s", at[i]; else printf "%c", 97 + (i * 7 + 1) % 26
 	}' > "$img.want"

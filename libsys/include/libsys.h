@@ -110,10 +110,22 @@ static inline int64_t sys_map_run(uint64_t task, uint64_t src, uint64_t dst, uin
 {
 	return syscall5(SYS_MAP_RUN, task, src, dst, rights, npages);
 }
+/* SYS_MAP_LIST: list[i] (our page) at dst + i pages in task, one entry. */
+static inline int64_t sys_map_list(uint64_t task, const uint64_t *list, uint64_t dst,
+				   uint64_t rights, uint64_t npages)
+{
+	return syscall5(SYS_MAP_LIST, task, (uint64_t)list, dst, rights, npages);
+}
 static inline int64_t sys_unmap(uint64_t task, uint64_t va, uint64_t npages) { return syscall3(SYS_UNMAP, task, va, npages); }
 static inline int64_t sys_protect(uint64_t task, uint64_t va, uint64_t npages, uint64_t rights)
 {
 	return syscall4(SYS_PROTECT, task, va, npages, rights);
+}
+/* SYS_PROTECT_LIST: SYS_PROTECT of each page list[0..n) of task, one entry. */
+static inline int64_t sys_protect_list(uint64_t task, const uint64_t *list, uint64_t npages,
+				       uint64_t rights)
+{
+	return syscall4(SYS_PROTECT_LIST, task, (uint64_t)list, npages, rights);
 }
 static inline int64_t sys_map_device(uint64_t device, uint64_t task, uint64_t pa, uint64_t va, uint64_t rights)
 {

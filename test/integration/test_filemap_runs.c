@@ -3,9 +3,11 @@
  * requests of many runs): test_filemap durable_runs. A 300-page file (the
  * last page partial) is written and synced; then stores through MAP_SHARED
  * hit every other page, a run of 60 pages and the partial last page, and
- * msync(MS_SYNC) returns; the marker line follows and fs-run.sh kills QEMU
- * at once, then compares the file on the image (debugfs) with what was
- * stored (the same formula) and runs e2fsck.
+ * msync(MS_SYNC) returns; stores again on every 8th page below 100 (the
+ * pages must have lost W: the next msync writes them), msync; the marker
+ * line follows and fs-run.sh kills QEMU at once, then compares the file
+ * on the image (debugfs) with what was stored (the same formula) and runs
+ * e2fsck.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -44,6 +46,16 @@ void durable_runs(void)
 	mapstats(m1);
 	CHECK_EQ(m1[3] - m0[3], 2);
 	CHECK_EQ(m1[4] - m0[4], 181);
+	/* Stores again on every 8th page below 100: each page was write-protected
+	 * when taken (SYS_PROTECT_LIST for a scattered request), so each store
+	 * faults and makes its page dirty again, and the next msync writes all
+	 * 13 (scattered: one request). */
+	for (uint64_t pg = 0; pg < 100; pg += 8)
+		p[pg * PS + pg % 97 + 1] = (char)('z' - pg % 26);
+	CHECK_EQ(msync((void *)p, RUNS_SIZE, MS_SYNC), 0);
+	mapstats(m0);
+	CHECK_EQ(m0[3] - m1[3], 1);
+	CHECK_EQ(m0[4] - m1[4], 13);
 	if (t_failures)
 		return;
 	printf("filemap: runs msync returned\n");

@@ -85,6 +85,11 @@ enum sys_number {
 	SYS_VM_PHYS,		/* (va, npages, uint64_t *out) -> npages: the physical
 				   address of each of the caller's own pages, each
 				   mapped user R/W RAM (all or nothing; DMA tasks only) */
+	SYS_MAP_LIST,		/* (task, list va, dst va, rights, npages) -> 0: SYS_MAP of
+				   the caller's page list[i] at dst + i pages, 1..MAP_RUN_MAX;
+				   on an error the pages before the failing one stay mapped */
+	SYS_PROTECT_LIST,	/* (task, list va, npages, rights) -> pages changed: SYS_PROTECT
+				   of each listed page, 1..MAP_RUN_MAX; rights not 0 */
 	SYS_COUNT
 };
 
