@@ -93,12 +93,23 @@ __attribute__((cold)) static void win_unmap(struct window *w)
 	w->addr = NULL;
 }
 
-/* close(fd), or dup2 onto fd: its window goes. */
+/* close(fd), or dup2 onto fd: its window goes, or, while a copy reads it
+ * (a signal handler closed the descriptor of the read() it interrupted),
+ * leaves fd and goes when that copy ends (win_copy_end): the mapping
+ * outlives the descriptor, and the copy must find it. */
 void file_window_drop(int fd)
 {
 	struct window *w = win_of(fd);
 
-	if (w)
+	if (w && w->copying)
+		w->fd = -1;
+	else if (w)
+		win_unmap(w);
+}
+
+static void win_copy_end(struct window *w)
+{
+	if (--w->copying == 0 && w->fd < 0)
 		win_unmap(w);
 }
 
@@ -185,7 +196,7 @@ __attribute__((cold, noinline)) static ssize_t win_truncated(int fd, uint64_t of
 	uint64_t end = w->base + ((c->fault & ~(uint64_t)(PAGE_SIZE - 1)) - (uint64_t)w->addr);
 	struct stat st;
 
-	w->copying--;
+	win_copy_end(w);
 	win_cur = c->outer;
 	if (end < pos)	/* the copy's first page: nothing of it copied */
 		end = pos;
@@ -239,7 +250,7 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 		c.w = w;
 		file_copy((char *)buf + done, w->addr + (pos - base), k);
 		c.w = NULL;
-		w->copying--;
+		win_copy_end(w);
 		done += k;
 	}
 	win_cur = c.outer;

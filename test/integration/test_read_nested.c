@@ -12,10 +12,16 @@
  * SIGUSR1 every 300 us until it ends. Only signals that land during a
  * read() count, and the reader wants WANT of them (their timing cannot
  * be forced: up to ROUNDS reads).
+ *
+ * Mode "close": the handler closes the descriptor whose read() it
+ * interrupted. The copy goes on from the window (the mapping outlives the
+ * descriptor) and must find it still mapped: close dropped the window at
+ * once, and the copy died of SIGSEGV.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -32,6 +38,24 @@
 static char big[BIG], small[SMALL];
 static int fd_big, fd_small;
 static volatile int in_read, mid_reads, handler_bad, handlers;
+static volatile int fd_read = -1;	/* close mode: the descriptor the main loop reads */
+
+/* close mode: the handler closes the descriptor whose read() it
+ * interrupted; that read's copy goes on from its window (a mapping
+ * outlives close), which must stay mapped until the copy ends. */
+static void on_usr1_close(int sig)
+{
+	(void)sig;
+	handlers++;
+	if (!in_read || fd_read < 0)
+		return;
+	int saved = errno;
+	if (close(fd_read) != 0)
+		handler_bad++;
+	fd_read = -1;
+	mid_reads++;
+	errno = saved;
+}
 
 static void on_usr1(int sig)
 {
@@ -80,9 +104,41 @@ static int reader(void)
 	return bad || handler_bad ? 3 : mid_reads ? 0 : 4;
 }
 
-int main(void)
+/* close mode's reader: every read() of the whole file returns all of it,
+ * whether or not the handler closed its descriptor meanwhile. */
+static int reader_close(void)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
+	int rounds = 0, bad = 0;
+
+	for (; rounds < ROUNDS && mid_reads < WANT; rounds++) {
+		int fd = open("/nest_big", O_RDONLY);
+		if (fd < 0)
+			return 2;
+		memset(big, 0, sizeof(big));
+		fd_read = fd;
+		in_read = 1;
+		ssize_t r = read(fd, big, BIG);
+		in_read = 0;
+		int e = errno;
+		/* All of it; or EBADF when the close came before the copy began
+		 * (the window is made after the claim). */
+		if (r < 0 ? e != EBADF : r != (ssize_t)BIG || big[0] != 'b' || big[BIG - 1] != 'b') {
+			printf("read_nested: close: read gave %ld (errno %d)\n", (long)r, e);
+			bad++;
+		}
+		if (fd_read >= 0)
+			close(fd);
+		fd_read = -1;
+	}
+	printf("read_nested: close: %d rounds, %d handlers, %d inside a read\n", rounds, handlers,
+	       mid_reads);
+	return bad || handler_bad ? 3 : mid_reads ? 0 : 4;
+}
+
+int main(int argc, char **argv)
+{
+	bool close_mode = argc > 1 && strcmp(argv[1], "close") == 0;
+	struct sigaction sa = { .sa_handler = close_mode ? on_usr1_close : on_usr1 };
 	pid_t kid;
 	int status = -1;
 
@@ -92,7 +148,7 @@ int main(void)
 	make("/nest_small", SMALL, 's');
 	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);	/* before the fork: the child has it at once */
 	if ((kid = fork()) == 0)
-		_exit(reader());
+		_exit(close_mode ? reader_close() : reader());
 	CHECK(kid > 0);
 	while (kid > 0 && waitpid(kid, &status, WNOHANG) == 0) {
 		usleep(300);
@@ -101,5 +157,5 @@ int main(void)
 	if (WIFSIGNALED(status))
 		printf("FAIL: the reader was killed by signal %d\n", WTERMSIG(status));
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	return t_done("read_nested");
+	return t_done(close_mode ? "read_nested_close" : "read_nested");
 }
