@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "backing.h"
+#include "dma.h"
 #include "libsys.h"
 #include "mmap.h"
 #include "page.h"
@@ -76,6 +77,7 @@ static void check_files(uint32_t *counts, uint8_t *seen, uint32_t mark)
 			report("file mappers", (long)mapped, (long)fo->obj.refs);
 	}
 	backing_count_refs(counts);
+	dma_count_refs(counts);
 }
 
 int64_t pager_check_all(void)

@@ -6,7 +6,12 @@
  * physically contiguous, zeroed frames, mapped read/write, as a shared
  * anonymous mapping (so fork shares it and nothing ever copies a page of
  * it to a new frame under the device). It is counted against the caller's
- * page limit and freed like any mapping: munmap, or the process's end.
+ * page limit and freed at munmap (the driver says the device is done
+ * with it). Not at the end of a system server (PSPAWN_DMA | PSPAWN_OOM_PROTECT:
+ * the blk driver, the file server, whose block cache the disk reads
+ * into): one that dies may leave requests in the device, which go on
+ * writing those frames; they are kept from reuse for good
+ * (dma_proc_ended), as a dead file server's fill frames are.
  *
  * A driver with DMA is trusted: QEMU virt has no IOMMU, so a device can be
  * told to read or write any physical address. Only a process that holds a
@@ -14,6 +19,7 @@
  * gives nothing. Only processes started with PSPAWN_DMA (by init or
  * another such process) and their forks may allocate DMA memory.
  */
+#include <stdlib.h>
 #include "dma.h"
 #include "libsys.h"
 #include "mmap.h"
@@ -77,6 +83,56 @@ int64_t pager_dma_alloc(struct proc *p, uint64_t len, uint64_t *pa)
 		mm_munmap(p, (uint64_t)addr, n * PAGE_SIZE);
 		return err;
 	}
+	v->flags |= VMA_DMA;
 	*pa = boot->ram_base_pa + ((uint64_t)first << PAGE_SHIFT);
 	return addr;
+}
+
+/* Frames of DMA memory whose process ended mapping them: a reference
+ * each, never dropped (pager_check counts them: dma_count_refs). Only
+ * trusted processes (dma_ok) allocate DMA memory, and their end is rare:
+ * a driver's or the file server's crash. */
+static uint64_t *dma_kept;
+static uint32_t ndma_kept, dma_kept_cap;
+
+static void keep_frame(uint64_t pfn)
+{
+	if (ndma_kept == dma_kept_cap) {
+		uint32_t cap = dma_kept_cap ? 2 * dma_kept_cap : 256;
+		uint64_t *k = realloc(dma_kept, cap * sizeof(*k));
+		if (!k) {	/* no room to list it: leaked all the same */
+			page_ref(pfn);
+			return;
+		}
+		dma_kept = k;
+		dma_kept_cap = cap;
+	}
+	page_ref(pfn);
+	dma_kept[ndma_kept++] = pfn;
+}
+
+void dma_proc_ended(struct proc *p)
+{
+	/* The system's servers (started with PSPAWN_DMA | PSPAWN_OOM_PROTECT:
+	 * the blk driver, the file server) hand their DMA memory to the
+	 * device. A test's driver that exits cleanly frees its memory as any
+	 * mapping (kernel.device_caps). */
+	if (!p->dma_ok || !p->oom_protected)
+		return;
+	for (struct vma *v = vma_first(&p->vmas); v; v = vma_next(v)) {
+		if (!(v->flags & VMA_DMA) || !v->obj)
+			continue;
+		uint64_t n = (v->node.end - v->node.start) >> PAGE_SHIFT;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t pfn = pagemap_get(&v->obj->pages, v->obj_index + i);
+			if (pfn != PAGEMAP_NONE)
+				keep_frame(pfn);
+		}
+	}
+}
+
+void dma_count_refs(uint32_t *counts)
+{
+	for (uint32_t i = 0; i < ndma_kept; i++)
+		counts[dma_kept[i]]++;
 }

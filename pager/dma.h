@@ -14,5 +14,10 @@
 int devices_grant(uint64_t task, struct proc_start *ps);
 /* PAGER_DMA_ALLOC for p: the address, *pa the physical one, or -ERR_*. */
 int64_t pager_dma_alloc(struct proc *p, uint64_t len, uint64_t *pa);
+/* p ends: the frames of its DMA memory are kept from reuse for good (a
+ * device may still write them). */
+void dma_proc_ended(struct proc *p);
+/* pager_check: a reference for each frame kept. */
+void dma_count_refs(uint32_t *counts);
 
 #endif

@@ -454,6 +454,7 @@ void proc_end(struct proc *p, int status)
 	backing_proc_ended(p);	/* a suspended fault or msync: its reply goes */
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);
+	dma_proc_ended(p);	/* before its memory goes: a device may still write it */
 	vma_set_clear(&p->vmas);
 	p->status = status;
 	p->state = PROC_ZOMBIE;

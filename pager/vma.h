@@ -21,6 +21,7 @@
 #define VMA_WINDOW	0x40u	/* the file server's backing window: never faults */
 #define VMA_NOWRITE	0x80u	/* a shared file mapping that may never get W */
 #define VMA_EOF_RESUME	0x100u	/* libsys's read window: past EOF resumes at sig.eof_resume */
+#define VMA_DMA		0x200u	/* PAGER_DMA_ALLOC memory: kept from reuse if its process dies (dma.c) */
 
 struct vma_set;
 
