@@ -364,9 +364,11 @@ uint64_t vm_protect(struct aspace *as, uint64_t va, uint64_t npages, uint64_t rw
 	return n;
 }
 
-/* The leaf PTE mapping va (any level) with *pa set, or 0 if none. */
-static inline pte_t leaf_lookup(struct aspace *as, uint64_t va, uint64_t *pa)
+/* The leaf PTE mapping va (any level) with *pa set, or 0 if none.
+ * *span: pages from va to the end of that leaf (1 for a 4 KiB one). */
+static inline pte_t leaf_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *span)
 {
+	uint64_t size = PAGE_SIZE;
 	pte_t e;
 
 	if (va >= USER_TOP)
@@ -375,26 +377,25 @@ static inline pte_t leaf_lookup(struct aspace *as, uint64_t va, uint64_t *pa)
 	if (!(e & PTE_V))
 		return 0;
 	if (e & PTE_LEAF) {
-		*pa = PTE_PA(e) + (va & ((1ul << 30) - 1));
-		return e;
+		size = 1ul << 30;
+	} else {
+		e = ((pte_t *)P2V(PTE_PA(e)))[VPN(va, 1)];
+		if (!(e & PTE_V))
+			return 0;
+		if (e & PTE_LEAF)
+			size = 1ul << 21;
+		else if (!((e = ((pte_t *)P2V(PTE_PA(e)))[VPN(va, 0)]) & PTE_V))
+			return 0;
 	}
-	e = ((pte_t *)P2V(PTE_PA(e)))[VPN(va, 1)];
-	if (!(e & PTE_V))
-		return 0;
-	if (e & PTE_LEAF) {
-		*pa = PTE_PA(e) + (va & ((1ul << 21) - 1));
-		return e;
-	}
-	e = ((pte_t *)P2V(PTE_PA(e)))[VPN(va, 0)];
-	if (!(e & PTE_V))
-		return 0;
-	*pa = PTE_PA(e) + (va & (PAGE_SIZE - 1));
+	*pa = PTE_PA(e) + (va & (size - 1));
+	*span = (size - (va & (size - 1))) >> PAGE_SHIFT;
 	return e;
 }
 
 bool vm_lookup(struct aspace *as, uint64_t va, uint64_t *pa, uint64_t *flags)
 {
-	pte_t e = leaf_lookup(as, va, pa);
+	uint64_t span;
+	pte_t e = leaf_lookup(as, va, pa, &span);
 
 	*flags = e & 0x3ff;
 	return e != 0;
@@ -407,11 +408,12 @@ static inline bool map_rights_bad(uint64_t rights)
 }
 
 /* The source page's PTE if it may be mapped with `rights`, else 0 with
- * *err set. */
+ * *err set. *span as leaf_lookup's, for the pager's pages only (1 for
+ * anyone else's: each page checked on its own). */
 static inline pte_t source_pte(struct aspace *src, uint64_t va, uint64_t rights,
-			       uint64_t *pa, int *err)
+			       uint64_t *pa, uint64_t *span, int *err)
 {
-	pte_t e = leaf_lookup(src, va, pa);
+	pte_t e = leaf_lookup(src, va, pa, span);
 
 	if ((e & (PTE_U | PTE_R)) != (PTE_U | PTE_R)) {
 		*err = -ERR_FAULT;
@@ -421,9 +423,12 @@ static inline pte_t source_pte(struct aspace *src, uint64_t va, uint64_t rights,
 		*err = -ERR_ACCES;
 		return 0;
 	}
+	if (src == &root_task->as)
+		return e;	/* the pager's pages are all RAM */
+	*span = 1;
 	/* A device page is never executable (SYS_MAP_DEVICE refuses X), so
-	 * no copy of it may be. The pager's pages are all RAM. */
-	if ((rights & MAP_X) && src != &root_task->as && !phys_is_ram(*pa)) {
+	 * no copy of it may be. */
+	if ((rights & MAP_X) && !phys_is_ram(*pa)) {
 		*err = -ERR_ACCES;
 		return 0;
 	}
@@ -433,13 +438,13 @@ static inline pte_t source_pte(struct aspace *src, uint64_t va, uint64_t rights,
 int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 		uint64_t dst_va, uint64_t rights)
 {
-	uint64_t pa = 0;
+	uint64_t pa = 0, span;
 	int err;
 	pte_t e;
 
 	if (((src_va | dst_va) & (PAGE_SIZE - 1)) || dst_va >= USER_TOP || map_rights_bad(rights))
 		return -ERR_INVAL;
-	if (!(e = source_pte(src, src_va, rights, &pa, &err)))
+	if (!(e = source_pte(src, src_va, rights, &pa, &span, &err)))
 		return err;
 	if (unlikely(src != &root_task->as))
 		return mapdb_map(src, src_va, dst, dst_va, rights, 1);
@@ -450,7 +455,7 @@ int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	       uint64_t dst_va, uint64_t rights, uint64_t npages)
 {
-	uint64_t pa = 0, flags = vm_user_flags(rights);
+	uint64_t pa = 0, span = 1, flags = vm_user_flags(rights);
 	int err;
 	pte_t e;
 
@@ -459,30 +464,35 @@ int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	    dst_va >= USER_TOP || npages > (USER_TOP - dst_va) >> PAGE_SHIFT ||
 	    src_va >= USER_TOP || npages > (USER_TOP - src_va) >> PAGE_SHIFT)
 		return -ERR_INVAL;
-	for (uint64_t i = 0; i < npages; i++)
-		if (!source_pte(src, src_va + i * PAGE_SIZE, rights, &pa, &err))
+	/* Checked a leaf at a time: the pager's pages are 2 MiB ones. */
+	for (uint64_t i = 0; i < npages; i += span)
+		if (!source_pte(src, src_va + i * PAGE_SIZE, rights, &pa, &span, &err))
 			return err;
 	if (src != &root_task->as)
 		return mapdb_map(src, src_va, dst, dst_va, rights, npages);
 	/* The pager's own pages: with the tables made, nothing can fail.
-	 * The leaf table is found once per 2 MiB and the TLB flushed once
-	 * (vm_map per page walked and flushed each: ~100 instructions a page
-	 * of a 16-page fill, twice, its window's and its client's). */
+	 * Each leaf table of dst and each source leaf is found once, the TLB
+	 * flushed once (vm_map per page walked and flushed each: ~100
+	 * instructions a page of a 16-page fill, twice, its window's and its
+	 * client's). */
 	if ((err = vm_prepare(dst, dst_va, npages)) < 0)
 		return err;
 	pte_t *leaf = NULL;	/* the PTE for va */
-	for (uint64_t i = 0; i < npages; i++) {
+	span = 0;
+	for (uint64_t i = 0, f = 0; i < npages; i++, pa += PAGE_SIZE, span--) {
 		uint64_t va = dst_va + i * PAGE_SIZE;
+		if (!span) {	/* the next source leaf */
+			e = leaf_lookup(src, src_va + i * PAGE_SIZE, &pa, &span);
+			f = flags | (e & PTE_W ? PTE_WOK : 0);
+		}
 		if (!leaf || !VPN(va, 0))	/* the first, or a new leaf table */
 			leaf = walk(dst, va, 0, false);
 		KASSERT(leaf);
-		e = leaf_lookup(src, src_va + i * PAGE_SIZE, &pa);
 		if (unlikely(*leaf & PTE_MDB))
 			mapdb_drop(dst, va);	/* replaced: its copies go */
 		else if (!(*leaf & PTE_V))
 			dst->mapped++;
-		*leaf = PA_PTE(pa) | flags | (e & PTE_W ? PTE_WOK : 0);
-		leaf++;
+		*leaf++ = PA_PTE(pa) | f;
 	}
 	sfence_vma();
 	return 0;

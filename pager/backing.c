@@ -270,7 +270,7 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b, uint3
 	struct vma *v;
 
 	q->wait_reply = 0;
-	q->wait_page = NULL;
+	q->wait_fill = NULL;
 	q->wait_next = NULL;
 	if (fail) {
 		pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: the page could not be read\n",
@@ -315,8 +315,8 @@ void backing_proc_ended(struct proc *p)
 
 	reply_later_drop(p->thread);	/* its thread goes: nobody to answer */
 	if (p->wait_reply) {
-		struct fpage *fp = p->wait_page;
-		for (struct proc **pp = fp ? &fp->waiters : NULL; pp && *pp; pp = &(*pp)->wait_next)
+		struct breq *b = p->wait_fill;
+		for (struct proc **pp = b ? &b->waiters : NULL; pp && *pp; pp = &(*pp)->wait_next)
 			if (*pp == p) {
 				*pp = p->wait_next;
 				break;
@@ -324,7 +324,7 @@ void backing_proc_ended(struct proc *p)
 		if (p->wait_reply != p->thread)
 			sys_handle_close(p->wait_reply);
 		p->wait_reply = 0;
-		p->wait_page = NULL;
+		p->wait_fill = NULL;
 	}
 	msync_proc_ended(p);
 	/* An external pager: its clients' faults end in SIGBUS. (The file
@@ -333,14 +333,106 @@ void backing_proc_ended(struct proc *p)
 		backing_server_gone(s);
 }
 
-/* Queue one fill of up to max pages from idx of fo (a fault in v), up to
- * the VMA's end, EOF, or a page already there. quiet: the caller tells
- * the server (after saving its fault's reply). */
-static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t max, bool quiet)
+/* ---- fills in flight ---- */
+
+/* The fill of fo in flight that reads page idx, or NULL. A walk of the
+ * object's fills: there are seldom more than a few, and none at all in
+ * the common case (nbusy 0), which costs one comparison. */
+static struct breq *fill_at(const struct file_obj *fo, uint64_t idx)
 {
-	uint64_t end = v->obj_index + vma_pages(v), n;
+	if (!fo->nbusy)
+		return NULL;
+	for (struct breq *b = fo->fills; b; b = b->fnext)
+		if (idx - b->r.index < b->r.count)
+			return b;
+	return NULL;
+}
+
+bool backing_busy(const struct file_obj *fo, uint64_t idx, uint64_t n)
+{
+	for (struct breq *b = fo->nbusy ? fo->fills : NULL; b; b = b->fnext)
+		if (b->r.index - idx < n || idx - b->r.index < b->r.count)	/* overlap, without wrapping */
+			return true;
+	return false;
+}
+
+/* The first page at or after idx that a fill in flight reads (UINT64_MAX:
+ * none): a new fill stops short of it. */
+static uint64_t fill_next_busy(const struct file_obj *fo, uint64_t idx)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (struct breq *b = fo->nbusy ? fo->fills : NULL; b; b = b->fnext)
+		if (b->r.index + b->r.count > idx && b->r.index < next)
+			next = b->r.index > idx ? b->r.index : idx;
+	return next;
+}
+
+void backing_fills_stale(struct file_obj *fo, uint64_t lo, uint64_t hi)
+{
+	for (struct breq *b = fo->nbusy ? fo->fills : NULL; b; b = b->fnext)
+		for (uint32_t k = 0; k < b->r.count; k++)
+			if (b->r.index + k >= lo && b->r.index + k < hi)
+				b->stale |= 1u << k;
+}
+
+static void fill_link(struct file_obj *fo, struct breq *b)
+{
+	b->fprev = NULL;
+	b->fnext = fo->fills;
+	if (fo->fills)
+		fo->fills->fprev = b;
+	fo->fills = b;
+	fo->nbusy += b->r.count;
+}
+
+static void fill_unlink(struct file_obj *fo, struct breq *b)
+{
+	if (b->fprev)
+		b->fprev->fnext = b->fnext;
+	else
+		fo->fills = b->fnext;
+	if (b->fnext)
+		b->fnext->fprev = b->fprev;
+	fo->nbusy -= b->r.count;
+}
+
+/* Ascending frames for ascending pages, so that fault-around maps a fill
+ * in one run. The allocator hands them out downwards: a descending list
+ * is reversed in a pass (an insertion sort of it was ~1,000 instructions
+ * a 16-page fill). */
+static void frames_ascending(uint64_t *pfn, uint64_t n)
+{
+	uint64_t k = 1;
+
+	while (k < n && pfn[k] < pfn[k - 1])
+		k++;
+	if (k == n) {
+		for (uint64_t a = 0, z = n - 1; a < z; a++, z--) {
+			uint64_t t = pfn[a];
+			pfn[a] = pfn[z];
+			pfn[z] = t;
+		}
+		return;
+	}
+	for (k = 1; k < n; k++)
+		for (uint64_t j = k; j && pfn[j - 1] > pfn[j]; j--) {
+			uint64_t t = pfn[j];
+			pfn[j] = pfn[j - 1];
+			pfn[j - 1] = t;
+		}
+}
+
+/* Queue one fill of up to max pages from idx of fo (a fault in v), up to
+ * the VMA's end, EOF, or a page already there or being read (idx itself
+ * is neither: the caller looked). The fill is the pages' busy record (the
+ * object's `fills`): no record a page. quiet: the caller tells the server
+ * (after saving its fault's reply). *first: the fill. */
+static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t max, bool quiet,
+		      struct breq **first)
+{
+	uint64_t end = v->obj_index + vma_pages(v), n, free = page_free_count(), busy;
 	struct breq *b;
-	struct fpage *fp;
 
 	if (!has_room(fo->srv))
 		return -ERR_AGAIN;
@@ -352,6 +444,13 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 		max = BACKING_FILL_MAX;
 	if (!max || !(b = breq_new()))
 		return -ERR_NOMEM;
+	/* Past the first page: absent, not being read, frames to spare. */
+	if ((busy = fill_next_busy(fo, idx + 1)) - idx < max)
+		max = busy - idx;
+	if (max > 1)
+		max = 1 + pagemap_absent_run(&fo->obj.pages, idx + 1, max - 1);
+	if (max > 1 && (free < 2 * OOM_RESERVE_FRAMES || free - 2 * OOM_RESERVE_FRAMES + 1 < max))
+		max = free < 2 * OOM_RESERVE_FRAMES ? 1 : free - 2 * OOM_RESERVE_FRAMES + 1;
 	/* The file server (ours, trusted with every file) writes every byte
 	 * of a fill it answers as done (fsd/backing.c run_fill zeroes what
 	 * is past the data), and a failed fill's frames are freed unseen
@@ -360,43 +459,24 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 	 * freed frame's old contents (some ended process's) through its
 	 * window before writing, so its frames come zeroed. */
 	for (n = 0; n < max; n++) {
-		uint64_t i = idx + n;
-		int64_t pfn;
-		fp = NULL;
-		if (n && (pagemap_get(&fo->obj.pages, i) != PAGEMAP_NONE ||
-			  ((fp = fpage_find(fo, i)) && (fp->flags & FP_BUSY)) ||
-			  page_free_count() < 2 * OOM_RESERVE_FRAMES))
+		int64_t pfn = fo->srv->external ? page_alloc_zeroed() : page_alloc();
+		if (pfn < 0)
 			break;
-		if ((pfn = fo->srv->external ? page_alloc_zeroed() : page_alloc()) < 0)
-			break;
-		/* Past the first page, fp is what was found there: no second
-		 * look at the hash table for a new record. */
-		if (!(fp = fp ? fp : n ? fpage_make(fo, i) : fpage_get(fo, i))) {
-			page_unref((uint64_t)pfn);
-			break;
-		}
-		fp->flags |= FP_BUSY;
-		b->pg[n] = fp;
 		b->pfn[n] = (uint64_t)pfn;
 	}
 	if (!n) {
 		breq_put(b);
 		return -ERR_NOMEM;
 	}
-	/* Ascending frames for ascending pages (the allocator hands them
-	 * out downwards): fault-around then maps the fill in one run. */
-	for (uint64_t k = 1; k < n; k++)
-		for (uint64_t j = k; j && b->pfn[j - 1] > b->pfn[j]; j--) {
-			uint64_t t = b->pfn[j];
-			b->pfn[j] = b->pfn[j - 1];
-			b->pfn[j - 1] = t;
-		}
-	for (uint64_t k = 0; k < n; k++)
-		b->pg[k]->pfn = b->pfn[k];
-	fo->nbusy += n;
+	frames_ascending(b->pfn, n);
 	b->fo = fo;
+	b->waiters = NULL;
+	b->stale = 0;
 	b->r = (struct pager_backing_req){ .op = BACKING_FILL, .key = fo->key, .index = idx,
 					   .count = (uint32_t)n, .bytes = fo->size };
+	fill_link(fo, b);
+	if (first && !*first)
+		*first = b;
 	enqueue_q(fo->srv, b, quiet);
 	return 0;
 }
@@ -405,30 +485,29 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
  * neither cached nor being read, and frames to spare. */
 static bool fill_wanted(struct file_obj *fo, struct vma *v, uint64_t i)
 {
-	struct fpage *fp;
-
 	return i < v->obj_index + vma_pages(v) && i < file_pages(fo) &&
-	       pagemap_get(&fo->obj.pages, i) == PAGEMAP_NONE &&
-	       !((fp = fpage_find(fo, i)) && (fp->flags & FP_BUSY)) &&
+	       pagemap_get(&fo->obj.pages, i) == PAGEMAP_NONE && !fill_at(fo, i) &&
 	       page_free_count() >= 2 * OOM_RESERVE_FRAMES;
 }
 
 /* Queue fills for want pages from idx, in requests of BACKING_FILL_MAX
  * pages; past the first, best effort, each from a page not there yet. */
 static int fill_range(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t want,
-		      bool quiet)
+		      bool quiet, struct breq **first)
 {
-	int err = fill_chunk(fo, v, idx, want, quiet);
+	int err = fill_chunk(fo, v, idx, want, quiet, first);
 
 	for (uint64_t k = BACKING_FILL_MAX; err == 0 && k < want; k += BACKING_FILL_MAX)
-		if (!fill_wanted(fo, v, idx + k) || fill_chunk(fo, v, idx + k, want - k, quiet) < 0)
+		if (!fill_wanted(fo, v, idx + k) ||
+		    fill_chunk(fo, v, idx + k, want - k, quiet, NULL) < 0)
 			break;
 	return err;
 }
 
 /* The fills for a fault at idx of fo in v: read-around as v's policy
- * says (policy.h). */
-static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool quiet)
+ * says (policy.h). *first: the one that reads idx. */
+static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool quiet,
+		      struct breq **first)
 {
 	uint64_t want = backing_policy_for(v)->fill_pages(v, idx);
 
@@ -437,7 +516,7 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool qui
 	 * spend its request quota and its time. */
 	if (fo->srv && fo->srv->external && want > BACKING_FILL_MAX)
 		want = BACKING_FILL_MAX;
-	return fill_range(fo, v, idx, want, quiet);
+	return fill_range(fo, v, idx, want, quiet, first);
 }
 
 /* A fault at idx waits for a page being read: the policy may queue the
@@ -451,7 +530,7 @@ static void fill_ahead(struct file_obj *fo, struct vma *v, uint64_t idx)
 	if (fo->srv && fo->srv->external)
 		return;	/* no read-ahead for external pagers (fill_start) */
 	if (pol->ahead && (n = pol->ahead(v, idx, &from)) && fill_wanted(fo, v, from))
-		fill_range(fo, v, from, n, false);
+		fill_range(fo, v, from, n, false, NULL);
 }
 
 /* A read fault found page resident in a file VMA with a read-ahead window:
@@ -470,16 +549,15 @@ int backing_fetch(struct proc *p, struct vma *v, uint64_t page)
 {
 	struct file_obj *fo = file_of(v->obj);
 	uint64_t idx = vma_index(v, page);
-	struct fpage *fp = fpage_find(fo, idx);
 
-	if (fp && (fp->flags & FP_BUSY)) {
+	if (fill_at(fo, idx)) {
 		refetch_armed = true;
 		return 1;
 	}
 	if (!fo->srv || p == fo->srv->proc)
 		return -ERR_IO;
 	refetch_armed = true;
-	return fill_start(fo, v, idx, false);
+	return fill_start(fo, v, idx, false, NULL);
 }
 
 /*
@@ -501,12 +579,12 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 {
 	struct file_obj *fo = file_of(v->obj);
 	uint64_t idx = vma_index(v, page);
-	struct fpage *fp = fpage_find(fo, idx);
+	struct breq *b = fill_at(fo, idx);
 	bool started = false;
 	int64_t h;
 	int err;
 
-	if (!fp || !(fp->flags & FP_BUSY)) {
+	if (!b) {
 		/* A server cannot wait on itself: its own fault on a
 		 * missing page of its object would never be answered. */
 		if (!fo->srv || p == fo->srv->proc) {
@@ -517,7 +595,7 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 			proc_end(p, PAGER_SIGBUS);
 			return false;
 		}
-		if ((err = fill_start(fo, v, idx, true)) < 0) {
+		if ((err = fill_start(fo, v, idx, true, &b)) < 0) {
 			bool busy = err == -ERR_AGAIN;
 			pager_log("pid %ld (%s) killed by %s: fault at %p: %s\n", (long)p->pid, p->name,
 				  busy ? "SIGBUS" : "SIGKILL", (void *)page,
@@ -526,7 +604,6 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 			return false;
 		}
 		started = true;
-		fp = fpage_find(fo, idx);
 		fill_ahead(fo, v, idx);	/* a stream: the next window too */
 	} else if (fo->srv && p != fo->srv->proc) {
 		fill_ahead(fo, v, idx);
@@ -541,9 +618,9 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	p->wait_reply = (uint64_t)h;
 	p->wait_va = page;
 	p->wait_access = access;
-	p->wait_page = fp;
-	p->wait_next = fp->waiters;
-	fp->waiters = p;
+	p->wait_fill = b;
+	p->wait_next = b->waiters;
+	b->waiters = p;
 	/* Told now, with the reply saved: a parked server's answer may
 	 * complete the fill before this function returns. */
 	if (started)
@@ -556,33 +633,36 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 static void done_fill(struct breq *b, int err)
 {
 	struct file_obj *fo = b->fo;
-	struct proc *ready = NULL;
+	struct proc *ready = b->waiters;
 	uint32_t set = 0;	/* the pages put in the cache, a bit each */
+	uint64_t *slot = NULL, nslots = 0, end = file_pages(fo);
 
+	fill_unlink(fo, b);
 	for (uint32_t k = 0; k < b->r.count; k++) {
-		struct fpage *fp = b->pg[k];
-		uint64_t idx = fp->index, pfn = b->pfn[k];
-		bool good = !err && !(fp->flags & FP_STALE) && idx < file_pages(fo);
-		if (good && idx == fo->size >> PAGE_SHIFT)	/* the part past EOF is zero */
+		uint64_t idx = b->r.index + k, pfn = b->pfn[k];
+		if (b->frames_kept)
+			continue;	/* a device may still write them: never reused */
+		if (err || (b->stale & (1u << k)) || idx >= end) {
+			page_unref(pfn);
+			nslots = 0;	/* the next page's slot is looked up */
+			continue;
+		}
+		/* The cache's slots, a node at a time. */
+		if (!nslots && !(slot = pagemap_slots(&fo->obj.pages, idx, &nslots))) {
+			page_unref(pfn);
+			continue;
+		}
+		if (idx == fo->size >> PAGE_SHIFT)	/* the part past EOF is zero */
 			memset((char *)page_va(pfn) + (fo->size & PAGE_MASK), 0,
 			       PAGE_SIZE - (fo->size & PAGE_MASK));
-		if (b->frames_kept)
-			;	/* a device may still write them: never reused */
-		else if (!good || pagemap_set(&fo->obj.pages, idx, pfn) < 0)
-			page_unref(pfn);
-		else
-			set |= 1u << k;
-		fp->flags &= ~(FP_BUSY | FP_STALE);
-		fo->nbusy--;
-		while (fp->waiters) {	/* onto one chain, answered below */
-			struct proc *q = fp->waiters;
-			fp->waiters = q->wait_next;
-			q->wait_next = ready;
-			q->wait_page = NULL;
-			ready = q;
-		}
-		fpage_put(fp);
+		if (*slot)	/* cannot be: a page being read is absent */
+			page_unref(*slot - 1);
+		*slot++ = pfn + 1;	/* the cache takes the fill's reference */
+		nslots--;
+		set |= 1u << k;
 	}
+	for (struct proc *q = ready; q; q = q->wait_next)
+		q->wait_fill = NULL;
 	file_maybe_free(fo);
 	/* A failed read ends its waiters (SIGBUS); otherwise each fault is
 	 * resolved again (a page dropped meanwhile makes it fault anew). */

@@ -6,9 +6,10 @@
  * A file object is a memory object of kind "file", one per key (the
  * server's inode number). Its page map is THE page cache: every MAP_SHARED
  * mapping of the file maps those frames, and a MAP_PRIVATE mapping's
- * object (kind "fpriv") reads through to them until it writes. Pages with
- * more state than "resident and clean" have a record (struct fpage): a
- * fill in flight (busy, with the faults waiting for it) or dirty. The
+ * object (kind "fpriv") reads through to them until it writes. A resident
+ * page with more state than "clean" has a record (struct fpage: dirty,
+ * watched); pages being read are the fill requests' (struct breq, on the
+ * object's `fills`, with the faults waiting for them). The
  * object knows every VMA that maps it (the reverse map), shared or
  * private, to write-protect or unmap a page everywhere.
  *
@@ -29,9 +30,7 @@
 struct file_obj;
 struct msync_wait;
 
-#define FP_BUSY		0x1u	/* a fill in flight: the frame is not in the cache yet */
 #define FP_DIRTY	0x2u	/* written through a mapping since its last write-back */
-#define FP_STALE	0x4u	/* busy, but dropped meanwhile (shrink): discard at DONE */
 #define FP_WATCH	0x8u	/* external: the next store sends the server BACKING_WRITTEN */
 
 struct fpage {
@@ -39,11 +38,9 @@ struct fpage {
 	struct file_obj *fo;
 	uint64_t index;
 	uint32_t flags;			/* FP_* */
-	uint64_t pfn;			/* FP_BUSY: the frame being filled */
 	uint64_t since;			/* FP_DIRTY: rdtime when it became dirty */
 	struct fpage *dnext, *dprev;	/* the object's dirty pages */
 	struct fpage *gnext, *gprev;	/* every dirty page, oldest first */
-	struct proc *waiters;		/* FP_BUSY: suspended faults (proc.wait_next) */
 };
 
 /* msync(MS_SYNC) waiting for an object's write-back to drain. */
@@ -71,6 +68,7 @@ struct file_obj {
 	uint32_t sync_inflight;		/* BACKING_SYNCs queued or in flight */
 	uint64_t ndirty;		/* dirty pages (records on `dirty`) */
 	uint64_t nbusy;			/* fills in flight, pages */
+	struct breq *fills;		/* fills in flight (breq.fnext), newest first */
 	uint64_t nwb;			/* pages in write-back requests */
 	struct fpage *dirty;		/* its dirty pages */
 	struct vma *mappers;		/* the reverse map (vma.rnext) */
@@ -233,6 +231,11 @@ void backing_fault_ahead(struct proc *p, struct vma *v, uint64_t page);
  * suspend the thread. True: m holds a reply to send now. */
 bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_t access,
 			   struct ipc_msg *m);
+/* Whether any page of [idx, idx + n) of fo is being read (a fill in flight). */
+bool backing_busy(const struct file_obj *fo, uint64_t idx, uint64_t n);
+/* Pages [lo, hi) of fo were dropped (invalidated, cut off): what fills in
+ * flight read for them is discarded at their answer. */
+void backing_fills_stale(struct file_obj *fo, uint64_t lo, uint64_t hi);
 /* p ends: its suspended fault and its waiting msyncs are forgotten. */
 void backing_proc_ended(struct proc *p);
 /* Queue the write-back of dirty page records (each cleared and

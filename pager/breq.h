@@ -26,7 +26,12 @@ struct breq {
 	/* FILL, WRITEBACK: the frames; WRITEBACK_RUNS: the run table's, then
 	 * the data's (as the window has them) */
 	uint64_t pfn[1 + BACKING_RUNS_PAGES];
-	struct fpage *pg[BACKING_FILL_MAX];	/* FILL: the busy pages */
+	/* FILL: the object's fills in flight (file_obj.fills), the faults
+	 * waiting for any of its pages (proc.wait_next), its pages dropped
+	 * meanwhile (a bit each: discarded at the answer) */
+	struct breq *fnext, *fprev;
+	struct proc *waiters;
+	uint32_t stale;
 	struct sync_link *syncs;	/* SYNC: the msyncs waiting */
 	/* WRITEBACK*: its number (file_obj.wb_seq); an early SYNC: the first
 	 * number it does not cover, `ahead` the covered ones unanswered, enext

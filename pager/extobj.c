@@ -189,9 +189,10 @@ static int64_t mo_supply(struct bsrv *s, struct file_obj *fo, struct ipc_msg *m)
 
 	if ((src & (PAGE_SIZE - 1)) || src >= USER_TOP || n > (USER_TOP - src) >> PAGE_SHIFT)
 		return -ERR_INVAL;
+	if (backing_busy(fo, first, n))
+		return -ERR_EXIST;
 	for (uint64_t k = 0; k < n; k++) {
-		struct fpage *fp = fpage_find(fo, first + k);
-		if (pagemap_get(&fo->obj.pages, first + k) != PAGEMAP_NONE || (fp && (fp->flags & FP_BUSY)))
+		if (pagemap_get(&fo->obj.pages, first + k) != PAGEMAP_NONE)
 			return -ERR_EXIST;
 		if (own_frame(p, src + (k << PAGE_SHIFT), &v) == PAGEMAP_NONE)
 			return -ERR_FAULT;

@@ -183,7 +183,7 @@ struct fpage *fpage_make(struct file_obj *fo, uint64_t index)
 
 void fpage_put(struct fpage *fp)
 {
-	if (fp->flags || fp->waiters)
+	if (fp->flags)
 		return;
 	for (struct fpage **pp = fp_bucket(fp->fo, fp->index); *pp; pp = &(*pp)->hnext)
 		if (*pp == fp) {
@@ -399,7 +399,8 @@ struct file_obj *file_create(struct bsrv *s, uint32_t key, uint64_t size)
 	return fo;
 }
 
-/* Drop cached page idx (dirty or not; a busy one goes stale). */
+/* Drop cached page idx (dirty or not; a fill in flight for it is marked
+ * stale by the caller, backing_fills_stale). */
 static void drop_page(struct file_obj *fo, uint64_t idx)
 {
 	struct fpage *fp = fpage_find(fo, idx);
@@ -409,8 +410,6 @@ static void drop_page(struct file_obj *fo, uint64_t idx)
 		if (fp->flags & FP_WATCH)
 			fo->nwatch--;
 		fp->flags &= ~FP_WATCH;
-		if (fp->flags & FP_BUSY)
-			fp->flags |= FP_STALE;
 		fpage_put(fp);
 	}
 	pagemap_set(&fo->obj.pages, idx, PAGEMAP_NONE);
@@ -444,6 +443,7 @@ void file_set_size(struct file_obj *fo, uint64_t size)
 				v->obj->ops->discard(v->obj, keep, PAGEMAP_MAX_INDEX);
 		for (uint64_t i = keep; i < old; i++)
 			drop_page(fo, i);
+		backing_fills_stale(fo, keep, old);
 	}
 	zero_tail(fo, size);
 }
@@ -555,6 +555,7 @@ void file_invalidate(struct file_obj *fo, uint64_t lo, uint64_t hi)
 	for (uint64_t i = lo; i < hi; i++)
 		if (pagemap_get(&fo->obj.pages, i) != PAGEMAP_NONE || fpage_find(fo, i))
 			drop_page(fo, i);
+	backing_fills_stale(fo, lo, hi);
 }
 
 void file_unwatch_all(struct file_obj *fo)

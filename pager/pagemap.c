@@ -611,3 +611,33 @@ const uint64_t *pagemap_leaf(const struct pagemap *m, uint64_t idx, uint64_t *fi
 	*n = FANOUT;
 	return node;
 }
+
+uint64_t pagemap_absent_run(const struct pagemap *m, uint64_t idx, uint64_t n)
+{
+	uint64_t k = 0;
+
+	while (k < n) {
+		uint64_t i = idx + k, first, cnt, end;
+		const uint64_t *leaf = pagemap_leaf(m, i, &first, &cnt);
+		if (!leaf) {
+			if (!m->root)	/* empty, or flat and short of i: none past */
+				return n;
+			end = (i | (FANOUT - 1)) + 1;	/* no leaf: its whole range */
+			k = end - idx;
+			continue;
+		}
+		for (end = first + cnt; i < end && k < n; i++, k++)
+			if (leaf[i - first])
+				return k;
+	}
+	return n;
+}
+
+uint64_t *pagemap_slots(struct pagemap *m, uint64_t idx, uint64_t *n)
+{
+	uint64_t *slot = pagemap_slot(m, idx, 1);
+
+	if (slot)
+		*n = m->flat ? m->flat->cap - idx : FANOUT - (idx & (FANOUT - 1));
+	return slot;
+}

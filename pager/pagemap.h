@@ -88,6 +88,12 @@ uint64_t pagemap_count_range(const struct pagemap *m, uint64_t lo, uint64_t hi);
  * its slot 0 and *n its slots; NULL if there is none. Valid until m next
  * changes. For scans of neighbouring pages (fault-around). */
 const uint64_t *pagemap_leaf(const struct pagemap *m, uint64_t idx, uint64_t *first, uint64_t *n);
+/* How many of the n indices from idx are empty, up to the first that is not. */
+uint64_t pagemap_absent_run(const struct pagemap *m, uint64_t idx, uint64_t n);
+/* pagemap_slot(m, idx, 1), with in *n how many slots from it lie in the
+ * same node (the next ones, made private the same way): a run is filled
+ * a node at a time. Valid until the next change to m. */
+uint64_t *pagemap_slots(struct pagemap *m, uint64_t idx, uint64_t *n);
 /* Node frames of m's tree whose first index lies in [lo, hi) (the root's
  * is 0), so that ranges which split an object count each node once; 0
  * for a flat map. What a range costs in page-map frames, for the

@@ -13,6 +13,8 @@
 #include "signals.h"
 #include "vma.h"
 
+struct breq;
+
 #define MAX_PROCS 256
 /* Slots only init may take: however many processes the others make, init
  * can still fork and spawn. */
@@ -60,11 +62,11 @@ struct proc {
 	char name[32];
 	struct proc_signals sig;	/* signal.c */
 	/* A fault suspended on a file page's fill (backing.c): its saved
-	 * reply (0: none), address and access, the page's record, and the
-	 * next process waiting on the same page. */
+	 * reply (0: none), address and access, the fill, and the next
+	 * process waiting on the same fill. */
 	uint64_t wait_reply;
 	uint64_t wait_va, wait_access;
-	struct fpage *wait_page;
+	struct breq *wait_fill;
 	struct proc *wait_next;
 	/* forward.c: the pid whose endpoint takes its faults (PSPAWN_PAGER),
 	 * 0: ours; our handle to that endpoint; a forwarded reply handle

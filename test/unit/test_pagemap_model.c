@@ -109,6 +109,21 @@ static void check_map(const struct tmap *t, int full)
 	      "map %d count", (int)(t - maps));
 }
 
+/* pagemap_absent_run from a model index (or just past one): the distance
+ * to the first present index, or n. */
+static void check_absent_run(const struct tmap *t)
+{
+	size_t k = rnd() % nidx;
+	uint64_t idx = idxs[k] + rnd() % 2, n = 1 + rnd() % 1100, want = n;
+
+	for (size_t j = lower(idx); j < nidx && idxs[j] < idx + n; j++)
+		if (t->val[j] != NONE) {
+			want = idxs[j] - idx;
+			break;
+		}
+	CHECK(pagemap_absent_run(&t->pm, idx, n) == want, "absent_run %" PRIu64 " %" PRIu64, idx, n);
+}
+
 /* References held = reference counts; frames used = nodes + data. */
 static void check_refs(void)
 {
@@ -195,7 +210,12 @@ static void op_set(struct tmap *t, int ti)
 			return;
 		}
 	} else {
-		slot = pagemap_slot(&t->pm, idxs[k], 1);
+		uint64_t run = 0;
+		slot = rnd() % 2 ? pagemap_slot(&t->pm, idxs[k], 1) : pagemap_slots(&t->pm, idxs[k], &run);
+		/* pagemap_slots: the next slots are the next indices' */
+		if (slot && run && k + 1 < nidx && idxs[k + 1] - idxs[k] < run)
+			CHECK(slot + (idxs[k + 1] - idxs[k]) == pagemap_slot(&t->pm, idxs[k + 1], 0),
+			      "slots run of %" PRIu64 " from %" PRIu64, run, idxs[k]);
 		if (!slot) {
 			CHECK(allow_nomem, "slot NOMEM");
 			nomem_seen++;
@@ -335,6 +355,9 @@ void random_run(uint64_t seed, uint64_t frames, int steps, int nomem)
 			CHECK(pagemap_count_range(&t->pm, lo, hi) == model_count(t, lo, hi),
 			      "count_range [%" PRIu64 ", %" PRIu64 ")", lo, hi);
 			ops[5]++;
+		} else if (op < 94) {
+			check_absent_run(t);
+			ops[6]++;
 		} else {
 			check_idx(t, rnd() % nidx);
 			ops[6]++;
