@@ -160,8 +160,12 @@ static void fill_map_rest(struct proc *q, const struct breq *b, const struct ipc
 	    file_of(v->obj) != fo ||
 	    !(rights = v->prot & (MAP_R | MAP_X)))
 		return;
-	if (label == FAULT_REPLY_MAP_RUN)
+	if (label == FAULT_REPLY_MAP_RUN) {
 		hi = lo + (m->w[3] << PAGE_SHIFT);
+		if (m->w[3] >= b->r.count && lo == v->node.start +
+						((b->r.index - v->obj_index) << PAGE_SHIFT))
+			return;	/* the run is the whole fill */
+	}
 	for (uint32_t k = 0; k < b->r.count; k++) {
 		uint64_t idx = b->r.index + k, va;
 		if (idx < v->obj_index || idx - v->obj_index >= vma_pages(v))
@@ -398,24 +402,24 @@ static void fill_unlink(struct file_obj *fo, struct breq *b)
 }
 
 /* Ascending frames for ascending pages, so that fault-around maps a fill
- * in one run. The allocator hands them out downwards: a descending list
- * is reversed in a pass (an insertion sort of it was ~1,000 instructions
- * a 16-page fill). */
+ * in one run. The frames of a fill are mostly a contiguous range in some
+ * order (the zeroed pool's, the free list's): then they are written out
+ * in order, one pass (an insertion sort of a descending 16 was ~1,000
+ * instructions); otherwise sorted. */
 static void frames_ascending(uint64_t *pfn, uint64_t n)
 {
-	uint64_t k = 1;
+	uint64_t lo = pfn[0], hi = pfn[0];
 
-	while (k < n && pfn[k] < pfn[k - 1])
-		k++;
-	if (k == n) {
-		for (uint64_t a = 0, z = n - 1; a < z; a++, z--) {
-			uint64_t t = pfn[a];
-			pfn[a] = pfn[z];
-			pfn[z] = t;
-		}
+	for (uint64_t k = 1; k < n; k++) {
+		lo = pfn[k] < lo ? pfn[k] : lo;
+		hi = pfn[k] > hi ? pfn[k] : hi;
+	}
+	if (hi - lo == n - 1) {	/* distinct frames: exactly [lo, hi] */
+		for (uint64_t k = 0; k < n; k++)
+			pfn[k] = lo + k;
 		return;
 	}
-	for (k = 1; k < n; k++)
+	for (uint64_t k = 1; k < n; k++)
 		for (uint64_t j = k; j && pfn[j - 1] > pfn[j]; j--) {
 			uint64_t t = pfn[j];
 			pfn[j] = pfn[j - 1];
@@ -458,12 +462,15 @@ static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t
 	 * a cold read. An external pager is any process: it could read a
 	 * freed frame's old contents (some ended process's) through its
 	 * window before writing, so its frames come zeroed. */
-	for (n = 0; n < max; n++) {
-		int64_t pfn = fo->srv->external ? page_alloc_zeroed() : page_alloc();
-		if (pfn < 0)
-			break;
-		b->pfn[n] = (uint64_t)pfn;
-	}
+	if (fo->srv->external)
+		n = page_alloc_zeroed_run(b->pfn, max);
+	else
+		for (n = 0; n < max; n++) {
+			int64_t pfn = page_alloc();
+			if (pfn < 0)
+				break;
+			b->pfn[n] = (uint64_t)pfn;
+		}
 	if (!n) {
 		breq_put(b);
 		return -ERR_NOMEM;
@@ -635,14 +642,16 @@ static void done_fill(struct breq *b, int err)
 	struct file_obj *fo = b->fo;
 	struct proc *ready = b->waiters;
 	uint32_t set = 0;	/* the pages put in the cache, a bit each */
-	uint64_t *slot = NULL, nslots = 0, end = file_pages(fo);
+	uint64_t *slot = NULL, nslots = 0, end = file_pages(fo), eof = fo->size >> PAGE_SHIFT;
+	/* In locals: the stores to the cache's slots could alias b's fields */
+	uint32_t count = b->frames_kept ? 0 : b->r.count, stale = b->stale;
+	uint64_t first = b->r.index;
 
 	fill_unlink(fo, b);
-	for (uint32_t k = 0; k < b->r.count; k++) {
-		uint64_t idx = b->r.index + k, pfn = b->pfn[k];
-		if (b->frames_kept)
-			continue;	/* a device may still write them: never reused */
-		if (err || (b->stale & (1u << k)) || idx >= end) {
+	/* frames_kept: a device may still write them, never reused (count 0) */
+	for (uint32_t k = 0; k < count; k++) {
+		uint64_t idx = first + k, pfn = b->pfn[k];
+		if (err || (stale & (1u << k)) || idx >= end) {
 			page_unref(pfn);
 			nslots = 0;	/* the next page's slot is looked up */
 			continue;
@@ -652,7 +661,7 @@ static void done_fill(struct breq *b, int err)
 			page_unref(pfn);
 			continue;
 		}
-		if (idx == fo->size >> PAGE_SHIFT)	/* the part past EOF is zero */
+		if (idx == eof)	/* the part past EOF is zero */
 			memset((char *)page_va(pfn) + (fo->size & PAGE_MASK), 0,
 			       PAGE_SIZE - (fo->size & PAGE_MASK));
 		if (*slot)	/* cannot be: a page being read is absent */

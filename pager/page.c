@@ -42,7 +42,7 @@ static uint64_t ntotal;
  * frames: under 2^31 + 2^24 < 2^32 for RAM up to 16 GiB (2^22 frames), 8
  * times what the tests boot with; page_init uses no more frames than that. A
  * 16-bit count wrapped (issue 7). */
-static uint32_t *refcount;
+uint32_t *page_refcounts;
 #define PAGE_MAX_FRAMES (1ul << 22)
 static uint64_t first_frame, end_frame;
 static uint64_t heap_lo, heap_hi;	/* the pager's heap: [heap_lo, heap_hi) */
@@ -132,13 +132,13 @@ static void free_take(uint64_t pfn)
 void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserved)
 {
 	/* Frames past 2^22 (16 GiB) are left unused: that keeps every
-	 * reference count below 2^32 (see refcount above). */
+	 * reference count below 2^32 (see page_refcounts above). */
 	uint64_t nframes = (bi->ram_size >> PAGE_SHIFT) < PAGE_MAX_FRAMES ?
 			   bi->ram_size >> PAGE_SHIFT : PAGE_MAX_FRAMES;
 	uint64_t first = (bi->ram_used + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
 	/* The reference counts, then the heap's first part, come off the front. */
-	refcount = page_va(first);
+	page_refcounts = page_va(first);
 	first += (nframes * sizeof(uint32_t) + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	*reserved = page_va(first);
 	heap_lo = first;
@@ -157,7 +157,7 @@ void page_init(const struct boot_info *bi, uint64_t reserve_bytes, void **reserv
 		uint64_t lo = blk < first ? first : blk;
 		uint64_t hi = blk + 512 < nframes ? blk + 512 : nframes;
 		for (uint64_t pfn = hi; pfn-- > lo;) {
-			refcount[pfn] = 0;
+			page_refcounts[pfn] = 0;
 			free_push(page_va(pfn));
 		}
 	}
@@ -169,11 +169,11 @@ int page_heap_grow(uint64_t pages)
 	if (pages > end_frame - heap_hi || heap_hi + pages > heap_max)
 		return -ERR_NOMEM;
 	for (uint64_t pfn = heap_hi; pfn < heap_hi + pages; pfn++)
-		if (refcount[pfn])
+		if (page_refcounts[pfn])
 			return -ERR_NOMEM;	/* in use: the heap cannot pass it */
 	for (uint64_t pfn = heap_hi; pfn < heap_hi + pages; pfn++) {
 		free_take(pfn);
-		refcount[pfn] = 1;	/* the heap's; page_heap_frames says which */
+		page_refcounts[pfn] = 1;	/* the heap's; page_heap_frames says which */
 	}
 	heap_hi += pages;
 	return 0;
@@ -203,7 +203,7 @@ int64_t page_alloc(void)
 	if (!f) {
 		if (zp_n) {	/* the last free frames are zeroed ones */
 			pfn = zp_take();
-			refcount[pfn] = 1;
+			page_refcounts[pfn] = 1;
 			return (int64_t)pfn;
 		}
 		page_alloc_failures++;
@@ -212,7 +212,7 @@ int64_t page_alloc(void)
 	free_list = f->next;
 	nfree--;
 	pfn = page_pfn(f);
-	refcount[pfn] = 1;
+	page_refcounts[pfn] = 1;
 	return (int64_t)pfn;
 }
 
@@ -223,18 +223,38 @@ int64_t page_alloc_zeroed(void)
 
 	if (zp_n) {
 		pfn = (int64_t)zp_take();
-		refcount[pfn] = 1;
+		page_refcounts[pfn] = 1;
 	} else if ((f = free_list)) {		/* page_alloc's pop, inline: the cold fault's path */
 		free_list = f->next;
 		nfree--;
 		pfn = (int64_t)page_pfn(f);
-		refcount[pfn] = 1;
+		page_refcounts[pfn] = 1;
 		page_zero(f);
 	} else {
 		pfn = page_alloc();	/* fails: nothing free */
 	}
 	zeropool_used();
 	return pfn;
+}
+
+uint64_t page_alloc_zeroed_run(uint64_t *pfns, uint64_t n)
+{
+	uint64_t k = 0;
+	uint32_t head = zp_head;
+
+	for (; k < n && k < zp_n; k++) {	/* the pool first, inline */
+		uint64_t pfn = zp_ring[head];
+		head = (head + 1) % PAGE_ZEROED_MAX;
+		page_refcounts[pfn] = 1;
+		pfns[k] = pfn;
+	}
+	zp_head = head;
+	zp_n -= (uint32_t)k;
+	nfree -= k;
+	for (int64_t pfn; k < n && (pfn = page_alloc_zeroed()) >= 0; k++)
+		pfns[k] = (uint64_t)pfn;
+	zeropool_used();
+	return k;
 }
 
 bool page_zero_one(void)
@@ -257,15 +277,8 @@ uint64_t page_zeroed_count(void)
 	return zp_n;
 }
 
-void page_ref(uint64_t pfn)
+void page_freed(uint64_t pfn)
 {
-	refcount[pfn]++;
-}
-
-void page_unref(uint64_t pfn)
-{
-	if (--refcount[pfn])
-		return;
 	if (pfn < low_zone_end)
 		free_append(page_va(pfn));
 	else
@@ -274,7 +287,7 @@ void page_unref(uint64_t pfn)
 
 uint32_t page_refcount(uint64_t pfn)
 {
-	return refcount[pfn];
+	return page_refcounts[pfn];
 }
 
 uint64_t page_first(void)
@@ -322,7 +335,7 @@ int64_t page_alloc_run(uint64_t n)
 	 * into, and DMA frames can never move, so a run there would stop the
 	 * heap for good (one page of DMA memory did, issue 7). */
 	for (pfn = low_zone_end; pfn < end_frame && len < n; pfn++) {
-		if (refcount[pfn]) {
+		if (page_refcounts[pfn]) {
 			len = 0;
 		} else {
 			if (!len)
@@ -340,7 +353,7 @@ int64_t page_alloc_run(uint64_t n)
 	 * memory (issue 7). */
 	for (pfn = start; pfn < start + n; pfn++) {
 		free_take(pfn);
-		refcount[pfn] = 1;
+		page_refcounts[pfn] = 1;
 	}
 	return (int64_t)start;
 }

@@ -21,15 +21,35 @@ int64_t page_alloc_run(uint64_t n);
 /* A zero-filled frame, or -ERR_NOMEM: from the zeroed pool if it has
  * one, else zeroed now. */
 int64_t page_alloc_zeroed(void);
+/* Up to n zero-filled frames into pfns (the pool's first, taken a ring
+ * slot at a time): how many. A fill's frames. */
+uint64_t page_alloc_zeroed_run(uint64_t *pfns, uint64_t n);
 /* The zeroed pool (zeropool.c fills it at idle): at most PAGE_ZEROED_MAX
  * free frames known to hold zeros. page_zero_one zeroes the free list's
  * next frame into it: false if the list is empty or the pool full. */
 #define PAGE_ZEROED_MAX 256
 bool page_zero_one(void);
 uint64_t page_zeroed_count(void);
-void page_ref(uint64_t pfn);
+#ifndef PAGER_HOST_TEST
+/* Inline: faults, fills and window slots take and drop references a
+ * page at a time. */
+extern uint32_t *page_refcounts;
+/* The last reference went: the frame is free again. */
+void page_freed(uint64_t pfn);
+static inline void page_ref(uint64_t pfn)
+{
+	page_refcounts[pfn]++;
+}
 /* Drop a reference; the frame is free again when none remain. */
+static inline void page_unref(uint64_t pfn)
+{
+	if (!--page_refcounts[pfn])
+		page_freed(pfn);
+}
+#else
+void page_ref(uint64_t pfn);
 void page_unref(uint64_t pfn);
+#endif
 uint32_t page_refcount(uint64_t pfn);
 /* Grow the pager's heap (page_init's reservation) by `pages` frames, the
  * ones just after it, if they are free and the heap stays within
