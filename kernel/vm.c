@@ -144,17 +144,19 @@ static __attribute__((noinline)) pte_t *walk(struct aspace *as, uint64_t va,
 	return &table[VPN(va, level)];
 }
 
+/* The PTE bits for MAP_R, MAP_W and MAP_X (other bits ignored), a table:
+ * every fault reply computes them. */
+#define UF_BASE	(PTE_V | PTE_U | PTE_A)
+#define UF_W	(PTE_W | PTE_D | PTE_WOK)
+static const uint64_t user_flags[8] = {
+	UF_BASE, UF_BASE | PTE_R, UF_BASE | UF_W, UF_BASE | PTE_R | UF_W,
+	UF_BASE | PTE_X, UF_BASE | PTE_R | PTE_X, UF_BASE | UF_W | PTE_X,
+	UF_BASE | PTE_R | UF_W | PTE_X,
+};
+
 uint64_t vm_user_flags(uint64_t rights)
 {
-	uint64_t f = PTE_V | PTE_U | PTE_A;
-
-	if (rights & MAP_R)
-		f |= PTE_R;
-	if (rights & MAP_W)
-		f |= PTE_W | PTE_D | PTE_WOK;
-	if (rights & MAP_X)
-		f |= PTE_X;
-	return f;
+	return user_flags[rights & (MAP_R | MAP_W | MAP_X)];
 }
 
 static __attribute__((noinline)) int vm_map_slow(struct aspace *as, uint64_t va,
@@ -173,7 +175,9 @@ static __attribute__((noinline)) int vm_map_slow(struct aspace *as, uint64_t va,
 	return 0;
 }
 
-int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
+/* vm_map, inlined into vm_map_from (the fault reply's map). */
+static inline __attribute__((always_inline)) int map_one(struct aspace *as, uint64_t va,
+							 uint64_t pa, uint64_t flags)
 {
 	pte_t e2 = as->root[VPN(va, 2)], e1, *e;
 
@@ -191,6 +195,11 @@ int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	*e = PA_PTE(pa) | flags;
 	sfence_vma_va(va);
 	return 0;
+}
+
+int vm_map(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	return map_one(as, va, pa, flags);
 }
 
 int vm_map_mega(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
@@ -449,7 +458,7 @@ int vm_map_from(struct aspace *src, uint64_t src_va, struct aspace *dst,
 	if (unlikely(src != &root_task->as))
 		return mapdb_map(src, src_va, dst, dst_va, rights, 1);
 	/* W may be added later (SYS_PROTECT) only if the source had it. */
-	return vm_map(dst, dst_va, pa, vm_user_flags(rights) | (e & PTE_W ? PTE_WOK : 0));
+	return map_one(dst, dst_va, pa, vm_user_flags(rights) | (e & PTE_W ? PTE_WOK : 0));
 }
 
 int vm_map_run(struct aspace *src, uint64_t src_va, struct aspace *dst,

@@ -270,7 +270,7 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b, uint3
 {
 	uint64_t h = q->wait_reply;
 	bool saved = h != q->thread;
-	struct ipc_msg m;
+	struct ipc_msg m, *lm;
 	struct vma *v;
 
 	q->wait_reply = 0;
@@ -285,14 +285,23 @@ static void waiter_answer(struct proc *q, bool fail, const struct breq *b, uint3
 			sys_handle_close(h);
 		return;
 	}
+	/* An answer from the fill is written where the next receive sends it
+	 * from (fill_answer only computes: nothing in between sends). */
+	lm = saved ? &m : reply_later_slot();
 	if (b && q->wait_access != FAULT_WRITE &&	/* a write: fault_reanswer marks it dirty */
-	    fill_answer(q, b, set, v = vma_find(&q->vmas, q->wait_va), &m)) {
-		fill_map_rest(q, b, &m, v);
+	    fill_answer(q, b, set, v = vma_find(&q->vmas, q->wait_va), lm)) {
+		if (b->r.count > 1)
+			fill_map_rest(q, b, lm, v);
+		if (!saved) {
+			reply_later_map(h, 0, 0, 0);	/* sends *lm as written */
+			return;
+		}
 	} else {
 		fault_reanswer(q, q->wait_va, q->wait_access, &m);
 		if (b) {
 			fill_clip_run(q, b, &m);
-			fill_map_rest(q, b, &m, NULL);
+			if (b->r.count > 1)
+				fill_map_rest(q, b, &m, NULL);
 		}
 	}
 	if (saved) {
@@ -435,7 +444,7 @@ static void frames_ascending(uint64_t *pfn, uint64_t n)
 static int fill_chunk(struct file_obj *fo, struct vma *v, uint64_t idx, uint64_t max, bool quiet,
 		      struct breq **first)
 {
-	uint64_t end = v->obj_index + vma_pages(v), n, free = page_free_count(), busy;
+	uint64_t end = v->obj_index + vma_pages(v), n, free = page_nfree, busy;
 	struct breq *b;
 
 	if (!has_room(fo->srv))
@@ -494,7 +503,7 @@ static bool fill_wanted(struct file_obj *fo, struct vma *v, uint64_t i)
 {
 	return i < v->obj_index + vma_pages(v) && i < file_pages(fo) &&
 	       pagemap_get(&fo->obj.pages, i) == PAGEMAP_NONE && !fill_at(fo, i) &&
-	       page_free_count() >= 2 * OOM_RESERVE_FRAMES;
+	       page_nfree >= 2 * OOM_RESERVE_FRAMES;
 }
 
 /* Queue fills for want pages from idx, in requests of BACKING_FILL_MAX
@@ -521,8 +530,8 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool qui
 	/* An external pager gets what a fault asks, one fill at most: no
 	 * stream window (policy_backing.c), whose speculative requests would
 	 * spend its request quota and its time. */
-	if (fo->srv && fo->srv->external && want > BACKING_FILL_MAX)
-		want = BACKING_FILL_MAX;
+	if (fo->srv && fo->srv->external)
+		return fill_chunk(fo, v, idx, want, quiet, first);
 	return fill_range(fo, v, idx, want, quiet, first);
 }
 
@@ -531,11 +540,12 @@ static int fill_start(struct file_obj *fo, struct vma *v, uint64_t idx, bool qui
  * scan instead of starting when it catches up). */
 static void fill_ahead(struct file_obj *fo, struct vma *v, uint64_t idx)
 {
-	const struct backing_policy *pol = backing_policy_for(v);
+	const struct backing_policy *pol;
 	uint64_t from = 0, n;
 
 	if (fo->srv && fo->srv->external)
 		return;	/* no read-ahead for external pagers (fill_start) */
+	pol = backing_policy_for(v);
 	if (pol->ahead && (n = pol->ahead(v, idx, &from)) && fill_wanted(fo, v, from))
 		fill_range(fo, v, from, n, false, NULL);
 }
@@ -611,8 +621,9 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 			return false;
 		}
 		started = true;
-		fill_ahead(fo, v, idx);	/* a stream: the next window too */
-	} else if (fo->srv && p != fo->srv->proc) {
+		if (!fo->srv->external)	/* (external pagers read no further) */
+			fill_ahead(fo, v, idx);	/* a stream: the next window too */
+	} else if (fo->srv && p != fo->srv->proc && !fo->srv->external) {
 		fill_ahead(fo, v, idx);
 	}
 	if ((h = wait_reply_take(p)) < 0) {

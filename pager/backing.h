@@ -106,8 +106,6 @@ static inline uint64_t file_pages(const struct file_obj *fo)
 struct fpage *fpage_find(struct file_obj *fo, uint64_t index);
 /* The record for index, made if absent: NULL out of memory. */
 struct fpage *fpage_get(struct file_obj *fo, uint64_t index);
-/* The same when the caller found none there (fpage_find): no second look. */
-struct fpage *fpage_make(struct file_obj *fo, uint64_t index);
 /* Free fp if it carries no state any more. */
 void fpage_put(struct fpage *fp);
 void fpage_set_dirty(struct fpage *fp);

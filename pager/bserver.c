@@ -41,10 +41,7 @@ static uint32_t inflight_cursor;
 
 struct bsrv *backing_server_of(const struct proc *p)
 {
-	for (unsigned i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
-		if (servers[i] && servers[i]->proc == p)
-			return servers[i];
-	return NULL;
+	return p ? p->bsrv : NULL;	/* set and cleared with s->proc */
 }
 
 
@@ -108,6 +105,10 @@ static int64_t slots_take(struct bsrv *s, uint32_t n)
 
 static void slots_free(struct bsrv *s, uint32_t first, uint32_t n)
 {
+	if (n && first % 64 + n < 64) {	/* within a word: a fill's, the common case */
+		s->slot_bits[first / 64] &= ~(((1ul << n) - 1) << (first % 64));
+		return;
+	}
 	for (uint32_t j = first, k; j < first + n; j += k) {	/* a word at a time */
 		k = 64 - j % 64 < first + n - j ? 64 - j % 64 : first + n - j;
 		s->slot_bits[j / 64] &= ~((k == 64 ? ~0ul : (1ul << k) - 1) << (j % 64));
@@ -363,17 +364,18 @@ static void wait_words(struct ipc_msg *m, const struct pager_backing_req *q)
 bool bserver_deliver(struct bsrv *s)
 {
 	struct pager_backing_req q;
-	struct ipc_msg m = { .info = ipc_info(0, 0, 0) };
+	struct ipc_msg *m;
 	uint64_t item[2] = { 0, 0 };
 	int r;
 	while ((r = hand_out(s, &q, item)) < 0)
 		;
 	if (!r)
 		return false;
-	wait_words(&m, &q);
 	s->parked = false;
 	/* sent with the pager's next receive, with the window map if left to it */
-	reply_later_map(s->proc->thread, &m, s->proc->task, item[0], item[1]);
+	m = reply_later_map(s->proc->thread, s->proc->task, item[0], item[1]);
+	m->info = ipc_info(0, 0, 0);
+	wait_words(m, &q);
 	return true;
 }
 
@@ -395,13 +397,14 @@ int64_t backing_done(struct bsrv *s, uint64_t token, uint64_t result)
 bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r)
 {
 	struct pager_backing_req q;
-	int got;
+	int got = 0;
 
 	if (s->parked)
 		return *r = -ERR_BUSY, false;
 	if (m->w[0] && (*r = backing_done(s, m->w[0], m->w[1])) < 0)
 		return false;
-	while ((got = hand_out(s, &q, NULL)) < 0)
+	/* (nothing queued, the common case after an answer: no call) */
+	while ((s->queue_head || s->owed) && (got = hand_out(s, &q, NULL)) < 0)
 		;
 	if (got) {
 		wait_words(m, &q);
@@ -619,6 +622,7 @@ struct bsrv *backing_server_up(struct proc *p, bool external, uint64_t *window, 
 		return NULL;
 	}
 	s->proc = p;
+	p->bsrv = s;
 	s->external = external;
 	s->window_va = (uint64_t)r;
 	s->next_key = 1;
@@ -675,6 +679,8 @@ void backing_server_gone(struct bsrv *s)
 			servers[i] = NULL;
 	if (backing_fs == s)
 		backing_fs = NULL;
+	if (s->proc)
+		s->proc->bsrv = NULL;
 	s->proc = NULL;	/* its task is gone (or its handle closed): nothing to unmap */
 	unpin(s);
 	slots_unlinger(s, 0, BACKING_REQ_PAGES);

@@ -225,19 +225,14 @@ static __attribute__((noinline, cold)) bool eof_resume(struct proc *p, struct ip
 	return true;
 }
 
-/* The object could not give the page: a file page to wait for (the fault
- * is suspended), past EOF (SIGBUS), or out of memory / I/O (SIGKILL).
- * Whether to reply now. */
+/* The object could not give the page (and it is not one to wait for: the
+ * caller suspends those): another pager's region, past EOF (SIGBUS), or out
+ * of memory / I/O (SIGKILL). Whether to reply now. */
 static __attribute__((noinline, cold)) bool fault_failed(struct proc *p, struct vma *v,
 							 struct ipc_msg *m, int err)
 {
-	/* v passed, not found again (~60 instructions of a fault that waits
-	 * for a fill): it is live on the hot path anyway. */
 	if (err == MEMOBJ_DELEGATE)	/* another pager serves the region */
 		return delegate_forward(p, v, m, 0);
-	if (err == MEMOBJ_SUSPEND)
-		return backing_fault_missing(p, v, m->w[0] & ~(PAGE_SIZE - 1),
-					     m->w[1], m);
 	if (err == MEMOBJ_SIGBUS && eof_resume(p, m))
 		return true;
 	if (err == MEMOBJ_SIGBUS)
@@ -310,6 +305,8 @@ bool fault_handle(struct ipc_msg *m)
 	}
 	uint64_t page = addr & ~(PAGE_SIZE - 1);
 	err = fault_in_inline(v, page, access, &src, &rights);
+	if (err == MEMOBJ_SUSPEND)	/* a file page to read: wait for its fill */
+		return backing_fault_missing(p, v, page, access, m);
 	if (err < 0)
 		return fault_failed(p, v, m, err);
 	m->info = ipc_info(FAULT_REPLY_MAP, 0, 0);

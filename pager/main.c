@@ -36,20 +36,27 @@ bool serve_request(struct ipc_msg *m);
 static uint64_t later_thread, later_task, later_src, later_dst;
 static struct ipc_msg later_msg;
 
-void reply_later_map(uint64_t thread, const struct ipc_msg *m, uint64_t task, uint64_t src,
-		     uint64_t dst)
+struct ipc_msg *reply_later_map(uint64_t thread, uint64_t task, uint64_t src, uint64_t dst)
 {
-	reply_later_flush();
+	if (later_thread)
+		reply_later_flush();
 	later_thread = thread;
-	later_msg = *m;
 	later_task = task;
 	later_src = src;
 	later_dst = dst;
+	return &later_msg;
+}
+
+struct ipc_msg *reply_later_slot(void)
+{
+	if (later_thread)
+		reply_later_flush();
+	return &later_msg;
 }
 
 void reply_later(uint64_t thread, const struct ipc_msg *m)
 {
-	reply_later_map(thread, m, 0, 0, 0);
+	*reply_later_map(thread, 0, 0, 0) = *m;
 }
 
 void reply_later_flush(void)
@@ -81,8 +88,7 @@ static void recv_next(struct ipc_msg *m)
 
 	if (h) {
 		later_thread = later_src = 0;
-		*m = later_msg;
-		if (ipc_reply_map_to_recv(pager_ep, h, m, src, later_dst) == 0)
+		if (ipc_reply_map_to_recv_from(pager_ep, h, &later_msg, m, src, later_dst) == 0)
 			return;
 	}
 	ipc_recv(pager_ep, m);

@@ -24,8 +24,11 @@ void reply_later_drop(uint64_t thread);
 /* The same with pages of ours mapped into the task (handle) of the thread
  * first, by the kernel in the same entry (SYS_IPC_REPLY_TO_RECV's map
  * item): `src` our address | (pages - 1), `dst` theirs | MAP_* rights. If
- * the answer cannot go, nothing is mapped. */
-void reply_later_map(uint64_t thread, const struct ipc_msg *m, uint64_t task, uint64_t src,
-		     uint64_t dst);
+ * the answer cannot go, nothing is mapped. Returns the answer, for the
+ * caller to write (no copy of one built elsewhere). */
+struct ipc_msg *reply_later_map(uint64_t thread, uint64_t task, uint64_t src, uint64_t dst);
+/* The answer reply_later_map will send, nothing pending (a pending one is
+ * sent now): written first by a caller that knows the thread only later. */
+struct ipc_msg *reply_later_slot(void);
 
 #endif

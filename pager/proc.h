@@ -14,6 +14,7 @@
 #include "vma.h"
 
 struct breq;
+struct bsrv;
 
 #define MAX_PROCS 256
 /* Slots only init may take: however many processes the others make, init
@@ -68,6 +69,8 @@ struct proc {
 	uint64_t wait_va, wait_access;
 	struct breq *wait_fill;
 	struct proc *wait_next;
+	/* The backing server (bserver.c) this process is, or NULL. */
+	struct bsrv *bsrv;
 	/* forward.c: the pid whose endpoint takes its faults (PSPAWN_PAGER),
 	 * 0: ours; our handle to that endpoint; a forwarded reply handle
 	 * kept while a fill runs. */

@@ -202,29 +202,39 @@ static inline int64_t ipc_reply(uint64_t h, struct ipc_msg *m) { IPC_ASM(SYS_IPC
  * *m: one kernel entry where ipc_reply and ipc_recv take two. With a map
  * item (map_src = our pages | (count - 1), map_dst = where | MAP_* rights;
  * map_src 0: none) the pages are first mapped into the task of the thread
- * answered, as a fault reply maps them. On an error nothing happened. */
-static inline int64_t ipc_reply_map_to_recv(uint64_t h, uint64_t reply, struct ipc_msg *m,
-					    uint64_t map_src, uint64_t map_dst)
+ * answered, as a fault reply maps them. On an error nothing happened.
+ * The answer is read from *in, the message received written to *out (the
+ * same message, or not: no copy of a kept answer first). */
+static inline int64_t ipc_reply_map_to_recv_from(uint64_t h, uint64_t reply,
+						 const struct ipc_msg *in, struct ipc_msg *out,
+						 uint64_t map_src, uint64_t map_dst)
 {
 	register uint64_t t0 __asm__("t0") = SYS_IPC_REPLY_TO_RECV;
 	register uint64_t t1 __asm__("t1") = reply;
 	register uint64_t t2 __asm__("t2") = map_src;
 	register uint64_t t3 __asm__("t3") = map_dst;
 	register uint64_t a0 __asm__("a0") = h;
-	register uint64_t a1 __asm__("a1") = m->info;
-	register uint64_t a2 __asm__("a2") = m->w[0];
-	register uint64_t a3 __asm__("a3") = m->w[1];
-	register uint64_t a4 __asm__("a4") = m->w[2];
-	register uint64_t a5 __asm__("a5") = m->w[3];
-	register uint64_t a6 __asm__("a6") = m->w[4];
-	register uint64_t a7 __asm__("a7") = m->w[5];
+	register uint64_t a1 __asm__("a1") = in->info;
+	register uint64_t a2 __asm__("a2") = in->w[0];
+	register uint64_t a3 __asm__("a3") = in->w[1];
+	register uint64_t a4 __asm__("a4") = in->w[2];
+	register uint64_t a5 __asm__("a5") = in->w[3];
+	register uint64_t a6 __asm__("a6") = in->w[4];
+	register uint64_t a7 __asm__("a7") = in->w[5];
 	__asm__ volatile("ecall"
 			 : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4),
 			   "+r"(a5), "+r"(a6), "+r"(a7), "+r"(t1)
 			 : "r"(t0), "r"(t2), "r"(t3) : "memory");
-	m->info = a1; m->w[0] = a2; m->w[1] = a3; m->w[2] = a4;
-	m->w[3] = a5; m->w[4] = a6; m->w[5] = a7; m->badge = t1;
+	out->info = a1; out->w[0] = a2; out->w[1] = a3; out->w[2] = a4;
+	out->w[3] = a5; out->w[4] = a6; out->w[5] = a7; out->badge = t1;
 	return (int64_t)a0;
+}
+
+/* The same with *m both the answer and the message received. */
+static inline int64_t ipc_reply_map_to_recv(uint64_t h, uint64_t reply, struct ipc_msg *m,
+					    uint64_t map_src, uint64_t map_dst)
+{
+	return ipc_reply_map_to_recv_from(h, reply, m, m, map_src, map_dst);
 }
 
 static inline int64_t ipc_reply_to_recv(uint64_t h, uint64_t reply, struct ipc_msg *m)

@@ -25,3 +25,12 @@ target_include_directories(test_pagemap PRIVATE
 	${CMAKE_CURRENT_SOURCE_DIR}/../../libsys/include)
 add_test(NAME unit.pagemap COMMAND test_pagemap)
 set_tests_properties(unit.pagemap PROPERTIES LABELS "unit;pager" TIMEOUT 300)
+
+# The record pools (the page cache's records) under the sanitizers.
+add_executable(test_recpool
+	test_recpool.c
+	${CMAKE_CURRENT_SOURCE_DIR}/../../pager/recpool.c)
+target_include_directories(test_recpool PRIVATE
+	${CMAKE_CURRENT_SOURCE_DIR}/../../pager)
+add_test(NAME unit.recpool COMMAND test_recpool)
+set_tests_properties(unit.recpool PROPERTIES LABELS "unit;pager" TIMEOUT 120)
