@@ -376,6 +376,35 @@ void backing_fills_stale(struct file_obj *fo, uint64_t lo, uint64_t hi)
 				b->stale |= 1u << k;
 }
 
+const char *backing_check_fills(const struct file_obj *fo, uint64_t *at)
+{
+	uint64_t pages = 0;
+
+	for (const struct breq *b = fo->fills; b; b = b->fnext) {
+		*at = b->r.index;
+		if (b->r.op != BACKING_FILL || b->fo != fo || !b->r.count ||
+		    b->r.count > BACKING_FILL_MAX || (b->fnext && b->fnext->fprev != b) ||
+		    (b == fo->fills && b->fprev))
+			return "file fills list";
+		pages += b->r.count;
+		for (const struct breq *o = b->fnext; o; o = o->fnext)
+			if (o->r.index - b->r.index < b->r.count || b->r.index - o->r.index < o->r.count)
+				return "file fills overlap";
+		for (uint32_t k = 0; k < b->r.count; k++)
+			if (pagemap_get(&fo->obj.pages, b->r.index + k) != PAGEMAP_NONE) {
+				*at = b->r.index + k;
+				return "file page resident and being read";
+			}
+		for (const struct proc *q = b->waiters; q; q = q->wait_next)
+			if (q->wait_fill != b || !q->wait_reply || q->state != PROC_LIVE) {
+				*at = (uint64_t)q->pid;
+				return "file fill waiter";
+			}
+	}
+	*at = pages;
+	return pages != fo->nbusy ? "file busy pages" : NULL;
+}
+
 static void fill_link(struct file_obj *fo, struct breq *b)
 {
 	b->fprev = NULL;
