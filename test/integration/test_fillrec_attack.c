@@ -21,6 +21,15 @@
  *   private   MAP_PRIVATE clients on a fill: a write fault waits on it,
  *             its page goes stale, the write lands in a private copy of
  *             the page read again
+ *   signals   SIGUSR1 to clients waiting on a fill, one with its
+ *             alternate signal stack in the object (its frame waits for a
+ *             fill of its own), a neighbour on the chain killed: each
+ *             handler runs once, each read gets the fill's page
+ *   maprun    SYS_MAP_RUN from this task (not the pager) over runs with
+ *             a read-only page, holes, a device page, across a 1 GiB
+ *             line: all or nothing
+ *   boundary  fills over the end of a page-map node (an object of 1024
+ *             pages): short of a supplied page, two middle pages stale
  *
  * Each ends with after_attack (the pager's checker passes) and checks
  * that the frames it used came back.
@@ -29,7 +38,7 @@
 #include "extattack.h"
 
 #define OBJ_PAGES	32
-#define MARK(gen, i)	(0xf1770000u + ((uint32_t)(gen) << 8) + (uint32_t)(i))
+#define MARK(gen, i)	(0xf1770000u + ((uint32_t)(gen) << 12) + (uint32_t)(i))	/* gen < 16, i < 4096 */
 #define SUPPLIED(i)	(0x5a990000u + (uint32_t)(i))
 #define NSLOT		6
 #define NREQ		16
@@ -42,6 +51,7 @@ struct box {
 	volatile uint64_t tok;
 	volatile uint64_t cmd, a, n, seq, done;
 	volatile int64_t res;
+	volatile uint64_t pages;			/* the object's (0: OBJ_PAGES) */
 	volatile uint64_t nreq, gen, hits;		/* fills fetched, answered */
 	volatile struct { uint64_t index, count, token, window; } req[NREQ];
 	volatile uint64_t ready[NSLOT], progress[NSLOT];
@@ -49,6 +59,11 @@ struct box {
 };
 
 static struct box *b;
+
+static uint64_t obj_pages(void)
+{
+	return b->pages ? b->pages : OBJ_PAGES;
+}
 
 /* Fetch until the fills fetched reach want (or a while passes): how many
  * new ones. Other requests (notices) need no answer. */
@@ -90,7 +105,7 @@ static void server(void)
 	struct mo_server s;
 	uint64_t t;
 
-	if (mo_serve(MO_TIMEOUT_MAX_MS, &s) < 0 || (b->key = mo_create(OBJ_PAGES * PS, &t)) <= 0)
+	if (mo_serve(MO_TIMEOUT_MAX_MS, &s) < 0 || (b->key = mo_create(obj_pages() * PS, &t)) <= 0)
 		_exit(1);
 	b->tok = t;
 	b->nreq = b->gen = 0;
@@ -159,7 +174,7 @@ static pid_t client(int slot, int how, const uint64_t *pages, int n)
 	fflush(stdout);
 	if ((c = fork()) == 0) {
 		int prot = how == READ_SHARED ? PROT_READ : PROT_READ | PROT_WRITE;
-		int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL, OBJ_PAGES * PS, prot,
+		int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL, obj_pages() * PS, prot,
 				   how == READ_SHARED ? MAP_SHARED : MAP_PRIVATE, 0);
 		if (r <= 0)
 			_exit(3);
@@ -320,9 +335,9 @@ static int stale(void)
 	exited(a);
 	exited(w);
 	exited(w2);
-	CHECK(b->got[0][0] != MARK(0, 5) && (b->got[0][0] & 0xffff00ffu) == (MARK(0, 5) & 0xffff00ffu));
-	CHECK(b->got[1][0] != MARK(0, 18) && (b->got[1][0] & 0xffff00ffu) == (MARK(0, 18) & 0xffff00ffu));
-	CHECK(b->got[2][0] != MARK(0, 10) && (b->got[2][0] & 0xffff00ffu) == (MARK(0, 10) & 0xffff00ffu));
+	CHECK(b->got[0][0] != MARK(0, 5) && (b->got[0][0] & 0xffff0fffu) == (MARK(0, 5) & 0xffff0fffu));
+	CHECK(b->got[1][0] != MARK(0, 18) && (b->got[1][0] & 0xffff0fffu) == (MARK(0, 18) & 0xffff0fffu));
+	CHECK(b->got[2][0] != MARK(0, 10) && (b->got[2][0] & 0xffff0fffu) == (MARK(0, 10) & 0xffff0fffu));
 	uint64_t sup[] = { 3, 21, 22 };
 	pid_t c = client(3, READ_SHARED, sup, 3);
 	exited(c);
@@ -710,15 +725,89 @@ static int maprun(void)
 	return t_done("fillrec_attack_maprun");
 }
 
+/* ---- fills across a page-map node ---- */
+
+static int boundary(void)
+{
+	int64_t free0 = pager_free_frames();
+
+	b->pages = 1024;	/* a tree past 512 pages: a node ends at 511 */
+	pid_t s = server_start();
+	pid_t a = waiting(0, READ_SHARED, 0);	/* fill 0: 0..15 */
+	CHECK_EQ(srv(C_FETCH, 1, 0), 1);
+	CHECK_EQ(srv(C_ANSWER, 0, 0), 0);	/* gen 0 */
+	exited(a);
+	CHECK_EQ(srv(C_SUPPLY, 515, 1), 0);
+	pid_t c = waiting(1, READ_SHARED, 505);	/* fill 1: 505..514, short of 515 */
+	CHECK_EQ(srv(C_FETCH, 2, 0), 1);
+	CHECK_EQ(b->req[1].index, 505);
+	CHECK_EQ(b->req[1].count, 10);
+	pid_t d = waiting(2, READ_SHARED, 513);
+	CHECK_EQ(pager_check(), 0);
+	CHECK_EQ(srv(C_ANSWER, 1, 0), 0);	/* gen 1: over the node's end */
+	exited(c);
+	exited(d);
+	CHECK_EQ(b->got[1][0], MARK(1, 505));
+	CHECK_EQ(b->got[2][0], MARK(1, 513));
+	uint64_t seam[] = { 511, 512, 514, 515 };
+	pid_t e = client(3, READ_SHARED, seam, 4);
+	exited(e);
+	CHECK_EQ(b->got[3][0], MARK(1, 511));
+	CHECK_EQ(b->got[3][1], MARK(1, 512));
+	CHECK_EQ(b->got[3][2], MARK(1, 514));
+	CHECK_EQ(b->got[3][3], SUPPLIED(515));
+	/* All of it dropped; a fill over the seam with its two middle
+	 * pages (511, 512) made stale while it is out. */
+	CHECK_EQ(srv(C_INVAL, 500, 20), 0);
+	pid_t f = waiting(0, READ_SHARED, 504);	/* fill 2: 504..519 */
+	CHECK_EQ(srv(C_FETCH, 3, 0), 1);
+	CHECK_EQ(b->req[2].index, 504);
+	CHECK_EQ(b->req[2].count, 16);
+	pid_t g = waiting(1, READ_SHARED, 512);
+	pid_t h = waiting(2, READ_SHARED, 519);
+	CHECK_EQ(srv(C_INVAL, 511, 2), 0);
+	CHECK_EQ(pager_check(), 0);
+	CHECK_EQ(srv(C_ANSWER, 2, 0), 0);	/* gen 2 */
+	exited(f);
+	exited(h);
+	CHECK_EQ(b->got[0][0], MARK(2, 504));
+	CHECK_EQ(b->got[2][0], MARK(2, 519));
+	CHECK_EQ(srv(C_FETCH, 4, 0), 1);	/* 512 again: 512 alone (513 cached) */
+	CHECK_EQ(b->req[3].index, 512);
+	CHECK_EQ(b->req[3].count, 1);
+	CHECK_EQ(srv(C_ANSWER, 3, 0), 0);	/* gen 3 */
+	exited(g);
+	CHECK_EQ(b->got[1][0], MARK(3, 512));
+	uint64_t rest[] = { 510, 511, 513 };
+	e = client(3, READ_SHARED, rest, 3);
+	WAIT_UNTIL(b->progress[3] >= 1);
+	settle();
+	if (b->progress[3] == 1) {	/* 511 refilled: a fill of its own */
+		CHECK_EQ(srv(C_FETCH, 5, 0), 1);
+		CHECK_EQ(b->req[4].index, 511);
+		CHECK_EQ(b->req[4].count, 1);
+		CHECK_EQ(srv(C_ANSWER, 4, 0), 0);	/* gen 4 */
+	}
+	exited(e);
+	CHECK_EQ(b->got[3][0], MARK(2, 510));
+	CHECK_EQ(b->got[3][1], MARK(4, 511));
+	CHECK_EQ(b->got[3][2], MARK(2, 513));
+	server_end(s);
+	b->pages = 0;
+	after_attack("boundary");
+	frames_back(free0, "boundary");
+	return t_done("fillrec_attack_boundary");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct attack_part parts[] = {
 		{ "waiters", waiters }, { "stale", stale }, { "adjacent", adjacent },
 		{ "srvdies", srvdies }, { "closed", closed }, { "private", private },
-		{ "signals", signals }, { "maprun", maprun },
+		{ "signals", signals }, { "maprun", maprun }, { "boundary", boundary },
 	};
 
 	if (!(b = attack_pages(sizeof(*b))))
 		return 1;
-	return run_part(argc, argv, parts, 8);
+	return run_part(argc, argv, parts, 9);
 }
