@@ -10,7 +10,8 @@
  *             killed while waiting: one fill only, the others are answered
  *   stale     a shrink then a grow, and an invalidate of one page, while
  *             a fill is out: supply into it is refused, its dropped pages
- *             are never mapped and are filled again; supply beside it works
+ *             are never mapped and are filled again; supply beside it works;
+ *             the same for a fill queued, not yet handed out
  *   adjacent  fills next to one another: a new fill stops before a page
  *             another fill reads; answered out of order, each page right
  *   srvdies   the server dies with three fills out on one object (two
@@ -367,6 +368,31 @@ static int stale(void)
 	exited(c);
 	CHECK_EQ(b->got[3][0], MARK(gen, 26));
 	CHECK_EQ(b->got[3][1], MARK(gen, 28));
+	/* A fill queued, not yet handed out: supply into it is refused, an
+	 * invalidate marks it all the same. */
+	fills = b->nreq;
+	gen = b->gen;
+	pid_t q = waiting(0, READ_SHARED, 0);	/* 0..2: 3 is resident */
+	CHECK_EQ(srv(C_SUPPLY, 1, 1), -ERR_EXIST);
+	CHECK_EQ(srv(C_SUPPLY, 2, 2), -ERR_EXIST);
+	CHECK_EQ(srv(C_INVAL, 1, 1), 0);
+	CHECK_EQ(srv(C_FETCH, fills + 1, 0), 1);
+	CHECK_EQ(b->req[fills].index, 0);
+	CHECK_EQ(b->req[fills].count, 3);
+	CHECK_EQ(srv(C_ANSWER, fills, 0), 0);
+	exited(q);
+	CHECK_EQ(b->got[0][0], MARK(gen, 0));
+	uint64_t queued[] = { 2, 1 };
+	c = client(3, READ_SHARED, queued, 2);
+	WAIT_UNTIL(b->progress[3] >= 1);
+	settle();
+	CHECK_EQ(srv(C_FETCH, fills + 2, 0), 1);	/* 1 alone */
+	CHECK_EQ(b->req[fills + 1].index, 1);
+	CHECK_EQ(b->req[fills + 1].count, 1);
+	CHECK_EQ(srv(C_ANSWER, fills + 1, 0), 0);
+	exited(c);
+	CHECK_EQ(b->got[3][0], MARK(gen, 2));
+	CHECK_EQ(b->got[3][1], MARK(gen + 1, 1));
 	server_end(s);
 	after_attack("stale");
 	frames_back(free0, "stale");
