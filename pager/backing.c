@@ -613,17 +613,19 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	int64_t h;
 	int err;
 
+	/* A server cannot wait on itself: its own fault on a missing page
+	 * of its object would never be answered, nor would one on a page
+	 * its fill in flight reads (the answer is its own to give: it and
+	 * every client of the fill waited for its timeout). */
+	if (!fo->srv || p == fo->srv->proc) {
+		pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: %s\n",
+			  (long)p->pid, p->name, access == FAULT_WRITE ? "write" : "read",
+			  (void *)page, fo->srv ? "its own object's page is missing"
+						: "the object's server is gone");
+		proc_end(p, PAGER_SIGBUS);
+		return false;
+	}
 	if (!b) {
-		/* A server cannot wait on itself: its own fault on a
-		 * missing page of its object would never be answered. */
-		if (!fo->srv || p == fo->srv->proc) {
-			pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: %s\n",
-				  (long)p->pid, p->name, access == FAULT_WRITE ? "write" : "read",
-				  (void *)page, fo->srv ? "its own object's page is missing"
-							: "the object's server is gone");
-			proc_end(p, PAGER_SIGBUS);
-			return false;
-		}
 		if ((err = fill_start(fo, v, idx, true, &b)) < 0) {
 			bool busy = err == -ERR_AGAIN;
 			pager_log("pid %ld (%s) killed by %s: fault at %p: %s\n", (long)p->pid, p->name,
@@ -634,7 +636,7 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 		}
 		started = true;
 		fill_ahead(fo, v, idx);	/* a stream: the next window too */
-	} else if (fo->srv && p != fo->srv->proc) {
+	} else {
 		fill_ahead(fo, v, idx);
 	}
 	if ((h = wait_reply_take(p)) < 0) {

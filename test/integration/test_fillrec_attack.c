@@ -31,6 +31,9 @@
  *             line: all or nothing
  *   boundary  fills over the end of a page-map node (an object of 1024
  *             pages): short of a supplied page, two middle pages stale
+ *   selfwait  the server touches, through its own mapping, a page its
+ *             fill in flight reads: SIGBUS at once (it waited for itself,
+ *             and its clients with it, until its timeout)
  *
  * Each ends with after_attack (the pager's checker passes) and checks
  * that the frames it used came back.
@@ -44,7 +47,7 @@
 #define NSLOT		6
 #define NREQ		16
 
-enum { C_FETCH = 1, C_ANSWER, C_FAIL, C_INVAL, C_SIZE, C_SUPPLY, C_CLOSE };
+enum { C_FETCH = 1, C_ANSWER, C_FAIL, C_INVAL, C_SIZE, C_SUPPLY, C_CLOSE, C_TOUCH };
 enum { READ_SHARED, READ_PRIV, WRITE_PRIV };
 
 struct box {
@@ -141,6 +144,12 @@ static void server(void)
 		case C_CLOSE:
 			b->res = mo_close((uint32_t)b->key);
 			break;
+		case C_TOUCH: {	/* our own object, mapped: a word of page a */
+			int64_t m = mo_map(getpid(), (uint32_t)b->key, b->tok, NULL, obj_pages() * PS,
+					   PROT_READ, MAP_SHARED, 0);
+			b->res = m > 0 ? (int64_t)((volatile uint32_t *)m)[b->a * PS / 4] : m;
+			break;
+		}
 		}
 		b->done = b->seq;
 	}
@@ -825,15 +834,50 @@ static int boundary(void)
 	return t_done("fillrec_attack_boundary");
 }
 
+/* ---- the server's own fault on a page its fill reads ---- */
+
+static int selfwait(void)
+{
+	int64_t free0 = pager_free_frames();
+	pid_t s = server_start();
+
+	pid_t a = waiting(0, READ_SHARED, 0);	/* fill 0: 0..15 */
+	CHECK_EQ(srv(C_FETCH, 1, 0), 1);
+	CHECK_EQ(srv(C_ANSWER, 0, 0), 0);
+	exited(a);
+	pid_t c = waiting(1, READ_SHARED, 16);	/* fill 1: 16..31, out */
+	CHECK_EQ(srv(C_FETCH, 2, 0), 1);
+	CHECK_EQ(srv(C_TOUCH, 3, 0), (int64_t)MARK(0, 3));	/* resident: served */
+	/* Page 20 is being read by the server's own fill: it would wait for
+	 * itself (and its clients with it) until its timeout. SIGBUS now. */
+	b->cmd = C_TOUCH;
+	b->a = 20;
+	b->seq++;
+	int st = -1;
+	pid_t r = 0;
+	for (long n = 0; n < 300000 && (r = waitpid(s, &st, WNOHANG)) == 0; n++)
+		sys_yield();
+	CHECK_EQ(r, s);
+	if (r == s)
+		CHECK(IS_BUS(st));
+	else
+		server_end(s);
+	bused(c);
+	after_attack("selfwait");
+	frames_back(free0, "selfwait");
+	return t_done("fillrec_attack_selfwait");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct attack_part parts[] = {
 		{ "waiters", waiters }, { "stale", stale }, { "adjacent", adjacent },
 		{ "srvdies", srvdies }, { "closed", closed }, { "private", private },
 		{ "signals", signals }, { "maprun", maprun }, { "boundary", boundary },
+		{ "selfwait", selfwait },
 	};
 
 	if (!(b = attack_pages(sizeof(*b))))
 		return 1;
-	return run_part(argc, argv, parts, 9);
+	return run_part(argc, argv, parts, 10);
 }
