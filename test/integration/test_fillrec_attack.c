@@ -31,6 +31,8 @@
  *             line: all or nothing
  *   boundary  fills over the end of a page-map node (an object of 1024
  *             pages): short of a supplied page, two middle pages stale
+ *   offsets   clients mapping the object from different pages wait on one
+ *             fill; fills stop at the VMA's end, each sees its own window
  *   selfwait  the server touches, through its own mapping, a page its
  *             fill in flight reads: SIGBUS at once (it waited for itself,
  *             and its clients with it, until its timeout)
@@ -63,6 +65,9 @@ struct box {
 };
 
 static struct box *b;
+
+/* The next clients map map_len pages (0: all) from page map_off. */
+static uint64_t map_off, map_len;
 
 static uint64_t obj_pages(void)
 {
@@ -184,8 +189,9 @@ static pid_t client(int slot, int how, const uint64_t *pages, int n)
 	fflush(stdout);
 	if ((c = fork()) == 0) {
 		int prot = how == READ_SHARED ? PROT_READ : PROT_READ | PROT_WRITE;
-		int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL, obj_pages() * PS, prot,
-				   how == READ_SHARED ? MAP_SHARED : MAP_PRIVATE, 0);
+		int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL,
+				   (map_len ? map_len : obj_pages()) * PS, prot,
+				   how == READ_SHARED ? MAP_SHARED : MAP_PRIVATE, map_off * PS);
 		if (r <= 0)
 			_exit(3);
 		volatile uint32_t *d = (volatile uint32_t *)r;
@@ -868,16 +874,84 @@ static int selfwait(void)
 	return t_done("fillrec_attack_selfwait");
 }
 
+/* ---- clients mapping the object at different offsets ---- */
+
+static int offsets(void)
+{
+	int64_t free0 = pager_free_frames();
+	pid_t s = server_start();
+
+	pid_t a = waiting(0, READ_SHARED, 10);	/* fill 0: 10..25 */
+	CHECK_EQ(srv(C_FETCH, 1, 0), 1);
+	CHECK_EQ(b->req[0].index, 10);
+	CHECK_EQ(b->req[0].count, 16);
+	map_off = 8;	/* pages 8..23 of the object: its page k is page 8 + k */
+	map_len = 16;
+	pid_t c = waiting(1, READ_SHARED, 4);	/* page 12: on fill 0 */
+	pid_t d = waiting(2, READ_SHARED, 0);	/* page 8: fill 1, 8..9 */
+	CHECK_EQ(srv(C_FETCH, 2, 0), 1);
+	CHECK_EQ(b->req[1].index, 8);
+	CHECK_EQ(b->req[1].count, 2);
+	map_off = 20;	/* pages 20..27, its end inside fill 0 and past it */
+	map_len = 8;
+	pid_t e = waiting(3, READ_SHARED, 7);	/* page 27: fill 2, 27 (the VMA ends) */
+	CHECK_EQ(srv(C_FETCH, 3, 0), 1);
+	CHECK_EQ(b->req[2].index, 27);
+	CHECK_EQ(b->req[2].count, 1);
+	pid_t f = waiting(4, READ_SHARED, 1);	/* page 21: on fill 0 */
+	CHECK_EQ(srv(C_ANSWER, 0, 0), 0);	/* gen 0 */
+	exited(a);
+	exited(c);
+	exited(f);
+	CHECK_EQ(b->got[0][0], MARK(0, 10));
+	CHECK_EQ(b->got[1][0], MARK(0, 12));
+	CHECK_EQ(b->got[4][0], MARK(0, 21));
+	CHECK_EQ(srv(C_ANSWER, 2, 0), 0);	/* gen 1 */
+	CHECK_EQ(srv(C_ANSWER, 1, 0), 0);	/* gen 2 */
+	exited(d);
+	exited(e);
+	CHECK_EQ(b->got[2][0], MARK(2, 8));
+	CHECK_EQ(b->got[3][0], MARK(1, 27));
+	/* Each offset's view of the seams. */
+	map_off = 8;
+	map_len = 16;
+	uint64_t p8[] = { 1, 2, 15 };	/* pages 9, 10, 23 */
+	pid_t g = client(5, READ_SHARED, p8, 3);
+	exited(g);
+	CHECK_EQ(b->got[5][0], MARK(2, 9));
+	CHECK_EQ(b->got[5][1], MARK(0, 10));
+	CHECK_EQ(b->got[5][2], MARK(0, 23));
+	map_off = 20;
+	map_len = 8;
+	uint64_t p20[] = { 5 };	/* page 25 */
+	g = client(5, READ_SHARED, p20, 1);
+	exited(g);
+	CHECK_EQ(b->got[5][0], MARK(0, 25));
+	g = waiting(5, READ_SHARED, 6);	/* page 26: fill 3, 26 alone */
+	CHECK_EQ(srv(C_FETCH, 4, 0), 1);
+	CHECK_EQ(b->req[3].index, 26);
+	CHECK_EQ(b->req[3].count, 1);
+	CHECK_EQ(srv(C_ANSWER, 3, 0), 0);	/* gen 3 */
+	exited(g);
+	CHECK_EQ(b->got[5][0], MARK(3, 26));
+	map_off = map_len = 0;
+	CHECK_EQ(srv(C_FETCH, 0, 0), 0);
+	server_end(s);
+	after_attack("offsets");
+	frames_back(free0, "offsets");
+	return t_done("fillrec_attack_offsets");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct attack_part parts[] = {
 		{ "waiters", waiters }, { "stale", stale }, { "adjacent", adjacent },
 		{ "srvdies", srvdies }, { "closed", closed }, { "private", private },
 		{ "signals", signals }, { "maprun", maprun }, { "boundary", boundary },
-		{ "selfwait", selfwait },
+		{ "selfwait", selfwait }, { "offsets", offsets },
 	};
 
 	if (!(b = attack_pages(sizeof(*b))))
 		return 1;
-	return run_part(argc, argv, parts, 10);
+	return run_part(argc, argv, parts, 11);
 }
