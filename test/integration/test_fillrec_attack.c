@@ -21,7 +21,8 @@
  *             fills are out: answered one at a time, then freed
  *   private   MAP_PRIVATE clients on a fill: a write fault waits on it,
  *             its page goes stale, the write lands in a private copy of
- *             the page read again
+ *             the page read again; a store through a shared mapping waits
+ *             on it too
  *   signals   SIGUSR1 to clients waiting on a fill, one with its
  *             alternate signal stack in the object (its frame waits for a
  *             fill of its own), a neighbour on the chain killed: each
@@ -50,7 +51,7 @@
 #define NREQ		16
 
 enum { C_FETCH = 1, C_ANSWER, C_FAIL, C_INVAL, C_SIZE, C_SUPPLY, C_CLOSE, C_TOUCH };
-enum { READ_SHARED, READ_PRIV, WRITE_PRIV };
+enum { READ_SHARED, READ_PRIV, WRITE_PRIV, WRITE_SHARED };
 
 struct box {
 	volatile int64_t srv_pid, key;
@@ -191,13 +192,13 @@ static pid_t client(int slot, int how, const uint64_t *pages, int n)
 		int prot = how == READ_SHARED ? PROT_READ : PROT_READ | PROT_WRITE;
 		int64_t r = mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL,
 				   (map_len ? map_len : obj_pages()) * PS, prot,
-				   how == READ_SHARED ? MAP_SHARED : MAP_PRIVATE, map_off * PS);
+				   how == READ_SHARED || how == WRITE_SHARED ? MAP_SHARED : MAP_PRIVATE, map_off * PS);
 		if (r <= 0)
 			_exit(3);
 		volatile uint32_t *d = (volatile uint32_t *)r;
 		b->ready[slot] = 1;
 		for (int j = 0; j < n; j++) {
-			if (how == WRITE_PRIV)
+			if (how == WRITE_PRIV || how == WRITE_SHARED)
 				d[pages[j] * PS / 4 + 1] = 0x77u;
 			b->got[slot][j] = d[pages[j] * PS / 4];
 			b->progress[slot] = (uint64_t)j + 1;
@@ -573,12 +574,15 @@ static int private(void)
 	pid_t w = waiting(1, WRITE_PRIV, 3);
 	pid_t r = waiting(2, READ_SHARED, 3);
 	pid_t w2 = waiting(3, WRITE_PRIV, 9);
+	pid_t ws = waiting(5, WRITE_SHARED, 12);	/* a store through a shared mapping */
 	CHECK_EQ(srv(C_FETCH, 0, 0), 0);
 	CHECK_EQ(srv(C_INVAL, 3, 1), 0);
 	CHECK_EQ(srv(C_ANSWER, 0, 0), 0);
 	exited(a);
 	exited(w2);
+	exited(ws);
 	CHECK_EQ(b->got[0][0], MARK(0, 0));
+	CHECK_EQ(b->got[5][0], MARK(0, 12));
 	CHECK_EQ(b->got[3][0], MARK(0, 9));	/* its own copy of the fill's page */
 	CHECK_EQ(srv(C_FETCH, 2, 0), 1);	/* page 3 again, alone */
 	CHECK_EQ(b->req[1].index, 3);
@@ -589,11 +593,12 @@ static int private(void)
 	CHECK_EQ(b->got[1][0], MARK(1, 3));
 	CHECK_EQ(b->got[2][0], MARK(1, 3));
 	/* The private writes stayed private. */
-	uint64_t p[] = { 3, 9 };
-	pid_t c = client(4, READ_SHARED, p, 2);
+	uint64_t p[] = { 3, 9, 12 };
+	pid_t c = client(4, READ_SHARED, p, 3);
 	exited(c);
 	CHECK_EQ(b->got[4][0], MARK(1, 3));
 	CHECK_EQ(b->got[4][1], MARK(0, 9));
+	CHECK_EQ(b->got[4][2], MARK(0, 12));
 	server_end(s);
 	after_attack("private");
 	frames_back(free0, "private");
