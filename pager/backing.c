@@ -389,6 +389,35 @@ void backing_fills_stale(struct file_obj *fo, uint64_t lo, uint64_t hi)
 				b->stale |= 1u << k;
 }
 
+const char *backing_check_fills(const struct file_obj *fo, uint64_t *at)
+{
+	uint64_t pages = 0;
+
+	for (const struct breq *b = fo->fills; b; b = b->fnext) {
+		*at = b->r.index;
+		if (b->r.op != BACKING_FILL || b->fo != fo || !b->r.count ||
+		    b->r.count > BACKING_FILL_MAX || (b->fnext && b->fnext->fprev != b) ||
+		    (b == fo->fills && b->fprev))
+			return "file fills list";
+		pages += b->r.count;
+		for (const struct breq *o = b->fnext; o; o = o->fnext)
+			if (o->r.index - b->r.index < b->r.count || b->r.index - o->r.index < o->r.count)
+				return "file fills overlap";
+		for (uint32_t k = 0; k < b->r.count; k++)
+			if (pagemap_get(&fo->obj.pages, b->r.index + k) != PAGEMAP_NONE) {
+				*at = b->r.index + k;
+				return "file page resident and being read";
+			}
+		for (const struct proc *q = b->waiters; q; q = q->wait_next)
+			if (q->wait_fill != b || !q->wait_reply || q->state != PROC_LIVE) {
+				*at = (uint64_t)q->pid;
+				return "file fill waiter";
+			}
+	}
+	*at = pages;
+	return pages != fo->nbusy ? "file busy pages" : NULL;
+}
+
 static void fill_link(struct file_obj *fo, struct breq *b)
 {
 	b->fprev = NULL;
@@ -601,17 +630,19 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 	int64_t h;
 	int err;
 
+	/* A server cannot wait on itself: its own fault on a missing page
+	 * of its object would never be answered, nor would one on a page
+	 * its fill in flight reads (the answer is its own to give: it and
+	 * every client of the fill waited for its timeout). */
+	if (!fo->srv || p == fo->srv->proc) {
+		pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: %s\n",
+			  (long)p->pid, p->name, access == FAULT_WRITE ? "write" : "read",
+			  (void *)page, fo->srv ? "its own object's page is missing"
+						: "the object's server is gone");
+		proc_end(p, PAGER_SIGBUS);
+		return false;
+	}
 	if (!b) {
-		/* A server cannot wait on itself: its own fault on a
-		 * missing page of its object would never be answered. */
-		if (!fo->srv || p == fo->srv->proc) {
-			pager_log("pid %ld (%s) killed by SIGBUS: %s at %p: %s\n",
-				  (long)p->pid, p->name, access == FAULT_WRITE ? "write" : "read",
-				  (void *)page, fo->srv ? "its own object's page is missing"
-							: "the object's server is gone");
-			proc_end(p, PAGER_SIGBUS);
-			return false;
-		}
 		if ((err = fill_start(fo, v, idx, true, &b)) < 0) {
 			bool busy = err == -ERR_AGAIN;
 			pager_log("pid %ld (%s) killed by %s: fault at %p: %s\n", (long)p->pid, p->name,
@@ -623,7 +654,7 @@ bool backing_fault_missing(struct proc *p, struct vma *v, uint64_t page, uint64_
 		started = true;
 		if (!fo->srv->external)	/* (external pagers read no further) */
 			fill_ahead(fo, v, idx);	/* a stream: the next window too */
-	} else if (fo->srv && p != fo->srv->proc && !fo->srv->external) {
+	} else if (!fo->srv->external) {
 		fill_ahead(fo, v, idx);
 	}
 	if ((h = wait_reply_take(p)) < 0) {

@@ -234,6 +234,10 @@ bool backing_busy(const struct file_obj *fo, uint64_t idx, uint64_t n);
 /* Pages [lo, hi) of fo were dropped (invalidated, cut off): what fills in
  * flight read for them is discarded at their answer. */
 void backing_fills_stale(struct file_obj *fo, uint64_t lo, uint64_t hi);
+/* PAGER_CHECK: fo's fills in flight agree with nbusy, read no page twice
+ * nor a resident one, and their waiters wait on them: NULL, or what is
+ * wrong (*at: where). */
+const char *backing_check_fills(const struct file_obj *fo, uint64_t *at);
 /* p ends: its suspended fault and its waiting msyncs are forgotten. */
 void backing_proc_ended(struct proc *p);
 /* Queue the write-back of dirty page records (each cleared and

@@ -58,7 +58,8 @@ static void check_vmas(struct proc *p, uint32_t mark)
 static void check_files(uint32_t *counts, uint8_t *seen, uint32_t mark)
 {
 	for (struct file_obj *fo = file_first(); fo; fo = file_next(fo)) {
-		uint64_t dirty = 0, mapped = 0;
+		uint64_t dirty = 0, mapped = 0, at;
+		const char *what;
 		if (fo->obj.check_mark == mark + 1) {
 			if (fo->obj.refs)
 				report("file object references, no VMA", (long)fo->key, (long)fo->obj.refs);
@@ -70,6 +71,8 @@ static void check_files(uint32_t *counts, uint8_t *seen, uint32_t mark)
 				report("file dirty list", (long)fo->key, (long)fp->index);
 		if (dirty != fo->ndirty)
 			report("file dirty count", (long)dirty, (long)fo->ndirty);
+		if ((what = backing_check_fills(fo, &at)))
+			report(what, (long)fo->key, (long)at);
 		for (struct vma *v = fo->mappers; v; v = v->rnext, mapped++)
 			if (!(v->flags & VMA_FILE) || file_of(v->obj) != fo)
 				report("file reverse map", (long)fo->key, (long)v->node.start);

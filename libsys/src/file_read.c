@@ -247,6 +247,14 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 		w->used = ++win_clock;
 		c.pos = pos;
 		w->copying++;
+		__asm__ volatile("" ::: "memory");	/* held, then looked at again */
+		if (!w->addr || w->fd != fd) {
+			/* A handler closed fd between the lookup and the hold
+			 * (file_window_drop unmapped a window no copy read):
+			 * look again (closed: no window, pread says EBADF). */
+			win_copy_end(w);
+			continue;
+		}
 		c.w = w;
 		file_copy((char *)buf + done, w->addr + (pos - base), k);
 		c.w = NULL;
