@@ -261,10 +261,10 @@ static bool window_map_later(struct bsrv *s, struct breq *b, uint32_t rights, ui
 {
 	uint32_t n = b->r.count;
 
-	if (b->pfn[n - 1] != b->pfn[0] + n - 1)
+	if (n > 1 && b->pfn[n - 1] != b->pfn[0] + n - 1)
 		return false;
-	for (uint32_t j = b->slot; j < b->slot + n; j++)
-		if (!s->linger[j])
+	for (const uint64_t *l = &s->linger[b->slot], *end = l + n; l < end; l++)
+		if (!*l)
 			return false;
 	item[0] = (uint64_t)page_va(b->pfn[0]) | (n - 1);
 	item[1] = b->r.window | rights;

@@ -239,16 +239,15 @@ int64_t page_alloc_zeroed(void)
 
 uint64_t page_alloc_zeroed_run(uint64_t *pfns, uint64_t n)
 {
-	uint64_t k = 0;
+	uint64_t k = n < zp_n ? n : zp_n;
 	uint32_t head = zp_head;
 
-	for (; k < n && k < zp_n; k++) {	/* the pool first, inline */
-		uint64_t pfn = zp_ring[head];
-		head = (head + 1) % PAGE_ZEROED_MAX;
+	for (uint64_t i = 0; i < k; i++) {	/* the pool first, inline */
+		uint64_t pfn = zp_ring[(head + i) % PAGE_ZEROED_MAX];
 		page_refcounts[pfn] = 1;
-		pfns[k] = pfn;
+		pfns[i] = pfn;
 	}
-	zp_head = head;
+	zp_head = (uint32_t)((head + k) % PAGE_ZEROED_MAX);
 	zp_n -= (uint32_t)k;
 	nfree -= k;
 	for (int64_t pfn; k < n && (pfn = page_alloc_zeroed()) >= 0; k++)
