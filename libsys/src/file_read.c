@@ -22,6 +22,16 @@
  * returns the bytes before the page that went, no more than the new size
  * (as Linux's read() racing a truncate: a short count, or 0). Costs the
  * hot path a setjmp a read().
+ *
+ * A signal handler runs between any two instructions of read() and may
+ * close the descriptor, dup2 onto it or read() through windows of its
+ * own, each of which may unmap or reuse a window. So a window is pinned
+ * (w->pins) before read() uses its address, and looked at again after
+ * the pin: what the look-up found may have gone meanwhile. A pinned
+ * window is never unmapped, evicted or reused; close only takes it from
+ * its descriptor, and the last unpin unmaps it. The hart is ours alone
+ * (the handler runs to its end before the code it interrupted goes on),
+ * so a compiler fence orders the pin against the look-ups.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -43,7 +53,7 @@ struct window {
 	uint32_t ino;		/* the claim says which file the descriptor names now */
 	uint64_t base;		/* file offset of addr */
 	uint64_t used;		/* LRU clock */
-	uint32_t copying;	/* copies reading it now (a signal handler's read() inside one) */
+	uint32_t pins;		/* copies reading it and win_make making it (signal handlers' read()s nest) */
 };
 
 static struct window wins[WIN_MAX];
@@ -79,6 +89,10 @@ __attribute__((cold, noreturn)) static void win_eof_entry(uint64_t addr)
 	longjmp(c->jmp, 1);
 }
 
+/* Orders pins against the look-ups around them for a signal handler on
+ * this thread: a compiler fence, no instruction. */
+#define win_fence()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
+
 static struct window *win_of(int fd)
 {
 	for (int i = 0; i < WIN_MAX; i++)
@@ -87,72 +101,121 @@ static struct window *win_of(int fd)
 	return NULL;
 }
 
+/* w pinned: it leaves the table before its mapping goes, so that a
+ * handler between the two cannot find it and copy from a hole. */
 __attribute__((cold)) static void win_unmap(struct window *w)
 {
-	munmap(w->addr, WIN_SPAN);
+	char *a = w->addr;
+
 	w->addr = NULL;
+	win_fence();
+	munmap(a, WIN_SPAN);
 }
 
-/* close(fd), or dup2 onto fd: its window goes, or, while a copy reads it
- * (a signal handler closed the descriptor of the read() it interrupted),
- * leaves fd and goes when that copy ends (win_copy_end): the mapping
- * outlives the descriptor, and the copy must find it. */
+/* Drops a pin. The last pin of a window its descriptor left (close)
+ * unmaps it, still pinned: a handler meanwhile leaves the slot alone. */
+static void win_unpin(struct window *w)
+{
+	win_fence();
+	if (w->pins == 1 && w->fd < 0 && w->addr)
+		win_unmap(w);
+	w->pins--;
+	win_fence();
+}
+
+/* close(fd), or dup2 onto fd: its windows go (each slot that names fd,
+ * mapped or being made by win_make), or, while a copy reads one (a signal
+ * handler closed the descriptor of the read() it interrupted), it leaves
+ * fd and goes at its last unpin: the mapping outlives the descriptor, and
+ * the copy must find it. Pinned here too, so that a handler cannot reuse
+ * the slot under the munmap. */
 void file_window_drop(int fd)
 {
-	struct window *w = win_of(fd);
+	for (int i = 0; i < WIN_MAX; i++) {
+		struct window *w = &wins[i];
 
-	if (w && w->copying)
-		w->fd = -1;
-	else if (w)
-		win_unmap(w);
+		if (w->fd != fd || (!w->addr && !w->pins))
+			continue;
+		w->pins++;
+		win_fence();
+		if (w->fd == fd)	/* still: a handler may have made it another's */
+			w->fd = -1;
+		win_unpin(w);
+	}
 }
 
-static void win_copy_end(struct window *w)
-{
-	if (--w->copying == 0 && w->fd < 0)
-		win_unmap(w);
-}
-
-/* fd's window over [base, base + WIN_SPAN) of file ino, made if need be
- * (cold: once a window, and small beside the copies; libsys's text counts
- * in every program's start). */
+/* A window for fd over [base, base + WIN_SPAN) of file ino, made and
+ * pinned; NULL if not (fd's window pinned at another offset, every slot
+ * pinned, no memory, the server's limit): then the old way. Cold: once a
+ * window, and small beside the copies; libsys's text counts in every
+ * program's start. */
 __attribute__((cold, noinline, optimize("Os"))) static struct window *win_make(int fd, uint32_t ino, uint64_t base)
 {
 	struct window *w = win_of(fd);
 
-	/* A window an interrupted copy reads stays: the old way instead. */
-	if (w && w->copying) {
-		return NULL;
-	} else if (w) {
-		win_unmap(w);
-	} else {
+	if (!w) {	/* a free slot, else the least recently used */
 		w = &wins[0];
 		for (int i = 0; i < WIN_MAX; i++) {
+			if (wins[i].pins)
+				continue;
 			if (!wins[i].addr) {
 				w = &wins[i];
 				break;
 			}
-			if (!wins[i].copying && (w->copying || wins[i].used < w->used))
+			if (w->pins || wins[i].used < w->used)
 				w = &wins[i];
 		}
-		if (w->copying)
-			return NULL;
-		if (w->addr)
-			win_unmap(w);	/* the least recently used */
 	}
+	if (w->pins)	/* an interrupted copy reads it: it stays */
+		return NULL;
+	w->pins++;
+	win_fence();
+	/* Ours now; a handler since the look-up may have put a window of its
+	 * own here, which goes as the least recently used. */
+	if (w->addr)
+		win_unmap(w);
+	w->fd = fd;	/* before the mapping: a close meanwhile finds the slot */
+	w->ino = ino;
+	w->base = base;
+	w->used = 0;
 	int saved = errno;
 	void *a = mmap(NULL, WIN_SPAN, PROT_READ, MAP_SHARED, fd, (off_t)base);
 	errno = saved;
-	if (a == MAP_FAILED)
-		return NULL;
-	struct ipc_msg m = { .info = ipc_info(PAGER_MADVISE, 0, 0),
-			    .w = { (uint64_t)a, WIN_SPAN, PADV_EOF_RESUME, (uint64_t)win_eof_entry } };
-	if (pager_call(&m) < 0) {	/* a copy could be killed: not a window */
-		munmap(a, WIN_SPAN);
+	if (a != MAP_FAILED) {
+		struct ipc_msg m = { .info = ipc_info(PAGER_MADVISE, 0, 0),
+				    .w = { (uint64_t)a, WIN_SPAN, PADV_EOF_RESUME, (uint64_t)win_eof_entry } };
+		if (pager_call(&m) < 0) {	/* a copy could be killed: not a window */
+			munmap(a, WIN_SPAN);
+			a = MAP_FAILED;
+		}
+	}
+	if (a == MAP_FAILED) {
+		win_unpin(w);
 		return NULL;
 	}
-	*w = (struct window){ .addr = a, .fd = fd, .ino = ino, .base = base };
+	win_fence();
+	w->addr = a;	/* last: found by win_of once whole */
 	return w;
+}
+
+/* fd's window over [base, base + WIN_SPAN) of file ino, pinned (made if
+ * need be), or NULL. The look-up is unpinned: a signal handler between it
+ * and the pin may close fd (and the window with it: read() then sees
+ * EBADF) or put another window in the slot, so the window is looked at
+ * again once pinned. The copy read address 0 when a close came there. */
+static struct window *win_pin(int fd, uint32_t ino, uint64_t base)
+{
+	for (;;) {
+		struct window *w = win_of(fd);
+
+		if (!w || w->ino != ino || w->base != base)
+			return win_make(fd, ino, base);
+		w->pins++;
+		win_fence();
+		if (w->addr && w->fd == fd && w->ino == ino && w->base == base)
+			return w;
+		win_unpin(w);
+	}
 }
 
 /*
@@ -196,7 +259,7 @@ __attribute__((cold, noinline)) static ssize_t win_truncated(int fd, uint64_t of
 	uint64_t end = w->base + ((c->fault & ~(uint64_t)(PAGE_SIZE - 1)) - (uint64_t)w->addr);
 	struct stat st;
 
-	win_copy_end(w);
+	win_unpin(w);
 	win_cur = c->outer;
 	if (end < pos)	/* the copy's first page: nothing of it copied */
 		end = pos;
@@ -235,9 +298,7 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 		return win_truncated(fd, off, &c);
 	while (done < n) {
 		uint64_t pos = off + done, base = pos & ~(WIN_SPAN - 1);
-		struct window *w = win_of(fd);
-		if (!w || w->ino != ino || w->base != base)
-			w = win_make(fd, ino, base);
+		struct window *w = win_pin(fd, ino, base);
 		if (!w) {	/* no window: the claimed bytes the old way */
 			win_cur = c.outer;
 			ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)pos);
@@ -246,19 +307,10 @@ __attribute__((optimize("Os"))) ssize_t file_read_mapped(int fd, void *buf, size
 		uint64_t k = base + WIN_SPAN - pos < n - done ? base + WIN_SPAN - pos : n - done;
 		w->used = ++win_clock;
 		c.pos = pos;
-		w->copying++;
-		__asm__ volatile("" ::: "memory");	/* held, then looked at again */
-		if (!w->addr || w->fd != fd) {
-			/* A handler closed fd between the lookup and the hold
-			 * (file_window_drop unmapped a window no copy read):
-			 * look again (closed: no window, pread says EBADF). */
-			win_copy_end(w);
-			continue;
-		}
 		c.w = w;
 		file_copy((char *)buf + done, w->addr + (pos - base), k);
 		c.w = NULL;
-		win_copy_end(w);
+		win_unpin(w);
 		done += k;
 	}
 	win_cur = c.outer;
