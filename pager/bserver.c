@@ -403,9 +403,12 @@ bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r)
 		return *r = -ERR_BUSY, false;
 	if (m->w[0] && (*r = backing_done(s, m->w[0], m->w[1])) < 0)
 		return false;
-	/* (nothing queued, the common case after an answer: no call) */
-	while ((s->queue_head || s->owed) && (got = hand_out(s, &q, NULL)) < 0)
-		;
+	/* (nothing queued, the common case after an answer: no call). A
+	 * request that could not be mapped (-1) was failed: look again; with
+	 * nothing left, nothing is handed out (got 0, not -1: q is unset). */
+	do
+		got = s->queue_head || s->owed ? hand_out(s, &q, NULL) : 0;
+	while (got < 0);
 	if (got) {
 		wait_words(m, &q);
 		*r = 1;

@@ -1,0 +1,416 @@
+/*
+ * Attacks on the pager's fast paths for external pagers (commits
+ * 7ab3b79, c014992: window slots found a bitmap word at a time, the
+ * server's PAGER_MO_WAIT answered without hand_out when nothing is
+ * queued, the page cache's records from a pool). Each part runs from
+ * unprivileged processes and ends with after_attack and the free frames
+ * back.
+ *   waitfail  a server that spent its kernel quota: the request queued
+ *             while it was busy cannot be mapped into its window (failed,
+ *             its client SIGBUS); its next PAGER_MO_WAIT must park, not
+ *             hand it an uninitialised request from the pager's stack.
+ *   window    write-backs of runs of 1..16 pages, as many as the window
+ *             and the request quota hold, fetched and answered in a
+ *             shuffled order round after round: every request's window
+ *             pages show its own pages (no two share a slot), slots
+ *             straddling bitmap words included, and all come back.
+ *   dirty     12,000 pages of two objects (two servers) made dirty then written
+ *             back (12,000 page-cache records taken and given back), three
+ *             rounds, each with servers that come and go: the
+ *             checker passes and the free frames (the heap included)
+ *             come back to the first round's.
+ */
+#include <errno.h>
+#include <unistd.h>
+#include "extattack.h"
+
+#define WIN_PAGES	1024
+#define DIRTY_PAGES	6000
+#define MAXREQ		MO_REQS_MAX
+
+enum { C_FETCH = 1, C_DONE, C_FLUSH, C_DIRTY };
+
+struct pbox {
+	volatile int64_t srv_pid, key;
+	volatile uint64_t tok;
+	volatile uint64_t cmd, a, seq, done;
+	volatile int64_t res;
+	/* waitfail */
+	volatile uint64_t exhausted, go, returned, spent;
+	volatile int64_t waitres;
+	volatile uint64_t wait_w[4];
+	/* window: the requests out, and what each page must read */
+	volatile uint64_t nreq, bad, fetched, maxout, maxpages;
+	volatile struct { uint64_t index, count, token, window; } req[MAXREQ];
+	volatile uint32_t val[WIN_PAGES];
+	/* dirty */
+	volatile uint64_t fills, wbs, wbpages, wbbad;
+};
+
+static struct pbox *b;
+
+/* The free frames came back to (about) what they were. */
+static void frames_back_ext(int64_t before, const char *what)
+{
+	int64_t after = pager_free_frames();
+
+	printf("%s: free frames %ld before, %ld after\n", what, (long)before, (long)after);
+	CHECK(after >= before - 4);
+}
+
+#define MARKP(i)	(0x7e570000u + (uint32_t)(i))
+
+/* ---- waitfail ---- */
+
+static void quota_server(void)
+{
+	struct mo_server s;
+	struct pager_backing_req q;
+	uint64_t t;
+	int64_t n = 0;
+
+	memset(&q, 0, sizeof(q));
+	if (mo_serve(MO_TIMEOUT_MAX_MS, &s) < 0 || (b->key = mo_create(16 * PS, &t)) <= 0)
+		_exit(1);
+	b->tok = t;
+	b->srv_pid = getpid();
+	/* Spend every page of our kernel quota: tasks (a page table root
+	 * each), then endpoints. The window's page tables are not there yet. */
+	while (n < 4096 && sys_task_create() > 0)
+		n++;
+	while (n < 8192 && sys_endpoint_create() > 0)
+		n++;
+	b->spent = (uint64_t)n;
+	b->exhausted = 1;
+	wait_flag(0);	/* the client's fault is queued */
+	memset(&q, 0x5a, sizeof(q));
+	b->waitres = mo_wait(0, 0, &q);
+	b->wait_w[0] = q.op;
+	b->wait_w[1] = q.key;
+	b->wait_w[2] = q.token;
+	b->wait_w[3] = q.window;
+	b->returned = 1;
+	for (;;)
+		sys_yield();
+}
+
+static int waitfail(void)
+{
+	int64_t before = pager_free_frames();
+	pid_t s, c;
+	int st = -1;
+
+	shared[0] = 0;
+	s = ext_server_start(quota_server, &b->srv_pid);
+	WAIT_UNTIL(b->exhausted);
+	printf("waitfail: the server spent %lu kernel objects\n", (unsigned long)b->spent);
+	fflush(stdout);
+	if ((c = fork()) == 0) {
+		volatile uint32_t *p = ext_map_read(b->srv_pid, b->key, b->tok, 16);
+		_exit(p ? (int)(p[0] & 0x7f) : 3);
+	}
+	for (int i = 0; i < 2000; i++)
+		sys_yield();	/* its fault reaches the pager: queued, the server busy */
+	shared[0] = 1;
+	CHECK_EQ(waitpid(c, &st, 0), c);
+	printf("waitfail: client status %#x\n", st);
+	CHECK(IS_BUS(st));	/* its fill could not be handed out */
+	for (int i = 0; i < 20000 && !b->returned; i++)
+		sys_yield();
+	if (b->returned)
+		printf("waitfail: mo_wait returned %ld: op %lu key %lu token %#lx window %#lx\n",
+		       (long)b->waitres, (unsigned long)b->wait_w[0], (unsigned long)b->wait_w[1],
+		       (unsigned long)b->wait_w[2], (unsigned long)b->wait_w[3]);
+	CHECK(!b->returned);	/* nothing to hand out: it parks */
+	kill(s, SIGKILL);
+	CHECK_EQ(waitpid(s, &st, 0), s);
+	after_attack("waitfail");
+	frames_back_ext(before, "waitfail");
+	return t_done("perf_attack_waitfail");
+}
+
+/* ---- window ---- */
+
+/* The server side of a command (window): its result. */
+static int64_t window_cmd(uint64_t cmd, uint64_t a)
+{
+	struct pager_backing_req q[PAGER_OBJ_FETCH_MAX];
+	int64_t r = 0;
+
+	switch (cmd) {
+	case C_FLUSH:
+		return mo_flush((uint32_t)b->key);
+	case C_DIRTY: {
+		uint64_t mask = 0, n = 0;
+		for (uint64_t i = 0; i < WIN_PAGES; i += 64) {
+			if ((r = mo_dirty((uint32_t)b->key, i, 64, &mask)) < 0)
+				return r;
+			n += (uint64_t)__builtin_popcountll(mask);
+		}
+		return (int64_t)n;
+	}
+	case C_DONE: {
+		uint64_t k = a;
+		r = mo_done((uint32_t)b->req[k].token, 0);
+		b->req[k] = b->req[b->nreq - 1];
+		b->nreq--;
+		return r;
+	}
+	case C_FETCH:
+		while ((r = mo_fetch(q)) > 0)
+			for (int64_t i = 0; i < r; i++) {
+				if (q[i].op != BACKING_WRITEBACK)
+					continue;
+				if (b->nreq == MAXREQ) {
+					b->bad++;
+					continue;
+				}
+				b->req[b->nreq].index = q[i].index;
+				b->req[b->nreq].count = q[i].count;
+				b->req[b->nreq].token = q[i].token;
+				b->req[b->nreq].window = q[i].window;
+				b->nreq++;
+				b->fetched++;
+			}
+		if (b->nreq > b->maxout)
+			b->maxout = b->nreq;
+		uint64_t pages = 0;
+		for (uint64_t k = 0; k < b->nreq; k++)
+			pages += b->req[k].count;
+		if (pages > b->maxpages)
+			b->maxpages = pages;
+		/* Every request out shows its own pages in its own slots. */
+		for (uint64_t k = 0; k < b->nreq; k++) {
+			uint64_t w = b->req[k].window, n = b->req[k].count;
+			for (uint64_t j = 0; j < b->nreq; j++) {
+				uint64_t w2 = b->req[j].window, n2 = b->req[j].count;
+				if (j != k && w < w2 + n2 * PS && w2 < w + n * PS)
+					b->bad++;	/* two requests share a slot */
+			}
+			for (uint64_t i = 0; i < n; i++) {
+				volatile uint32_t *pg = (volatile uint32_t *)(w + i * PS);
+				uint64_t idx = b->req[k].index + i;
+				if (idx >= WIN_PAGES || pg[0] != MARKP(idx) || pg[1] != b->val[idx])
+					b->bad++;
+			}
+		}
+		return r;
+	}
+	return -ERR_INVAL;
+}
+
+static void window_server(void)
+{
+	struct mo_server s;
+	uint64_t t;
+	volatile uint32_t *buf;
+
+	if (mo_serve(MO_TIMEOUT_MAX_MS, &s) < 0 || (b->key = mo_create(WIN_PAGES * PS, &t)) <= 0)
+		_exit(1);
+	b->tok = t;
+	/* Every page supplied: resident, so a store only dirties it. */
+	for (uint64_t i = 0; i < WIN_PAGES; i += 16) {
+		buf = mmap(NULL, 16 * PS, RW, ANON_PRIV, -1, 0);
+		if (buf == MAP_FAILED)
+			_exit(2);
+		for (uint64_t k = 0; k < 16; k++)
+			buf[k * PS / 4] = MARKP(i + k);
+		if (mo_supply((uint32_t)b->key, i, 16, (const void *)buf) < 0)
+			_exit(3);
+		munmap((void *)buf, 16 * PS);
+	}
+	b->srv_pid = getpid();
+	for (;;) {
+		while (b->seq == b->done)
+			sys_yield();
+		b->res = window_cmd(b->cmd, b->a);
+		b->done = b->seq;
+	}
+}
+
+static int64_t wsrv(uint64_t cmd, uint64_t a)
+{
+	b->cmd = cmd;
+	b->a = a;
+	b->seq++;
+	WAIT_UNTIL(b->done == b->seq);
+	return b->res;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ul;
+
+static uint64_t rnd(uint64_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng % n;
+}
+
+static int window(void)
+{
+	int64_t before = pager_free_frames();
+	volatile uint32_t *p;
+	pid_t s;
+	int st = -1;
+	uint64_t written = 0;
+
+	s = ext_server_start(window_server, &b->srv_pid);
+	p = (volatile uint32_t *)mo_map(b->srv_pid, (uint32_t)b->key, b->tok, NULL, WIN_PAGES * PS,
+					PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK((int64_t)p > 0);
+	if ((int64_t)p <= 0)
+		return t_done("perf_attack_window");
+	for (int round = 0; round < 24 && !t_failures; round++) {
+		/* Runs of 1..16 dirty pages (one write-back each), gaps of 1..3. */
+		for (uint64_t i = rnd(4); i < WIN_PAGES;) {
+			uint64_t n = 1 + (round < 4 ? 15 : rnd(16));
+			for (uint64_t k = 0; k < n && i + k < WIN_PAGES; k++) {
+				uint32_t v = (uint32_t)rng ^ (uint32_t)(i + k) ^ 0x1000000u;
+				b->val[i + k] = v;
+				p[(i + k) * PS / 4 + 1] = v;
+				written++;
+			}
+			i += n + 1 + rnd(3);
+		}
+		CHECK(wsrv(C_FLUSH, 0) >= 0);
+		for (int guard = 0; guard < 4000; guard++) {
+			CHECK(wsrv(C_FETCH, 0) >= 0);
+			if (!b->nreq) {
+				if (!wsrv(C_DIRTY, 0))
+					break;
+				CHECK(wsrv(C_FLUSH, 0) >= 0);	/* past the request quota */
+				continue;
+			}
+			/* Answer a shuffled share of those out: the slots freed are
+			 * scattered over the window's words. */
+			for (uint64_t n = 1 + rnd(b->nreq); n--;)
+				CHECK_EQ(wsrv(C_DONE, rnd(b->nreq)), 0);
+		}
+		CHECK_EQ(b->nreq, 0);
+		CHECK_EQ(wsrv(C_DIRTY, 0), 0);
+		CHECK_EQ(b->bad, 0);
+	}
+	printf("window: %lu pages written, %lu write-backs fetched, at most %lu out at once (%lu window pages), %lu bad\n",
+	       (unsigned long)written, (unsigned long)b->fetched, (unsigned long)b->maxout,
+	       (unsigned long)b->maxpages,
+	       (unsigned long)b->bad);
+	CHECK(b->maxpages > BACKING_REQ_PAGES - 16);	/* the window was full */
+	CHECK_EQ(pager_check(), 0);
+	munmap((void *)p, WIN_PAGES * PS);
+	kill(s, SIGKILL);
+	CHECK_EQ(waitpid(s, &st, 0), s);
+	after_attack("window");
+	frames_back_ext(before, "window");
+	return t_done("perf_attack_window");
+}
+
+/* ---- dirty ---- */
+
+/* Two servers, DIRTY_PAGES pages each (MO_PAGES_MAX caps one server). */
+static int which;
+static struct {
+	volatile int64_t srv_pid, key;
+	volatile uint64_t tok, fills, wbs, wbpages, wbbad;
+} *ds;
+
+static void auto_server(void)
+{
+	struct mo_server s;
+	struct pager_backing_req q;
+	uint64_t t;
+	uint32_t tok = 0;
+
+	if (mo_serve(MO_TIMEOUT_MAX_MS, &s) < 0 ||
+	    (ds[which].key = mo_create(DIRTY_PAGES * PS, &t)) <= 0)
+		_exit(1);
+	ds[which].tok = t;
+	ds[which].srv_pid = getpid();
+	for (;;) {
+		if (mo_wait(tok, 0, &q) < 0)
+			_exit(4);
+		tok = (uint32_t)ext_answer_of(&q);
+		if (q.op == BACKING_FILL) {
+			for (uint64_t k = 0; k < q.count; k++)
+				((volatile uint32_t *)(q.window + k * PS))[0] = MARKP(q.index + k);
+			ds[which].fills++;
+		} else if (q.op == BACKING_WRITEBACK) {
+			for (uint64_t k = 0; k < q.count; k++) {
+				volatile uint32_t *pg = (volatile uint32_t *)(q.window + k * PS);
+				if (pg[0] != MARKP(q.index + k) || pg[1] != ~MARKP(q.index + k))
+					ds[which].wbbad++;
+			}
+			ds[which].wbs++;
+			ds[which].wbpages += q.count;
+		}
+	}
+}
+
+static int dirty(void)
+{
+	int64_t base = -1;
+
+	ds = (void *)shared;
+	for (int round = 0; round < 6 && !t_failures; round++) {
+		volatile uint32_t *p[2];
+		pid_t s[2];
+		int st = -1;
+
+		memset((void *)ds, 0, 2 * sizeof(*ds));
+		for (which = 0; which < 2; which++) {
+			s[which] = ext_server_start(auto_server, &ds[which].srv_pid);
+			p[which] = (volatile uint32_t *)mo_map(ds[which].srv_pid, (uint32_t)ds[which].key,
+							       ds[which].tok, NULL, DIRTY_PAGES * PS,
+							       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			CHECK((int64_t)p[which] > 0);
+		}
+		if (t_failures)
+			break;
+		for (int j = 0; j < 2; j++)
+			for (uint64_t i = 0; i < DIRTY_PAGES && !t_failures; i++) {
+				CHECK_EQ(p[j][i * PS / 4], MARKP(i));
+				p[j][i * PS / 4 + 1] = ~MARKP(i);
+			}
+		CHECK_EQ(pager_check(), 0);	/* 2 * DIRTY_PAGES records out */
+		for (int j = 0; j < 2; j++) {
+			int ms = 0;
+			/* In parts within the server's request quota (MO_REQS_MAX). */
+			for (uint64_t i = 0; i < DIRTY_PAGES && !ms; i += 1024)
+				ms = msync((void *)&p[j][i * PS / 4], (DIRTY_PAGES - i < 1024 ? DIRTY_PAGES - i : 1024) * PS, MS_SYNC);
+			CHECK(ms == 0 || !printf("msync: errno %d\n", errno));
+			printf("dirty round %d: %lu fills, %lu write-backs of %lu pages, %lu bad\n", round,
+			       (unsigned long)ds[j].fills, (unsigned long)ds[j].wbs,
+			       (unsigned long)ds[j].wbpages, (unsigned long)ds[j].wbbad);
+			CHECK_EQ(ds[j].wbpages, DIRTY_PAGES);
+			CHECK_EQ(ds[j].wbbad, 0);
+		}
+		CHECK_EQ(pager_check(), 0);	/* all given back */
+		for (int j = 0; j < 2; j++) {
+			munmap((void *)p[j], DIRTY_PAGES * PS);
+			kill(s[j], SIGKILL);
+			CHECK_EQ(waitpid(s[j], &st, 0), s[j]);
+		}
+		CHECK_EQ(pager_check(), 0);
+		printf("dirty round %d: %ld free frames\n", round, (long)pager_free_frames());
+		if (round == 1)
+			base = pager_free_frames();	/* the heap grown */
+		else if (round > 1)
+			frames_back_ext(base, "dirty");
+	}
+	after_attack("dirty");
+	return t_done("perf_attack_dirty");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct attack_part parts[] = {
+		{ "waitfail", waitfail }, { "window", window }, { "dirty", dirty },
+	};
+
+	if (!(b = attack_pages(0)))
+		return 1;
+	b = mmap(NULL, (sizeof(*b) + PS - 1) & ~(PS - 1), RW, ANON_SHARED, -1, 0);
+	if (b == MAP_FAILED)
+		return 1;
+	return run_part(argc, argv, parts, 3);
+}
