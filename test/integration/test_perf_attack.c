@@ -15,18 +15,24 @@
  *             pages show its own pages (no two share a slot), slots
  *             straddling bitmap words included, and all come back.
  *   dirty     12,000 pages of two objects (two servers) made dirty then written
- *             back (12,000 page-cache records taken and given back), three
+ *             back (12,000 page-cache records taken and given back), six
  *             rounds, each with servers that come and go: the
  *             checker passes and the free frames (the heap included)
  *             come back to the first round's.
+ *   servers   every server slot taken (a ninth refused, PAGER_MO_SERVE
+ *             twice refused, a server's exec refused: EPERM), 120
+ *             servers killed with a client waiting, and a dead server's
+ *             proc slot reused by a process that is no server.
  */
 #include <errno.h>
 #include <unistd.h>
 #include "extattack.h"
+#include "libsys_file.h"
 
 #define WIN_PAGES	1024
 #define DIRTY_PAGES	6000
 #define MAXREQ		MO_REQS_MAX
+#define PROC_SLOTS	256	/* the pager's proc slots (pager/proc.h MAX_PROCS) */
 
 enum { C_FETCH = 1, C_DONE, C_FLUSH, C_DIRTY };
 
@@ -401,10 +407,133 @@ static int dirty(void)
 	return t_done("perf_attack_dirty");
 }
 
+/* ---- servers ---- */
+
+/* A server that serves one object and never answers: its clients wait
+ * until it goes. With exec_on set it tries to exec /bin/hello once
+ * shared[1] is set (errno in shared[4]). */
+static int exec_on;
+
+static void idle_server(void)
+{
+	struct mo_server s;
+	uint64_t t;
+	int64_t key;
+
+	if (mo_serve(MO_TIMEOUT_MAX_MS, &s) < 0 || (key = mo_create(16 * PS, &t)) <= 0)
+		_exit(1);
+	ds[which].key = key;
+	ds[which].tok = t;
+	CHECK_EQ(mo_serve(MO_TIMEOUT_MAX_MS, &s), -ERR_EXIST);	/* twice: refused */
+	ds[which].srv_pid = getpid();
+	if (exec_on) {
+		char *argv[] = { "hello", NULL };
+		wait_flag(1);
+		execv("/bin/hello", argv);
+		shared[4] = (uint64_t)errno;	/* refused: a server keeps its program */
+	}
+	for (;;)
+		sys_yield();
+}
+
+/* A client of server w's object: faults on page 0 and waits. */
+static pid_t waiter_of(int w)
+{
+	pid_t c;
+
+	fflush(stdout);
+	if ((c = fork()) == 0) {
+		volatile uint32_t *p = ext_map_read(ds[w].srv_pid, ds[w].key, ds[w].tok, 16);
+		_exit(p ? (int)(p[0] & 0x7f) : 3);
+	}
+	for (int i = 0; i < 200; i++)
+		sys_yield();
+	return c;
+}
+
+/* In a child: an ordinary process's PAGER_MO_* calls are refused. */
+static int not_a_server(void)
+{
+	uint64_t t;
+	struct pager_backing_req q;
+
+	return mo_create(16 * PS, &t) < 0 && mo_fetch(&q) < 0 && mo_done(1, 0) < 0 ? 0 : 1;
+}
+
+static int servers(void)
+{
+	int64_t before;
+	pid_t s[MO_SERVERS_MAX], c[MO_SERVERS_MAX], x;
+	int st = -1;
+
+	ds = (void *)(shared + 8);
+	CHECK(fs_start(libsys_start_info.devices, libsys_start_info.ndevices) > 0);
+	/* Every slot taken (one by a server that will exec), a ninth refused. */
+	shared[1] = 0;
+	for (which = 0; which < MO_SERVERS_MAX; which++) {
+		exec_on = which == 3;
+		s[which] = ext_server_start(idle_server, &ds[which].srv_pid);
+		c[which] = waiter_of(which);
+	}
+	exec_on = 0;
+	fflush(stdout);
+	if ((x = fork()) == 0) {
+		struct mo_server ms;
+		_exit(mo_serve(0, &ms) == -ERR_NOSPC ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(x, &st, 0), x);
+	CHECK(IS_EXIT(st, 0));
+	/* A server cannot exec (its window, its objects' clients): refused,
+	 * it serves on. */
+	shared[4] = 0;
+	shared[1] = 1;
+	WAIT_UNTIL(shared[4]);
+	CHECK_EQ(shared[4], EPERM);
+	before = pager_free_frames();	/* the file server up */
+	/* Servers come and go, killed with a client waiting. */
+	for (int round = 0; round < 120 && !t_failures; round++) {
+		int w = round % MO_SERVERS_MAX;
+		pid_t old = s[w];
+		kill(s[w], SIGKILL);
+		CHECK_EQ(waitpid(s[w], &st, 0), s[w]);
+		CHECK_EQ(waitpid(c[w], &st, 0), c[w]);
+		CHECK(IS_BUS(st));
+		if (round == 5) {
+			/* The dead server's proc slot reused: the new process is
+			 * no server (its record went with the old one). */
+			int n = 0;
+			for (; n < 2 * PROC_SLOTS; n++) {
+				fflush(stdout);
+				if ((x = fork()) == 0)
+					_exit(getpid() % PROC_SLOTS == old % PROC_SLOTS ?
+					      10 + not_a_server() : 0);
+				CHECK_EQ(waitpid(x, &st, 0), x);
+				if (WIFEXITED(st) && WEXITSTATUS(st) >= 10)
+					break;
+			}
+			printf("servers: pid %d took the slot of server %d\n", (int)x, (int)old);
+			CHECK(IS_EXIT(st, 10));
+		}
+		which = w;
+		s[w] = ext_server_start(idle_server, &ds[w].srv_pid);
+		c[w] = waiter_of(w);
+	}
+	for (int w = 0; w < MO_SERVERS_MAX; w++) {
+		kill(s[w], SIGKILL);
+		CHECK_EQ(waitpid(s[w], &st, 0), s[w]);
+		CHECK_EQ(waitpid(c[w], &st, 0), c[w]);
+		CHECK(IS_BUS(st));
+	}
+	after_attack("servers");
+	frames_back_ext(before, "servers");
+	return t_done("perf_attack_servers");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct attack_part parts[] = {
 		{ "waitfail", waitfail }, { "window", window }, { "dirty", dirty },
+		{ "servers", servers },
 	};
 
 	if (!(b = attack_pages(0)))
@@ -412,5 +541,5 @@ int main(int argc, char **argv)
 	b = mmap(NULL, (sizeof(*b) + PS - 1) & ~(PS - 1), RW, ANON_SHARED, -1, 0);
 	if (b == MAP_FAILED)
 		return 1;
-	return run_part(argc, argv, parts, 3);
+	return run_part(argc, argv, parts, 4);
 }
