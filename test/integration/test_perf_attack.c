@@ -14,15 +14,20 @@
  *             shuffled order round after round: every request's window
  *             pages show its own pages (no two share a slot), slots
  *             straddling bitmap words included, and all come back.
- *   dirty     12,000 pages of two objects (two servers) made dirty then written
- *             back (12,000 page-cache records taken and given back), six
- *             rounds, each with servers that come and go: the
- *             checker passes and the free frames (the heap included)
- *             come back to the first round's.
+ *   dirty     12,000 pages of two objects (two servers) made dirty, then
+ *             written back (12,000 page-cache records taken and given
+ *             back), six rounds, each with servers that come and go: the
+ *             checker passes and the free frames (the heap included) come
+ *             back to the second round's.
  *   servers   every server slot taken (a ninth refused, PAGER_MO_SERVE
  *             twice refused, a server's exec refused: EPERM), 120
  *             servers killed with a client waiting, and a dead server's
  *             proc slot reused by a process that is no server.
+ *   churn     100 rounds of four clients (shared and private mappings)
+ *             reading an object whose server invalidates pages as it
+ *             answers, most of them killed at random points (waiting on a
+ *             fill, their answer pending, done): every page read is the
+ *             server's, the checker passes, frames come back.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -31,6 +36,7 @@
 
 #define WIN_PAGES	1024
 #define DIRTY_PAGES	6000
+#define CHURN_PAGES	256
 #define MAXREQ		MO_REQS_MAX
 #define PROC_SLOTS	256	/* the pager's proc slots (pager/proc.h MAX_PROCS) */
 
@@ -297,10 +303,9 @@ static int window(void)
 		CHECK_EQ(wsrv(C_DIRTY, 0), 0);
 		CHECK_EQ(b->bad, 0);
 	}
-	printf("window: %lu pages written, %lu write-backs fetched, at most %lu out at once (%lu window pages), %lu bad\n",
-	       (unsigned long)written, (unsigned long)b->fetched, (unsigned long)b->maxout,
-	       (unsigned long)b->maxpages,
-	       (unsigned long)b->bad);
+	printf("window: %lu pages written, %lu write-backs fetched, at most %lu out at once "
+	       "(%lu window pages), %lu bad\n", (unsigned long)written, (unsigned long)b->fetched,
+	       (unsigned long)b->maxout, (unsigned long)b->maxpages, (unsigned long)b->bad);
 	CHECK(b->maxpages > BACKING_REQ_PAGES - 16);	/* the window was full */
 	CHECK_EQ(pager_check(), 0);
 	munmap((void *)p, WIN_PAGES * PS);
@@ -315,6 +320,7 @@ static int window(void)
 
 /* Two servers, DIRTY_PAGES pages each (MO_PAGES_MAX caps one server). */
 static int which;
+static int churn_inval;	/* the churn part's server invalidates as it goes */
 static struct {
 	volatile int64_t srv_pid, key;
 	volatile uint64_t tok, fills, wbs, wbpages, wbbad;
@@ -326,6 +332,7 @@ static void auto_server(void)
 	struct pager_backing_req q;
 	uint64_t t;
 	uint32_t tok = 0;
+	uint64_t nreq = 0;
 
 	if (mo_serve(MO_TIMEOUT_MAX_MS, &s) < 0 ||
 	    (ds[which].key = mo_create(DIRTY_PAGES * PS, &t)) <= 0)
@@ -333,6 +340,9 @@ static void auto_server(void)
 	ds[which].tok = t;
 	ds[which].srv_pid = getpid();
 	for (;;) {
+		/* churn: pages dropped under the clients, to be read again */
+		if (churn_inval && ++nreq % 3 == 0)
+			mo_invalidate((uint32_t)ds[which].key, (nreq * 37) % CHURN_PAGES, 16);
 		if (mo_wait(tok, 0, &q) < 0)
 			_exit(4);
 		tok = (uint32_t)ext_answer_of(&q);
@@ -381,8 +391,10 @@ static int dirty(void)
 		for (int j = 0; j < 2; j++) {
 			int ms = 0;
 			/* In parts within the server's request quota (MO_REQS_MAX). */
-			for (uint64_t i = 0; i < DIRTY_PAGES && !ms; i += 1024)
-				ms = msync((void *)&p[j][i * PS / 4], (DIRTY_PAGES - i < 1024 ? DIRTY_PAGES - i : 1024) * PS, MS_SYNC);
+			for (uint64_t i = 0; i < DIRTY_PAGES && !ms; i += 1024) {
+				uint64_t n = DIRTY_PAGES - i < 1024 ? DIRTY_PAGES - i : 1024;
+				ms = msync((void *)&p[j][i * PS / 4], n * PS, MS_SYNC);
+			}
 			CHECK(ms == 0 || !printf("msync: errno %d\n", errno));
 			printf("dirty round %d: %lu fills, %lu write-backs of %lu pages, %lu bad\n", round,
 			       (unsigned long)ds[j].fills, (unsigned long)ds[j].wbs,
@@ -529,11 +541,84 @@ static int servers(void)
 	return t_done("perf_attack_servers");
 }
 
+/* ---- churn ---- */
+
+/* A client of the churn: maps the object shared or private and reads
+ * (private: writes too) pages at random, 300 or until killed; 0 if
+ * every page read right. */
+static int churn_client(int how, uint64_t seed, bool forever)
+{
+	int flags = how ? MAP_PRIVATE : MAP_SHARED;
+	volatile uint32_t *p = (volatile uint32_t *)mo_map(ds[0].srv_pid, (uint32_t)ds[0].key,
+							   ds[0].tok, NULL, CHURN_PAGES * PS,
+							   PROT_READ | PROT_WRITE, flags, 0);
+
+	rng = seed | 1;
+	if ((int64_t)p <= 0)
+		return 2;
+	for (int n = 0; forever || n < 300; n++) {
+		uint64_t i = rnd(CHURN_PAGES);
+		if (p[i * PS / 4] != MARKP(i))
+			return 1;
+		if (how && rnd(4) == 0)
+			p[i * PS / 4 + 2] = (uint32_t)n;	/* a private copy */
+		if (forever && n % 64 == 63)
+			sys_yield();	/* the test gets its turn to kill it */
+	}
+	return 0;
+}
+
+static int churn_kills(void)
+{
+	int64_t before = pager_free_frames();
+	int st = -1, killed = 0, ended = 0;
+	pid_t s;
+
+	ds = (void *)shared;
+	memset((void *)ds, 0, sizeof(*ds));
+	which = 0;
+	churn_inval = 1;
+	s = ext_server_start(auto_server, &ds[0].srv_pid);
+	churn_inval = 0;
+	for (int round = 0; round < 100 && !t_failures; round++) {
+		pid_t c[4];
+		bool doomed[4];
+		for (int j = 0; j < 4; j++) {
+			uint64_t seed = rnd(1ul << 40);
+			doomed[j] = rnd(4) != 0;
+			fflush(stdout);
+			if ((c[j] = fork()) == 0)
+				_exit(churn_client(j & 1, seed, doomed[j]));
+		}
+		for (uint64_t n = rnd(30); n--;)
+			sys_yield();
+		for (int j = 0; j < 4; j++)
+			if (doomed[j])
+				kill(c[j], SIGKILL);	/* mid-fault, mid-answer, or done */
+		for (int j = 0; j < 4; j++) {
+			CHECK_EQ(waitpid(c[j], &st, 0), c[j]);
+			CHECK(IS_EXIT(st, 0) || (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) ||
+			      !printf("churn: client ended %#x\n", st));
+			killed += WIFSIGNALED(st);
+			ended += IS_EXIT(st, 0);
+		}
+	}
+	printf("churn: %lu fills; %d clients killed, %d done\n", (unsigned long)ds[0].fills, killed,
+	       ended);
+	CHECK(killed > 150 && ended > 50);
+	CHECK_EQ(pager_check(), 0);
+	kill(s, SIGKILL);
+	CHECK_EQ(waitpid(s, &st, 0), s);
+	after_attack("churn");
+	frames_back_ext(before, "churn");
+	return t_done("perf_attack_churn");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct attack_part parts[] = {
 		{ "waitfail", waitfail }, { "window", window }, { "dirty", dirty },
-		{ "servers", servers },
+		{ "servers", servers }, { "churn", churn_kills },
 	};
 
 	if (!(b = attack_pages(0)))
@@ -541,5 +626,5 @@ int main(int argc, char **argv)
 	b = mmap(NULL, (sizeof(*b) + PS - 1) & ~(PS - 1), RW, ANON_SHARED, -1, 0);
 	if (b == MAP_FAILED)
 		return 1;
-	return run_part(argc, argv, parts, 4);
+	return run_part(argc, argv, parts, 5);
 }
