@@ -22,6 +22,7 @@
 #include "mmap.h"
 #include "page.h"
 #include "pager.h"
+#include "slotmap.h"
 
 #define PAGE_MASK (PAGE_SIZE - 1)
 #define MAX_FILE_BYTES ((uint64_t)PAGEMAP_MAX_INDEX << PAGE_SHIFT)
@@ -45,74 +46,15 @@ struct bsrv *backing_server_of(const struct proc *p)
 }
 
 
-/* The lowest set bit's number (x != 0), by a de Bruijn multiply: rv64gc
- * has no ctz instruction, and libgcc's is a call of ~30 instructions. */
-static inline uint32_t lowest_bit(uint64_t x)
-{
-	static const uint8_t pos[64] = {
-		0, 1, 2, 53, 3, 7, 54, 27, 4, 38, 41, 8, 34, 55, 48, 28,
-		62, 5, 39, 46, 44, 42, 22, 9, 24, 35, 59, 56, 49, 18, 29, 11,
-		63, 52, 6, 26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
-		51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
-	};
-
-	return pos[((x & -x) * 0x022fdd63cc95386dul) >> 58];
-}
-
-/* n consecutive free window pages: the first, or -1. A run of up to 64
- * is looked for inside each word of the bitmap, a few shifts a word (a
- * 16-page fill took ~250 instructions bit by bit); longer ones (a
- * write-back's run table and pages) bit by bit, whole words in use
- * skipped. */
+/* n consecutive free window pages: the first, or -1 (slotmap.h). */
 static int64_t slots_take(struct bsrv *s, uint32_t n)
 {
-	enum { WORDS = (BACKING_REQ_PAGES + 63) / 64 };
-	uint32_t run = 0;
-
-	if (n <= 64 && BACKING_REQ_PAGES % 64 == 0) {
-		for (uint32_t w = 0; w < WORDS; w++) {
-			uint64_t starts = ~s->slot_bits[w];	/* bit i: a run of n starts at i */
-			for (uint32_t len = 1; len < n && starts;) {
-				uint32_t k = len < n - len ? len : n - len;
-				starts &= starts >> k;
-				len += k;
-			}
-			if (starts) {
-				uint32_t i = lowest_bit(starts);
-				s->slot_bits[w] |= (n == 64 ? ~0ul : ((1ul << n) - 1)) << i;
-				return (int64_t)(w * 64 + i);
-			}
-		}
-	}
-	for (uint32_t i = 0; i < BACKING_REQ_PAGES; i++) {
-		if (!(i % 64) && s->slot_bits[i / 64] == ~0ul) {
-			run = 0;
-			i += 63;
-			continue;
-		}
-		if ((s->slot_bits[i / 64] >> (i % 64)) & 1) {
-			run = 0;
-			continue;
-		}
-		if (++run == n) {
-			for (uint32_t j = i + 1 - n; j <= i; j++)
-				s->slot_bits[j / 64] |= 1ul << (j % 64);
-			return (int64_t)(i + 1 - n);
-		}
-	}
-	return -1;
+	return slotmap_take(s->slot_bits, BACKING_REQ_PAGES, n);
 }
 
 static void slots_free(struct bsrv *s, uint32_t first, uint32_t n)
 {
-	if (n && first % 64 + n < 64) {	/* within a word: a fill's, the common case */
-		s->slot_bits[first / 64] &= ~(((1ul << n) - 1) << (first % 64));
-		return;
-	}
-	for (uint32_t j = first, k; j < first + n; j += k) {	/* a word at a time */
-		k = 64 - j % 64 < first + n - j ? 64 - j % 64 : first + n - j;
-		s->slot_bits[j / 64] &= ~((k == 64 ? ~0ul : (1ul << k) - 1) << (j % 64));
-	}
+	slotmap_free(s->slot_bits, first, n);
 }
 
 /* Slots [first, first + n) map something else now, or nothing: the
@@ -403,9 +345,12 @@ bool backing_wait(struct bsrv *s, struct ipc_msg *m, int64_t *r)
 		return *r = -ERR_BUSY, false;
 	if (m->w[0] && (*r = backing_done(s, m->w[0], m->w[1])) < 0)
 		return false;
-	/* (nothing queued, the common case after an answer: no call) */
-	while ((s->queue_head || s->owed) && (got = hand_out(s, &q, NULL)) < 0)
-		;
+	/* (nothing queued, the common case after an answer: no call). A
+	 * request that could not be mapped (-1) was failed: look again; with
+	 * nothing left, nothing is handed out (got 0, not -1: q is unset). */
+	do
+		got = s->queue_head || s->owed ? hand_out(s, &q, NULL) : 0;
+	while (got < 0);
 	if (got) {
 		wait_words(m, &q);
 		*r = 1;

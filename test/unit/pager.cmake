@@ -34,3 +34,11 @@ target_include_directories(test_recpool PRIVATE
 	${CMAKE_CURRENT_SOURCE_DIR}/../../pager)
 add_test(NAME unit.recpool COMMAND test_recpool)
 set_tests_properties(unit.recpool PROPERTIES LABELS "unit;pager" TIMEOUT 120)
+
+# The window slots' bitmap (pager/slotmap.h, bserver.c) against a model,
+# under the sanitizers.
+add_executable(test_slotmap test_slotmap.c)
+target_include_directories(test_slotmap PRIVATE
+	${CMAKE_CURRENT_SOURCE_DIR}/../../pager)
+add_test(NAME unit.slotmap COMMAND test_slotmap)
+set_tests_properties(unit.slotmap PROPERTIES LABELS "unit;pager" TIMEOUT 120)
