@@ -1,8 +1,9 @@
 /*
- * The backing-store protocol's requests, shared by the two halves of the
- * pager's side: backing.c (queueing, suspended faults, completions,
- * write-back) and bserver.c (the servers: their calls, windows, tokens,
- * lifecycle and timeouts). Nothing outside those two files uses it.
+ * The backing-store protocol's requests, shared by the pager's side of
+ * it: backing.c (queueing, completions, write-back, sync, notices),
+ * fill.c and fill_answer.c (fills and the faults waiting on them) and
+ * bserver.c (the servers: their calls, windows, tokens, lifecycle and
+ * timeouts). Nothing outside those files uses it.
  */
 #ifndef PAGER_BREQ_H
 #define PAGER_BREQ_H
@@ -41,8 +42,19 @@ struct breq {
 	struct breq *enext;
 };
 
+/* May s take one more request? The file server always may. */
+static inline bool breq_room(const struct bsrv *s)
+{
+	return !s->external || s->nreqs < MO_REQS_MAX;
+}
+
 /* backing.c */
+/* A request, cleared (recycled: a fault should not pay malloc and
+ * clearing ~400 bytes), or NULL. */
+struct breq *breq_new(void);
 void breq_put(struct breq *b);
+/* Queue b for s; tell s unless `quiet` (the caller tells it later). */
+void breq_enqueue(struct bsrv *s, struct breq *b, bool quiet);
 struct breq *breq_dequeue(struct bsrv *s);
 /* b left its server's queue or the in-flight table: finish it. */
 void breq_complete(struct breq *b, int err);
@@ -51,5 +63,11 @@ void backing_kick(struct bsrv *s);
 /* bserver.c: answer s's parked PAGER_MO_WAIT with a request, if one can
  * go. */
 bool bserver_deliver(struct bsrv *s);
+/* fill.c: a fill's answer (err 0 or <0): its pages into the cache, its
+ * waiters answered. */
+void fill_done(struct breq *b, int err);
+/* fill_answer.c: answer a chain of waiters (proc.wait_next) of fill b
+ * (set: its pages put in the cache, a bit each), or end them (fail). */
+void fill_waiters_answer(struct proc *chain, bool fail, const struct breq *b, uint32_t set);
 
 #endif
