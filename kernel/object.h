@@ -285,6 +285,7 @@ void reply_client_gone(struct thread *client);
 /* threadctl.c: the thread-control syscalls (a: the argument registers) */
 int64_t sys_thread_regs(struct thread *t, const uint64_t *a);
 int64_t sys_thread_suspend(struct thread *t, const uint64_t *a);
+int64_t sys_thread_pc_sp(struct thread *t, const uint64_t *a);
 int64_t sys_thread_set_pager(struct thread *t, const uint64_t *a);
 
 /* fastpath.c: true if the call was done (false: take the general path,

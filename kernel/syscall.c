@@ -668,6 +668,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_VM_PHYS] = sys_vm_phys,
 	[SYS_MAP_LIST] = sys_map_list,
 	[SYS_PROTECT_LIST] = sys_protect_list,
+	[SYS_THREAD_PC_SP_WRITE] = sys_thread_pc_sp,	/* threadctl.c */
 };
 
 /*

@@ -1,6 +1,6 @@
 /*
  * Thread control, for holders of a thread handle with RIGHT_CONTROL:
- * read and write its registers, suspend and resume it, set its pager (the
+ * read and write its registers (or only pc and sp), suspend and resume it, set its pager (the
  * pointer itself is kept by thread_set_pager in thread.c).
  *
  * Suspension is a flag beside the thread state. A ready thread leaves the
@@ -40,6 +40,30 @@ static int64_t thread_regs_write(struct thread *t, struct thread *x, uint64_t bu
 	if (ur.x[R_PC] >= USER_TOP)
 		return -ERR_INVAL;
 	memcpy(x->regs.x, ur.x, sizeof(ur));
+	return 0;
+}
+
+/*
+ * Only the pc and sp of a suspended thread, every other register left as
+ * it is. A thread awaiting a reply stays linked to its server while
+ * suspended, and the reply may land in its a0..a7 and t1 at any moment,
+ * between its controller's SYS_THREAD_REGS_READ and _WRITE too (the
+ * controller preempted in between, the server run): a write of the whole
+ * set then put back the registers of the call as it was made, and the call
+ * "returned" its own request (a0 the handle, a1 its info, a2.. its words).
+ * Redirecting the thread (the pager starting a signal handler) needs pc
+ * and sp only, and this cannot undo a reply.
+ */
+static int64_t thread_pc_sp_write(struct thread *x, uint64_t pc, uint64_t sp)
+{
+	if (x->state == TS_DEAD)
+		return -ERR_SRCH;
+	if (!x->suspended)
+		return -ERR_BUSY;
+	if (pc >= USER_TOP)
+		return -ERR_INVAL;
+	x->regs.x[R_PC] = pc;
+	x->regs.x[R_SP] = sp;
 	return 0;
 }
 
@@ -113,6 +137,16 @@ int64_t sys_thread_regs(struct thread *t, const uint64_t *a)
 	if (t->regs.x[R_T0] == SYS_THREAD_REGS_READ)
 		return thread_regs_read(t, x, a[1]);
 	return thread_regs_write(t, x, a[1]);
+}
+
+int64_t sys_thread_pc_sp(struct thread *t, const uint64_t *a)
+{
+	int err = 0;
+	struct thread *x = control_thread(t, a[0], &err);
+
+	if (!x)
+		return err;
+	return thread_pc_sp_write(x, a[1], a[2]);
 }
 
 int64_t sys_thread_suspend(struct thread *t, const uint64_t *a)

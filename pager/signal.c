@@ -9,9 +9,9 @@
  *   - a thread blocked in a call to us (PAGER_WAIT, PAGER_SIGSUSPEND, the
  *     request being served) is suspended, its registers written with the
  *     call's outcome in the frame, answered, resumed;
- *   - any other thread is suspended, written and resumed; the frame is
- *     marked PSIGF_LIVE, as a reply from another server may still land in
- *     a0..a7 and t1 before it runs.
+ *   - any other thread is suspended, its pc and sp alone written, and
+ *     resumed; the frame is marked PSIGF_LIVE, as a reply from another
+ *     server may land in a0..a7 and t1 at any moment, before it runs.
  * The handler returns to libsys's sigreturn point, an `ebreak` at the
  * address the process registered: the breakpoint fault brings the thread
  * here, the frame is checked and its registers written back whole (a fault
@@ -223,7 +223,18 @@ static bool deliver_async(struct proc *t, int sig, const struct ipc_msg *reply, 
 		sys_thread_resume(t->thread);
 		return false;
 	}
-	if (fsp) {
+	if (fsp && !reply) {
+		/* Only pc and sp: t may be awaiting another server's reply,
+		 * which lands in its a0..a7 and t1 whenever that server
+		 * answers, suspended or not, maybe after the read above (we
+		 * preempted in frame_push, the server run). Writing back
+		 * all of regs then undid the reply: the call returned its
+		 * own request (a0 the handle, a1 its info, a2.. its words),
+		 * as fs_call saw: read() 0, mmap() 0. The entry takes a0..a7
+		 * and t1 as they are when it runs (PSIGF_LIVE). */
+		if (sys_thread_pc_sp_write(t->thread, t->sig.entry, fsp) < 0)
+			fsp = 0;
+	} else if (fsp) {	/* in a call to us: nobody else answers it */
 		regs.x[R_PC] = t->sig.entry;
 		regs.x[R_SP] = fsp;
 		if (sys_thread_regs_write(t->thread, &regs) < 0)

@@ -163,6 +163,11 @@ static inline int64_t sys_thread_regs_write(uint64_t thread, const struct user_r
 {
 	return syscall2(SYS_THREAD_REGS_WRITE, thread, r);
 }
+/* Only pc and sp of a suspended thread: a reply landing meanwhile stays. */
+static inline int64_t sys_thread_pc_sp_write(uint64_t thread, uint64_t pc, uint64_t sp)
+{
+	return syscall3(SYS_THREAD_PC_SP_WRITE, thread, pc, sp);
+}
 static inline int64_t sys_thread_suspend(uint64_t thread) { return syscall1(SYS_THREAD_SUSPEND, thread); }
 static inline int64_t sys_thread_resume(uint64_t thread) { return syscall1(SYS_THREAD_RESUME, thread); }
 static inline int64_t sys_thread_set_pager(uint64_t thread, uint64_t pager, uint64_t badge)

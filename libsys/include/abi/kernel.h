@@ -90,6 +90,8 @@ enum sys_number {
 				   on an error the pages before the failing one stay mapped */
 	SYS_PROTECT_LIST,	/* (task, list va, npages, rights) -> pages changed: SYS_PROTECT
 				   of each listed page, 1..MAP_RUN_MAX; rights not 0 */
+	SYS_THREAD_PC_SP_WRITE,	/* (thread, pc, sp) -> 0: only those two registers of a
+				   suspended thread; a reply landing in a0..a7, t1 stays */
 	SYS_COUNT
 };
 
