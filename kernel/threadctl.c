@@ -1,7 +1,8 @@
 /*
  * Thread control, for holders of a thread handle with RIGHT_CONTROL:
- * read and write its registers (or only pc and sp), suspend and resume it, set its pager (the
- * pointer itself is kept by thread_set_pager in thread.c).
+ * read and write its registers (or only pc and sp), suspend and resume
+ * it, set its pager (the pointer itself is kept by thread_set_pager in
+ * thread.c).
  *
  * Suspension is a flag beside the thread state. A ready thread leaves the
  * run queue. A thread blocked in send, receive or wait is taken off its
