@@ -29,7 +29,7 @@ static uint64_t rnd(void)
 static void run(struct recpool *p, uint32_t words, int steps)
 {
 	static uint64_t *live[LIVE_MAX];
-	uint32_t nlive = 0, per_block = (4096 - 32) / (words * 8);
+	uint32_t nlive = 0;
 	uint64_t tag = 1;
 
 	for (int s = 0; s < steps; s++) {
@@ -60,7 +60,6 @@ static void run(struct recpool *p, uint32_t words, int steps)
 		recpool_put(p, live[k]);
 	}
 	CHECK(p->blocks <= 1);	/* the one spare block kept for the next */
-	(void)per_block;
 }
 
 int main(void)
